@@ -1,0 +1,186 @@
+//! The audit log: one row for every mutating request and every sensitive read, written by the
+//! `record` middleware from the route's `AuditedRoute` entry, the principal, the outcome and
+//! whatever the handler added in an `AuditNote`.
+
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponseParts, Response, ResponseParts};
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::ErrorCode;
+use crate::server::RequestContext;
+use crate::store::audit::AuditRow;
+
+pub mod model;
+pub mod retention;
+pub mod routes;
+
+/// A route that is audited, and the verb and resource type its rows carry.
+#[derive(Debug, Clone)]
+pub struct AuditedRoute {
+    pub method: Method,
+    /// The route template as registered, e.g. `/api/users/{username}`.
+    pub route: &'static str,
+    /// snake_case action: `create`, `login`, `api_key_create`, …
+    pub verb: &'static str,
+    pub resource_type: &'static str,
+}
+
+impl AuditedRoute {
+    pub const fn new(
+        method: Method,
+        route: &'static str,
+        verb: &'static str,
+        resource_type: &'static str,
+    ) -> AuditedRoute {
+        AuditedRoute {
+            method,
+            route,
+            verb,
+            resource_type,
+        }
+    }
+}
+
+/// What a handler knows that the route does not: the target's name, the actor of a login, a reason.
+#[derive(Debug, Clone, Default)]
+pub struct AuditNote {
+    pub actor: Option<String>,
+    pub actor_method: Option<&'static str>,
+    pub cluster: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl AuditNote {
+    pub fn named(name: impl Into<String>) -> AuditNote {
+        AuditNote {
+            name: Some(name.into()),
+            ..AuditNote::default()
+        }
+    }
+    pub fn actor(mut self, actor: impl Into<String>, method: &'static str) -> AuditNote {
+        self.actor = Some(actor.into());
+        self.actor_method = Some(method);
+        self
+    }
+    pub fn reason(mut self, reason: impl Into<String>) -> AuditNote {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+impl IntoResponseParts for AuditNote {
+    type Error = std::convert::Infallible;
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        res.extensions_mut().insert(self);
+        Ok(res)
+    }
+}
+
+/// `success` for 2xx/3xx, `denied` for 403, `failure` otherwise.
+pub fn outcome(status: StatusCode) -> &'static str {
+    if status.is_success() || status.is_redirection() {
+        "success"
+    } else if status == StatusCode::FORBIDDEN {
+        "denied"
+    } else {
+        "failure"
+    }
+}
+
+/// The entry for a request, if its route is audited: every write, and reads listed as sensitive.
+pub fn lookup<'a>(table: &'a [AuditedRoute], method: &Method, route: &str) -> Option<&'a AuditedRoute> {
+    table.iter().find(|r| r.method == *method && r.route == route)
+}
+
+/// Middleware: writes the audit row of an audited route once its response is known.
+/// Plain 401s (no credentials) are only counted in metrics; a failed login is audited.
+pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(route) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+        return next.run(req).await;
+    };
+    let method = req.method().clone();
+    let Some(entry) = lookup(&state.audited_routes, &method, &route).cloned() else {
+        return next.run(req).await;
+    };
+    let ctx = req.extensions().get::<RequestContext>().cloned().unwrap_or_default();
+    let (mut parts, body) = req.into_parts();
+    let last_param = RawPathParams::from_request_parts(&mut parts, &state)
+        .await
+        .ok()
+        .and_then(|p| p.iter().last().map(|(_, v)| v.to_string()));
+    let response = next.run(Request::from_parts(parts, body)).await;
+
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED && entry.verb != "login" {
+        return response;
+    }
+    let principal = response.extensions().get::<Principal>();
+    let note = response.extensions().get::<AuditNote>().cloned().unwrap_or_default();
+    let outcome = outcome(status);
+    let reason = note.reason.or_else(|| {
+        (outcome != "success")
+            .then(|| response.extensions().get::<ErrorCode>().map(|c| c.0.to_string()))
+            .flatten()
+    });
+    let row = AuditRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        at: crate::store::now(),
+        actor: note
+            .actor
+            .or_else(|| principal.map(|p| p.subject.clone()))
+            .unwrap_or_else(|| "anonymous".into()),
+        actor_method: note
+            .actor_method
+            .or_else(|| principal.map(|p| p.method.as_str()))
+            .unwrap_or("none")
+            .to_string(),
+        verb: entry.verb.to_string(),
+        resource_type: entry.resource_type.to_string(),
+        cluster: note.cluster,
+        namespace: note.namespace,
+        name: note.name.or(last_param),
+        outcome: outcome.to_string(),
+        http_status: i32::from(status.as_u16()),
+        request_id: ctx.request_id.clone(),
+        client_ip: ctx.client_ip.to_string(),
+        reason,
+    };
+    state.metrics.audit_event(outcome);
+    if let Err(e) = state.store.insert_audit(&row).await {
+        state.metrics.audit_write_failed();
+        tracing::error!(error = %e, verb = entry.verb, "could not write the audit row");
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(outcome(StatusCode::OK), "success");
+        assert_eq!(outcome(StatusCode::NO_CONTENT), "success");
+        assert_eq!(outcome(StatusCode::FORBIDDEN), "denied");
+        assert_eq!(outcome(StatusCode::UNAUTHORIZED), "failure");
+        assert_eq!(outcome(StatusCode::CONFLICT), "failure");
+    }
+
+    #[test]
+    fn lookup_matches_method_and_template() {
+        let table = [AuditedRoute::new(
+            Method::DELETE,
+            "/api/users/{username}",
+            "delete",
+            "user",
+        )];
+        assert!(lookup(&table, &Method::DELETE, "/api/users/{username}").is_some());
+        assert!(lookup(&table, &Method::GET, "/api/users/{username}").is_none());
+        assert!(lookup(&table, &Method::DELETE, "/api/users").is_none());
+    }
+}

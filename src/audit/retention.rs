@@ -1,0 +1,30 @@
+//! Background pruning: audit events past the retention period, and expired sessions.
+
+use std::time::Duration;
+
+use crate::store::Store;
+
+const EVERY: Duration = Duration::from_secs(3600);
+
+/// Prunes now and then every hour until the runtime stops.
+pub fn spawn(store: Store, retention: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            prune_once(&store, retention).await;
+        }
+    })
+}
+
+pub async fn prune_once(store: &Store, retention: Duration) {
+    let cutoff = crate::store::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+    match store.prune_audit(cutoff).await {
+        Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned audit events past retention"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "audit pruning failed"),
+    }
+    if let Err(e) = store.prune_sessions().await {
+        tracing::warn!(error = %e, "session pruning failed");
+    }
+}

@@ -1,0 +1,213 @@
+//! The authentication middleware: turns a Bearer credential or the session cookie into a
+//! `Principal` in the request's extensions, and applies the CSRF check to cookie writes.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use super::secret::{API_KEY_PREFIX, digest};
+use super::{AuthMethod, BootstrapToken, Owner, Principal, SessionRef, csrf};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::server::RequestContext;
+use crate::store::now;
+
+pub const SESSION_COOKIE: &str = "fleetdeck_session";
+
+/// last_used_at is written at most this often per key.
+const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = match resolve(&state, req.headers()).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(p) = &principal
+        && p.session.is_some()
+        && csrf::is_write(req.method())
+    {
+        let ctx = req.extensions().get::<RequestContext>().cloned().unwrap_or_default();
+        if let Err(reason) = csrf::check(
+            req.headers(),
+            &ctx.own_origin(req.headers()),
+            &state.settings.trusted_origins,
+        ) {
+            let mut response = ApiError::forbidden("csrf_rejected", reason).into_response();
+            response.extensions_mut().insert(p.clone());
+            return response;
+        }
+    }
+    if let Some(p) = &principal {
+        req.extensions_mut().insert(p.clone());
+    }
+    let mut response = next.run(req).await;
+    if let Some(p) = principal {
+        response.extensions_mut().insert(p);
+    }
+    response
+}
+
+async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            state.metrics.auth_rejected("malformed_authorization");
+            return Err(ApiError::unauthenticated(
+                "invalid_credentials",
+                "expected Authorization: Bearer <token or API key>",
+            ));
+        };
+        return match bearer(state, token).await? {
+            Some(p) => Ok(Some(p)),
+            None => {
+                state.metrics.auth_rejected("invalid_bearer");
+                Err(ApiError::unauthenticated(
+                    "invalid_credentials",
+                    "the token or API key is not valid",
+                ))
+            }
+        };
+    }
+    match session_secret(headers) {
+        Some(secret) => session(state, secret).await,
+        None => Ok(None),
+    }
+}
+
+fn token_principal(t: &BootstrapToken) -> Principal {
+    Principal {
+        subject: format!("token:{}", t.name),
+        display_name: t.name.clone(),
+        role: t.role,
+        method: AuthMethod::Token,
+        owner: Owner::Token(t.name.clone()),
+        session: None,
+        expires_at: None,
+    }
+}
+
+/// A bootstrap token or an API key.
+async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiError> {
+    let digest = digest(token);
+    if let Some(t) = state.tokens.get(&digest) {
+        return Ok(Some(token_principal(t)));
+    }
+    if !token.starts_with(API_KEY_PREFIX) {
+        return Ok(None);
+    }
+    let Some(key) = state.store.api_key_by_digest(&digest).await? else {
+        return Ok(None);
+    };
+    let at = now();
+    if key.expires_at.is_some_and(|e| e <= at) {
+        return Ok(None);
+    }
+    let principal = match (&key.user_id, &key.token_name) {
+        (Some(user_id), _) => {
+            let role = key.user_role.as_deref().and_then(|r| r.parse().ok());
+            match (role, key.disabled, &key.username) {
+                (Some(role), Some(false), Some(username)) if super::Role::may_grant(role, key.role) => Principal {
+                    subject: username.clone(),
+                    display_name: key.display_name.clone().unwrap_or_default(),
+                    role: key.role,
+                    method: AuthMethod::ApiKey,
+                    owner: Owner::User(user_id.clone()),
+                    session: None,
+                    expires_at: key.expires_at,
+                },
+                _ => return Ok(None),
+            }
+        }
+        (None, Some(name)) => match state.token_named(name) {
+            Some(t) if t.role.may_grant(key.role) => Principal {
+                role: key.role,
+                method: AuthMethod::ApiKey,
+                expires_at: key.expires_at,
+                ..token_principal(t)
+            },
+            _ => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    if key.last_used_at.is_none_or(|t: DateTime<Utc>| at - t >= TOUCH_EVERY) {
+        state.store.touch_api_key(&key.id, at).await?;
+    }
+    Ok(Some(principal))
+}
+
+/// The session cookie's principal; an unknown or expired session is no principal at all.
+async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, ApiError> {
+    let Some(row) = state.store.live_session(&digest(secret)).await? else {
+        return Ok(None);
+    };
+    let session = Some(SessionRef {
+        id: row.id.clone(),
+        expires_at: row.expires_at,
+    });
+    let principal = match (&row.user_id, &row.token_name) {
+        (Some(user_id), _) => match (row.user_role(), row.disabled, &row.username) {
+            (Some(role), Some(false), Some(username)) => Principal {
+                subject: username.clone(),
+                display_name: row.display_name.clone().unwrap_or_default(),
+                role,
+                method: AuthMethod::Password,
+                owner: Owner::User(user_id.clone()),
+                session,
+                expires_at: Some(row.expires_at),
+            },
+            _ => return Ok(None),
+        },
+        (None, Some(name)) => match state.token_named(name) {
+            Some(t) => Principal {
+                session,
+                expires_at: Some(row.expires_at),
+                ..token_principal(t)
+            },
+            None => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(principal))
+}
+
+/// The value of the `fleetdeck_session` cookie.
+pub fn session_secret(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            "theme=dark; fleetdeck_session=abc123; other=1".parse().unwrap(),
+        );
+        assert_eq!(session_secret(&h), Some("abc123"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, "a=1".parse().unwrap());
+        h.append(header::COOKIE, "fleetdeck_session=xyz".parse().unwrap());
+        assert_eq!(session_secret(&h), Some("xyz"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, "fleetdeck_session=; x=1".parse().unwrap());
+        assert_eq!(session_secret(&h), None);
+    }
+}

@@ -1,0 +1,476 @@
+//! Every setting: a `--flag` and a `FLEETDECK_*` environment variable, validated at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
+
+use crate::auth::{BootstrapToken, Role};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fleetdeck",
+    version,
+    about = "Control plane console for fleets of Kubernetes clusters",
+    long_about = "Fleetdeck serves its API and web console from one port. Every setting below \
+                  is also read from the FLEETDECK_* environment variable named with it."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations and serve the API and console (the default).
+    Serve,
+    /// Run the store's migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document as YAML.
+    Openapi,
+}
+
+/// Raw settings as given; `Settings::from_args` validates them.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// Listen address (host:port).
+    #[arg(long, env = "FLEETDECK_ADDR", default_value = "127.0.0.1:8080", global = true)]
+    pub addr: String,
+    /// Store URL: sqlite://PATH (embedded) or postgres://… (production).
+    #[arg(
+        long,
+        env = "FLEETDECK_DATABASE_URL",
+        default_value = "sqlite://fleetdeck.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Bootstrap tokens, comma separated `name:role:token` entries.
+    #[arg(long, env = "FLEETDECK_AUTH_TOKENS", hide_env_values = true, global = true)]
+    pub auth_tokens: Option<String>,
+    /// File of bootstrap tokens: `name:role:token` entries, one a line or comma separated.
+    #[arg(long, env = "FLEETDECK_AUTH_TOKENS_FILE", global = true)]
+    pub auth_tokens_file: Option<PathBuf>,
+    /// File holding the first admin's password (else a random one is generated on first start).
+    #[arg(long, env = "FLEETDECK_ADMIN_PASSWORD_FILE", global = true)]
+    pub admin_password_file: Option<PathBuf>,
+    /// Absolute lifetime of a console session (e.g. 30m, 12h, 7d).
+    #[arg(long, env = "FLEETDECK_SESSION_TTL", default_value = "12h", global = true)]
+    pub session_ttl: String,
+    /// Largest request body accepted (bytes, or with KiB/MiB).
+    #[arg(long, env = "FLEETDECK_BODY_LIMIT", default_value = "1MiB", global = true)]
+    pub body_limit: String,
+    /// Login and other credential attempts allowed per client IP per minute.
+    #[arg(long, env = "FLEETDECK_LOGIN_RATE_LIMIT", default_value = "10", global = true)]
+    pub login_rate_limit: String,
+    /// Comma separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed.
+    #[arg(long, env = "FLEETDECK_TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+    /// Comma separated origins (scheme://host[:port]) allowed to send cookie-authenticated writes besides our own.
+    #[arg(long, env = "FLEETDECK_TRUSTED_ORIGINS", default_value = "", global = true)]
+    pub trusted_origins: String,
+    /// How long audit events are kept (e.g. 90d).
+    #[arg(long, env = "FLEETDECK_AUDIT_RETENTION", default_value = "90d", global = true)]
+    pub audit_retention: String,
+    /// Allow routes that change Kubernetes objects (true/false).
+    #[arg(
+        long,
+        env = "FLEETDECK_WRITE_ACTIONS_ENABLED",
+        default_value = "false",
+        global = true
+    )]
+    pub write_actions_enabled: String,
+    /// Log format: text or json.
+    #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub auth_tokens: Vec<BootstrapToken>,
+    pub admin_password: Option<String>,
+    pub session_ttl: Duration,
+    pub body_limit: usize,
+    pub login_rate_limit: u32,
+    pub trusted_proxies: Vec<IpNet>,
+    pub trusted_origins: Vec<String>,
+    pub audit_retention: Duration,
+    pub write_actions_enabled: bool,
+    pub log_format: LogFormat,
+}
+
+/// A setting that failed validation; the message names the variable and the flag.
+#[derive(Debug, thiserror::Error)]
+#[error("{env} (--{flag}): {message}", flag = flag_of(.env))]
+pub struct ConfigError {
+    pub env: &'static str,
+    pub message: String,
+}
+
+/// `FLEETDECK_BODY_LIMIT` → `body-limit`.
+fn flag_of(env: &str) -> String {
+    env.trim_start_matches("FLEETDECK_")
+        .to_ascii_lowercase()
+        .replace('_', "-")
+}
+
+fn bad(env: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        env,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    pub fn from_args(a: &SettingsArgs) -> Result<Settings, ConfigError> {
+        let addr = a.addr.parse().map_err(|_| {
+            bad(
+                "FLEETDECK_ADDR",
+                format!(
+                    "invalid listen address {:?}, expected host:port such as 127.0.0.1:8080",
+                    a.addr
+                ),
+            )
+        })?;
+        let database_url = a.database_url.trim().to_string();
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "FLEETDECK_DATABASE_URL",
+                "unknown database scheme, expected sqlite://PATH or postgres://…",
+            ));
+        }
+        let mut auth_tokens = Vec::new();
+        if let Some(list) = &a.auth_tokens {
+            auth_tokens.extend(parse_tokens(list).map_err(|m| bad("FLEETDECK_AUTH_TOKENS", m))?);
+        }
+        if let Some(path) = &a.auth_tokens_file {
+            let text = read_file(path).map_err(|m| bad("FLEETDECK_AUTH_TOKENS_FILE", m))?;
+            auth_tokens.extend(parse_tokens(&text).map_err(|m| bad("FLEETDECK_AUTH_TOKENS_FILE", m))?);
+        }
+        let mut names = std::collections::HashSet::new();
+        for t in &auth_tokens {
+            if !names.insert(t.name.clone()) {
+                return Err(bad(
+                    "FLEETDECK_AUTH_TOKENS",
+                    format!("token name {:?} is used twice", t.name),
+                ));
+            }
+        }
+        let admin_password = match &a.admin_password_file {
+            None => None,
+            Some(path) => {
+                let text = read_file(path).map_err(|m| bad("FLEETDECK_ADMIN_PASSWORD_FILE", m))?;
+                let password = text.trim_end_matches(['\r', '\n']).to_string();
+                crate::auth::password::check_strength(&password)
+                    .map_err(|m| bad("FLEETDECK_ADMIN_PASSWORD_FILE", m))?;
+                Some(password)
+            }
+        };
+        let session_ttl = parse_duration(&a.session_ttl).map_err(|m| bad("FLEETDECK_SESSION_TTL", m))?;
+        let body_limit = parse_size(&a.body_limit).map_err(|m| bad("FLEETDECK_BODY_LIMIT", m))?;
+        let login_rate_limit = match a.login_rate_limit.trim().parse::<u32>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                return Err(bad(
+                    "FLEETDECK_LOGIN_RATE_LIMIT",
+                    format!("expected a whole number above 0, got {:?}", a.login_rate_limit),
+                ));
+            }
+        };
+        let trusted_proxies = split_list(&a.trusted_proxies)
+            .map(|s| {
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        bad(
+                            "FLEETDECK_TRUSTED_PROXIES",
+                            format!("{s:?} is not a CIDR or IP address"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let trusted_origins = split_list(&a.trusted_origins)
+            .map(|s| {
+                normalize_origin(s).ok_or_else(|| {
+                    bad(
+                        "FLEETDECK_TRUSTED_ORIGINS",
+                        format!("{s:?} is not an origin like https://console.example.com"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let audit_retention = parse_duration(&a.audit_retention).map_err(|m| bad("FLEETDECK_AUDIT_RETENTION", m))?;
+        let write_actions_enabled = match a.write_actions_enabled.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            other => {
+                return Err(bad(
+                    "FLEETDECK_WRITE_ACTIONS_ENABLED",
+                    format!("expected true or false, got {other:?}"),
+                ));
+            }
+        };
+        let log_format = match a.log_format.trim() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(bad(
+                    "FLEETDECK_LOG_FORMAT",
+                    format!("expected text or json, got {other:?}"),
+                ));
+            }
+        };
+        Ok(Settings {
+            addr,
+            database_url,
+            auth_tokens,
+            admin_password,
+            session_ttl,
+            body_limit,
+            login_rate_limit,
+            trusted_proxies,
+            trusted_origins,
+            audit_retention,
+            write_actions_enabled,
+            log_format,
+        })
+    }
+
+    /// Settings for tests and embedding: the defaults with the given store.
+    pub fn with_database(database_url: &str) -> Settings {
+        let args = SettingsArgs::parse_from(["fleetdeck", "--database-url", database_url]);
+        Settings::from_args(&args).expect("default settings are valid")
+    }
+}
+
+/// `SettingsArgs` parsed from an argument list alone (no environment); for `Settings::with_database`.
+impl SettingsArgs {
+    fn parse_from<'a>(args: impl IntoIterator<Item = &'a str>) -> SettingsArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            s: SettingsArgs,
+        }
+        Only::parse_from(args).s
+    }
+}
+
+fn read_file(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn split_list(s: &str) -> impl Iterator<Item = &str> {
+    s.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// `name:role:token` entries; the message never repeats a token.
+pub fn parse_tokens(list: &str) -> Result<Vec<BootstrapToken>, String> {
+    split_list(list)
+        .filter(|l| !l.starts_with('#'))
+        .enumerate()
+        .map(|(i, entry)| {
+            let mut parts = entry.splitn(3, ':');
+            let (Some(name), Some(role), Some(token)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(format!("entry {} is not name:role:token", i + 1));
+            };
+            if !crate::auth::is_valid_name(name) {
+                return Err(format!(
+                    "entry {}: token name {name:?} must be lowercase letters, digits and '-'",
+                    i + 1
+                ));
+            }
+            let role: Role = role.parse().map_err(|e| format!("entry {} ({name}): {e}", i + 1))?;
+            if token.len() < 16 {
+                return Err(format!(
+                    "entry {} ({name}): the token must be at least 16 characters",
+                    i + 1
+                ));
+            }
+            Ok(BootstrapToken::new(name, role, token))
+        })
+        .collect()
+}
+
+/// `90s`, `30m`, `12h`, `7d` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("expected a duration such as 30m, 12h or 7d, got {s:?}"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("unknown duration unit {unit:?} in {s:?}; use s, m, h or d")),
+    };
+    if secs == 0 {
+        return Err(format!("the duration must be above zero, got {s:?}"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// `1048576`, `512KiB`, `1MiB` (also KB/MB as powers of 1000).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("expected a size such as 1048576 or 1MiB, got {s:?}"))?;
+    let factor = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1024,
+        "MiB" => 1024 * 1024,
+        "KB" => 1000,
+        "MB" => 1000 * 1000,
+        other => return Err(format!("unknown size unit {other:?}; use B, KiB or MiB")),
+    };
+    match n.checked_mul(factor) {
+        Some(v) if v >= 1024 => Ok(v),
+        _ => Err(format!("the size must be at least 1KiB, got {s:?}")),
+    }
+}
+
+/// `https://Host:443/` → `https://host`; `None` when it is not an http(s) origin.
+pub fn normalize_origin(s: &str) -> Option<String> {
+    let s = s.trim().trim_end_matches('/').to_ascii_lowercase();
+    let (scheme, rest) = s.split_once("://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    let default_port = match scheme {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    Some(format!(
+        "{scheme}://{}",
+        rest.strip_suffix(default_port).unwrap_or(rest)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> SettingsArgs {
+        let mut v = vec!["fleetdeck"];
+        v.extend_from_slice(extra);
+        SettingsArgs::parse_from(v)
+    }
+
+    #[test]
+    fn defaults_suit_a_laptop() {
+        let s = Settings::from_args(&args(&[])).unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://fleetdeck.db");
+        assert_eq!(s.session_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(s.body_limit, 1024 * 1024);
+        assert_eq!(s.login_rate_limit, 10);
+        assert_eq!(s.audit_retention, Duration::from_secs(90 * 86400));
+        assert!(!s.write_actions_enabled);
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn bad_settings_name_the_variable() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--addr", "nope"], "FLEETDECK_ADDR (--addr)"),
+            (
+                &["--database-url", "mysql://x"],
+                "FLEETDECK_DATABASE_URL (--database-url)",
+            ),
+            (
+                &["--auth-tokens-file", "/nonexistent/file"],
+                "FLEETDECK_AUTH_TOKENS_FILE (--auth-tokens-file): cannot read",
+            ),
+            (&["--session-ttl", "12y"], "FLEETDECK_SESSION_TTL"),
+            (&["--body-limit", "lots"], "FLEETDECK_BODY_LIMIT"),
+            (&["--login-rate-limit", "0"], "FLEETDECK_LOGIN_RATE_LIMIT"),
+            (&["--trusted-proxies", "10.0.0.0/99"], "FLEETDECK_TRUSTED_PROXIES"),
+            (&["--trusted-origins", "ftp://x"], "FLEETDECK_TRUSTED_ORIGINS"),
+            (&["--write-actions-enabled", "maybe"], "FLEETDECK_WRITE_ACTIONS_ENABLED"),
+            (&["--log-format", "xml"], "FLEETDECK_LOG_FORMAT"),
+            (&["--auth-tokens", "ci:root:0123456789abcdef"], "FLEETDECK_AUTH_TOKENS"),
+        ];
+        for (a, want) in cases {
+            let err = Settings::from_args(&args(a)).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{a:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn token_errors_never_echo_the_secret() {
+        let err = Settings::from_args(&args(&["--auth-tokens", "ci:admin:short-secret"]))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("short-secret"), "{err}");
+        let err = Settings::from_args(&args(&["--auth-tokens", "ci:wizard:long-enough-secret-value"]))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("long-enough-secret-value"), "{err}");
+    }
+
+    #[test]
+    fn tokens_parse_from_lists_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, "# bootstrap\nops:operator:0123456789abcdef0123\n").unwrap();
+        let s = Settings::from_args(&args(&[
+            "--auth-tokens",
+            "ci:admin:abcdefabcdefabcdef, view:viewer:zzzzzzzzzzzzzzzzzz",
+            "--auth-tokens-file",
+            file.to_str().unwrap(),
+        ]))
+        .unwrap();
+        let got: Vec<_> = s.auth_tokens.iter().map(|t| (t.name.as_str(), t.role)).collect();
+        assert_eq!(
+            got,
+            [("ci", Role::Admin), ("view", Role::Viewer), ("ops", Role::Operator)]
+        );
+        let dup = Settings::from_args(&args(&[
+            "--auth-tokens",
+            "a:admin:abcdefabcdefabcdef,a:viewer:abcdefabcdefabcdeg",
+        ]));
+        assert!(dup.unwrap_err().to_string().contains("used twice"));
+    }
+
+    #[test]
+    fn durations_sizes_and_origins() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
+        assert!(parse_duration("0h").is_err());
+        assert!(parse_duration("h").is_err());
+        assert_eq!(parse_size("512KiB").unwrap(), 512 * 1024);
+        assert_eq!(parse_size("2048").unwrap(), 2048);
+        assert!(parse_size("10").is_err());
+        assert_eq!(
+            normalize_origin("HTTPS://Console.Example.com:443/").as_deref(),
+            Some("https://console.example.com")
+        );
+        assert_eq!(
+            normalize_origin("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(normalize_origin("https://x/path"), None);
+    }
+}

@@ -1,0 +1,98 @@
+//! Fleetdeck: the control plane console for fleets of Kubernetes clusters.
+//! `server::app(state)` is the whole application; `run` is what the binary does.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use clap::Parser;
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod server;
+pub mod store;
+pub mod system;
+pub mod web;
+
+use auth::BootstrapToken;
+use auth::rate_limit::RateLimiter;
+use config::{Cli, Command, LogFormat, Settings};
+use metrics::Metrics;
+use store::Store;
+
+pub use server::app;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    /// Bootstrap tokens by the digest of their secret.
+    pub tokens: Arc<HashMap<String, BootstrapToken>>,
+    pub login_limiter: Arc<RateLimiter>,
+    pub metrics: Arc<Metrics>,
+    /// The audited routes of every router.
+    pub audited_routes: Arc<Vec<audit::AuditedRoute>>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, store: Store) -> AppState {
+        let tokens = settings
+            .auth_tokens
+            .iter()
+            .map(|t| (t.digest.clone(), t.clone()))
+            .collect();
+        let audited_routes = [auth::routes::AUDITED].concat();
+        AppState {
+            login_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
+            settings: Arc::new(settings),
+            store,
+            tokens: Arc::new(tokens),
+            metrics: Arc::new(Metrics::new()),
+            audited_routes: Arc::new(audited_routes),
+        }
+    }
+
+    /// The bootstrap token with this name, if the settings still have it.
+    pub fn token_named(&self, name: &str) -> Option<&BootstrapToken> {
+        self.tokens.values().find(|t| t.name == name)
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLEETDECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// The binary: parse the command line, then serve, migrate or print the spec.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", server::openapi().to_yaml()?);
+        return Ok(());
+    }
+    let settings = Settings::from_args(&cli.settings)?;
+    init_tracing(settings.log_format);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Migrate) => {
+                let store = Store::connect(&settings.database_url).await?;
+                store.migrate().await?;
+                tracing::info!("migrations are applied");
+                store.close().await;
+                Ok(())
+            }
+            _ => server::Server::start(settings).await?.run_until_signal().await,
+        }
+    })
+}

@@ -1,0 +1,136 @@
+//! The SQL store: one pool, SQLite or Postgres by URL scheme, queries written once
+//! (portable SQL with `$n` placeholders) and run on either through `with_pool!`.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub mod api_keys;
+pub mod audit;
+pub mod sessions;
+pub mod settings;
+pub mod users;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store has; the body is
+/// compiled once per backend, so one SQL text serves both.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub db: Db,
+    /// The SQLite file, when the store is one (readiness checks that it still exists).
+    sqlite_path: Option<PathBuf>,
+}
+
+/// Pool gauges for /metrics.
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// Timestamps are kept at microsecond precision, what Postgres stores, so a value
+/// read back equals the value written on both backends.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl Store {
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .with_context(|| "FLEETDECK_DATABASE_URL: not a valid sqlite URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let path =
+                std::path::absolute(options.get_filename()).unwrap_or_else(|_| options.get_filename().to_path_buf());
+            let sqlite_path = (path.as_os_str() != ":memory:").then(|| path.clone());
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot open the SQLite store {}", path.display()))?;
+            Ok(Store {
+                db: Db::Sqlite(pool),
+                sqlite_path,
+            })
+        } else {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(url)
+                .await
+                .context("cannot connect to the Postgres store")?;
+            Ok(Store {
+                db: Db::Postgres(pool),
+                sqlite_path: None,
+            })
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The folder the store lives in, for files kept beside it; the working directory for Postgres.
+    pub fn data_dir(&self) -> PathBuf {
+        self.sqlite_path
+            .as_ref()
+            .and_then(|p| p.parent().map(PathBuf::from))
+            .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+    }
+
+    /// Whether the store answers (and, for SQLite, its file is still there).
+    pub async fn check_ready(&self) -> Result<(), String> {
+        if let Some(path) = &self.sqlite_path
+            && !path.exists()
+        {
+            return Err(format!("the SQLite store {} is gone", path.display()));
+        }
+        let probe = with_pool!(self, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM settings").fetch_one(pool).await);
+        probe.map(|_| ()).map_err(|e| {
+            tracing::warn!(error = %e, "readiness probe failed");
+            "the database does not answer".to_string()
+        })
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        with_pool!(self, pool => PoolStats {
+            size: pool.size(),
+            idle: pool.num_idle() as u32,
+            max: pool.options().get_max_connections(),
+        })
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
