@@ -1,0 +1,243 @@
+//! Test support: a fresh store per test on each backend, and the real app on an ephemeral port.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::time::Duration;
+
+use fleetdeck::auth::{BootstrapToken, Role};
+use fleetdeck::config::Settings;
+use fleetdeck::server::Server;
+use fleetdeck::store::Store;
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef";
+pub const OPERATOR_TOKEN: &str = "operator-token-0123456789abcdef";
+pub const VIEWER_TOKEN: &str = "viewer-token-0123456789abcdef";
+
+/// One fresh database: a SQLite file in a temporary folder, or a Postgres database of its own.
+pub struct TestDb {
+    pub url: String,
+    pub backend: &'static str,
+    dir: Option<tempfile::TempDir>,
+    pg_admin_url: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("fleetdeck.db").display());
+        TestDb {
+            url,
+            backend: "sqlite",
+            dir: Some(dir),
+            pg_admin_url: None,
+        }
+    }
+
+    /// `None` (the test is skipped) unless FLEETDECK_TEST_DATABASE_URL names a Postgres server.
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(admin) = std::env::var("FLEETDECK_TEST_DATABASE_URL") else {
+            eprintln!("FLEETDECK_TEST_DATABASE_URL is not set: skipping the Postgres run");
+            return None;
+        };
+        let name = format!("fleetdeck_test_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::PgPool::connect(&admin)
+            .await
+            .expect("FLEETDECK_TEST_DATABASE_URL connects");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
+        let (_, query) = admin.split_once('?').map_or(("", ""), |(a, q)| (a, q));
+        let url = if query.is_empty() {
+            format!("{base}/{name}")
+        } else {
+            format!("{base}/{name}?{query}")
+        };
+        Some(TestDb {
+            url,
+            backend: "postgres",
+            dir: None,
+            pg_admin_url: Some(admin),
+        })
+    }
+
+    /// The folder of the SQLite file.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.as_ref().expect("a SQLite test database").path()
+    }
+
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url).await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// Makes the database disappear under whoever uses it.
+    pub async fn destroy(&self) {
+        match &self.pg_admin_url {
+            Some(admin) => {
+                let name = self.url.rsplit('/').next().unwrap().split('?').next().unwrap();
+                let pool = sqlx::PgPool::connect(admin).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&pool)
+                .await
+                .unwrap();
+                pool.close().await;
+            }
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(self.dir().join(format!("fleetdeck.db{suffix}")));
+                }
+            }
+        }
+    }
+
+    pub async fn cleanup(self) {
+        if self.pg_admin_url.is_some() {
+            self.destroy().await;
+        }
+    }
+}
+
+/// Declares each test twice, `<name>::sqlite` and `<name>::postgres`, with `$db: TestDb`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($db: &$crate::common::TestDb) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::common::TestDb::sqlite().await;
+                run(&db).await;
+                db.cleanup().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = $crate::common::TestDb::postgres().await else { return };
+                run(&db).await;
+                db.cleanup().await;
+            }
+        }
+    )*};
+}
+
+/// Settings for a test server on an ephemeral port with an admin, an operator and a viewer token.
+pub fn settings(db: &TestDb) -> Settings {
+    let mut s = Settings::with_database(&db.url);
+    s.addr = "127.0.0.1:0".parse().unwrap();
+    s.auth_tokens = vec![
+        BootstrapToken::new("admin", Role::Admin, ADMIN_TOKEN),
+        BootstrapToken::new("operator", Role::Operator, OPERATOR_TOKEN),
+        BootstrapToken::new("viewer", Role::Viewer, VIEWER_TOKEN),
+    ];
+    s
+}
+
+/// The real app, listening on 127.0.0.1.
+pub struct TestApp {
+    pub base: String,
+    pub server: Server,
+    /// A client without a cookie jar; see `session_client` for one with.
+    pub client: Client,
+}
+
+impl TestApp {
+    pub async fn start(db: &TestDb) -> TestApp {
+        TestApp::with(settings(db)).await
+    }
+
+    pub async fn with(settings: Settings) -> TestApp {
+        let server = Server::start(settings).await.expect("server starts");
+        let base = format!("http://{}", server.addr);
+        let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        TestApp { base, server, client }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A request with `Authorization: Bearer <token>`.
+    pub fn bearer(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    /// A client that keeps cookies and sends this server's Origin on every request, like the console.
+    pub fn session_client(&self) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", self.base.parse().unwrap());
+        Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in with a username and password through a console-like client.
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        let c = self.session_client();
+        let r = c
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login as {username}");
+        c
+    }
+
+    /// Creates a local user through the API as the admin token.
+    pub async fn create_user(&self, username: &str, role: &str, password: &str) {
+        let r = self
+            .bearer(Method::POST, "/api/users", ADMIN_TOKEN)
+            .json(&serde_json::json!({"username": username, "role": role, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "create user {username}: {}", r.text().await.unwrap());
+    }
+
+    /// Audit rows as the admin token sees them, for a query string.
+    pub async fn audit(&self, query: &str) -> Vec<Value> {
+        let r = self
+            .bearer(Method::GET, &format!("/api/audit?{query}"), ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        body["items"].as_array().unwrap().clone()
+    }
+
+    pub async fn stop(self) {
+        self.server.shutdown().await.unwrap();
+    }
+}
+
+/// The status and JSON body of a response.
+pub async fn json(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, body)
+}
+
+/// Asserts the error envelope and its code.
+pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["code"], want_code, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert!(body["requestId"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+}
