@@ -44,14 +44,13 @@ impl AppState {
             .iter()
             .map(|t| (t.digest.clone(), t.clone()))
             .collect();
-        let audited_routes = [auth::routes::AUDITED].concat();
         AppState {
             login_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
             settings: Arc::new(settings),
             store,
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
-            audited_routes: Arc::new(audited_routes),
+            audited_routes: Arc::new(audit::all_audited_routes()),
         }
     }
 

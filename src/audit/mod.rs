@@ -44,6 +44,11 @@ impl AuditedRoute {
     }
 }
 
+/// The audited routes of every router.
+pub fn all_audited_routes() -> Vec<AuditedRoute> {
+    [crate::auth::routes::AUDITED].concat()
+}
+
 /// What a handler knows that the route does not: the target's name, the actor of a login, a reason.
 #[derive(Debug, Clone, Default)]
 pub struct AuditNote {
