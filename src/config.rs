@@ -258,7 +258,7 @@ impl Settings {
     }
 }
 
-/// `SettingsArgs` parsed from an argument list alone (no environment); for `Settings::with_database`.
+/// `SettingsArgs` parsed from an argument list (and the FLEETDECK_* environment), for `Settings::with_database`.
 impl SettingsArgs {
     fn parse_from<'a>(args: impl IntoIterator<Item = &'a str>) -> SettingsArgs {
         #[derive(Parser)]

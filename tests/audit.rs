@@ -3,12 +3,13 @@
 mod common;
 
 use common::*;
-use fleetdeck::store::audit::{AuditFilter, AuditRow};
+use fleetdeck::audit::model::{AuditEvent, Outcome};
+use fleetdeck::store::audit::AuditFilter;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-fn row(actor: &str, verb: &str, outcome: &str, at: chrono::DateTime<chrono::Utc>) -> AuditRow {
-    AuditRow {
+fn row(actor: &str, verb: &str, outcome: Outcome, at: chrono::DateTime<chrono::Utc>) -> AuditEvent {
+    AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
         at,
         actor: actor.into(),
@@ -18,8 +19,8 @@ fn row(actor: &str, verb: &str, outcome: &str, at: chrono::DateTime<chrono::Utc>
         cluster: Some("prod-1".into()),
         namespace: Some("web".into()),
         name: Some(format!("{verb}-target")),
-        outcome: outcome.into(),
-        http_status: if outcome == "success" { 200 } else { 403 },
+        outcome,
+        http_status: if outcome == Outcome::Success { 200 } else { 403 },
         request_id: uuid::Uuid::new_v4().simple().to_string(),
         client_ip: "127.0.0.1".into(),
         reason: None,
@@ -33,7 +34,7 @@ on_both_backends! {
         let now = fleetdeck::store::now();
         for i in 0..30 {
             let actor = if i % 3 == 0 { "token:viewer" } else { "token:operator" };
-            let outcome = if i % 5 == 0 { "denied" } else { "success" };
+            let outcome = if i % 5 == 0 { Outcome::Denied } else { Outcome::Success };
             store.insert_audit(&row(actor, "scale", outcome, now - chrono::Duration::minutes(60 - i))).await.unwrap();
         }
         let page = |token: &str, q: &str| {
@@ -111,8 +112,8 @@ on_both_backends! {
     async fn retention_prunes_old_rows(db) {
         let store = db.store().await;
         let now = fleetdeck::store::now();
-        store.insert_audit(&row("a", "old", "success", now - chrono::Duration::days(100))).await.unwrap();
-        store.insert_audit(&row("a", "new", "success", now - chrono::Duration::days(10))).await.unwrap();
+        store.insert_audit(&row("a", "old", Outcome::Success, now - chrono::Duration::days(100))).await.unwrap();
+        store.insert_audit(&row("a", "new", Outcome::Success, now - chrono::Duration::days(10))).await.unwrap();
         fleetdeck::audit::retention::prune_once(&store, std::time::Duration::from_secs(90 * 86400)).await;
         let (rows, total) = store.query_audit(&AuditFilter::default(), 10, 0).await.unwrap();
         assert_eq!(total, 1);

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ErrorCode;
 use crate::server::RequestContext;
-use crate::store::audit::AuditRow;
+use model::{AuditEvent, Outcome};
 
 pub mod model;
 pub mod retention;
@@ -87,13 +87,13 @@ impl IntoResponseParts for AuditNote {
 }
 
 /// `success` for 2xx/3xx, `denied` for 403, `failure` otherwise.
-pub fn outcome(status: StatusCode) -> &'static str {
+pub fn outcome(status: StatusCode) -> Outcome {
     if status.is_success() || status.is_redirection() {
-        "success"
+        Outcome::Success
     } else if status == StatusCode::FORBIDDEN {
-        "denied"
+        Outcome::Denied
     } else {
-        "failure"
+        Outcome::Failure
     }
 }
 
@@ -128,11 +128,11 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let note = response.extensions().get::<AuditNote>().cloned().unwrap_or_default();
     let outcome = outcome(status);
     let reason = note.reason.or_else(|| {
-        (outcome != "success")
+        (outcome != Outcome::Success)
             .then(|| response.extensions().get::<ErrorCode>().map(|c| c.0.to_string()))
             .flatten()
     });
-    let row = AuditRow {
+    let row = AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
         at: crate::store::now(),
         actor: note
@@ -149,13 +149,13 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         cluster: note.cluster,
         namespace: note.namespace,
         name: note.name.or(last_param),
-        outcome: outcome.to_string(),
+        outcome,
         http_status: i32::from(status.as_u16()),
         request_id: ctx.request_id.clone(),
         client_ip: ctx.client_ip.to_string(),
         reason,
     };
-    state.metrics.audit_event(outcome);
+    state.metrics.audit_event(outcome.as_str());
     if let Err(e) = state.store.insert_audit(&row).await {
         state.metrics.audit_write_failed();
         tracing::error!(error = %e, verb = entry.verb, "could not write the audit row");
@@ -169,11 +169,11 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(outcome(StatusCode::OK), "success");
-        assert_eq!(outcome(StatusCode::NO_CONTENT), "success");
-        assert_eq!(outcome(StatusCode::FORBIDDEN), "denied");
-        assert_eq!(outcome(StatusCode::UNAUTHORIZED), "failure");
-        assert_eq!(outcome(StatusCode::CONFLICT), "failure");
+        assert_eq!(outcome(StatusCode::OK), Outcome::Success);
+        assert_eq!(outcome(StatusCode::NO_CONTENT), Outcome::Success);
+        assert_eq!(outcome(StatusCode::FORBIDDEN), Outcome::Denied);
+        assert_eq!(outcome(StatusCode::UNAUTHORIZED), Outcome::Failure);
+        assert_eq!(outcome(StatusCode::CONFLICT), Outcome::Failure);
     }
 
     #[test]

@@ -4,9 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::store::audit::AuditRow;
-
-#[derive(Debug, Serialize, ToSchema)]
+/// One audit row, as stored and as served.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     pub id: String,
@@ -21,8 +20,9 @@ pub struct AuditEvent {
     pub cluster: Option<String>,
     pub namespace: Option<String>,
     pub name: Option<String>,
+    #[sqlx(try_from = "String")]
     pub outcome: Outcome,
-    pub http_status: u16,
+    pub http_status: i32,
     pub request_id: String,
     pub client_ip: String,
     pub reason: Option<String>,
@@ -43,6 +43,16 @@ impl Outcome {
             Outcome::Denied => "denied",
             Outcome::Failure => "failure",
         }
+    }
+}
+
+impl TryFrom<String> for Outcome {
+    type Error = String;
+    fn try_from(s: String) -> Result<Outcome, String> {
+        [Outcome::Success, Outcome::Denied, Outcome::Failure]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| format!("unknown audit outcome {s:?}"))
     }
 }
 
@@ -75,29 +85,4 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
     /// 0 or more (default 0).
     pub offset: Option<i64>,
-}
-
-impl From<AuditRow> for AuditEvent {
-    fn from(r: AuditRow) -> AuditEvent {
-        AuditEvent {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            actor_method: r.actor_method,
-            verb: r.verb,
-            resource_type: r.resource_type,
-            cluster: r.cluster,
-            namespace: r.namespace,
-            name: r.name,
-            outcome: match r.outcome.as_str() {
-                "success" => Outcome::Success,
-                "denied" => Outcome::Denied,
-                _ => Outcome::Failure,
-            },
-            http_status: u16::try_from(r.http_status).unwrap_or(0),
-            request_id: r.request_id,
-            client_ip: r.client_ip,
-            reason: r.reason,
-        }
-    }
 }

@@ -75,7 +75,7 @@ async fn list_audit(
     }
     let (rows, total) = state.store.query_audit(&filter, limit, offset).await?;
     let page = AuditPage {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows,
         total,
         limit,
         offset,

@@ -3,24 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, with_pool};
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AuditRow {
-    pub id: String,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub actor_method: String,
-    pub verb: String,
-    pub resource_type: String,
-    pub cluster: Option<String>,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-    pub outcome: String,
-    pub http_status: i32,
-    pub request_id: String,
-    pub client_ip: String,
-    pub reason: Option<String>,
-}
+use crate::audit::model::AuditEvent;
 
 /// Exact-match filters; `None` matches everything.
 #[derive(Debug, Default, Clone)]
@@ -89,19 +72,19 @@ macro_rules! bind_args {
 }
 
 impl Store {
-    pub async fn insert_audit(&self, e: &AuditRow) -> sqlx::Result<()> {
+    pub async fn insert_audit(&self, e: &AuditEvent) -> sqlx::Result<()> {
         let sql = "INSERT INTO audit_events (id, at, actor, actor_method, verb, resource_type, cluster, namespace, name, \
                    outcome, http_status, request_id, client_ip, reason) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(&e.id).bind(e.at).bind(&e.actor).bind(&e.actor_method).bind(&e.verb).bind(&e.resource_type)
-            .bind(&e.cluster).bind(&e.namespace).bind(&e.name).bind(&e.outcome).bind(e.http_status)
+            .bind(&e.cluster).bind(&e.namespace).bind(&e.name).bind(e.outcome.as_str()).bind(e.http_status)
             .bind(&e.request_id).bind(&e.client_ip).bind(&e.reason)
             .execute(pool).await.map(|_| ()))
     }
 
     /// One page of matching events, newest first, and how many match in all.
-    pub async fn query_audit(&self, f: &AuditFilter, limit: i64, offset: i64) -> sqlx::Result<(Vec<AuditRow>, i64)> {
+    pub async fn query_audit(&self, f: &AuditFilter, limit: i64, offset: i64) -> sqlx::Result<(Vec<AuditEvent>, i64)> {
         let (filter, args) = where_clause(f);
         let n = args.len();
         let page = format!(
@@ -114,7 +97,7 @@ impl Store {
         // Built from constant fragments only; the filter values are bound.
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let rows = bind_args!(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(page.clone())), &args).bind(limit).bind(offset).fetch_all(&mut *tx).await?;
+            let rows = bind_args!(sqlx::query_as::<_, AuditEvent>(sqlx::AssertSqlSafe(page.clone())), &args).bind(limit).bind(offset).fetch_all(&mut *tx).await?;
             let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())), &args).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             Ok((rows, total))
