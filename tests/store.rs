@@ -1,0 +1,87 @@
+//! The store's queries on each backend.
+
+mod common;
+
+use fleetdeck::auth::{Owner, Role};
+use fleetdeck::store::api_keys::NewApiKey;
+use fleetdeck::store::sessions::NewSession;
+use fleetdeck::store::users::{UserChanges, UserWrite};
+
+on_both_backends! {
+    async fn settings_upsert_and_delete(db) {
+        let store = db.store().await;
+        assert_eq!(store.setting("k").await.unwrap(), None);
+        store.put_setting("k", "one").await.unwrap();
+        store.put_setting("k", "two").await.unwrap();
+        assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("two"));
+        store.delete_setting("k").await.unwrap();
+        assert_eq!(store.setting("k").await.unwrap(), None);
+        store.close().await;
+    }
+
+    async fn users_round_trip_and_keep_an_admin(db) {
+        let store = db.store().await;
+        let u = store.insert_user("ada", "Ada", Role::Admin, "hash").await.unwrap().unwrap();
+        assert!(store.insert_user("ada", "Other", Role::Viewer, "hash").await.unwrap().is_none(), "taken username");
+        let back = store.user_by_username("ada").await.unwrap().unwrap();
+        assert_eq!((back.id.as_str(), back.role, back.disabled, back.created_at), (u.id.as_str(), Role::Admin, false, u.created_at));
+        assert!(matches!(store.update_user("ada", UserChanges { disabled: Some(true), ..Default::default() }).await.unwrap(), UserWrite::LastAdmin));
+        assert!(matches!(store.delete_user("ada").await.unwrap(), UserWrite::LastAdmin));
+        assert!(matches!(store.update_user("nobody", UserChanges::default()).await.unwrap(), UserWrite::NotFound));
+        store.insert_user("bea", "Bea", Role::Admin, "hash").await.unwrap().unwrap();
+        let UserWrite::Done(ada) = store.update_user("ada", UserChanges { role: Some(Role::Viewer), ..Default::default() }).await.unwrap() else {
+            panic!("a second admin exists")
+        };
+        assert_eq!(ada.role, Role::Viewer);
+        assert_eq!(store.user_by_id(&u.id).await.unwrap().unwrap().role, Role::Viewer);
+        store.close().await;
+    }
+
+    async fn sessions_expire_and_follow_their_user(db) {
+        let store = db.store().await;
+        let u = store.insert_user("cy", "Cy", Role::Operator, "hash").await.unwrap().unwrap();
+        let later = fleetdeck::store::now() + chrono::Duration::hours(1);
+        let earlier = fleetdeck::store::now() - chrono::Duration::seconds(1);
+        for (id, expires_at) in [("live", later), ("dead", earlier)] {
+            store
+                .insert_session(&NewSession { id, user_id: Some(&u.id), token_name: None, method: "password", expires_at, client_ip: "127.0.0.1", user_agent: "t" })
+                .await
+                .unwrap();
+        }
+        let s = store.live_session("live").await.unwrap().unwrap();
+        assert_eq!((s.username.as_deref(), s.user_role(), s.disabled, s.expires_at), (Some("cy"), Some(Role::Operator), Some(false), later));
+        assert!(store.live_session("dead").await.unwrap().is_none());
+        assert_eq!(store.prune_sessions().await.unwrap(), 1);
+        store.update_user("cy", UserChanges { disabled: Some(true), ..Default::default() }).await.unwrap();
+        assert!(store.live_session("live").await.unwrap().is_none(), "disabling a user ends their sessions");
+        store.close().await;
+    }
+
+    async fn api_keys_belong_to_their_owner(db) {
+        let store = db.store().await;
+        let u = store.insert_user("dee", "Dee", Role::Operator, "hash").await.unwrap().unwrap();
+        let owner = Owner::User(u.id.clone());
+        let token_owner = Owner::Token("ci".into());
+        let k = store
+            .insert_api_key(&NewApiKey { digest: "d1", prefix: "fdk_abc", name: "one", role: Role::Viewer, owner: &owner, expires_at: None })
+            .await
+            .unwrap();
+        store
+            .insert_api_key(&NewApiKey { digest: "d2", prefix: "fdk_def", name: "two", role: Role::Admin, owner: &token_owner, expires_at: None })
+            .await
+            .unwrap();
+        assert_eq!(store.api_keys_of(&owner).await.unwrap().len(), 1);
+        assert_eq!(store.api_keys_of(&token_owner).await.unwrap()[0].name, "two");
+        let found = store.api_key_by_digest("d1").await.unwrap().unwrap();
+        assert_eq!((found.username.as_deref(), found.user_role.as_deref(), found.role), (Some("dee"), Some("operator"), Role::Viewer));
+        assert!(store.delete_api_key(&k.id, &token_owner).await.unwrap().is_none(), "not theirs");
+        let at = fleetdeck::store::now();
+        store.touch_api_key(&k.id, at).await.unwrap();
+        assert_eq!(store.api_keys_of(&owner).await.unwrap()[0].last_used_at, Some(at));
+        store.delete_user("dee").await.unwrap();
+        assert!(store.api_key_by_digest("d1").await.unwrap().is_none(), "a deleted user's keys go with them");
+        let stats = store.pool_stats();
+        assert!(stats.max >= stats.size && stats.size >= 1);
+        store.close().await;
+    }
+}
