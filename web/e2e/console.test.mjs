@@ -1,0 +1,224 @@
+// Browser end-to-end test of the console against a real `fleetdeck serve`.
+//
+//   npm run build && (cd .. && cargo build) && npm run e2e
+//
+// FLEETDECK_BIN     the server binary (default: $CARGO_TARGET_DIR/debug/fleetdeck or ../target/debug/fleetdeck)
+// CHROMIUM_PATH     the browser (default: /usr/bin/chromium; no browser is ever downloaded)
+// Screenshots, page console and the server log of a failing test land in e2e/artifacts/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const artifactsDir = join(webDir, 'e2e', 'artifacts');
+const serverBin =
+  process.env.FLEETDECK_BIN ||
+  (process.env.CARGO_TARGET_DIR
+    ? resolve(process.env.CARGO_TARGET_DIR, 'debug', 'fleetdeck')
+    : resolve(webDir, '..', 'target', 'debug', 'fleetdeck'));
+
+const actor = 'e2e-admin';
+const token = randomBytes(20).toString('hex');
+
+let server;
+let serverLog = '';
+let dataDir;
+let baseURL;
+let browser;
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForHealthy(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`fleetdeck exited (${server.exitCode ?? server.signalCode}) before it was healthy:\n${serverLog}`);
+    }
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err.cause?.code ?? String(err);
+    }
+    await sleep(200);
+  }
+  throw new Error(`fleetdeck not healthy after ${timeoutMs} ms (${last}):\n${serverLog}`);
+}
+
+function saveArtifact(name, content) {
+  mkdirSync(artifactsDir, { recursive: true });
+  writeFileSync(join(artifactsDir, name), content);
+}
+
+before(async () => {
+  assert.ok(existsSync(serverBin), `no server binary at ${serverBin}: run \`cargo build\` or set FLEETDECK_BIN`);
+  assert.ok(existsSync(join(webDir, 'dist', 'index.html')), 'no web/dist: run `npm run build` first');
+
+  dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
+  const port = await freePort();
+  baseURL = `http://127.0.0.1:${port}`;
+  server = spawn(serverBin, ['serve'], {
+    env: {
+      ...process.env,
+      FLEETDECK_ADDR: `127.0.0.1:${port}`,
+      FLEETDECK_DATABASE_URL: `sqlite://${join(dataDir, 'fd.db')}`,
+      FLEETDECK_AUTH_TOKENS: `${actor}:admin:${token}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (chunk) => {
+    serverLog += chunk.toString();
+  };
+  server.stdout.on('data', collect);
+  server.stderr.on('data', collect);
+  await waitForHealthy(baseURL, 30_000);
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!killed) server.kill('SIGKILL');
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs `fn` with a fresh browser context (no cookies); on failure saves a screenshot and logs. */
+async function withPage(t, fn) {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const consoleLines = [];
+  page.on('console', (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+  page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.stack ?? err}`));
+  try {
+    await fn(page);
+    const cspViolations = consoleLines.filter((line) => /Content Security Policy/i.test(line));
+    assert.deepEqual(cspViolations, [], 'the page broke the server CSP');
+    assert.deepEqual(consoleLines.filter((line) => line.startsWith('[pageerror]')), [], 'uncaught errors in the page');
+  } catch (err) {
+    const slug = t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, `${slug}.png`), fullPage: true }).catch(() => {});
+    saveArtifact(`${slug}.console.log`, consoleLines.join('\n'));
+    saveArtifact(`${slug}.server.log`, serverLog);
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+async function signIn(page, secret) {
+  await page.getByLabel('Token', { exact: true }).fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a wrong token shows the invalid-credentials error', { timeout: 60_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto('/login');
+    await signIn(page, 'not-a-valid-token');
+    const error = page.getByTestId('error-panel');
+    await error.waitFor();
+    assert.equal(await error.getAttribute('data-code'), 'invalid_credentials');
+    assert.match(await error.innerText(), /invalid_credentials/);
+    assert.match(page.url(), /\/login$/);
+  }),
+);
+
+test('sign in with a token and find the login in the audit log', { timeout: 60_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await signIn(page, token);
+
+    const menu = page.getByTestId('user-menu');
+    await menu.waitFor();
+    assert.match(await menu.innerText(), /admin/);
+    await page.waitForURL((url) => url.pathname === '/');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.waitForURL('**/audit');
+    const loginRow = page
+      .getByTestId('audit-row')
+      .filter({ has: page.locator('td[data-col="verb"]', { hasText: /^login$/ }) })
+      .filter({ has: page.locator('td[data-col="outcome"]', { hasText: /^success$/ }) })
+      .filter({ has: page.locator('td[data-col="actor"]', { hasText: actor }) });
+    await loginRow.first().waitFor();
+  }),
+);
+
+test('create an API key, see its secret once, revoke it', { timeout: 60_000 }, (t) =>
+  withPage(t, async (page) => {
+    // A signed-out visit to a page comes back to it after signing in.
+    await page.goto('/api-keys');
+    await page.waitForURL('**/login');
+    await signIn(page, token);
+    await page.waitForURL('**/api-keys');
+
+    const name = `e2e-key-${randomBytes(3).toString('hex')}`;
+    const form = page.getByRole('form', { name: 'Create API key' });
+    await form.getByLabel('Name').fill(name);
+    await form.getByLabel('Role').selectOption('operator');
+    await form.getByLabel('Expires').selectOption({ label: '30 days' });
+    await form.getByRole('button', { name: 'Create key' }).click();
+
+    const secretPanel = page.getByTestId('api-key-secret');
+    await secretPanel.waitFor();
+    assert.match(await secretPanel.innerText(), /will not be shown again/);
+    const secret = await secretPanel.getByLabel('API key secret').inputValue();
+    assert.ok(secret.length >= 16, `secret looks too short: ${secret.length} chars`);
+
+    const row = page.getByTestId('api-key-row').filter({ hasText: name });
+    await row.waitFor();
+    assert.match(await row.innerText(), /operator/);
+
+    // The secret authenticates as an API key.
+    const whoami = await fetch(`${baseURL}/api/auth/whoami`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(whoami.status, 200, 'the new key should authenticate');
+    assert.equal((await whoami.json()).method, 'api_key');
+
+    await secretPanel.getByRole('button', { name: 'Done' }).click();
+    await secretPanel.waitFor({ state: 'detached' });
+
+    // Shown once: a reload lists the key without its secret.
+    await page.reload();
+    await row.waitFor();
+    assert.equal(await page.getByTestId('api-key-secret').count(), 0);
+    assert.ok(!(await page.content()).includes(secret), 'the secret must not be shown again');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+
+    const revoked = await fetch(`${baseURL}/api/auth/whoami`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(revoked.status, 401, 'a revoked key must stop working');
+  }),
+);

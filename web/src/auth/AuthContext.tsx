@@ -1,0 +1,80 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useNavigate } from 'react-router';
+import { ApiError, setUnauthorizedHandler, toApiError } from '../api/client';
+import { fetchWhoami, logout } from '../api/endpoints';
+import type { Whoami } from '../api/types';
+
+export type AuthState =
+  | { status: 'loading' }
+  | { status: 'error'; error: ApiError }
+  | { status: 'anonymous' }
+  | { status: 'signedIn'; user: Whoami };
+
+interface AuthContextValue {
+  state: AuthState;
+  /** After a successful login: the whoami body the server answered. */
+  signedIn: (user: Whoami) => void;
+  signOut: () => Promise<void>;
+  /** Asks the server again who we are. */
+  refresh: () => void;
+}
+
+const AuthContext = createContext<AuthContextValue | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<AuthState>({ status: 'loading' });
+  const [generation, setGeneration] = useState(0);
+  const navigate = useNavigate();
+
+  useEffect(() => {
+    const controller = new AbortController();
+    fetchWhoami(controller.signal).then(
+      (user) => setState({ status: 'signedIn', user }),
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        const error = toApiError(err);
+        setState(error.status === 401 ? { status: 'anonymous' } : { status: 'error', error });
+      },
+    );
+    return () => controller.abort();
+  }, [generation]);
+
+  // Any 401 from the API: the session is over; RequireAuth then sends the user to /login.
+  useEffect(() => {
+    setUnauthorizedHandler(() => setState({ status: 'anonymous' }));
+    return () => setUnauthorizedHandler(null);
+  }, []);
+
+  const signedIn = useCallback((user: Whoami) => setState({ status: 'signedIn', user }), []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await logout();
+    } catch {
+      // Signed out locally all the same; the server drops the session when it expires.
+    }
+    navigate('/login', { replace: true });
+    setState({ status: 'anonymous' });
+  }, [navigate]);
+
+  const refresh = useCallback(() => {
+    setState({ status: 'loading' });
+    setGeneration((g) => g + 1);
+  }, []);
+
+  const value = useMemo(() => ({ state, signedIn, signOut, refresh }), [state, signedIn, signOut, refresh]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthContextValue {
+  const value = useContext(AuthContext);
+  if (value === null) throw new Error('useAuth outside AuthProvider');
+  return value;
+}
+
+/** The signed-in user; only for components under RequireAuth. */
+export function useCurrentUser(): Whoami {
+  const { state } = useAuth();
+  if (state.status !== 'signedIn') throw new Error('useCurrentUser without a signed-in user');
+  return state.user;
+}

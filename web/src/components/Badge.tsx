@@ -1,0 +1,13 @@
+/** A small coloured label: roles, outcomes, states. `tone` picks the colour. */
+export function Badge({ children, tone = 'neutral' }: { children: string; tone?: 'neutral' | 'good' | 'warn' | 'bad' | 'info' }) {
+  return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function OutcomeBadge({ outcome }: { outcome: string }) {
+  const tone = outcome === 'success' ? 'good' : outcome === 'denied' ? 'warn' : outcome === 'failure' ? 'bad' : 'neutral';
+  return <Badge tone={tone}>{outcome}</Badge>;
+}
+
+export function RoleBadge({ role }: { role: string }) {
+  return <Badge tone={role === 'admin' ? 'info' : 'neutral'}>{role}</Badge>;
+}

@@ -1,0 +1,192 @@
+import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
+import { paths } from '../api/endpoints';
+import type { AuditPage as AuditPageBody } from '../api/types';
+import { OutcomeBadge } from '../components/Badge';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { Loading } from '../components/Loading';
+import { Time } from '../components/Time';
+import { useApi } from '../hooks/useApi';
+import {
+  AUDIT_OUTCOMES,
+  auditApiQuery,
+  auditViewFromSearch,
+  auditViewToSearch,
+  EMPTY_AUDIT_FILTERS,
+  filtersFromForm,
+  filtersToForm,
+  hasNextPage,
+  hasPrevPage,
+  pageLabel,
+  withOffset,
+  type AuditFilters,
+  type AuditView,
+} from '../lib/auditQuery';
+
+export function AuditPage() {
+  const [search, setSearch] = useSearchParams();
+  const view = auditViewFromSearch(search);
+  const audit = useApi<AuditPageBody>(`${paths.audit}?${auditApiQuery(view)}`);
+  const scope = audit.headers?.get('x-audit-scope');
+
+  const show = (next: AuditView) => setSearch(auditViewToSearch(next));
+
+  return (
+    <>
+      <h1>Audit log</h1>
+      <p className="muted" data-testid="audit-scope">
+        {scope === 'all' ? 'Showing all events.' : scope === 'self' ? 'Showing your own events.' : '\u00a0'}
+      </p>
+
+      {/* Remounted when the URL changes so the form shows the filters in force. */}
+      <AuditFilterBar
+        key={JSON.stringify(view.filters)}
+        filters={view.filters}
+        onApply={(filters) => show({ ...view, filters, offset: 0 })}
+      />
+
+      <section className="panel">
+        <div className="table-toolbar">
+          <span>{audit.data ? pageLabel(audit.data.offset, audit.data.items.length, audit.data.total) : '\u00a0'}</span>
+          {audit.loading ? <Loading label="" /> : null}
+          <span className="spacer" />
+          <button type="button" onClick={audit.reload}>
+            Refresh
+          </button>
+          <button type="button" disabled={!hasPrevPage(view)} onClick={() => show(withOffset(view, view.offset - view.limit))}>
+            ‹ Prev
+          </button>
+          <button
+            type="button"
+            disabled={!audit.data || !hasNextPage(view, audit.data.total)}
+            onClick={() => show(withOffset(view, view.offset + view.limit))}
+          >
+            Next ›
+          </button>
+        </div>
+        {audit.error ? <ErrorPanel error={audit.error} onRetry={audit.reload} /> : null}
+        {audit.data ? <AuditTable body={audit.data} /> : null}
+      </section>
+    </>
+  );
+}
+
+function AuditFilterBar({ filters, onApply }: { filters: AuditFilters; onApply: (filters: AuditFilters) => void }) {
+  const [form, setForm] = useState<AuditFilters>(() => filtersToForm(filters));
+
+  const field = (key: keyof AuditFilters) => ({
+    value: form[key],
+    onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value })),
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    onApply(filtersFromForm(form));
+  }
+
+  return (
+    <form className="panel filter-bar" onSubmit={submit} aria-label="Audit filters">
+      <label>
+        Actor
+        <input {...field('actor')} />
+      </label>
+      <label>
+        Verb
+        <input {...field('verb')} />
+      </label>
+      <label>
+        Outcome
+        <select {...field('outcome')}>
+          <option value="">any</option>
+          {AUDIT_OUTCOMES.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Cluster
+        <input {...field('cluster')} />
+      </label>
+      <label>
+        Namespace
+        <input {...field('namespace')} />
+      </label>
+      <label>
+        Name
+        <input {...field('name')} />
+      </label>
+      <label>
+        Request id
+        <input {...field('requestId')} />
+      </label>
+      <label>
+        From
+        <input type="datetime-local" {...field('from')} />
+      </label>
+      <label>
+        To
+        <input type="datetime-local" {...field('to')} />
+      </label>
+      <div className="filter-actions">
+        <button type="submit" className="primary">
+          Apply
+        </button>
+        <button type="button" onClick={() => onApply(EMPTY_AUDIT_FILTERS)}>
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AuditTable({ body }: { body: AuditPageBody }) {
+  if (body.items.length === 0) return <p className="muted">No events match.</p>;
+  return (
+    <div className="table-scroll">
+      <table className="table audit-table">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Actor</th>
+            <th>Verb</th>
+            <th>Resource</th>
+            <th>Target</th>
+            <th>Outcome</th>
+            <th>HTTP</th>
+            <th>Client</th>
+            <th>Request id</th>
+            <th>Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {body.items.map((event) => (
+            <tr key={event.id} data-testid="audit-row">
+              <td>
+                <Time value={event.at} />
+              </td>
+              <td data-col="actor">
+                {event.actor} <span className="muted">({event.actorMethod})</span>
+              </td>
+              <td data-col="verb">{event.verb}</td>
+              <td>{event.resourceType}</td>
+              <td className="target">{[event.cluster, event.namespace, event.name].filter(Boolean).join(' / ') || '—'}</td>
+              <td data-col="outcome">
+                <OutcomeBadge outcome={event.outcome} />
+              </td>
+              <td>{event.httpStatus}</td>
+              <td>{event.clientIp ?? '—'}</td>
+              <td>
+                <code className="request-id" title={event.requestId}>
+                  {event.requestId}
+                </code>
+              </td>
+              <td className="reason">{event.reason ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Navigate, useLocation } from 'react-router';
+import { ApiError, toApiError } from '../api/client';
+import { login, paths } from '../api/endpoints';
+import type { AuthConfig, LoginRequest } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { Loading } from '../components/Loading';
+import { useApi } from '../hooks/useApi';
+import { redirectTarget } from '../lib/redirect';
+
+type LoginMethod = 'token' | 'password';
+const METHOD_LABELS: Record<LoginMethod, string> = { token: 'Token', password: 'Username & password' };
+
+export function LoginPage() {
+  const { state, signedIn } = useAuth();
+  const location = useLocation();
+  const config = useApi<AuthConfig>(paths.authConfig);
+  const [chosen, setChosen] = useState<LoginMethod | null>(null);
+  const [token, setToken] = useState('');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [waitSeconds, setWaitSeconds] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+
+  useEffect(() => {
+    if (waitSeconds <= 0) return;
+    const timer = setTimeout(() => setWaitSeconds((s) => s - 1), 1000);
+    return () => clearTimeout(timer);
+  }, [waitSeconds]);
+
+  if (state.status === 'signedIn') return <Navigate to={redirectTarget(location.state)} replace />;
+
+  const methods = (config.data?.methods ?? []).filter((m): m is LoginMethod => m === 'token' || m === 'password');
+  const method = chosen !== null && methods.includes(chosen) ? chosen : methods[0];
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const body: LoginRequest = method === 'token' ? { token: token.trim() } : { username: username.trim(), password };
+    setBusy(true);
+    setError(undefined);
+    try {
+      signedIn(await login(body));
+    } catch (err) {
+      const apiError = toApiError(err);
+      setError(apiError);
+      setPassword('');
+      if (apiError.status === 429) setWaitSeconds(apiError.retryAfter ?? 0);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const rateLimited = error?.status === 429;
+
+  return (
+    <div className="login-page">
+      <div className="login-box panel">
+        <h1>Fleetdeck</h1>
+        <p className="muted">Sign in to the fleet console.</p>
+        {config.loading && !config.data ? <Loading /> : null}
+        {config.error ? <ErrorPanel error={config.error} title="Cannot load sign-in options" onRetry={config.reload} /> : null}
+        {config.data && methods.length === 0 ? (
+          <p className="notice">This server offers no sign-in method the console supports.</p>
+        ) : null}
+        {method ? (
+          <>
+            {methods.length > 1 ? (
+              <div className="tabs" role="tablist">
+                {methods.map((m) => (
+                  <button
+                    key={m}
+                    type="button"
+                    role="tab"
+                    aria-selected={m === method}
+                    className={m === method ? 'tab active' : 'tab'}
+                    onClick={() => setChosen(m)}
+                  >
+                    {METHOD_LABELS[m]}
+                  </button>
+                ))}
+              </div>
+            ) : null}
+            <form onSubmit={submit} className="form-grid" aria-label="Sign in">
+              {method === 'token' ? (
+                <label>
+                  Token
+                  <input
+                    type="password"
+                    autoComplete="off"
+                    required
+                    autoFocus
+                    value={token}
+                    onChange={(e) => setToken(e.target.value)}
+                  />
+                </label>
+              ) : (
+                <>
+                  <label>
+                    Username
+                    <input
+                      autoComplete="username"
+                      required
+                      autoFocus
+                      value={username}
+                      onChange={(e) => setUsername(e.target.value)}
+                    />
+                  </label>
+                  <label>
+                    Password
+                    <input
+                      type="password"
+                      autoComplete="current-password"
+                      required
+                      value={password}
+                      onChange={(e) => setPassword(e.target.value)}
+                    />
+                  </label>
+                </>
+              )}
+              {error ? (
+                <ErrorPanel
+                  error={error}
+                  title={error.code === 'invalid_credentials' ? 'Invalid credentials' : error.status === 429 ? undefined : 'Sign-in failed'}
+                  retryAfter={rateLimited ? waitSeconds : undefined}
+                />
+              ) : null}
+              <button type="submit" className="primary" disabled={busy || waitSeconds > 0}>
+                {busy ? 'Signing in…' : 'Sign in'}
+              </button>
+            </form>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}

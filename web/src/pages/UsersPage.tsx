@@ -1,0 +1,230 @@
+import { useState, type FormEvent } from 'react';
+import { createUser, deleteUser, paths, updateUser } from '../api/endpoints';
+import type { Role, UpdateUserRequest, User, UserList } from '../api/types';
+import { useCurrentUser } from '../auth/AuthContext';
+import { Badge, RoleBadge } from '../components/Badge';
+import { MIN_PASSWORD_LENGTH } from '../components/ChangePasswordDialog';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { Loading } from '../components/Loading';
+import { Time } from '../components/Time';
+import { useAction, useApi } from '../hooks/useApi';
+import { ROLES } from '../lib/roles';
+
+export function UsersPage() {
+  const users = useApi<UserList>(paths.users);
+  const me = useCurrentUser();
+
+  return (
+    <>
+      <h1>Users</h1>
+      <p className="muted">Local accounts that sign in with a username and password.</p>
+      <CreateUserForm onCreated={users.reload} />
+      <section className="panel">
+        <h2>
+          Accounts {users.loading ? <Loading label="" /> : null}
+        </h2>
+        {users.error ? <ErrorPanel error={users.error} onRetry={users.reload} /> : null}
+        {users.data ? (
+          users.data.items.length === 0 ? (
+            <p className="muted">No local users.</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Username</th>
+                  <th>Display name</th>
+                  <th>Role</th>
+                  <th>Status</th>
+                  <th>Created</th>
+                  <th>Last login</th>
+                  <th aria-label="Actions" />
+                </tr>
+              </thead>
+              <tbody>
+                {users.data.items.map((user) => (
+                  <UserRow key={user.username} user={user} isMe={user.username === me.subject} onChanged={users.reload} />
+                ))}
+              </tbody>
+            </table>
+          )
+        ) : null}
+      </section>
+    </>
+  );
+}
+
+function CreateUserForm({ onCreated }: { onCreated: () => void }) {
+  const [username, setUsername] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [password, setPassword] = useState('');
+  const { busy, error, run } = useAction();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const user = await run(() => createUser({ username: username.trim(), displayName: displayName.trim() || undefined, role, password }));
+    if (user) {
+      setUsername('');
+      setDisplayName('');
+      setPassword('');
+      onCreated();
+    }
+  }
+
+  return (
+    <section className="panel">
+      <h2>Create a user</h2>
+      <form onSubmit={submit} className="form-row" aria-label="Create user">
+        <label>
+          Username
+          <input required autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} />
+        </label>
+        <label>
+          Display name
+          <input value={displayName} placeholder="same as username" onChange={(e) => setDisplayName(e.target.value)} />
+        </label>
+        <label>
+          Role
+          <RoleSelect value={role} onChange={setRole} />
+        </label>
+        <label>
+          Initial password
+          <input
+            type="password"
+            required
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD_LENGTH}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create user'}
+        </button>
+      </form>
+      {error ? <ErrorPanel error={error} title="Cannot create the user" /> : null}
+    </section>
+  );
+}
+
+function RoleSelect({ value, onChange }: { value: Role; onChange: (role: Role) => void }) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value as Role)}>
+      {ROLES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function UserRow({ user, isMe, onChanged }: { user: User; isMe: boolean; onChanged: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [displayName, setDisplayName] = useState(user.displayName);
+  const [role, setRole] = useState(user.role);
+  const [password, setPassword] = useState('');
+  const { busy, error, run, clearError } = useAction();
+
+  async function save(change: UpdateUserRequest): Promise<boolean> {
+    const updated = await run(() => updateUser(user.username, change));
+    if (updated) onChanged();
+    return updated !== undefined;
+  }
+
+  async function submitEdit(event: FormEvent) {
+    event.preventDefault();
+    const change: UpdateUserRequest = {};
+    if (displayName.trim() !== user.displayName) change.displayName = displayName.trim();
+    if (role !== user.role) change.role = role;
+    if (password !== '') change.password = password;
+    if (Object.keys(change).length === 0 || (await save(change))) {
+      setPassword('');
+      setEditing(false);
+    }
+  }
+
+  function startEditing() {
+    setDisplayName(user.displayName);
+    setRole(user.role);
+    setPassword('');
+    clearError();
+    setEditing(true);
+  }
+
+  async function remove() {
+    if (!window.confirm(`Delete user "${user.username}"? This cannot be undone.`)) return;
+    const ok = await run(async () => {
+      await deleteUser(user.username);
+      return true;
+    });
+    if (ok) onChanged();
+  }
+
+  const formId = `edit-${user.username}`;
+  return (
+    <>
+      <tr data-testid="user-row" className={user.disabled ? 'row-disabled' : undefined}>
+        <td>
+          {user.username} {isMe ? <Badge tone="info">you</Badge> : null}
+        </td>
+        <td>
+          {editing ? (
+            <input form={formId} aria-label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+          ) : (
+            user.displayName || <span className="muted">—</span>
+          )}
+        </td>
+        <td>{editing ? <RoleSelect value={role} onChange={setRole} /> : <RoleBadge role={user.role} />}</td>
+        <td>{user.disabled ? <Badge tone="bad">disabled</Badge> : <Badge tone="good">enabled</Badge>}</td>
+        <td>
+          <Time value={user.createdAt} />
+        </td>
+        <td>{user.lastLoginAt ? <Time value={user.lastLoginAt} /> : <span className="muted">never</span>}</td>
+        <td className="row-actions">
+          {editing ? (
+            <form id={formId} onSubmit={submitEdit} className="inline-form">
+              <input
+                type="password"
+                aria-label="New password"
+                placeholder="new password (optional)"
+                autoComplete="new-password"
+                minLength={MIN_PASSWORD_LENGTH}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+              <button type="submit" className="primary" disabled={busy}>
+                Save
+              </button>
+              <button type="button" onClick={() => setEditing(false)}>
+                Cancel
+              </button>
+            </form>
+          ) : (
+            <>
+              <button type="button" onClick={startEditing} disabled={busy}>
+                Edit
+              </button>
+              <button type="button" disabled={busy} onClick={() => void save({ disabled: !user.disabled })}>
+                {user.disabled ? 'Enable' : 'Disable'}
+              </button>
+              <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
+                Delete
+              </button>
+            </>
+          )}
+        </td>
+      </tr>
+      {error ? (
+        <tr className="row-error">
+          <td colSpan={7}>
+            <ErrorPanel
+              error={error}
+              title={error.code === 'last_admin' ? 'At least one enabled admin must remain' : `Cannot change ${user.username}`}
+            />
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
