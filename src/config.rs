@@ -83,6 +83,14 @@ pub struct SettingsArgs {
         global = true
     )]
     pub write_actions_enabled: String,
+    /// Environments a cluster may be in (comma separated).
+    #[arg(
+        long,
+        env = "FLEETDECK_FLUX_ENVIRONMENTS",
+        default_value = "dev,qa,uat,stage,prod",
+        global = true
+    )]
+    pub flux_environments: String,
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -108,6 +116,7 @@ pub struct Settings {
     pub trusted_origins: Vec<String>,
     pub audit_retention: Duration,
     pub write_actions_enabled: bool,
+    pub flux_environments: Vec<String>,
     pub log_format: LogFormat,
 }
 
@@ -225,6 +234,19 @@ impl Settings {
                 ));
             }
         };
+        let flux_environments: Vec<String> = split_list(&a.flux_environments).map(str::to_string).collect();
+        if let Some(bad_env) = flux_environments
+            .iter()
+            .find(|e| !crate::flux::validate::is_dns_label(e))
+        {
+            return Err(bad(
+                "FLEETDECK_FLUX_ENVIRONMENTS",
+                format!("{bad_env:?} is not a lowercase DNS label"),
+            ));
+        }
+        if flux_environments.is_empty() {
+            return Err(bad("FLEETDECK_FLUX_ENVIRONMENTS", "name at least one environment"));
+        }
         let log_format = match a.log_format.trim() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -247,6 +269,7 @@ impl Settings {
             trusted_origins,
             audit_retention,
             write_actions_enabled,
+            flux_environments,
             log_format,
         })
     }
@@ -388,6 +411,7 @@ mod tests {
         assert_eq!(s.audit_retention, Duration::from_secs(90 * 86400));
         assert!(!s.write_actions_enabled);
         assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.flux_environments, ["dev", "qa", "uat", "stage", "prod"]);
     }
 
     #[test]
@@ -409,6 +433,7 @@ mod tests {
             (&["--trusted-origins", "ftp://x"], "FLEETDECK_TRUSTED_ORIGINS"),
             (&["--write-actions-enabled", "maybe"], "FLEETDECK_WRITE_ACTIONS_ENABLED"),
             (&["--log-format", "xml"], "FLEETDECK_LOG_FORMAT"),
+            (&["--flux-environments", "dev,Prod"], "FLEETDECK_FLUX_ENVIRONMENTS"),
             (&["--auth-tokens", "ci:root:0123456789abcdef"], "FLEETDECK_AUTH_TOKENS"),
         ];
         for (a, want) in cases {

@@ -10,6 +10,8 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod flux;
+pub mod inventory;
 pub mod metrics;
 pub mod server;
 pub mod store;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The audited routes of every router.
     pub audited_routes: Arc<Vec<audit::AuditedRoute>>,
+    /// Rendered Flux inputs.
+    pub inputs_cache: Arc<flux::cache::InputsCache>,
 }
 
 impl AppState {
@@ -51,6 +55,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
             audited_routes: Arc::new(audit::all_audited_routes()),
+            inputs_cache: Arc::default(),
         }
     }
 

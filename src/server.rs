@@ -230,6 +230,9 @@ async fn fallback(req: Request) -> Response {
         (name = "auth", description = "Sign-in, sessions and API keys"),
         (name = "users", description = "Local users (admin)"),
         (name = "audit", description = "The audit log"),
+        (name = "clusters", description = "The cluster registry"),
+        (name = "flux", description = "The Flux platform catalog and cluster assignments (snake_case, like the Flux inputs)"),
+        (name = "flux inputs", description = "ExternalService inputs polled by Flux Operator's ResourceSetInputProvider"),
     )
 )]
 struct ApiDoc;
@@ -262,6 +265,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::system::router())
         .merge(crate::auth::routes::router())
         .merge(crate::audit::routes::router())
+        .merge(crate::inventory::routes::router())
+        .merge(crate::flux::routes::router())
+        .merge(crate::flux::inputs::router())
 }
 
 /// The OpenAPI document of every route.
@@ -295,7 +301,8 @@ pub struct Server {
     pub state: AppState,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    retention: tokio::task::JoinHandle<()>,
+    /// Audit retention and the inputs cache's poller.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -309,7 +316,8 @@ impl Server {
             .with_context(|| format!("FLEETDECK_ADDR: cannot listen on {}", settings.addr))?;
         let addr = listener.local_addr()?;
         let retention = crate::audit::retention::spawn(store.clone(), settings.audit_retention);
-        let state = AppState::new(settings, store);
+        let state = AppState::new(settings, store.clone());
+        let background = vec![retention, state.inputs_cache.spawn_poller(store)];
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(
@@ -325,14 +333,14 @@ impl Server {
             state,
             stop,
             task,
-            retention,
+            background,
         })
     }
 
     /// Stops accepting, lets in-flight requests finish (at most `SHUTDOWN_GRACE`), closes the pool.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
-        self.retention.abort();
+        self.background.iter().for_each(|t| t.abort());
         let mut task = self.task;
         let result = match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
             Ok(joined) => joined.context("server task")?.context("serving"),

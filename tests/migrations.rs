@@ -19,7 +19,7 @@ fn portable(backend: &str, column: &str, ty: &str) -> &'static str {
         (_, "boolean") => "boolean",
         (_, "integer") => "integer",
         (_, "bigint") => "bigint",
-        (_, "jsonb") | ("sqlite", "json") => "json",
+        ("postgres", "jsonb") | ("sqlite", "json") => "json",
         (b, other) => panic!("{b}: column {column} has type {other}, which has no portable meaning yet"),
     }
 }

@@ -46,7 +46,12 @@ impl AuditedRoute {
 
 /// The audited routes of every router.
 pub fn all_audited_routes() -> Vec<AuditedRoute> {
-    [crate::auth::routes::AUDITED].concat()
+    [
+        crate::auth::routes::AUDITED,
+        crate::inventory::routes::AUDITED,
+        crate::flux::routes::AUDITED,
+    ]
+    .concat()
 }
 
 /// What a handler knows that the route does not: the target's name, the actor of a login, a reason.

@@ -181,6 +181,8 @@ pub struct Principal {
     pub session: Option<SessionRef>,
     /// When the credential stops working (session or API key expiry).
     pub expires_at: Option<DateTime<Utc>>,
+    /// For a key bound to one cluster: the only cluster (by dns) whose Flux inputs it reads.
+    pub cluster_dns: Option<String>,
 }
 
 impl Principal {

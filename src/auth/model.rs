@@ -43,6 +43,8 @@ pub struct WhoAmI {
     pub method: AuthMethod,
     /// When this session or API key stops working; `null` for none.
     pub expires_at: Option<DateTime<Utc>>,
+    /// A key bound to one cluster: that cluster's dns (the only Flux inputs it reads).
+    pub cluster_dns: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,6 +62,8 @@ pub struct CreateApiKey {
     pub role: Role,
     /// RFC 3339, in the future; absent for a key that does not expire.
     pub expires_at: Option<DateTime<Utc>>,
+    /// For `flux-reader` keys: the one cluster (by dns) whose Flux inputs the key may read.
+    pub cluster_dns: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +77,8 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The cluster a `flux-reader` key is bound to.
+    pub cluster_dns: Option<String>,
 }
 
 /// A new key: the only response that ever shows `secret`.
@@ -141,6 +147,7 @@ impl From<ApiKeyRow> for ApiKey {
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             expires_at: r.expires_at,
+            cluster_dns: r.cluster_dns,
         }
     }
 }

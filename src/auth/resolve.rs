@@ -2,9 +2,10 @@
 //! `Principal` in the request's extensions, and applies the CSRF check to cookie writes.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use super::secret::{API_KEY_PREFIX, digest};
@@ -20,7 +21,7 @@ pub const SESSION_COOKIE: &str = "fleetdeck_session";
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let principal = match resolve(&state, req.headers()).await {
+    let principal = match resolve(&state, req.method(), req.headers()).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
@@ -49,22 +50,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
-async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let Some(token) = token else {
+        let Some(token) = value.to_str().ok().and_then(|v| credential(v, method)) else {
             state.metrics.auth_rejected("malformed_authorization");
             return Err(ApiError::unauthenticated(
                 "invalid_credentials",
-                "expected Authorization: Bearer <token or API key>",
+                "expected Authorization: Bearer <token or API key> (or, for reads, Basic with the token or key as password)",
             ));
         };
-        return match bearer(state, token).await? {
+        return match bearer(state, &token).await? {
             Some(p) => Ok(Some(p)),
             None => {
                 state.metrics.auth_rejected("invalid_bearer");
@@ -90,6 +85,7 @@ fn token_principal(t: &BootstrapToken) -> Principal {
         owner: Owner::Token(t.name.clone()),
         session: None,
         expires_at: None,
+        cluster_dns: None,
     }
 }
 
@@ -121,6 +117,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                     owner: Owner::User(user_id.clone()),
                     session: None,
                     expires_at: key.expires_at,
+                    cluster_dns: key.cluster_dns.clone(),
                 },
                 _ => return Ok(None),
             }
@@ -130,6 +127,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                 role: key.role,
                 method: AuthMethod::ApiKey,
                 expires_at: key.expires_at,
+                cluster_dns: key.cluster_dns.clone(),
                 ..token_principal(t)
             },
             _ => return Ok(None),
@@ -161,6 +159,7 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
                 owner: Owner::User(user_id.clone()),
                 session,
                 expires_at: Some(row.expires_at),
+                cluster_dns: None,
             },
             _ => return Ok(None),
         },
@@ -175,6 +174,23 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
         (None, None) => return Ok(None),
     };
     Ok(Some(principal))
+}
+
+/// The token or API key of an Authorization header: `Bearer <secret>`, or — for reads only, since
+/// browsers resend Basic credentials on their own — `Basic` with the secret as the password.
+fn credential(value: &str, method: &Method) -> Option<String> {
+    let (scheme, rest) = value.split_once(' ')?;
+    let rest = rest.trim();
+    let secret = if scheme.eq_ignore_ascii_case("bearer") {
+        rest.to_string()
+    } else if scheme.eq_ignore_ascii_case("basic") && matches!(*method, Method::GET | Method::HEAD) {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let (_, password) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+        password.to_string()
+    } else {
+        return None;
+    };
+    (!secret.is_empty()).then_some(secret)
 }
 
 /// The value of the `fleetdeck_session` cookie.
@@ -193,6 +209,21 @@ pub fn session_secret(headers: &HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_from_bearer_and_basic_reads() {
+        assert_eq!(credential("Bearer abc", &Method::POST).as_deref(), Some("abc"));
+        assert_eq!(credential("bearer  abc ", &Method::GET).as_deref(), Some("abc"));
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("flux:fdk_secret")
+        );
+        assert_eq!(credential(&basic, &Method::GET).as_deref(), Some("fdk_secret"));
+        assert_eq!(credential(&basic, &Method::POST), None, "Basic is for reads only");
+        assert_eq!(credential("Basic !!!", &Method::GET), None);
+        assert_eq!(credential("Bearer ", &Method::GET), None);
+        assert_eq!(credential("Digest x", &Method::GET), None);
+    }
 
     #[test]
     fn finds_the_session_cookie_among_others() {

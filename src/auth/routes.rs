@@ -99,6 +99,7 @@ async fn login(
                 roles: vec![t.role],
                 method: AuthMethod::Token,
                 expires_at: None,
+                cluster_dns: None,
             };
             (None, Some(t.name.clone()), p)
         }
@@ -118,6 +119,7 @@ async fn login(
                 roles: vec![user.role],
                 method: AuthMethod::Password,
                 expires_at: None,
+                cluster_dns: None,
             };
             (Some(user.id), None, p)
         }
@@ -179,6 +181,7 @@ async fn whoami(principal: Principal) -> Json<WhoAmI> {
         roles: vec![principal.role],
         method: principal.method,
         expires_at: principal.expires_at,
+        cluster_dns: principal.cluster_dns,
     })
 }
 
@@ -304,6 +307,7 @@ async fn create_api_key(
             role: body.role,
             owner: &principal.owner,
             expires_at: body.expires_at,
+            cluster_dns: body.cluster_dns.as_deref(),
         })
         .await?;
     let note = AuditNote::named(name);

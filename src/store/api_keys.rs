@@ -15,6 +15,7 @@ pub struct ApiKeyRow {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub cluster_dns: Option<String>,
 }
 
 /// A key found by its digest, with what authentication needs of its owner.
@@ -28,6 +29,7 @@ pub struct ApiKeyOwnerRow {
     pub token_name: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub cluster_dns: Option<String>,
     pub username: Option<String>,
     pub display_name: Option<String>,
     pub user_role: Option<String>,
@@ -41,12 +43,13 @@ pub struct NewApiKey<'a> {
     pub role: Role,
     pub owner: &'a Owner,
     pub expires_at: Option<DateTime<Utc>>,
+    pub cluster_dns: Option<&'a str>,
 }
 
 /// `SELECT … FROM api_keys`, for `concat!` with a condition.
 macro_rules! select_keys {
     () => {
-        "SELECT id, prefix, name, role, created_at, last_used_at, expires_at FROM api_keys"
+        "SELECT id, prefix, name, role, created_at, last_used_at, expires_at, cluster_dns FROM api_keys"
     };
 }
 
@@ -67,13 +70,14 @@ impl Store {
             created_at: now(),
             last_used_at: None,
             expires_at: k.expires_at,
+            cluster_dns: k.cluster_dns.map(str::to_string),
         };
         let (user_id, token_name) = owner_columns(k.owner);
-        let sql = "INSERT INTO api_keys (id, digest, prefix, name, role, user_id, token_name, created_at, expires_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let sql = "INSERT INTO api_keys (id, digest, prefix, name, role, user_id, token_name, created_at, expires_at, cluster_dns) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(&row.id).bind(k.digest).bind(k.prefix).bind(k.name).bind(k.role.as_str())
-            .bind(user_id).bind(token_name).bind(row.created_at).bind(k.expires_at)
+            .bind(user_id).bind(token_name).bind(row.created_at).bind(k.expires_at).bind(k.cluster_dns)
             .execute(pool).await.map(|_| ()))?;
         Ok(row)
     }
@@ -103,7 +107,7 @@ impl Store {
     }
 
     pub async fn api_key_by_digest(&self, digest: &str) -> sqlx::Result<Option<ApiKeyOwnerRow>> {
-        let sql = "SELECT k.id, k.name, k.role, k.user_id, k.token_name, k.last_used_at, k.expires_at, \
+        let sql = "SELECT k.id, k.name, k.role, k.user_id, k.token_name, k.last_used_at, k.expires_at, k.cluster_dns, \
                           u.username, u.display_name, u.role AS user_role, u.disabled \
                    FROM api_keys k LEFT JOIN users u ON u.id = k.user_id WHERE k.digest = $1";
         with_pool!(self, pool => sqlx::query_as(sql).bind(digest).fetch_optional(pool).await)

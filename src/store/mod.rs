@@ -13,6 +13,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub mod api_keys;
 pub mod audit;
+pub mod catalog;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -1,0 +1,4 @@
+//! Inventory: the cluster registry (and, later, every cluster's resources).
+
+pub mod model;
+pub mod routes;

@@ -1,0 +1,138 @@
+//! /api/clusters: the cluster registry. Admins create and delete clusters; operators edit their
+//! metadata; viewers read. Metadata writes change Flux inputs, so they go through the catalog.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::IntoResponse;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::model::*;
+use crate::AppState;
+use crate::audit::{AuditNote, AuditedRoute};
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::flux::catalog::ClusterMeta;
+use crate::flux::routes::write_catalog;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_clusters, create_cluster))
+        .routes(routes!(get_cluster, update_cluster, delete_cluster))
+}
+
+pub const AUDITED: &[AuditedRoute] = &[
+    AuditedRoute::new(Method::POST, "/api/clusters", "create", "cluster"),
+    AuditedRoute::new(Method::PUT, "/api/clusters/{name}", "update", "cluster"),
+    AuditedRoute::new(Method::DELETE, "/api/clusters/{name}", "delete", "cluster"),
+];
+
+async fn read_cluster(state: &AppState, name: &str) -> ApiResult<Cluster> {
+    let record = state
+        .store
+        .cluster(name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no cluster named {name}")))?;
+    Ok(record.into())
+}
+
+/// Every registered cluster, by name.
+#[utoipa::path(get, path = "/api/clusters", tag = "clusters", responses((status = 200, body = ClusterList), (status = 403, body = ErrorBody)))]
+async fn list_clusters(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<ClusterList>> {
+    principal.require(Role::Viewer)?;
+    let items = state.store.list_clusters().await?.into_iter().map(Into::into).collect();
+    Ok(Json(ClusterList { items }))
+}
+
+/// Registers a cluster (admin).
+#[utoipa::path(post, path = "/api/clusters", tag = "clusters", request_body = CreateCluster, responses(
+    (status = 201, body = Cluster), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_cluster(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateCluster>,
+) -> ApiResult<impl IntoResponse> {
+    principal.require(Role::Admin)?;
+    let meta = ClusterMeta {
+        display_name: body
+            .display_name
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| body.name.clone()),
+        name: body.name,
+        dns: body.dns,
+        environment: body.environment,
+        labels: body.labels,
+        source: "metadata-only".into(),
+    };
+    let name = meta.name.clone();
+    let environments = state.settings.flux_environments.clone();
+    write_catalog(&state, false, move |c| c.create_cluster(meta, &environments)).await?;
+    Ok((
+        StatusCode::CREATED,
+        AuditNote::named(&name),
+        Json(read_cluster(&state, &name).await?),
+    ))
+}
+
+/// One cluster.
+#[utoipa::path(get, path = "/api/clusters/{name}", tag = "clusters", params(("name" = String, Path)), responses(
+    (status = 200, body = Cluster), (status = 404, body = ErrorBody)))]
+async fn get_cluster(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<Json<Cluster>> {
+    principal.require(Role::Viewer)?;
+    Ok(Json(read_cluster(&state, &name).await?))
+}
+
+/// Changes a cluster's metadata (operator).
+#[utoipa::path(put, path = "/api/clusters/{name}", tag = "clusters", params(("name" = String, Path)), request_body = UpdateCluster,
+    responses((status = 200, body = Cluster), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_cluster(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateCluster>,
+) -> ApiResult<Json<Cluster>> {
+    principal.require(Role::Operator)?;
+    if body.display_name.as_ref().is_some_and(|d| d.trim().is_empty()) {
+        return Err(ApiError::unprocessable("invalid_field", "displayName cannot be empty"));
+    }
+    let environments = state.settings.flux_environments.clone();
+    let cluster = name.clone();
+    write_catalog(&state, false, move |c| {
+        c.update_cluster(&cluster, &environments, |m| {
+            if let Some(d) = body.display_name {
+                m.display_name = d;
+            }
+            if let Some(dns) = body.dns {
+                m.dns = dns;
+            }
+            if let Some(e) = body.environment {
+                m.environment = e;
+            }
+            if let Some(l) = body.labels {
+                m.labels = l;
+            }
+        })
+    })
+    .await?;
+    Ok(Json(read_cluster(&state, &name).await?))
+}
+
+/// Removes a cluster and its Flux assignments (admin).
+#[utoipa::path(delete, path = "/api/clusters/{name}", tag = "clusters", params(("name" = String, Path)), responses(
+    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_cluster(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    principal.require(Role::Admin)?;
+    write_catalog(&state, false, move |c| c.delete_cluster(&name)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
