@@ -297,6 +297,20 @@ async fn create_api_key(
             "expiresAt must be in the future",
         ));
     }
+    if let Some(dns) = &body.cluster_dns {
+        if body.role != Role::FluxReader {
+            return Err(ApiError::unprocessable(
+                "invalid_cluster_binding",
+                "only flux-reader keys can be bound to a cluster",
+            ));
+        }
+        if !crate::flux::validate::is_fqdn(dns) {
+            return Err(ApiError::unprocessable(
+                "invalid_dns",
+                format!("clusterDns {dns:?} is not a fully qualified domain name"),
+            ));
+        }
+    }
     let secret = secret::generate(secret::API_KEY_PREFIX);
     let row = state
         .store

@@ -24,6 +24,7 @@ pub struct ClusterMeta {
     pub source: String,
 }
 
+/// Changes are made on a copy: one that fails may leave it part-way, and the copy is dropped.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub components: BTreeMap<String, PlatformComponent>,
@@ -626,5 +627,270 @@ impl CatalogError {
                 Some(json!({"clusters": clusters, "components": components})),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENVS: &[&str] = &["dev", "prod"];
+
+    fn envs() -> Vec<String> {
+        ENVS.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn component(id: &str, deps: &[&str]) -> PlatformComponent {
+        PlatformComponent {
+            id: id.into(),
+            component_path: id.into(),
+            component_version: "latest".into(),
+            cluster_env_enabled: false,
+            oci_url: "oci://registry.example.com/charts".into(),
+            oci_tag: "1.0.0".into(),
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            description: String::new(),
+        }
+    }
+
+    fn cluster(name: &str, dns: Option<&str>) -> ClusterMeta {
+        ClusterMeta {
+            name: name.into(),
+            display_name: name.into(),
+            dns: dns.map(str::to_string),
+            environment: "dev".into(),
+            labels: BTreeMap::new(),
+            source: "metadata-only".into(),
+        }
+    }
+
+    fn assign(ids: &[&str]) -> ClusterAssignments {
+        ClusterAssignments {
+            platform_components: ids
+                .iter()
+                .map(|id| ComponentAssignment {
+                    id: id.to_string(),
+                    enabled: true,
+                    oci_tag: None,
+                    component_path: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn catalog() -> Catalog {
+        let mut c = Catalog::default();
+        c.create(component("a", &[])).unwrap();
+        c.create(component("b", &["a"])).unwrap();
+        c.create_cluster(cluster("one", Some("one.example.com")), &envs())
+            .unwrap();
+        c.create_cluster(cluster("two", None), &envs()).unwrap();
+        c
+    }
+
+    #[test]
+    fn create_rejects_bad_ids_duplicates_unknown_deps_and_cycles() {
+        let mut c = catalog();
+        assert!(matches!(
+            c.clone().create(component("Bad_Id", &[])),
+            Err(CatalogError::Invalid { code: "invalid_id", .. })
+        ));
+        assert!(matches!(
+            c.clone().create(component("a", &[])),
+            Err(CatalogError::Duplicate(_))
+        ));
+        let mut probe = c.clone();
+        assert_eq!(
+            probe.create(component("c", &["zz"])),
+            Err(CatalogError::UnknownReference {
+                kind: COMPONENT,
+                ids: vec!["zz".into()]
+            })
+        );
+        let mut probe = c.clone();
+        assert_eq!(
+            probe.update("a", component("a", &["b"])),
+            Err(CatalogError::Cycle(vec!["a".into(), "b".into(), "a".into()]))
+        );
+        assert!(matches!(
+            c.update("a", component("b", &[])),
+            Err(CatalogError::Invalid {
+                code: "id_mismatch",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn assignments_must_name_known_things() {
+        let mut c = catalog();
+        assert_eq!(
+            c.clone().set_assignments("one", assign(&["a", "nope"])),
+            Err(CatalogError::UnknownReference {
+                kind: COMPONENT,
+                ids: vec!["nope".into()]
+            })
+        );
+        let mut a = assign(&["a"]);
+        a.patches.insert("b".into(), [("k".to_string(), json!(1))].into());
+        assert_eq!(
+            c.clone().set_assignments("one", a),
+            Err(CatalogError::UnknownReference {
+                kind: "patches",
+                ids: vec!["b".into()]
+            })
+        );
+        assert!(matches!(
+            c.set_assignments("one", assign(&["a", "a"])),
+            Err(CatalogError::Invalid {
+                code: "duplicate_assignment",
+                ..
+            })
+        ));
+        assert!(matches!(
+            c.set_assignments("ghost", assign(&["a"])),
+            Err(CatalogError::NotFound(_))
+        ));
+        c.set_assignments("one", assign(&["b", "a"])).unwrap();
+        let ids: Vec<_> = c
+            .assignments_of("one")
+            .platform_components
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids, ["a", "b"], "normalized by id");
+    }
+
+    #[test]
+    fn delete_in_use_names_users_and_force_removes_references() {
+        let mut c = catalog();
+        let mut a = assign(&["a", "b"]);
+        a.patches
+            .insert("a".into(), [("replicas".to_string(), json!(2))].into());
+        c.set_assignments("one", a).unwrap();
+        match c.clone().delete::<PlatformComponent>("a", false) {
+            Err(CatalogError::InUse {
+                clusters, components, ..
+            }) => {
+                assert_eq!(clusters, ["one"]);
+                assert_eq!(components, ["b"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        c.delete::<PlatformComponent>("a", true).unwrap();
+        assert!(!c.components.contains_key("a"));
+        assert!(c.components["b"].depends_on.is_empty());
+        let left = c.assignments_of("one");
+        assert_eq!(left.platform_components.len(), 1);
+        assert!(left.patches.is_empty());
+        assert!(matches!(
+            c.delete::<PlatformComponent>("a", true),
+            Err(CatalogError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn clusters_need_valid_unique_metadata() {
+        let mut c = catalog();
+        let e = envs();
+        let try_create = |m: ClusterMeta| c.clone().create_cluster(m, &e);
+        assert!(matches!(
+            try_create(cluster("Bad", None)),
+            Err(CatalogError::Invalid {
+                code: "invalid_name",
+                ..
+            })
+        ));
+        assert!(matches!(
+            try_create(cluster("x", Some("nodots"))),
+            Err(CatalogError::Invalid {
+                code: "invalid_dns",
+                ..
+            })
+        ));
+        assert!(matches!(
+            try_create(cluster("x", Some("one.example.com"))),
+            Err(CatalogError::Duplicate(_))
+        ));
+        let mut staging = cluster("x", None);
+        staging.environment = "staging".into();
+        assert!(matches!(
+            try_create(staging),
+            Err(CatalogError::Invalid {
+                code: "invalid_environment",
+                ..
+            })
+        ));
+        c.update_cluster("two", &e, |m| m.dns = Some("two.example.com".into()))
+            .unwrap();
+        assert_eq!(c.cluster_by_dns("two.example.com").unwrap().name, "two");
+        c.set_assignments("two", assign(&["a"])).unwrap();
+        c.delete_cluster("two").unwrap();
+        assert!(!c.assignments.contains_key("two"));
+    }
+
+    #[test]
+    fn import_is_an_upsert_and_prune_removes_what_it_does_not_name() {
+        let mut c = catalog();
+        c.set_assignments("two", assign(&["a"])).unwrap();
+        let old = c.clone();
+        let doc = CatalogDocument {
+            platform_components: vec![component("a", &[]), component("c", &["a"])],
+            clusters: vec![ClusterDocument {
+                name: "three".into(),
+                dns: Some("three.example.com".into()),
+                environment: "prod".into(),
+                labels: BTreeMap::new(),
+                platform_components: assign(&["c"]).platform_components,
+                namespaces: vec![],
+                rolebindings: vec![],
+                patches: BTreeMap::new(),
+            }],
+            ..Default::default()
+        };
+        let mut kept = c.clone();
+        kept.import(doc.clone(), false, &envs()).unwrap();
+        assert!(kept.components.contains_key("b"), "without prune nothing is removed");
+        assert_eq!(kept.clusters["three"].source, "metadata-only");
+        c.import(doc.clone(), true, &envs()).unwrap();
+        assert_eq!(c.components.keys().collect::<Vec<_>>(), ["a", "c"]);
+        assert!(
+            !c.assignments.contains_key("two"),
+            "assignments of unnamed clusters are pruned"
+        );
+        let [components, _, _, clusters] = counts(&old, &c);
+        assert_eq!(
+            components,
+            Counts {
+                created: 1,
+                updated: 0,
+                deleted: 1,
+                unchanged: 1
+            }
+        );
+        assert_eq!(
+            clusters,
+            Counts {
+                created: 1,
+                updated: 1,
+                deleted: 0,
+                unchanged: 1
+            }
+        );
+        // The export of the result imports to the same catalog.
+        let mut again = c.clone();
+        again.import(c.export(), true, &envs()).unwrap();
+        assert_eq!(again, c);
+
+        let mut twice = doc;
+        twice.platform_components.push(component("a", &[]));
+        assert!(matches!(
+            old.clone().import(twice, false, &envs()),
+            Err(CatalogError::Invalid {
+                code: "duplicate_in_document",
+                ..
+            })
+        ));
     }
 }

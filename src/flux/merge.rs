@@ -152,3 +152,148 @@ pub fn oversized(catalog: &Catalog) -> Vec<Warning> {
     }
     warnings
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn catalog() -> (Catalog, ClusterMeta) {
+        let mut c = Catalog::default();
+        let cluster = ClusterMeta {
+            name: "demo".into(),
+            display_name: "Demo".into(),
+            dns: Some("demo.k8s.example.com".into()),
+            environment: "dev".into(),
+            labels: [("tier".to_string(), "gold".to_string())].into(),
+            source: "metadata-only".into(),
+        };
+        c.clusters.insert("demo".into(), cluster.clone());
+        for (id, deps) in [("cert-manager", vec![]), ("ingress", vec!["cert-manager".to_string()])] {
+            c.components.insert(
+                id.into(),
+                PlatformComponent {
+                    id: id.into(),
+                    component_path: format!("charts/{id}"),
+                    component_version: "1.2.3".into(),
+                    cluster_env_enabled: id == "ingress",
+                    oci_url: "oci://registry.example.com".into(),
+                    oci_tag: "1.2.3".into(),
+                    depends_on: deps,
+                    description: "not sent".into(),
+                },
+            );
+        }
+        c.namespaces.insert(
+            "apps".into(),
+            FluxNamespace {
+                id: "apps".into(),
+                labels: [("a".to_string(), "b".to_string())].into(),
+                annotations: BTreeMap::new(),
+            },
+        );
+        let mut a = ClusterAssignments {
+            platform_components: vec![
+                ComponentAssignment {
+                    id: "cert-manager".into(),
+                    enabled: false,
+                    oci_tag: None,
+                    component_path: None,
+                },
+                ComponentAssignment {
+                    id: "gone".into(),
+                    enabled: true,
+                    oci_tag: None,
+                    component_path: None,
+                },
+                ComponentAssignment {
+                    id: "ingress".into(),
+                    enabled: true,
+                    oci_tag: Some("4.0.0".into()),
+                    component_path: Some("custom/ingress".into()),
+                },
+            ],
+            namespaces: vec!["apps".into(), "missing".into()],
+            ..Default::default()
+        };
+        a.patches.insert(
+            "ingress".into(),
+            [
+                ("replicas".to_string(), json!(3)),
+                ("tls".to_string(), json!({"on": true})),
+            ]
+            .into(),
+        );
+        c.assignments.insert("demo".into(), a);
+        (c, cluster)
+    }
+
+    fn body(bytes: Vec<u8>) -> Value {
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn overrides_win_patches_keep_their_types_and_missing_references_are_skipped() {
+        let (c, cluster) = catalog();
+        let v = body(render_kind(&c, &cluster, InputKind::PlatformComponents));
+        let inputs = v["inputs"].as_array().unwrap();
+        assert_eq!(inputs.len(), 2, "the assignment of a component that is gone is skipped");
+        assert_eq!(
+            inputs[0],
+            json!({
+                "id": "cert-manager", "component_path": "charts/cert-manager", "component_version": "1.2.3",
+                "cluster_env_enabled": false, "depends_on": [], "enabled": false, "patches": {},
+                "cluster": {"name": "demo", "dns": "demo.k8s.example.com", "environment": "dev"},
+                "source": {"oci_url": "oci://registry.example.com", "oci_tag": "1.2.3"}
+            })
+        );
+        assert_eq!(inputs[1]["component_path"], "custom/ingress");
+        assert_eq!(inputs[1]["source"]["oci_tag"], "4.0.0");
+        assert_eq!(inputs[1]["patches"], json!({"replicas": 3, "tls": {"on": true}}));
+        assert_eq!(inputs[1]["depends_on"], json!(["cert-manager"]));
+        assert!(inputs[1].get("description").is_none());
+    }
+
+    #[test]
+    fn namespaces_rolebindings_and_clusters() {
+        let (c, cluster) = catalog();
+        let ns = body(render_kind(&c, &cluster, InputKind::Namespaces));
+        assert_eq!(ns["inputs"].as_array().unwrap().len(), 1);
+        assert_eq!(ns["inputs"][0]["labels"], json!({"a": "b"}));
+        assert_eq!(ns["inputs"][0]["annotations"], json!({}));
+        let rb = body(render_kind(&c, &cluster, InputKind::RoleBindings));
+        assert_eq!(rb, json!({"inputs": []}), "no assignments: an empty inputs array");
+        let clusters = body(render(cluster_inputs(&c, None)));
+        assert_eq!(
+            clusters,
+            json!({"inputs": [{"id": "demo", "cluster_name": "demo", "cluster_dns": "demo.k8s.example.com",
+                              "environment": "dev", "labels": {"tier": "gold"}}]})
+        );
+        assert_eq!(
+            body(render(cluster_inputs(&c, Some("other.example.com")))),
+            json!({"inputs": []})
+        );
+    }
+
+    #[test]
+    fn oversized_inputs_are_reported() {
+        let (mut c, _) = catalog();
+        assert!(oversized(&c).is_empty());
+        let big = "x".repeat(MAX_BYTES);
+        c.assignments
+            .get_mut("demo")
+            .unwrap()
+            .patches
+            .insert("ingress".into(), [("blob".to_string(), json!(big))].into());
+        let w = oversized(&c);
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            (w[0].cluster.as_str(), w[0].inputs.as_str(), w[0].limit),
+            ("demo", "platform-components", MAX_BYTES)
+        );
+        assert!(w[0].size > MAX_BYTES);
+    }
+}
