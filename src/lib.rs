@@ -37,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The audited routes of every router.
     pub audited_routes: Arc<Vec<audit::AuditedRoute>>,
+    /// API keys verified in the last few seconds.
+    pub key_cache: Arc<auth::key_cache::KeyCache>,
     /// Rendered Flux inputs.
     pub inputs_cache: Arc<flux::cache::InputsCache>,
 }
@@ -55,6 +57,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
             audited_routes: Arc::new(audit::all_audited_routes()),
+            key_cache: Arc::default(),
             inputs_cache: Arc::default(),
         }
     }

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 
 pub mod bootstrap;
 pub mod csrf;
+pub mod key_cache;
 pub mod model;
 pub mod password;
 pub mod rate_limit;

@@ -98,6 +98,9 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
     if !token.starts_with(API_KEY_PREFIX) {
         return Ok(None);
     }
+    if let Some(p) = state.key_cache.get(&digest) {
+        return Ok(Some(p));
+    }
     let Some(key) = state.store.api_key_by_digest(&digest).await? else {
         return Ok(None);
     };
@@ -137,6 +140,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
     if key.last_used_at.is_none_or(|t: DateTime<Utc>| at - t >= TOUCH_EVERY) {
         state.store.touch_api_key(&key.id, at).await?;
     }
+    state.key_cache.insert(digest, principal.clone());
     Ok(Some(principal))
 }
 

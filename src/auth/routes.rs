@@ -236,6 +236,7 @@ async fn change_password(
     let hash = password::hash_blocking(body.new_password).await;
     let keep = principal.session.as_ref().map(|s| s.id.as_str());
     state.store.change_password(user_id, &hash, keep).await?;
+    state.key_cache.clear();
     bootstrap::password_changed(&state.store, user_id)
         .await
         .map_err(ApiError::internal)?;
@@ -349,7 +350,9 @@ async fn delete_api_key(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     principal.require(Role::Viewer)?;
-    match state.store.delete_api_key(&id, &principal.owner).await? {
+    let deleted = state.store.delete_api_key(&id, &principal.owner).await?;
+    state.key_cache.clear();
+    match deleted {
         Some(row) => Ok((AuditNote::named(row.name), StatusCode::NO_CONTENT)),
         None => Err(ApiError::not_found("you have no API key with this id")),
     }
@@ -495,7 +498,9 @@ async fn update_user(
         disabled: body.disabled,
         password_hash,
     };
-    match state.store.update_user(&username, changes).await? {
+    let written = state.store.update_user(&username, changes).await?;
+    state.key_cache.clear();
+    match written {
         UserWrite::Done(user) => {
             if new_password {
                 bootstrap::password_changed(&state.store, &user.id)
@@ -523,7 +528,9 @@ async fn delete_user(
     ApiPath(username): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     principal.require(Role::Admin)?;
-    match state.store.delete_user(&username).await? {
+    let deleted = state.store.delete_user(&username).await?;
+    state.key_cache.clear();
+    match deleted {
         UserWrite::Done(_) => Ok(StatusCode::NO_CONTENT),
         UserWrite::NotFound => Err(ApiError::not_found(format!("no user named {username}"))),
         UserWrite::LastAdmin => Err(last_admin()),

@@ -112,7 +112,7 @@ pub struct ClusterAssignments {
     pub rolebindings: Vec<String>,
     /// Component id → values for that component on this cluster.
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, Object>)]
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, serde_json::Value>>)]
     pub patches: BTreeMap<String, Patch>,
 }
 
@@ -158,7 +158,7 @@ pub struct ClusterDocument {
     #[serde(default)]
     pub rolebindings: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, Object>)]
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, serde_json::Value>>)]
     pub patches: BTreeMap<String, Patch>,
 }
 
@@ -218,7 +218,7 @@ pub struct ComponentInput {
     pub cluster_env_enabled: bool,
     pub depends_on: Vec<String>,
     pub enabled: bool,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
     pub patches: Patch,
     pub cluster: ClusterRef,
     pub source: Source,

@@ -84,6 +84,8 @@ before(async () => {
       FLEETDECK_ADDR: `127.0.0.1:${port}`,
       FLEETDECK_DATABASE_URL: `sqlite://${join(dataDir, 'fd.db')}`,
       FLEETDECK_AUTH_TOKENS: `${actor}:admin:${token}`,
+      // The suite signs in many times; the default limit would lock it out.
+      FLEETDECK_LOGIN_RATE_LIMIT: '1000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -220,5 +222,169 @@ test('create an API key, see its secret once, revoke it', { timeout: 60_000 }, (
 
     const revoked = await fetch(`${baseURL}/api/auth/whoami`, { headers: { Authorization: `Bearer ${secret}` } });
     assert.equal(revoked.status, 401, 'a revoked key must stop working');
+  }),
+);
+
+/** Fills a catalog dialog's key/value row `index` (1-based) of the editor named `name`. */
+async function fillRow(scope, name, index, key, value) {
+  await scope.getByLabel(`${name} key ${index}`, { exact: true }).fill(key);
+  await scope.getByLabel(`${name} value ${index}`, { exact: true }).fill(value);
+}
+
+/** Opens "New <noun>" on a catalog page, runs `fill` on the dialog, creates, waits for the row. */
+async function createCatalogEntry(page, route, noun, id, fill) {
+  await page.goto(route);
+  await page.getByRole('button', { name: `New ${noun}` }).click();
+  const dialog = page.getByRole('dialog', { name: `New ${noun}` });
+  await dialog.getByLabel('Id', { exact: false }).first().fill(id);
+  await fill(dialog);
+  await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.locator(`[data-testid="catalog-row"][data-id="${id}"]`).waitFor();
+}
+
+test('flux: catalog, cluster assignments, preview and the in-use delete', { timeout: 120_000 }, (t) =>
+  withPage(t, async (page) => {
+    const suffix = randomBytes(3).toString('hex');
+    const cluster = `e2e-${suffix}`;
+    const dns = `${cluster}.k8s.example.com`;
+    const base = `base-${suffix}`;
+    const app = `app-${suffix}`;
+    const ns = `team-${suffix}`;
+    const rb = `admins-${suffix}`;
+
+    await page.goto('/flux/clusters');
+    await page.waitForURL('**/login');
+    await signIn(page, token);
+    await page.waitForURL('**/flux/clusters');
+
+    // A cluster with a dns (admin).
+    await page.getByRole('button', { name: 'New cluster' }).click();
+    const clusterDialog = page.getByRole('dialog', { name: 'New cluster' });
+    await clusterDialog.getByLabel('Name', { exact: true }).fill(cluster);
+    await clusterDialog.getByLabel('DNS', { exact: true }).fill(dns);
+    const environment = clusterDialog.getByLabel('Environment');
+    await environment.locator('option[value="dev"]').waitFor({ state: 'attached' });
+    await environment.selectOption('dev');
+    await clusterDialog.getByRole('button', { name: 'Add label' }).click();
+    await fillRow(clusterDialog, 'Label', 1, 'region', 'eu-west-1');
+    await clusterDialog.getByRole('button', { name: 'Create cluster' }).click();
+    await clusterDialog.waitFor({ state: 'detached' });
+    const clusterRow = page.locator(`[data-testid="cluster-row"][data-name="${cluster}"]`);
+    await clusterRow.waitFor();
+    assert.match(await clusterRow.innerText(), new RegExp(dns.replace(/\./g, '\\.')));
+    assert.match(await clusterRow.innerText(), /region=eu-west-1/);
+
+    // Two components, the second depending on the first.
+    await createCatalogEntry(page, '/flux/components', 'component', base, async (dialog) => {
+      await dialog.getByLabel('Component path').fill('base');
+      await dialog.getByLabel('OCI URL').fill('oci://registry.example.com/charts/base');
+      await dialog.getByLabel('OCI tag').fill('1.0.0');
+    });
+    await createCatalogEntry(page, '/flux/components', 'component', app, async (dialog) => {
+      await dialog.getByLabel('Component path').fill('app');
+      await dialog.getByLabel('OCI URL').fill('oci://registry.example.com/charts/app');
+      await dialog.getByLabel('OCI tag').fill('2.0.0');
+      await dialog.getByRole('group', { name: 'Depends on' }).getByRole('checkbox', { name: base }).check();
+    });
+    assert.match(await page.locator(`[data-testid="catalog-row"][data-id="${app}"]`).innerText(), new RegExp(base));
+
+    // A namespace with a label, a role binding with a Group subject.
+    await createCatalogEntry(page, '/flux/namespaces', 'namespace', ns, async (dialog) => {
+      await dialog.getByRole('button', { name: 'Add label' }).click();
+      await fillRow(dialog, 'Label', 1, 'team', 'a');
+    });
+    await createCatalogEntry(page, '/flux/rolebindings', 'role binding', rb, async (dialog) => {
+      await dialog.getByLabel('Role (ClusterRole)').fill('cluster-admin');
+      await dialog.getByLabel('Subject kind 1').selectOption('Group');
+      await dialog.getByLabel('Subject name 1').fill('platform-team');
+      assert.equal(await dialog.getByLabel('Subject apiGroup 1').inputValue(), 'rbac.authorization.k8s.io');
+    });
+
+    // Assign everything in the cluster's editor, with an oci_tag override and a patch.
+    await page.goto('/flux/clusters');
+    await clusterRow.getByRole('link', { name: cluster }).click();
+    await page.waitForURL(`**/flux/clusters/${cluster}`);
+    const baseRow = page.locator(`[data-testid="assignment-row"][data-component="${base}"]`);
+    const appRow = page.locator(`[data-testid="assignment-row"][data-component="${app}"]`);
+    await baseRow.getByRole('radio', { name: 'Enabled' }).check();
+    await appRow.getByRole('radio', { name: 'Enabled' }).check();
+    await appRow.getByLabel('oci_tag override').fill('9.9.9');
+    assert.equal(await appRow.getByLabel('component_path override').getAttribute('placeholder'), 'app');
+    await appRow.getByRole('button', { name: 'Add patch' }).click();
+    await fillRow(appRow, 'Patch', 1, 'replicaCount', '3');
+    await appRow.getByRole('button', { name: 'Add patch' }).click();
+    await fillRow(appRow, 'Patch', 2, 'image', 'nginx:1.27');
+    await page.getByRole('group', { name: 'Namespaces' }).getByRole('checkbox', { name: ns }).check();
+    await page.getByRole('group', { name: 'Role bindings' }).getByRole('checkbox', { name: rb }).check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('saved').waitFor();
+
+    // A reload shows what was saved.
+    await page.reload();
+    await appRow.getByLabel('oci_tag override').waitFor();
+    assert.equal(await appRow.getByLabel('oci_tag override').inputValue(), '9.9.9');
+    const patchRows = await appRow
+      .locator('.kv-row')
+      .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('input')].map((input) => input.value)));
+    assert.deepEqual(patchRows.sort(), [
+      ['image', 'nginx:1.27'],
+      ['replicaCount', '3'],
+    ]);
+    assert.ok(await appRow.getByRole('radio', { name: 'Enabled' }).isChecked());
+
+    // The preview shows the exact inputs Flux gets: the override and the patch.
+    await page.getByRole('link', { name: 'Preview', exact: true }).click();
+    await page.waitForURL(`**/flux/clusters/${cluster}/preview`);
+    const json = page.getByTestId('inputs-json');
+    await json.waitFor();
+    const components = JSON.parse(await json.innerText());
+    const appInput = components.inputs.find((input) => input.id === app);
+    assert.ok(appInput, `no input for ${app}: ${JSON.stringify(components)}`);
+    assert.equal(appInput.source.oci_tag, '9.9.9');
+    assert.deepEqual(appInput.patches, { replicaCount: 3, image: 'nginx:1.27' });
+    assert.deepEqual(appInput.depends_on, [base]);
+    assert.equal(appInput.enabled, true);
+    assert.equal(components.inputs.find((input) => input.id === base)?.source.oci_tag, '1.0.0');
+
+    // The size shown is the raw response's.
+    const raw = await (
+      await page.request.get(`/api/v2/flux/clusters/${dns}/platform-components`)
+    ).text();
+    assert.equal(Number(await page.getByTestId('inputs-size').getAttribute('data-bytes')), Buffer.byteLength(raw, 'utf8'));
+
+    await page.getByRole('tab', { name: /Namespaces/ }).click();
+    await page.waitForURL('**/preview?tab=namespaces');
+    await json.waitFor();
+    const namespaces = JSON.parse(await json.innerText());
+    assert.deepEqual(
+      namespaces.inputs.map((input) => [input.id, input.labels]),
+      [[ns, { team: 'a' }]],
+    );
+
+    // Deleting an in-use component answers 409 with the clusters that use it.
+    await page.goto('/flux/components');
+    const baseCatalogRow = page.locator(`[data-testid="catalog-row"][data-id="${base}"]`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await baseCatalogRow.getByRole('button', { name: 'Delete' }).click();
+    const inUse = page.getByTestId('in-use');
+    await inUse.waitFor();
+    assert.deepEqual(await inUse.getByTestId('in-use-clusters').locator('li').allInnerTexts(), [cluster]);
+    // base is also in app's depends_on, which the server reports and the forced delete also cleans.
+    assert.match(await inUse.innerText(), new RegExp(`depend on it:\\s+${app}`));
+    assert.ok(await inUse.getByRole('button', { name: /^Remove from 1 cluster and 1 component's depends_on and delete$/ }).isVisible());
+    await inUse.getByRole('button', { name: 'Keep it' }).click();
+    await inUse.waitFor({ state: 'detached' });
+    await baseCatalogRow.waitFor();
+
+    // The forced delete of an in-use namespace removes it from the cluster too.
+    await page.goto('/flux/namespaces');
+    const nsRow = page.locator(`[data-testid="catalog-row"][data-id="${ns}"]`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await nsRow.getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('in-use').getByRole('button', { name: 'Remove from 1 cluster and delete' }).click();
+    await nsRow.waitFor({ state: 'detached' });
+    const after = await (await page.request.get(`/api/flux/clusters/${cluster}`)).json();
+    assert.deepEqual(after.namespaces, []);
   }),
 );

@@ -1,9 +1,16 @@
-import { BrowserRouter, Route, Routes } from 'react-router';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { AuthProvider } from './auth/AuthContext';
 import { RequireAdmin, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditPage } from './pages/AuditPage';
+import { FluxClusterEditorPage } from './pages/FluxClusterEditorPage';
+import { FluxClustersPage } from './pages/FluxClustersPage';
+import { FluxComponentsPage } from './pages/FluxComponentsPage';
+import { FluxImportPage } from './pages/FluxImportPage';
+import { FluxNamespacesPage } from './pages/FluxNamespacesPage';
+import { FluxPreviewPage } from './pages/FluxPreviewPage';
+import { FluxRoleBindingsPage } from './pages/FluxRoleBindingsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
@@ -33,6 +40,14 @@ export function App() {
               }
             />
             <Route path="audit" element={<AuditPage />} />
+            <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />
+            <Route path="flux/clusters" element={<FluxClustersPage />} />
+            <Route path="flux/clusters/:name" element={<FluxClusterEditorPage />} />
+            <Route path="flux/clusters/:name/preview" element={<FluxPreviewPage />} />
+            <Route path="flux/components" element={<FluxComponentsPage />} />
+            <Route path="flux/namespaces" element={<FluxNamespacesPage />} />
+            <Route path="flux/rolebindings" element={<FluxRoleBindingsPage />} />
+            <Route path="flux/import" element={<FluxImportPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

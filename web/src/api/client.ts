@@ -103,6 +103,8 @@ export interface ApiResponse<T> {
   data: T;
   status: number;
   headers: Headers;
+  /** The body exactly as received (e.g. to measure its size). */
+  text: string;
 }
 
 function sessionEnded(error: ApiError, handle: RequestOptions['handleUnauthorized']): boolean {
@@ -144,7 +146,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
       throw new ApiError({ status: res.status, code: 'invalid_response', message: 'The server sent a response that is not JSON' });
     }
   }
-  return { data: data as T, status: res.status, headers: res.headers };
+  return { data: data as T, status: res.status, headers: res.headers, text };
 }
 
 export const api = {

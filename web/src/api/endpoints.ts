@@ -3,14 +3,25 @@ import { api } from './client';
 import type {
   ApiKey,
   ChangePasswordRequest,
+  Cluster,
+  ClusterAssignments,
   CreateApiKeyRequest,
+  CreateClusterRequest,
   CreatedApiKey,
   CreateUserRequest,
+  FluxExport,
+  FluxNamespace,
+  FluxRoleBinding,
+  ImportResult,
   LoginRequest,
+  PlatformComponent,
+  UpdateClusterRequest,
   UpdateUserRequest,
   User,
   Whoami,
+  Written,
 } from './types';
+import { importQuery } from '../lib/importExport';
 
 export const paths = {
   authConfig: '/api/auth/config',
@@ -19,7 +30,23 @@ export const paths = {
   apiKeys: '/api/auth/api-keys',
   users: '/api/users',
   audit: '/api/audit',
+  clusters: '/api/clusters',
+  fluxEnvironments: '/api/flux/environments',
+  fluxComponents: '/api/flux/platform-components',
+  fluxNamespaces: '/api/flux/namespaces',
+  fluxRoleBindings: '/api/flux/rolebindings',
+  fluxExport: '/api/flux/export',
+  fluxImport: '/api/flux/import',
 } as const;
+
+/** The three kinds of Flux inputs a cluster serves to Flux Operator. */
+export const FLUX_INPUT_KINDS = ['platform-components', 'namespaces', 'rolebindings'] as const;
+export type FluxInputKind = (typeof FLUX_INPUT_KINDS)[number];
+
+export const clusterPath = (name: string) => `${paths.clusters}/${encodeURIComponent(name)}`;
+export const fluxClusterPath = (name: string) => `/api/flux/clusters/${encodeURIComponent(name)}`;
+export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
+  `/api/v2/flux/clusters/${encodeURIComponent(dns)}/${kind}`;
 
 const userPath = (username: string) => `${paths.users}/${encodeURIComponent(username)}`;
 
@@ -45,3 +72,37 @@ export const createUser = (body: CreateUserRequest) => api.post<User>(paths.user
 export const updateUser = (username: string, body: UpdateUserRequest) => api.put<User>(userPath(username), body);
 
 export const deleteUser = (username: string) => api.delete(userPath(username));
+
+export const createCluster = (body: CreateClusterRequest) => api.post<Cluster>(paths.clusters, body);
+
+export const updateCluster = (name: string, body: UpdateClusterRequest) => api.put<Cluster>(clusterPath(name), body);
+
+export const deleteCluster = (name: string) => api.delete(clusterPath(name));
+
+/** Writes of one kind of catalog entry; `remove(id, true)` also drops it from every cluster. */
+export interface CatalogEndpoints<K> {
+  create: (body: K) => Promise<Written<K>>;
+  update: (id: string, body: K) => Promise<Written<K>>;
+  remove: (id: string, force?: boolean) => Promise<void>;
+}
+
+function catalogEndpoints<K>(base: string): CatalogEndpoints<K> {
+  const itemPath = (id: string) => `${base}/${encodeURIComponent(id)}`;
+  return {
+    create: (body) => api.post<Written<K>>(base, body),
+    update: (id, body) => api.put<Written<K>>(itemPath(id), body),
+    remove: (id, force = false) => api.delete(force ? `${itemPath(id)}?force=true` : itemPath(id)),
+  };
+}
+
+export const platformComponents = catalogEndpoints<PlatformComponent>(paths.fluxComponents);
+export const fluxNamespaces = catalogEndpoints<FluxNamespace>(paths.fluxNamespaces);
+export const fluxRoleBindings = catalogEndpoints<FluxRoleBinding>(paths.fluxRoleBindings);
+
+export const saveClusterAssignments = (name: string, body: ClusterAssignments) =>
+  api.put<Written<ClusterAssignments>>(fluxClusterPath(name), body);
+
+export const exportFlux = () => api.get<FluxExport>(paths.fluxExport);
+
+export const importFlux = (document: unknown, options: { dryRun: boolean; prune: boolean }) =>
+  api.post<ImportResult>(`${paths.fluxImport}${importQuery(options)}`, document);

@@ -141,6 +141,208 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every registered cluster, by name. */
+        get: operations["list_clusters"];
+        put?: never;
+        /** Registers a cluster (admin). */
+        post: operations["create_cluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One cluster. */
+        get: operations["get_cluster"];
+        /** Changes a cluster's metadata (operator). */
+        put: operations["update_cluster"];
+        post?: never;
+        /** Removes a cluster and its Flux assignments (admin). */
+        delete: operations["delete_cluster"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/clusters/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the catalog assigns to a cluster. */
+        get: operations["get_assignments"];
+        /** Replaces what the catalog assigns to a cluster (operator). */
+        put: operations["put_assignments"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The environments a cluster may be in (FLEETDECK_FLUX_ENVIRONMENTS). */
+        get: operations["environments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole catalog as one document, the shape import takes. */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upserts the whole catalog from one document, all or nothing (operator). */
+        post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list"];
+        put?: never;
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/namespaces/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get"];
+        put: operations["update"];
+        post?: never;
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/platform-components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list"];
+        put?: never;
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/platform-components/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get"];
+        put: operations["update"];
+        post?: never;
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/rolebindings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list"];
+        put?: never;
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flux/rolebindings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get"];
+        put: operations["update"];
+        post?: never;
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -207,6 +409,74 @@ export interface paths {
         post?: never;
         /** Deletes a user with their sessions and API keys (admin). */
         delete: operations["delete_user"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/flux/clusters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One input per cluster that has a dns (a cluster-bound key sees only its own). */
+        get: operations["clusters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/flux/clusters/{cluster_dns}/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's namespaces. */
+        get: operations["namespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/flux/clusters/{cluster_dns}/platform-components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's platform components: catalog defaults merged with its overrides and patches. */
+        get: operations["platform_components"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/flux/clusters/{cluster_dns}/rolebindings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's role bindings. */
+        get: operations["rolebindings"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -285,6 +555,8 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ApiKey: {
+            /** @description The cluster a `flux-reader` key is bound to. */
+            clusterDns?: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -350,7 +622,111 @@ export interface components {
             displayName: string;
             id: string;
         };
+        /** @description The whole catalog as one document (import and export). */
+        CatalogDocument: {
+            clusters?: components["schemas"]["ClusterDocument"][];
+            namespaces?: components["schemas"]["FluxNamespace"][];
+            platform_components?: components["schemas"]["PlatformComponent"][];
+            rolebindings?: components["schemas"]["FluxRoleBinding"][];
+        };
+        Cluster: {
+            /** Format: date-time */
+            createdAt: string;
+            displayName: string;
+            /** @description The cluster's FQDN; Flux inputs are served for clusters that have one. */
+            dns?: string | null;
+            environment: string;
+            labels: {
+                [key: string]: string;
+            };
+            /** @description DNS-1123 label. */
+            name: string;
+            /** @description `kubeconfig`, `in-cluster`, `registered` or `metadata-only`. */
+            source: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description What the catalog assigns to one cluster. */
+        ClusterAssignments: {
+            /** @description Namespace ids. */
+            namespaces?: string[];
+            /** @description Component id → values for that component on this cluster. */
+            patches?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            platform_components?: components["schemas"]["ComponentAssignment"][];
+            /** @description Role binding ids. */
+            rolebindings?: string[];
+        };
+        /** @description A cluster in the import/export document. */
+        ClusterDocument: {
+            dns?: string | null;
+            environment: string;
+            labels?: {
+                [key: string]: string;
+            };
+            name: string;
+            namespaces?: string[];
+            patches?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            platform_components?: components["schemas"]["ComponentAssignment"][];
+            rolebindings?: string[];
+        };
+        /** @description One input of `/api/v2/flux/clusters`. */
+        ClusterInput: {
+            cluster_dns: string;
+            cluster_name: string;
+            environment: string;
+            id: string;
+            labels: {
+                [key: string]: string;
+            };
+        };
+        ClusterList: {
+            items: components["schemas"]["Cluster"][];
+        };
+        /** @description The `cluster` block of every input. */
+        ClusterRef: {
+            dns: string;
+            environment: string;
+            name: string;
+        };
+        /** @description A component assigned to a cluster, with the cluster's overrides (`null`: the catalog's value). */
+        ComponentAssignment: {
+            component_path?: string | null;
+            /** @description Disabled components are still sent, with `enabled: false`, so Flux garbage-collects them. */
+            enabled?: boolean;
+            id: string;
+            oci_tag?: string | null;
+        };
+        /** @description One input of `/api/v2/flux/clusters/{cluster_dns}/platform-components`. */
+        ComponentInput: {
+            cluster: components["schemas"]["ClusterRef"];
+            cluster_env_enabled: boolean;
+            component_path: string;
+            component_version: string;
+            depends_on: string[];
+            enabled: boolean;
+            id: string;
+            patches: {
+                [key: string]: unknown;
+            };
+            source: components["schemas"]["Source"];
+        };
+        Counts: {
+            created: number;
+            deleted: number;
+            unchanged: number;
+            updated: number;
+        };
         CreateApiKey: {
+            /** @description For `flux-reader` keys: the one cluster (by dns) whose Flux inputs the key may read. */
+            clusterDns?: string | null;
             /**
              * Format: date-time
              * @description RFC 3339, in the future; absent for a key that does not expire.
@@ -359,6 +735,17 @@ export interface components {
             name: string;
             /** @description No higher than the creator's own role. */
             role: components["schemas"]["Role"];
+        };
+        CreateCluster: {
+            /** @description Defaults to the name. */
+            displayName?: string | null;
+            dns?: string | null;
+            /** @description One of FLEETDECK_FLUX_ENVIRONMENTS. */
+            environment: string;
+            labels?: {
+                [key: string]: string;
+            };
+            name: string;
         };
         CreateUser: {
             /** @description Defaults to the username. */
@@ -385,17 +772,161 @@ export interface components {
             /** @description The request's X-Request-Id. */
             requestId: string;
         };
+        /** @description A namespace definition of the catalog. */
+        FluxNamespace: {
+            annotations?: {
+                [key: string]: string;
+            };
+            id: string;
+            labels?: {
+                [key: string]: string;
+            };
+        };
+        /** @description A role binding definition of the catalog. */
+        FluxRoleBinding: {
+            id: string;
+            /** @description The ClusterRole to bind, e.g. `cluster-admin`. */
+            role: string;
+            subjects: components["schemas"]["Subject"][];
+        };
+        ImportReport: {
+            clusters: components["schemas"]["Counts"];
+            /** @description True when nothing was written (`?dryRun=true`). */
+            dry_run: boolean;
+            namespaces: components["schemas"]["Counts"];
+            platform_components: components["schemas"]["Counts"];
+            rolebindings: components["schemas"]["Counts"];
+            warnings: components["schemas"]["Warning"][];
+        };
+        /** @description The ExternalService response: `{"inputs": [...]}`. */
+        Inputs_ClusterInput: {
+            inputs: {
+                cluster_dns: string;
+                cluster_name: string;
+                environment: string;
+                id: string;
+                labels: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        /** @description The ExternalService response: `{"inputs": [...]}`. */
+        Inputs_ComponentInput: {
+            inputs: {
+                cluster: components["schemas"]["ClusterRef"];
+                cluster_env_enabled: boolean;
+                component_path: string;
+                component_version: string;
+                depends_on: string[];
+                enabled: boolean;
+                id: string;
+                patches: {
+                    [key: string]: unknown;
+                };
+                source: components["schemas"]["Source"];
+            }[];
+        };
+        /** @description The ExternalService response: `{"inputs": [...]}`. */
+        Inputs_NamespaceInput: {
+            inputs: {
+                annotations: {
+                    [key: string]: string;
+                };
+                cluster: components["schemas"]["ClusterRef"];
+                id: string;
+                labels: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        /** @description The ExternalService response: `{"inputs": [...]}`. */
+        Inputs_RoleBindingInput: {
+            inputs: {
+                cluster: components["schemas"]["ClusterRef"];
+                id: string;
+                role: string;
+                subjects: components["schemas"]["Subject"][];
+            }[];
+        };
+        Items_FluxNamespace: {
+            items: {
+                annotations?: {
+                    [key: string]: string;
+                };
+                id: string;
+                labels?: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        Items_FluxRoleBinding: {
+            items: {
+                id: string;
+                /** @description The ClusterRole to bind, e.g. `cluster-admin`. */
+                role: string;
+                subjects: components["schemas"]["Subject"][];
+            }[];
+        };
+        Items_PlatformComponent: {
+            items: {
+                /** @description When true, templates append `/<environment>` to the path. */
+                cluster_env_enabled?: boolean;
+                /** @description Chart name or path within the OCI artifact. */
+                component_path: string;
+                /** @description Upstream version; `latest` means no pinning. */
+                component_version?: string;
+                /** @description Ids of components that must be healthy first. */
+                depends_on?: string[];
+                description?: string;
+                /** @description DNS-1123 label, unique in the catalog. */
+                id: string;
+                oci_tag?: string;
+                /** @description Helm repository or OCI registry URL. */
+                oci_url: string;
+            }[];
+        };
+        Items_String: {
+            items: string[];
+        };
         /** @description Either `token`, or `username` and `password`. */
         LoginRequest: {
             password?: string | null;
             token?: string | null;
             username?: string | null;
         };
+        /** @description One input of `/api/v2/flux/clusters/{cluster_dns}/namespaces`. */
+        NamespaceInput: {
+            annotations: {
+                [key: string]: string;
+            };
+            cluster: components["schemas"]["ClusterRef"];
+            id: string;
+            labels: {
+                [key: string]: string;
+            };
+        };
         /** @enum {string} */
         Outcome: "success" | "denied" | "failure";
         PasswordChange: {
             currentPassword: string;
             newPassword: string;
+        };
+        /** @description A platform component of the catalog: a Helm chart or OCI artifact every assigned cluster runs. */
+        PlatformComponent: {
+            /** @description When true, templates append `/<environment>` to the path. */
+            cluster_env_enabled?: boolean;
+            /** @description Chart name or path within the OCI artifact. */
+            component_path: string;
+            /** @description Upstream version; `latest` means no pinning. */
+            component_version?: string;
+            /** @description Ids of components that must be healthy first. */
+            depends_on?: string[];
+            description?: string;
+            /** @description DNS-1123 label, unique in the catalog. */
+            id: string;
+            oci_tag?: string;
+            /** @description Helm repository or OCI registry URL. */
+            oci_url: string;
         };
         Ready: {
             /** @description `ready` */
@@ -407,6 +938,36 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "operator" | "admin" | "flux-reader";
+        /** @description One input of `/api/v2/flux/clusters/{cluster_dns}/rolebindings`. */
+        RoleBindingInput: {
+            cluster: components["schemas"]["ClusterRef"];
+            id: string;
+            role: string;
+            subjects: components["schemas"]["Subject"][];
+        };
+        Source: {
+            oci_tag: string;
+            oci_url: string;
+        };
+        /** @description A subject of a role binding, as in `rbac.authorization.k8s.io/v1`. */
+        Subject: {
+            apiGroup?: string | null;
+            kind: components["schemas"]["SubjectKind"];
+            name: string;
+            /** @description Required for ServiceAccount subjects. */
+            namespace?: string | null;
+        };
+        /** @enum {string} */
+        SubjectKind: "User" | "Group" | "ServiceAccount";
+        /** @description Absent fields stay as they are; `"dns": null` removes the dns. */
+        UpdateCluster: {
+            displayName?: string | null;
+            dns?: string | null;
+            environment?: string | null;
+            labels?: {
+                [key: string]: string;
+            } | null;
+        };
         /** @description Absent fields are left as they are. */
         UpdateUser: {
             disabled?: boolean | null;
@@ -436,7 +997,19 @@ export interface components {
             service: string;
             version: string;
         };
+        /** @description A cluster's Flux inputs that would be larger than the client accepts. */
+        Warning: {
+            cluster: string;
+            /** @description `inputs_too_large` */
+            code: string;
+            /** @description Which input kind: `platform-components`, `namespaces` or `rolebindings`. */
+            inputs: string;
+            limit: number;
+            size: number;
+        };
         WhoAmI: {
+            /** @description A key bound to one cluster: that cluster's dns (the only Flux inputs it reads). */
+            clusterDns?: string | null;
             displayName: string;
             /**
              * Format: date-time
@@ -447,6 +1020,62 @@ export interface components {
             roles: components["schemas"]["Role"][];
             /** @description The username, or `token:<name>` for a bootstrap token. */
             subject: string;
+        };
+        /** @description A catalog write's answer: the entry as stored, and warnings about clusters it affects. */
+        Written_ClusterAssignments: {
+            /** @description Namespace ids. */
+            namespaces?: string[];
+            /** @description Component id → values for that component on this cluster. */
+            patches?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            platform_components?: components["schemas"]["ComponentAssignment"][];
+            /** @description Role binding ids. */
+            rolebindings?: string[];
+        } & {
+            warnings: components["schemas"]["Warning"][];
+        };
+        /** @description A catalog write's answer: the entry as stored, and warnings about clusters it affects. */
+        Written_FluxNamespace: {
+            annotations?: {
+                [key: string]: string;
+            };
+            id: string;
+            labels?: {
+                [key: string]: string;
+            };
+        } & {
+            warnings: components["schemas"]["Warning"][];
+        };
+        /** @description A catalog write's answer: the entry as stored, and warnings about clusters it affects. */
+        Written_FluxRoleBinding: {
+            id: string;
+            /** @description The ClusterRole to bind, e.g. `cluster-admin`. */
+            role: string;
+            subjects: components["schemas"]["Subject"][];
+        } & {
+            warnings: components["schemas"]["Warning"][];
+        };
+        /** @description A catalog write's answer: the entry as stored, and warnings about clusters it affects. */
+        Written_PlatformComponent: {
+            /** @description When true, templates append `/<environment>` to the path. */
+            cluster_env_enabled?: boolean;
+            /** @description Chart name or path within the OCI artifact. */
+            component_path: string;
+            /** @description Upstream version; `latest` means no pinning. */
+            component_version?: string;
+            /** @description Ids of components that must be healthy first. */
+            depends_on?: string[];
+            description?: string;
+            /** @description DNS-1123 label, unique in the catalog. */
+            id: string;
+            oci_tag?: string;
+            /** @description Helm repository or OCI registry URL. */
+            oci_url: string;
+        } & {
+            warnings: components["schemas"]["Warning"][];
         };
     };
     responses: never;
@@ -834,6 +1463,1075 @@ export interface operations {
             };
         };
     };
+    list_clusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCluster"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCluster"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_assignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterAssignments"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_assignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterAssignments"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_ClusterAssignments"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    environments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_String"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDocument"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import: {
+        parameters: {
+            query?: {
+                /** @description Also delete catalog entries, and the assignments of clusters, that the document does not name. */
+                prune?: boolean;
+                /** @description Report what would change without writing it. */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogDocument"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_FluxNamespace"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FluxNamespace"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_FluxNamespace"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FluxNamespace"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FluxNamespace"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_FluxNamespace"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: {
+                /** @description Also remove the entry from every cluster (and every depends_on) that uses it. */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_PlatformComponent"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformComponent"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_PlatformComponent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformComponent"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformComponent"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_PlatformComponent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: {
+                /** @description Also remove the entry from every cluster (and every depends_on) that uses it. */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_FluxRoleBinding"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FluxRoleBinding"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_FluxRoleBinding"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FluxRoleBinding"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FluxRoleBinding"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Written_FluxRoleBinding"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: {
+                /** @description Also remove the entry from every cluster (and every depends_on) that uses it. */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     openapi_json: {
         parameters: {
             query?: never;
@@ -1099,6 +2797,231 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clusters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inputs_ClusterInput"];
+                };
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster_dns: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inputs_NamespaceInput"];
+                };
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description inputs_too_large */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    platform_components: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster_dns: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inputs_ComponentInput"];
+                };
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description inputs_too_large */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rolebindings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster_dns: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inputs_RoleBindingInput"];
+                };
+            };
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description inputs_too_large */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

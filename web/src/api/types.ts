@@ -29,3 +29,44 @@ export type AuditEvent = Schemas['AuditEvent'];
 export type AuditPage = Schemas['AuditPage'];
 /** The query parameters of GET /api/audit. */
 export type AuditQuery = NonNullable<operations['list_audit']['parameters']['query']>;
+
+// Clusters and the Flux catalog. Clusters are lowerCamelCase; the catalog, assignments, import
+// and inputs keep the Flux contract's snake_case names.
+
+export type Cluster = Schemas['Cluster'];
+export type ClusterList = Schemas['ClusterList'];
+export type CreateClusterRequest = Schemas['CreateCluster'];
+/** Absent fields stay unchanged; `dns: null` clears the dns. */
+export type UpdateClusterRequest = Schemas['UpdateCluster'];
+/** GET /api/flux/environments: the environments a cluster may be in. */
+export type EnvironmentList = Schemas['Items_String'];
+
+export type PlatformComponent = Schemas['PlatformComponent'];
+export type PlatformComponentList = Schemas['Items_PlatformComponent'];
+export type FluxNamespace = Schemas['FluxNamespace'];
+export type FluxNamespaceList = Schemas['Items_FluxNamespace'];
+export type FluxRoleBinding = Schemas['FluxRoleBinding'];
+export type FluxRoleBindingList = Schemas['Items_FluxRoleBinding'];
+export type FluxSubject = Schemas['Subject'];
+export type SubjectKind = Schemas['SubjectKind'];
+
+/** A write succeeded, but a cluster's Flux inputs now exceed the size limit. */
+export type FluxWarning = Schemas['Warning'];
+/** What a catalog or assignment write answers (Written_PlatformComponent, ...): the stored value and its warnings. */
+export type Written<T> = T & { warnings: FluxWarning[] };
+
+export type ComponentAssignment = Schemas['ComponentAssignment'];
+/**
+ * Per component id: key -> any JSON value. The spec types patch values as `type: object`, which
+ * openapi-typescript renders as Record<string, never>; the values are really any JSON.
+ */
+export type ClusterPatches = Record<string, Record<string, unknown>>;
+export type ClusterAssignments = Omit<Schemas['ClusterAssignments'], 'patches'> & { patches?: ClusterPatches };
+
+/** GET /api/flux/export, and what POST /api/flux/import takes. */
+export type FluxExport = Schemas['CatalogDocument'];
+export type ImportCounts = Schemas['Counts'];
+export type ImportResult = Schemas['ImportReport'];
+
+/** The Flux inputs of one cluster: {"inputs": [...]}. */
+export type FluxInputs = Schemas['Inputs_ComponentInput'] | Schemas['Inputs_NamespaceInput'] | Schemas['Inputs_RoleBindingInput'];

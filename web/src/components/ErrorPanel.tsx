@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { ApiError } from '../api/client';
 
 interface ErrorPanelProps {
@@ -6,10 +7,12 @@ interface ErrorPanelProps {
   onRetry?: () => void;
   /** Seconds left before a retry (a live countdown); defaults to the error's Retry-After. */
   retryAfter?: number;
+  /** More explanation under the message (e.g. what the error's details mean). */
+  children?: ReactNode;
 }
 
 /** An API error as the operator needs it: message, stable code and request id (for the audit log). */
-export function ErrorPanel({ error, title, onRetry, retryAfter = error.retryAfter }: ErrorPanelProps) {
+export function ErrorPanel({ error, title, onRetry, retryAfter = error.retryAfter, children }: ErrorPanelProps) {
   return (
     <div className="error-panel" role="alert" data-testid="error-panel" data-code={error.code}>
       <div className="error-message">
@@ -22,6 +25,7 @@ export function ErrorPanel({ error, title, onRetry, retryAfter = error.retryAfte
           error.message
         )}
       </div>
+      {children}
       <div className="error-meta">
         <span>
           code <code>{error.code}</code>

@@ -1,15 +1,31 @@
 import { NavLink, Outlet } from 'react-router';
 import { useCurrentUser } from '../auth/AuthContext';
+import { fluxRoutes } from '../lib/fluxRoutes';
 import { isAdmin } from '../lib/roles';
 import { UserMenu } from './UserMenu';
 
 export function Layout() {
   const user = useCurrentUser();
-  const links = [
-    { to: '/', label: 'Overview', end: true },
-    { to: '/api-keys', label: 'API keys' },
-    ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
-    { to: '/audit', label: 'Audit log' },
+  const sections: { title: string | null; links: { to: string; label: string; end?: boolean }[] }[] = [
+    {
+      title: null,
+      links: [
+        { to: '/', label: 'Overview', end: true },
+        { to: '/api-keys', label: 'API keys' },
+        ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
+        { to: '/audit', label: 'Audit log' },
+      ],
+    },
+    {
+      title: 'Flux',
+      links: [
+        { to: fluxRoutes.clusters, label: 'Clusters' },
+        { to: fluxRoutes.components, label: 'Components' },
+        { to: fluxRoutes.namespaces, label: 'Namespaces' },
+        { to: fluxRoutes.rolebindings, label: 'Role bindings' },
+        { to: fluxRoutes.importExport, label: 'Import / export' },
+      ],
+    },
   ];
 
   return (
@@ -21,15 +37,20 @@ export function Layout() {
         <UserMenu user={user} />
       </header>
       <nav className="sidebar" aria-label="Main">
-        <ul>
-          {links.map((link) => (
-            <li key={link.to}>
-              <NavLink to={link.to} end={link.end}>
-                {link.label}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
+        {sections.map((section) => (
+          <div key={section.title ?? ''} className="nav-section">
+            {section.title ? <div className="nav-section-title">{section.title}</div> : null}
+            <ul aria-label={section.title ?? undefined}>
+              {section.links.map((link) => (
+                <li key={link.to}>
+                  <NavLink to={link.to} end={link.end}>
+                    {link.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
       </nav>
       <main className="content">
         <Outlet />

@@ -5,6 +5,7 @@ interface Result<T> {
   key: string;
   data?: T;
   headers?: Headers;
+  text?: string;
   error?: ApiError;
 }
 
@@ -12,6 +13,8 @@ export interface ApiState<T> {
   /** The latest data received (kept while a reload or a new path loads). */
   data: T | undefined;
   headers: Headers | undefined;
+  /** The raw body text that `data` was parsed from. */
+  text: string | undefined;
   /** The error of the latest finished request, if it failed. */
   error: ApiError | undefined;
   loading: boolean;
@@ -29,7 +32,7 @@ export function useApi<T>(path: string | null): ApiState<T> {
     const controller = new AbortController();
     const requestKey = `${generation} ${path}`;
     apiRequest<T>(path, { signal: controller.signal }).then(
-      (res) => setResult({ key: requestKey, data: res.data, headers: res.headers }),
+      (res) => setResult({ key: requestKey, data: res.data, headers: res.headers, text: res.text }),
       (err: unknown) => {
         if (controller.signal.aborted) return;
         setResult((prev) => ({ ...prev, key: requestKey, error: toApiError(err) }));
@@ -44,6 +47,7 @@ export function useApi<T>(path: string | null): ApiState<T> {
   return {
     data: result?.data,
     headers: result?.headers,
+    text: result?.text,
     error: current ? result.error : undefined,
     loading: key !== null && !current,
     reload,

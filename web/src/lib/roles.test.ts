@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignableRoles, highestRole, isAdmin } from './roles';
+import { assignableRoles, canEditFlux, hasRoleAtLeast, highestRole, isAdmin } from './roles';
 
 describe('roles', () => {
   it('orders viewer < operator < admin', () => {
@@ -18,5 +18,16 @@ describe('roles', () => {
   it('knows admins', () => {
     expect(isAdmin(['viewer', 'admin'])).toBe(true);
     expect(isAdmin(['operator'])).toBe(false);
+  });
+});
+
+describe('flux editing', () => {
+  it('is for operators and admins', () => {
+    expect(canEditFlux(['operator'])).toBe(true);
+    expect(canEditFlux(['admin'])).toBe(true);
+    expect(canEditFlux(['viewer'])).toBe(false);
+    expect(canEditFlux(['flux-reader'])).toBe(false);
+    expect(hasRoleAtLeast(['viewer', 'operator'], 'operator')).toBe(true);
+    expect(hasRoleAtLeast(['operator'], 'admin')).toBe(false);
   });
 });

@@ -33,3 +33,14 @@ export function assignableRoles(roles: readonly string[]): HumanRole[] {
 export function isAdmin(roles: readonly string[]): boolean {
   return roles.includes('admin');
 }
+
+/** Whether `roles` include `role` or a human role above it. */
+export function hasRoleAtLeast(roles: readonly string[], role: HumanRole): boolean {
+  const top = highestRole(roles);
+  return top !== null && roleRank(top) >= roleRank(role);
+}
+
+/** Operators and admins change the Flux catalog and cluster metadata; viewers only read. */
+export function canEditFlux(roles: readonly string[]): boolean {
+  return hasRoleAtLeast(roles, 'operator');
+}

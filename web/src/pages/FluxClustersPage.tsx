@@ -1,0 +1,266 @@
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { createCluster, deleteCluster, paths, updateCluster } from '../api/endpoints';
+import type { Cluster, ClusterList, UpdateClusterRequest } from '../api/types';
+import { useCurrentUser } from '../auth/AuthContext';
+import { Badge } from '../components/Badge';
+import { Dialog } from '../components/Dialog';
+import { EnvironmentSelect } from '../components/EnvironmentSelect';
+import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
+import { KeyValueEditor } from '../components/KeyValueEditor';
+import { LabelChips } from '../components/LabelChips';
+import { Loading } from '../components/Loading';
+import { useAction, useApi } from '../hooks/useApi';
+import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
+import { fluxRoutes } from '../lib/fluxRoutes';
+import { stringRowsFromObject, stringRowsToObject } from '../lib/keyValue';
+import { canEditFlux, isAdmin } from '../lib/roles';
+
+type Editing = { mode: 'create' } | { mode: 'edit'; cluster: Cluster };
+
+export function FluxClustersPage() {
+  const clusters = useApi<ClusterList>(paths.clusters);
+  const user = useCurrentUser();
+  const admin = isAdmin(user.roles);
+  const canEdit = canEditFlux(user.roles);
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+
+  return (
+    <>
+      <h1>Clusters</h1>
+      <p className="muted">
+        The fleet's clusters. Flux Operator on a cluster asks for its inputs by the cluster's dns; open a cluster to choose
+        its components, namespaces and role bindings.
+      </p>
+      {note ? (
+        <p className="success-note" role="status" data-testid="saved">
+          {note}
+        </p>
+      ) : null}
+      <section className="panel">
+        <div className="table-toolbar">
+          <h2>
+            {clusters.data ? `${clusters.data.items.length} ${clusters.data.items.length === 1 ? 'cluster' : 'clusters'}` : 'Clusters'}{' '}
+            {clusters.loading ? <Loading label="" /> : null}
+          </h2>
+          <span className="spacer" />
+          {admin ? (
+            <button type="button" className="primary" onClick={() => setEditing({ mode: 'create' })}>
+              New cluster
+            </button>
+          ) : null}
+        </div>
+        {clusters.error ? <FluxErrorPanel error={clusters.error} onRetry={clusters.reload} /> : null}
+        {clusters.data ? (
+          clusters.data.items.length === 0 ? (
+            <p className="muted">No clusters yet.</p>
+          ) : (
+            <div className="table-scroll">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Display name</th>
+                    <th>DNS</th>
+                    <th>Environment</th>
+                    <th>Labels</th>
+                    <th>Source</th>
+                    <th aria-label="Actions" />
+                  </tr>
+                </thead>
+                <tbody>
+                  {clusters.data.items.map((cluster) => (
+                    <ClusterRow
+                      key={cluster.name}
+                      cluster={cluster}
+                      canEdit={canEdit}
+                      canDelete={admin}
+                      onEdit={() => setEditing({ mode: 'edit', cluster })}
+                      onDeleted={() => {
+                        setNote(`Deleted cluster ${cluster.name}.`);
+                        clusters.reload();
+                      }}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        ) : null}
+      </section>
+      {editing ? (
+        <Dialog title={editing.mode === 'create' ? 'New cluster' : `Edit cluster ${editing.cluster.name}`} wide onClose={() => setEditing(null)}>
+          <ClusterForm
+            cluster={editing.mode === 'edit' ? editing.cluster : null}
+            onCancel={() => setEditing(null)}
+            onSaved={(saved) => {
+              setNote(`${editing.mode === 'create' ? 'Created' : 'Saved'} cluster ${saved.name}.`);
+              setEditing(null);
+              clusters.reload();
+            }}
+          />
+        </Dialog>
+      ) : null}
+    </>
+  );
+}
+
+function ClusterRow({
+  cluster,
+  canEdit,
+  canDelete,
+  onEdit,
+  onDeleted,
+}: {
+  cluster: Cluster;
+  canEdit: boolean;
+  canDelete: boolean;
+  onEdit: () => void;
+  onDeleted: () => void;
+}) {
+  const { busy, error, run } = useAction();
+
+  async function remove() {
+    if (!window.confirm(`Delete cluster "${cluster.name}" and its Flux assignments?`)) return;
+    const ok = await run(async () => {
+      await deleteCluster(cluster.name);
+      return true;
+    });
+    if (ok) onDeleted();
+  }
+
+  return (
+    <>
+      <tr data-testid="cluster-row" data-name={cluster.name}>
+        <td>
+          <Link to={fluxRoutes.editor(cluster.name)}>{cluster.name}</Link>
+        </td>
+        <td>{cluster.displayName || <span className="muted">—</span>}</td>
+        <td>{cluster.dns ? <code>{cluster.dns}</code> : <span className="muted">none</span>}</td>
+        <td>{cluster.environment ? <Badge tone={cluster.environment === 'prod' ? 'warn' : 'neutral'}>{cluster.environment}</Badge> : null}</td>
+        <td>
+          <LabelChips labels={cluster.labels} />
+        </td>
+        <td>
+          <Badge tone={cluster.source === 'metadata-only' ? 'neutral' : 'info'}>{cluster.source}</Badge>
+        </td>
+        <td className="row-actions">
+          <Link to={fluxRoutes.editor(cluster.name)} className="button-link">
+            Assignments
+          </Link>
+          <Link to={fluxRoutes.preview(cluster.name)} className="button-link">
+            Preview
+          </Link>
+          {canEdit ? (
+            <button type="button" onClick={onEdit} disabled={busy}>
+              Edit
+            </button>
+          ) : null}
+          {canDelete ? (
+            <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+              Delete
+            </button>
+          ) : null}
+        </td>
+      </tr>
+      {error ? (
+        <tr className="row-error">
+          <td colSpan={7}>
+            <FluxErrorPanel error={error} title={`Cannot delete ${cluster.name}`} />
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+function ClusterForm({ cluster, onCancel, onSaved }: { cluster: Cluster | null; onCancel: () => void; onSaved: (c: Cluster) => void }) {
+  const [name, setName] = useState(cluster?.name ?? '');
+  const [displayName, setDisplayName] = useState(cluster?.displayName ?? '');
+  const [dns, setDns] = useState(cluster?.dns ?? '');
+  const [environment, setEnvironment] = useState(cluster?.environment ?? '');
+  const [labels, setLabels] = useState(() => stringRowsFromObject(cluster?.labels));
+  const [problems, setProblems] = useState<string[]>([]);
+  const { busy, error, run } = useAction();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const parsed = stringRowsToObject(labels);
+    const found = parsed.errors.map((e) => `Labels: ${e}`);
+    if (environment === '') found.push('Choose an environment.');
+    setProblems(found);
+    if (found.length > 0) return;
+
+    let saved: Cluster | undefined;
+    if (cluster === null) {
+      saved = await run(() =>
+        createCluster({
+          name: name.trim(),
+          displayName: displayName.trim() || undefined,
+          dns: dns.trim() || undefined,
+          environment,
+          labels: parsed.value,
+        }),
+      );
+    } else {
+      // Only what changed; absent fields stay as they are, dns null clears it.
+      const change: UpdateClusterRequest = {};
+      if (displayName.trim() !== cluster.displayName) change.displayName = displayName.trim();
+      const newDns = dns.trim() === '' ? null : dns.trim();
+      if (newDns !== (cluster.dns ?? null)) change.dns = newDns;
+      if (environment !== cluster.environment) change.environment = environment;
+      if (JSON.stringify(parsed.value) !== JSON.stringify(cluster.labels)) change.labels = parsed.value;
+      saved = Object.keys(change).length === 0 ? cluster : await run(() => updateCluster(cluster.name, change));
+    }
+    if (saved) onSaved(saved);
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Cluster">
+      <div className="form-cols">
+        <label>
+          Name
+          <input
+            required
+            autoComplete="off"
+            value={name}
+            disabled={cluster !== null}
+            pattern={DNS1123_LABEL_PATTERN}
+            maxLength={63}
+            title={DNS1123_LABEL_TITLE}
+            placeholder="demo-cluster-01"
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <label>
+          Display name
+          <input value={displayName} placeholder="same as name" onChange={(e) => setDisplayName(e.target.value)} />
+        </label>
+        <label>
+          DNS
+          <input value={dns} placeholder="demo-cluster-01.k8s.example.com" onChange={(e) => setDns(e.target.value)} />
+        </label>
+        <label>
+          Environment
+          <EnvironmentSelect value={environment} onChange={setEnvironment} />
+        </label>
+      </div>
+      <p className="hint">Without a dns, Flux Operator cannot fetch this cluster's inputs. Leave it blank to clear it.</p>
+      <fieldset className="fieldset">
+        <legend>Labels</legend>
+        <KeyValueEditor name="Label" rows={labels} onChange={setLabels} keyPlaceholder="region" valuePlaceholder="eu-west-1" />
+      </fieldset>
+      <FormProblems problems={problems} />
+      {error ? <FluxErrorPanel error={error} title={cluster === null ? 'Cannot create the cluster' : 'Cannot save the cluster'} /> : null}
+      <div className="actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : cluster === null ? 'Create cluster' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}
