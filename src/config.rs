@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use crate::auth::{BootstrapToken, Role};
+use crate::kube::secret_box::SecretKey;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,6 +92,15 @@ pub struct SettingsArgs {
         global = true
     )]
     pub flux_environments: String,
+    /// Key for cluster credentials at rest: 32 random bytes, base64 (`openssl rand -base64 32`).
+    #[arg(long, env = "FLEETDECK_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+    /// File holding FLEETDECK_SECRET_KEY.
+    #[arg(long, env = "FLEETDECK_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
+    /// Kubeconfig files whose contexts become clusters, ':'-separated (default: $KUBECONFIG, else ~/.kube/config when present).
+    #[arg(long, env = "FLEETDECK_KUBECONFIG", global = true)]
+    pub kubeconfig: Option<String>,
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -117,6 +127,9 @@ pub struct Settings {
     pub audit_retention: Duration,
     pub write_actions_enabled: bool,
     pub flux_environments: Vec<String>,
+    pub secret_key: Option<SecretKey>,
+    /// Kubeconfig files to read clusters from; the default ones are skipped when absent.
+    pub kubeconfig: Vec<PathBuf>,
     pub log_format: LogFormat,
 }
 
@@ -247,6 +260,33 @@ impl Settings {
         if flux_environments.is_empty() {
             return Err(bad("FLEETDECK_FLUX_ENVIRONMENTS", "name at least one environment"));
         }
+        let secret_key = match (&a.secret_key, &a.secret_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "FLEETDECK_SECRET_KEY",
+                    "set FLEETDECK_SECRET_KEY or FLEETDECK_SECRET_KEY_FILE, not both",
+                ));
+            }
+            (Some(k), None) => Some(SecretKey::from_base64(k).map_err(|m| bad("FLEETDECK_SECRET_KEY", m))?),
+            (None, Some(path)) => {
+                let text = read_file(path).map_err(|m| bad("FLEETDECK_SECRET_KEY_FILE", m))?;
+                Some(SecretKey::from_base64(&text).map_err(|m| bad("FLEETDECK_SECRET_KEY_FILE", m))?)
+            }
+            (None, None) => None,
+        };
+        let kubeconfig = match &a.kubeconfig {
+            Some(list) => {
+                let paths: Vec<PathBuf> = list.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect();
+                if let Some(missing) = paths.iter().find(|p| !p.is_file()) {
+                    return Err(bad(
+                        "FLEETDECK_KUBECONFIG",
+                        format!("cannot read {}", missing.display()),
+                    ));
+                }
+                paths
+            }
+            None => default_kubeconfig(),
+        };
         let log_format = match a.log_format.trim() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -270,6 +310,8 @@ impl Settings {
             audit_retention,
             write_actions_enabled,
             flux_environments,
+            secret_key,
+            kubeconfig,
             log_format,
         })
     }
@@ -291,6 +333,18 @@ impl SettingsArgs {
         }
         Only::parse_from(args).s
     }
+}
+
+/// $KUBECONFIG's files, else ~/.kube/config; only those that exist.
+fn default_kubeconfig() -> Vec<PathBuf> {
+    let listed: Vec<PathBuf> = match std::env::var("KUBECONFIG") {
+        Ok(v) if !v.is_empty() => v.split(':').filter(|p| !p.is_empty()).map(PathBuf::from).collect(),
+        _ => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".kube/config"))
+            .into_iter()
+            .collect(),
+    };
+    listed.into_iter().filter(|p| p.is_file()).collect()
 }
 
 fn read_file(path: &Path) -> Result<String, String> {
@@ -434,6 +488,12 @@ mod tests {
             (&["--write-actions-enabled", "maybe"], "FLEETDECK_WRITE_ACTIONS_ENABLED"),
             (&["--log-format", "xml"], "FLEETDECK_LOG_FORMAT"),
             (&["--flux-environments", "dev,Prod"], "FLEETDECK_FLUX_ENVIRONMENTS"),
+            (
+                &["--secret-key", "c2hvcnQ="],
+                "FLEETDECK_SECRET_KEY (--secret-key): decodes to 5 bytes",
+            ),
+            (&["--secret-key-file", "/nonexistent/key"], "FLEETDECK_SECRET_KEY_FILE"),
+            (&["--kubeconfig", "/nonexistent/kubeconfig"], "FLEETDECK_KUBECONFIG"),
             (&["--auth-tokens", "ci:root:0123456789abcdef"], "FLEETDECK_AUTH_TOKENS"),
         ];
         for (a, want) in cases {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod flux;
 pub mod inventory;
+pub mod kube;
 pub mod metrics;
 pub mod server;
 pub mod store;

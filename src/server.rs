@@ -311,6 +311,10 @@ impl Server {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await.context("migrating the store")?;
         crate::auth::bootstrap::ensure_initial_admin(&store, &settings).await?;
+        if !settings.kubeconfig.is_empty() {
+            let environment = &settings.flux_environments[0];
+            crate::inventory::registry::sync_kubeconfig(&store, &settings.kubeconfig, environment).await?;
+        }
         let listener = tokio::net::TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("FLEETDECK_ADDR: cannot listen on {}", settings.addr))?;

@@ -36,6 +36,10 @@ fn help_documents_every_setting() {
         "AUDIT_RETENTION",
         "WRITE_ACTIONS_ENABLED",
         "LOG_FORMAT",
+        "FLUX_ENVIRONMENTS",
+        "SECRET_KEY",
+        "SECRET_KEY_FILE",
+        "KUBECONFIG",
     ] {
         assert!(
             help.contains(&format!("FLEETDECK_{name}")),

@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::store::catalog::Scope;
+use crate::store::catalog::{ConnectionWrite, Scope};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -71,7 +71,17 @@ pub async fn write_catalog<T: Send + 'static>(
     dry_run: bool,
     change: impl FnOnce(&mut Catalog) -> Result<T, CatalogError>,
 ) -> ApiResult<(Catalog, Catalog, T, Vec<Warning>)> {
-    let w = state.store.write_catalog(dry_run, change).await?;
+    write_catalog_with(state, dry_run, &[], change).await
+}
+
+/// `write_catalog`, also writing cluster connections in the same transaction.
+pub async fn write_catalog_with<T: Send + 'static>(
+    state: &AppState,
+    dry_run: bool,
+    connections: &[ConnectionWrite],
+    change: impl FnOnce(&mut Catalog) -> Result<T, CatalogError>,
+) -> ApiResult<(Catalog, Catalog, T, Vec<Warning>)> {
+    let w = state.store.write_catalog(dry_run, connections, change).await?;
     if !dry_run {
         state.inputs_cache.invalidate();
     }

@@ -1,4 +1,5 @@
 //! Inventory: the cluster registry (and, later, every cluster's resources).
 
 pub mod model;
+pub mod registry;
 pub mod routes;

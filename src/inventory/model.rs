@@ -6,7 +6,36 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use super::registry::{AuthzMode, ConnectionInput};
 use crate::store::catalog::ClusterRecord;
+
+/// `?skipVerify=true` stores a connection without checking it first.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    #[serde(default)]
+    pub skip_verify: bool,
+}
+
+macro_rules! connection_input {
+    ($t:ty) => {
+        impl $t {
+            /// The connection fields, taken out of the body.
+            pub fn take_connection(&mut self) -> ConnectionInput {
+                ConnectionInput {
+                    kubeconfig: self.kubeconfig.take(),
+                    server: self.server.take(),
+                    certificate_authority_data: self.certificate_authority_data.take(),
+                    token: self.token.take(),
+                    insecure_skip_tls_verify: self.insecure_skip_tls_verify.take(),
+                }
+            }
+        }
+    };
+}
+connection_input!(CreateCluster);
+connection_input!(UpdateCluster);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -20,6 +49,10 @@ pub struct Cluster {
     pub labels: BTreeMap<String, String>,
     /// `kubeconfig`, `in-cluster`, `registered` or `metadata-only`.
     pub source: String,
+    /// The apiserver URL, when Fleetdeck has a connection.
+    pub server: Option<String>,
+    /// `shared` (Fleetdeck's identity; our roles gate) or `impersonate` (Kubernetes RBAC decides per user).
+    pub authz_mode: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -40,6 +73,16 @@ pub struct CreateCluster {
     pub environment: String,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// A kubeconfig (YAML) with one context and inline data only; or give `server` and `token`.
+    pub kubeconfig: Option<String>,
+    /// The apiserver URL.
+    pub server: Option<String>,
+    /// Base64 PEM of the apiserver's CA.
+    pub certificate_authority_data: Option<String>,
+    /// A bearer token for the apiserver (stored sealed, never returned).
+    pub token: Option<String>,
+    pub insecure_skip_tls_verify: Option<bool>,
+    pub authz_mode: Option<AuthzMode>,
 }
 
 /// Absent fields stay as they are; `"dns": null` removes the dns.
@@ -52,6 +95,16 @@ pub struct UpdateCluster {
     pub dns: Option<Option<String>>,
     pub environment: Option<String>,
     pub labels: Option<BTreeMap<String, String>>,
+    /// A kubeconfig (YAML) with one context and inline data only; or give `server` and `token`.
+    pub kubeconfig: Option<String>,
+    /// The apiserver URL.
+    pub server: Option<String>,
+    /// Base64 PEM of the apiserver's CA.
+    pub certificate_authority_data: Option<String>,
+    /// A bearer token for the apiserver (stored sealed, never returned).
+    pub token: Option<String>,
+    pub insecure_skip_tls_verify: Option<bool>,
+    pub authz_mode: Option<AuthzMode>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
@@ -68,6 +121,8 @@ impl From<ClusterRecord> for Cluster {
             environment: r.environment,
             labels: r.labels.0,
             source: r.source,
+            server: r.server_url,
+            authz_mode: r.authz_mode,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -9,12 +9,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::model::*;
+use super::registry;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute};
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::flux::catalog::ClusterMeta;
-use crate::flux::routes::write_catalog;
+use crate::flux::routes::{write_catalog, write_catalog_with};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -46,15 +47,22 @@ async fn list_clusters(State(state): State<AppState>, principal: Principal) -> A
 }
 
 /// Registers a cluster (admin).
-#[utoipa::path(post, path = "/api/clusters", tag = "clusters", request_body = CreateCluster, responses(
+#[utoipa::path(post, path = "/api/clusters", tag = "clusters", params(RegisterQuery), request_body = CreateCluster, responses(
     (status = 201, body = Cluster), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_cluster(
     State(state): State<AppState>,
     principal: Principal,
-    ApiJson(body): ApiJson<CreateCluster>,
+    ApiQuery(q): ApiQuery<RegisterQuery>,
+    ApiJson(mut body): ApiJson<CreateCluster>,
 ) -> ApiResult<impl IntoResponse> {
     principal.require(Role::Admin)?;
+    let connection = body.take_connection().connection()?;
+    let authz_mode = body.authz_mode.unwrap_or_default();
+    let connections = match &connection {
+        Some(c) => vec![registry::register(&state, &body.name, c, authz_mode, q.skip_verify).await?],
+        None => vec![],
+    };
     let meta = ClusterMeta {
         display_name: body
             .display_name
@@ -64,11 +72,19 @@ async fn create_cluster(
         dns: body.dns,
         environment: body.environment,
         labels: body.labels,
-        source: "metadata-only".into(),
+        source: if connection.is_some() {
+            registry::REGISTERED
+        } else {
+            registry::METADATA_ONLY
+        }
+        .into(),
     };
     let name = meta.name.clone();
     let environments = state.settings.flux_environments.clone();
-    write_catalog(&state, false, move |c| c.create_cluster(meta, &environments)).await?;
+    write_catalog_with(&state, false, &connections, move |c| {
+        c.create_cluster(meta, &environments)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         AuditNote::named(&name),
@@ -89,22 +105,58 @@ async fn get_cluster(
 }
 
 /// Changes a cluster's metadata (operator).
-#[utoipa::path(put, path = "/api/clusters/{name}", tag = "clusters", params(("name" = String, Path)), request_body = UpdateCluster,
+#[utoipa::path(put, path = "/api/clusters/{name}", tag = "clusters", params(("name" = String, Path), RegisterQuery), request_body = UpdateCluster,
     responses((status = 200, body = Cluster), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_cluster(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(name): ApiPath<String>,
-    ApiJson(body): ApiJson<UpdateCluster>,
+    ApiQuery(q): ApiQuery<RegisterQuery>,
+    ApiJson(mut body): ApiJson<UpdateCluster>,
 ) -> ApiResult<Json<Cluster>> {
     principal.require(Role::Operator)?;
+    let input = body.take_connection();
+    let mut connections = vec![];
+    if !input.is_empty() || body.authz_mode.is_some() {
+        // Connections are credentials: only admins set them.
+        principal.require(Role::Admin)?;
+        let current = read_cluster(&state, &name).await?;
+        if matches!(current.source.as_str(), registry::KUBECONFIG | registry::IN_CLUSTER) {
+            return Err(ApiError::conflict(
+                "connection_from_config",
+                format!(
+                    "the connection of {name} comes from the server's {}; change it there (its metadata stays editable here)",
+                    current.source
+                ),
+            ));
+        }
+        let authz_mode = body.authz_mode.unwrap_or(if current.authz_mode == "impersonate" {
+            registry::AuthzMode::Impersonate
+        } else {
+            registry::AuthzMode::Shared
+        });
+        match input.connection()? {
+            Some(c) => connections.push(registry::register(&state, &name, &c, authz_mode, q.skip_verify).await?),
+            None if current.source == registry::REGISTERED => {
+                let mut keep = registry::authz_only(&state, &name).await?;
+                keep.authz_mode = authz_mode.as_str().into();
+                connections.push(keep);
+            }
+            None => {
+                return Err(ApiError::unprocessable(
+                    "invalid_connection",
+                    "authzMode needs a connection; send one with it",
+                ));
+            }
+        }
+    }
     if body.display_name.as_ref().is_some_and(|d| d.trim().is_empty()) {
         return Err(ApiError::unprocessable("invalid_field", "displayName cannot be empty"));
     }
     let environments = state.settings.flux_environments.clone();
     let cluster = name.clone();
-    write_catalog(&state, false, move |c| {
+    write_catalog_with(&state, false, &connections, move |c| {
         c.update_cluster(&cluster, &environments, |m| {
             if let Some(d) = body.display_name {
                 m.display_name = d;

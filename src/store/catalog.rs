@@ -61,8 +61,22 @@ pub struct ClusterRecord {
     pub environment: String,
     pub labels: Json<BTreeMap<String, String>>,
     pub source: String,
+    pub server_url: Option<String>,
+    pub authz_mode: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A cluster's connection, written with a catalog change in the same transaction.
+#[derive(Debug, Clone)]
+pub struct ConnectionWrite {
+    pub cluster: String,
+    /// `kubeconfig`, `in-cluster`, `registered` or `metadata-only`.
+    pub source: String,
+    pub server_url: Option<String>,
+    pub authz_mode: String,
+    /// Sealed credentials (registered clusters only).
+    pub credentials: Option<String>,
 }
 
 /// A rejected change, or a store failure.
@@ -258,6 +272,7 @@ impl Store {
     pub async fn write_catalog<T>(
         &self,
         dry_run: bool,
+        connections: &[ConnectionWrite],
         change: impl FnOnce(&mut Catalog) -> Result<T, CatalogError>,
     ) -> Result<CatalogWrite<T>, CatalogWriteError> {
         with_pool!(self, pool => {
@@ -284,6 +299,11 @@ impl Store {
                              labels = excluded.labels, updated_at = excluded.updated_at")
                     .bind(&meta.name).bind(&meta.display_name).bind(&meta.dns).bind(&meta.environment)
                     .bind(Json(&meta.labels)).bind(&meta.source).bind(at).execute(&mut *tx).await?;
+            }
+            for c in connections {
+                sqlx::query("UPDATE clusters SET source = $1, server_url = $2, authz_mode = $3, credentials = $4 WHERE name = $5")
+                    .bind(&c.source).bind(&c.server_url).bind(&c.authz_mode).bind(&c.credentials).bind(&c.cluster)
+                    .execute(&mut *tx).await?;
             }
             let empty = ClusterAssignments::default();
             let changed_clusters = old.assignments.keys().chain(new.assignments.keys()).filter(|c| {
@@ -312,12 +332,21 @@ impl Store {
     }
 
     pub async fn list_clusters(&self) -> sqlx::Result<Vec<ClusterRecord>> {
-        let sql = "SELECT name, display_name, dns, environment, labels, source, created_at, updated_at FROM clusters ORDER BY name";
+        let sql = "SELECT name, display_name, dns, environment, labels, source, server_url, authz_mode, created_at, updated_at \
+                   FROM clusters ORDER BY name";
         with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
     }
 
     pub async fn cluster(&self, name: &str) -> sqlx::Result<Option<ClusterRecord>> {
-        let sql = "SELECT name, display_name, dns, environment, labels, source, created_at, updated_at FROM clusters WHERE name = $1";
+        let sql = "SELECT name, display_name, dns, environment, labels, source, server_url, authz_mode, created_at, updated_at \
+                   FROM clusters WHERE name = $1";
         with_pool!(self, pool => sqlx::query_as(sql).bind(name).fetch_optional(pool).await)
+    }
+
+    /// The sealed credentials of a registered cluster.
+    pub async fn cluster_credentials(&self, name: &str) -> sqlx::Result<Option<String>> {
+        let sql = "SELECT credentials FROM clusters WHERE name = $1";
+        with_pool!(self, pool => sqlx::query_scalar::<_, Option<String>>(sql).bind(name).fetch_optional(pool).await)
+            .map(Option::flatten)
     }
 }

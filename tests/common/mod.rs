@@ -133,6 +133,7 @@ macro_rules! on_both_backends {
 pub fn settings(db: &TestDb) -> Settings {
     let mut s = Settings::with_database(&db.url);
     s.addr = "127.0.0.1:0".parse().unwrap();
+    s.kubeconfig = vec![];
     s.auth_tokens = vec![
         BootstrapToken::new("admin", Role::Admin, ADMIN_TOKEN),
         BootstrapToken::new("operator", Role::Operator, OPERATOR_TOKEN),

@@ -622,6 +622,11 @@ export interface components {
             displayName: string;
             id: string;
         };
+        /**
+         * @description How requests to a cluster are authorized.
+         * @enum {string}
+         */
+        AuthzMode: "shared" | "impersonate";
         /** @description The whole catalog as one document (import and export). */
         CatalogDocument: {
             clusters?: components["schemas"]["ClusterDocument"][];
@@ -630,6 +635,8 @@ export interface components {
             rolebindings?: components["schemas"]["FluxRoleBinding"][];
         };
         Cluster: {
+            /** @description `shared` (Fleetdeck's identity; our roles gate) or `impersonate` (Kubernetes RBAC decides per user). */
+            authzMode: string;
             /** Format: date-time */
             createdAt: string;
             displayName: string;
@@ -641,6 +648,8 @@ export interface components {
             };
             /** @description DNS-1123 label. */
             name: string;
+            /** @description The apiserver URL, when Fleetdeck has a connection. */
+            server?: string | null;
             /** @description `kubeconfig`, `in-cluster`, `registered` or `metadata-only`. */
             source: string;
             /** Format: date-time */
@@ -737,15 +746,25 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         CreateCluster: {
+            authzMode?: components["schemas"]["AuthzMode"] | null;
+            /** @description Base64 PEM of the apiserver's CA. */
+            certificateAuthorityData?: string | null;
             /** @description Defaults to the name. */
             displayName?: string | null;
             dns?: string | null;
             /** @description One of FLEETDECK_FLUX_ENVIRONMENTS. */
             environment: string;
+            insecureSkipTlsVerify?: boolean | null;
+            /** @description A kubeconfig (YAML) with one context and inline data only; or give `server` and `token`. */
+            kubeconfig?: string | null;
             labels?: {
                 [key: string]: string;
             };
             name: string;
+            /** @description The apiserver URL. */
+            server?: string | null;
+            /** @description A bearer token for the apiserver (stored sealed, never returned). */
+            token?: string | null;
         };
         CreateUser: {
             /** @description Defaults to the username. */
@@ -961,12 +980,22 @@ export interface components {
         SubjectKind: "User" | "Group" | "ServiceAccount";
         /** @description Absent fields stay as they are; `"dns": null` removes the dns. */
         UpdateCluster: {
+            authzMode?: components["schemas"]["AuthzMode"] | null;
+            /** @description Base64 PEM of the apiserver's CA. */
+            certificateAuthorityData?: string | null;
             displayName?: string | null;
             dns?: string | null;
             environment?: string | null;
+            insecureSkipTlsVerify?: boolean | null;
+            /** @description A kubeconfig (YAML) with one context and inline data only; or give `server` and `token`. */
+            kubeconfig?: string | null;
             labels?: {
                 [key: string]: string;
             } | null;
+            /** @description The apiserver URL. */
+            server?: string | null;
+            /** @description A bearer token for the apiserver (stored sealed, never returned). */
+            token?: string | null;
         };
         /** @description Absent fields are left as they are. */
         UpdateUser: {
@@ -1492,7 +1521,9 @@ export interface operations {
     };
     create_cluster: {
         parameters: {
-            query?: never;
+            query?: {
+                skipVerify?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1576,7 +1607,9 @@ export interface operations {
     };
     update_cluster: {
         parameters: {
-            query?: never;
+            query?: {
+                skipVerify?: boolean;
+            };
             header?: never;
             path: {
                 name: string;
