@@ -40,6 +40,9 @@ pub struct AppState {
     pub audited_routes: Arc<Vec<audit::AuditedRoute>>,
     /// API keys verified in the last few seconds.
     pub key_cache: Arc<auth::key_cache::KeyCache>,
+    /// Kubernetes clients, one per cluster (and impersonated identity).
+    pub pool: Arc<kube::pool::ClusterPool>,
+    pub fleet_cache: Arc<inventory::fleet::FleetCache>,
     /// Rendered Flux inputs.
     pub inputs_cache: Arc<flux::cache::InputsCache>,
 }
@@ -60,6 +63,8 @@ impl AppState {
             audited_routes: Arc::new(audit::all_audited_routes()),
             key_cache: Arc::default(),
             inputs_cache: Arc::default(),
+            pool: Arc::default(),
+            fleet_cache: Arc::default(),
         }
     }
 

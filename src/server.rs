@@ -266,6 +266,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::auth::routes::router())
         .merge(crate::audit::routes::router())
         .merge(crate::inventory::routes::router())
+        .merge(crate::inventory::fleet::router())
         .merge(crate::flux::routes::router())
         .merge(crate::flux::inputs::router())
 }

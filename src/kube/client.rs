@@ -15,6 +15,11 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A client for one connection, with connect and read timeouts.
 pub async fn client(c: &Connection) -> Result<kube::Client, String> {
+    kube::Client::try_from(config(c).await?).map_err(|e| format!("cannot build a client: {e}"))
+}
+
+/// The kube configuration of one connection, with connect and read timeouts.
+pub async fn config(c: &Connection) -> Result<kube::Config, String> {
     // kube builds clients from kubeconfig documents; this one never touches the disk.
     let doc = serde_json::json!({
         "apiVersion": "v1", "kind": "Config", "current-context": "fleetdeck",
@@ -32,7 +37,7 @@ pub async fn client(c: &Connection) -> Result<kube::Client, String> {
         .map_err(|e| format!("the connection is not usable: {e}"))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(READ_TIMEOUT);
-    kube::Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))
+    Ok(config)
 }
 
 /// Why a cluster could not be reached as registered.

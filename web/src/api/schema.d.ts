@@ -178,6 +178,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{name}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One cluster's summary, Kubernetes version and nodes. */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/fleet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every cluster's status and summary, contacted in parallel under the caller's identity. */
+        get: operations["fleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/flux/clusters/{name}": {
         parameters: {
             query?: never;
@@ -705,6 +739,19 @@ export interface components {
             environment: string;
             name: string;
         };
+        /** @enum {string} */
+        ClusterStatus: "healthy" | "degraded" | "unreachable" | "unknown" | "denied";
+        ClusterSummary: {
+            hotSignals: components["schemas"]["HotSignals"];
+            namespaces: number;
+            nodes: components["schemas"]["NodeCounts"];
+            pods: components["schemas"]["PodCounts"];
+            /**
+             * @description Pods Failed, waiting in CrashLoopBackOff / ImagePullBackOff / ErrImagePull /
+             *     CreateContainerConfigError, or Pending over 5 minutes.
+             */
+            stuckOrFailed: number;
+        };
         /** @description A component assigned to a cluster, with the cluster's overrides (`null`: the catalog's value). */
         ComponentAssignment: {
             component_path?: string | null;
@@ -781,6 +828,13 @@ export interface components {
             /** @description The key itself; send it as `Authorization: Bearer <secret>`. Shown once. */
             secret: string;
         };
+        Dashboard: {
+            kubernetesVersion: string;
+            name: string;
+            nodes: components["schemas"]["NodeLine"][];
+            status: components["schemas"]["ClusterStatus"];
+            summary: components["schemas"]["ClusterSummary"];
+        };
         /** @description The error envelope as it goes over the wire. */
         ErrorBody: {
             /** @description Stable snake_case code, for programs. */
@@ -790,6 +844,28 @@ export interface components {
             error: string;
             /** @description The request's X-Request-Id. */
             requestId: string;
+        };
+        Fleet: {
+            items: components["schemas"]["FleetEntry"][];
+            rollup: components["schemas"]["Rollup"];
+        };
+        FleetEntry: {
+            displayName: string;
+            environment: string;
+            error?: components["schemas"]["FleetError"] | null;
+            /**
+             * Format: date-time
+             * @description The last time this server reached the cluster.
+             */
+            lastContact?: string | null;
+            name: string;
+            status: components["schemas"]["ClusterStatus"];
+            summary?: components["schemas"]["ClusterSummary"] | null;
+        };
+        FleetError: {
+            /** @description `denied`, `auth_failed`, `timeout`, `apiserver_unreachable` or `unknown`. */
+            code: string;
+            message: string;
         };
         /** @description A namespace definition of the catalog. */
         FluxNamespace: {
@@ -807,6 +883,17 @@ export interface components {
             /** @description The ClusterRole to bind, e.g. `cluster-admin`. */
             role: string;
             subjects: components["schemas"]["Subject"][];
+        };
+        /** @description Counts of the signals an operator looks at first. */
+        HotSignals: {
+            /** @description Pods with a container waiting in CrashLoopBackOff. */
+            crashLoopBackOff: number;
+            /** @description Pods with a container waiting in ImagePullBackOff or ErrImagePull. */
+            imagePullBackOff: number;
+            /** @description Nodes not Ready. */
+            notReady: number;
+            /** @description Pods with a container last killed for memory. */
+            oomKilled: number;
         };
         ImportReport: {
             clusters: components["schemas"]["Counts"];
@@ -924,6 +1011,16 @@ export interface components {
                 [key: string]: string;
             };
         };
+        NodeCounts: {
+            ready: number;
+            total: number;
+        };
+        NodeLine: {
+            kubeletVersion: string;
+            name: string;
+            ready: boolean;
+            roles: string[];
+        };
         /** @enum {string} */
         Outcome: "success" | "denied" | "failure";
         PasswordChange: {
@@ -947,6 +1044,12 @@ export interface components {
             /** @description Helm repository or OCI registry URL. */
             oci_url: string;
         };
+        PodCounts: {
+            failed: number;
+            pending: number;
+            running: number;
+            total: number;
+        };
         Ready: {
             /** @description `ready` */
             status: string;
@@ -963,6 +1066,17 @@ export interface components {
             id: string;
             role: string;
             subjects: components["schemas"]["Subject"][];
+        };
+        Rollup: {
+            byEnvironment: {
+                [key: string]: number;
+            };
+            byStatus: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            generatedAt: string;
+            totalClusters: number;
         };
         Source: {
             oci_tag: string;
@@ -1698,6 +1812,94 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fleet"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

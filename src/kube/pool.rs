@@ -1,0 +1,117 @@
+//! One `kube::Client` per cluster (and per impersonated identity), built on first use and
+//! rebuilt when the cluster's connection changes.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use super::client::{CONNECT_TIMEOUT, READ_TIMEOUT, config};
+use super::kubeconfig::{self, Connection};
+use super::secret_box::{SecretKey, open};
+use crate::flux::validate::is_dns_label;
+use crate::store::catalog::ClusterRecord;
+
+/// Who requests are made as, on clusters in `impersonate` mode.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Impersonation {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+/// Why a cluster has no client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoClient {
+    /// Metadata only: Fleetdeck has never been given a way in.
+    NoConnection,
+    /// The connection is there but cannot be used (unreadable file, wrong key…).
+    Broken(String),
+}
+
+#[derive(Default)]
+pub struct ClusterPool {
+    clients: Mutex<HashMap<String, (String, kube::Client)>>,
+}
+
+impl ClusterPool {
+    /// The client for `cluster` as `identity` (None: Fleetdeck's own), building it if the
+    /// connection is new or changed.
+    pub async fn client(
+        &self,
+        cluster: &ClusterRecord,
+        sealed: Option<&str>,
+        kubeconfig_files: &[PathBuf],
+        key: Option<&SecretKey>,
+        identity: Option<&Impersonation>,
+    ) -> Result<kube::Client, NoClient> {
+        let fingerprint = format!(
+            "{}|{}|{}|{:?}",
+            cluster.source,
+            cluster.server_url.as_deref().unwrap_or(""),
+            sealed.map(crate::auth::secret::digest).unwrap_or_default(),
+            identity
+        );
+        let slot = match identity {
+            Some(i) => format!("{}|{}", cluster.name, i.user),
+            None => cluster.name.clone(),
+        };
+        if let Some((f, c)) = self.clients.lock().expect("pool lock").get(&slot)
+            && *f == fingerprint
+        {
+            return Ok(c.clone());
+        }
+        let mut config = match (cluster.source.as_str(), sealed) {
+            ("registered", Some(sealed)) => {
+                let key = key.ok_or_else(|| NoClient::Broken("FLEETDECK_SECRET_KEY is not set".into()))?;
+                let plain = open(key, &cluster.name, sealed).map_err(NoClient::Broken)?;
+                let connection: Connection =
+                    serde_json::from_slice(&plain).map_err(|e| NoClient::Broken(e.to_string()))?;
+                config(&connection).await.map_err(NoClient::Broken)?
+            }
+            ("kubeconfig", _) => kubeconfig_config(&cluster.name, kubeconfig_files).await?,
+            ("in-cluster", _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
+            _ => return Err(NoClient::NoConnection),
+        };
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        config.read_timeout = Some(READ_TIMEOUT);
+        if let Some(i) = identity {
+            config.auth_info.impersonate = Some(i.user.clone());
+            config.auth_info.impersonate_groups = Some(i.groups.clone());
+        }
+        let client = kube::Client::try_from(config).map_err(|e| NoClient::Broken(e.to_string()))?;
+        self.clients
+            .lock()
+            .expect("pool lock")
+            .insert(slot, (fingerprint, client.clone()));
+        Ok(client)
+    }
+}
+
+/// The configuration of the kubeconfig context that the cluster `name` came from.
+async fn kubeconfig_config(name: &str, files: &[PathBuf]) -> Result<kube::Config, NoClient> {
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Ok(parsed) = kubeconfig::parse(&text) else { continue };
+        let Some((context, _)) = parsed
+            .contexts()
+            .into_iter()
+            .find(|(c, _)| c == name || (!is_dns_label(c) && kubeconfig::slug(c) == name))
+        else {
+            continue;
+        };
+        let kc = Kubeconfig::read_from(file).map_err(|e| NoClient::Broken(e.to_string()))?;
+        let options = KubeConfigOptions {
+            context: Some(context),
+            ..Default::default()
+        };
+        return kube::Config::from_custom_kubeconfig(kc, &options)
+            .await
+            .map_err(|e| NoClient::Broken(e.to_string()));
+    }
+    Err(NoClient::Broken(format!(
+        "no kubeconfig file has the context of cluster {name} any more"
+    )))
+}
