@@ -101,6 +101,15 @@ pub struct SettingsArgs {
     /// Kubeconfig files whose contexts become clusters, ':'-separated (default: $KUBECONFIG, else ~/.kube/config when present).
     #[arg(long, env = "FLEETDECK_KUBECONFIG", global = true)]
     pub kubeconfig: Option<String>,
+    /// Groups a user is impersonated with on `impersonate` clusters, by Fleetdeck role:
+    /// comma-separated `role=group` entries (a role may appear more than once).
+    #[arg(
+        long,
+        env = "FLEETDECK_IMPERSONATE_GROUPS",
+        default_value = "viewer=fleetdeck:viewers,operator=fleetdeck:operators,admin=fleetdeck:admins",
+        global = true
+    )]
+    pub impersonate_groups: String,
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -130,6 +139,8 @@ pub struct Settings {
     pub secret_key: Option<SecretKey>,
     /// Kubeconfig files to read clusters from; the default ones are skipped when absent.
     pub kubeconfig: Vec<PathBuf>,
+    /// (role, group) pairs for impersonation.
+    pub impersonate_groups: Vec<(Role, String)>,
     pub log_format: LogFormat,
 }
 
@@ -287,6 +298,19 @@ impl Settings {
             }
             None => default_kubeconfig(),
         };
+        let impersonate_groups = split_list(&a.impersonate_groups)
+            .map(|entry| {
+                let (role, group) = entry
+                    .split_once('=')
+                    .filter(|(_, g)| !g.trim().is_empty())
+                    .ok_or_else(|| bad("FLEETDECK_IMPERSONATE_GROUPS", format!("{entry:?} is not role=group")))?;
+                let role = role
+                    .trim()
+                    .parse::<Role>()
+                    .map_err(|m| bad("FLEETDECK_IMPERSONATE_GROUPS", m))?;
+                Ok((role, group.trim().to_string()))
+            })
+            .collect::<Result<_, ConfigError>>()?;
         let log_format = match a.log_format.trim() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -312,6 +336,7 @@ impl Settings {
             flux_environments,
             secret_key,
             kubeconfig,
+            impersonate_groups,
             log_format,
         })
     }
@@ -494,6 +519,8 @@ mod tests {
             ),
             (&["--secret-key-file", "/nonexistent/key"], "FLEETDECK_SECRET_KEY_FILE"),
             (&["--kubeconfig", "/nonexistent/kubeconfig"], "FLEETDECK_KUBECONFIG"),
+            (&["--impersonate-groups", "viewer"], "FLEETDECK_IMPERSONATE_GROUPS"),
+            (&["--impersonate-groups", "root=x"], "FLEETDECK_IMPERSONATE_GROUPS"),
             (&["--auth-tokens", "ci:root:0123456789abcdef"], "FLEETDECK_AUTH_TOKENS"),
         ];
         for (a, want) in cases {

@@ -40,6 +40,7 @@ fn help_documents_every_setting() {
         "SECRET_KEY",
         "SECRET_KEY_FILE",
         "KUBECONFIG",
+        "IMPERSONATE_GROUPS",
     ] {
         assert!(
             help.contains(&format!("FLEETDECK_{name}")),

@@ -103,10 +103,14 @@ fn failure(
 }
 
 /// Who the caller is on a cluster: Fleetdeck itself in `shared` mode, the caller impersonated otherwise.
-pub fn identity(cluster: &ClusterRecord, principal: &Principal) -> Option<Impersonation> {
+pub fn identity(cluster: &ClusterRecord, principal: &Principal, groups: &[(Role, String)]) -> Option<Impersonation> {
     (cluster.authz_mode == registry::AuthzMode::Impersonate.as_str()).then(|| Impersonation {
         user: principal.subject.clone(),
-        groups: vec![format!("fleetdeck:{}", principal.role)],
+        groups: groups
+            .iter()
+            .filter(|(r, _)| *r == principal.role)
+            .map(|(_, g)| g.clone())
+            .collect(),
     })
 }
 
@@ -123,7 +127,7 @@ pub async fn client_for(
             .map_err(|e| NoClient::Broken(e.to_string()))?,
         _ => None,
     };
-    let identity = identity(cluster, principal);
+    let identity = identity(cluster, principal, &state.settings.impersonate_groups);
     let s = &state.settings;
     state
         .pool

@@ -31,6 +31,7 @@ export const paths = {
   users: '/api/users',
   audit: '/api/audit',
   clusters: '/api/clusters',
+  fleet: '/api/fleet',
   fluxEnvironments: '/api/flux/environments',
   fluxComponents: '/api/flux/platform-components',
   fluxNamespaces: '/api/flux/namespaces',
@@ -44,6 +45,7 @@ export const FLUX_INPUT_KINDS = ['platform-components', 'namespaces', 'rolebindi
 export type FluxInputKind = (typeof FLUX_INPUT_KINDS)[number];
 
 export const clusterPath = (name: string) => `${paths.clusters}/${encodeURIComponent(name)}`;
+export const dashboardPath = (name: string) => `${clusterPath(name)}/dashboard`;
 export const fluxClusterPath = (name: string) => `/api/flux/clusters/${encodeURIComponent(name)}`;
 export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
   `/api/v2/flux/clusters/${encodeURIComponent(dns)}/${kind}`;
@@ -73,9 +75,14 @@ export const updateUser = (username: string, body: UpdateUserRequest) => api.put
 
 export const deleteUser = (username: string) => api.delete(userPath(username));
 
-export const createCluster = (body: CreateClusterRequest) => api.post<Cluster>(paths.clusters, body);
+const skipVerifyQuery = (skipVerify: boolean) => (skipVerify ? '?skipVerify=true' : '');
 
-export const updateCluster = (name: string, body: UpdateClusterRequest) => api.put<Cluster>(clusterPath(name), body);
+/** Creates (or, with a connection, registers) a cluster; `skipVerify` stores a connection the server cannot reach. */
+export const createCluster = (body: CreateClusterRequest, skipVerify = false) =>
+  api.post<Cluster>(`${paths.clusters}${skipVerifyQuery(skipVerify)}`, body);
+
+export const updateCluster = (name: string, body: UpdateClusterRequest, skipVerify = false) =>
+  api.put<Cluster>(`${clusterPath(name)}${skipVerifyQuery(skipVerify)}`, body);
 
 export const deleteCluster = (name: string) => api.delete(clusterPath(name));
 

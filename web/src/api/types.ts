@@ -70,3 +70,15 @@ export type ImportResult = Schemas['ImportReport'];
 
 /** The Flux inputs of one cluster: {"inputs": [...]}. */
 export type FluxInputs = Schemas['Inputs_ComponentInput'] | Schemas['Inputs_NamespaceInput'] | Schemas['Inputs_RoleBindingInput'];
+
+// The fleet: every cluster's status and summary, and one cluster's dashboard.
+export type Fleet = Schemas['Fleet'];
+export type FleetEntry = Schemas['FleetEntry'];
+export type FleetError = Schemas['FleetError'];
+export type Rollup = Schemas['Rollup'];
+export type ClusterStatus = Schemas['ClusterStatus'];
+export type ClusterSummary = Schemas['ClusterSummary'];
+export type HotSignals = Schemas['HotSignals'];
+export type Dashboard = Schemas['Dashboard'];
+export type NodeLine = Schemas['NodeLine'];
+export type AuthzMode = Schemas['AuthzMode'];
