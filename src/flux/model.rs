@@ -141,7 +141,8 @@ pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-/// A cluster in the import/export document.
+/// A cluster in the import/export document. It repeats `ClusterAssignments`' fields rather than
+/// flattening them because serde cannot flatten under `deny_unknown_fields`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterDocument {

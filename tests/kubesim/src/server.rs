@@ -1,0 +1,610 @@
+//! The HTTP side: one handler that authenticates, authorizes and dispatches every
+//! request, and an accept loop that serves it over TLS or plain TCP.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+
+use crate::auth::{self, Attributes, Identity};
+use crate::discovery::{self, ResourceInfo};
+use crate::routes::{self, ResourcePath, Route};
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::state::{AppState, RequestRecord, lock};
+use crate::status::{ApiError, ApiResult};
+use crate::store::{ListOptions, Part, PatchType};
+use crate::table::{self, IncludeObject};
+use crate::watch::{self, WatchRequest};
+
+/// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
+pub const MAX_RECORDED_REQUESTS: usize = 100_000;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+fn json_response(code: u16, body: &Value) -> Response {
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::OK),
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(body).expect("serializable"),
+    )
+        .into_response()
+}
+
+fn error_response(e: &ApiError) -> Response {
+    json_response(e.code, &e.to_status())
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn handle(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let latency = lock(&state.faults).latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let query: HashMap<String, String> = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
+    let route = routes::parse(uri.path());
+    match route {
+        Route::Version => return json_response(200, &discovery::version(&state.git_version)),
+        Route::Health => {
+            return (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok").into_response();
+        }
+        _ => {}
+    }
+
+    let impersonate_user = header_str(&headers, "impersonate-user").map(str::to_string);
+    let impersonate_groups: Vec<String> = headers
+        .get_all("impersonate-group")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let mut record = RequestRecord {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        query: uri.query().unwrap_or_default().to_string(),
+        authenticated_user: None,
+        user: None,
+        groups: Vec::new(),
+        impersonate_user: impersonate_user.clone(),
+        impersonate_groups: impersonate_groups.clone(),
+        status: 0,
+    };
+
+    let response = match authenticate(&state, &headers) {
+        Err(e) => error_response(&e),
+        Ok(caller) => {
+            record.authenticated_user = Some(caller.user.clone());
+            let rules = lock(&state.rules).clone();
+            match auth::impersonate(&rules, &caller, impersonate_user.as_deref(), &impersonate_groups) {
+                Err(e) => error_response(&e),
+                Ok(who) => {
+                    record.user = Some(who.user.clone());
+                    record.groups = who.groups.clone();
+                    let ctx = Ctx {
+                        state: state.clone(),
+                        who,
+                        rules,
+                        query,
+                        headers,
+                        body,
+                    };
+                    match dispatch(&ctx, &method, route) {
+                        Ok(r) => r,
+                        Err(e) => error_response(&e),
+                    }
+                }
+            }
+        }
+    };
+    record.status = response.status().as_u16();
+    let mut requests = lock(&state.requests);
+    // Bounded so a long benchmark cannot grow it without limit; tests look at recent requests.
+    if requests.len() >= MAX_RECORDED_REQUESTS {
+        requests.drain(..MAX_RECORDED_REQUESTS / 2);
+    }
+    requests.push(record);
+    drop(requests);
+    response
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Identity> {
+    let token = header_str(headers, "authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(ApiError::unauthorized)?;
+    let tokens = lock(&state.tokens);
+    let entry = tokens
+        .iter()
+        .find(|t| t.token == token)
+        .ok_or_else(ApiError::unauthorized)?;
+    let mut groups = entry.groups.clone();
+    groups.push("system:authenticated".into());
+    Ok(Identity {
+        user: entry.user.clone(),
+        groups,
+    })
+}
+
+struct Ctx {
+    state: Arc<AppState>,
+    who: Identity,
+    rules: Vec<auth::Rule>,
+    query: HashMap<String, String>,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Ctx {
+    fn q(&self, k: &str) -> Option<&str> {
+        self.query.get(k).map(String::as_str).filter(|s| !s.is_empty())
+    }
+
+    fn flag(&self, k: &str) -> bool {
+        matches!(self.q(k), Some("1" | "true"))
+    }
+
+    fn body_json(&self) -> ApiResult<Value> {
+        let ct = header_str(&self.headers, "content-type").unwrap_or("application/json");
+        if !ct.starts_with("application/json") && !ct.contains("+json") {
+            return Err(ApiError::new(
+                415,
+                "UnsupportedMediaType",
+                format!(
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got {ct}"
+                ),
+            ));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_request(format!("the body of the request could not be decoded: {e}")))
+    }
+
+    fn table(&self) -> Option<IncludeObject> {
+        let accept = header_str(&self.headers, "accept").unwrap_or_default();
+        table::wants_table(accept).then(|| IncludeObject::parse(self.q("includeObject")))
+    }
+
+    fn authorize(&self, attrs: &Attributes) -> ApiResult<()> {
+        if auth::allowed(&self.rules, &self.who, attrs) {
+            Ok(())
+        } else {
+            Err(auth::forbidden(&self.who, attrs))
+        }
+    }
+}
+
+fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
+    let s = &ctx.state;
+    match route {
+        Route::CoreVersions => {
+            let addr = lock(&s.server_address).clone();
+            Ok(json_response(200, &discovery::api_versions(&addr)))
+        }
+        // Plain JSON, not the aggregated format: kubectl then falls back to per-group discovery.
+        Route::GroupList => Ok(json_response(200, &discovery::api_group_list())),
+        Route::GroupVersion { group, version } => match discovery::api_resource_list(&group, &version) {
+            Some(list) => Ok(json_response(200, &list)),
+            None => Err(ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            )),
+        },
+        Route::Resource(rp) => resource_request(ctx, method, rp),
+        Route::NotFound | Route::Version | Route::Health => Err(ApiError::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )),
+    }
+}
+
+fn verb_for(method: &Method, rp: &ResourcePath, watch: bool) -> &'static str {
+    match *method {
+        Method::GET if watch => "watch",
+        Method::GET if rp.name.is_some() => "get",
+        Method::GET => "list",
+        Method::POST => "create",
+        Method::PUT => "update",
+        Method::PATCH => "patch",
+        Method::DELETE if rp.name.is_some() => "delete",
+        Method::DELETE => "deletecollection",
+        _ => "unknown",
+    }
+}
+
+fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<Response> {
+    let not_found = || ApiError::new(404, "NotFound", "the server could not find the requested resource");
+    let r = discovery::find(&rp.group, &rp.version, &rp.resource).ok_or_else(not_found)?;
+    if rp.namespace.is_some() && !r.namespaced {
+        return Err(not_found());
+    }
+    match rp.subresource.as_deref() {
+        None => {}
+        Some("status") if r.has_status => {}
+        Some("scale") if r.has_scale => {}
+        Some(_) => return Err(not_found()),
+    }
+    let watch = ctx.flag("watch");
+    let verb = verb_for(method, &rp, watch);
+    let resource_attr = match &rp.subresource {
+        Some(sub) => format!("{}/{sub}", r.resource),
+        None => r.resource.to_string(),
+    };
+    let attrs = Attributes {
+        verb: verb.to_string(),
+        group: r.group.to_string(),
+        resource: resource_attr,
+        namespace: rp.namespace.clone().unwrap_or_default(),
+        name: rp.name.clone().unwrap_or_default(),
+    };
+    let failure = lock(&ctx.state.faults)
+        .failures
+        .iter()
+        .find(|f| f.group == r.group && (f.resource == r.resource || f.resource == "*"))
+        .cloned();
+    if let Some(f) = failure {
+        return Err(ApiError::from_code(f.code, f.message));
+    }
+    if r.create_only {
+        return access_review(ctx, method, r);
+    }
+    ctx.authorize(&attrs)?;
+
+    let ns = rp.namespace.as_deref().unwrap_or_default();
+    let name = rp.name.as_deref().unwrap_or_default();
+    let part = if rp.subresource.as_deref() == Some("status") {
+        Part::Status
+    } else {
+        Part::Main
+    };
+    let scale = rp.subresource.as_deref() == Some("scale");
+    let store = &ctx.state.store;
+
+    match (verb, scale) {
+        ("watch", _) => {
+            let mut fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), r.resource)?;
+            if let Some(n) = &rp.name {
+                fields.0.push(crate::selectors::FieldRequirement {
+                    path: "metadata.name".into(),
+                    value: n.clone(),
+                    negate: false,
+                });
+            }
+            let req = WatchRequest {
+                resource: r,
+                namespace: rp.namespace.clone(),
+                labels: LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?,
+                fields,
+                resource_version: ctx.q("resourceVersion").unwrap_or_default().to_string(),
+                bookmarks: ctx.flag("allowWatchBookmarks"),
+                timeout: ctx
+                    .q("timeoutSeconds")
+                    .and_then(|t| t.parse().ok())
+                    .map(Duration::from_secs),
+                table: ctx.table(),
+            };
+            Ok(watch::watch(ctx.state.clone(), req))
+        }
+        ("list", _) => {
+            let opts = ListOptions {
+                labels: LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?,
+                fields: FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), r.resource)?,
+                limit: ctx.q("limit").and_then(|l| l.parse().ok()),
+                continue_token: ctx.q("continue").map(str::to_string),
+            };
+            let list = lock(store).list(r, rp.namespace.as_deref(), &opts)?;
+            Ok(json_response(200, &maybe_table(ctx, r, list)))
+        }
+        ("get", true) => {
+            let obj = lock(store).get(r, ns, name)?;
+            Ok(json_response(200, &scale_of(&obj)))
+        }
+        ("get", false) => {
+            let obj = lock(store).get(r, ns, name)?;
+            match ctx.table() {
+                Some(include) => Ok(json_response(
+                    200,
+                    &table::table(r, &[obj], json!({}), include, chrono::Utc::now()),
+                )),
+                None => Ok(json_response(200, &obj)),
+            }
+        }
+        ("create", _) => {
+            if rp.name.is_some() {
+                return Err(ApiError::method_not_allowed());
+            }
+            if r.namespaced && rp.namespace.is_none() {
+                return Err(ApiError::method_not_allowed());
+            }
+            let obj = lock(store).create(r, ns, ctx.body_json()?)?;
+            Ok(json_response(201, &obj))
+        }
+        ("update", true) => {
+            let body = ctx.body_json()?;
+            let mut st = lock(store);
+            let obj = st.get(r, ns, name)?;
+            let body_rv = body["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+            if !body_rv.is_empty() && body_rv != crate::store::rv_of(&obj) {
+                return Err(ApiError::conflict(r.group, r.resource, name));
+            }
+            let updated = set_replicas(&mut st, r, ns, name, obj, &body)?;
+            Ok(json_response(200, &scale_of(&updated)))
+        }
+        ("update", false) => {
+            let obj = lock(store).update(r, ns, name, ctx.body_json()?, part)?;
+            Ok(json_response(200, &obj))
+        }
+        ("patch", true) => {
+            let pt = patch_type(ctx)?;
+            let body = ctx.body_json()?;
+            let mut st = lock(store);
+            let obj = st.get(r, ns, name)?;
+            let mut scale = scale_of(&obj);
+            pt.apply(&mut scale, &body)?;
+            let updated = set_replicas(&mut st, r, ns, name, obj, &scale)?;
+            Ok(json_response(200, &scale_of(&updated)))
+        }
+        ("patch", false) => {
+            let pt = patch_type(ctx)?;
+            let obj = lock(store).patch(r, ns, name, pt, &ctx.body_json()?, part)?;
+            Ok(json_response(200, &obj))
+        }
+        ("delete", _) => {
+            let mut st = lock(store);
+            check_preconditions(ctx, r, &st.get(r, ns, name)?)?;
+            let obj = st.delete(r, ns, name)?;
+            drop(st);
+            let mut details = json!({"name": name, "kind": r.resource, "uid": obj["metadata"]["uid"]});
+            if !r.group.is_empty() {
+                details["group"] = json!(r.group);
+            }
+            Ok(json_response(
+                200,
+                &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}),
+            ))
+        }
+        ("deletecollection", _) => {
+            let labels = LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?;
+            let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), r.resource)?;
+            let mut st = lock(store);
+            let keys: Vec<(String, String)> = st
+                .select(r, rp.namespace.as_deref(), &labels, &fields)
+                .into_iter()
+                .map(|(k, _)| (k.3.clone(), k.4.clone()))
+                .collect();
+            let mut items = Vec::new();
+            for (kns, kname) in keys {
+                items.push(st.delete(r, &kns, &kname)?);
+            }
+            let rv = st.resource_version().to_string();
+            Ok(json_response(
+                200,
+                &json!({"kind": format!("{}List", r.kind), "apiVersion": r.api_version(),
+                        "metadata": {"resourceVersion": rv}, "items": items}),
+            ))
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// DeleteOptions.preconditions: a uid or resourceVersion that must still match (409 otherwise).
+fn check_preconditions(ctx: &Ctx, r: &ResourceInfo, current: &Value) -> ApiResult<()> {
+    if ctx.body.is_empty() {
+        return Ok(());
+    }
+    let Ok(opts) = serde_json::from_slice::<Value>(&ctx.body) else {
+        return Ok(());
+    };
+    let name = current["metadata"]["name"].as_str().unwrap_or_default();
+    for field in ["uid", "resourceVersion"] {
+        if let Some(want) = opts["preconditions"][field].as_str()
+            && current["metadata"][field].as_str() != Some(want)
+        {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: {}: {want}, {}: {}",
+                    ApiError::qualified(r.group, r.resource),
+                    if field == "uid" {
+                        "UID in precondition"
+                    } else {
+                        "ResourceVersion in precondition"
+                    },
+                    if field == "uid" {
+                        "UID in object meta"
+                    } else {
+                        "ResourceVersion in object meta"
+                    },
+                    current["metadata"][field].as_str().unwrap_or_default()
+                ),
+            )
+            .with_details(json!({"name": name, "kind": r.resource})));
+        }
+    }
+    Ok(())
+}
+
+fn patch_type(ctx: &Ctx) -> ApiResult<PatchType> {
+    let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
+    PatchType::from_content_type(ct)
+}
+
+fn maybe_table(ctx: &Ctx, r: &ResourceInfo, list: Value) -> Value {
+    match ctx.table() {
+        Some(include) => {
+            let items = list["items"].as_array().cloned().unwrap_or_default();
+            table::table(r, &items, list["metadata"].clone(), include, chrono::Utc::now())
+        }
+        None => list,
+    }
+}
+
+/// The autoscaling/v1 Scale view of a scalable object.
+pub fn scale_of(obj: &Value) -> Value {
+    let selector = obj["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let meta = &obj["metadata"];
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "uid": meta["uid"],
+            "resourceVersion": meta["resourceVersion"],
+            "creationTimestamp": meta["creationTimestamp"],
+        },
+        "spec": {"replicas": obj["spec"]["replicas"].as_i64().unwrap_or(1)},
+        "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector},
+    })
+}
+
+fn set_replicas(
+    st: &mut crate::store::Store,
+    r: &ResourceInfo,
+    ns: &str,
+    name: &str,
+    mut obj: Value,
+    scale: &Value,
+) -> ApiResult<Value> {
+    let replicas = scale["spec"]["replicas"].as_i64().filter(|n| *n >= 0).ok_or_else(|| {
+        ApiError::invalid(
+            "Scale",
+            name,
+            "spec.replicas: Invalid value: must be greater than or equal to 0",
+        )
+    })?;
+    obj["spec"]["replicas"] = json!(replicas);
+    st.update(r, ns, name, obj, Part::Main)
+}
+
+/// SelfSubjectAccessReview and SubjectAccessReview, answered from the rule table.
+fn access_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
+    if *method != Method::POST {
+        return Err(ApiError::method_not_allowed());
+    }
+    let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
+    let mut review = if ct.starts_with("application/vnd.kubernetes.protobuf") {
+        crate::protobuf::decode_review(&ctx.body)?
+    } else {
+        ctx.body_json()?
+    };
+    let who = if r.resource == "subjectaccessreviews" {
+        // Asking about someone else needs permission, as with the apiserver.
+        ctx.authorize(&Attributes {
+            verb: "create".into(),
+            group: r.group.into(),
+            resource: r.resource.into(),
+            namespace: String::new(),
+            name: String::new(),
+        })?;
+        let groups = review["spec"]["groups"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        Identity {
+            user: review["spec"]["user"].as_str().unwrap_or_default().to_string(),
+            groups,
+        }
+    } else {
+        ctx.who.clone()
+    };
+    let ra = &review["spec"]["resourceAttributes"];
+    let allowed = if ra.is_object() {
+        let st = |k: &str| ra[k].as_str().unwrap_or_default().to_string();
+        let resource = match st("subresource").as_str() {
+            "" => st("resource"),
+            sub => format!("{}/{sub}", st("resource")),
+        };
+        let attrs = Attributes {
+            verb: st("verb"),
+            group: st("group"),
+            resource,
+            namespace: st("namespace"),
+            name: st("name"),
+        };
+        auth::allowed(&ctx.rules, &who, &attrs)
+    } else {
+        // Non-resource URLs (discovery, /version) are open to every authenticated user.
+        true
+    };
+    review["apiVersion"] = json!(r.api_version());
+    review["kind"] = json!(r.kind);
+    if !review["metadata"].is_object() {
+        review["metadata"] = json!({});
+    }
+    review["metadata"]["creationTimestamp"] = Value::Null;
+    review["status"] = if allowed {
+        json!({"allowed": true, "reason": "allowed by kubesim rule table"})
+    } else {
+        json!({"allowed": false})
+    };
+    Ok(json_response(201, &review))
+}
+
+/// Serves connections until the listener task is aborted. Connections are dropped
+/// (and new ones refused at once) while the simulator is marked unreachable.
+pub async fn serve(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>, app: Router, state: Arc<AppState>) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        if *state.unreachable.borrow() {
+            drop(tcp);
+            continue;
+        }
+        let app = app.clone();
+        let unreachable = state.unreachable.subscribe();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(tcp).await {
+                        serve_connection(stream, app, unreachable).await;
+                    }
+                }
+                None => serve_connection(tcp, app, unreachable).await,
+            }
+        });
+    }
+}
+
+async fn serve_connection<I>(io: I, app: Router, mut unreachable: tokio::sync::watch::Receiver<bool>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    tokio::select! {
+        _ = conn => {}
+        // Dropping the connection future closes the socket mid-request, like a dead server.
+        _ = unreachable.wait_for(|u| *u) => {}
+    }
+}

@@ -1,0 +1,633 @@
+//! The object store: JSON objects keyed by (group, version, resource, namespace, name),
+//! one global resourceVersion counter, and a bounded history of changes for watches.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use crate::discovery::ResourceInfo;
+use crate::patch;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::status::{ApiError, ApiResult};
+
+/// Live changes, for watches.
+pub type ChangeReceiver = broadcast::Receiver<Arc<Change>>;
+
+pub type ObjKey = (String, String, String, String, String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, kept in the history and broadcast to open watches.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub rv: u64,
+    pub group: String,
+    pub resource: String,
+    pub namespace: String,
+    pub kind: EventType,
+    pub object: Value,
+    /// The object before a modification, so a watch can tell when it left a selector.
+    pub previous: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    Merge,
+    Json,
+    Strategic,
+}
+
+impl PatchType {
+    pub fn from_content_type(ct: &str) -> ApiResult<Self> {
+        let base = ct.split(';').next().unwrap_or_default().trim();
+        match base {
+            "application/merge-patch+json" => Ok(PatchType::Merge),
+            "application/json-patch+json" => Ok(PatchType::Json),
+            "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
+            other => Err(ApiError::unsupported_media_type(other)),
+        }
+    }
+
+    pub fn apply(self, target: &mut Value, patch: &Value) -> ApiResult<()> {
+        match self {
+            PatchType::Merge => patch::merge_patch(target, patch),
+            PatchType::Strategic => patch::strategic_merge_patch(target, patch),
+            PatchType::Json => patch::json_patch(target, patch)?,
+        }
+        Ok(())
+    }
+}
+
+/// Which part of an object a write may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Everything but `.status` (for kinds with a status subresource).
+    Main,
+    /// Only `.status`.
+    Status,
+}
+
+/// Options of a list call.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    pub labels: LabelSelector,
+    pub fields: FieldSelector,
+    pub limit: Option<usize>,
+    pub continue_token: Option<String>,
+}
+
+pub struct Store {
+    objects: BTreeMap<ObjKey, Value>,
+    rv: u64,
+    history: VecDeque<Arc<Change>>,
+    history_limit: usize,
+    /// Highest resourceVersion dropped from the history; older watches get 410.
+    compacted_rv: u64,
+    tx: broadcast::Sender<Arc<Change>>,
+    uid_counter: u64,
+}
+
+fn key(r: &ResourceInfo, namespace: &str, name: &str) -> ObjKey {
+    (
+        r.group.to_string(),
+        r.version.to_string(),
+        r.resource.to_string(),
+        namespace.to_string(),
+        name.to_string(),
+    )
+}
+
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn name_of(obj: &Value) -> &str {
+    obj["metadata"]["name"].as_str().unwrap_or_default()
+}
+
+pub fn rv_of(obj: &Value) -> &str {
+    obj["metadata"]["resourceVersion"].as_str().unwrap_or_default()
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ContinueToken {
+    rv: u64,
+    start: String,
+}
+
+impl Store {
+    pub fn new(history_limit: usize) -> Self {
+        let (tx, _) = broadcast::channel(4096);
+        Self {
+            objects: BTreeMap::new(),
+            rv: 0,
+            history: VecDeque::new(),
+            history_limit: history_limit.max(1),
+            compacted_rv: 0,
+            tx,
+            uid_counter: 0,
+        }
+    }
+
+    pub fn resource_version(&self) -> u64 {
+        self.rv
+    }
+
+    fn record(&mut self, r: &ResourceInfo, namespace: &str, kind: EventType, object: Value, previous: Option<Value>) {
+        let change = Arc::new(Change {
+            rv: self.rv,
+            group: r.group.to_string(),
+            resource: r.resource.to_string(),
+            namespace: namespace.to_string(),
+            kind,
+            object,
+            previous,
+        });
+        self.history.push_back(change.clone());
+        while self.history.len() > self.history_limit {
+            if let Some(old) = self.history.pop_front() {
+                self.compacted_rv = old.rv;
+            }
+        }
+        // No receivers is fine: nobody is watching.
+        let _ = self.tx.send(change);
+    }
+
+    fn next_rv(&mut self) -> u64 {
+        self.rv += 1;
+        self.rv
+    }
+
+    fn check_namespace(&self, r: &ResourceInfo, namespace: &str) -> ApiResult<()> {
+        if !r.namespaced {
+            return Ok(());
+        }
+        let ns_key = (
+            String::new(),
+            "v1".to_string(),
+            "namespaces".to_string(),
+            String::new(),
+            namespace.to_string(),
+        );
+        if self.objects.contains_key(&ns_key) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("", "namespaces", namespace))
+        }
+    }
+
+    pub fn namespace_exists(&self, namespace: &str) -> bool {
+        self.objects.contains_key(&(
+            String::new(),
+            "v1".to_string(),
+            "namespaces".to_string(),
+            String::new(),
+            namespace.to_string(),
+        ))
+    }
+
+    pub fn create(&mut self, r: &ResourceInfo, namespace: &str, obj: Value) -> ApiResult<Value> {
+        self.create_inner(r, namespace, obj, false)
+    }
+
+    /// Like `create`, but keeps a given uid so fixtures' ownerReferences and events line up.
+    pub fn create_fixture(&mut self, r: &ResourceInfo, namespace: &str, obj: Value) -> ApiResult<Value> {
+        self.create_inner(r, namespace, obj, true)
+    }
+
+    fn create_inner(&mut self, r: &ResourceInfo, namespace: &str, mut obj: Value, keep_uid: bool) -> ApiResult<Value> {
+        if !obj.is_object() {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        }
+        if !obj["metadata"].is_object() {
+            obj["metadata"] = json!({});
+        }
+        let meta_ns = obj["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+        if r.namespaced && !meta_ns.is_empty() && meta_ns != namespace {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+        let mut name = name_of(&obj).to_string();
+        if name.is_empty() {
+            match obj["metadata"]["generateName"].as_str() {
+                Some(prefix) => {
+                    self.uid_counter += 1;
+                    name = format!("{prefix}{}", short_suffix(self.uid_counter + self.rv * 7919));
+                }
+                None => {
+                    return Err(ApiError::invalid(
+                        r.kind,
+                        "",
+                        "metadata.name: Required value: name or generateName is required",
+                    ));
+                }
+            }
+        }
+        self.check_namespace(r, namespace)?;
+        let k = key(r, namespace, &name);
+        if self.objects.contains_key(&k) {
+            return Err(ApiError::already_exists(r.group, r.resource, &name));
+        }
+        let rv = self.next_rv();
+        let meta = obj["metadata"].as_object_mut().expect("metadata is an object");
+        meta.insert("name".into(), json!(name));
+        if r.namespaced {
+            meta.insert("namespace".into(), json!(namespace));
+        } else {
+            meta.remove("namespace");
+        }
+        if !(keep_uid && meta.get("uid").is_some_and(Value::is_string)) {
+            meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+        }
+        meta.insert("resourceVersion".into(), json!(rv.to_string()));
+        meta.insert("generation".into(), json!(1));
+        // Fixtures may carry an age; keep it so AGE columns look realistic.
+        if !meta.get("creationTimestamp").is_some_and(Value::is_string) {
+            meta.insert("creationTimestamp".into(), json!(now_rfc3339()));
+        }
+        obj["apiVersion"] = json!(r.api_version());
+        obj["kind"] = json!(r.kind);
+        if r.resource == "namespaces" && obj["status"]["phase"].is_null() {
+            obj["status"] = json!({"phase": "Active"});
+        }
+        self.objects.insert(k, obj.clone());
+        self.record(r, namespace, EventType::Added, obj.clone(), None);
+        Ok(obj)
+    }
+
+    pub fn get(&self, r: &ResourceInfo, namespace: &str, name: &str) -> ApiResult<Value> {
+        self.objects
+            .get(&key(r, namespace, name))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(r.group, r.resource, name))
+    }
+
+    /// Replaces an object (PUT), enforcing optimistic concurrency on resourceVersion.
+    pub fn update(
+        &mut self,
+        r: &ResourceInfo,
+        namespace: &str,
+        name: &str,
+        mut obj: Value,
+        part: Part,
+    ) -> ApiResult<Value> {
+        let k = key(r, namespace, name);
+        let old = self
+            .objects
+            .get(&k)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(r.group, r.resource, name))?;
+        if !obj.is_object() {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        }
+        let body_name = name_of(&obj);
+        if !body_name.is_empty() && body_name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        let body_rv = rv_of(&obj);
+        if !body_rv.is_empty() && body_rv != rv_of(&old) {
+            return Err(ApiError::conflict(r.group, r.resource, name));
+        }
+        let mut new = match part {
+            Part::Status => {
+                let mut n = old.clone();
+                n["status"] = obj["status"].take();
+                n
+            }
+            Part::Main => {
+                if r.has_status {
+                    obj["status"] = old["status"].clone();
+                }
+                if !obj["metadata"].is_object() {
+                    obj["metadata"] = json!({});
+                }
+                // Fields the server owns survive any client write.
+                for f in ["uid", "creationTimestamp", "generation", "deletionTimestamp"] {
+                    match old["metadata"].get(f) {
+                        Some(v) => obj["metadata"][f] = v.clone(),
+                        None => {
+                            if let Some(m) = obj["metadata"].as_object_mut() {
+                                m.remove(f);
+                            }
+                        }
+                    }
+                }
+                obj
+            }
+        };
+        new["metadata"]["name"] = json!(name);
+        if r.namespaced {
+            new["metadata"]["namespace"] = json!(namespace);
+        }
+        new["apiVersion"] = json!(r.api_version());
+        new["kind"] = json!(r.kind);
+        if new["spec"] != old["spec"] {
+            let g = old["metadata"]["generation"].as_i64().unwrap_or(1);
+            new["metadata"]["generation"] = json!(g + 1);
+        }
+        if new == old_with_rv(&old, &new) {
+            // A no-op write keeps its resourceVersion and emits no event, as the apiserver does.
+            return Ok(old);
+        }
+        let rv = self.next_rv();
+        new["metadata"]["resourceVersion"] = json!(rv.to_string());
+        self.objects.insert(k, new.clone());
+        self.record(r, namespace, EventType::Modified, new.clone(), Some(old));
+        Ok(new)
+    }
+
+    pub fn patch(
+        &mut self,
+        r: &ResourceInfo,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch_body: &Value,
+        part: Part,
+    ) -> ApiResult<Value> {
+        let mut obj = self.get(r, namespace, name)?;
+        let current_rv = rv_of(&obj).to_string();
+        patch_type.apply(&mut obj, patch_body)?;
+        // A resourceVersion in the patch is a precondition; otherwise patches never conflict.
+        if rv_of(&obj) != current_rv && !rv_of(&obj).is_empty() {
+            return Err(ApiError::conflict(r.group, r.resource, name));
+        }
+        obj["metadata"]["resourceVersion"] = json!(current_rv);
+        self.update(r, namespace, name, obj, part)
+    }
+
+    pub fn delete(&mut self, r: &ResourceInfo, namespace: &str, name: &str) -> ApiResult<Value> {
+        let k = key(r, namespace, name);
+        let mut old = self
+            .objects
+            .remove(&k)
+            .ok_or_else(|| ApiError::not_found(r.group, r.resource, name))?;
+        let rv = self.next_rv();
+        old["metadata"]["resourceVersion"] = json!(rv.to_string());
+        self.record(r, namespace, EventType::Deleted, old.clone(), None);
+        if r.resource == "namespaces" {
+            // No namespace controller runs here, so its contents go at once.
+            let inside: Vec<ObjKey> = self.objects.keys().filter(|k| k.3 == name).cloned().collect();
+            for k in inside {
+                if let Some(info) = crate::discovery::find(&k.0, &k.1, &k.2) {
+                    let _ = self.delete(info, &k.3, &k.4);
+                }
+            }
+        }
+        Ok(old)
+    }
+
+    /// Objects of one resource, in one namespace or all (None), filtered and sorted by key.
+    pub fn select(
+        &self,
+        r: &ResourceInfo,
+        namespace: Option<&str>,
+        labels: &LabelSelector,
+        fields: &FieldSelector,
+    ) -> Vec<(&ObjKey, &Value)> {
+        // Keys sort by resource then namespace, so one range scan covers exactly the candidates.
+        let start = key(r, namespace.unwrap_or_default(), "");
+        self.objects
+            .range(start..)
+            .take_while(|(k, _)| k.0 == r.group && k.1 == r.version && k.2 == r.resource)
+            .take_while(|(k, _)| namespace.is_none_or(|ns| k.3 == ns))
+            .filter(|(_, v)| labels.matches(v) && fields.matches(v))
+            .collect()
+    }
+
+    pub fn list(&self, r: &ResourceInfo, namespace: Option<&str>, opts: &ListOptions) -> ApiResult<Value> {
+        let mut items = self.select(r, namespace, &opts.labels, &opts.fields);
+        let mut list_rv = self.rv;
+        if let Some(token) = opts.continue_token.as_deref().filter(|t| !t.is_empty()) {
+            let t = decode_continue(token)?;
+            list_rv = t.rv;
+            items.retain(|(k, _)| format!("{}/{}", k.3, k.4) > t.start);
+        }
+        let mut metadata = json!({"resourceVersion": list_rv.to_string()});
+        if let Some(limit) = opts.limit.filter(|l| *l > 0)
+            && items.len() > limit
+        {
+            let remaining = items.len() - limit;
+            items.truncate(limit);
+            let last = items.last().expect("limit > 0").0;
+            metadata["continue"] = json!(encode_continue(&ContinueToken {
+                rv: list_rv,
+                start: format!("{}/{}", last.3, last.4),
+            }));
+            metadata["remainingItemCount"] = json!(remaining);
+        }
+        Ok(json!({
+            "kind": format!("{}List", r.kind),
+            "apiVersion": r.api_version(),
+            "metadata": metadata,
+            "items": items.into_iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// Changes after `rv` still in the history, plus a receiver for the ones to come.
+    /// Both are taken under the same lock so nothing falls between them.
+    pub fn changes_since(&self, rv: u64) -> ApiResult<(Vec<Arc<Change>>, ChangeReceiver)> {
+        if rv < self.compacted_rv {
+            return Err(ApiError::expired(format!(
+                "too old resource version: {rv} ({})",
+                self.compacted_rv + 1
+            )));
+        }
+        let past = self.history.iter().filter(|c| c.rv > rv).cloned().collect();
+        Ok((past, self.tx.subscribe()))
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.tx.subscribe()
+    }
+
+    pub fn all_objects(&self) -> impl Iterator<Item = &Value> {
+        self.objects.values()
+    }
+}
+
+/// `old` with `new`'s resourceVersion, to compare everything else.
+fn old_with_rv(old: &Value, new: &Value) -> Value {
+    let mut o = old.clone();
+    o["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"].clone();
+    o
+}
+
+fn encode_continue(t: &ContinueToken) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(t).expect("serializable"))
+}
+
+fn decode_continue(s: &str) -> ApiResult<ContinueToken> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| ApiError::bad_request("continue key is not valid"))
+}
+
+/// Five characters from the alphabet the apiserver uses for generateName.
+pub fn short_suffix(mut n: u64) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    n = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (0..5)
+        .map(|_| {
+            let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;
+            n /= ALPHABET.len() as u64;
+            c
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::find;
+
+    fn store_with_ns() -> Store {
+        let mut s = Store::new(100);
+        s.create(
+            find("", "v1", "namespaces").unwrap(),
+            "",
+            json!({"metadata": {"name": "a"}}),
+        )
+        .unwrap();
+        s
+    }
+
+    #[test]
+    fn create_get_conflict_and_stale_update() {
+        let pods = find("", "v1", "pods").unwrap();
+        let mut s = store_with_ns();
+        let p = s
+            .create(pods, "a", json!({"metadata": {"name": "p"}, "spec": {"x": 1}}))
+            .unwrap();
+        assert_eq!(p["metadata"]["generation"], 1);
+        assert_eq!(p["kind"], "Pod");
+        assert!(p["metadata"]["uid"].is_string());
+        let err = s.create(pods, "a", json!({"metadata": {"name": "p"}})).unwrap_err();
+        assert_eq!(err.reason, "AlreadyExists");
+        assert_eq!(s.get(pods, "a", "q").unwrap_err().code, 404);
+        assert_eq!(
+            s.create(pods, "nope", json!({"metadata": {"name": "p"}}))
+                .unwrap_err()
+                .code,
+            404
+        );
+
+        let mut upd = p.clone();
+        upd["spec"]["x"] = json!(2);
+        let u = s.update(pods, "a", "p", upd.clone(), Part::Main).unwrap();
+        assert_eq!(u["metadata"]["generation"], 2);
+        assert!(rv_of(&u).parse::<u64>().unwrap() > rv_of(&p).parse::<u64>().unwrap());
+        let err = s.update(pods, "a", "p", upd, Part::Main).unwrap_err();
+        assert_eq!(err.reason, "Conflict");
+    }
+
+    #[test]
+    fn status_is_separate_from_main_writes() {
+        let pods = find("", "v1", "pods").unwrap();
+        let mut s = store_with_ns();
+        s.create(
+            pods,
+            "a",
+            json!({"metadata": {"name": "p"}, "status": {"phase": "Pending"}}),
+        )
+        .unwrap();
+        let p = s
+            .patch(
+                pods,
+                "a",
+                "p",
+                PatchType::Merge,
+                &json!({"status": {"phase": "Running"}}),
+                Part::Main,
+            )
+            .unwrap();
+        assert_eq!(p["status"]["phase"], "Pending");
+        let p = s
+            .patch(
+                pods,
+                "a",
+                "p",
+                PatchType::Merge,
+                &json!({"status": {"phase": "Running"}}),
+                Part::Status,
+            )
+            .unwrap();
+        assert_eq!(p["status"]["phase"], "Running");
+    }
+
+    #[test]
+    fn list_pages_with_continue() {
+        let cms = find("", "v1", "configmaps").unwrap();
+        let mut s = store_with_ns();
+        for i in 0..5 {
+            s.create(cms, "a", json!({"metadata": {"name": format!("c{i}")}}))
+                .unwrap();
+        }
+        let mut names = Vec::new();
+        let mut opts = ListOptions {
+            limit: Some(2),
+            ..Default::default()
+        };
+        loop {
+            let page = s.list(cms, Some("a"), &opts).unwrap();
+            for it in page["items"].as_array().unwrap() {
+                names.push(it["metadata"]["name"].as_str().unwrap().to_string());
+            }
+            match page["metadata"]["continue"].as_str() {
+                Some(c) => opts.continue_token = Some(c.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(names, ["c0", "c1", "c2", "c3", "c4"]);
+    }
+
+    #[test]
+    fn history_window_expires_old_versions() {
+        let cms = find("", "v1", "configmaps").unwrap();
+        let mut s = Store::new(2);
+        s.create(
+            find("", "v1", "namespaces").unwrap(),
+            "",
+            json!({"metadata": {"name": "a"}}),
+        )
+        .unwrap();
+        for i in 0..4 {
+            s.create(cms, "a", json!({"metadata": {"name": format!("c{i}")}}))
+                .unwrap();
+        }
+        assert_eq!(s.changes_since(1).unwrap_err().code, 410);
+        assert_eq!(s.changes_since(3).unwrap().0.len(), 2);
+    }
+
+    #[test]
+    fn deleting_a_namespace_deletes_its_objects() {
+        let cms = find("", "v1", "configmaps").unwrap();
+        let mut s = store_with_ns();
+        s.create(cms, "a", json!({"metadata": {"name": "c"}})).unwrap();
+        s.delete(find("", "v1", "namespaces").unwrap(), "", "a").unwrap();
+        assert_eq!(s.get(cms, "a", "c").unwrap_err().code, 404);
+    }
+}

@@ -1,0 +1,164 @@
+//! Fleetdeck talks to clusters through kube::Client; it must work against kubesim unchanged.
+
+use futures_util::{StreamExt, TryStreamExt};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use kubesim::{Rule, Sim, SimConfig};
+use serde_json::json;
+
+const FIXTURES: &str = include_str!("fixtures/shop.yaml");
+
+async fn client_for(sim: &Sim, token: &str, impersonate: Option<(&str, &str)>) -> Client {
+    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_for_token(token)).unwrap();
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    if let Some((user, group)) = impersonate {
+        config.auth_info.impersonate = Some(user.into());
+        config.auth_info.impersonate_groups = Some(vec![group.into()]);
+    }
+    Client::try_from(config).unwrap()
+}
+
+#[tokio::test]
+async fn list_get_patch_conflict_over_tls() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    let client = client_for(&sim, sim.admin_token(), None).await;
+
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
+    let web = pods.list(&ListParams::default().labels("app=web")).await.unwrap();
+    assert_eq!(web.items.len(), 1);
+    assert_eq!(web.items[0].metadata.name.as_deref(), Some("web-1"));
+    let all: Api<Pod> = Api::all(client.clone());
+    let running = all
+        .list(&ListParams::default().fields("spec.nodeName=node-0").limit(1))
+        .await
+        .unwrap();
+    assert_eq!(running.items.len(), 1);
+    assert!(running.metadata.continue_.is_some());
+
+    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "shop");
+    let scale = deploys
+        .patch_scale(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 5}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(scale.spec.unwrap().replicas, Some(5));
+
+    let cms: Api<ConfigMap> = Api::namespaced(client, "shop");
+    let mut cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "c"}, "data": {"k": "1"}})).unwrap();
+    let created = cms.create(&PostParams::default(), &cm).await.unwrap();
+    cm.metadata.resource_version = created.metadata.resource_version.clone();
+    // A real change, so the resourceVersion moves (a no-op write keeps it, as in the apiserver).
+    cm.data = Some([("k".to_string(), "2".to_string())].into());
+    cms.replace("c", &PostParams::default(), &cm).await.unwrap();
+    // The same (now stale) resourceVersion again: 409 Conflict.
+    let err = cms.replace("c", &PostParams::default(), &cm).await.unwrap_err();
+    match err {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 409);
+            assert_eq!(status.reason, "Conflict");
+        }
+        other => panic!("expected a Status, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn watch_delivers_typed_events() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    let client = client_for(&sim, sim.admin_token(), None).await;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    let rv = sim.resource_version().to_string();
+    let mut stream = cms
+        .watch(&WatchParams::default().timeout(5), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    sim.create(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "w", "namespace": "default"}}))
+        .unwrap();
+    match stream.try_next().await.unwrap().unwrap() {
+        WatchEvent::Added(cm) => assert_eq!(cm.metadata.name.as_deref(), Some("w")),
+        other => panic!("expected ADDED, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn impersonation_headers_are_recorded_and_decide_access() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    sim.add_token("fleetdeck-token", "fleetdeck", &[]);
+    sim.add_rule(Rule::user(
+        "fleetdeck",
+        &["impersonate"],
+        &[""],
+        &["users", "groups"],
+        &[],
+    ));
+    let client = client_for(&sim, "fleetdeck-token", Some(("viewer", "viewers"))).await;
+
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "shop");
+    assert_eq!(pods.list(&ListParams::default()).await.unwrap().items.len(), 2);
+    let err = pods.delete("web-1", &Default::default()).await.unwrap_err();
+    assert!(matches!(err, kube::Error::Api(ref s) if s.code == 403), "{err:?}");
+
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(client);
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some("watch".into()),
+                resource: Some("pods".into()),
+                namespace: Some("shop".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let answer = reviews.create(&PostParams::default(), &review).await.unwrap();
+    assert!(answer.status.unwrap().allowed);
+
+    let recorded = sim.requests();
+    let list = recorded
+        .iter()
+        .find(|r| r.path == "/api/v1/namespaces/shop/pods" && r.method == "GET")
+        .unwrap();
+    assert_eq!(list.authenticated_user.as_deref(), Some("fleetdeck"));
+    assert_eq!(list.impersonate_user.as_deref(), Some("viewer"));
+    assert_eq!(list.impersonate_groups, ["viewers"]);
+}
+
+#[tokio::test]
+async fn expired_resource_version_arrives_as_a_410_error_event() {
+    let sim = Sim::start(SimConfig {
+        history_limit: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    for i in 0..10 {
+        sim.create(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c{i}"), "namespace": "default"}}))
+            .unwrap();
+    }
+    let client = client_for(&sim, sim.admin_token(), None).await;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    let mut stream = cms
+        .watch(&WatchParams::default().timeout(5), "1")
+        .await
+        .unwrap()
+        .boxed();
+    match stream.try_next().await.unwrap().unwrap() {
+        WatchEvent::Error(status) => {
+            assert_eq!(status.code, 410);
+            assert_eq!(status.reason, "Expired");
+        }
+        other => panic!("expected a 410 ERROR event, got {other:?}"),
+    }
+}

@@ -1,0 +1,327 @@
+//! Fidelity tests: the machine's real kubectl against an in-process simulator.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kubesim::{Sim, SimConfig};
+
+const KUBECTL: &str = "/usr/bin/kubectl";
+const FIXTURES: &str = include_str!("fixtures/shop.yaml");
+
+struct Kubectl {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+struct Output {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Kubectl {
+    /// None (and a note on stderr) when the machine has no kubectl.
+    fn new(sim: &Sim) -> Option<Self> {
+        Self::with_config(sim, sim.kubeconfig())
+    }
+
+    fn with_config(_sim: &Sim, config: String) -> Option<Self> {
+        if !Path::new(KUBECTL).exists() {
+            eprintln!("skipping: {KUBECTL} not found");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, config).unwrap();
+        let home = dir.path().to_path_buf();
+        Some(Self {
+            _dir: dir,
+            home,
+            kubeconfig,
+        })
+    }
+
+    /// Runs kubectl off the runtime's worker threads so the simulator keeps serving.
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(KUBECTL);
+        cmd.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env("HOME", &self.home)
+            .env_remove("KUBECONFIG");
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        Output {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args).await;
+        assert!(out.ok, "kubectl {args:?} failed:\n{}\n{}", out.stdout, out.stderr);
+        out.stdout
+    }
+}
+
+async fn sim_with(version: &str) -> Sim {
+    let sim = Sim::start(SimConfig {
+        git_version: version.into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    sim
+}
+
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_pods_in_all_namespaces() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["get", "pods", "-A"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        words(lines[0]),
+        ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    );
+    assert_eq!(words(lines[1])[..5], ["shop", "db-1", "0/1", "CrashLoopBackOff", "7"]);
+    assert_eq!(words(lines[2])[..5], ["shop", "web-1", "1/1", "Running", "0"]);
+    assert_eq!(lines.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_deployments_prints_the_apiserver_columns() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["get", "deploy", "-n", "shop"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(words(lines[0]), ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    assert_eq!(words(lines[1])[..4], ["web", "2/2", "2", "2"]);
+    let out = k.ok(&["get", "nodes"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(words(lines[0]), ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+    assert_eq!(words(lines[1])[..3], ["node-0", "Ready", "control-plane"]);
+    assert_eq!(words(lines[1])[4], "v1.33.1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_pod_shows_its_events() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["describe", "pod", "web-1", "-n", "shop"]).await;
+    assert!(out.contains("Name:") && out.contains("web-1"), "{out}");
+    assert!(out.contains("Node:") && out.contains("node-0"), "{out}");
+    assert!(out.contains("Successfully pulled image \"nginx:1.27\""), "{out}");
+    // The events came through an involvedObject field selector.
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path == "/api/v1/namespaces/shop/events" && r.query.contains("involvedObject.name%3Dweb-1"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_then_get_shows_new_replicas() {
+    for version in ["v1.33.1", "v1.27.3"] {
+        let sim = sim_with(version).await;
+        let Some(k) = Kubectl::new(&sim) else { return };
+        let out = k.ok(&["scale", "deploy", "web", "-n", "shop", "--replicas=3"]).await;
+        assert!(out.contains("deployment.apps/web scaled"), "{version}: {out}");
+        let out = k
+            .ok(&["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}"])
+            .await;
+        assert_eq!(out, "3", "{version}");
+        let out = k.ok(&["get", "deploy", "web", "-n", "shop"]).await;
+        assert_eq!(words(out.lines().nth(1).unwrap())[1], "2/3", "{version}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_pod_removes_it() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["delete", "pod", "web-1", "-n", "shop"]).await;
+    assert!(out.contains("pod \"web-1\" deleted"), "{out}");
+    let out = k.ok(&["get", "pods", "-n", "shop", "-o", "name"]).await;
+    assert_eq!(out.trim(), "pod/db-1");
+    assert!(sim.get("v1", "Pod", "shop", "web-1").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_pods_by_label() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k
+        .ok(&["get", "pods", "-n", "shop", "-l", "app=web", "-o", "name"])
+        .await;
+    assert_eq!(out.trim(), "pod/web-1");
+    let out = k
+        .ok(&["get", "pods", "-n", "shop", "-l", "app notin (web)", "-o", "name"])
+        .await;
+    assert_eq!(out.trim(), "pod/db-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_can_i_answers_from_the_rule_table() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(admin) = Kubectl::new(&sim) else { return };
+    let out = admin.run(&["auth", "can-i", "delete", "nodes"]).await;
+    assert!(out.ok && out.stdout.trim() == "yes", "{}{}", out.stdout, out.stderr);
+
+    let viewer = Kubectl::with_config(&sim, sim.kubeconfig_for_token("viewer-token")).unwrap();
+    let out = viewer.run(&["auth", "can-i", "list", "pods", "-n", "shop"]).await;
+    assert!(out.ok && out.stdout.trim() == "yes", "{}{}", out.stdout, out.stderr);
+    let out = viewer.run(&["auth", "can-i", "delete", "pods", "-n", "shop"]).await;
+    assert!(!out.ok && out.stdout.trim() == "no", "{}{}", out.stdout, out.stderr);
+
+    // And the same table decides real requests, with the apiserver's message.
+    let out = viewer.run(&["get", "deploy", "-n", "shop"]).await;
+    assert!(!out.ok);
+    assert!(
+        out.stderr.contains(
+            "deployments.apps is forbidden: User \"viewer\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"shop\""
+        ),
+        "{}",
+        out.stderr
+    );
+    // Impersonation needs permission; the admin has it.
+    let out = admin
+        .ok(&[
+            "auth",
+            "can-i",
+            "list",
+            "pods",
+            "-n",
+            "shop",
+            "--as",
+            "viewer",
+            "--as-group",
+            "viewers",
+        ])
+        .await;
+    assert_eq!(out.trim(), "yes");
+    let rec = sim
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.impersonate_user.is_some())
+        .unwrap();
+    assert_eq!(rec.impersonate_user.as_deref(), Some("viewer"));
+    assert_eq!(rec.impersonate_groups, ["viewers"]);
+    assert_eq!(rec.authenticated_user.as_deref(), Some("kubesim-admin"));
+    assert_eq!(rec.user.as_deref(), Some("viewer"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_events_and_watch() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["get", "events", "-n", "shop"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(words(lines[0]), ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+    assert_eq!(words(lines[1])[1..4], ["Normal", "Pulled", "pod/web-1"]);
+
+    // `get -w` prints the current rows, then one per change, from a Table watch.
+    let watcher = k.run(&["get", "pods", "-n", "shop", "-w", "--request-timeout=3s"]);
+    let changer = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        k.ok(&["label", "pod", "web-1", "-n", "shop", "seen=yes"]).await;
+    };
+    let (out, _) = tokio::join!(watcher, changer);
+    let rows: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("web-1")).collect();
+    assert_eq!(rows.len(), 2, "{}{}", out.stdout, out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_pages_large_lists_with_continue() {
+    let sim = sim_with("v1.33.1").await;
+    sim.load_objects(kubesim::generate::cluster(0, 120, 3, 9)).unwrap();
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["get", "pods", "-A", "--chunk-size=25", "-o", "name"]).await;
+    assert_eq!(out.lines().count(), 122);
+    let pages = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods" && r.query.contains("continue="))
+        .count();
+    assert_eq!(pages, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_side_apply_and_rollout_restart() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let manifest = k.home.join("cm.yaml");
+    let write = |v: &str| {
+        let yaml = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: applied, namespace: shop}}\ndata: {{a: \"{v}\"}}\n"
+        );
+        std::fs::write(&manifest, yaml).unwrap();
+    };
+    let path = manifest.to_str().unwrap();
+    // No /openapi yet, so client-side validation is off (see README).
+    write("1");
+    assert!(
+        k.ok(&["apply", "--validate=false", "-f", path])
+            .await
+            .contains("configmap/applied created")
+    );
+    write("2");
+    assert!(
+        k.ok(&["apply", "--validate=false", "-f", path])
+            .await
+            .contains("configmap/applied configured")
+    );
+    assert_eq!(sim.get("v1", "ConfigMap", "shop", "applied").unwrap()["data"]["a"], "2");
+
+    assert!(
+        k.ok(&["rollout", "restart", "deploy", "web", "-n", "shop"])
+            .await
+            .contains("restarted")
+    );
+    let web = sim.get("apps/v1", "Deployment", "shop", "web").unwrap();
+    assert!(web["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string());
+    assert_eq!(web["metadata"]["generation"], 2);
+}
+
+/// The dispatcher picks kubectl's minor from /version; every minor it carries must work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kubectl_minor_reads_and_writes() {
+    for minor in 27..=33 {
+        let version = format!("v1.{minor}.0");
+        let sim = sim_with(&version).await;
+        let Some(k) = Kubectl::new(&sim) else { return };
+        let out = k.run(&["version", "-o", "json"]).await;
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        // The dispatcher is itself kubectl 1.32 and reports minor "32+" when it runs the command.
+        let client_minor = v["clientVersion"]["minor"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches('+');
+        assert_eq!(client_minor, minor.to_string(), "{}{}", out.stdout, out.stderr);
+        let out = k.ok(&["get", "pods", "-A"]).await;
+        assert_eq!(
+            words(out.lines().next().unwrap())[..3],
+            ["NAMESPACE", "NAME", "READY"],
+            "{version}"
+        );
+        let out = k.ok(&["describe", "pod", "web-1", "-n", "shop"]).await;
+        assert!(out.contains("Pulled"), "{version}: {out}");
+        k.ok(&["scale", "deploy", "web", "-n", "shop", "--replicas=4"]).await;
+        assert_eq!(
+            sim.get("apps/v1", "Deployment", "shop", "web").unwrap()["spec"]["replicas"],
+            4,
+            "{version}"
+        );
+        assert_eq!(k.ok(&["auth", "can-i", "get", "pods"]).await.trim(), "yes", "{version}");
+        k.ok(&["delete", "pod", "db-1", "-n", "shop"]).await;
+    }
+}
