@@ -92,8 +92,9 @@ on_both_backends! {
         // Operators edit metadata, not connections; deleting the cluster deletes its credentials.
         let (status, _) = send(&app, OPERATOR_TOKEN, Method::PUT, "/api/clusters/edge", json!({"token": "x"})).await;
         assert_eq!(status, 403);
-        let (status, c) = send(&app, ADMIN_TOKEN, Method::PUT, "/api/clusters/edge", json!({"authzMode": "shared"})).await;
-        assert_eq!((status, c["authzMode"].as_str()), (200, Some("shared")));
+        let (status, c2) = send(&app, ADMIN_TOKEN, Method::PUT, "/api/clusters/edge", json!({"authzMode": "shared"})).await;
+        assert_eq!((status, c2["authzMode"].as_str()), (200, Some("shared")));
+        assert_ne!(c2["updatedAt"], c["updatedAt"], "a connection change updates updatedAt");
         assert_eq!(app.server.state.store.cluster_credentials("edge").await.unwrap().as_deref(), Some(sealed.as_str()));
         assert_eq!(app.bearer(Method::DELETE, "/api/clusters/edge", ADMIN_TOKEN).send().await.unwrap().status(), 204);
         assert_eq!(app.server.state.store.cluster_credentials("edge").await.unwrap(), None);

@@ -63,6 +63,11 @@ on_both_backends! {
         // Cached for a while per identity.
         let (_, again) = json(app.bearer(Method::GET, "/api/fleet", VIEWER_TOKEN).send().await.unwrap()).await;
         assert_eq!(again["rollup"]["generatedAt"], rollup["generatedAt"]);
+        // …but a change to the registry shows at once.
+        app.bearer(Method::POST, "/api/clusters", ADMIN_TOKEN).json(&json!({"name": "new", "environment": "dev"})).send().await.unwrap();
+        let (_, after) = json(app.bearer(Method::GET, "/api/fleet", VIEWER_TOKEN).send().await.unwrap()).await;
+        assert_eq!(after["rollup"]["totalClusters"], 4);
+        assert!(entry("dead")["error"]["message"].as_str().unwrap().contains("refused"), "the transport's own words");
 
         let (status, body) = json(app.bearer(Method::GET, "/api/clusters/meta/dashboard", VIEWER_TOKEN).send().await.unwrap()).await;
         assert_error(status, &body, 409, "no_connection");

@@ -84,6 +84,7 @@ pub async fn write_catalog_with<T: Send + 'static>(
     let w = state.store.write_catalog(dry_run, connections, change).await?;
     if !dry_run {
         state.inputs_cache.invalidate();
+        state.fleet_cache.invalidate();
     }
     let (new, warnings) = tokio::task::spawn_blocking(move || {
         let warnings = merge::oversized(&w.new);

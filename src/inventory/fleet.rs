@@ -87,6 +87,13 @@ pub struct FleetCache {
     last_contact: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
+impl FleetCache {
+    /// Forgets every answer: the registry changed.
+    pub fn invalidate(&self) {
+        self.answers.lock().expect("fleet lock").clear();
+    }
+}
+
 fn failure(
     status: ClusterStatus,
     code: &str,
@@ -182,7 +189,11 @@ async fn probe(
             "auth_failed",
             format!("the cluster refused Fleetdeck's credentials: {}", s.message),
         ),
-        Ok(Err(e)) => failure(ClusterStatus::Unreachable, "apiserver_unreachable", e.to_string()),
+        Ok(Err(e)) => failure(
+            ClusterStatus::Unreachable,
+            "apiserver_unreachable",
+            format!("cannot reach the apiserver: {}", crate::kube::errors::describe(&e)),
+        ),
     }
 }
 

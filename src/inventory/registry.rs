@@ -70,7 +70,7 @@ impl ConnectionInput {
                 if self.server.is_some() || self.token.is_some() || self.certificate_authority_data.is_some() {
                     return Err(ApiError::unprocessable(
                         "invalid_connection",
-                        "send either kubeconfig, or server with token and certificateAuthorityData",
+                        "send either kubeconfig, or server and token (with certificateAuthorityData when the CA is private)",
                     ));
                 }
                 let parsed = kubeconfig::parse(&doc).map_err(|m| ApiError::unprocessable("invalid_kubeconfig", m))?;

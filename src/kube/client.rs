@@ -85,7 +85,7 @@ fn classify(server: &str, e: &kube::Error) -> CheckFailure {
         causes.push(cause.to_string());
         source = cause.source();
     }
-    let detail = causes.last().cloned().unwrap_or_default();
+    let detail = super::errors::describe(e);
     let lower = causes.join(" ").to_ascii_lowercase();
     let tls = [
         "certificate",

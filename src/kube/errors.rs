@@ -30,6 +30,18 @@ fn code(reason: &str) -> &'static str {
     }
 }
 
+/// What went wrong, from the deepest cause of the error's chain (the transport's own words,
+/// e.g. "Connection refused"), rather than the outermost wrapper.
+pub fn describe(e: &kube::Error) -> String {
+    let mut deepest = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        deepest = cause.to_string();
+        source = cause.source();
+    }
+    deepest
+}
+
 /// The error for an apiserver failure while acting on `cluster`.
 pub fn api_error(cluster: &str, e: &kube::Error) -> ApiError {
     match e {

@@ -301,8 +301,8 @@ impl Store {
                     .bind(Json(&meta.labels)).bind(&meta.source).bind(at).execute(&mut *tx).await?;
             }
             for c in connections {
-                sqlx::query("UPDATE clusters SET source = $1, server_url = $2, authz_mode = $3, credentials = $4 WHERE name = $5")
-                    .bind(&c.source).bind(&c.server_url).bind(&c.authz_mode).bind(&c.credentials).bind(&c.cluster)
+                sqlx::query("UPDATE clusters SET source = $1, server_url = $2, authz_mode = $3, credentials = $4, updated_at = $5 WHERE name = $6")
+                    .bind(&c.source).bind(&c.server_url).bind(&c.authz_mode).bind(&c.credentials).bind(at).bind(&c.cluster)
                     .execute(&mut *tx).await?;
             }
             let empty = ClusterAssignments::default();

@@ -86,6 +86,8 @@ before(async () => {
       FLEETDECK_AUTH_TOKENS: `${actor}:admin:${token}`,
       // The suite signs in many times; the default limit would lock it out.
       FLEETDECK_LOGIN_RATE_LIMIT: '1000',
+      // Registered connections are stored sealed with this key.
+      FLEETDECK_SECRET_KEY: randomBytes(32).toString('base64'),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -386,5 +388,102 @@ test('flux: catalog, cluster assignments, preview and the in-use delete', { time
     await nsRow.waitFor({ state: 'detached' });
     const after = await (await page.request.get(`/api/flux/clusters/${cluster}`)).json();
     assert.deepEqual(after.namespaces, []);
+  }),
+);
+
+/** The fleet is cached 10 s per identity: refresh until `card` is there (and `ready` holds). */
+async function refreshUntil(page, card, ready = async () => true) {
+  const deadline = Date.now() + 25_000;
+  for (;;) {
+    if ((await card.count()) > 0 && (await ready())) return;
+    if (Date.now() > deadline) throw new Error('the fleet never showed the expected card');
+    await sleep(1_000);
+    const refresh = page.getByRole('button', { name: 'Refresh', exact: true });
+    await refresh.waitFor();
+    if (await refresh.isEnabled()) await refresh.click();
+  }
+}
+
+test('fleet: register an unreachable cluster anyway, see it and a metadata-only one', { timeout: 120_000 }, (t) =>
+  withPage(t, async (page) => {
+    const suffix = randomBytes(3).toString('hex');
+    const dead = `dead-${suffix}`;
+    const meta = `meta-${suffix}`;
+    const clusterToken = `tok-${randomBytes(16).toString('hex')}`;
+
+    // A metadata-only cluster, through the API.
+    const created = await fetch(`${baseURL}/api/clusters`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: meta, environment: 'dev' }),
+    });
+    assert.equal(created.status, 201, await created.text());
+
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await signIn(page, token);
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
+
+    // Register through the dialog with a server nobody listens on.
+    await page.getByRole('button', { name: 'Register cluster' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Register cluster' });
+    await dialog.getByLabel('Name', { exact: true }).fill(dead);
+    await dialog.getByLabel('Display name', { exact: true }).fill(`Dead ${suffix}`);
+    const environment = dialog.getByLabel('Environment');
+    await environment.locator('option[value="dev"]').waitFor({ state: 'attached' });
+    await environment.selectOption('dev');
+    await dialog.getByRole('tab', { name: 'Server and token' }).click();
+    await dialog.getByLabel('Server', { exact: true }).fill('https://127.0.0.1:1');
+    await dialog.getByLabel('Token', { exact: true }).fill(clusterToken);
+    await dialog.getByRole('button', { name: 'Register', exact: true }).click();
+
+    const failed = dialog.getByTestId('connection-failed');
+    await failed.waitFor();
+    assert.equal(await dialog.getByTestId('error-panel').getAttribute('data-code'), 'connection_failed');
+    assert.equal(await failed.getAttribute('data-reason'), 'unreachable');
+    assert.match(await failed.innerText(), /unreachable/);
+    await failed.getByRole('button', { name: 'Store anyway' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('saved').waitFor();
+
+    // The fleet shows it unreachable with its error, and the metadata-only cluster as unknown.
+    const deadCard = page.locator(`[data-testid="fleet-card"][data-name="${dead}"]`);
+    const metaCard = page.locator(`[data-testid="fleet-card"][data-name="${meta}"]`);
+    await refreshUntil(page, deadCard, async () => (await metaCard.count()) > 0);
+    assert.equal(await deadCard.getAttribute('data-status'), 'unreachable');
+    assert.match(await deadCard.innerText(), new RegExp(`Dead ${suffix}`));
+    const deadError = deadCard.getByTestId('fleet-error');
+    await deadError.waitFor();
+    assert.ok((await deadError.innerText()).trim().length > 0, 'the unreachable card shows its error');
+    assert.equal(await metaCard.getAttribute('data-status'), 'unknown');
+    assert.match(await page.getByTestId('fleet-rollup').innerText(), /unreachable/);
+
+    // The token typed into the dialog is nowhere in the page.
+    assert.ok(!(await page.content()).includes(clusterToken), 'the cluster token must not be in the page');
+
+    // The status filter hides the unknown cluster.
+    await page.getByLabel('Status').selectOption('unreachable');
+    await metaCard.waitFor({ state: 'detached' });
+    await deadCard.waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await metaCard.waitFor();
+
+    // Its settings page shows the connection and the dashboard's error.
+    await deadCard.getByRole('link', { name: `Dead ${suffix}` }).click();
+    await page.waitForURL(`**/clusters/${dead}`);
+    const connection = page.getByTestId('connection');
+    await connection.getByText('registered').waitFor();
+    assert.match(await connection.innerText(), /https:\/\/127\.0\.0\.1:1/);
+    const dashboardError = page.getByTestId('dashboard').getByTestId('error-panel');
+    await dashboardError.waitFor();
+    assert.equal(await dashboardError.getAttribute('data-code'), 'apiserver_unreachable');
+    assert.ok(!(await page.content()).includes(clusterToken), 'the cluster token must not be in the settings page');
+
+    // The metadata-only cluster has no connection yet.
+    await page.goto(`/clusters/${meta}`);
+    const none = page.getByTestId('no-connection');
+    await none.waitFor();
+    assert.ok(await none.getByRole('button', { name: 'Add a connection' }).isVisible());
   }),
 );

@@ -4,6 +4,8 @@ import { RequireAdmin, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditPage } from './pages/AuditPage';
+import { ClusterSettingsPage } from './pages/ClusterSettingsPage';
+import { FleetPage } from './pages/FleetPage';
 import { FluxClusterEditorPage } from './pages/FluxClusterEditorPage';
 import { FluxClustersPage } from './pages/FluxClustersPage';
 import { FluxComponentsPage } from './pages/FluxComponentsPage';
@@ -29,7 +31,9 @@ export function App() {
               </RequireAuth>
             }
           >
-            <Route index element={<OverviewPage />} />
+            <Route index element={<FleetPage />} />
+            <Route path="clusters/:name" element={<ClusterSettingsPage />} />
+            <Route path="about" element={<OverviewPage />} />
             <Route path="api-keys" element={<ApiKeysPage />} />
             <Route
               path="users"

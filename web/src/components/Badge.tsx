@@ -1,3 +1,5 @@
+import { statusTone } from '../lib/fleet';
+
 /** A small coloured label: roles, outcomes, states. `tone` picks the colour. */
 export function Badge({ children, tone = 'neutral' }: { children: string; tone?: 'neutral' | 'good' | 'warn' | 'bad' | 'info' }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
@@ -10,4 +12,8 @@ export function OutcomeBadge({ outcome }: { outcome: string }) {
 
 export function RoleBadge({ role }: { role: string }) {
   return <Badge tone={role === 'admin' ? 'info' : 'neutral'}>{role}</Badge>;
+}
+
+export function ClusterStatusBadge({ status }: { status: string }) {
+  return <Badge tone={statusTone(status)}>{status}</Badge>;
 }

@@ -10,10 +10,11 @@ export function Layout() {
     {
       title: null,
       links: [
-        { to: '/', label: 'Overview', end: true },
+        { to: '/', label: 'Fleet', end: true },
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
         { to: '/audit', label: 'Audit log' },
+        { to: '/about', label: 'About' },
       ],
     },
     {

@@ -10,7 +10,9 @@ import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
 import { KeyValueEditor } from '../components/KeyValueEditor';
 import { LabelChips } from '../components/LabelChips';
 import { Loading } from '../components/Loading';
+import { RegisterClusterDialog } from '../components/RegisterClusterDialog';
 import { useAction, useApi } from '../hooks/useApi';
+import { clusterRoutes } from '../lib/clusterRoutes';
 import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { stringRowsFromObject, stringRowsToObject } from '../lib/keyValue';
@@ -25,6 +27,7 @@ export function FluxClustersPage() {
   const canEdit = canEditFlux(user.roles);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [registering, setRegistering] = useState(false);
 
   return (
     <>
@@ -46,9 +49,14 @@ export function FluxClustersPage() {
           </h2>
           <span className="spacer" />
           {admin ? (
-            <button type="button" className="primary" onClick={() => setEditing({ mode: 'create' })}>
-              New cluster
-            </button>
+            <>
+              <button type="button" onClick={() => setEditing({ mode: 'create' })} title="Metadata only: Flux inputs, no connection">
+                New cluster
+              </button>
+              <button type="button" className="primary" onClick={() => setRegistering(true)}>
+                Register cluster
+              </button>
+            </>
           ) : null}
         </div>
         {clusters.error ? <FluxErrorPanel error={clusters.error} onRetry={clusters.reload} /> : null}
@@ -89,6 +97,16 @@ export function FluxClustersPage() {
           )
         ) : null}
       </section>
+      {registering ? (
+        <RegisterClusterDialog
+          onClose={() => setRegistering(false)}
+          onRegistered={(saved) => {
+            setRegistering(false);
+            setNote(`Registered cluster ${saved.name}.`);
+            clusters.reload();
+          }}
+        />
+      ) : null}
       {editing ? (
         <Dialog title={editing.mode === 'create' ? 'New cluster' : `Edit cluster ${editing.cluster.name}`} wide onClose={() => setEditing(null)}>
           <ClusterForm
@@ -146,6 +164,9 @@ function ClusterRow({
           <Badge tone={cluster.source === 'metadata-only' ? 'neutral' : 'info'}>{cluster.source}</Badge>
         </td>
         <td className="row-actions">
+          <Link to={clusterRoutes.settings(cluster.name)} className="button-link">
+            Settings
+          </Link>
           <Link to={fluxRoutes.editor(cluster.name)} className="button-link">
             Assignments
           </Link>

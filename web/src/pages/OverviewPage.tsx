@@ -13,7 +13,8 @@ export function OverviewPage() {
 
   return (
     <>
-      <h1>Overview</h1>
+      <h1>About</h1>
+      <p className="muted">Who you are signed in as, and which Fleetdeck server answers.</p>
       <div className="cards">
         <section className="panel" aria-labelledby="whoami-title">
           <h2 id="whoami-title">You</h2>

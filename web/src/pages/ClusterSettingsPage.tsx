@@ -1,0 +1,424 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { clusterPath, dashboardPath, deleteCluster, updateCluster } from '../api/endpoints';
+import type { AuthzMode, Cluster, Dashboard, UpdateClusterRequest } from '../api/types';
+import { useCurrentUser } from '../auth/AuthContext';
+import { Badge, ClusterStatusBadge } from '../components/Badge';
+import { AuthzModeField, ConnectionErrorPanel, ConnectionFields } from '../components/ConnectionFields';
+import { Dialog } from '../components/Dialog';
+import { EnvironmentSelect } from '../components/EnvironmentSelect';
+import { ErrorPanel } from '../components/ErrorPanel';
+import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
+import { KeyValueEditor } from '../components/KeyValueEditor';
+import { Loading } from '../components/Loading';
+import { Time } from '../components/Time';
+import { useAction, useApi, type ApiState } from '../hooks/useApi';
+import { clusterRoutes } from '../lib/clusterRoutes';
+import { dashboardErrorHints, isNoConnection } from '../lib/dashboard';
+import { hotSignalChips } from '../lib/fleet';
+import { fluxRoutes } from '../lib/fluxRoutes';
+import { stringRowsFromObject, stringRowsToObject } from '../lib/keyValue';
+import { buildConnectionUpdate, connectionErrorHints, connectionFromConfig, emptyConnection, type ConnectionForm } from '../lib/registerCluster';
+import { canEditFlux, isAdmin } from '../lib/roles';
+
+/** One cluster: its metadata, its connection, its live dashboard, and delete. */
+export function ClusterSettingsPage() {
+  const { name = '' } = useParams();
+  const cluster = useApi<Cluster>(clusterPath(name));
+  const dashboard = useApi<Dashboard>(dashboardPath(name));
+  const user = useCurrentUser();
+  const admin = isAdmin(user.roles);
+  const canEdit = canEditFlux(user.roles);
+  const [connecting, setConnecting] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to={clusterRoutes.fleet}>Fleet</Link> / {name}
+      </p>
+      <h1>
+        {cluster.data?.displayName && cluster.data.displayName !== name ? `${cluster.data.displayName} (${name})` : name}
+      </h1>
+      <p className="page-links">
+        <Link to={fluxRoutes.editor(name)} className="button-link">
+          Flux assignments
+        </Link>
+        <Link to={fluxRoutes.preview(name)} className="button-link">
+          Flux inputs preview
+        </Link>
+      </p>
+      {note ? (
+        <p className="success-note" role="status" data-testid="saved">
+          {note}
+        </p>
+      ) : null}
+      {cluster.error ? <ErrorPanel error={cluster.error} title="Cannot load the cluster" onRetry={cluster.reload} /> : null}
+      {cluster.loading && !cluster.data ? <Loading /> : null}
+      {cluster.data ? (
+        <div className="cards">
+          <section className="panel" aria-labelledby="metadata-title">
+            <h2 id="metadata-title">Metadata</h2>
+            <MetadataForm
+              key={cluster.data.updatedAt}
+              cluster={cluster.data}
+              readOnly={!canEdit}
+              onSaved={(saved) => {
+                setNote(`Saved cluster ${saved.name}.`);
+                cluster.reload();
+              }}
+            />
+          </section>
+          <section className="panel" aria-labelledby="connection-title" data-testid="connection">
+            <h2 id="connection-title">Connection</h2>
+            <dl className="facts">
+              <dt>Source</dt>
+              <dd>
+                <Badge tone={cluster.data.source === 'metadata-only' ? 'neutral' : 'info'}>{cluster.data.source}</Badge>
+              </dd>
+              <dt>Server</dt>
+              <dd>{cluster.data.server ? <code>{cluster.data.server}</code> : <span className="muted">none</span>}</dd>
+              <dt>Authorization</dt>
+              <dd>{cluster.data.authzMode}</dd>
+              <dt>Updated</dt>
+              <dd>
+                <Time value={cluster.data.updatedAt} />
+              </dd>
+            </dl>
+            {connectionFromConfig(cluster.data.source) ? (
+              <p className="hint" data-testid="connection-from-config">
+                This connection comes from the server's kubeconfig ({cluster.data.source}); change it there. The metadata stays
+                editable here.
+              </p>
+            ) : admin ? (
+              <>
+                {cluster.data.source !== 'metadata-only' ? (
+                  <AuthzModeForm
+                    key={`${cluster.data.authzMode} ${cluster.data.updatedAt}`}
+                    cluster={cluster.data}
+                    onSaved={(saved) => {
+                      setNote(`${saved.name} now uses the ${saved.authzMode} authorization mode.`);
+                      cluster.reload();
+                      dashboard.reload();
+                    }}
+                  />
+                ) : null}
+                <div className="actions">
+                  <button type="button" onClick={() => setConnecting(true)}>
+                    {cluster.data.source === 'metadata-only' ? 'Add a connection' : 'Replace connection'}
+                  </button>
+                </div>
+              </>
+            ) : (
+              <p className="hint">Only admins change a cluster's connection.</p>
+            )}
+          </section>
+        </div>
+      ) : null}
+      <DashboardSection
+        dashboard={dashboard}
+        canConnect={admin && cluster.data !== undefined && !connectionFromConfig(cluster.data.source)}
+        onConnect={() => setConnecting(true)}
+      />
+      {admin && cluster.data ? <DeleteSection name={name} /> : null}
+      {connecting && cluster.data ? (
+        <ConnectionDialog
+          cluster={cluster.data}
+          onClose={() => setConnecting(false)}
+          onSaved={(saved) => {
+            setConnecting(false);
+            setNote(`Stored the connection of ${saved.name}.`);
+            cluster.reload();
+            dashboard.reload();
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function MetadataForm({ cluster, readOnly, onSaved }: { cluster: Cluster; readOnly: boolean; onSaved: (c: Cluster) => void }) {
+  const [displayName, setDisplayName] = useState(cluster.displayName);
+  const [dns, setDns] = useState(cluster.dns ?? '');
+  const [environment, setEnvironment] = useState(cluster.environment);
+  const [labels, setLabels] = useState(() => stringRowsFromObject(cluster.labels));
+  const [problems, setProblems] = useState<string[]>([]);
+  const { busy, error, run } = useAction();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const parsed = stringRowsToObject(labels);
+    setProblems(parsed.errors.map((e) => `Labels: ${e}`));
+    if (parsed.errors.length > 0) return;
+    // Only what changed; absent fields stay as they are, dns null clears it.
+    const change: UpdateClusterRequest = {};
+    if (displayName.trim() !== cluster.displayName) change.displayName = displayName.trim();
+    const newDns = dns.trim() === '' ? null : dns.trim();
+    if (newDns !== (cluster.dns ?? null)) change.dns = newDns;
+    if (environment !== cluster.environment) change.environment = environment;
+    if (JSON.stringify(parsed.value) !== JSON.stringify(cluster.labels)) change.labels = parsed.value;
+    if (Object.keys(change).length === 0) return;
+    const saved = await run(() => updateCluster(cluster.name, change));
+    if (saved) onSaved(saved);
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Cluster metadata">
+      <label>
+        Display name
+        <input value={displayName} readOnly={readOnly} placeholder="same as name" onChange={(e) => setDisplayName(e.target.value)} />
+      </label>
+      <label>
+        DNS
+        <input value={dns} readOnly={readOnly} placeholder="demo-cluster-01.k8s.example.com" onChange={(e) => setDns(e.target.value)} />
+      </label>
+      <label>
+        Environment
+        {readOnly ? <input value={environment} readOnly /> : <EnvironmentSelect value={environment} onChange={setEnvironment} />}
+      </label>
+      <fieldset className="fieldset">
+        <legend>Labels</legend>
+        <KeyValueEditor name="Label" rows={labels} onChange={setLabels} readOnly={readOnly} keyPlaceholder="region" valuePlaceholder="eu-west-1" />
+      </fieldset>
+      {readOnly ? (
+        <p className="hint">Read-only: operators and admins change cluster metadata.</p>
+      ) : (
+        <>
+          <FormProblems problems={problems} />
+          {error ? <FluxErrorPanel error={error} title="Cannot save the cluster" /> : null}
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Saving…' : 'Save metadata'}
+            </button>
+          </div>
+        </>
+      )}
+    </form>
+  );
+}
+
+/** An admin switches how requests to the cluster are authorized, keeping its credentials. */
+function AuthzModeForm({ cluster, onSaved }: { cluster: Cluster; onSaved: (c: Cluster) => void }) {
+  const [mode, setMode] = useState<AuthzMode>(cluster.authzMode === 'impersonate' ? 'impersonate' : 'shared');
+  const { busy, error, run } = useAction();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const saved = await run(() => updateCluster(cluster.name, { authzMode: mode }));
+    if (saved) onSaved(saved);
+  }
+
+  return (
+    <form onSubmit={(e) => void submit(e)} className="form-grid authz-form" aria-label="Authorization mode">
+      <AuthzModeField value={mode} onChange={setMode} />
+      {error ? (
+        <ErrorPanel error={error} title="Cannot change the authorization mode">
+          {connectionErrorHints(error).length > 0 ? (
+            <ul className="error-hints">
+              {connectionErrorHints(error).map((hint) => (
+                <li key={hint}>{hint}</li>
+              ))}
+            </ul>
+          ) : null}
+        </ErrorPanel>
+      ) : null}
+      <div className="actions">
+        <button type="submit" disabled={busy || mode === cluster.authzMode}>
+          {busy ? 'Saving…' : 'Change authorization mode'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ConnectionDialog({ cluster, onClose, onSaved }: { cluster: Cluster; onClose: () => void; onSaved: (c: Cluster) => void }) {
+  const [form, setForm] = useState<ConnectionForm>(() => ({
+    ...emptyConnection(),
+    authzMode: cluster.authzMode === 'impersonate' ? 'impersonate' : 'shared',
+  }));
+  const [problems, setProblems] = useState<string[]>([]);
+  const [sent, setSent] = useState<UpdateClusterRequest | null>(null);
+  const { busy, error, run } = useAction();
+
+  async function send(body: UpdateClusterRequest, skipVerify: boolean) {
+    setSent(body);
+    const saved = await run(() => updateCluster(cluster.name, body, skipVerify));
+    if (saved) onSaved(saved);
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const built = buildConnectionUpdate(form);
+    setProblems(built.errors);
+    if (built.errors.length > 0) return;
+    await send(built.value, false);
+  }
+
+  return (
+    <Dialog title={`Connection of ${cluster.name}`} wide onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Connection">
+        {cluster.server ? (
+          <p className="hint">
+            Replaces the stored connection to <code>{cluster.server}</code>.
+          </p>
+        ) : null}
+        <ConnectionFields value={form} onChange={setForm} />
+        <FormProblems problems={problems} />
+        {error ? (
+          <ConnectionErrorPanel
+            error={error}
+            title="Cannot store the connection"
+            busy={busy}
+            onStoreAnyway={() => {
+              if (sent) void send(sent, true);
+            }}
+          />
+        ) : null}
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Testing…' : 'Test and store'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function DashboardSection({
+  dashboard,
+  canConnect,
+  onConnect,
+}: {
+  dashboard: ApiState<Dashboard>;
+  canConnect: boolean;
+  onConnect: () => void;
+}) {
+  const data = dashboard.error ? undefined : dashboard.data;
+  const chips = hotSignalChips(data?.summary.hotSignals);
+  return (
+    <section className="panel" aria-labelledby="dashboard-title" data-testid="dashboard">
+      <div className="table-toolbar">
+        <h2 id="dashboard-title">
+          Dashboard {data ? <ClusterStatusBadge status={data.status} /> : null} {dashboard.loading ? <Loading label="" /> : null}
+        </h2>
+        <span className="spacer" />
+        <button type="button" onClick={dashboard.reload} disabled={dashboard.loading}>
+          Refresh
+        </button>
+      </div>
+      {isNoConnection(dashboard.error) ? (
+        <div className="notice" data-testid="no-connection">
+          <p>
+            <strong>No connection yet.</strong> Fleetdeck only knows this cluster's metadata, so it cannot show its nodes and pods.
+          </p>
+          {canConnect ? (
+            <button type="button" className="primary" onClick={onConnect}>
+              Add a connection
+            </button>
+          ) : (
+            <p className="hint">An admin can add one.</p>
+          )}
+        </div>
+      ) : dashboard.error ? (
+        <ErrorPanel error={dashboard.error} title="Cannot reach the cluster" onRetry={dashboard.reload}>
+          {dashboardErrorHints(dashboard.error).length > 0 ? (
+            <ul className="error-hints" data-testid="error-hints">
+              {dashboardErrorHints(dashboard.error).map((hint) => (
+                <li key={hint}>{hint}</li>
+              ))}
+            </ul>
+          ) : null}
+        </ErrorPanel>
+      ) : null}
+      {data ? (
+        <>
+          <dl className="facts" data-testid="dashboard-summary">
+            <dt>Kubernetes</dt>
+            <dd>
+              <code>{data.kubernetesVersion}</code>
+            </dd>
+            <dt>Nodes</dt>
+            <dd>
+              {data.summary.nodes.ready}/{data.summary.nodes.total} ready
+            </dd>
+            <dt>Pods</dt>
+            <dd>
+              {data.summary.pods.running} running · {data.summary.pods.pending} pending · {data.summary.pods.failed} failed (of{' '}
+              {data.summary.pods.total})
+            </dd>
+            <dt>Stuck or failed</dt>
+            <dd>{data.summary.stuckOrFailed}</dd>
+            <dt>Namespaces</dt>
+            <dd>{data.summary.namespaces}</dd>
+            {chips.length > 0 ? (
+              <>
+                <dt>Hot signals</dt>
+                <dd>
+                  {chips.map((chip) => (
+                    <span key={chip.key} className={`signal-chip signal-${chip.tone}`}>
+                      {chip.count} {chip.label}
+                    </span>
+                  ))}
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          <div className="table-scroll">
+            <table className="table" data-testid="node-table">
+              <thead>
+                <tr>
+                  <th>Node</th>
+                  <th>Ready</th>
+                  <th>Roles</th>
+                  <th>Kubelet</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.nodes.map((node) => (
+                  <tr key={node.name}>
+                    <td>{node.name}</td>
+                    <td>{node.ready ? <Badge tone="good">Ready</Badge> : <Badge tone="bad">NotReady</Badge>}</td>
+                    <td>{node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">—</span>}</td>
+                    <td>
+                      <code>{node.kubeletVersion}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function DeleteSection({ name }: { name: string }) {
+  const navigate = useNavigate();
+  const { busy, error, run } = useAction();
+
+  async function remove() {
+    if (!window.confirm(`Delete cluster "${name}", its connection and its Flux assignments?`)) return;
+    const ok = await run(async () => {
+      await deleteCluster(name);
+      return true;
+    });
+    if (ok) void navigate(clusterRoutes.fleet);
+  }
+
+  return (
+    <section className="panel danger-zone" aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete</h2>
+      <p className="hint">Removes the cluster, its stored connection and its Flux assignments. Flux then gets no inputs for it.</p>
+      {error ? <ErrorPanel error={error} title={`Cannot delete ${name}`} /> : null}
+      <div className="actions">
+        <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+          {busy ? 'Deleting…' : 'Delete cluster'}
+        </button>
+      </div>
+    </section>
+  );
+}
