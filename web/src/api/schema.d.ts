@@ -703,7 +703,10 @@ export interface components {
             /** @description Role binding ids. */
             rolebindings?: string[];
         };
-        /** @description A cluster in the import/export document. */
+        /**
+         * @description A cluster in the import/export document. It repeats `ClusterAssignments`' fields rather than
+         *     flattening them because serde cannot flatten under `deny_unknown_fields`.
+         */
         ClusterDocument: {
             dns?: string | null;
             environment: string;
