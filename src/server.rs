@@ -312,10 +312,13 @@ impl Server {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await.context("migrating the store")?;
         crate::auth::bootstrap::ensure_initial_admin(&store, &settings).await?;
+        let environment = &settings.flux_environments[0];
         if !settings.kubeconfig.is_empty() {
-            let environment = &settings.flux_environments[0];
             crate::inventory::registry::sync_kubeconfig(&store, &settings.kubeconfig, environment).await?;
         }
+        // Running in a pod: its service account reaches the cluster it runs in.
+        let in_cluster = ::kube::Config::incluster().ok().map(|c| c.cluster_url.to_string());
+        crate::inventory::registry::sync_in_cluster(&store, in_cluster, environment).await?;
         let listener = tokio::net::TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("FLEETDECK_ADDR: cannot listen on {}", settings.addr))?;

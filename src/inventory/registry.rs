@@ -225,3 +225,38 @@ pub async fn sync_kubeconfig(
     tracing::info!(clusters = count, "kubeconfig clusters are in the registry");
     Ok(())
 }
+
+/// The cluster Fleetdeck runs in, when it runs in a pod: `server` is the in-cluster apiserver URL
+/// (from the service account environment). It is kept as the cluster `in-cluster`.
+pub async fn sync_in_cluster(store: &Store, server: Option<String>, default_environment: &str) -> anyhow::Result<()> {
+    const NAME: &str = "in-cluster";
+    let Some(server) = server else { return Ok(()) };
+    let existing = store.cluster(NAME).await?;
+    if existing.as_ref().is_some_and(|c| c.source == REGISTERED) {
+        tracing::warn!("a registered cluster is named in-cluster; not replacing its connection");
+        return Ok(());
+    }
+    let meta = ClusterMeta {
+        name: NAME.into(),
+        display_name: "This cluster".into(),
+        dns: None,
+        environment: default_environment.to_string(),
+        labels: Default::default(),
+        source: IN_CLUSTER.into(),
+    };
+    let connection = ConnectionWrite {
+        cluster: NAME.into(),
+        source: IN_CLUSTER.into(),
+        server_url: Some(server),
+        authz_mode: existing.map_or_else(|| AuthzMode::Shared.as_str().to_string(), |c| c.authz_mode),
+        credentials: None,
+    };
+    store
+        .write_catalog(false, &[connection], move |c| {
+            c.clusters.entry(meta.name.clone()).or_insert(meta);
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok(())
+}
