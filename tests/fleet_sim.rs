@@ -115,6 +115,33 @@ on_both_backends! {
         let (status, body) = json(app.bearer(Method::GET, "/api/clusters/closed/dashboard", VIEWER_TOKEN).send().await.unwrap()).await;
         assert_error(status, &body, 403, "kube_forbidden");
         assert_eq!(body["details"]["kubeStatus"]["code"], 403);
+
+        // Each apiserver failure keeps its Status and maps to its HTTP status. (429 is left out:
+        // kube's client retries it with backoff, so a cluster that keeps throttling ends in 504.)
+        for (code, want_status, want_code) in [
+            (404, 404, "kube_not_found"),
+            (409, 409, "kube_conflict"),
+            (400, 400, "kube_bad_request"),
+            (500, 500, "kube_internal_error"),
+        ] {
+            quiet.clear_faults();
+            quiet.fail_resource("", "nodes", code, "injected");
+            let (status, body) = json(app.bearer(Method::GET, "/api/clusters/quiet/dashboard", VIEWER_TOKEN).send().await.unwrap()).await;
+            assert_error(status, &body, want_status, want_code);
+            assert_eq!(body["details"]["kubeStatus"]["code"], code);
+        }
+        quiet.clear_faults();
+
+        // The apiserver refusing Fleetdeck's own credentials is not the caller's session ending.
+        let mut wrong = registration("stale", &quiet, "revoked-token", "shared");
+        wrong["name"] = json!("stale");
+        let r = app.bearer(Method::POST, "/api/clusters?skipVerify=true", ADMIN_TOKEN).json(&wrong).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let (status, body) = json(app.bearer(Method::GET, "/api/clusters/stale/dashboard", VIEWER_TOKEN).send().await.unwrap()).await;
+        assert_error(status, &body, 502, "cluster_auth_failed");
+        let (_, fleet) = json(app.bearer(Method::GET, "/api/fleet", VIEWER_TOKEN).send().await.unwrap()).await;
+        let stale = fleet["items"].as_array().unwrap().iter().find(|e| e["name"] == "stale").unwrap().clone();
+        assert_eq!((stale["status"].as_str(), stale["error"]["code"].as_str()), (Some("unreachable"), Some("auth_failed")));
         app.stop().await;
     }
 }
