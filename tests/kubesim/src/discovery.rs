@@ -162,6 +162,15 @@ pub const RESOURCES: &[ResourceInfo] = &[
         false,
         &[],
     ),
+    // What `kubectl auth whoami` asks; answered from the caller's identity.
+    review(res(
+        "authentication.k8s.io",
+        "v1",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+        false,
+        &[],
+    )),
     review(res(
         "authorization.k8s.io",
         "v1",
@@ -179,6 +188,26 @@ pub const RESOURCES: &[ResourceInfo] = &[
         &[],
     )),
 ];
+
+type Subresource = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+/// (subresource, group, version, kind, verbs); kubectl drain looks for pods/eviction here.
+fn extra_subresources(resource: &str) -> &'static [Subresource] {
+    match resource {
+        "pods" => &[
+            ("log", "", "", "Pod", &["get"]),
+            ("eviction", "policy", "v1", "Eviction", &["create"]),
+        ],
+        "serviceaccounts" => &[("token", "authentication.k8s.io", "v1", "TokenRequest", &["create"])],
+        _ => &[],
+    }
+}
 
 /// Finds a resource by group, version and plural name.
 pub fn find(group: &str, version: &str, resource: &str) -> Option<&'static ResourceInfo> {
@@ -284,6 +313,21 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
                 "verbs": ["get", "patch", "update"],
             }));
         }
+        // Subresources with handlers of their own (pods/log, pods/eviction, serviceaccounts/token).
+        for (sub, group, version, kind, verbs) in extra_subresources(r.resource) {
+            let mut e = json!({
+                "name": format!("{}/{sub}", r.resource),
+                "singularName": "",
+                "namespaced": r.namespaced,
+                "kind": kind,
+                "verbs": verbs,
+            });
+            if !group.is_empty() {
+                e["group"] = json!(group);
+                e["version"] = json!(version);
+            }
+            resources.push(e);
+        }
         if r.has_scale {
             resources.push(json!({
                 "name": format!("{}/scale", r.resource),
@@ -327,6 +371,19 @@ mod tests {
             .collect();
         assert!(names.contains(&"pods"));
         assert!(names.contains(&"pods/status"));
+        assert!(names.contains(&"pods/log"));
+        assert!(names.contains(&"serviceaccounts/token"));
+        // kubectl drain evicts only when pods/eviction is advertised as policy/v1.
+        let eviction = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "pods/eviction")
+            .unwrap();
+        assert_eq!(
+            (&eviction["group"], &eviction["version"]),
+            (&json!("policy"), &json!("v1"))
+        );
         assert_eq!(list["resources"][0]["shortNames"], json!(["po"]));
     }
 

@@ -6,8 +6,10 @@
 
 pub mod auth;
 pub mod discovery;
+pub mod eviction;
 pub mod fixtures;
 pub mod generate;
+pub mod logs;
 pub mod patch;
 pub mod protobuf;
 pub mod routes;
@@ -18,6 +20,7 @@ pub mod status;
 pub mod store;
 pub mod table;
 pub mod tls;
+pub mod tokens;
 pub mod watch;
 
 use std::net::SocketAddr;
@@ -133,6 +136,9 @@ impl Sim {
             bookmark_interval: config.bookmark_interval,
             unreachable,
             watch_epoch,
+            logs: Mutex::new(Default::default()),
+            log_feed: tokio::sync::broadcast::channel(1024).0,
+            issued_tokens: Mutex::new(Vec::new()),
         });
         let (acceptor, ca_pem) = if config.tls {
             let material = tls::generate()?;
@@ -310,6 +316,38 @@ impl Sim {
     /// Ends every open watch stream, as an apiserver restart or a load balancer would.
     pub fn drop_watches(&self) {
         self.state.watch_epoch.send_modify(|e| *e += 1);
+    }
+
+    /// Appends one line to a container's current log (after any scripted lines) and
+    /// sends it to every `follow=true` stream of that container.
+    pub fn append_log(&self, namespace: &str, pod: &str, container: &str, line: &str) {
+        let mut book = lock(&self.state.logs);
+        let lines = book
+            .entry((namespace.into(), pod.into(), container.into()))
+            .or_default();
+        let entry = logs::LogLine {
+            namespace: namespace.into(),
+            pod: pod.into(),
+            container: container.into(),
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            text: line.into(),
+            index: lines.len(),
+        };
+        lines.push(entry.clone());
+        // Sent under the book's lock: a follower reads the book after subscribing and
+        // skips indexes it has already sent, so no line is lost or doubled.
+        let _ = self.state.log_feed.send(Arc::new(entry));
+        drop(book);
+    }
+
+    /// Issues a service-account token as a TokenRequest would (without checking that
+    /// the service account exists), valid for `expiration`.
+    pub fn issue_token(&self, namespace: &str, service_account: &str, expiration: Duration) -> String {
+        let request = json!({"spec": {"expirationSeconds": expiration.as_secs()}});
+        let issued = tokens::issue(namespace, service_account, &request, chrono::Utc::now());
+        let token = issued.token.clone();
+        lock(&self.state.issued_tokens).push(issued);
+        token
     }
 
     /// The current global resourceVersion.

@@ -2,7 +2,8 @@
 //!
 //! kubectl's typed clients (e.g. `kubectl auth can-i`) send bodies as
 //! `application/vnd.kubernetes.protobuf` and do not fall back to JSON on 415, so the
-//! review kinds are decoded here. Other kinds still get 415.
+//! review kinds are decoded here, and TokenRequest's `expirationSeconds` (what
+//! `kubectl create token` sends). Other kinds still get 415.
 
 use serde_json::{Value, json};
 
@@ -10,9 +11,9 @@ use crate::status::{ApiError, ApiResult};
 
 const MAGIC: &[u8] = b"k8s\0";
 
-/// One field of a message; only length-delimited payloads matter for reviews.
+/// One field of a message: a varint's value, or a length-delimited payload.
 enum Field<'a> {
-    Scalar,
+    Scalar(u64),
     Bytes(&'a [u8]),
 }
 
@@ -37,8 +38,8 @@ fn fields(buf: &[u8]) -> Option<Vec<(u64, Field<'_>)>> {
         let (num, wire) = (tag >> 3, tag & 7);
         match wire {
             0 => {
-                varint(buf, &mut pos)?;
-                out.push((num, Field::Scalar));
+                let v = varint(buf, &mut pos)?;
+                out.push((num, Field::Scalar(v)));
             }
             2 => {
                 let len = usize::try_from(varint(buf, &mut pos)?).ok()?;
@@ -96,6 +97,43 @@ fn review_spec(buf: &[u8]) -> Option<Value> {
     Some(spec)
 }
 
+/// The envelope (`runtime.Unknown`): type meta as JSON and the raw message.
+fn unwrap_envelope(body: &[u8]) -> Option<(Value, &[u8])> {
+    let inner = body.strip_prefix(MAGIC)?;
+    let mut type_meta = json!({});
+    let mut raw: &[u8] = &[];
+    for (num, f) in fields(inner)? {
+        match (num, f) {
+            (1, Field::Bytes(b)) => type_meta = strings(b, &[(1, "apiVersion"), (2, "kind")])?,
+            (2, Field::Bytes(b)) => raw = b,
+            _ => {}
+        }
+    }
+    Some((type_meta, raw))
+}
+
+/// Decodes a protobuf TokenRequest's spec (audiences, expirationSeconds) into JSON.
+pub fn decode_token_request(body: &[u8]) -> ApiResult<Value> {
+    let bad = || ApiError::bad_request("the body of the request could not be decoded as a protobuf TokenRequest");
+    let (type_meta, raw) = unwrap_envelope(body).ok_or_else(bad)?;
+    let mut spec = json!({});
+    for (num, f) in fields(raw).ok_or_else(bad)? {
+        let (2, Field::Bytes(b)) = (num, f) else { continue };
+        let mut audiences = Vec::new();
+        for (n, f) in fields(b).ok_or_else(bad)? {
+            match (n, f) {
+                (1, Field::Bytes(a)) => audiences.push(json!(String::from_utf8_lossy(a))),
+                (4, Field::Scalar(s)) => spec["expirationSeconds"] = json!(s),
+                _ => {}
+            }
+        }
+        if !audiences.is_empty() {
+            spec["audiences"] = json!(audiences);
+        }
+    }
+    Ok(json!({"apiVersion": type_meta["apiVersion"], "kind": type_meta["kind"], "spec": spec}))
+}
+
 /// Decodes a protobuf SelfSubjectAccessReview or SubjectAccessReview into its JSON form.
 pub fn decode_review(body: &[u8]) -> ApiResult<Value> {
     let bad = || ApiError::bad_request("the body of the request could not be decoded as a protobuf access review");
@@ -134,6 +172,17 @@ mod tests {
         let mut v = vec![((num << 3) | 2) as u8, payload.len() as u8];
         v.extend_from_slice(payload);
         v
+    }
+
+    #[test]
+    fn decodes_a_token_request() {
+        let spec = [msg(1, b"api"), vec![4 << 3, 0xd8, 0x04]].concat(); // expirationSeconds 600
+        let req = [msg(1, &[]), msg(2, &spec)].concat();
+        let type_meta = [msg(1, b"authentication.k8s.io/v1"), msg(2, b"TokenRequest")].concat();
+        let body = [MAGIC.to_vec(), msg(1, &type_meta), msg(2, &req)].concat();
+        let v = decode_token_request(&body).unwrap();
+        assert_eq!(v["spec"], json!({"audiences": ["api"], "expirationSeconds": 600}));
+        assert_eq!(v["kind"], "TokenRequest");
     }
 
     #[test]

@@ -83,6 +83,41 @@ impl LabelSelector {
         Ok(Self(reqs))
     }
 
+    /// A metav1.LabelSelector object (`matchLabels` and `matchExpressions`), as
+    /// PodDisruptionBudgets and workloads hold it. An empty one selects everything.
+    pub fn from_object(sel: &Value) -> ApiResult<Self> {
+        let mut reqs = Vec::new();
+        if let Some(m) = sel["matchLabels"].as_object() {
+            for (k, v) in m {
+                reqs.push(LabelRequirement::Equals(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        for e in sel["matchExpressions"].as_array().into_iter().flatten() {
+            let key = e["key"].as_str().unwrap_or_default().to_string();
+            let values: Vec<String> = e["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            reqs.push(match e["operator"].as_str().unwrap_or_default() {
+                "In" => LabelRequirement::In(key, values),
+                "NotIn" => LabelRequirement::NotIn(key, values),
+                "Exists" => LabelRequirement::Exists(key),
+                "DoesNotExist" => LabelRequirement::NotExists(key),
+                op => {
+                    return Err(ApiError::bad_request(format!(
+                        "{op:?} is not a valid label selector operator"
+                    )));
+                }
+            });
+        }
+        Ok(Self(reqs))
+    }
+
     pub fn matches(&self, obj: &Value) -> bool {
         let labels = &obj["metadata"]["labels"];
         let get = |k: &str| labels.get(k).and_then(Value::as_str);

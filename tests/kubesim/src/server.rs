@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::{self, Attributes, Identity};
 use crate::discovery::{self, ResourceInfo};
+use crate::logs::{self, LogOptions};
 use crate::routes::{self, ResourcePath, Route};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::{AppState, RequestRecord, lock};
@@ -25,6 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
+use crate::{eviction, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -131,17 +133,27 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Identity> {
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(ApiError::unauthorized)?;
-    let tokens = lock(&state.tokens);
-    let entry = tokens
-        .iter()
-        .find(|t| t.token == token)
-        .ok_or_else(ApiError::unauthorized)?;
-    let mut groups = entry.groups.clone();
-    groups.push("system:authenticated".into());
-    Ok(Identity {
-        user: entry.user.clone(),
-        groups,
-    })
+    let configured = lock(&state.tokens).iter().find(|t| t.token == token).map(|e| Identity {
+        user: e.user.clone(),
+        groups: e.groups.clone(),
+    });
+    let mut who = match configured {
+        Some(who) => who,
+        None => {
+            let issued = lock(&state.issued_tokens);
+            let t = issued
+                .iter()
+                .find(|t| t.token == token)
+                .ok_or_else(ApiError::unauthorized)?;
+            // Expired service-account tokens are rejected outright, as the apiserver does.
+            if t.expires <= chrono::Utc::now() {
+                return Err(ApiError::unauthorized());
+            }
+            t.identity.clone()
+        }
+    };
+    who.groups.push("system:authenticated".into());
+    Ok(who)
 }
 
 struct Ctx {
@@ -241,6 +253,8 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         None => {}
         Some("status") if r.has_status => {}
         Some("scale") if r.has_scale => {}
+        Some("log" | "eviction") if r.resource == "pods" => {}
+        Some("token") if r.resource == "serviceaccounts" => {}
         Some(_) => return Err(not_found()),
     }
     let watch = ctx.flag("watch");
@@ -264,6 +278,9 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
     if let Some(f) = failure {
         return Err(ApiError::from_code(f.code, f.message));
     }
+    if r.resource == "selfsubjectreviews" {
+        return self_subject_review(ctx, method, r);
+    }
     if r.create_only {
         return access_review(ctx, method, r);
     }
@@ -278,6 +295,13 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
     };
     let scale = rp.subresource.as_deref() == Some("scale");
     let store = &ctx.state.store;
+    match (rp.subresource.as_deref(), verb) {
+        (Some("log"), "get") => return pod_log(ctx, r, ns, name),
+        (Some("eviction"), "create") => return evict(ctx, r, ns, name),
+        (Some("token"), "create") => return token_request(ctx, r, ns, name),
+        (Some("log" | "eviction" | "token"), _) => return Err(ApiError::method_not_allowed()),
+        _ => {}
+    }
 
     match (verb, scale) {
         ("watch", _) => {
@@ -406,6 +430,73 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
     }
 }
 
+/// GET pods/{name}/log: scripted and appended lines, optionally followed.
+fn pod_log(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Response> {
+    let pod = lock(&ctx.state.store).get(r, ns, name)?;
+    let count = |k: &str| -> ApiResult<Option<usize>> {
+        ctx.q(k)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map(|n| usize::try_from(n).unwrap_or(0))
+                    .map_err(|_| ApiError::bad_request(format!("invalid value for {k}: {v:?}")))
+            })
+            .transpose()
+    };
+    let opts = LogOptions {
+        tail_lines: count("tailLines")?,
+        timestamps: ctx.flag("timestamps"),
+        limit_bytes: count("limitBytes")?,
+    };
+    logs::serve(
+        ctx.state.clone(),
+        &pod,
+        ctx.q("container"),
+        ctx.flag("previous"),
+        ctx.flag("follow"),
+        opts,
+    )
+}
+
+/// POST pods/{name}/eviction: deletes the pod unless a PodDisruptionBudget forbids it.
+/// The body (an Eviction, often protobuf from kubectl) is not needed: the path names the pod.
+fn evict(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Response> {
+    let pdbs_r = discovery::find("policy", "v1", "poddisruptionbudgets").expect("registered");
+    let mut st = lock(&ctx.state.store);
+    let pod = st.get(r, ns, name)?;
+    let everything = (LabelSelector::default(), FieldSelector::default());
+    let in_ns = |res: &ResourceInfo| -> Vec<Value> {
+        st.select(res, Some(ns), &everything.0, &everything.1)
+            .into_iter()
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let pdbs = in_ns(pdbs_r);
+    let pods = in_ns(r);
+    eviction::check(&pod, &pdbs, &pods)?;
+    st.delete(r, ns, name)?;
+    Ok(json_response(
+        201,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+    ))
+}
+
+/// POST serviceaccounts/{name}/token: issues a token the simulator then accepts.
+fn token_request(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Response> {
+    lock(&ctx.state.store).get(r, ns, name)?;
+    let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
+    let request = if ctx.body.is_empty() {
+        json!({})
+    } else if ct.starts_with("application/vnd.kubernetes.protobuf") {
+        crate::protobuf::decode_token_request(&ctx.body)?
+    } else {
+        ctx.body_json()?
+    };
+    let issued = tokens::issue(ns, name, &request, chrono::Utc::now());
+    let body = tokens::response(ns, name, &request, &issued);
+    lock(&ctx.state.issued_tokens).push(issued);
+    Ok(json_response(201, &body))
+}
+
 /// DeleteOptions.preconditions: a uid or resourceVersion that must still match (409 otherwise).
 fn check_preconditions(ctx: &Ctx, r: &ResourceInfo, current: &Value) -> ApiResult<()> {
     if ctx.body.is_empty() {
@@ -503,6 +594,23 @@ fn set_replicas(
     })?;
     obj["spec"]["replicas"] = json!(replicas);
     st.update(r, ns, name, obj, Part::Main)
+}
+
+/// SelfSubjectReview (`kubectl auth whoami`): who the caller is. The body (protobuf
+/// from kubectl) carries nothing the answer needs, so it is not read.
+fn self_subject_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
+    if *method != Method::POST {
+        return Err(ApiError::method_not_allowed());
+    }
+    Ok(json_response(
+        201,
+        &json!({
+            "kind": r.kind,
+            "apiVersion": r.api_version(),
+            "metadata": {"creationTimestamp": null},
+            "status": {"userInfo": {"username": ctx.who.user, "groups": ctx.who.groups}},
+        }),
+    ))
 }
 
 /// SelfSubjectAccessReview and SubjectAccessReview, answered from the rule table.

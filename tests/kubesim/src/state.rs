@@ -1,13 +1,15 @@
 //! Everything a running simulator shares between its connections.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::auth::{Rule, TokenEntry};
+use crate::logs::{LogBook, LogLine};
 use crate::store::Store;
+use crate::tokens::IssuedToken;
 
 /// One request as the simulator saw it, for tests to assert on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,6 +56,12 @@ pub struct AppState {
     pub unreachable: watch::Sender<bool>,
     /// Bumped to end every open watch stream.
     pub watch_epoch: watch::Sender<u64>,
+    /// Lines appended with `Sim::append_log`.
+    pub logs: Mutex<LogBook>,
+    /// Every appended line, for `follow=true` streams.
+    pub log_feed: broadcast::Sender<Arc<LogLine>>,
+    /// Tokens issued by TokenRequests; they expire, unlike the configured ones.
+    pub issued_tokens: Mutex<Vec<IssuedToken>>,
 }
 
 /// Locks a mutex, recovering from poisoning: a panicking handler must not take the sim down.

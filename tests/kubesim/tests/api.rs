@@ -572,3 +572,228 @@ async fn dropped_watches_end_and_delete_preconditions_hold() {
     assert_eq!((code, l["items"].as_array().unwrap().len()), (StatusCode::OK, 1));
     assert!(sim.get("v1", "Pod", "default", "p").is_none());
 }
+
+const OPS: &str = include_str!("fixtures/ops.yaml");
+
+async fn text(r: Response) -> (StatusCode, String) {
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn pod_logs_are_scripted_tailed_and_followed() {
+    let sim = sim().await;
+    sim.load_yaml(OPS).unwrap();
+    let api = Api::new(&sim);
+    let log = |q: &str| {
+        let path = format!("/api/v1/namespaces/ops/pods/{q}");
+        api.req(reqwest::Method::GET, &path).send()
+    };
+    let (code, out) = text(log("api-1/log").await.unwrap()).await;
+    assert_eq!(
+        (code, out.as_str()),
+        (StatusCode::OK, "starting\nlistening on :8080\nready\n")
+    );
+    let (_, out) = text(log("api-1/log?tailLines=1").await.unwrap()).await;
+    assert_eq!(out, "ready\n");
+    let (_, out) = text(log("api-1/log?tailLines=1&timestamps=true").await.unwrap()).await;
+    assert_eq!(out, "2026-01-01T00:00:00Z ready\n");
+    let (_, out) = text(log("api-1/log?limitBytes=5").await.unwrap()).await;
+    assert_eq!(out, "start");
+    let (_, out) = text(log("api-1/log?previous=true").await.unwrap()).await;
+    assert_eq!(out, "panic: boom\n");
+    let (code, s) = api.get("/api/v1/namespaces/ops/pods/api-2/log?previous=true").await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        s["message"],
+        "previous terminated container \"api\" in pod \"api-2\" not found"
+    );
+    let (code, s) = api.get("/api/v1/namespaces/ops/pods/worker-1/log").await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert_eq!(s["reason"], "BadRequest");
+    assert_eq!(
+        s["message"],
+        "a container name must be specified for pod worker-1, choose one of: [worker proxy]"
+    );
+    let (_, out) = text(log("worker-1/log?container=proxy").await.unwrap()).await;
+    assert_eq!(out, "proxy up\n");
+    let (code, s) = api.get("/api/v1/namespaces/ops/pods/nope/log").await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    assert_eq!(s["message"], "pods \"nope\" not found");
+
+    // Appended lines come after the scripted ones and reach followers.
+    sim.append_log("ops", "api-2", "api", "first");
+    let mut follow = log("api-2/log?follow=true").await.unwrap();
+    assert_eq!(follow.status(), StatusCode::OK);
+    let chunk = tokio::time::timeout(Duration::from_secs(5), follow.chunk())
+        .await
+        .unwrap();
+    assert_eq!(chunk.unwrap().unwrap(), "first\n");
+    sim.append_log("ops", "api-2", "api", "second");
+    sim.append_log("ops", "api-1", "api", "elsewhere");
+    let chunk = tokio::time::timeout(Duration::from_secs(5), follow.chunk())
+        .await
+        .unwrap();
+    assert_eq!(chunk.unwrap().unwrap(), "second\n");
+    // Deleting the pod ends the stream.
+    let (code, _) = api
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/namespaces/ops/pods/api-2",
+            JSON,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    let end = tokio::time::timeout(Duration::from_secs(5), follow.chunk())
+        .await
+        .unwrap();
+    assert!(end.unwrap().is_none());
+    let (_, out) = text(log("api-1/log?tailLines=1").await.unwrap()).await;
+    assert_eq!(out, "elsewhere\n");
+    // A followed stream ends once limitBytes is spent.
+    let mut limited = log("api-1/log?follow=true&limitBytes=47").await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), limited.chunk())
+        .await
+        .unwrap();
+    assert_eq!(
+        first.unwrap().unwrap(),
+        "starting\nlistening on :8080\nready\nelsewhere\n"
+    );
+    sim.append_log("ops", "api-1", "api", "more than enough");
+    let rest = tokio::time::timeout(Duration::from_secs(5), limited.chunk())
+        .await
+        .unwrap();
+    assert_eq!(rest.unwrap().unwrap(), "mor");
+    let end = tokio::time::timeout(Duration::from_secs(5), limited.chunk())
+        .await
+        .unwrap();
+    assert!(end.unwrap().is_none());
+}
+
+fn eviction(name: &str) -> Value {
+    json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": "ops"}})
+}
+
+async fn evict(api: &Api<'_>, name: &str) -> (StatusCode, Value) {
+    let path = format!("/api/v1/namespaces/ops/pods/{name}/eviction");
+    api.send(reqwest::Method::POST, &path, JSON, eviction(name)).await
+}
+
+#[tokio::test]
+async fn evictions_honour_disruption_budgets() {
+    let sim = sim().await;
+    sim.load_yaml(OPS).unwrap();
+    let api = Api::new(&sim);
+    let post = |name: &'static str| evict(&api, name);
+    let (code, s) = post("api-1").await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(s["reason"], "TooManyRequests");
+    assert_eq!(
+        s["message"],
+        "Cannot evict pod as it would violate the pod's disruption budget."
+    );
+    assert_eq!(s["details"]["causes"][0]["reason"], "DisruptionBudget");
+    assert!(sim.get("v1", "Pod", "ops", "api-1").is_some());
+
+    let (code, s) = post("worker-1").await;
+    assert_eq!(code, StatusCode::CREATED);
+    assert_eq!(s["status"], "Success");
+    assert!(sim.get("v1", "Pod", "ops", "worker-1").is_none());
+    let (code, _) = post("worker-1").await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+
+    // A looser budget lets one api pod go, then holds the other.
+    let (code, _) = api
+        .send(
+            reqwest::Method::PATCH,
+            "/apis/policy/v1/namespaces/ops/poddisruptionbudgets/api",
+            "application/merge-patch+json",
+            json!({"spec": {"minAvailable": 1}}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(post("api-1").await.0, StatusCode::CREATED);
+    assert_eq!(post("api-2").await.0, StatusCode::TOO_MANY_REQUESTS);
+
+    // RBAC: create on pods/eviction.
+    sim.add_token("evictor", "evictor", &[]);
+    let evictor = Api::as_token(&sim, "evictor");
+    let path = "/api/v1/namespaces/ops/pods/api-2/eviction";
+    let (code, s) = evictor.send(reqwest::Method::POST, path, JSON, eviction("api-2")).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s["message"],
+        "pods \"api-2\" is forbidden: User \"evictor\" cannot create resource \"pods/eviction\" in API group \"\" in the namespace \"ops\""
+    );
+    sim.add_rule(Rule::user("evictor", &["create"], &[""], &["pods/eviction"], &["ops"]));
+    let (code, _) = evictor.send(reqwest::Method::POST, path, JSON, eviction("api-2")).await;
+    assert_eq!(code, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn token_requests_issue_expiring_service_account_tokens() {
+    let sim = sim().await;
+    sim.load_yaml(OPS).unwrap();
+    let api = Api::new(&sim);
+    let request = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}});
+    let (code, s) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/ops/serviceaccounts/nobody/token",
+            JSON,
+            request.clone(),
+        )
+        .await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    assert_eq!(s["message"], "serviceaccounts \"nobody\" not found");
+    let (code, s) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/ops/serviceaccounts/builder/token",
+            JSON,
+            request,
+        )
+        .await;
+    assert_eq!(code, StatusCode::CREATED);
+    assert_eq!(s["kind"], "TokenRequest");
+    assert_eq!(s["spec"]["expirationSeconds"], 3600);
+    let expires = chrono_like_seconds(s["status"]["expirationTimestamp"].as_str().unwrap());
+    let token = s["status"]["token"].as_str().unwrap().to_string();
+
+    let sa = Api::as_token(&sim, &token);
+    let (code, _) = sa.get("/api/v1/namespaces/ops/pods").await;
+    assert_eq!(code, StatusCode::OK);
+    let (code, s) = sa.get("/api/v1/namespaces/shop/pods").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s["message"],
+        "pods is forbidden: User \"system:serviceaccount:ops:builder\" cannot list resource \"pods\" in API group \"\" in the namespace \"shop\""
+    );
+    let seen = sim.requests();
+    let last = seen.last().unwrap();
+    assert_eq!(
+        last.groups,
+        [
+            "system:serviceaccounts",
+            "system:serviceaccounts:ops",
+            "system:authenticated"
+        ]
+    );
+    assert!(expires > 0);
+
+    let short = sim.issue_token("ops", "builder", Duration::from_secs(1));
+    let short_api = Api::as_token(&sim, &short);
+    assert_eq!(short_api.get("/api/v1/namespaces/ops/pods").await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (code, s) = short_api.get("/api/v1/namespaces/ops/pods").await;
+    assert_eq!(code, StatusCode::UNAUTHORIZED);
+    assert_eq!(s["reason"], "Unauthorized");
+}
+
+/// Seconds in an RFC 3339 timestamp's time of day, enough to see it parses as one.
+fn chrono_like_seconds(ts: &str) -> u32 {
+    assert!(ts.ends_with('Z') && ts.len() == 20, "{ts}");
+    let hms: Vec<u32> = ts[11..19].split(':').map(|p| p.parse().unwrap()).collect();
+    hms[0] * 3600 + hms[1] * 60 + hms[2] + 1
+}

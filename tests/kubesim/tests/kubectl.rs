@@ -325,3 +325,157 @@ async fn every_kubectl_minor_reads_and_writes() {
         k.ok(&["delete", "pod", "db-1", "-n", "shop"]).await;
     }
 }
+
+const OPS: &str = include_str!("fixtures/ops.yaml");
+
+async fn ops_sim() -> Sim {
+    let sim = sim_with("v1.33.1").await;
+    sim.load_yaml(OPS).unwrap();
+    sim
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_tail_container_and_previous() {
+    let sim = ops_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["logs", "api-1", "-n", "ops"]).await;
+    assert_eq!(out, "starting\nlistening on :8080\nready\n");
+    let out = k.ok(&["logs", "api-1", "-n", "ops", "--tail=2"]).await;
+    assert_eq!(out, "listening on :8080\nready\n");
+    let out = k.ok(&["logs", "worker-1", "-n", "ops", "-c", "proxy"]).await;
+    assert_eq!(out, "proxy up\n");
+    let out = k.ok(&["logs", "api-1", "-n", "ops", "--previous"]).await;
+    assert_eq!(out, "panic: boom\n");
+    let out = k.run(&["logs", "api-2", "-n", "ops", "--previous"]).await;
+    assert!(!out.ok);
+    assert!(
+        out.stderr
+            .contains("previous terminated container \"api\" in pod \"api-2\" not found"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_follow_streams_appended_lines() {
+    let sim = ops_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let follow = k.run(&["logs", "-f", "api-1", "-n", "ops", "--request-timeout=3s"]);
+    let append = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        sim.append_log("ops", "api-1", "api", "late line");
+    };
+    let (out, ()) = tokio::join!(follow, append);
+    // The stream stays open until kubectl's timeout ends it; what arrived before counts.
+    assert_eq!(
+        out.stdout, "starting\nlistening on :8080\nready\nlate line\n",
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_evicts_unless_a_budget_forbids() {
+    let sim = ops_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let drain = [
+        "drain",
+        "node-1",
+        "--ignore-daemonsets",
+        "--delete-emptydir-data",
+        "--force",
+        "--timeout=10s",
+    ];
+    let out = k.run(&drain).await;
+    assert!(!out.ok, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("Cannot evict pod as it would violate the pod's disruption budget."),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        sim.get("v1", "Pod", "ops", "worker-1").is_none(),
+        "worker-1 was evicted"
+    );
+    assert!(sim.get("v1", "Pod", "ops", "api-1").is_some());
+    let node = sim.get("v1", "Node", "", "node-1").unwrap();
+    assert_eq!(node["spec"]["unschedulable"], true, "cordoned");
+
+    k.ok(&["delete", "pdb", "api", "-n", "ops"]).await;
+    let out = k.ok(&drain).await;
+    assert!(out.contains("node/node-1 drained"), "{out}");
+    assert!(sim.get("v1", "Pod", "ops", "api-1").is_none());
+    assert!(sim.get("v1", "Pod", "ops", "api-2").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_token_then_use_it() {
+    let sim = ops_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let token = k.ok(&["create", "token", "builder", "-n", "ops"]).await;
+    let sa = Kubectl::with_config(&sim, sim.kubeconfig_for_token(token.trim())).unwrap();
+    assert_eq!(
+        sa.ok(&["auth", "can-i", "list", "pods", "-n", "ops"]).await.trim(),
+        "yes"
+    );
+    let out = sa.run(&["auth", "can-i", "delete", "pods", "-n", "ops"]).await;
+    assert_eq!(out.stdout.trim(), "no");
+    let out = sa
+        .ok(&["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])
+        .await;
+    assert_eq!(out, "system:serviceaccount:ops:builder");
+    let out = k.run(&["create", "token", "nobody", "-n", "ops"]).await;
+    assert!(
+        out.stderr.contains("serviceaccounts \"nobody\" not found"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The new subresources across every minor the dispatcher carries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kubectl_minor_logs_drains_and_creates_tokens() {
+    for minor in 27..=33 {
+        let version = format!("v1.{minor}.0");
+        let sim = sim_with(&version).await;
+        sim.load_yaml(OPS).unwrap();
+        let Some(k) = Kubectl::new(&sim) else { return };
+        let out = k.ok(&["logs", "api-1", "-n", "ops", "--tail=1"]).await;
+        assert_eq!(out, "ready\n", "{version}");
+        let out = k
+            .ok(&[
+                "create",
+                "token",
+                "builder",
+                "-n",
+                "ops",
+                "--duration=10m",
+                "-o",
+                "json",
+            ])
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // The duration arrives (as protobuf from kubectl's typed client) and is honoured.
+        assert_eq!(v["spec"]["expirationSeconds"], 600, "{version}: {out}");
+        let token = v["status"]["token"].as_str().unwrap();
+        let sa = Kubectl::with_config(&sim, sim.kubeconfig_for_token(token)).unwrap();
+        assert_eq!(
+            sa.ok(&["get", "pods", "-n", "ops", "-o", "name"]).await.lines().count(),
+            3
+        );
+        k.ok(&["delete", "pdb", "api", "-n", "ops"]).await;
+        let out = k
+            .ok(&[
+                "drain",
+                "node-1",
+                "--ignore-daemonsets",
+                "--delete-emptydir-data",
+                "--force",
+                "--timeout=10s",
+            ])
+            .await;
+        assert!(out.contains("node/node-1 drained"), "{version}: {out}");
+        assert!(sim.get("v1", "Pod", "ops", "api-1").is_none(), "{version}");
+    }
+}
