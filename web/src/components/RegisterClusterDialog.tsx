@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { createCluster } from '../api/endpoints';
 import type { Cluster, CreateClusterRequest } from '../api/types';
 import { useAction } from '../hooks/useApi';
-import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
+import { DnsLabelField } from './DnsLabelField';
 import { buildRegisterBody, emptyRegisterForm, type RegisterForm } from '../lib/registerCluster';
 import { ConnectionErrorPanel, ConnectionFields } from './ConnectionFields';
 import { Dialog } from './Dialog';
@@ -37,19 +37,7 @@ export function RegisterClusterDialog({ onClose, onRegistered }: { onClose: () =
     <Dialog title="Register cluster" wide onClose={onClose}>
       <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Register cluster">
         <div className="form-cols">
-          <label>
-            Name
-            <input
-              required
-              autoComplete="off"
-              value={form.name}
-              pattern={DNS1123_LABEL_PATTERN}
-              maxLength={63}
-              title={DNS1123_LABEL_TITLE}
-              placeholder="demo-cluster-01"
-              onChange={(e) => set('name', e.target.value)}
-            />
-          </label>
+          <DnsLabelField label="Name" value={form.name} placeholder="demo-cluster-01" onChange={(v) => set('name', v)} />
           <label>
             Display name
             <input value={form.displayName} placeholder="same as name" onChange={(e) => set('displayName', e.target.value)} />

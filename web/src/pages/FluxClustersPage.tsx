@@ -13,7 +13,7 @@ import { Loading } from '../components/Loading';
 import { RegisterClusterDialog } from '../components/RegisterClusterDialog';
 import { useAction, useApi } from '../hooks/useApi';
 import { clusterRoutes } from '../lib/clusterRoutes';
-import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
+import { DnsLabelField } from '../components/DnsLabelField';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { stringRowsFromObject, stringRowsToObject } from '../lib/keyValue';
 import { canEditFlux, isAdmin } from '../lib/roles';
@@ -240,20 +240,7 @@ function ClusterForm({ cluster, onCancel, onSaved }: { cluster: Cluster | null; 
   return (
     <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Cluster">
       <div className="form-cols">
-        <label>
-          Name
-          <input
-            required
-            autoComplete="off"
-            value={name}
-            disabled={cluster !== null}
-            pattern={DNS1123_LABEL_PATTERN}
-            maxLength={63}
-            title={DNS1123_LABEL_TITLE}
-            placeholder="demo-cluster-01"
-            onChange={(e) => setName(e.target.value)}
-          />
-        </label>
+        <DnsLabelField label="Name" value={name} disabled={cluster !== null} placeholder="demo-cluster-01" onChange={setName} />
         <label>
           Display name
           <input value={displayName} placeholder="same as name" onChange={(e) => setDisplayName(e.target.value)} />

@@ -5,7 +5,7 @@ import { Badge } from '../components/Badge';
 import { CatalogFormFooter, CatalogPage, type CatalogColumn, type CatalogFormProps } from '../components/CatalogPage';
 import { IdChips } from '../components/LabelChips';
 import { toggleInList } from '../lib/assignments';
-import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
+import { DnsLabelField } from '../components/DnsLabelField';
 
 const columns: CatalogColumn<PlatformComponent>[] = [
   { header: 'Id', cell: (c) => <code>{c.id}</code> },
@@ -73,20 +73,7 @@ function ComponentForm({ initial, items, busy, error, onSubmit, onCancel }: Cata
   return (
     <form onSubmit={submit} className="form-grid" aria-label="Component">
       <div className="form-cols">
-        <label>
-          Id
-          <input
-            required
-            autoComplete="off"
-            value={id}
-            disabled={initial !== null}
-            pattern={DNS1123_LABEL_PATTERN}
-            maxLength={63}
-            title={DNS1123_LABEL_TITLE}
-            placeholder="cert-manager"
-            onChange={(e) => setId(e.target.value)}
-          />
-        </label>
+        <DnsLabelField label="Id" value={id} disabled={initial !== null} placeholder="cert-manager" onChange={setId} />
         <label>
           Component path
           <input required value={componentPath} placeholder="cert-manager" onChange={(e) => setComponentPath(e.target.value)} />

@@ -4,7 +4,7 @@ import type { FluxNamespace } from '../api/types';
 import { CatalogFormFooter, CatalogPage, type CatalogColumn, type CatalogFormProps } from '../components/CatalogPage';
 import { KeyValueEditor } from '../components/KeyValueEditor';
 import { LabelChips } from '../components/LabelChips';
-import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
+import { DnsLabelField } from '../components/DnsLabelField';
 import { stringRowsFromObject, stringRowsToObject } from '../lib/keyValue';
 
 const columns: CatalogColumn<FluxNamespace>[] = [
@@ -46,20 +46,7 @@ function NamespaceForm({ initial, busy, error, onSubmit, onCancel }: CatalogForm
 
   return (
     <form onSubmit={submit} className="form-grid" aria-label="Namespace">
-      <label>
-        Id (the namespace's name)
-        <input
-          required
-          autoComplete="off"
-          value={id}
-          disabled={initial !== null}
-          pattern={DNS1123_LABEL_PATTERN}
-          maxLength={63}
-          title={DNS1123_LABEL_TITLE}
-          placeholder="team-a"
-          onChange={(e) => setId(e.target.value)}
-        />
-      </label>
+      <DnsLabelField label="Id (the namespace's name)" value={id} disabled={initial !== null} placeholder="team-a" onChange={setId} />
       <fieldset className="fieldset">
         <legend>Labels</legend>
         <KeyValueEditor name="Label" rows={labels} onChange={setLabels} keyPlaceholder="app.kubernetes.io/part-of" />

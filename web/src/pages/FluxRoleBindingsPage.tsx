@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { fluxRoleBindings, paths } from '../api/endpoints';
 import type { FluxRoleBinding, SubjectKind } from '../api/types';
 import { CatalogFormFooter, CatalogPage, type CatalogColumn, type CatalogFormProps } from '../components/CatalogPage';
-import { DNS1123_LABEL_PATTERN, DNS1123_LABEL_TITLE } from '../lib/fluxIds';
+import { DnsLabelField } from '../components/DnsLabelField';
 import { removeRow, replaceRow } from '../lib/keyValue';
 import {
   describeSubject,
@@ -72,20 +72,7 @@ function RoleBindingForm({ initial, busy, error, onSubmit, onCancel }: CatalogFo
   return (
     <form onSubmit={submit} className="form-grid" aria-label="Role binding">
       <div className="form-cols">
-        <label>
-          Id
-          <input
-            required
-            autoComplete="off"
-            value={id}
-            disabled={initial !== null}
-            pattern={DNS1123_LABEL_PATTERN}
-            maxLength={63}
-            title={DNS1123_LABEL_TITLE}
-            placeholder="platform-admins"
-            onChange={(e) => setId(e.target.value)}
-          />
-        </label>
+        <DnsLabelField label="Id" value={id} disabled={initial !== null} placeholder="platform-admins" onChange={setId} />
         <label>
           Role (ClusterRole)
           <input required value={role} placeholder="cluster-admin" onChange={(e) => setRole(e.target.value)} />
