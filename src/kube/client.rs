@@ -79,13 +79,8 @@ fn classify(server: &str, e: &kube::Error) -> CheckFailure {
         };
     }
     // The transport's error chain says what failed; TLS problems name certificates or TLS.
-    let mut causes = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    let detail = super::errors::describe(e);
+    let causes = super::errors::causes(e);
+    let detail = causes.last().cloned().unwrap_or_default();
     let lower = causes.join(" ").to_ascii_lowercase();
     let tls = [
         "certificate",

@@ -30,16 +30,21 @@ fn code(reason: &str) -> &'static str {
     }
 }
 
+/// The error and its causes, outermost first.
+pub fn causes(e: &kube::Error) -> Vec<String> {
+    let mut out = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        out.push(cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
 /// What went wrong, from the deepest cause of the error's chain (the transport's own words,
 /// e.g. "Connection refused"), rather than the outermost wrapper.
 pub fn describe(e: &kube::Error) -> String {
-    let mut deepest = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        deepest = cause.to_string();
-        source = cause.source();
-    }
-    deepest
+    causes(e).pop().unwrap_or_default()
 }
 
 /// The error for an apiserver failure while acting on `cluster`.
