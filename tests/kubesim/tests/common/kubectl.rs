@@ -1,0 +1,83 @@
+//! The machine's real kubectl, run against an in-process simulator.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kubesim::{Sim, SimConfig};
+
+const KUBECTL: &str = "/usr/bin/kubectl";
+pub const FIXTURES: &str = include_str!("../fixtures/shop.yaml");
+
+pub struct Kubectl {
+    _dir: tempfile::TempDir,
+    pub home: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+pub struct Output {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Kubectl {
+    /// None (and a note on stderr) when the machine has no kubectl.
+    pub fn new(sim: &Sim) -> Option<Self> {
+        Self::with_config(sim, sim.kubeconfig())
+    }
+
+    pub fn with_config(_sim: &Sim, config: String) -> Option<Self> {
+        if !Path::new(KUBECTL).exists() {
+            eprintln!("skipping: {KUBECTL} not found");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, config).unwrap();
+        let home = dir.path().to_path_buf();
+        Some(Self {
+            _dir: dir,
+            home,
+            kubeconfig,
+        })
+    }
+
+    /// Runs kubectl off the runtime's worker threads so the simulator keeps serving.
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(KUBECTL);
+        cmd.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env("HOME", &self.home)
+            .env_remove("KUBECONFIG");
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        Output {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args).await;
+        assert!(out.ok, "kubectl {args:?} failed:\n{}\n{}", out.stdout, out.stderr);
+        out.stdout
+    }
+}
+
+pub async fn sim_with(version: &str) -> Sim {
+    let sim = Sim::start(SimConfig {
+        git_version: version.into(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    sim
+}
+
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}

@@ -1,0 +1,4 @@
+//! Shared by the test binaries; each uses its own part.
+#![allow(dead_code)]
+
+pub mod kubectl;
