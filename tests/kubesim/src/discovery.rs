@@ -1,36 +1,98 @@
 //! The registered resources and the discovery documents built from them.
 
+use std::sync::{Arc, LazyLock};
+
 use serde_json::{Value, json};
 
-/// One registered resource type, as discovery describes it.
-#[derive(Debug, Clone, Copy)]
+/// One served resource type, as discovery describes it: built in, or defined by a CRD.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceInfo {
-    pub group: &'static str,
-    pub version: &'static str,
+    pub group: String,
+    pub version: String,
+    /// The version objects are stored at. Other served versions of a CRD show the same
+    /// objects under their own apiVersion (conversion strategy None).
+    pub storage_version: String,
     /// The plural, lower-case name used in URLs.
-    pub resource: &'static str,
-    pub kind: &'static str,
+    pub resource: String,
+    pub kind: String,
+    pub singular: String,
     pub namespaced: bool,
-    pub short_names: &'static [&'static str],
-    /// Whether `kubectl get all` includes it.
-    pub in_all: bool,
+    pub short_names: Vec<String>,
+    /// `all` makes `kubectl get all` include it.
+    pub categories: Vec<String>,
     pub has_status: bool,
     pub has_scale: bool,
     /// Only `create` (access reviews); not stored.
     pub create_only: bool,
+    /// Set for custom resources.
+    pub custom: Option<CustomInfo>,
+}
+
+/// What a CustomResourceDefinition adds to a custom resource's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomInfo {
+    /// The CRD's name (`<plural>.<group>`).
+    pub crd: String,
+    /// `additionalPrinterColumns` of this version.
+    pub printer_columns: Vec<Value>,
+    /// `schema.openAPIV3Schema` of this version.
+    pub schema: Option<Value>,
+    /// JSON paths of the scale subresource (`.spec.replicas` style).
+    pub spec_replicas_path: String,
+    pub status_replicas_path: String,
+    pub label_selector_path: Option<String>,
 }
 
 impl ResourceInfo {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        join_group_version(&self.group, &self.version)
     }
 
-    pub fn singular(&self) -> String {
-        self.kind.to_lowercase()
+    pub fn storage_api_version(&self) -> String {
+        join_group_version(&self.group, &self.storage_version)
+    }
+}
+
+pub fn join_group_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
+}
+
+/// A built-in resource, as written in the table below.
+#[derive(Debug, Clone, Copy)]
+struct Builtin {
+    group: &'static str,
+    version: &'static str,
+    resource: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+    short_names: &'static [&'static str],
+    in_all: bool,
+    has_status: bool,
+    has_scale: bool,
+    create_only: bool,
+}
+
+impl Builtin {
+    fn info(&self) -> ResourceInfo {
+        ResourceInfo {
+            group: self.group.into(),
+            version: self.version.into(),
+            storage_version: self.version.into(),
+            resource: self.resource.into(),
+            kind: self.kind.into(),
+            singular: self.kind.to_lowercase(),
+            namespaced: self.namespaced,
+            short_names: self.short_names.iter().map(|s| s.to_string()).collect(),
+            categories: if self.in_all { vec!["all".into()] } else { Vec::new() },
+            has_status: self.has_status,
+            has_scale: self.has_scale,
+            create_only: self.create_only,
+            custom: None,
+        }
     }
 }
 
@@ -41,8 +103,8 @@ const fn res(
     kind: &'static str,
     namespaced: bool,
     short_names: &'static [&'static str],
-) -> ResourceInfo {
-    ResourceInfo {
+) -> Builtin {
+    Builtin {
         group,
         version,
         resource,
@@ -56,27 +118,27 @@ const fn res(
     }
 }
 
-const fn all(mut r: ResourceInfo) -> ResourceInfo {
+const fn all(mut r: Builtin) -> Builtin {
     r.in_all = true;
     r
 }
 
-const fn status(mut r: ResourceInfo) -> ResourceInfo {
+const fn status(mut r: Builtin) -> Builtin {
     r.has_status = true;
     r
 }
 
-const fn scale(mut r: ResourceInfo) -> ResourceInfo {
+const fn scale(mut r: Builtin) -> Builtin {
     r.has_scale = true;
     r
 }
 
-const fn review(mut r: ResourceInfo) -> ResourceInfo {
+const fn review(mut r: Builtin) -> Builtin {
     r.create_only = true;
     r
 }
 
-pub const RESOURCES: &[ResourceInfo] = &[
+const BUILTINS: &[Builtin] = &[
     all(status(res("", "v1", "pods", "Pod", true, &["po"]))),
     status(res("", "v1", "nodes", "Node", false, &["no"])),
     status(res("", "v1", "namespaces", "Namespace", false, &["ns"])),
@@ -162,6 +224,14 @@ pub const RESOURCES: &[ResourceInfo] = &[
         false,
         &[],
     ),
+    status(res(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        false,
+        &["crd", "crds"],
+    )),
     // What `kubectl auth whoami` asks; answered from the caller's identity.
     review(res(
         "authentication.k8s.io",
@@ -209,29 +279,136 @@ fn extra_subresources(resource: &str) -> &'static [Subresource] {
     }
 }
 
-/// Finds a resource by group, version and plural name.
+static BUILTIN_INFOS: LazyLock<Vec<ResourceInfo>> = LazyLock::new(|| BUILTINS.iter().map(Builtin::info).collect());
+
+/// Finds a built-in resource by group, version and plural name (custom resources are
+/// in the store's [`Registry`]).
 pub fn find(group: &str, version: &str, resource: &str) -> Option<&'static ResourceInfo> {
-    RESOURCES
+    BUILTIN_INFOS
         .iter()
         .find(|r| r.group == group && r.version == version && r.resource == resource)
 }
 
-/// Finds a resource by `apiVersion` and `kind`, as fixtures name them.
-pub fn find_kind(api_version: &str, kind: &str) -> Option<&'static ResourceInfo> {
-    RESOURCES
-        .iter()
-        .find(|r| r.api_version() == api_version && r.kind == kind)
+/// Every served resource: the built-in ones, then those of established CRDs.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    resources: Vec<Arc<ResourceInfo>>,
 }
 
-/// Groups in registration order, each with its single served version.
-fn groups() -> Vec<(&'static str, &'static str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES {
-        if !r.group.is_empty() && !out.contains(&(r.group, r.version)) {
-            out.push((r.group, r.version));
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            resources: BUILTIN_INFOS.iter().cloned().map(Arc::new).collect(),
         }
     }
-    out
+}
+
+impl Registry {
+    pub fn find(&self, group: &str, version: &str, resource: &str) -> Option<Arc<ResourceInfo>> {
+        self.resources
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.resource == resource)
+            .cloned()
+    }
+
+    /// Finds a resource by `apiVersion` and `kind`, as objects name them.
+    pub fn find_kind(&self, api_version: &str, kind: &str) -> Option<Arc<ResourceInfo>> {
+        self.resources
+            .iter()
+            .find(|r| r.api_version() == api_version && r.kind == kind)
+            .cloned()
+    }
+
+    /// The resource whose objects are stored under this group, version and plural name.
+    pub fn stored(&self, group: &str, storage_version: &str, resource: &str) -> Option<Arc<ResourceInfo>> {
+        self.resources
+            .iter()
+            .find(|r| r.group == group && r.storage_version == storage_version && r.resource == resource)
+            .cloned()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Arc<ResourceInfo>> {
+        self.resources.iter()
+    }
+
+    /// Replaces the resources a CRD defines (none: the CRD is gone).
+    pub fn set_custom(&mut self, crd: &str, resources: Vec<ResourceInfo>) {
+        self.resources
+            .retain(|r| r.custom.as_ref().is_none_or(|c| c.crd != crd));
+        self.resources.extend(resources.into_iter().map(Arc::new));
+    }
+
+    /// Groups in registration order, each with its served versions, preferred first.
+    fn groups(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+        for r in self.resources.iter().filter(|r| !r.group.is_empty()) {
+            match out.iter_mut().find(|(g, _)| *g == r.group) {
+                Some((_, versions)) if !versions.contains(&r.version.as_str()) => versions.push(&r.version),
+                Some(_) => {}
+                None => out.push((&r.group, vec![&r.version])),
+            }
+        }
+        for (_, versions) in &mut out {
+            versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
+        }
+        out
+    }
+
+    pub fn api_group_list(&self) -> Value {
+        let groups: Vec<Value> = self
+            .groups()
+            .into_iter()
+            .map(|(group, versions)| {
+                let gvs: Vec<Value> = versions
+                    .iter()
+                    .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+                    .collect();
+                json!({"name": group, "preferredVersion": gvs[0].clone(), "versions": gvs})
+            })
+            .collect();
+        json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+    }
+
+    /// The APIResourceList for one group/version, or None when it is not served.
+    pub fn api_resource_list(&self, group: &str, version: &str) -> Option<Value> {
+        let mut resources = Vec::new();
+        for r in self
+            .resources
+            .iter()
+            .filter(|r| r.group == group && r.version == version)
+        {
+            resources.extend(resource_entries(r));
+        }
+        if resources.is_empty() {
+            return None;
+        }
+        Some(json!({
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": join_group_version(group, version),
+            "resources": resources
+        }))
+    }
+}
+
+/// The order the apiserver prefers versions in: GA over beta over alpha, then by number
+/// (v2 > v1 > v1beta2 > v1beta1 > v1alpha1); other names last.
+fn version_priority(v: &str) -> (u8, u32, u32) {
+    let Some(rest) = v.strip_prefix('v') else {
+        return (0, 0, 0);
+    };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let Ok(major) = rest[..digits].parse::<u32>() else {
+        return (0, 0, 0);
+    };
+    let tail = &rest[digits..];
+    let (level, minor) = match tail {
+        "" => (3, 0),
+        t if t.starts_with("beta") => (2, t[4..].parse().unwrap_or(0)),
+        t if t.starts_with("alpha") => (1, t[5..].parse().unwrap_or(0)),
+        _ => return (0, 0, 0),
+    };
+    (level, major, minor)
 }
 
 pub fn version(git_version: &str) -> Value {
@@ -261,60 +438,48 @@ pub fn api_versions(server_address: &str) -> Value {
     })
 }
 
-pub fn api_group_list() -> Value {
-    let groups: Vec<Value> = groups()
-        .into_iter()
-        .map(|(group, version)| {
-            let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
-            json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
-        })
-        .collect();
-    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
-}
-
-/// The APIResourceList for one group/version, or None when it is not served.
-pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
-    let mut resources = Vec::new();
-    for r in RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
-        let verbs: Vec<&str> = if r.create_only {
-            vec!["create"]
-        } else {
-            vec![
-                "create",
-                "delete",
-                "deletecollection",
-                "get",
-                "list",
-                "patch",
-                "update",
-                "watch",
-            ]
-        };
-        let mut entry = json!({
-            "name": r.resource,
-            "singularName": r.singular(),
+/// A resource's entries in its APIResourceList: itself and its subresources.
+fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
+    let verbs: Vec<&str> = if r.create_only {
+        vec!["create"]
+    } else {
+        vec![
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ]
+    };
+    let mut entry = json!({
+        "name": r.resource,
+        "singularName": r.singular,
+        "namespaced": r.namespaced,
+        "kind": r.kind,
+        "verbs": verbs,
+    });
+    if !r.short_names.is_empty() {
+        entry["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        entry["categories"] = json!(r.categories);
+    }
+    let mut out = vec![entry];
+    if r.has_status {
+        out.push(json!({
+            "name": format!("{}/status", r.resource),
+            "singularName": "",
             "namespaced": r.namespaced,
             "kind": r.kind,
-            "verbs": verbs,
-        });
-        if !r.short_names.is_empty() {
-            entry["shortNames"] = json!(r.short_names);
-        }
-        if r.in_all {
-            entry["categories"] = json!(["all"]);
-        }
-        resources.push(entry);
-        if r.has_status {
-            resources.push(json!({
-                "name": format!("{}/status", r.resource),
-                "singularName": "",
-                "namespaced": r.namespaced,
-                "kind": r.kind,
-                "verbs": ["get", "patch", "update"],
-            }));
-        }
-        // Subresources with handlers of their own (pods/log, pods/eviction, serviceaccounts/token).
-        for (sub, group, version, kind, verbs) in extra_subresources(r.resource) {
+            "verbs": ["get", "patch", "update"],
+        }));
+    }
+    // Subresources with handlers of their own (pods/log, pods/eviction, serviceaccounts/token).
+    if r.custom.is_none() {
+        for (sub, group, version, kind, verbs) in extra_subresources(&r.resource) {
             let mut e = json!({
                 "name": format!("{}/{sub}", r.resource),
                 "singularName": "",
@@ -326,34 +491,21 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
                 e["group"] = json!(group);
                 e["version"] = json!(version);
             }
-            resources.push(e);
-        }
-        if r.has_scale {
-            resources.push(json!({
-                "name": format!("{}/scale", r.resource),
-                "singularName": "",
-                "namespaced": r.namespaced,
-                "group": "autoscaling",
-                "version": "v1",
-                "kind": "Scale",
-                "verbs": ["get", "patch", "update"],
-            }));
+            out.push(e);
         }
     }
-    if resources.is_empty() {
-        return None;
+    if r.has_scale {
+        out.push(json!({
+            "name": format!("{}/scale", r.resource),
+            "singularName": "",
+            "namespaced": r.namespaced,
+            "group": "autoscaling",
+            "version": "v1",
+            "kind": "Scale",
+            "verbs": ["get", "patch", "update"],
+        }));
     }
-    let group_version = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
-    Some(json!({
-        "kind": "APIResourceList",
-        "apiVersion": "v1",
-        "groupVersion": group_version,
-        "resources": resources
-    }))
+    out
 }
 
 #[cfg(test)]
@@ -362,7 +514,7 @@ mod tests {
 
     #[test]
     fn core_list_has_pods_with_short_name_and_status() {
-        let list = api_resource_list("", "v1").unwrap();
+        let list = Registry::default().api_resource_list("", "v1").unwrap();
         let names: Vec<&str> = list["resources"]
             .as_array()
             .unwrap()
@@ -389,7 +541,7 @@ mod tests {
 
     #[test]
     fn group_list_names_each_group_once() {
-        let list = api_group_list();
+        let list = Registry::default().api_group_list();
         let groups = list["groups"].as_array().unwrap();
         assert!(groups.iter().any(|g| g["name"] == "apps"));
         assert_eq!(groups.iter().filter(|g| g["name"] == "apps").count(), 1);
@@ -397,7 +549,15 @@ mod tests {
 
     #[test]
     fn finds_by_kind() {
-        assert_eq!(find_kind("apps/v1", "Deployment").unwrap().resource, "deployments");
-        assert!(find_kind("v1", "Deployment").is_none());
+        let reg = Registry::default();
+        assert_eq!(reg.find_kind("apps/v1", "Deployment").unwrap().resource, "deployments");
+        assert!(reg.find_kind("v1", "Deployment").is_none());
+    }
+
+    #[test]
+    fn versions_sort_as_the_apiserver_prefers_them() {
+        let mut v = vec!["v1alpha1", "v1beta2", "v2", "v1", "v1beta1", "foo", "v10alpha3"];
+        v.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
+        assert_eq!(v, ["v2", "v1", "v1beta2", "v1beta1", "v10alpha3", "v1alpha1", "foo"]);
     }
 }

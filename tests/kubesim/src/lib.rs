@@ -5,11 +5,14 @@
 //! `kube::Client` work against it unchanged. Start one with [`Sim::start`].
 
 pub mod auth;
+pub mod crd;
 pub mod discovery;
 pub mod eviction;
 pub mod fixtures;
 pub mod generate;
+pub mod jsonpath;
 pub mod logs;
+pub mod openapi;
 pub mod patch;
 pub mod protobuf;
 pub mod routes;
@@ -241,14 +244,16 @@ impl Sim {
     pub fn create(&self, mut obj: Value) -> Result<Value, ApiError> {
         let api_version = obj["apiVersion"].as_str().unwrap_or_default();
         let kind = obj["kind"].as_str().unwrap_or_default();
-        let r = discovery::find_kind(api_version, kind)
+        let mut store = lock(&self.state.store);
+        let r = store
+            .registry
+            .find_kind(api_version, kind)
             .ok_or_else(|| ApiError::bad_request(format!("no resource registered for {api_version} {kind}")))?;
         let ns = if r.namespaced {
             obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string()
         } else {
             String::new()
         };
-        let mut store = lock(&self.state.store);
         if r.namespaced && !store.namespace_exists(&ns) {
             let namespaces = discovery::find("", "v1", "namespaces").expect("registered");
             store.create(namespaces, "", json!({"metadata": {"name": ns}}))?;
@@ -256,13 +261,14 @@ impl Sim {
         if r.resource == "events" {
             fill_involved_uid(&store, &mut obj);
         }
-        store.create_fixture(r, &ns, obj)
+        store.create_fixture(&r, &ns, obj)
     }
 
     /// Reads one object directly from the store.
     pub fn get(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Option<Value> {
-        let r = discovery::find_kind(api_version, kind)?;
-        lock(&self.state.store).get(r, namespace, name).ok()
+        let store = lock(&self.state.store);
+        let r = store.registry.find_kind(api_version, kind)?;
+        store.get(&r, namespace, name).ok()
     }
 
     /// Loads objects from multi-document YAML (plus kubesim Token/Rule documents).
@@ -363,7 +369,7 @@ fn fill_involved_uid(store: &Store, event: &mut Value) {
     if io["uid"].is_string() {
         return;
     }
-    let Some(r) = discovery::find_kind(
+    let Some(r) = store.registry.find_kind(
         io["apiVersion"].as_str().unwrap_or("v1"),
         io["kind"].as_str().unwrap_or_default(),
     ) else {
@@ -374,7 +380,7 @@ fn fill_involved_uid(store: &Store, event: &mut Value) {
     } else {
         ""
     };
-    if let Ok(obj) = store.get(r, ns, io["name"].as_str().unwrap_or_default()) {
+    if let Ok(obj) = store.get(&r, ns, io["name"].as_str().unwrap_or_default()) {
         event["involvedObject"]["uid"] = obj["metadata"]["uid"].clone();
     }
 }

@@ -17,7 +17,14 @@ pub enum Route {
     Health,
     CoreVersions,
     GroupList,
-    GroupVersion { group: String, version: String },
+    GroupVersion {
+        group: String,
+        version: String,
+    },
+    /// `/openapi/v3`
+    OpenApiRoot,
+    /// `/openapi/v3/apis/apps/v1`: the group/version part (`apis/apps/v1`).
+    OpenApiGroupVersion(String),
     Resource(ResourcePath),
     NotFound,
 }
@@ -29,6 +36,8 @@ pub fn parse(path: &str) -> Route {
         ["healthz" | "livez" | "readyz", ..] => return Route::Health,
         ["api"] => return Route::CoreVersions,
         ["apis"] => return Route::GroupList,
+        ["openapi", "v3"] => return Route::OpenApiRoot,
+        ["openapi", "v3", gv @ ..] => return Route::OpenApiGroupVersion(gv.join("/")),
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Route::NotFound,
@@ -112,5 +121,10 @@ mod tests {
             Route::NotFound
         );
         assert_eq!(parse("/foo"), Route::NotFound);
+        assert_eq!(parse("/openapi/v3"), Route::OpenApiRoot);
+        assert_eq!(
+            parse("/openapi/v3/apis/apps/v1"),
+            Route::OpenApiGroupVersion("apis/apps/v1".into())
+        );
     }
 }

@@ -26,7 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
-use crate::{eviction, tokens};
+use crate::{eviction, openapi, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -211,9 +211,21 @@ fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
             Ok(json_response(200, &discovery::api_versions(&addr)))
         }
         // Plain JSON, not the aggregated format: kubectl then falls back to per-group discovery.
-        Route::GroupList => Ok(json_response(200, &discovery::api_group_list())),
-        Route::GroupVersion { group, version } => match discovery::api_resource_list(&group, &version) {
+        Route::GroupList => Ok(json_response(200, &lock(&s.store).registry.api_group_list())),
+        Route::GroupVersion { group, version } => match lock(&s.store).registry.api_resource_list(&group, &version) {
             Some(list) => Ok(json_response(200, &list)),
+            None => Err(ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            )),
+        },
+        Route::OpenApiRoot => Ok(json_response(
+            200,
+            &openapi::root(&lock(&s.store).registry, &s.git_version),
+        )),
+        Route::OpenApiGroupVersion(gv) => match openapi::group_version(&lock(&s.store).registry, &s.git_version, &gv) {
+            Some(doc) => Ok(json_response(200, &doc)),
             None => Err(ApiError::new(
                 404,
                 "NotFound",
@@ -245,7 +257,11 @@ fn verb_for(method: &Method, rp: &ResourcePath, watch: bool) -> &'static str {
 
 fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<Response> {
     let not_found = || ApiError::new(404, "NotFound", "the server could not find the requested resource");
-    let r = discovery::find(&rp.group, &rp.version, &rp.resource).ok_or_else(not_found)?;
+    let found = lock(&ctx.state.store)
+        .registry
+        .find(&rp.group, &rp.version, &rp.resource);
+    let found = found.ok_or_else(not_found)?;
+    let r = &*found;
     if rp.namespace.is_some() && !r.namespaced {
         return Err(not_found());
     }
@@ -305,7 +321,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
 
     match (verb, scale) {
         ("watch", _) => {
-            let mut fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), r.resource)?;
+            let mut fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), &r.resource)?;
             if let Some(n) = &rp.name {
                 fields.0.push(crate::selectors::FieldRequirement {
                     path: "metadata.name".into(),
@@ -314,7 +330,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
                 });
             }
             let req = WatchRequest {
-                resource: r,
+                resource: found.clone(),
                 namespace: rp.namespace.clone(),
                 labels: LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?,
                 fields,
@@ -331,7 +347,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         ("list", _) => {
             let opts = ListOptions {
                 labels: LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?,
-                fields: FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), r.resource)?,
+                fields: FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), &r.resource)?,
                 limit: ctx.q("limit").and_then(|l| l.parse().ok()),
                 continue_token: ctx.q("continue").map(str::to_string),
             };
@@ -340,7 +356,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         }
         ("get", true) => {
             let obj = lock(store).get(r, ns, name)?;
-            Ok(json_response(200, &scale_of(&obj)))
+            Ok(json_response(200, &scale_of(r, &obj)))
         }
         ("get", false) => {
             let obj = lock(store).get(r, ns, name)?;
@@ -368,10 +384,10 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             let obj = st.get(r, ns, name)?;
             let body_rv = body["metadata"]["resourceVersion"].as_str().unwrap_or_default();
             if !body_rv.is_empty() && body_rv != crate::store::rv_of(&obj) {
-                return Err(ApiError::conflict(r.group, r.resource, name));
+                return Err(ApiError::conflict(&r.group, &r.resource, name));
             }
             let updated = set_replicas(&mut st, r, ns, name, obj, &body)?;
-            Ok(json_response(200, &scale_of(&updated)))
+            Ok(json_response(200, &scale_of(r, &updated)))
         }
         ("update", false) => {
             let obj = lock(store).update(r, ns, name, ctx.body_json()?, part)?;
@@ -382,10 +398,10 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             let body = ctx.body_json()?;
             let mut st = lock(store);
             let obj = st.get(r, ns, name)?;
-            let mut scale = scale_of(&obj);
+            let mut scale = scale_of(r, &obj);
             pt.apply(&mut scale, &body)?;
             let updated = set_replicas(&mut st, r, ns, name, obj, &scale)?;
-            Ok(json_response(200, &scale_of(&updated)))
+            Ok(json_response(200, &scale_of(r, &updated)))
         }
         ("patch", false) => {
             let pt = patch_type(ctx)?;
@@ -408,7 +424,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         }
         ("deletecollection", _) => {
             let labels = LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?;
-            let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), r.resource)?;
+            let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), &r.resource)?;
             let mut st = lock(store);
             let keys: Vec<(String, String)> = st
                 .select(r, rp.namespace.as_deref(), &labels, &fields)
@@ -515,7 +531,7 @@ fn check_preconditions(ctx: &Ctx, r: &ResourceInfo, current: &Value) -> ApiResul
                 "Conflict",
                 format!(
                     "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: {}: {want}, {}: {}",
-                    ApiError::qualified(r.group, r.resource),
+                    ApiError::qualified(&r.group, &r.resource),
                     if field == "uid" {
                         "UID in precondition"
                     } else {
@@ -550,17 +566,37 @@ fn maybe_table(ctx: &Ctx, r: &ResourceInfo, list: Value) -> Value {
     }
 }
 
+/// Where an object keeps its replica counts and selector: a CRD's scale paths, or the
+/// built-in workloads' fields.
+fn scale_paths(r: &ResourceInfo) -> (&str, &str, Option<&str>) {
+    match &r.custom {
+        Some(c) => (
+            &c.spec_replicas_path,
+            &c.status_replicas_path,
+            c.label_selector_path.as_deref(),
+        ),
+        None => (".spec.replicas", ".status.replicas", None),
+    }
+}
+
 /// The autoscaling/v1 Scale view of a scalable object.
-pub fn scale_of(obj: &Value) -> Value {
-    let selector = obj["spec"]["selector"]["matchLabels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
+pub fn scale_of(r: &ResourceInfo, obj: &Value) -> Value {
+    let (spec_path, status_path, selector_path) = scale_paths(r);
+    let first = |path: &str| crate::jsonpath::find(obj, path).into_iter().next().cloned();
+    let selector = match selector_path {
+        Some(path) => first(path)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        None => obj["spec"]["selector"]["matchLabels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default(),
+    };
     let meta = &obj["metadata"];
     json!({
         "kind": "Scale",
@@ -572,8 +608,8 @@ pub fn scale_of(obj: &Value) -> Value {
             "resourceVersion": meta["resourceVersion"],
             "creationTimestamp": meta["creationTimestamp"],
         },
-        "spec": {"replicas": obj["spec"]["replicas"].as_i64().unwrap_or(1)},
-        "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector},
+        "spec": {"replicas": first(spec_path).and_then(|v| v.as_i64()).unwrap_or(1)},
+        "status": {"replicas": first(status_path).and_then(|v| v.as_i64()).unwrap_or(0), "selector": selector},
     })
 }
 
@@ -592,7 +628,7 @@ fn set_replicas(
             "spec.replicas: Invalid value: must be greater than or equal to 0",
         )
     })?;
-    obj["spec"]["replicas"] = json!(replicas);
+    crate::jsonpath::set(&mut obj, scale_paths(r).0, json!(replicas));
     st.update(r, ns, name, obj, Part::Main)
 }
 
@@ -628,8 +664,8 @@ fn access_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Resp
         // Asking about someone else needs permission, as with the apiserver.
         ctx.authorize(&Attributes {
             verb: "create".into(),
-            group: r.group.into(),
-            resource: r.resource.into(),
+            group: r.group.clone(),
+            resource: r.resource.clone(),
             namespace: String::new(),
             name: String::new(),
         })?;

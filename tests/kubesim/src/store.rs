@@ -8,7 +8,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use crate::discovery::ResourceInfo;
+use crate::crd;
+use crate::discovery::{Registry, ResourceInfo};
 use crate::patch;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::{ApiError, ApiResult};
@@ -95,6 +96,8 @@ pub struct ListOptions {
 }
 
 pub struct Store {
+    /// The served resources; CRDs written here change it.
+    pub registry: Registry,
     objects: BTreeMap<ObjKey, Value>,
     rv: u64,
     history: VecDeque<Arc<Change>>,
@@ -108,7 +111,7 @@ pub struct Store {
 fn key(r: &ResourceInfo, namespace: &str, name: &str) -> ObjKey {
     (
         r.group.to_string(),
-        r.version.to_string(),
+        r.storage_version.to_string(),
         r.resource.to_string(),
         namespace.to_string(),
         name.to_string(),
@@ -121,6 +124,14 @@ pub fn now_rfc3339() -> String {
 
 fn name_of(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or_default()
+}
+
+/// A stored object as a client of version `r` sees it.
+pub fn present(r: &ResourceInfo, mut obj: Value) -> Value {
+    if r.version != r.storage_version {
+        obj["apiVersion"] = json!(r.api_version());
+    }
+    obj
 }
 
 pub fn rv_of(obj: &Value) -> &str {
@@ -137,6 +148,7 @@ impl Store {
     pub fn new(history_limit: usize) -> Self {
         let (tx, _) = broadcast::channel(4096);
         Self {
+            registry: Registry::default(),
             objects: BTreeMap::new(),
             rv: 0,
             history: VecDeque::new(),
@@ -235,7 +247,7 @@ impl Store {
                 }
                 None => {
                     return Err(ApiError::invalid(
-                        r.kind,
+                        &r.kind,
                         "",
                         "metadata.name: Required value: name or generateName is required",
                     ));
@@ -245,7 +257,7 @@ impl Store {
         self.check_namespace(r, namespace)?;
         let k = key(r, namespace, &name);
         if self.objects.contains_key(&k) {
-            return Err(ApiError::already_exists(r.group, r.resource, &name));
+            return Err(ApiError::already_exists(&r.group, &r.resource, &name));
         }
         let rv = self.next_rv();
         let meta = obj["metadata"].as_object_mut().expect("metadata is an object");
@@ -264,21 +276,26 @@ impl Store {
         if !meta.get("creationTimestamp").is_some_and(Value::is_string) {
             meta.insert("creationTimestamp".into(), json!(now_rfc3339()));
         }
-        obj["apiVersion"] = json!(r.api_version());
+        obj["apiVersion"] = json!(r.storage_api_version());
         obj["kind"] = json!(r.kind);
         if r.resource == "namespaces" && obj["status"]["phase"].is_null() {
             obj["status"] = json!({"phase": "Active"});
         }
+        let defined = crd::is_crd(r).then(|| crd::establish(&mut obj)).transpose()?;
         self.objects.insert(k, obj.clone());
         self.record(r, namespace, EventType::Added, obj.clone(), None);
-        Ok(obj)
+        if let Some(resources) = defined {
+            self.registry.set_custom(&name, resources);
+        }
+        Ok(present(r, obj))
     }
 
     pub fn get(&self, r: &ResourceInfo, namespace: &str, name: &str) -> ApiResult<Value> {
         self.objects
             .get(&key(r, namespace, name))
             .cloned()
-            .ok_or_else(|| ApiError::not_found(r.group, r.resource, name))
+            .map(|o| present(r, o))
+            .ok_or_else(|| ApiError::not_found(&r.group, &r.resource, name))
     }
 
     /// Replaces an object (PUT), enforcing optimistic concurrency on resourceVersion.
@@ -295,7 +312,7 @@ impl Store {
             .objects
             .get(&k)
             .cloned()
-            .ok_or_else(|| ApiError::not_found(r.group, r.resource, name))?;
+            .ok_or_else(|| ApiError::not_found(&r.group, &r.resource, name))?;
         if !obj.is_object() {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         }
@@ -307,7 +324,7 @@ impl Store {
         }
         let body_rv = rv_of(&obj);
         if !body_rv.is_empty() && body_rv != rv_of(&old) {
-            return Err(ApiError::conflict(r.group, r.resource, name));
+            return Err(ApiError::conflict(&r.group, &r.resource, name));
         }
         let mut new = match part {
             Part::Status => {
@@ -340,21 +357,25 @@ impl Store {
         if r.namespaced {
             new["metadata"]["namespace"] = json!(namespace);
         }
-        new["apiVersion"] = json!(r.api_version());
+        new["apiVersion"] = json!(r.storage_api_version());
         new["kind"] = json!(r.kind);
         if new["spec"] != old["spec"] {
             let g = old["metadata"]["generation"].as_i64().unwrap_or(1);
             new["metadata"]["generation"] = json!(g + 1);
         }
+        let defined = crd::is_crd(r).then(|| crd::establish(&mut new)).transpose()?;
         if new == old_with_rv(&old, &new) {
             // A no-op write keeps its resourceVersion and emits no event, as the apiserver does.
-            return Ok(old);
+            return Ok(present(r, old));
         }
         let rv = self.next_rv();
         new["metadata"]["resourceVersion"] = json!(rv.to_string());
         self.objects.insert(k, new.clone());
         self.record(r, namespace, EventType::Modified, new.clone(), Some(old));
-        Ok(new)
+        if let Some(resources) = defined {
+            self.registry.set_custom(name, resources);
+        }
+        Ok(present(r, new))
     }
 
     pub fn patch(
@@ -371,7 +392,7 @@ impl Store {
         patch_type.apply(&mut obj, patch_body)?;
         // A resourceVersion in the patch is a precondition; otherwise patches never conflict.
         if rv_of(&obj) != current_rv && !rv_of(&obj).is_empty() {
-            return Err(ApiError::conflict(r.group, r.resource, name));
+            return Err(ApiError::conflict(&r.group, &r.resource, name));
         }
         obj["metadata"]["resourceVersion"] = json!(current_rv);
         self.update(r, namespace, name, obj, part)
@@ -382,20 +403,33 @@ impl Store {
         let mut old = self
             .objects
             .remove(&k)
-            .ok_or_else(|| ApiError::not_found(r.group, r.resource, name))?;
+            .ok_or_else(|| ApiError::not_found(&r.group, &r.resource, name))?;
         let rv = self.next_rv();
         old["metadata"]["resourceVersion"] = json!(rv.to_string());
         self.record(r, namespace, EventType::Deleted, old.clone(), None);
-        if r.resource == "namespaces" {
-            // No namespace controller runs here, so its contents go at once.
-            let inside: Vec<ObjKey> = self.objects.keys().filter(|k| k.3 == name).cloned().collect();
-            for k in inside {
-                if let Some(info) = crate::discovery::find(&k.0, &k.1, &k.2) {
-                    let _ = self.delete(info, &k.3, &k.4);
-                }
+        // No namespace controller or garbage collector runs here: contents go at once.
+        let contents: Vec<ObjKey> = if r.resource == "namespaces" {
+            self.objects.keys().filter(|k| k.3 == name).cloned().collect()
+        } else if crd::is_crd(r) {
+            let group = old["spec"]["group"].as_str().unwrap_or_default();
+            let plural = old["spec"]["names"]["plural"].as_str().unwrap_or_default();
+            self.objects
+                .keys()
+                .filter(|k| k.0 == group && k.2 == plural)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for k in contents {
+            if let Some(info) = self.registry.stored(&k.0, &k.1, &k.2) {
+                let _ = self.delete(&info, &k.3, &k.4);
             }
         }
-        Ok(old)
+        if crd::is_crd(r) {
+            self.registry.set_custom(name, Vec::new());
+        }
+        Ok(present(r, old))
     }
 
     /// Objects of one resource, in one namespace or all (None), filtered and sorted by key.
@@ -410,7 +444,7 @@ impl Store {
         let start = key(r, namespace.unwrap_or_default(), "");
         self.objects
             .range(start..)
-            .take_while(|(k, _)| k.0 == r.group && k.1 == r.version && k.2 == r.resource)
+            .take_while(|(k, _)| k.0 == r.group && k.1 == r.storage_version && k.2 == r.resource)
             .take_while(|(k, _)| namespace.is_none_or(|ns| k.3 == ns))
             .filter(|(_, v)| labels.matches(v) && fields.matches(v))
             .collect()
@@ -441,7 +475,7 @@ impl Store {
             "kind": format!("{}List", r.kind),
             "apiVersion": r.api_version(),
             "metadata": metadata,
-            "items": items.into_iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            "items": items.into_iter().map(|(_, v)| present(r, v.clone())).collect::<Vec<_>>(),
         }))
     }
 

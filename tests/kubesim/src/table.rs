@@ -34,7 +34,7 @@ fn col(name: &str, ty: &str, format: &str, description: &str, priority: i64) -> 
     json!({"name": name, "type": ty, "format": format, "description": description, "priority": priority})
 }
 
-fn name_col() -> Value {
+pub fn name_col() -> Value {
     col(
         "Name",
         "string",
@@ -330,7 +330,7 @@ fn int(v: &Value) -> i64 {
 type RowFn = fn(&Value, DateTime<Utc>) -> Vec<Value>;
 
 fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
-    match (r.group, r.resource) {
+    match (r.group.as_str(), r.resource.as_str()) {
         ("", "pods") => (
             vec![
                 name_col(),
@@ -702,11 +702,21 @@ pub fn table(
     include: IncludeObject,
     now: DateTime<Utc>,
 ) -> Value {
-    let (columns, row_fn) = columns_and_row(r);
+    let (columns, cells): (Vec<Value>, Vec<Vec<Value>>) = match &r.custom {
+        Some(custom) => (
+            crate::crd::columns(custom),
+            objects.iter().map(|o| crate::crd::cells(custom, o, now)).collect(),
+        ),
+        None => {
+            let (columns, row_fn) = columns_and_row(r);
+            (columns, objects.iter().map(|o| row_fn(o, now)).collect())
+        }
+    };
     let rows: Vec<Value> = objects
         .iter()
-        .map(|o| {
-            let mut row = json!({"cells": row_fn(o, now)});
+        .zip(cells)
+        .map(|(o, cells)| {
+            let mut row = json!({"cells": cells});
             match include {
                 IncludeObject::None => {}
                 IncludeObject::Metadata => row["object"] = partial_metadata(o),

@@ -15,11 +15,11 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::discovery::ResourceInfo;
 use crate::state::{AppState, lock};
 use crate::status::ApiError;
-use crate::store::{Change, EventType};
+use crate::store::{Change, EventType, present};
 use crate::table::{self, IncludeObject};
 
 pub struct WatchRequest {
-    pub resource: &'static ResourceInfo,
+    pub resource: Arc<ResourceInfo>,
     pub namespace: Option<String>,
     pub labels: crate::selectors::LabelSelector,
     pub fields: crate::selectors::FieldSelector,
@@ -66,8 +66,9 @@ impl WatchRequest {
     }
 
     fn wrap(&self, obj: Value) -> Value {
+        let obj = present(&self.resource, obj);
         match self.table {
-            Some(include) => table::table(self.resource, &[obj], json!({}), include, chrono::Utc::now()),
+            Some(include) => table::table(&self.resource, &[obj], json!({}), include, chrono::Utc::now()),
             None => obj,
         }
     }
@@ -90,7 +91,7 @@ pub fn watch(state: Arc<AppState>, req: WatchRequest) -> Response {
         let rv = req.resource_version.parse::<u64>().unwrap_or(0);
         if rv == 0 {
             // No resourceVersion: start with the current state as ADDED events, as the apiserver does.
-            for (_, obj) in store.select(req.resource, req.namespace.as_deref(), &req.labels, &req.fields) {
+            for (_, obj) in store.select(&req.resource, req.namespace.as_deref(), &req.labels, &req.fields) {
                 initial.push(line("ADDED", req.wrap(obj.clone())));
             }
             Ok(store.subscribe())
@@ -193,7 +194,7 @@ mod tests {
     #[test]
     fn selector_transitions_become_added_and_deleted() {
         let req = WatchRequest {
-            resource: find("", "v1", "pods").unwrap(),
+            resource: Arc::new(find("", "v1", "pods").unwrap().clone()),
             namespace: Some("n".into()),
             labels: LabelSelector::parse("app=web").unwrap(),
             fields: FieldSelector::default(),

@@ -190,16 +190,12 @@ async fn client_side_apply_and_rollout_restart() {
         std::fs::write(&manifest, yaml).unwrap();
     };
     let path = manifest.to_str().unwrap();
-    // No /openapi yet, so client-side validation is off (see README).
+    // kubectl validates by default: /openapi/v3 tells it the server checks fields itself.
     write("1");
-    assert!(
-        k.ok(&["apply", "--validate=false", "-f", path])
-            .await
-            .contains("configmap/applied created")
-    );
+    assert!(k.ok(&["apply", "-f", path]).await.contains("configmap/applied created"));
     write("2");
     assert!(
-        k.ok(&["apply", "--validate=false", "-f", path])
+        k.ok(&["apply", "-f", path])
             .await
             .contains("configmap/applied configured")
     );

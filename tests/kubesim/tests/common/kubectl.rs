@@ -81,3 +81,12 @@ pub async fn sim_with(version: &str) -> Sim {
 pub fn words(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
+
+impl Kubectl {
+    /// Writes a manifest next to the kubeconfig and returns its path, for `-f`.
+    pub fn manifest(&self, name: &str, yaml: &str) -> String {
+        let path = self.home.join(name);
+        std::fs::write(&path, yaml).unwrap();
+        path.to_str().unwrap().to_string()
+    }
+}

@@ -1,0 +1,150 @@
+//! CustomResourceDefinitions and their custom resources, driven by the real kubectl.
+
+mod common;
+
+use common::kubectl::{Kubectl, sim_with, words};
+
+const CRD: &str = include_str!("fixtures/widgets-crd.yaml");
+const WIDGET: &str = "apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: default}
+spec: {size: 2, color: blue}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crd_serves_its_resources_with_printer_columns_and_scale() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let crd = k.manifest("crd.yaml", CRD);
+    let widget = k.manifest("widget.yaml", WIDGET);
+    // Default (strict) validation: kubectl learns from /openapi/v3 that the server validates.
+    assert!(
+        k.ok(&["apply", "-f", &crd])
+            .await
+            .contains("widgets.example.com created")
+    );
+    let established = k
+        .ok(&[
+            "get",
+            "crd",
+            "widgets.example.com",
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Established\")].status}",
+        ])
+        .await;
+    assert_eq!(established, "True");
+    assert!(
+        k.ok(&["apply", "-f", &widget])
+            .await
+            .contains("widget.example.com/w1 created")
+    );
+
+    let out = k.ok(&["get", "widgets"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(words(lines[0]), ["NAME", "SIZE", "AGE"]);
+    assert_eq!(words(lines[1])[..2], ["w1", "2"]);
+    let out = k.ok(&["get", "wd", "-o", "wide"]).await;
+    assert_eq!(words(out.lines().next().unwrap()), ["NAME", "SIZE", "COLOR", "AGE"]);
+    assert!(out.contains("blue"));
+    // The category `all` brings it into `kubectl get all`.
+    assert!(
+        k.ok(&["get", "all", "-o", "name"])
+            .await
+            .contains("widget.example.com/w1")
+    );
+
+    // The scale subresource follows the CRD's specReplicasPath.
+    k.ok(&["scale", "widget", "w1", "--replicas=5"]).await;
+    assert_eq!(
+        sim.get("example.com/v1", "Widget", "default", "w1").unwrap()["spec"]["size"],
+        5
+    );
+
+    // The other served version shows the same object under its own apiVersion.
+    let out = k
+        .ok(&[
+            "get",
+            "widgets.v1beta1.example.com",
+            "w1",
+            "-o",
+            "jsonpath={.apiVersion} {.spec.size}",
+        ])
+        .await;
+    assert_eq!(out, "example.com/v1beta1 5");
+
+    // The status subresource: a patch to the object leaves status alone, and back.
+    k.ok(&[
+        "patch",
+        "widget",
+        "w1",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"size":9}}"#,
+    ])
+    .await;
+    assert!(sim.get("example.com/v1", "Widget", "default", "w1").unwrap()["status"].is_null());
+    k.ok(&[
+        "patch",
+        "widget",
+        "w1",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status":{"size":5}}"#,
+    ])
+    .await;
+    assert_eq!(
+        sim.get("example.com/v1", "Widget", "default", "w1").unwrap()["status"]["size"],
+        5
+    );
+
+    // `kubectl explain` reads the CRD's schema from /openapi/v3.
+    assert!(k.ok(&["explain", "widget.spec"]).await.contains("size"));
+
+    // Deleting the CRD takes its resources and the API with it.
+    k.ok(&["delete", "crd", "widgets.example.com"]).await;
+    assert!(sim.get("example.com/v1", "Widget", "default", "w1").is_none());
+    let out = k.run(&["get", "widgets"]).await;
+    assert!(!out.ok);
+    // kubectl's cached discovery still knows the type; the apiserver's 404 says it is gone.
+    assert!(
+        out.stderr.contains("the server could not find the requested resource"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_crd_is_refused_with_every_cause() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let bad = CRD
+        .replace("name: widgets.example.com", "name: gadgets.example.com")
+        .replace("scope: Namespaced", "scope: Everywhere");
+    let path = k.manifest("bad.yaml", &bad);
+    let out = k.run(&["apply", "-f", &path]).await;
+    assert!(!out.ok);
+    // kubectl lists the Status's causes one per line.
+    for line in [
+        "The CustomResourceDefinition \"gadgets.example.com\" is invalid:",
+        "* metadata.name: Invalid value: \"gadgets.example.com\": must be spec.names.plural+\".\"+spec.group",
+        "* spec.scope: Unsupported value: \"Everywhere\": supported values: \"Cluster\", \"Namespaced\"",
+    ] {
+        assert!(out.stderr.contains(line), "{}", out.stderr);
+    }
+    assert!(k.ok(&["get", "crd", "-o", "name"]).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crds_load_from_fixtures_with_their_resources() {
+    let sim = sim_with("v1.33.1").await;
+    sim.load_yaml(&format!("{CRD}---\n{WIDGET}")).unwrap();
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["get", "widgets", "-A", "-o", "name"]).await;
+    assert_eq!(out, "widget.example.com/w1\n");
+    let groups = k.ok(&["api-versions"]).await;
+    assert!(
+        groups.contains("example.com/v1\n") && groups.contains("example.com/v1beta1\n"),
+        "{groups}"
+    );
+}
