@@ -4,6 +4,7 @@
 //! selectors, paging, Tables, watches, RBAC with impersonation) so `kubectl` and
 //! `kube::Client` work against it unchanged. Start one with [`Sim::start`].
 
+pub mod apply;
 pub mod auth;
 pub mod crd;
 pub mod discovery;

@@ -1,7 +1,8 @@
 //! `/openapi/v3`: one OpenAPI document per served group/version, listing every
 //! resource's operations. kubectl reads it to learn that the server validates fields
 //! itself (`fieldValidation` on PATCH), which `kubectl apply` needs; CRDs' schemas are
-//! included so `kubectl explain` works for custom resources.
+//! included so `kubectl explain` works for custom resources. kubectl 1.27 and 1.28 ask
+//! `/openapi/v2` the same question, in protobuf only: [`v2_protobuf`] answers it.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -157,6 +158,77 @@ fn document(resources: &[&ResourceInfo], git_version: &str) -> Value {
     })
 }
 
+/// Protobuf wire format, just enough to write a document: every field here is a string or
+/// an embedded message (wire type 2).
+fn pb_field(out: &mut Vec<u8>, number: u64, payload: &[u8]) {
+    let varint = |mut v: u64, out: &mut Vec<u8>| {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    };
+    varint((number << 3) | 2, out);
+    varint(payload.len() as u64, out);
+    out.extend_from_slice(payload);
+}
+
+fn pb_message(fields: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (number, payload) in fields {
+        pb_field(&mut out, *number, payload);
+    }
+    out
+}
+
+/// `/openapi/v2` as gnostic's `openapi.v2.Document` protobuf: for every resource, a PATCH
+/// operation carrying its group/version/kind and the `fieldValidation` query parameter.
+/// Field numbers are those of gnostic's OpenAPIv2.proto.
+pub fn v2_protobuf(registry: &Registry, git_version: &str) -> Vec<u8> {
+    let query_param = |name: &str| {
+        // ParametersItem.parameter(1) → Parameter.non_body_parameter(2) →
+        // NonBodyParameter.query_parameter_sub_schema(3) {in(2), name(4), type(6)}
+        let sub = pb_message(&[
+            (2, b"query".to_vec()),
+            (4, name.as_bytes().to_vec()),
+            (6, b"string".to_vec()),
+        ]);
+        let non_body = pb_message(&[(3, sub)]);
+        let parameter = pb_message(&[(2, non_body)]);
+        pb_message(&[(1, parameter)])
+    };
+    let mut paths = Vec::new();
+    for r in registry.all().filter(|r| !r.create_only) {
+        let gvk_yaml = format!("group: \"{}\"\nkind: {}\nversion: {}\n", r.group, r.kind, r.version);
+        // NamedAny {name(1), value(2): Any {yaml(2)}}
+        let extension = pb_message(&[
+            (1, b"x-kubernetes-group-version-kind".to_vec()),
+            (2, pb_message(&[(2, gvk_yaml.into_bytes())])),
+        ]);
+        let mut operation = vec![(5, format!("patch{}", r.kind).into_bytes())];
+        for p in ["dryRun", "fieldManager", "fieldValidation", "force"] {
+            operation.push((8, query_param(p)));
+        }
+        operation.push((13, extension));
+        // PathItem.patch(8)
+        let item = pb_message(&[(8, pb_message(&operation))]);
+        let base = if r.group.is_empty() {
+            format!("/api/{}", r.version)
+        } else {
+            format!("/apis/{}/{}", r.group, r.version)
+        };
+        let path = if r.namespaced {
+            format!("{base}/namespaces/{{namespace}}/{}/{{name}}", r.resource)
+        } else {
+            format!("{base}/{}/{{name}}", r.resource)
+        };
+        // Paths.path(2): NamedPathItem {name(1), value(2)}
+        paths.push((2, pb_message(&[(1, path.into_bytes()), (2, item)])));
+    }
+    let info = pb_message(&[(1, b"Kubernetes".to_vec()), (2, git_version.as_bytes().to_vec())]);
+    pb_message(&[(1, b"2.0".to_vec()), (2, info), (8, pb_message(&paths))])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +260,16 @@ mod tests {
         assert!(params.contains(&"fieldValidation") && params.contains(&"force"));
         assert!(doc["components"]["schemas"]["apps.v1.Deployment"].is_object());
         assert!(group_version(&Registry::default(), "v1.33.1", "apis/nope/v1").is_none());
+    }
+
+    #[test]
+    fn v2_document_is_well_formed_protobuf() {
+        let doc = v2_protobuf(&Registry::default(), "v1.33.1");
+        // Field 1 (swagger), wire type 2, length 3, "2.0".
+        assert_eq!(&doc[..5], b"\x0a\x032.0");
+        let text = String::from_utf8_lossy(&doc);
+        assert!(text.contains("/apis/apps/v1/namespaces/{namespace}/deployments/{name}"));
+        assert!(text.contains("group: \"apps\"\nkind: Deployment\nversion: v1\n"));
+        assert!(text.contains("fieldValidation"));
     }
 }

@@ -17,7 +17,7 @@ pub fn strategic_merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// The merge key of list fields that the apiserver merges element-wise.
-fn merge_key(field: &str) -> Option<&'static str> {
+pub fn merge_key(field: &str) -> Option<&'static str> {
     match field {
         "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets" => {
             Some("name")

@@ -21,6 +21,8 @@ pub enum Route {
         group: String,
         version: String,
     },
+    /// `/openapi/v2` (and its old name `/swagger-2.0.0.pb-v1`)
+    OpenApiV2,
     /// `/openapi/v3`
     OpenApiRoot,
     /// `/openapi/v3/apis/apps/v1`: the group/version part (`apis/apps/v1`).
@@ -36,6 +38,7 @@ pub fn parse(path: &str) -> Route {
         ["healthz" | "livez" | "readyz", ..] => return Route::Health,
         ["api"] => return Route::CoreVersions,
         ["apis"] => return Route::GroupList,
+        ["openapi", "v2"] | ["swagger-2.0.0.pb-v1"] => return Route::OpenApiV2,
         ["openapi", "v3"] => return Route::OpenApiRoot,
         ["openapi", "v3", gv @ ..] => return Route::OpenApiGroupVersion(gv.join("/")),
         ["api", v, rest @ ..] => ("", *v, rest),

@@ -26,7 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
-use crate::{eviction, openapi, tokens};
+use crate::{apply, eviction, openapi, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -194,6 +194,37 @@ impl Ctx {
         table::wants_table(accept).then(|| IncludeObject::parse(self.q("includeObject")))
     }
 
+    /// `fieldManager`, else what the apiserver derives from the User-Agent (`kubectl/v1.33…` → `kubectl`).
+    fn field_manager(&self) -> String {
+        match self.q("fieldManager") {
+            Some(m) => m.to_string(),
+            None => header_str(&self.headers, "user-agent")
+                .and_then(|ua| ua.split('/').next())
+                .filter(|m| !m.is_empty())
+                .unwrap_or("unknown")
+                .chars()
+                .take(128)
+                .collect(),
+        }
+    }
+
+    /// Who this write is by, for `managedFields`; `subresource` is "" for the object itself.
+    fn writer(&self, r: &ResourceInfo, subresource: &str) -> apply::Writer {
+        apply::Writer {
+            manager: self.field_manager(),
+            api_version: r.api_version(),
+            subresource: subresource.to_string(),
+            scope: if subresource == "status" {
+                apply::Scope::Status
+            } else {
+                apply::Scope::Main {
+                    has_status: r.has_status,
+                }
+            },
+            now: crate::store::now_rfc3339(),
+        }
+    }
+
     fn authorize(&self, attrs: &Attributes) -> ApiResult<()> {
         if auth::allowed(&self.rules, &self.who, attrs) {
             Ok(())
@@ -220,6 +251,12 @@ fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
                 "the server could not find the requested resource",
             )),
         },
+        Route::OpenApiV2 => Ok((
+            // What the apiserver labels it; Go cannot parse the protobuf media type's `@`.
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            openapi::v2_protobuf(&lock(&s.store).registry, &s.git_version),
+        )
+            .into_response()),
         Route::OpenApiRoot => Ok(json_response(
             200,
             &openapi::root(&lock(&s.store).registry, &s.git_version),
@@ -310,6 +347,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         Part::Main
     };
     let scale = rp.subresource.as_deref() == Some("scale");
+    let sub = rp.subresource.as_deref().unwrap_or_default();
     let store = &ctx.state.store;
     match (rp.subresource.as_deref(), verb) {
         (Some("log"), "get") => return pod_log(ctx, r, ns, name),
@@ -375,7 +413,9 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             if r.namespaced && rp.namespace.is_none() {
                 return Err(ApiError::method_not_allowed());
             }
-            let obj = lock(store).create(r, ns, ctx.body_json()?)?;
+            let mut body = ctx.body_json()?;
+            apply::track_update(None, &mut body, &ctx.writer(r, ""));
+            let obj = lock(store).create(r, ns, body)?;
             Ok(json_response(201, &obj))
         }
         ("update", true) => {
@@ -386,11 +426,15 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             if !body_rv.is_empty() && body_rv != crate::store::rv_of(&obj) {
                 return Err(ApiError::conflict(&r.group, &r.resource, name));
             }
-            let updated = set_replicas(&mut st, r, ns, name, obj, &body)?;
+            let updated = set_replicas(ctx, &mut st, r, ns, name, obj, &body)?;
             Ok(json_response(200, &scale_of(r, &updated)))
         }
         ("update", false) => {
-            let obj = lock(store).update(r, ns, name, ctx.body_json()?, part)?;
+            let mut body = ctx.body_json()?;
+            let mut st = lock(store);
+            let old = st.get(r, ns, name)?;
+            apply::track_update(Some(&old), &mut body, &ctx.writer(r, sub));
+            let obj = st.update(r, ns, name, body, part)?;
             Ok(json_response(200, &obj))
         }
         ("patch", true) => {
@@ -400,12 +444,16 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             let obj = st.get(r, ns, name)?;
             let mut scale = scale_of(r, &obj);
             pt.apply(&mut scale, &body)?;
-            let updated = set_replicas(&mut st, r, ns, name, obj, &scale)?;
+            let updated = set_replicas(ctx, &mut st, r, ns, name, obj, &scale)?;
             Ok(json_response(200, &scale_of(r, &updated)))
         }
+        ("patch", false) if is_apply(ctx) => server_side_apply(ctx, r, ns, name, part),
         ("patch", false) => {
             let pt = patch_type(ctx)?;
-            let obj = lock(store).patch(r, ns, name, pt, &ctx.body_json()?, part)?;
+            let writer = ctx.writer(r, sub);
+            let obj = lock(store).patch(r, ns, name, pt, &ctx.body_json()?, part, |old, new| {
+                apply::track_update(Some(old), new, &writer)
+            })?;
             Ok(json_response(200, &obj))
         }
         ("delete", _) => {
@@ -551,6 +599,56 @@ fn check_preconditions(ctx: &Ctx, r: &ResourceInfo, current: &Value) -> ApiResul
     Ok(())
 }
 
+fn is_apply(ctx: &Ctx) -> bool {
+    header_str(&ctx.headers, "content-type").is_some_and(|ct| ct.starts_with("application/apply-patch+yaml"))
+}
+
+/// PATCH with `application/apply-patch+yaml`: server-side apply, creating the object if
+/// it does not exist.
+fn server_side_apply(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str, part: Part) -> ApiResult<Response> {
+    if ctx.q("fieldManager").is_none() {
+        return Err(ApiError::invalid(
+            "PatchOptions.meta.k8s.io",
+            "",
+            "fieldManager: Required value: is required for apply patch",
+        ));
+    }
+    // YAML is a superset of JSON, so one parser reads both.
+    let config: Value =
+        yaml_serde::from_slice(&ctx.body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    if !config.is_object() {
+        return Err(ApiError::bad_request("the apply configuration must be an object"));
+    }
+    let (api_version, kind) = (r.api_version(), &r.kind);
+    if config["apiVersion"].as_str() != Some(api_version.as_str()) || config["kind"].as_str() != Some(kind) {
+        return Err(ApiError::bad_request(format!(
+            "the apiVersion and kind of the apply configuration ({} {}) do not match the request ({api_version} {kind})",
+            config["apiVersion"].as_str().unwrap_or_default(),
+            config["kind"].as_str().unwrap_or_default(),
+        )));
+    }
+    let body_name = config["metadata"]["name"].as_str().unwrap_or_default();
+    if body_name != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    let sub = if part == Part::Status { "status" } else { "" };
+    let writer = ctx.writer(r, sub);
+    let mut st = lock(&ctx.state.store);
+    let live = match st.get(r, ns, name) {
+        Ok(obj) => Some(obj),
+        Err(e) if e.code == 404 && part == Part::Main => None,
+        Err(e) => return Err(e),
+    };
+    let merged =
+        apply::apply(live.as_ref(), &config, &writer, ctx.flag("force")).map_err(|c| apply::conflict_error(&c))?;
+    match live {
+        Some(_) => Ok(json_response(200, &st.update(r, ns, name, merged, part)?)),
+        None => Ok(json_response(201, &st.create(r, ns, merged)?)),
+    }
+}
+
 fn patch_type(ctx: &Ctx) -> ApiResult<PatchType> {
     let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
     PatchType::from_content_type(ct)
@@ -614,11 +712,12 @@ pub fn scale_of(r: &ResourceInfo, obj: &Value) -> Value {
 }
 
 fn set_replicas(
+    ctx: &Ctx,
     st: &mut crate::store::Store,
     r: &ResourceInfo,
     ns: &str,
     name: &str,
-    mut obj: Value,
+    old: Value,
     scale: &Value,
 ) -> ApiResult<Value> {
     let replicas = scale["spec"]["replicas"].as_i64().filter(|n| *n >= 0).ok_or_else(|| {
@@ -628,7 +727,9 @@ fn set_replicas(
             "spec.replicas: Invalid value: must be greater than or equal to 0",
         )
     })?;
+    let mut obj = old.clone();
     crate::jsonpath::set(&mut obj, scale_paths(r).0, json!(replicas));
+    apply::track_update(Some(&old), &mut obj, &ctx.writer(r, "scale"));
     st.update(r, ns, name, obj, Part::Main)
 }
 

@@ -330,6 +330,15 @@ impl Store {
             Part::Status => {
                 let mut n = old.clone();
                 n["status"] = obj["status"].take();
+                // Field ownership is written through the status subresource too.
+                match obj["metadata"].get("managedFields") {
+                    Some(m) => n["metadata"]["managedFields"] = m.clone(),
+                    None => {
+                        if let Some(m) = n["metadata"].as_object_mut() {
+                            m.remove("managedFields");
+                        }
+                    }
+                }
                 n
             }
             Part::Main => {
@@ -378,6 +387,8 @@ impl Store {
         Ok(present(r, new))
     }
 
+    /// Patches an object; `track` sees the stored and the patched object before the write.
+    #[allow(clippy::too_many_arguments)]
     pub fn patch(
         &mut self,
         r: &ResourceInfo,
@@ -386,10 +397,13 @@ impl Store {
         patch_type: PatchType,
         patch_body: &Value,
         part: Part,
+        track: impl FnOnce(&Value, &mut Value),
     ) -> ApiResult<Value> {
-        let mut obj = self.get(r, namespace, name)?;
+        let old = self.get(r, namespace, name)?;
+        let mut obj = old.clone();
         let current_rv = rv_of(&obj).to_string();
         patch_type.apply(&mut obj, patch_body)?;
+        track(&old, &mut obj);
         // A resourceVersion in the patch is a precondition; otherwise patches never conflict.
         if rv_of(&obj) != current_rv && !rv_of(&obj).is_empty() {
             return Err(ApiError::conflict(&r.group, &r.resource, name));
@@ -596,6 +610,7 @@ mod tests {
                 PatchType::Merge,
                 &json!({"status": {"phase": "Running"}}),
                 Part::Main,
+                |_, _| {},
             )
             .unwrap();
         assert_eq!(p["status"]["phase"], "Pending");
@@ -607,6 +622,7 @@ mod tests {
                 PatchType::Merge,
                 &json!({"status": {"phase": "Running"}}),
                 Part::Status,
+                |_, _| {},
             )
             .unwrap();
         assert_eq!(p["status"]["phase"], "Running");

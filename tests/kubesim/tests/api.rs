@@ -192,7 +192,7 @@ async fn patches_and_subresources() {
         .await;
     assert_eq!((code, p["status"]["phase"].as_str()), (StatusCode::OK, Some("Running")));
     let (code, _) = api
-        .send(reqwest::Method::PATCH, path, "application/apply-patch+yaml", json!({}))
+        .send(reqwest::Method::PATCH, path, "application/cbor", json!({}))
         .await;
     assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 

@@ -162,3 +162,42 @@ async fn expired_resource_version_arrives_as_a_410_error_event() {
         other => panic!("expected a 410 ERROR event, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn server_side_apply_with_conflicts_and_force() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    let client = client_for(&sim, sim.admin_token(), None).await;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "shop");
+    let config =
+        |v: &str| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"a": v}});
+    let created = cms
+        .patch("ssa", &PatchParams::apply("fleetdeck"), &Patch::Apply(config("1")))
+        .await
+        .unwrap();
+    assert_eq!(created.data.unwrap()["a"], "1");
+    let managed = created.metadata.managed_fields.unwrap();
+    assert_eq!(
+        (managed[0].manager.as_deref(), managed[0].operation.as_deref()),
+        (Some("fleetdeck"), Some("Apply"))
+    );
+
+    let err = cms
+        .patch("ssa", &PatchParams::apply("other"), &Patch::Apply(config("2")))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
+    assert_eq!(
+        status.message,
+        "Apply failed with 1 conflict: conflict with \"fleetdeck\": .data.a"
+    );
+
+    let forced = cms
+        .patch("ssa", &PatchParams::apply("other").force(), &Patch::Apply(config("2")))
+        .await
+        .unwrap();
+    assert_eq!(forced.data.unwrap()["a"], "2");
+}

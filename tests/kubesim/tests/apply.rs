@@ -1,0 +1,173 @@
+//! Server-side apply and field ownership, driven by the real kubectl and kube::Client.
+
+mod common;
+
+use common::kubectl::{FIXTURES, Kubectl, sim_with};
+use kubesim::{Sim, SimConfig};
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop, labels: {app: api, tier: back}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: \"api:1\"}]
+";
+
+fn managers(obj: &serde_json::Value) -> Vec<(String, String)> {
+    obj["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["manager"].as_str().unwrap().to_string(),
+                m["operation"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_creates_owns_conflicts_and_forces() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let path = k.manifest("api.yaml", DEPLOYMENT);
+    let out = k.ok(&["apply", "--server-side", "-f", &path]).await;
+    assert_eq!(out, "deployment.apps/api serverside-applied\n");
+    let api = sim.get("apps/v1", "Deployment", "shop", "api").unwrap();
+    assert_eq!(managers(&api), [("kubectl".to_string(), "Apply".to_string())]);
+    let fields = &api["metadata"]["managedFields"][0]["fieldsV1"];
+    assert!(fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"api\"}"]["f:image"].is_object());
+
+    // Another manager setting a field kubectl owns to another value conflicts.
+    let other = k.manifest("other.yaml", &DEPLOYMENT.replace("replicas: 2", "replicas: 5"));
+    let out = k
+        .run(&["apply", "--server-side", "--field-manager=ci", "-f", &other])
+        .await;
+    assert!(!out.ok);
+    assert!(
+        out.stderr
+            .contains("Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        sim.get("apps/v1", "Deployment", "shop", "api").unwrap()["spec"]["replicas"],
+        2
+    );
+
+    // Forcing takes the field over.
+    k.ok(&[
+        "apply",
+        "--server-side",
+        "--field-manager=ci",
+        "--force-conflicts",
+        "-f",
+        &other,
+    ])
+    .await;
+    let api = sim.get("apps/v1", "Deployment", "shop", "api").unwrap();
+    assert_eq!(api["spec"]["replicas"], 5);
+    let entries = api["metadata"]["managedFields"].as_array().unwrap();
+    let kubectl = entries.iter().find(|m| m["manager"] == "kubectl").unwrap();
+    assert!(kubectl["fieldsV1"]["f:spec"].get("f:replicas").is_none(), "{kubectl}");
+
+    // A field the manager stops applying is removed; one another manager shares is not.
+    let fewer = k.manifest(
+        "fewer.yaml",
+        &DEPLOYMENT.replace(", tier: back", "").replace("  replicas: 2\n", ""),
+    );
+    k.ok(&["apply", "--server-side", "-f", &fewer]).await;
+    let api = sim.get("apps/v1", "Deployment", "shop", "api").unwrap();
+    assert_eq!(
+        api["metadata"]["labels"],
+        serde_json::json!({"app": "api", "tier": "back"})
+    );
+    // ci still owns tier (it applied it too), so it stays; kubectl scale then owns replicas.
+    k.ok(&["scale", "deploy", "api", "-n", "shop", "--replicas=7"]).await;
+    let out = k
+        .run(&["apply", "--server-side", "--field-manager=ci", "-f", &other])
+        .await;
+    assert!(!out.ok);
+    assert!(
+        out.stderr
+            .contains("conflict with \"kubectl\" with subresource \"scale\" using apps/v1 at "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_needs_a_field_manager_and_a_matching_object() {
+    let sim = Sim::start(SimConfig {
+        tls: false,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("{}/apis/apps/v1/namespaces/shop/deployments/api", sim.url());
+    let send = |query: &str, body: &str| {
+        client
+            .patch(format!("{url}{query}"))
+            .bearer_auth(sim.admin_token())
+            .header("content-type", "application/apply-patch+yaml")
+            .body(body.to_string())
+            .send()
+    };
+    let resp = send("", DEPLOYMENT).await.unwrap();
+    assert_eq!(resp.status(), 422);
+    let status: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        status["message"],
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+    );
+    let resp = send("?fieldManager=t", &DEPLOYMENT.replace("name: api", "name: other"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = send("?fieldManager=t", "kind: [").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    // JSON is YAML too.
+    let json = serde_json::to_string(&yaml_to_json(DEPLOYMENT)).unwrap();
+    let resp = send("?fieldManager=t", &json).await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let resp = send("?fieldManager=t", &json).await.unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+fn yaml_to_json(yaml: &str) -> serde_json::Value {
+    yaml_serde::from_str(yaml).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kubectl_minor_applies_server_side() {
+    for minor in 27..=33 {
+        let version = format!("v1.{minor}.0");
+        let sim = sim_with(&version).await;
+        let Some(k) = Kubectl::new(&sim) else { return };
+        let path = k.manifest("api.yaml", DEPLOYMENT);
+        let out = k.ok(&["apply", "--server-side", "-f", &path]).await;
+        assert!(out.contains("serverside-applied"), "{version}: {out}");
+        let other = k.manifest("other.yaml", &DEPLOYMENT.replace("replicas: 2", "replicas: 5"));
+        let out = k
+            .run(&["apply", "--server-side", "--field-manager=ci", "-f", &other])
+            .await;
+        assert!(
+            out.stderr.contains("conflict with \"kubectl\""),
+            "{version}: {}",
+            out.stderr
+        );
+        // Client-side apply with default validation needs /openapi/v3 at every minor.
+        let cm = k.manifest(
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {a: b}\n",
+        );
+        k.ok(&["apply", "-f", &cm]).await;
+    }
+}
