@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod discovery;
 pub mod eviction;
+pub mod exec;
 pub mod fixtures;
 pub mod generate;
 pub mod logs;
@@ -15,6 +16,7 @@ pub mod protobuf;
 pub mod routes;
 pub mod selectors;
 pub mod server;
+pub mod shell;
 pub mod state;
 pub mod status;
 pub mod store;
