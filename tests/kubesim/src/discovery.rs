@@ -273,6 +273,8 @@ fn extra_subresources(resource: &str) -> &'static [Subresource] {
         "pods" => &[
             ("log", "", "", "Pod", &["get"]),
             ("eviction", "policy", "v1", "Eviction", &["create"]),
+            ("attach", "", "", "PodAttachOptions", &["create", "get"]),
+            ("exec", "", "", "PodExecOptions", &["create", "get"]),
         ],
         "serviceaccounts" => &[("token", "authentication.k8s.io", "v1", "TokenRequest", &["create"])],
         _ => &[],

@@ -26,7 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
-use crate::{apply, eviction, openapi, tokens};
+use crate::{apply, eviction, exec, openapi, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -57,6 +57,7 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    exec::Upgrade(upgrade): exec::Upgrade,
     body: Bytes,
 ) -> Response {
     let latency = lock(&state.faults).latency;
@@ -106,7 +107,9 @@ async fn handle(
                         who,
                         rules,
                         query,
+                        uri,
                         headers,
+                        upgrade: std::sync::Mutex::new(upgrade),
                         body,
                     };
                     match dispatch(&ctx, &method, route) {
@@ -161,7 +164,11 @@ struct Ctx {
     who: Identity,
     rules: Vec<auth::Rule>,
     query: HashMap<String, String>,
+    /// For queries that repeat a key (exec's `command`).
+    uri: Uri,
     headers: HeaderMap,
+    /// Taken by an exec or attach that switches protocols.
+    upgrade: std::sync::Mutex<Option<hyper::upgrade::OnUpgrade>>,
     body: Bytes,
 }
 
@@ -306,7 +313,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         None => {}
         Some("status") if r.has_status => {}
         Some("scale") if r.has_scale => {}
-        Some("log" | "eviction") if r.resource == "pods" => {}
+        Some("log" | "eviction" | "exec" | "attach") if r.resource == "pods" => {}
         Some("token") if r.resource == "serviceaccounts" => {}
         Some(_) => return Err(not_found()),
     }
@@ -353,7 +360,8 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         (Some("log"), "get") => return pod_log(ctx, r, ns, name),
         (Some("eviction"), "create") => return evict(ctx, r, ns, name),
         (Some("token"), "create") => return token_request(ctx, r, ns, name),
-        (Some("log" | "eviction" | "token"), _) => return Err(ApiError::method_not_allowed()),
+        (Some(sub @ ("exec" | "attach")), "get" | "create") => return pod_exec(ctx, r, &attrs, sub, ns, name),
+        (Some("log" | "eviction" | "token" | "exec" | "attach"), _) => return Err(ApiError::method_not_allowed()),
         _ => {}
     }
 
@@ -519,6 +527,25 @@ fn pod_log(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Respo
         ctx.flag("follow"),
         opts,
     )
+}
+
+/// GET (WebSocket) or POST (SPDY) pods/{name}/exec|attach, handed to `exec`.
+fn pod_exec(ctx: &Ctx, r: &ResourceInfo, attrs: &Attributes, sub: &str, ns: &str, name: &str) -> ApiResult<Response> {
+    if attrs.verb == "get" && exec::upgrade_needs_create(&ctx.state.git_version) {
+        ctx.authorize(&Attributes {
+            verb: "create".into(),
+            ..attrs.clone()
+        })?;
+    }
+    let pod = lock(&ctx.state.store).get(r, ns, name)?;
+    let query: Vec<(String, String)> = Query::try_from_uri(&ctx.uri).map(|q| q.0).unwrap_or_default();
+    let kind = if sub == "exec" {
+        exec::Kind::Exec
+    } else {
+        exec::Kind::Attach
+    };
+    let upgrade = lock(&ctx.upgrade).take();
+    exec::serve(ctx.state.clone(), kind, &pod, &query, &ctx.headers, upgrade)
 }
 
 /// POST pods/{name}/eviction: deletes the pod unless a PodDisruptionBudget forbids it.
@@ -845,8 +872,11 @@ async fn serve_connection<I>(io: I, app: Router, mut unreachable: tokio::sync::w
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let conn =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    // With upgrades, exec and attach sessions carry on after the connection future ends;
+    // they watch `unreachable` themselves.
+    let conn = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(app))
+        .with_upgrades();
     tokio::select! {
         _ = conn => {}
         // Dropping the connection future closes the socket mid-request, like a dead server.

@@ -89,4 +89,36 @@ impl Kubectl {
         std::fs::write(&path, yaml).unwrap();
         path.to_str().unwrap().to_string()
     }
+
+    /// Like `run`, with `stdin` piped in (None: no stdin), also returning the exit code.
+    pub async fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> (Output, Option<i32>) {
+        use std::io::Write as _;
+        use std::process::Stdio;
+        let mut cmd = Command::new(KUBECTL);
+        cmd.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .env("HOME", &self.home)
+            .env_remove("KUBECONFIG")
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let input = stdin.map(str::to_string);
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().unwrap();
+            if let Some(input) = input {
+                // Dropping the pipe after writing is what ends kubectl's stdin.
+                child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            }
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let output = Output {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        (output, out.status.code())
+    }
 }
