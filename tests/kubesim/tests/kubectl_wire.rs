@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::kubectl::{Kubectl, sim_with};
+use common::kubectl::{Kubectl, sim_with, words};
 use serde_json::{Value, json};
 
 async fn get_json(k: &Kubectl, args: &[&str]) -> Value {
@@ -162,4 +162,217 @@ async fn kubectl_create_sends_protobuf_the_simulator_reads() {
     let creates: Vec<_> = sim.requests().into_iter().filter(|r| r.method == "POST").collect();
     assert_eq!(creates.len(), 7);
     assert!(creates.iter().all(|r| r.status == 201), "{creates:?}");
+}
+
+const WORKLOADS: &str = include_str!("fixtures/workloads.yaml");
+
+async fn workloads_sim() -> kubesim::Sim {
+    let sim = sim_with("v1.33.1").await;
+    sim.load_yaml(WORKLOADS).unwrap();
+    sim
+}
+
+/// Each table kubectl printed: its lines split into words, tables separated by blank lines.
+fn tables(out: &str) -> Vec<Vec<Vec<&str>>> {
+    out.split("\n\n").map(|t| t.lines().map(words).collect()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_jobs_cronjobs_and_daemonsets_prints_the_apiserver_columns() {
+    let sim = workloads_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k.ok(&["get", "jobs,cronjobs,ds", "-A"]).await;
+    let t = tables(&out);
+    assert_eq!(t.len(), 3, "{out}");
+    assert_eq!(
+        t[0][0],
+        ["NAMESPACE", "NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    );
+    assert_eq!(t[0][1][..4], ["work", "job.batch/crawl", "Suspended", "0/1"]);
+    assert_eq!(t[0][1][4..6], ["of", "3"]);
+    assert_eq!(t[0][2][..5], ["work", "job.batch/migrate", "Complete", "1/1", "90s"]);
+    assert_eq!(
+        t[1][0],
+        [
+            "NAMESPACE",
+            "NAME",
+            "SCHEDULE",
+            "TIMEZONE",
+            "SUSPEND",
+            "ACTIVE",
+            "LAST",
+            "SCHEDULE",
+            "AGE"
+        ]
+    );
+    assert_eq!(
+        t[1][1][..10],
+        [
+            "work",
+            "cronjob.batch/nightly",
+            "0",
+            "3",
+            "*",
+            "*",
+            "*",
+            "Europe/Berlin",
+            "False",
+            "1"
+        ]
+    );
+    assert_eq!(t[1][1][10], "<none>");
+    assert_eq!(
+        t[2][0],
+        [
+            "NAMESPACE",
+            "NAME",
+            "DESIRED",
+            "CURRENT",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "NODE",
+            "SELECTOR",
+            "AGE"
+        ]
+    );
+    assert_eq!(
+        t[2][1][..8],
+        [
+            "work",
+            "daemonset.apps/agent",
+            "3",
+            "3",
+            "2",
+            "3",
+            "2",
+            "kubernetes.io/os=linux"
+        ]
+    );
+
+    let out = k.ok(&["get", "jobs,cronjobs,ds", "-A", "-o", "wide"]).await;
+    let t = tables(&out);
+    assert_eq!(t[0][0][6..], ["CONTAINERS", "IMAGES", "SELECTOR"]);
+    assert_eq!(
+        t[0][2][6..],
+        [
+            "migrate",
+            "migrate:7",
+            "batch.kubernetes.io/controller-uid=5f0c6a1e-0000-4000-8000-000000000001"
+        ]
+    );
+    assert_eq!(t[1][1][12..], ["backup", "backup:3", "<none>"]);
+    assert_eq!(t[2][1][9..], ["agent,shipper", "agent:2,shipper:1", "app=agent"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_network_policy_storage_and_rbac_kinds_prints_the_apiserver_columns() {
+    let sim = workloads_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let out = k
+        .ok(&["get", "ing,pdb,hpa,pvc,sa,roles,rolebindings", "-n", "work"])
+        .await;
+    let t = tables(&out);
+    assert_eq!(t.len(), 7, "{out}");
+    assert_eq!(t[0][0], ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"]);
+    assert_eq!(
+        t[0][1][..6],
+        [
+            "ingress.networking.k8s.io/web",
+            "nginx",
+            "shop.example.com,api.example.com",
+            "203.0.113.10",
+            "80,",
+            "443"
+        ]
+    );
+    assert_eq!(
+        t[1][0],
+        [
+            "NAME",
+            "MIN",
+            "AVAILABLE",
+            "MAX",
+            "UNAVAILABLE",
+            "ALLOWED",
+            "DISRUPTIONS",
+            "AGE"
+        ]
+    );
+    assert_eq!(t[1][1][..4], ["poddisruptionbudget.policy/agent", "N/A", "25%", "1"]);
+    assert_eq!(
+        t[2][0],
+        ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]
+    );
+    assert_eq!(
+        t[2][1][..9],
+        [
+            "horizontalpodautoscaler.autoscaling/web",
+            "Deployment/web",
+            "cpu:",
+            "50%/80%,",
+            "memory:",
+            "<unknown>/500Mi",
+            "2",
+            "10",
+            "3"
+        ]
+    );
+    assert_eq!(
+        t[3][0],
+        [
+            "NAME",
+            "STATUS",
+            "VOLUME",
+            "CAPACITY",
+            "ACCESS",
+            "MODES",
+            "STORAGECLASS",
+            "VOLUMEATTRIBUTESCLASS",
+            "AGE"
+        ]
+    );
+    assert_eq!(
+        t[3][1][..7],
+        [
+            "persistentvolumeclaim/data",
+            "Bound",
+            "pvc-0001",
+            "10Gi",
+            "RWO",
+            "standard",
+            "<unset>"
+        ]
+    );
+    assert_eq!(t[4][0], ["NAME", "SECRETS", "AGE"]);
+    assert_eq!(t[4][1][..2], ["serviceaccount/builder", "0"]);
+    assert_eq!(t[5][0], ["NAME", "CREATED", "AT"]);
+    assert_eq!(
+        t[5][1],
+        ["role.rbac.authorization.k8s.io/deployer", "2026-01-01T00:00:00Z"]
+    );
+    assert_eq!(t[6][0], ["NAME", "ROLE", "AGE"]);
+    assert_eq!(
+        t[6][1][..2],
+        ["rolebinding.rbac.authorization.k8s.io/deployer", "Role/deployer"]
+    );
+
+    let out = k.ok(&["get", "rolebindings", "-n", "work", "-o", "wide"]).await;
+    let lines: Vec<Vec<&str>> = out.lines().map(words).collect();
+    assert_eq!(lines[0], ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]);
+    assert_eq!(lines[1][3..], ["alice", "release", "work/builder"]);
+
+    let out = k.ok(&["get", "clusterroles,clusterrolebindings", "-o", "wide"]).await;
+    let t = tables(&out);
+    assert_eq!(t[0][0], ["NAME", "CREATED", "AT"]);
+    assert_eq!(
+        t[0][1],
+        [
+            "clusterrole.rbac.authorization.k8s.io/node-reader",
+            "2026-01-01T00:00:00Z"
+        ]
+    );
+    assert_eq!(t[1][0], ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]);
+    assert_eq!(t[1][1][1], "ClusterRole/node-reader");
+    assert_eq!(t[1][1][3], "ops");
 }
