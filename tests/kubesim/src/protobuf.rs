@@ -426,6 +426,101 @@ const DEPLOYMENT: &[Field] = &[
     ),
 ];
 
+// k8s.io/api/autoscaling/v2
+
+const METRIC_TARGET: &[Field] = &[
+    f(1, "type", Str),
+    f(2, "value", Quantity),
+    f(3, "averageValue", Quantity),
+    p(4, "averageUtilization", Int),
+];
+
+const METRIC_IDENTIFIER: &[Field] = &[f(1, "name", Str), f(2, "selector", Message(LABEL_SELECTOR))];
+
+const CROSS_VERSION_OBJECT_REFERENCE: &[Field] = &[f(1, "kind", Str), f(2, "name", Str), f(3, "apiVersion", Str)];
+
+const HPA_SCALING_RULES: &[Field] = &[
+    p(1, "selectPolicy", Str),
+    f(
+        2,
+        "policies",
+        Repeated(&Message(&[
+            f(1, "type", Str),
+            f(2, "value", Int),
+            f(3, "periodSeconds", Int),
+        ])),
+    ),
+    p(3, "stabilizationWindowSeconds", Int),
+    f(4, "tolerance", Quantity),
+];
+
+const HORIZONTAL_POD_AUTOSCALER: &[Field] = &[
+    f(1, "metadata", Message(OBJECT_META)),
+    f(
+        2,
+        "spec",
+        Message(&[
+            f(1, "scaleTargetRef", Message(CROSS_VERSION_OBJECT_REFERENCE)),
+            p(2, "minReplicas", Int),
+            f(3, "maxReplicas", Int),
+            f(
+                4,
+                "metrics",
+                Repeated(&Message(&[
+                    f(1, "type", Str),
+                    f(
+                        2,
+                        "object",
+                        Message(&[
+                            f(1, "describedObject", Message(CROSS_VERSION_OBJECT_REFERENCE)),
+                            f(2, "target", Message(METRIC_TARGET)),
+                            f(3, "metric", Message(METRIC_IDENTIFIER)),
+                        ]),
+                    ),
+                    f(
+                        3,
+                        "pods",
+                        Message(&[
+                            f(1, "metric", Message(METRIC_IDENTIFIER)),
+                            f(2, "target", Message(METRIC_TARGET)),
+                        ]),
+                    ),
+                    f(
+                        4,
+                        "resource",
+                        Message(&[f(1, "name", Str), f(2, "target", Message(METRIC_TARGET))]),
+                    ),
+                    f(
+                        5,
+                        "external",
+                        Message(&[
+                            f(1, "metric", Message(METRIC_IDENTIFIER)),
+                            f(2, "target", Message(METRIC_TARGET)),
+                        ]),
+                    ),
+                    f(
+                        7,
+                        "containerResource",
+                        Message(&[
+                            f(1, "name", Str),
+                            f(2, "target", Message(METRIC_TARGET)),
+                            f(3, "container", Str),
+                        ]),
+                    ),
+                ])),
+            ),
+            f(
+                5,
+                "behavior",
+                Message(&[
+                    f(1, "scaleUp", Message(HPA_SCALING_RULES)),
+                    f(2, "scaleDown", Message(HPA_SCALING_RULES)),
+                ]),
+            ),
+        ]),
+    ),
+];
+
 // k8s.io/api/batch/v1
 
 const JOB_SPEC: &[Field] = &[
@@ -666,6 +761,7 @@ const KINDS: &[(&str, &str, &[Field])] = &[
     ("v1", "Event", EVENT),
     ("v1", "ServiceAccount", SERVICE_ACCOUNT),
     ("apps/v1", "Deployment", DEPLOYMENT),
+    ("autoscaling/v2", "HorizontalPodAutoscaler", HORIZONTAL_POD_AUTOSCALER),
     ("batch/v1", "Job", JOB),
     ("batch/v1", "CronJob", CRON_JOB),
     ("rbac.authorization.k8s.io/v1", "Role", ROLE),
@@ -924,7 +1020,7 @@ pub fn decode(body: &[u8]) -> ApiResult<Value> {
 mod tests {
     use super::*;
 
-    /// `POST__apis_apps_v1_namespaces_shop_deployments`, as kubectl 1.33 sent it.
+    /// `kubectl create deployment web2 --image=nginx --replicas=2 --port=80 -n shop`, from kubectl 1.33.
     const DEPLOYMENT: &[u8] =
         b"k8s\x00\x0a\x15\x0a\x07apps/v1\x12\x0aDeployment\x12\xc0\x01\x0a%\x0a\x04web2\x12\x00\x1a\
         \x04shop\x22\x00*\x002\x008\x00B\x00Z\x0b\x0a\x03app\x12\x04web2\x12\x88\x01\x08\x02\x12\
@@ -935,11 +1031,11 @@ mod tests {
         \x01\x00\x22\x02\x0a\x00(\x008\x00\x1a\x0c\x08\x00\x10\x00\x18\x00\x20\x00(\x008\x00\x1a\
         \x00\x22\x00";
 
-    /// `POST__api_v1_namespaces_shop_secrets`, as kubectl 1.33 sent it.
+    /// `kubectl create secret generic s --from-literal=p=q -n shop`, from kubectl 1.33.
     const SECRET: &[u8] = b"k8s\x00\x0a\x0c\x0a\x02v1\x12\x06Secret\x12!\x0a\x15\x0a\x01s\x12\x00\x1a\x04shop\x22\x00*\
         \x002\x008\x00B\x00\x12\x06\x0a\x01p\x12\x01q\x1a\x00\x1a\x00\x22\x00";
 
-    /// `POST__apis_batch_v1_namespaces_shop_cronjobs`, as kubectl 1.33 sent it.
+    /// `kubectl create cronjob nightly --image=busybox --schedule="0 3 * * *" -n shop -- date`, from kubectl 1.33.
     const CRON_JOB: &[u8] =
         b"k8s\x00\x0a\x13\x0a\x08batch/v1\x12\x07CronJob\x12\xb6\x01\x0a\x1b\x0a\x07nightly\x12\x00\
         \x1a\x04shop\x22\x00*\x002\x008\x00B\x00\x12\x94\x01\x0a\x090\x203\x20*\x20*\x20*\x1a\x00*\
@@ -949,7 +1045,7 @@ mod tests {
         OnFailure2\x00B\x00J\x00R\x00X\x00`\x00h\x00\x82\x01\x00\x8a\x01\x00\x9a\x01\x00\xc2\x01\
         \x00\x1a\x00\x1a\x00\x22\x00";
 
-    /// `POST__apis_rbac.authorization.k8s.io_v1_namespaces_shop_rolebindings`, as kubectl 1.33 sent it.
+    /// `kubectl create rolebinding reader --role=reader --user=alice --serviceaccount=shop:bot -n shop`, from kubectl 1.33.
     const ROLE_BINDING: &[u8] =
         b"k8s\x00\x0a+\x0a\x1crbac.authorization.k8s.io/v1\x12\x0bRoleBinding\x12\x92\x01\x0a\x1a\
         \x0a\x06reader\x12\x00\x1a\x04shop\x22\x00*\x002\x008\x00B\x00\x12*\x0a\x04User\x12\x19rba\
@@ -957,31 +1053,37 @@ mod tests {
         ot\x22\x04shop\x1a)\x0a\x19rbac.authorization.k8s.io\x12\x04Role\x1a\x06reader\x1a\x00\x22\
         \x00";
 
-    /// `POST__apis_networking.k8s.io_v1_namespaces_shop_ingresses`, as kubectl 1.33 sent it.
+    /// `kubectl create ingress web --class=nginx --rule="shop.example.com/=web:80,tls=web-tls" -n shop`, from kubectl 1.33.
     const INGRESS: &[u8] =
         b"k8s\x00\x0a\x1f\x0a\x14networking.k8s.io/v1\x12\x07Ingress\x12v\x0a\x17\x0a\x03web\x12\x00\
         \x1a\x04shop\x22\x00*\x002\x008\x00B\x00\x12W\x12\x1b\x0a\x10shop.example.com\x12\x07web-t\
         ls\x1a1\x0a\x10shop.example.com\x12\x1d\x0a\x1b\x0a\x19\x0a\x01/\x12\x0d\x22\x0b\x0a\x03we\
         b\x12\x04\x0a\x00\x10P\x1a\x05Exact\x22\x05nginx\x1a\x02\x0a\x00\x1a\x00\x22\x00";
 
-    /// `POST__apis_policy_v1_namespaces_shop_poddisruptionbudgets`, as kubectl 1.33 sent it.
+    /// `kubectl create poddisruptionbudget web --selector=app=web --min-available=1 -n shop`, from kubectl 1.33.
     const PDB: &[u8] = b"k8s\x00\x0a\x20\x0a\x09policy/v1\x12\x13PodDisruptionBudget\x12=\x0a\x17\x0a\x03web\x12\
         \x00\x1a\x04shop\x22\x00*\x002\x008\x00B\x00\x12\x16\x0a\x06\x08\x00\x10\x01\x1a\x00\x12\
         \x0c\x0a\x0a\x0a\x03app\x12\x03web\x1a\x0a\x08\x00\x18\x00\x20\x00(\x000\x00\x1a\x00\x22\
         \x00";
 
-    /// `POST__api_v1_namespaces_shop_serviceaccounts_bot_token`, as kubectl 1.33 sent it.
+    /// `kubectl create token bot -n shop --duration=10m`, from kubectl 1.33.
     const TOKEN_REQUEST: &[u8] =
         b"k8s\x00\x0a(\x0a\x18authentication.k8s.io/v1\x12\x0cTokenRequest\x12\x1d\x0a\x10\x0a\x00\
         \x12\x00\x1a\x00\x22\x00*\x002\x008\x00B\x00\x12\x03\x20\xd8\x04\x1a\x04\x0a\x00\x12\x00\
         \x1a\x00\x22\x00";
 
-    /// `POST__apis_authorization.k8s.io_v1_selfsubjectaccessreviews`, as kubectl 1.33 sent it.
+    /// `kubectl auth can-i list pods -n shop`, from kubectl 1.33.
     const ACCESS_REVIEW: &[u8] =
         b"k8s\x00\x0a2\x0a\x17authorization.k8s.io/v1\x12\x17SelfSubjectAccessReview\x12:\x0a\x10\
         \x0a\x00\x12\x00\x1a\x00\x22\x00*\x002\x008\x00B\x00\x12\x1c\x0a\x1a\x0a\x04shop\x12\x04li\
         st\x1a\x00\x22\x00*\x04pods2\x00:\x00\x1a\x08\x08\x00\x12\x00\x1a\x00\x20\x00\x1a\x00\x22\
         \x00";
+
+    /// `kubectl autoscale deployment web -n shop --min=2 --max=5 --cpu-percent=80`, from kubectl 1.33.
+    const HPA: &[u8] = b"k8s\x00\x0a)\x0a\x0eautoscaling/v2\x12\x17HorizontalPodAutoscaler\x12a\x0a\x13\x0a\x03web\
+        \x12\x00\x1a\x00\x22\x00*\x002\x008\x00B\x00\x12D\x0a\x1a\x0a\x0aDeployment\x12\x03web\x1a\
+        \x07apps/v1\x10\x02\x18\x05\x22\x22\x0a\x08Resource\x22\x16\x0a\x03cpu\x12\x0f\x0a\x0bUtil\
+        ization\x20P\x1a\x04\x18\x00\x20\x00\x1a\x00\x22\x00";
 
     fn spec(body: &[u8]) -> Value {
         decode(body).unwrap()["spec"].clone()
@@ -1054,6 +1156,19 @@ mod tests {
                     {"path": "/", "pathType": "Exact", "backend": {"service": {"name": "web", "port": {"number": 80}}}}
                 ]}}],
                 "tls": [{"hosts": ["shop.example.com"], "secretName": "web-tls"}]
+            })
+        );
+    }
+
+    #[test]
+    fn kubectl_autoscale() {
+        assert_eq!(
+            spec(HPA),
+            json!({
+                "scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"},
+                "minReplicas": 2,
+                "maxReplicas": 5,
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]
             })
         );
     }

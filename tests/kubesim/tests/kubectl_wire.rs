@@ -164,6 +164,75 @@ async fn kubectl_create_sends_protobuf_the_simulator_reads() {
     assert!(creates.iter().all(|r| r.status == 201), "{creates:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_creates_networking_policy_rbac_and_autoscaling_kinds() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+
+    k.ok(&[
+        "create",
+        "ingress",
+        "web",
+        "--class=nginx",
+        "--rule=shop.example.com/=web:80,tls=web-tls",
+        "-n",
+        "shop",
+    ])
+    .await;
+    let ing = get_json(&k, &["get", "ingress", "web", "-n", "shop"]).await;
+    assert_eq!(ing["spec"]["ingressClassName"], "nginx");
+    assert_eq!(
+        ing["spec"]["rules"][0]["http"]["paths"][0]["backend"],
+        json!({"service": {"name": "web", "port": {"number": 80}}})
+    );
+
+    k.ok(&[
+        "create",
+        "pdb",
+        "web",
+        "--selector=app=web",
+        "--max-unavailable=25%",
+        "-n",
+        "shop",
+    ])
+    .await;
+    let pdb = get_json(&k, &["get", "pdb", "web", "-n", "shop"]).await;
+    assert_eq!(pdb["spec"]["maxUnavailable"], "25%");
+
+    k.ok(&["create", "serviceaccount", "bot", "-n", "shop"]).await;
+    k.ok(&["create", "clusterrole", "node-reader", "--verb=get", "--resource=nodes"])
+        .await;
+    k.ok(&[
+        "create",
+        "clusterrolebinding",
+        "node-reader",
+        "--clusterrole=node-reader",
+        "--serviceaccount=shop:bot",
+    ])
+    .await;
+    let crb = get_json(&k, &["get", "clusterrolebinding", "node-reader"]).await;
+    assert_eq!(crb["roleRef"]["kind"], "ClusterRole");
+    assert_eq!(
+        crb["subjects"],
+        json!([{"kind": "ServiceAccount", "name": "bot", "namespace": "shop"}])
+    );
+
+    k.ok(&[
+        "autoscale",
+        "deployment",
+        "web",
+        "-n",
+        "shop",
+        "--min=2",
+        "--max=5",
+        "--cpu-percent=80",
+    ])
+    .await;
+    let out = k.ok(&["get", "hpa", "web", "-n", "shop"]).await;
+    let row = words(out.lines().nth(1).unwrap());
+    assert_eq!(row[..6], ["web", "Deployment/web", "cpu:", "<unknown>/80%", "2", "5"]);
+}
+
 const WORKLOADS: &str = include_str!("fixtures/workloads.yaml");
 
 async fn workloads_sim() -> kubesim::Sim {
