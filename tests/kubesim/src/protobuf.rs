@@ -873,18 +873,10 @@ fn message(buf: &[u8], fields: &[Field], out: &mut Map<String, Value>) -> Result
                 _ => return Err(wrong_wire_type(field, &wire)),
             },
             Repeated(inner) => {
+                // Only strings and messages repeat in these kinds, so nothing is packed.
+                let item = scalar(field, inner, wire)?;
                 let items = out.entry(field.name).or_insert_with(|| json!([]));
-                let items = items.as_array_mut().expect("repeated fields are arrays");
-                match (inner, wire) {
-                    // A packed list of varints.
-                    (Int | Bool, Wire::Bytes(b)) => {
-                        let mut packed = Reader::new(b);
-                        while packed.pos < b.len() {
-                            items.push(scalar(field, inner, Wire::Varint(packed.varint()?))?);
-                        }
-                    }
-                    (_, wire) => items.push(scalar(field, inner, wire)?),
-                }
+                items.as_array_mut().expect("repeated fields are arrays").push(item);
             }
             Kind::Map(value_kind) => {
                 let Wire::Bytes(entry) = wire else {
@@ -1195,7 +1187,7 @@ mod tests {
     }
 
     #[test]
-    fn times_percentages_and_negative_numbers() {
+    fn times_percentages_bytes_and_negative_numbers() {
         // creationTimestamp {seconds: 1767225600}, deletionGracePeriodSeconds -1.
         let time = [vec![0x08], vec![0x80, 0xf2, 0xd6, 0xca, 0x06]].concat();
         let mut meta = [tag(1, b"p"), tag(8, &time)].concat();
@@ -1211,6 +1203,14 @@ mod tests {
         assert_eq!(pdb["metadata"]["creationTimestamp"], "2026-01-01T00:00:00Z");
         assert_eq!(pdb["metadata"]["deletionGracePeriodSeconds"], -1);
         assert_eq!(pdb["spec"]["maxUnavailable"], "25%");
+
+        // eventTime {seconds, nanos: 123456789} is a MicroTime; binaryData values are bytes.
+        let micro = [vec![0x08, 0x80, 0xf2, 0xd6, 0xca, 0x06, 0x10, 0x95, 0x9a, 0xef, 0x3a]].concat();
+        let entry = [tag(1, b"k"), tag(2, &[0xff, 0x00])].concat();
+        let event = envelope(b"v1", b"Event", &tag(10, &micro));
+        assert_eq!(decode(&event).unwrap()["eventTime"], "2026-01-01T00:00:00.123456Z");
+        let cm = envelope(b"v1", b"ConfigMap", &tag(3, &entry));
+        assert_eq!(decode(&cm).unwrap()["binaryData"], json!({"k": "/wA="}));
     }
 
     #[test]

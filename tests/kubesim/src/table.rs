@@ -259,12 +259,32 @@ fn node_row(node: &Value, now: DateTime<Utc>) -> Vec<Value> {
     } else {
         roles.join(",")
     };
+    let address = |ty: &str| {
+        node["status"]["addresses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["type"] == ty)
+            .and_then(|a| a["address"].as_str())
+            .unwrap_or("<none>")
+    };
+    let info = |k: &str| {
+        node["status"]["nodeInfo"][k]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .unwrap_or("<unknown>")
+    };
     vec![
         json!(node["metadata"]["name"]),
         json!(status),
         json!(roles),
         json!(age(node, now)),
         json!(s(&node["status"]["nodeInfo"]["kubeletVersion"], "")),
+        json!(address("InternalIP")),
+        json!(address("ExternalIP")),
+        json!(info("osImage")),
+        json!(info("kernelVersion")),
+        json!(info("containerRuntimeVersion")),
     ]
 }
 
@@ -316,6 +336,7 @@ fn service_row(svc: &Value, now: DateTime<Utc>) -> Vec<Value> {
         json!(external),
         json!(ports),
         json!(age(svc, now)),
+        json!(format_labels(&svc["spec"]["selector"])),
     ]
 }
 
@@ -390,14 +411,14 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 col("Ready", "string", "", "Number of the pod with ready state", 0),
                 col(
                     "Up-to-date",
-                    "integer",
+                    "string",
                     "",
                     "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
                     0,
                 ),
                 col(
                     "Available",
-                    "integer",
+                    "string",
                     "",
                     "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
                     0,
@@ -431,6 +452,41 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 col("Roles", "string", "", "The roles of the node", 0),
                 age_col(),
                 col("Version", "string", "", "Kubelet Version reported by the node.", 0),
+                col(
+                    "Internal-IP",
+                    "string",
+                    "",
+                    "List of addresses reachable to the node.",
+                    1,
+                ),
+                col(
+                    "External-IP",
+                    "string",
+                    "",
+                    "List of addresses reachable to the node.",
+                    1,
+                ),
+                col(
+                    "OS-Image",
+                    "string",
+                    "",
+                    "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+                    1,
+                ),
+                col(
+                    "Kernel-Version",
+                    "string",
+                    "",
+                    "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+                    1,
+                ),
+                col(
+                    "Container-Runtime",
+                    "string",
+                    "",
+                    "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+                    1,
+                ),
             ],
             node_row,
         ),
@@ -462,6 +518,13 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 ),
                 col("Port(s)", "string", "", "The ports exposed by the service.", 0),
                 age_col(),
+                col(
+                    "Selector",
+                    "string",
+                    "",
+                    "Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/",
+                    1,
+                ),
             ],
             service_row,
         ),
@@ -1451,6 +1514,16 @@ mod tests {
         assert_eq!(
             node_row(&node, now)[1..3],
             [json!("NotReady,SchedulingDisabled"), json!("control-plane")]
+        );
+        assert_eq!(
+            node_row(&node, now)[5..],
+            [
+                json!("<none>"),
+                json!("<none>"),
+                json!("<unknown>"),
+                json!("<unknown>"),
+                json!("<unknown>")
+            ]
         );
         let svc = json!({"metadata": {"name": "s"}, "spec": {"type": "NodePort", "clusterIP": "10.0.0.1",
             "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]}});

@@ -87,6 +87,8 @@ async fn kubectl_create_sends_protobuf_the_simulator_reads() {
         svc["spec"]["ports"],
         json!([{"name": "80-8080", "port": 80, "protocol": "TCP", "targetPort": 8080}])
     );
+    let out = k.ok(&["get", "svc", "api", "-n", "shop", "-o", "wide"]).await;
+    assert_eq!(words(out.lines().nth(1).unwrap())[6], "app=api");
 
     k.ok(&[
         "create",
@@ -332,6 +334,19 @@ async fn get_jobs_cronjobs_and_daemonsets_prints_the_apiserver_columns() {
     );
     assert_eq!(t[1][1][12..], ["backup", "backup:3", "<none>"]);
     assert_eq!(t[2][1][9..], ["agent,shipper", "agent:2,shipper:1", "app=agent"]);
+
+    let out = k.ok(&["get", "nodes", "-o", "wide"]).await;
+    let lines: Vec<Vec<&str>> = out.lines().map(words).collect();
+    assert_eq!(
+        lines[0][5..],
+        [
+            "INTERNAL-IP",
+            "EXTERNAL-IP",
+            "OS-IMAGE",
+            "KERNEL-VERSION",
+            "CONTAINER-RUNTIME"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
