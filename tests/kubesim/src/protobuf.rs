@@ -972,9 +972,11 @@ fn time(bytes: &[u8], precision: SecondsFormat) -> Result<Value, String> {
 /// Decodes a protobuf request body into the JSON object the apiserver would read.
 pub fn decode(body: &[u8]) -> ApiResult<Value> {
     let inner = body.strip_prefix(MAGIC).ok_or_else(|| {
+        // Go prints the prefix as a byte slice: [107 56 115 0].
+        let prefix: Vec<String> = MAGIC.iter().map(u8::to_string).collect();
         ApiError::bad_request(format!(
-            "provided data does not appear to be a protobuf message, expected prefix {:?}",
-            MAGIC
+            "provided data does not appear to be a protobuf message, expected prefix [{}]",
+            prefix.join(" ")
         ))
     })?;
     let undecodable = |e: String| ApiError::bad_request(format!("the body of the request could not be decoded: {e}"));
@@ -1249,10 +1251,9 @@ mod tests {
 
         let e = decode(b"{\"kind\": \"ConfigMap\"}").unwrap_err();
         assert_eq!(e.code, 400);
-        assert!(
-            e.message.contains("does not appear to be a protobuf message"),
-            "{}",
-            e.message
+        assert_eq!(
+            e.message,
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
         );
 
         let e = decode(&envelope(b"v1", b"LimitRange", &[])).unwrap_err();

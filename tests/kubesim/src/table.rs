@@ -1149,6 +1149,7 @@ fn hpa_targets(specs: &Value, statuses: &Value) -> String {
         return "<none>".into();
     }
     let unknown = || "<unknown>".to_string();
+    // A target quantity left out prints as Go's nil *Quantity does.
     let quantity = |v: &Value| v.as_str().map_or_else(|| "<nil>".to_string(), str::to_string);
     let targets: Vec<String> = specs
         .iter()
