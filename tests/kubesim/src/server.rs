@@ -181,8 +181,12 @@ impl Ctx {
         matches!(self.q(k), Some("1" | "true"))
     }
 
+    /// The request body as JSON; kubectl's typed clients send protobuf, decoded here.
     fn body_json(&self) -> ApiResult<Value> {
         let ct = header_str(&self.headers, "content-type").unwrap_or("application/json");
+        if ct.starts_with(crate::protobuf::CONTENT_TYPE) {
+            return crate::protobuf::decode(&self.body);
+        }
         if !ct.starts_with("application/json") && !ct.contains("+json") {
             return Err(ApiError::new(
                 415,
@@ -574,11 +578,8 @@ fn evict(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Respons
 /// POST serviceaccounts/{name}/token: issues a token the simulator then accepts.
 fn token_request(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Response> {
     lock(&ctx.state.store).get(r, ns, name)?;
-    let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
     let request = if ctx.body.is_empty() {
         json!({})
-    } else if ct.starts_with("application/vnd.kubernetes.protobuf") {
-        crate::protobuf::decode_token_request(&ctx.body)?
     } else {
         ctx.body_json()?
     };
@@ -782,12 +783,7 @@ fn access_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Resp
     if *method != Method::POST {
         return Err(ApiError::method_not_allowed());
     }
-    let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
-    let mut review = if ct.starts_with("application/vnd.kubernetes.protobuf") {
-        crate::protobuf::decode_review(&ctx.body)?
-    } else {
-        ctx.body_json()?
-    };
+    let mut review = ctx.body_json()?;
     let who = if r.resource == "subjectaccessreviews" {
         // Asking about someone else needs permission, as with the apiserver.
         ctx.authorize(&Attributes {

@@ -1,7 +1,7 @@
 //! `meta.k8s.io/v1` Table responses with the apiserver's printer columns, so that
 //! `kubectl get` prints what it prints against a real cluster.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use crate::discovery::ResourceInfo;
@@ -44,14 +44,11 @@ pub fn name_col() -> Value {
     )
 }
 
+/// ObjectMeta's `creationTimestamp` documentation, which describes AGE and CREATED AT.
+const AGE_DESCRIPTION: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+
 fn age_col() -> Value {
-    col(
-        "Age",
-        "string",
-        "",
-        "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-        0,
-    )
+    col("Age", "string", "", AGE_DESCRIPTION, 0)
 }
 
 /// Go's `duration.HumanDuration`, which the apiserver uses for AGE.
@@ -262,12 +259,32 @@ fn node_row(node: &Value, now: DateTime<Utc>) -> Vec<Value> {
     } else {
         roles.join(",")
     };
+    let address = |ty: &str| {
+        node["status"]["addresses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["type"] == ty)
+            .and_then(|a| a["address"].as_str())
+            .unwrap_or("<none>")
+    };
+    let info = |k: &str| {
+        node["status"]["nodeInfo"][k]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .unwrap_or("<unknown>")
+    };
     vec![
         json!(node["metadata"]["name"]),
         json!(status),
         json!(roles),
         json!(age(node, now)),
         json!(s(&node["status"]["nodeInfo"]["kubeletVersion"], "")),
+        json!(address("InternalIP")),
+        json!(address("ExternalIP")),
+        json!(info("osImage")),
+        json!(info("kernelVersion")),
+        json!(info("containerRuntimeVersion")),
     ]
 }
 
@@ -319,6 +336,7 @@ fn service_row(svc: &Value, now: DateTime<Utc>) -> Vec<Value> {
         json!(external),
         json!(ports),
         json!(age(svc, now)),
+        json!(format_labels(&svc["spec"]["selector"])),
     ]
 }
 
@@ -393,14 +411,14 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 col("Ready", "string", "", "Number of the pod with ready state", 0),
                 col(
                     "Up-to-date",
-                    "integer",
+                    "string",
                     "",
                     "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
                     0,
                 ),
                 col(
                     "Available",
-                    "integer",
+                    "string",
                     "",
                     "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
                     0,
@@ -421,9 +439,9 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                     json!(int(&d["status"]["updatedReplicas"])),
                     json!(int(&d["status"]["availableReplicas"])),
                     json!(age(d, now)),
-                    json!(containers(d, "name")),
-                    json!(containers(d, "image")),
-                    json!(selector(d)),
+                    json!(containers(&d["spec"]["template"], "name")),
+                    json!(containers(&d["spec"]["template"], "image")),
+                    json!(label_selector(&d["spec"]["selector"])),
                 ]
             },
         ),
@@ -434,6 +452,41 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 col("Roles", "string", "", "The roles of the node", 0),
                 age_col(),
                 col("Version", "string", "", "Kubelet Version reported by the node.", 0),
+                col(
+                    "Internal-IP",
+                    "string",
+                    "",
+                    "List of addresses reachable to the node.",
+                    1,
+                ),
+                col(
+                    "External-IP",
+                    "string",
+                    "",
+                    "List of addresses reachable to the node.",
+                    1,
+                ),
+                col(
+                    "OS-Image",
+                    "string",
+                    "",
+                    "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+                    1,
+                ),
+                col(
+                    "Kernel-Version",
+                    "string",
+                    "",
+                    "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+                    1,
+                ),
+                col(
+                    "Container-Runtime",
+                    "string",
+                    "",
+                    "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+                    1,
+                ),
             ],
             node_row,
         ),
@@ -465,6 +518,13 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 ),
                 col("Port(s)", "string", "", "The ports exposed by the service.", 0),
                 age_col(),
+                col(
+                    "Selector",
+                    "string",
+                    "",
+                    "Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/",
+                    1,
+                ),
             ],
             service_row,
         ),
@@ -486,9 +546,9 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                     json!(int(&o["status"]["replicas"])),
                     json!(int(&o["status"]["readyReplicas"])),
                     json!(age(o, now)),
-                    json!(containers(o, "name")),
-                    json!(containers(o, "image")),
-                    json!(selector(o)),
+                    json!(containers(&o["spec"]["template"], "name")),
+                    json!(containers(&o["spec"]["template"], "image")),
+                    json!(label_selector(&o["spec"]["selector"])),
                 ]
             },
         ),
@@ -509,8 +569,8 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                         o["spec"]["replicas"].as_i64().unwrap_or(1)
                     )),
                     json!(age(o, now)),
-                    json!(containers(o, "name")),
-                    json!(containers(o, "image")),
+                    json!(containers(&o["spec"]["template"], "name")),
+                    json!(containers(&o["spec"]["template"], "image")),
                 ]
             },
         ),
@@ -589,10 +649,636 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
             ],
             event_row,
         ),
+        ("apps", "daemonsets") => (
+            vec![
+                name_col(),
+                col(
+                    "Desired",
+                    "integer",
+                    "",
+                    "The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+                    0,
+                ),
+                col(
+                    "Current",
+                    "integer",
+                    "",
+                    "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+                    0,
+                ),
+                col(
+                    "Ready",
+                    "integer",
+                    "",
+                    "numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.",
+                    0,
+                ),
+                col(
+                    "Up-to-date",
+                    "integer",
+                    "",
+                    "The total number of nodes that are running updated daemon pod",
+                    0,
+                ),
+                col(
+                    "Available",
+                    "integer",
+                    "",
+                    "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)",
+                    0,
+                ),
+                col(
+                    "Node Selector",
+                    "string",
+                    "",
+                    "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
+                    0,
+                ),
+                age_col(),
+                containers_col(),
+                images_col(),
+                col(
+                    "Selector",
+                    "string",
+                    "",
+                    "A label query over pods that are managed by the daemon set. Must match in order to be controlled. If empty, defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+                    1,
+                ),
+            ],
+            |o, now| {
+                let st = &o["status"];
+                vec![
+                    json!(o["metadata"]["name"]),
+                    json!(int(&st["desiredNumberScheduled"])),
+                    json!(int(&st["currentNumberScheduled"])),
+                    json!(int(&st["numberReady"])),
+                    json!(int(&st["updatedNumberScheduled"])),
+                    json!(int(&st["numberAvailable"])),
+                    json!(format_labels(&o["spec"]["template"]["spec"]["nodeSelector"])),
+                    json!(age(o, now)),
+                    json!(containers(&o["spec"]["template"], "name")),
+                    json!(containers(&o["spec"]["template"], "image")),
+                    json!(label_selector(&o["spec"]["selector"])),
+                ]
+            },
+        ),
+        ("batch", "jobs") => (
+            vec![
+                name_col(),
+                col("Status", "string", "", "Status of the job.", 0),
+                col(
+                    "Completions",
+                    "string",
+                    "",
+                    "The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.",
+                    0,
+                ),
+                col("Duration", "string", "", "Time required to complete the job.", 0),
+                age_col(),
+                containers_col(),
+                images_col(),
+                job_selector_col(),
+            ],
+            job_row,
+        ),
+        ("batch", "cronjobs") => (
+            vec![
+                name_col(),
+                col(
+                    "Schedule",
+                    "string",
+                    "",
+                    "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.",
+                    0,
+                ),
+                col(
+                    "Timezone",
+                    "string",
+                    "",
+                    "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones",
+                    0,
+                ),
+                col(
+                    "Suspend",
+                    "boolean",
+                    "",
+                    "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.",
+                    0,
+                ),
+                col(
+                    "Active",
+                    "integer",
+                    "",
+                    "A list of pointers to currently running jobs.",
+                    0,
+                ),
+                col(
+                    "Last Schedule",
+                    "string",
+                    "",
+                    "Information when was the last time the job was successfully scheduled.",
+                    0,
+                ),
+                age_col(),
+                containers_col(),
+                images_col(),
+                job_selector_col(),
+            ],
+            cron_job_row,
+        ),
+        ("networking.k8s.io", "ingresses") => (
+            vec![
+                name_col(),
+                col(
+                    "Class",
+                    "string",
+                    "",
+                    "The name of the IngressClass resource that should be used for additional configuration",
+                    0,
+                ),
+                col(
+                    "Hosts",
+                    "string",
+                    "",
+                    "Hosts that incoming requests are matched against before the ingress rule",
+                    0,
+                ),
+                col(
+                    "Address",
+                    "string",
+                    "",
+                    "Address is a list containing ingress points for the load-balancer",
+                    0,
+                ),
+                col("Ports", "string", "", "Ports of TLS configurations that open", 0),
+                age_col(),
+            ],
+            ingress_row,
+        ),
+        ("policy", "poddisruptionbudgets") => (
+            vec![
+                name_col(),
+                col(
+                    "Min Available",
+                    "string",
+                    "",
+                    "The minimum number of pods that must be available.",
+                    0,
+                ),
+                col(
+                    "Max Unavailable",
+                    "string",
+                    "",
+                    "The maximum number of pods that may be unavailable.",
+                    0,
+                ),
+                col(
+                    "Allowed Disruptions",
+                    "integer",
+                    "",
+                    "Calculated number of pods that may be disrupted at this time.",
+                    0,
+                ),
+                age_col(),
+            ],
+            |o, now| {
+                let int_or_string = |v: &Value| match v {
+                    Value::Number(n) => n.to_string(),
+                    Value::String(s) => s.clone(),
+                    _ => "N/A".into(),
+                };
+                vec![
+                    json!(o["metadata"]["name"]),
+                    json!(int_or_string(&o["spec"]["minAvailable"])),
+                    json!(int_or_string(&o["spec"]["maxUnavailable"])),
+                    json!(int(&o["status"]["disruptionsAllowed"])),
+                    json!(age(o, now)),
+                ]
+            },
+        ),
+        ("autoscaling", "horizontalpodautoscalers") => (
+            vec![
+                name_col(),
+                col(
+                    "Reference",
+                    "string",
+                    "",
+                    "scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.",
+                    0,
+                ),
+                col(
+                    "Targets",
+                    "string",
+                    "",
+                    "metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).  The desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.  Ergo, metrics used must decrease as the pod count is increased, and vice-versa.  See the individual metric source types for more information about how each type of metric must respond.",
+                    0,
+                ),
+                col(
+                    "MinPods",
+                    "string",
+                    "",
+                    "minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.",
+                    0,
+                ),
+                col(
+                    "MaxPods",
+                    "string",
+                    "",
+                    "maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.",
+                    0,
+                ),
+                col(
+                    "Replicas",
+                    "string",
+                    "",
+                    "currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.",
+                    0,
+                ),
+                age_col(),
+            ],
+            |o, now| {
+                let spec = &o["spec"];
+                let min_pods = spec["minReplicas"]
+                    .as_i64()
+                    .map_or_else(|| "<unset>".to_string(), |n| n.to_string());
+                vec![
+                    json!(o["metadata"]["name"]),
+                    json!(format!(
+                        "{}/{}",
+                        s(&spec["scaleTargetRef"]["kind"], ""),
+                        s(&spec["scaleTargetRef"]["name"], "")
+                    )),
+                    json!(hpa_targets(&spec["metrics"], &o["status"]["currentMetrics"])),
+                    json!(min_pods),
+                    json!(int(&spec["maxReplicas"])),
+                    json!(int(&o["status"]["currentReplicas"])),
+                    json!(age(o, now)),
+                ]
+            },
+        ),
+        ("", "persistentvolumeclaims") => (
+            vec![
+                name_col(),
+                col(
+                    "Status",
+                    "string",
+                    "",
+                    "phase represents the current phase of PersistentVolumeClaim.",
+                    0,
+                ),
+                col(
+                    "Volume",
+                    "string",
+                    "",
+                    "volumeName is the binding reference to the PersistentVolume backing this claim.",
+                    0,
+                ),
+                col(
+                    "Capacity",
+                    "string",
+                    "",
+                    "capacity represents the actual resources of the underlying volume.",
+                    0,
+                ),
+                col(
+                    "Access Modes",
+                    "string",
+                    "",
+                    "accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1",
+                    0,
+                ),
+                col("StorageClass", "string", "", "StorageClass of the pvc", 0),
+                col(
+                    "VolumeAttributesClass",
+                    "string",
+                    "",
+                    "VolumeAttributesClass of the pvc",
+                    0,
+                ),
+                age_col(),
+                col(
+                    "VolumeMode",
+                    "string",
+                    "",
+                    "volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.",
+                    1,
+                ),
+            ],
+            pvc_row,
+        ),
+        ("", "serviceaccounts") => (
+            vec![
+                name_col(),
+                col(
+                    "Secrets",
+                    "string",
+                    "",
+                    "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a \"kubernetes.io/enforce-mountable-secrets\" annotation set to \"true\". The \"kubernetes.io/enforce-mountable-secrets\" annotation is deprecated since v1.32. Prefer separate namespaces to isolate access to mounted secrets. This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret",
+                    0,
+                ),
+                age_col(),
+            ],
+            |o, now| {
+                let secrets = o["secrets"].as_array().map_or(0, Vec::len);
+                vec![json!(o["metadata"]["name"]), json!(secrets), json!(age(o, now))]
+            },
+        ),
+        ("rbac.authorization.k8s.io", "rolebindings") => (
+            binding_columns(
+                "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.",
+                "roleBinding",
+            ),
+            binding_row,
+        ),
+        ("rbac.authorization.k8s.io", "clusterrolebindings") => (
+            binding_columns(
+                "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.",
+                "clusterRoleBinding",
+            ),
+            binding_row,
+        ),
+        // No printer in the apiserver: its default table convertor.
+        ("rbac.authorization.k8s.io", "roles" | "clusterroles")
+        | ("apiextensions.k8s.io", "customresourcedefinitions") => (
+            vec![name_col(), col("Created At", "date", "", AGE_DESCRIPTION, 0)],
+            |o, _| {
+                let created = o["metadata"]["creationTimestamp"]
+                    .as_str()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_default();
+                vec![
+                    json!(o["metadata"]["name"]),
+                    json!(created.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                ]
+            },
+        ),
         _ => (vec![name_col(), age_col()], |o, now| {
             vec![json!(o["metadata"]["name"]), json!(age(o, now))]
         }),
     }
+}
+
+fn job_selector_col() -> Value {
+    col(
+        "Selector",
+        "string",
+        "",
+        "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+        1,
+    )
+}
+
+/// The status of the first condition of this type, as the apiserver's hasJobCondition.
+fn has_condition(o: &Value, ty: &str) -> bool {
+    o["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == ty)
+        .is_some_and(|c| c["status"] == "True")
+}
+
+fn time_of(v: &Value) -> Option<DateTime<Utc>> {
+    Some(DateTime::parse_from_rfc3339(v.as_str()?).ok()?.with_timezone(&Utc))
+}
+
+fn job_row(o: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let succeeded = int(&o["status"]["succeeded"]);
+    let completions = match (o["spec"]["completions"].as_i64(), int(&o["spec"]["parallelism"])) {
+        (Some(c), _) => format!("{succeeded}/{c}"),
+        (None, p) if p > 1 => format!("{succeeded}/1 of {p}"),
+        (None, _) => format!("{succeeded}/1"),
+    };
+    let duration = match (
+        time_of(&o["status"]["startTime"]),
+        time_of(&o["status"]["completionTime"]),
+    ) {
+        (None, _) => String::new(),
+        (Some(start), None) => human_duration((now - start).num_seconds()),
+        (Some(start), Some(end)) => human_duration((end - start).num_seconds()),
+    };
+    let status = if has_condition(o, "Complete") {
+        "Complete"
+    } else if has_condition(o, "Failed") {
+        "Failed"
+    } else if o["metadata"]["deletionTimestamp"].is_string() {
+        "Terminating"
+    } else if has_condition(o, "Suspended") {
+        "Suspended"
+    } else if has_condition(o, "FailureTarget") {
+        "FailureTarget"
+    } else {
+        "Running"
+    };
+    vec![
+        json!(o["metadata"]["name"]),
+        json!(status),
+        json!(completions),
+        json!(duration),
+        json!(age(o, now)),
+        json!(containers(&o["spec"]["template"], "name")),
+        json!(containers(&o["spec"]["template"], "image")),
+        json!(label_selector(&o["spec"]["selector"])),
+    ]
+}
+
+fn cron_job_row(o: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let spec = &o["spec"];
+    let suspend = match spec["suspend"].as_bool() {
+        Some(true) => "True",
+        Some(false) => "False",
+        None => "<unset>",
+    };
+    let last_schedule = match &o["status"]["lastScheduleTime"] {
+        Value::Null => "<none>".to_string(),
+        t => since(t, now).unwrap_or_else(|| "<unknown>".into()),
+    };
+    let job = &spec["jobTemplate"]["spec"];
+    vec![
+        json!(o["metadata"]["name"]),
+        json!(s(&spec["schedule"], "")),
+        json!(s(&spec["timeZone"], "<none>")),
+        json!(suspend),
+        json!(o["status"]["active"].as_array().map_or(0, Vec::len)),
+        json!(last_schedule),
+        json!(age(o, now)),
+        json!(containers(&job["template"], "name")),
+        json!(containers(&job["template"], "image")),
+        json!(label_selector(&job["selector"])),
+    ]
+}
+
+fn ingress_row(o: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    // formatHosts: the first three hosts, then how many rules are left.
+    let rules = o["spec"]["rules"].as_array().map_or(&[][..], Vec::as_slice);
+    let hosts: Vec<&str> = rules
+        .iter()
+        .take(3)
+        .filter_map(|r| r["host"].as_str().filter(|h| !h.is_empty()))
+        .collect();
+    let hosts = match (hosts.is_empty(), rules.len() > 3) {
+        (true, _) => "*".to_string(),
+        (false, true) => format!("{} + {} more...", hosts.join(","), rules.len() - 3),
+        (false, false) => hosts.join(","),
+    };
+    let mut address: Vec<&str> = o["status"]["loadBalancer"]["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["ip"].as_str().filter(|ip| !ip.is_empty()).or(i["hostname"].as_str()))
+        .filter(|a| !a.is_empty())
+        .collect();
+    address.sort();
+    address.dedup();
+    let has_tls = o["spec"]["tls"].as_array().is_some_and(|t| !t.is_empty());
+    vec![
+        json!(o["metadata"]["name"]),
+        json!(s(&o["spec"]["ingressClassName"], "<none>")),
+        json!(hosts),
+        json!(address.join(",")),
+        json!(if has_tls { "80, 443" } else { "80" }),
+        json!(age(o, now)),
+    ]
+}
+
+/// formatHPAMetrics: `cpu: 50%/80%` and the like for the first two metrics.
+fn hpa_targets(specs: &Value, statuses: &Value) -> String {
+    let specs = specs.as_array().map_or(&[][..], Vec::as_slice);
+    if specs.is_empty() {
+        return "<none>".into();
+    }
+    let unknown = || "<unknown>".to_string();
+    // A target quantity left out prints as Go's nil *Quantity does.
+    let quantity = |v: &Value| v.as_str().map_or_else(|| "<nil>".to_string(), str::to_string);
+    let targets: Vec<String> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let status = &statuses[i];
+            let (source, current) = match s(&spec["type"], "") {
+                "External" => ("external", &status["external"]["current"]),
+                "Pods" => ("pods", &status["pods"]["current"]),
+                "Object" => ("object", &status["object"]["current"]),
+                "Resource" => ("resource", &status["resource"]["current"]),
+                "ContainerResource" => ("containerResource", &status["containerResource"]["current"]),
+                _ => return "<unknown type>".into(),
+            };
+            let target = &spec[source]["target"];
+            let name = s(&spec[source]["name"], "");
+            let average_value = || current["averageValue"].as_str().map_or_else(unknown, str::to_string);
+            match source {
+                "external" | "object" if target["averageValue"].is_string() => {
+                    format!("{}/{} (avg)", average_value(), quantity(&target["averageValue"]))
+                }
+                "external" | "object" => {
+                    let value = current["value"].as_str().map_or_else(unknown, str::to_string);
+                    format!("{value}/{}", quantity(&target["value"]))
+                }
+                "pods" => format!("{}/{}", average_value(), quantity(&target["averageValue"])),
+                _ if target["averageValue"].is_string() => {
+                    format!("{name}: {}/{}", average_value(), quantity(&target["averageValue"]))
+                }
+                _ => {
+                    let percent = |v: &Value| v.as_i64().map(|p| format!("{p}%"));
+                    let current = percent(&current["averageUtilization"]).unwrap_or_else(unknown);
+                    let target = percent(&target["averageUtilization"]).unwrap_or_else(|| "<auto>".into());
+                    format!("{name}: {current}/{target}")
+                }
+            }
+        })
+        .collect();
+    if targets.len() > 2 {
+        format!("{} + {} more...", targets[..2].join(", "), targets.len() - 2)
+    } else {
+        targets.join(", ")
+    }
+}
+
+fn pvc_row(o: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let phase = if o["metadata"]["deletionTimestamp"].is_string() {
+        "Terminating"
+    } else {
+        s(&o["status"]["phase"], "")
+    };
+    let volume = s(&o["spec"]["volumeName"], "");
+    // Capacity and access modes are the bound volume's, so blank until bound.
+    let (capacity, access_modes) = if volume.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let modes = o["status"]["accessModes"].as_array().map_or(&[][..], Vec::as_slice);
+        let short: Vec<&str> = [
+            ("ReadWriteOnce", "RWO"),
+            ("ReadOnlyMany", "ROX"),
+            ("ReadWriteMany", "RWX"),
+            ("ReadWriteOncePod", "RWOP"),
+        ]
+        .iter()
+        .filter(|(mode, _)| modes.iter().any(|m| m == mode))
+        .map(|(_, short)| *short)
+        .collect();
+        (s(&o["status"]["capacity"]["storage"], "0").to_string(), short.join(","))
+    };
+    let class = o["metadata"]["annotations"]["volume.beta.kubernetes.io/storage-class"]
+        .as_str()
+        .or(o["spec"]["storageClassName"].as_str())
+        .unwrap_or_default();
+    vec![
+        json!(o["metadata"]["name"]),
+        json!(phase),
+        json!(volume),
+        json!(capacity),
+        json!(access_modes),
+        json!(class),
+        json!(s(&o["spec"]["volumeAttributesClassName"], "<unset>")),
+        json!(age(o, now)),
+        json!(s(&o["spec"]["volumeMode"], "<unset>")),
+    ]
+}
+
+fn binding_columns(role_description: &str, kind: &str) -> Vec<Value> {
+    vec![
+        name_col(),
+        col("Role", "string", "", role_description, 0),
+        age_col(),
+        col("Users", "string", "", &format!("Users in the {kind}"), 1),
+        col("Groups", "string", "", &format!("Groups in the {kind}"), 1),
+        col(
+            "ServiceAccounts",
+            "string",
+            "",
+            &format!("ServiceAccounts in the {kind}"),
+            1,
+        ),
+    ]
+}
+
+/// RoleBinding and ClusterRoleBinding rows; subjects as `rbac.SubjectsStrings` lists them.
+fn binding_row(o: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let subjects = o["subjects"].as_array().map_or(&[][..], Vec::as_slice);
+    let of_kind = |kind: &str| -> String {
+        subjects
+            .iter()
+            .filter(|sub| sub["kind"] == kind)
+            .map(|sub| match kind {
+                "ServiceAccount" => format!("{}/{}", s(&sub["namespace"], ""), s(&sub["name"], "")),
+                _ => s(&sub["name"], "").to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    vec![
+        json!(o["metadata"]["name"]),
+        json!(format!(
+            "{}/{}",
+            s(&o["roleRef"]["kind"], ""),
+            s(&o["roleRef"]["name"], "")
+        )),
+        json!(age(o, now)),
+        json!(of_kind("User")),
+        json!(of_kind("Group")),
+        json!(of_kind("ServiceAccount")),
+    ]
 }
 
 fn containers_col() -> Value {
@@ -619,9 +1305,9 @@ fn selector_col() -> Value {
     col("Selector", "string", "", "Label selector for pods.", 1)
 }
 
-/// A field of every container in a workload's pod template, comma-joined.
-fn containers(o: &Value, field: &str) -> String {
-    o["spec"]["template"]["spec"]["containers"]
+/// A field of every container in a pod template, comma-joined.
+fn containers(template: &Value, field: &str) -> String {
+    template["spec"]["containers"]
         .as_array()
         .into_iter()
         .flatten()
@@ -630,17 +1316,50 @@ fn containers(o: &Value, field: &str) -> String {
         .join(",")
 }
 
-fn selector(o: &Value) -> String {
-    let sel = o["spec"]["selector"]["matchLabels"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
+/// A label selector as `metav1.FormatLabelSelector` prints it: requirements sorted
+/// by key, `<none>` when there are none.
+fn label_selector(sel: &Value) -> String {
+    let mut reqs: Vec<(String, String)> = Vec::new();
+    for (k, v) in sel["matchLabels"].as_object().into_iter().flatten() {
+        reqs.push((k.clone(), format!("{k}={}", v.as_str().unwrap_or_default())));
+    }
+    for e in sel["matchExpressions"].as_array().into_iter().flatten() {
+        let key = s(&e["key"], "");
+        let mut values: Vec<&str> = e["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        values.sort();
+        let req = match s(&e["operator"], "") {
+            "In" => format!("{key} in ({})", values.join(",")),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            "Exists" => key.to_string(),
+            "DoesNotExist" => format!("!{key}"),
+            _ => return "<error>".into(),
+        };
+        reqs.push((key.to_string(), req));
+    }
+    // A stable sort, as the Go selector's: matchLabels before expressions on one key.
+    reqs.sort_by(|a, b| a.0.cmp(&b.0));
+    let sel = reqs.into_iter().map(|(_, r)| r).collect::<Vec<_>>().join(",");
     if sel.is_empty() { "<none>".into() } else { sel }
+}
+
+/// A string map as `labels.FormatLabels` prints it: sorted `k=v`, `<none>` when empty.
+fn format_labels(map: &Value) -> String {
+    let pairs: Vec<String> = map
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    if pairs.is_empty() {
+        "<none>".into()
+    } else {
+        pairs.join(",")
+    }
 }
 
 fn data_count(o: &Value) -> i64 {
@@ -807,6 +1526,16 @@ mod tests {
             node_row(&node, now)[1..3],
             [json!("NotReady,SchedulingDisabled"), json!("control-plane")]
         );
+        assert_eq!(
+            node_row(&node, now)[5..],
+            [
+                json!("<none>"),
+                json!("<none>"),
+                json!("<unknown>"),
+                json!("<unknown>"),
+                json!("<unknown>")
+            ]
+        );
         let svc = json!({"metadata": {"name": "s"}, "spec": {"type": "NodePort", "clusterIP": "10.0.0.1",
             "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]}});
         assert_eq!(
@@ -818,6 +1547,218 @@ mod tests {
                 json!("80:30080/TCP,53/UDP")
             ]
         );
+    }
+
+    fn cells(group: &str, version: &str, resource: &str, obj: Value, now: DateTime<Utc>) -> Vec<Value> {
+        let t = table(
+            find(group, version, resource).unwrap(),
+            &[obj],
+            json!({}),
+            IncludeObject::None,
+            now,
+        );
+        assert_eq!(
+            t["columnDefinitions"].as_array().unwrap().len(),
+            t["rows"][0]["cells"].as_array().unwrap().len(),
+            "one cell per column"
+        );
+        t["rows"][0]["cells"].as_array().unwrap().clone()
+    }
+
+    fn at(t: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn job_status_completions_and_duration() {
+        let now = at("2026-01-01T01:00:00Z");
+        let complete = json!({"metadata": {"name": "m", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "spec": {"completions": 2, "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}},
+                     "selector": {"matchLabels": {"job": "m"}}},
+            "status": {"succeeded": 2, "startTime": "2026-01-01T00:00:00Z", "completionTime": "2026-01-01T00:02:30Z",
+                       "conditions": [{"type": "Complete", "status": "True"}]}});
+        assert_eq!(
+            job_row(&complete, now),
+            [
+                json!("m"),
+                json!("Complete"),
+                json!("2/2"),
+                json!("2m30s"),
+                json!("60m"),
+                json!("c"),
+                json!("i"),
+                json!("job=m")
+            ]
+        );
+        let running = json!({"metadata": {"name": "r"}, "spec": {"parallelism": 3},
+            "status": {"startTime": "2026-01-01T00:59:00Z", "conditions": [{"type": "Complete", "status": "False"}]}});
+        assert_eq!(
+            job_row(&running, now)[1..4],
+            [json!("Running"), json!("0/1 of 3"), json!("60s")]
+        );
+        let failed = json!({"metadata": {"name": "f"}, "status": {"conditions": [
+            {"type": "FailureTarget", "status": "True"}, {"type": "Failed", "status": "True"}]}});
+        assert_eq!(job_row(&failed, now)[1..4], [json!("Failed"), json!("0/1"), json!("")]);
+        let deleting = json!({"metadata": {"name": "d", "deletionTimestamp": "2026-01-01T00:00:00Z"}});
+        assert_eq!(job_row(&deleting, now)[1], "Terminating");
+    }
+
+    #[test]
+    fn cron_job_columns() {
+        let now = at("2026-01-01T01:00:00Z");
+        let cj = json!({"metadata": {"name": "n"}, "spec": {"schedule": "*/5 * * * *",
+            "jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}}},
+            "status": {"active": [{"name": "n-1"}, {"name": "n-2"}], "lastScheduleTime": "2026-01-01T00:55:00Z"}});
+        assert_eq!(
+            json!(cells("batch", "v1", "cronjobs", cj, now)),
+            json!([
+                "n",
+                "*/5 * * * *",
+                "<none>",
+                "<unset>",
+                2,
+                "5m",
+                "<unknown>",
+                "c",
+                "i",
+                "<none>"
+            ])
+        );
+    }
+
+    #[test]
+    fn ingress_hosts_address_and_ports() {
+        let now = Utc::now();
+        let rules: Vec<Value> = ["a", "", "c", "d", "e"].iter().map(|h| json!({"host": h})).collect();
+        let ing = json!({"metadata": {"name": "w"}, "spec": {"rules": rules},
+            "status": {"loadBalancer": {"ingress": [{"hostname": "lb.example"}, {"ip": "10.0.0.2"}, {"ip": "10.0.0.2"}]}}});
+        assert_eq!(
+            ingress_row(&ing, now)[1..5],
+            [
+                json!("<none>"),
+                json!("a,c + 2 more..."),
+                json!("10.0.0.2,lb.example"),
+                json!("80")
+            ]
+        );
+        let catch_all = json!({"metadata": {"name": "w"}, "spec": {"tls": [{"secretName": "t"}]}});
+        assert_eq!(
+            ingress_row(&catch_all, now)[2..5],
+            [json!("*"), json!(""), json!("80, 443")]
+        );
+    }
+
+    #[test]
+    fn hpa_targets_like_format_hpa_metrics() {
+        let cpu = json!({"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}});
+        let pods = json!({"type": "Pods", "pods": {"metric": {"name": "rps"}, "target": {"averageValue": "10"}}});
+        let ext = json!({"type": "External", "external": {"target": {"averageValue": "30"}}});
+        assert_eq!(hpa_targets(&json!([]), &json!([])), "<none>");
+        assert_eq!(hpa_targets(&json!([cpu]), &Value::Null), "cpu: <unknown>/80%");
+        assert_eq!(
+            hpa_targets(
+                &json!([cpu]),
+                &json!([{"resource": {"current": {"averageUtilization": 50}}}])
+            ),
+            "cpu: 50%/80%"
+        );
+        assert_eq!(
+            hpa_targets(
+                &json!([pods, ext]),
+                &json!([{"pods": {"current": {"averageValue": "7"}}}])
+            ),
+            "7/10, <unknown>/30 (avg)"
+        );
+        assert_eq!(
+            hpa_targets(&json!([cpu, pods, ext]), &Value::Null),
+            "cpu: <unknown>/80%, <unknown>/10 + 1 more..."
+        );
+    }
+
+    #[test]
+    fn pdb_hpa_pvc_and_service_account_columns() {
+        let now = Utc::now();
+        let pdb = json!({"metadata": {"name": "p"}, "spec": {"minAvailable": "50%"}});
+        assert_eq!(
+            cells("policy", "v1", "poddisruptionbudgets", pdb, now)[1..4],
+            [json!("50%"), json!("N/A"), json!(0)]
+        );
+        let hpa = json!({"metadata": {"name": "h"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5}});
+        assert_eq!(
+            cells("autoscaling", "v2", "horizontalpodautoscalers", hpa, now)[1..6],
+            [
+                json!("Deployment/web"),
+                json!("<none>"),
+                json!("<unset>"),
+                json!(5),
+                json!(0)
+            ]
+        );
+        // Unbound: no capacity or access modes yet; the beta annotation wins over the field.
+        let pvc = json!({"metadata": {"name": "d", "annotations": {"volume.beta.kubernetes.io/storage-class": "old"}},
+            "spec": {"storageClassName": "new", "accessModes": ["ReadWriteOnce"]}, "status": {"phase": "Pending"}});
+        assert_eq!(
+            cells("", "v1", "persistentvolumeclaims", pvc, now)[1..7],
+            [
+                json!("Pending"),
+                json!(""),
+                json!(""),
+                json!(""),
+                json!("old"),
+                json!("<unset>")
+            ]
+        );
+        let bound = json!({"metadata": {"name": "d"}, "spec": {"volumeName": "pv", "volumeMode": "Block"},
+            "status": {"phase": "Bound", "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteMany", "ReadWriteOnce"]}});
+        assert_eq!(pvc_row(&bound, now)[3..5], [json!("1Gi"), json!("RWO,RWX")]);
+        assert_eq!(pvc_row(&bound, now)[8], "Block");
+        let sa = json!({"metadata": {"name": "s"}, "secrets": [{"name": "t"}]});
+        assert_eq!(cells("", "v1", "serviceaccounts", sa, now)[1], 1);
+    }
+
+    #[test]
+    fn daemonset_node_selector_and_selector_expressions() {
+        let ds = json!({"metadata": {"name": "a"},
+            "spec": {"selector": {"matchLabels": {"tier": "x", "app": "a"},
+                                  "matchExpressions": [{"key": "env", "operator": "In", "values": ["prod", "dev"]},
+                                                       {"key": "app", "operator": "Exists"}]},
+                     "template": {"spec": {"nodeSelector": {"zone": "b", "os": "linux"}}}},
+            "status": {"desiredNumberScheduled": 2, "numberReady": 1}});
+        let c = cells("apps", "v1", "daemonsets", ds, Utc::now());
+        assert_eq!(
+            c[1..7],
+            [
+                json!(2),
+                json!(0),
+                json!(1),
+                json!(0),
+                json!(0),
+                json!("os=linux,zone=b")
+            ]
+        );
+        assert_eq!(c[10], "app=a,app,env in (dev,prod),tier=x");
+    }
+
+    #[test]
+    fn bindings_list_subjects_and_roles_show_created_at() {
+        let rb = json!({"metadata": {"name": "b"}, "roleRef": {"kind": "ClusterRole", "name": "view"},
+            "subjects": [{"kind": "User", "name": "a"}, {"kind": "User", "name": "b"},
+                         {"kind": "ServiceAccount", "name": "sa", "namespace": "ns"}]});
+        let c = cells("rbac.authorization.k8s.io", "v1", "rolebindings", rb, Utc::now());
+        assert_eq!(c[1], "ClusterRole/view");
+        assert_eq!(c[3..6], [json!("a, b"), json!(""), json!("ns/sa")]);
+
+        let role = json!({"metadata": {"name": "r", "creationTimestamp": "2026-01-01T00:00:00+02:00"}});
+        let t = table(
+            find("rbac.authorization.k8s.io", "v1", "clusterroles").unwrap(),
+            &[role],
+            json!({}),
+            IncludeObject::None,
+            Utc::now(),
+        );
+        assert_eq!(t["columnDefinitions"][1]["name"], "Created At");
+        assert_eq!(t["columnDefinitions"][1]["type"], "date");
+        assert_eq!(t["rows"][0]["cells"], json!(["r", "2025-12-31T22:00:00Z"]));
     }
 
     #[test]
