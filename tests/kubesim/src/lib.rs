@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod patch;
 pub mod protobuf;
 pub mod routes;
+pub mod schema;
 pub mod selectors;
 pub mod server;
 pub mod shell;

@@ -26,7 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
-use crate::{apply, eviction, exec, openapi, tokens};
+use crate::{apply, eviction, exec, openapi, schema, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -104,6 +104,7 @@ async fn handle(
                     record.groups = who.groups.clone();
                     let ctx = Ctx {
                         state: state.clone(),
+                        method: method.clone(),
                         who,
                         rules,
                         query,
@@ -111,11 +112,20 @@ async fn handle(
                         headers,
                         upgrade: std::sync::Mutex::new(upgrade),
                         body,
+                        warnings: std::sync::Mutex::new(Vec::new()),
                     };
-                    match dispatch(&ctx, &method, route) {
+                    let mut response = match dispatch(&ctx, &method, route) {
                         Ok(r) => r,
                         Err(e) => error_response(&e),
+                    };
+                    for w in lock(&ctx.warnings).iter() {
+                        // RFC 7234 warn-code 299, as the apiserver sends them.
+                        let value = format!("299 - {}", serde_json::to_string(w).expect("a string"));
+                        if let Ok(v) = header::HeaderValue::from_str(&value) {
+                            response.headers_mut().append(header::WARNING, v);
+                        }
                     }
+                    response
                 }
             }
         }
@@ -161,6 +171,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Identity> {
 
 struct Ctx {
     state: Arc<AppState>,
+    method: Method,
     who: Identity,
     rules: Vec<auth::Rule>,
     query: HashMap<String, String>,
@@ -170,6 +181,8 @@ struct Ctx {
     /// Taken by an exec or attach that switches protocols.
     upgrade: std::sync::Mutex<Option<hyper::upgrade::OnUpgrade>>,
     body: Bytes,
+    /// `Warning` headers for the response (unknown fields under `fieldValidation=Warn`).
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Ctx {
@@ -236,12 +249,95 @@ impl Ctx {
         }
     }
 
+    /// The store for a write: with `dryRun=All` the write is checked and answered but not kept.
+    fn writable(&self) -> ApiResult<Writable<'_>> {
+        // A DELETE carries it in its DeleteOptions body, other writes in the query.
+        let in_body = (self.method == Method::DELETE)
+            .then(|| serde_json::from_slice::<Value>(&self.body).ok())
+            .flatten()
+            .and_then(|opts| {
+                opts["dryRun"]
+                    .as_array()
+                    .and_then(|a| a.first()?.as_str().map(str::to_string))
+            });
+        let dry_run = match self.q("dryRun").map(str::to_string).or(in_body).as_deref() {
+            None => false,
+            Some("All") => true,
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid value: \"{other}\": supported values: \"All\""
+                )));
+            }
+        };
+        let mut store = lock(&self.state.store);
+        store.dry_run = dry_run;
+        Ok(Writable(store))
+    }
+
+    /// Checks a custom resource against its CRD's schema before it is written: unknown
+    /// fields are pruned and, per `fieldValidation` (default Warn), refused or warned
+    /// about; broken rules are a 422.
+    fn admit(&self, r: &ResourceInfo, obj: &mut Value) -> ApiResult<()> {
+        let Some(schema) = r.custom.as_ref().and_then(|c| c.schema.as_ref()) else {
+            return Ok(());
+        };
+        let checked = schema::check(schema, obj);
+        let unknown: Vec<String> = checked
+            .unknown
+            .iter()
+            .map(|p| format!("unknown field \"{p}\""))
+            .collect();
+        match self.q("fieldValidation").unwrap_or("Warn") {
+            "Strict" if !unknown.is_empty() => {
+                return Err(ApiError::bad_request(format!(
+                    "strict decoding error: {}",
+                    unknown.join(", ")
+                )));
+            }
+            "Strict" | "Ignore" => {}
+            "Warn" => lock(&self.warnings).extend(unknown),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Strict\", \"Warn\""
+                )));
+            }
+        }
+        if checked.errors.is_empty() {
+            Ok(())
+        } else {
+            let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+            Err(ApiError::invalid_fields(&r.group, &r.kind, name, &checked.errors))
+        }
+    }
+
     fn authorize(&self, attrs: &Attributes) -> ApiResult<()> {
         if auth::allowed(&self.rules, &self.who, attrs) {
             Ok(())
         } else {
             Err(auth::forbidden(&self.who, attrs))
         }
+    }
+}
+
+/// The store locked for one write; a dry run ends with it.
+struct Writable<'a>(std::sync::MutexGuard<'a, crate::store::Store>);
+
+impl std::ops::Deref for Writable<'_> {
+    type Target = crate::store::Store;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Writable<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Writable<'_> {
+    fn drop(&mut self) {
+        self.0.dry_run = false;
     }
 }
 
@@ -426,13 +522,14 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
                 return Err(ApiError::method_not_allowed());
             }
             let mut body = ctx.body_json()?;
+            ctx.admit(r, &mut body)?;
             apply::track_update(None, &mut body, &ctx.writer(r, ""));
-            let obj = lock(store).create(r, ns, body)?;
+            let obj = ctx.writable()?.create(r, ns, body)?;
             Ok(json_response(201, &obj))
         }
         ("update", true) => {
             let body = ctx.body_json()?;
-            let mut st = lock(store);
+            let mut st = ctx.writable()?;
             let obj = st.get(r, ns, name)?;
             let body_rv = body["metadata"]["resourceVersion"].as_str().unwrap_or_default();
             if !body_rv.is_empty() && body_rv != crate::store::rv_of(&obj) {
@@ -443,7 +540,8 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         }
         ("update", false) => {
             let mut body = ctx.body_json()?;
-            let mut st = lock(store);
+            ctx.admit(r, &mut body)?;
+            let mut st = ctx.writable()?;
             let old = st.get(r, ns, name)?;
             apply::track_update(Some(&old), &mut body, &ctx.writer(r, sub));
             let obj = st.update(r, ns, name, body, part)?;
@@ -452,7 +550,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         ("patch", true) => {
             let pt = patch_type(ctx)?;
             let body = ctx.body_json()?;
-            let mut st = lock(store);
+            let mut st = ctx.writable()?;
             let obj = st.get(r, ns, name)?;
             let mut scale = scale_of(r, &obj);
             pt.apply(&mut scale, &body)?;
@@ -463,13 +561,16 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         ("patch", false) => {
             let pt = patch_type(ctx)?;
             let writer = ctx.writer(r, sub);
-            let obj = lock(store).patch(r, ns, name, pt, &ctx.body_json()?, part, |old, new| {
-                apply::track_update(Some(old), new, &writer)
+            let body = ctx.body_json()?;
+            let obj = ctx.writable()?.patch(r, ns, name, pt, &body, part, |old, new| {
+                ctx.admit(r, new)?;
+                apply::track_update(Some(old), new, &writer);
+                Ok(())
             })?;
             Ok(json_response(200, &obj))
         }
         ("delete", _) => {
-            let mut st = lock(store);
+            let mut st = ctx.writable()?;
             check_preconditions(ctx, r, &st.get(r, ns, name)?)?;
             let obj = st.delete(r, ns, name)?;
             drop(st);
@@ -485,7 +586,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         ("deletecollection", _) => {
             let labels = LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?;
             let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), &r.resource)?;
-            let mut st = lock(store);
+            let mut st = ctx.writable()?;
             let keys: Vec<(String, String)> = st
                 .select(r, rp.namespace.as_deref(), &labels, &fields)
                 .into_iter()
@@ -663,14 +764,15 @@ fn server_side_apply(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str, part: Pa
     }
     let sub = if part == Part::Status { "status" } else { "" };
     let writer = ctx.writer(r, sub);
-    let mut st = lock(&ctx.state.store);
+    let mut st = ctx.writable()?;
     let live = match st.get(r, ns, name) {
         Ok(obj) => Some(obj),
         Err(e) if e.code == 404 && part == Part::Main => None,
         Err(e) => return Err(e),
     };
-    let merged =
+    let mut merged =
         apply::apply(live.as_ref(), &config, &writer, ctx.flag("force")).map_err(|c| apply::conflict_error(&c))?;
+    ctx.admit(r, &mut merged)?;
     match live {
         Some(_) => Ok(json_response(200, &st.update(r, ns, name, merged, part)?)),
         None => Ok(json_response(201, &st.create(r, ns, merged)?)),

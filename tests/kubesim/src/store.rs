@@ -98,6 +98,8 @@ pub struct ListOptions {
 pub struct Store {
     /// The served resources; CRDs written here change it.
     pub registry: Registry,
+    /// While set (`dryRun=All`), writes are checked and answered but not kept.
+    pub dry_run: bool,
     objects: BTreeMap<ObjKey, Value>,
     rv: u64,
     history: VecDeque<Arc<Change>>,
@@ -149,6 +151,7 @@ impl Store {
         let (tx, _) = broadcast::channel(4096);
         Self {
             registry: Registry::default(),
+            dry_run: false,
             objects: BTreeMap::new(),
             rv: 0,
             history: VecDeque::new(),
@@ -259,7 +262,6 @@ impl Store {
         if self.objects.contains_key(&k) {
             return Err(ApiError::already_exists(&r.group, &r.resource, &name));
         }
-        let rv = self.next_rv();
         let meta = obj["metadata"].as_object_mut().expect("metadata is an object");
         meta.insert("name".into(), json!(name));
         if r.namespaced {
@@ -270,7 +272,6 @@ impl Store {
         if !(keep_uid && meta.get("uid").is_some_and(Value::is_string)) {
             meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
         }
-        meta.insert("resourceVersion".into(), json!(rv.to_string()));
         meta.insert("generation".into(), json!(1));
         // Fixtures may carry an age; keep it so AGE columns look realistic.
         if !meta.get("creationTimestamp").is_some_and(Value::is_string) {
@@ -282,6 +283,12 @@ impl Store {
             obj["status"] = json!({"phase": "Active"});
         }
         let defined = crd::is_crd(r).then(|| crd::establish(&mut obj)).transpose()?;
+        if self.dry_run {
+            // As the apiserver answers a dry-run create: no resourceVersion.
+            return Ok(present(r, obj));
+        }
+        let rv = self.next_rv();
+        obj["metadata"]["resourceVersion"] = json!(rv.to_string());
         self.objects.insert(k, obj.clone());
         self.record(r, namespace, EventType::Added, obj.clone(), None);
         if let Some(resources) = defined {
@@ -343,7 +350,15 @@ impl Store {
             }
             Part::Main => {
                 if r.has_status {
-                    obj["status"] = old["status"].clone();
+                    // Main writes cannot touch status; an object without one stays without.
+                    match old.get("status") {
+                        Some(st) => obj["status"] = st.clone(),
+                        None => {
+                            if let Some(m) = obj.as_object_mut() {
+                                m.remove("status");
+                            }
+                        }
+                    }
                 }
                 if !obj["metadata"].is_object() {
                     obj["metadata"] = json!({});
@@ -377,6 +392,9 @@ impl Store {
             // A no-op write keeps its resourceVersion and emits no event, as the apiserver does.
             return Ok(present(r, old));
         }
+        if self.dry_run {
+            return Ok(present(r, new));
+        }
         let rv = self.next_rv();
         new["metadata"]["resourceVersion"] = json!(rv.to_string());
         self.objects.insert(k, new.clone());
@@ -397,13 +415,13 @@ impl Store {
         patch_type: PatchType,
         patch_body: &Value,
         part: Part,
-        track: impl FnOnce(&Value, &mut Value),
+        track: impl FnOnce(&Value, &mut Value) -> ApiResult<()>,
     ) -> ApiResult<Value> {
         let old = self.get(r, namespace, name)?;
         let mut obj = old.clone();
         let current_rv = rv_of(&obj).to_string();
         patch_type.apply(&mut obj, patch_body)?;
-        track(&old, &mut obj);
+        track(&old, &mut obj)?;
         // A resourceVersion in the patch is a precondition; otherwise patches never conflict.
         if rv_of(&obj) != current_rv && !rv_of(&obj).is_empty() {
             return Err(ApiError::conflict(&r.group, &r.resource, name));
@@ -414,6 +432,9 @@ impl Store {
 
     pub fn delete(&mut self, r: &ResourceInfo, namespace: &str, name: &str) -> ApiResult<Value> {
         let k = key(r, namespace, name);
+        if self.dry_run {
+            return self.get(r, namespace, name);
+        }
         let mut old = self
             .objects
             .remove(&k)
@@ -610,7 +631,7 @@ mod tests {
                 PatchType::Merge,
                 &json!({"status": {"phase": "Running"}}),
                 Part::Main,
-                |_, _| {},
+                |_, _| Ok(()),
             )
             .unwrap();
         assert_eq!(p["status"]["phase"], "Pending");
@@ -622,7 +643,7 @@ mod tests {
                 PatchType::Merge,
                 &json!({"status": {"phase": "Running"}}),
                 Part::Status,
-                |_, _| {},
+                |_, _| Ok(()),
             )
             .unwrap();
         assert_eq!(p["status"]["phase"], "Running");

@@ -171,3 +171,57 @@ async fn every_kubectl_minor_applies_server_side() {
         k.ok(&["apply", "-f", &cm]).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_dry_runs_answer_without_keeping_anything() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let path = k.manifest("api.yaml", DEPLOYMENT);
+    let rv = sim.resource_version();
+    let out = k.ok(&["apply", "--server-side", "--dry-run=server", "-f", &path]).await;
+    assert_eq!(out, "deployment.apps/api serverside-applied (server dry run)\n");
+    let out = k
+        .ok(&[
+            "create",
+            "--dry-run=server",
+            "-f",
+            &path,
+            "-o",
+            "jsonpath={.metadata.uid}",
+        ])
+        .await;
+    assert!(!out.is_empty(), "a dry-run create still fills in server fields");
+    assert!(sim.get("apps/v1", "Deployment", "shop", "api").is_none());
+    k.ok(&["delete", "pod", "web-1", "-n", "shop", "--dry-run=server"])
+        .await;
+    assert!(sim.get("v1", "Pod", "shop", "web-1").is_some());
+    k.ok(&[
+        "scale",
+        "deploy",
+        "web",
+        "-n",
+        "shop",
+        "--replicas=9",
+        "--dry-run=server",
+    ])
+    .await;
+    assert_eq!(sim.resource_version(), rv, "nothing was written");
+
+    // kubectl diff is a server-side dry-run apply.
+    k.ok(&["apply", "--server-side", "-f", &path]).await;
+    let changed = k.manifest("changed.yaml", &DEPLOYMENT.replace("api:1", "api:2"));
+    let out = k.run(&["diff", "--server-side", "-f", &changed]).await;
+    assert!(
+        out.stdout.contains("-      - image: api:1\n+      - image: api:2\n"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(!out.stdout.contains("status"), "{}", out.stdout);
+    assert_eq!(
+        sim.get("apps/v1", "Deployment", "shop", "api").unwrap()["spec"]["template"]["spec"]["containers"][0]["image"],
+        "api:1"
+    );
+    let out = k.run(&["create", "--dry-run=server", "-f", &path, "--raw", "/x"]).await;
+    assert!(!out.ok);
+}

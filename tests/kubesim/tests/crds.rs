@@ -148,3 +148,92 @@ async fn crds_load_from_fixtures_with_their_resources() {
         "{groups}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_resources_are_checked_against_their_schema() {
+    let sim = sim_with("v1.33.1").await;
+    sim.load_yaml(CRD).unwrap();
+    let Some(k) = Kubectl::new(&sim) else { return };
+    // A value of the wrong type is a 422 naming the field.
+    let bad = k.manifest("bad.yaml", &WIDGET.replace("size: 2", "size: two"));
+    let out = k.run(&["apply", "-f", &bad]).await;
+    assert!(!out.ok);
+    assert!(
+        out.stderr.contains(
+            "The Widget \"w1\" is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\""
+        ),
+        "{}",
+        out.stderr
+    );
+    // kubectl validates strictly by default: an unknown field is refused…
+    let unknown = k.manifest(
+        "unknown.yaml",
+        &WIDGET.replace("color: blue", "color: blue, shape: round"),
+    );
+    let out = k.run(&["apply", "-f", &unknown]).await;
+    assert!(!out.ok);
+    assert!(out.stderr.contains("unknown field \"spec.shape\""), "{}", out.stderr);
+    assert!(sim.get("example.com/v1", "Widget", "default", "w1").is_none());
+    // …and with --validate=warn it is pruned, with the apiserver's warning.
+    let out = k.run(&["apply", "--validate=warn", "-f", &unknown]).await;
+    assert!(out.ok, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Warning: unknown field \"spec.shape\""),
+        "{}",
+        out.stderr
+    );
+    let w1 = sim.get("example.com/v1", "Widget", "default", "w1").unwrap();
+    assert_eq!(w1["spec"], serde_json::json!({"size": 2, "color": "blue"}));
+    // The v1beta1 schema preserves unknown fields.
+    let beta = k.manifest(
+        "beta.yaml",
+        &WIDGET
+            .replace("example.com/v1", "example.com/v1beta1")
+            .replace("name: w1", "name: w2")
+            .replace("color: blue", "shape: round"),
+    );
+    k.ok(&["apply", "-f", &beta]).await;
+    assert_eq!(
+        sim.get("example.com/v1", "Widget", "default", "w2").unwrap()["spec"]["shape"],
+        "round"
+    );
+}
+
+/// Without `fieldValidation` (kube::Client sends none) the apiserver warns and prunes.
+#[tokio::test]
+async fn unknown_fields_warn_by_default_and_dry_run_values_are_checked() {
+    let sim = kubesim::Sim::start(kubesim::SimConfig {
+        tls: false,
+        ..kubesim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.load_yaml(CRD).unwrap();
+    let url = format!("{}/apis/example.com/v1/namespaces/default/widgets", sim.url());
+    let body = serde_json::json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w"}, "spec": {"size": 1, "shape": "round"}});
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(&url)
+        .bearer_auth(sim.admin_token())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(
+        resp.headers()["warning"].to_str().unwrap(),
+        "299 - \"unknown field \\\"spec.shape\\\"\""
+    );
+    let created: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(created["spec"], serde_json::json!({"size": 1}));
+
+    let resp = client
+        .post(format!("{url}?dryRun=Some"))
+        .bearer_auth(sim.admin_token())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+}
