@@ -116,13 +116,15 @@ on_both_backends! {
         assert_error(status, &body, 403, "kube_forbidden");
         assert_eq!(body["details"]["kubeStatus"]["code"], 403);
 
-        // Each apiserver failure keeps its Status and maps to its HTTP status. (429 is left out:
-        // kube's client retries it with backoff, so a cluster that keeps throttling ends in 504.)
+        // Each apiserver failure keeps its Status and maps to its HTTP status, throttling
+        // included: it is reported at once, not retried.
         for (code, want_status, want_code) in [
             (404, 404, "kube_not_found"),
             (409, 409, "kube_conflict"),
             (400, 400, "kube_bad_request"),
+            (429, 429, "kube_too_many_requests"),
             (500, 500, "kube_internal_error"),
+            (503, 500, "kube_service_unavailable"),
         ] {
             quiet.clear_faults();
             quiet.fail_resource("", "nodes", code, "injected");

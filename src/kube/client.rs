@@ -37,6 +37,9 @@ pub async fn config(c: &Connection) -> Result<kube::Config, String> {
         .map_err(|e| format!("the connection is not usable: {e}"))?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(READ_TIMEOUT);
+    // kube retries 429/503/504 up to 15 times with growing backoff, as a controller wants;
+    // an operator's request is answered at once with the apiserver's Status instead.
+    config.default_retry = false;
     Ok(config)
 }
 

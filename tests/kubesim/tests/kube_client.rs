@@ -201,3 +201,29 @@ async fn server_side_apply_with_conflicts_and_force() {
         .unwrap();
     assert_eq!(forced.data.unwrap()["a"], "2");
 }
+
+/// A budget-refused eviction comes back as the apiserver's 429 at once, provided the
+/// client does not retry 429s itself (kube does by default, for up to minutes).
+#[tokio::test]
+async fn eviction_refused_by_a_budget_is_a_prompt_429_without_default_retries() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    sim.load_yaml(include_str!("fixtures/ops.yaml")).unwrap();
+    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token())).unwrap();
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    config.default_retry = false;
+    let pods: Api<Pod> = Api::namespaced(Client::try_from(config).unwrap(), "ops");
+    let started = std::time::Instant::now();
+    let err = pods.evict("api-1", &Default::default()).await.unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API error, got {err:?}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (429, "TooManyRequests"));
+    assert!(sim.get("v1", "Pod", "ops", "api-1").is_some());
+}
