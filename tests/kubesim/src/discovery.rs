@@ -371,6 +371,31 @@ impl Registry {
         json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
     }
 
+    /// Aggregated discovery (APIGroupDiscoveryList) of the core group (`/api`) or of every
+    /// named group (`/apis`): one request instead of one per group/version.
+    pub fn aggregated(&self, core: bool, api_version: &str) -> Value {
+        let groups: Vec<(&str, Vec<&str>)> = if core { vec![("", vec!["v1"])] } else { self.groups() };
+        let items: Vec<Value> = groups
+            .into_iter()
+            .map(|(group, versions)| {
+                let versions: Vec<Value> = versions
+                    .into_iter()
+                    .map(|v| {
+                        let resources: Vec<Value> = self
+                            .resources
+                            .iter()
+                            .filter(|r| r.group == group && r.version == v)
+                            .map(|r| aggregated_entry(r))
+                            .collect();
+                        json!({"version": v, "resources": resources, "freshness": "Current"})
+                    })
+                    .collect();
+                json!({"metadata": {"name": group, "creationTimestamp": null}, "versions": versions})
+            })
+            .collect();
+        json!({"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {}, "items": items})
+    }
+
     /// The APIResourceList for one group/version, or None when it is not served.
     pub fn api_resource_list(&self, group: &str, version: &str) -> Option<Value> {
         let mut resources = Vec::new();
@@ -391,6 +416,28 @@ impl Registry {
             "resources": resources
         }))
     }
+}
+
+/// The media type of aggregated discovery a client asks for (`v2`, or `v2beta1` from
+/// kubectl before 1.30), if it asks for it before plain JSON.
+pub fn aggregated_media_type(accept: &str) -> Option<&'static str> {
+    for part in accept.split(',') {
+        let p: Vec<&str> = part.split(';').map(str::trim).collect();
+        if p.contains(&"g=apidiscovery.k8s.io") && p.contains(&"as=APIGroupDiscoveryList") {
+            if p.contains(&"v=v2") {
+                return Some("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+            }
+            if p.contains(&"v=v2beta1") {
+                return Some("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+            }
+        } else if p
+            .first()
+            .is_some_and(|m| m.starts_with("application/json") || *m == "*/*")
+        {
+            return None;
+        }
+    }
+    None
 }
 
 /// The order the apiserver prefers versions in: GA over beta over alpha, then by number
@@ -440,9 +487,8 @@ pub fn api_versions(server_address: &str) -> Value {
     })
 }
 
-/// A resource's entries in its APIResourceList: itself and its subresources.
-fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
-    let verbs: Vec<&str> = if r.create_only {
+fn verbs(r: &ResourceInfo) -> Vec<&'static str> {
+    if r.create_only {
         vec!["create"]
     } else {
         vec![
@@ -455,13 +501,62 @@ fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
             "update",
             "watch",
         ]
-    };
+    }
+}
+
+/// One subresource as discovery lists it: its name, the kind it answers with (group and
+/// version "" = the resource's own), and its verbs.
+struct Sub {
+    name: &'static str,
+    group: &'static str,
+    version: &'static str,
+    kind: String,
+    verbs: &'static [&'static str],
+}
+
+fn subresources(r: &ResourceInfo) -> Vec<Sub> {
+    let mut out = Vec::new();
+    if r.has_status {
+        out.push(Sub {
+            name: "status",
+            group: "",
+            version: "",
+            kind: r.kind.clone(),
+            verbs: &["get", "patch", "update"],
+        });
+    }
+    // Subresources with handlers of their own (pods/log, pods/eviction, serviceaccounts/token).
+    if r.custom.is_none() {
+        for (name, group, version, kind, verbs) in extra_subresources(&r.resource) {
+            out.push(Sub {
+                name,
+                group,
+                version,
+                kind: kind.to_string(),
+                verbs,
+            });
+        }
+    }
+    if r.has_scale {
+        out.push(Sub {
+            name: "scale",
+            group: "autoscaling",
+            version: "v1",
+            kind: "Scale".into(),
+            verbs: &["get", "patch", "update"],
+        });
+    }
+    out
+}
+
+/// A resource's entries in its APIResourceList: itself and its subresources.
+fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
     let mut entry = json!({
         "name": r.resource,
         "singularName": r.singular,
         "namespaced": r.namespaced,
         "kind": r.kind,
-        "verbs": verbs,
+        "verbs": verbs(r),
     });
     if !r.short_names.is_empty() {
         entry["shortNames"] = json!(r.short_names);
@@ -470,44 +565,54 @@ fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
         entry["categories"] = json!(r.categories);
     }
     let mut out = vec![entry];
-    if r.has_status {
-        out.push(json!({
-            "name": format!("{}/status", r.resource),
+    for sub in subresources(r) {
+        let mut e = json!({
+            "name": format!("{}/{}", r.resource, sub.name),
             "singularName": "",
             "namespaced": r.namespaced,
-            "kind": r.kind,
-            "verbs": ["get", "patch", "update"],
-        }));
-    }
-    // Subresources with handlers of their own (pods/log, pods/eviction, serviceaccounts/token).
-    if r.custom.is_none() {
-        for (sub, group, version, kind, verbs) in extra_subresources(&r.resource) {
-            let mut e = json!({
-                "name": format!("{}/{sub}", r.resource),
-                "singularName": "",
-                "namespaced": r.namespaced,
-                "kind": kind,
-                "verbs": verbs,
-            });
-            if !group.is_empty() {
-                e["group"] = json!(group);
-                e["version"] = json!(version);
-            }
-            out.push(e);
+            "kind": sub.kind,
+            "verbs": sub.verbs,
+        });
+        if !sub.group.is_empty() {
+            e["group"] = json!(sub.group);
+            e["version"] = json!(sub.version);
         }
-    }
-    if r.has_scale {
-        out.push(json!({
-            "name": format!("{}/scale", r.resource),
-            "singularName": "",
-            "namespaced": r.namespaced,
-            "group": "autoscaling",
-            "version": "v1",
-            "kind": "Scale",
-            "verbs": ["get", "patch", "update"],
-        }));
+        out.push(e);
     }
     out
+}
+
+/// A resource in aggregated discovery (`apidiscovery.k8s.io` APIResourceDiscovery).
+fn aggregated_entry(r: &ResourceInfo) -> Value {
+    let kind = |group: &str, version: &str, kind: &str| json!({"group": group, "version": version, "kind": kind});
+    let subs: Vec<Value> = subresources(r)
+        .into_iter()
+        .map(|sub| {
+            let (g, v) = if sub.group.is_empty() {
+                (r.group.as_str(), r.version.as_str())
+            } else {
+                (sub.group, sub.version)
+            };
+            json!({"subresource": sub.name, "responseKind": kind(g, v, &sub.kind), "verbs": sub.verbs})
+        })
+        .collect();
+    let mut e = json!({
+        "resource": r.resource,
+        "responseKind": kind(&r.group, &r.version, &r.kind),
+        "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": r.singular,
+        "verbs": verbs(r),
+    });
+    if !r.short_names.is_empty() {
+        e["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        e["categories"] = json!(r.categories);
+    }
+    if !subs.is_empty() {
+        e["subresources"] = json!(subs);
+    }
+    e
 }
 
 #[cfg(test)]
@@ -554,6 +659,60 @@ mod tests {
         let reg = Registry::default();
         assert_eq!(reg.find_kind("apps/v1", "Deployment").unwrap().resource, "deployments");
         assert!(reg.find_kind("v1", "Deployment").is_none());
+    }
+
+    #[test]
+    fn aggregated_discovery_lists_groups_versions_and_subresources() {
+        let reg = Registry::default();
+        let apis = reg.aggregated(false, "apidiscovery.k8s.io/v2");
+        let apps = apis["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["metadata"]["name"] == "apps")
+            .unwrap();
+        let deployments = apps["versions"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"] == "deployments")
+            .unwrap();
+        assert_eq!(deployments["scope"], "Namespaced");
+        assert_eq!(deployments["shortNames"], json!(["deploy"]));
+        let scale = deployments["subresources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["subresource"] == "scale")
+            .unwrap();
+        assert_eq!(
+            scale["responseKind"],
+            json!({"group": "autoscaling", "version": "v1", "kind": "Scale"})
+        );
+        let core = reg.aggregated(true, "apidiscovery.k8s.io/v2");
+        assert_eq!(core["items"].as_array().unwrap().len(), 1);
+        assert_eq!(core["items"][0]["versions"][0]["version"], "v1");
+    }
+
+    #[test]
+    fn aggregated_discovery_is_served_when_asked_for_first() {
+        let kubectl = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+        assert_eq!(
+            aggregated_media_type(kubectl),
+            Some("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+        );
+        assert!(
+            aggregated_media_type("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList")
+                .unwrap()
+                .contains("v2beta1")
+        );
+        assert_eq!(
+            aggregated_media_type(
+                "application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+            ),
+            None
+        );
+        assert_eq!(aggregated_media_type(""), None);
     }
 
     #[test]

@@ -344,11 +344,28 @@ impl Drop for Writable<'_> {
 fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
     let s = &ctx.state;
     match route {
+        Route::CoreVersions | Route::GroupList
+            if let Some(media) =
+                discovery::aggregated_media_type(header_str(&ctx.headers, "accept").unwrap_or_default()) =>
+        {
+            let api_version = if media.contains("v=v2beta1") {
+                "apidiscovery.k8s.io/v2beta1"
+            } else {
+                "apidiscovery.k8s.io/v2"
+            };
+            let doc = lock(&s.store)
+                .registry
+                .aggregated(route == Route::CoreVersions, api_version);
+            let mut response = json_response(200, &doc);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, header::HeaderValue::from_static(media));
+            Ok(response)
+        }
         Route::CoreVersions => {
             let addr = lock(&s.server_address).clone();
             Ok(json_response(200, &discovery::api_versions(&addr)))
         }
-        // Plain JSON, not the aggregated format: kubectl then falls back to per-group discovery.
         Route::GroupList => Ok(json_response(200, &lock(&s.store).registry.api_group_list())),
         Route::GroupVersion { group, version } => match lock(&s.store).registry.api_resource_list(&group, &version) {
             Some(list) => Ok(json_response(200, &list)),

@@ -227,3 +227,40 @@ async fn eviction_refused_by_a_budget_is_a_prompt_429_without_default_retries() 
     assert_eq!((status.code, status.reason.as_str()), (429, "TooManyRequests"));
     assert!(sim.get("v1", "Pod", "ops", "api-1").is_some());
 }
+
+/// kube's aggregated discovery (two requests) sees what the per-group one does, CRDs included.
+#[tokio::test]
+async fn aggregated_discovery_matches_the_per_group_one() {
+    let sim = Sim::start(SimConfig::default()).await.unwrap();
+    sim.load_yaml(include_str!("fixtures/widgets-crd.yaml")).unwrap();
+    let client = client_for(&sim, sim.admin_token(), None).await;
+    let summary = |d: &kube::Discovery| {
+        let mut out: Vec<String> = d
+            .groups()
+            .flat_map(|g| {
+                g.recommended_resources().into_iter().map(|(ar, caps)| {
+                    format!(
+                        "{}/{} {} {:?} {:?}",
+                        ar.group,
+                        ar.version,
+                        ar.plural,
+                        caps.scope,
+                        caps.subresources.len()
+                    )
+                })
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    sim.clear_requests();
+    let aggregated = kube::Discovery::new(client.clone()).run_aggregated().await.unwrap();
+    assert_eq!(sim.requests().len(), 2, "one request for /api, one for /apis");
+    let legacy = kube::Discovery::new(client).run().await.unwrap();
+    assert_eq!(summary(&aggregated), summary(&legacy));
+    assert!(
+        summary(&aggregated)
+            .iter()
+            .any(|s| s.starts_with("example.com/v1 widgets Namespaced"))
+    );
+}

@@ -398,3 +398,25 @@ async fn every_kubectl_minor_logs_drains_and_creates_tokens() {
         assert!(sim.get("v1", "Pod", "ops", "api-1").is_none(), "{version}");
     }
 }
+
+/// kubectl asks for aggregated discovery (v2, or v2beta1 before 1.30) and then needs no
+/// per-group discovery requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_is_aggregated_at_every_minor() {
+    for minor in 27..=33 {
+        let version = format!("v1.{minor}.0");
+        let sim = sim_with(&version).await;
+        let Some(k) = Kubectl::new(&sim) else { return };
+        k.ok(&["get", "deploy", "-A"]).await;
+        let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+        assert!(
+            paths.contains(&"/api".to_string()) && paths.contains(&"/apis".to_string()),
+            "{version}: {paths:?}"
+        );
+        let per_group: Vec<&String> = paths
+            .iter()
+            .filter(|p| p.starts_with("/apis/") && p.split('/').count() == 4)
+            .collect();
+        assert!(per_group.is_empty(), "{version}: {per_group:?}");
+    }
+}
