@@ -18,6 +18,17 @@ pub enum Step {
     Value(String),
 }
 
+impl Step {
+    /// The key of this step in FieldsV1 (`f:name`, `k:{"name":"web"}`, `v:"a"`).
+    fn fields_v1_key(&self) -> String {
+        match self {
+            Step::Field(f) => format!("f:{f}"),
+            Step::Key(k) => format!("k:{k}"),
+            Step::Value(v) => format!("v:{v}"),
+        }
+    }
+}
+
 pub type Path = Vec<Step>;
 pub type FieldSet = BTreeSet<Path>;
 
@@ -180,11 +191,7 @@ pub fn encode(set: &FieldSet) -> Value {
     for path in set {
         let mut node = &mut root;
         for step in path {
-            let key = match step {
-                Step::Field(f) => format!("f:{f}"),
-                Step::Key(k) => format!("k:{k}"),
-                Step::Value(v) => format!("v:{v}"),
-            };
+            let key = step.fields_v1_key();
             node = node
                 .entry(key)
                 .or_insert_with(|| json!({}))
@@ -201,13 +208,8 @@ pub fn encode(set: &FieldSet) -> Value {
         if has_children && !path.is_empty() {
             let mut node = &mut root;
             for step in path {
-                let key = match step {
-                    Step::Field(f) => format!("f:{f}"),
-                    Step::Key(k) => format!("k:{k}"),
-                    Step::Value(v) => format!("v:{v}"),
-                };
                 node = node
-                    .get_mut(&key)
+                    .get_mut(&step.fields_v1_key())
                     .and_then(Value::as_object_mut)
                     .expect("inserted above");
             }

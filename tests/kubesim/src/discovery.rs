@@ -549,6 +549,16 @@ fn subresources(r: &ResourceInfo) -> Vec<Sub> {
     out
 }
 
+/// Short names and categories, both forms of discovery leaving them out when empty.
+fn add_names(entry: &mut Value, r: &ResourceInfo) {
+    if !r.short_names.is_empty() {
+        entry["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        entry["categories"] = json!(r.categories);
+    }
+}
+
 /// A resource's entries in its APIResourceList: itself and its subresources.
 fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
     let mut entry = json!({
@@ -558,12 +568,7 @@ fn resource_entries(r: &ResourceInfo) -> Vec<Value> {
         "kind": r.kind,
         "verbs": verbs(r),
     });
-    if !r.short_names.is_empty() {
-        entry["shortNames"] = json!(r.short_names);
-    }
-    if !r.categories.is_empty() {
-        entry["categories"] = json!(r.categories);
-    }
+    add_names(&mut entry, r);
     let mut out = vec![entry];
     for sub in subresources(r) {
         let mut e = json!({
@@ -603,12 +608,7 @@ fn aggregated_entry(r: &ResourceInfo) -> Value {
         "singularResource": r.singular,
         "verbs": verbs(r),
     });
-    if !r.short_names.is_empty() {
-        e["shortNames"] = json!(r.short_names);
-    }
-    if !r.categories.is_empty() {
-        e["categories"] = json!(r.categories);
-    }
+    add_names(&mut e, r);
     if !subs.is_empty() {
         e["subresources"] = json!(subs);
     }

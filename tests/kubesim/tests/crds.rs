@@ -104,13 +104,12 @@ async fn a_crd_serves_its_resources_with_printer_columns_and_scale() {
     // Deleting the CRD takes its resources and the API with it.
     k.ok(&["delete", "crd", "widgets.example.com"]).await;
     assert!(sim.get("example.com/v1", "Widget", "default", "w1").is_none());
-    let out = k.run(&["get", "widgets"]).await;
-    assert!(!out.ok);
+    let stderr = k.err(&["get", "widgets"]).await;
     // kubectl's cached discovery still knows the type; the apiserver's 404 says it is gone.
     assert!(
-        out.stderr.contains("the server could not find the requested resource"),
+        stderr.contains("the server could not find the requested resource"),
         "{}",
-        out.stderr
+        stderr
     );
 }
 
@@ -122,15 +121,14 @@ async fn an_invalid_crd_is_refused_with_every_cause() {
         .replace("name: widgets.example.com", "name: gadgets.example.com")
         .replace("scope: Namespaced", "scope: Everywhere");
     let path = k.manifest("bad.yaml", &bad);
-    let out = k.run(&["apply", "-f", &path]).await;
-    assert!(!out.ok);
+    let stderr = k.err(&["apply", "-f", &path]).await;
     // kubectl lists the Status's causes one per line.
     for line in [
         "The CustomResourceDefinition \"gadgets.example.com\" is invalid:",
         "* metadata.name: Invalid value: \"gadgets.example.com\": must be spec.names.plural+\".\"+spec.group",
         "* spec.scope: Unsupported value: \"Everywhere\": supported values: \"Cluster\", \"Namespaced\"",
     ] {
-        assert!(out.stderr.contains(line), "{}", out.stderr);
+        assert!(stderr.contains(line), "{}", stderr);
     }
     assert!(k.ok(&["get", "crd", "-o", "name"]).await.is_empty());
 }
@@ -156,23 +154,21 @@ async fn custom_resources_are_checked_against_their_schema() {
     let Some(k) = Kubectl::new(&sim) else { return };
     // A value of the wrong type is a 422 naming the field.
     let bad = k.manifest("bad.yaml", &WIDGET.replace("size: 2", "size: two"));
-    let out = k.run(&["apply", "-f", &bad]).await;
-    assert!(!out.ok);
+    let stderr = k.err(&["apply", "-f", &bad]).await;
     assert!(
-        out.stderr.contains(
+        stderr.contains(
             "The Widget \"w1\" is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\""
         ),
         "{}",
-        out.stderr
+        stderr
     );
     // kubectl validates strictly by default: an unknown field is refused…
     let unknown = k.manifest(
         "unknown.yaml",
         &WIDGET.replace("color: blue", "color: blue, shape: round"),
     );
-    let out = k.run(&["apply", "-f", &unknown]).await;
-    assert!(!out.ok);
-    assert!(out.stderr.contains("unknown field \"spec.shape\""), "{}", out.stderr);
+    let stderr = k.err(&["apply", "-f", &unknown]).await;
+    assert!(stderr.contains("unknown field \"spec.shape\""), "{}", stderr);
     assert!(sim.get("example.com/v1", "Widget", "default", "w1").is_none());
     // …and with --validate=warn it is pruned, with the apiserver's warning.
     let out = k.run(&["apply", "--validate=warn", "-f", &unknown]).await;

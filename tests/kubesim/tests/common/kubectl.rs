@@ -122,3 +122,12 @@ impl Kubectl {
         (output, out.status.code())
     }
 }
+
+impl Kubectl {
+    /// Runs a command that must fail and returns what it printed on stderr.
+    pub async fn err(&self, args: &[&str]) -> String {
+        let out = self.run(args).await;
+        assert!(!out.ok, "kubectl {args:?} succeeded:\n{}", out.stdout);
+        out.stderr
+    }
+}
