@@ -321,11 +321,11 @@ impl Registry {
             .cloned()
     }
 
-    /// The resource whose objects are stored under this group, version and plural name.
-    pub fn stored(&self, group: &str, storage_version: &str, resource: &str) -> Option<Arc<ResourceInfo>> {
+    /// A resource by group and plural name, in any served version.
+    pub fn find_resource(&self, group: &str, resource: &str) -> Option<Arc<ResourceInfo>> {
         self.resources
             .iter()
-            .find(|r| r.group == group && r.storage_version == storage_version && r.resource == resource)
+            .find(|r| r.group == group && r.resource == resource)
             .cloned()
     }
 

@@ -607,7 +607,7 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             let keys: Vec<(String, String)> = st
                 .select(r, rp.namespace.as_deref(), &labels, &fields)
                 .into_iter()
-                .map(|(k, _)| (k.3.clone(), k.4.clone()))
+                .map(|(k, _)| (k.namespace.clone(), k.name.clone()))
                 .collect();
             let mut items = Vec::new();
             for (kns, kname) in keys {

@@ -17,7 +17,15 @@ use crate::status::{ApiError, ApiResult};
 /// Live changes, for watches.
 pub type ChangeReceiver = broadcast::Receiver<Arc<Change>>;
 
-pub type ObjKey = (String, String, String, String, String);
+/// Where an object is kept. Not by version: every served version of a resource shows the
+/// same objects, and a CRD's storage version may change under them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjKey {
+    pub group: String,
+    pub resource: String,
+    pub namespace: String,
+    pub name: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -111,13 +119,12 @@ pub struct Store {
 }
 
 fn key(r: &ResourceInfo, namespace: &str, name: &str) -> ObjKey {
-    (
-        r.group.to_string(),
-        r.storage_version.to_string(),
-        r.resource.to_string(),
-        namespace.to_string(),
-        name.to_string(),
-    )
+    ObjKey {
+        group: r.group.clone(),
+        resource: r.resource.clone(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    }
 }
 
 pub fn now_rfc3339() -> String {
@@ -128,11 +135,9 @@ fn name_of(obj: &Value) -> &str {
     obj["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-/// A stored object as a client of version `r` sees it.
+/// A stored object as a client of version `r` sees it (conversion strategy None).
 pub fn present(r: &ResourceInfo, mut obj: Value) -> Value {
-    if r.version != r.storage_version {
-        obj["apiVersion"] = json!(r.api_version());
-    }
+    obj["apiVersion"] = json!(r.api_version());
     obj
 }
 
@@ -195,14 +200,7 @@ impl Store {
         if !r.namespaced {
             return Ok(());
         }
-        let ns_key = (
-            String::new(),
-            "v1".to_string(),
-            "namespaces".to_string(),
-            String::new(),
-            namespace.to_string(),
-        );
-        if self.objects.contains_key(&ns_key) {
+        if self.namespace_exists(namespace) {
             Ok(())
         } else {
             Err(ApiError::not_found("", "namespaces", namespace))
@@ -210,13 +208,12 @@ impl Store {
     }
 
     pub fn namespace_exists(&self, namespace: &str) -> bool {
-        self.objects.contains_key(&(
-            String::new(),
-            "v1".to_string(),
-            "namespaces".to_string(),
-            String::new(),
-            namespace.to_string(),
-        ))
+        self.objects.contains_key(&ObjKey {
+            group: String::new(),
+            resource: "namespaces".into(),
+            namespace: String::new(),
+            name: namespace.to_string(),
+        })
     }
 
     pub fn create(&mut self, r: &ResourceInfo, namespace: &str, obj: Value) -> ApiResult<Value> {
@@ -444,21 +441,21 @@ impl Store {
         self.record(r, namespace, EventType::Deleted, old.clone(), None);
         // No namespace controller or garbage collector runs here: contents go at once.
         let contents: Vec<ObjKey> = if r.resource == "namespaces" {
-            self.objects.keys().filter(|k| k.3 == name).cloned().collect()
+            self.objects.keys().filter(|k| k.namespace == name).cloned().collect()
         } else if crd::is_crd(r) {
             let group = old["spec"]["group"].as_str().unwrap_or_default();
             let plural = old["spec"]["names"]["plural"].as_str().unwrap_or_default();
             self.objects
                 .keys()
-                .filter(|k| k.0 == group && k.2 == plural)
+                .filter(|k| k.group == group && k.resource == plural)
                 .cloned()
                 .collect()
         } else {
             Vec::new()
         };
         for k in contents {
-            if let Some(info) = self.registry.stored(&k.0, &k.1, &k.2) {
-                let _ = self.delete(&info, &k.3, &k.4);
+            if let Some(info) = self.registry.find_resource(&k.group, &k.resource) {
+                let _ = self.delete(&info, &k.namespace, &k.name);
             }
         }
         if crd::is_crd(r) {
@@ -479,8 +476,8 @@ impl Store {
         let start = key(r, namespace.unwrap_or_default(), "");
         self.objects
             .range(start..)
-            .take_while(|(k, _)| k.0 == r.group && k.1 == r.storage_version && k.2 == r.resource)
-            .take_while(|(k, _)| namespace.is_none_or(|ns| k.3 == ns))
+            .take_while(|(k, _)| k.group == r.group && k.resource == r.resource)
+            .take_while(|(k, _)| namespace.is_none_or(|ns| k.namespace == ns))
             .filter(|(_, v)| labels.matches(v) && fields.matches(v))
             .collect()
     }
@@ -491,7 +488,7 @@ impl Store {
         if let Some(token) = opts.continue_token.as_deref().filter(|t| !t.is_empty()) {
             let t = decode_continue(token)?;
             list_rv = t.rv;
-            items.retain(|(k, _)| format!("{}/{}", k.3, k.4) > t.start);
+            items.retain(|(k, _)| format!("{}/{}", k.namespace, k.name) > t.start);
         }
         let mut metadata = json!({"resourceVersion": list_rv.to_string()});
         if let Some(limit) = opts.limit.filter(|l| *l > 0)
@@ -502,7 +499,7 @@ impl Store {
             let last = items.last().expect("limit > 0").0;
             metadata["continue"] = json!(encode_continue(&ContinueToken {
                 rv: list_rv,
-                start: format!("{}/{}", last.3, last.4),
+                start: format!("{}/{}", last.namespace, last.name),
             }));
             metadata["remainingItemCount"] = json!(remaining);
         }
@@ -582,6 +579,45 @@ mod tests {
         )
         .unwrap();
         s
+    }
+
+    #[test]
+    fn custom_resources_outlive_a_change_of_storage_version() {
+        let crds = find("apiextensions.k8s.io", "v1", "customresourcedefinitions").unwrap();
+        let mut s = store_with_ns();
+        let version = |name: &str, storage: bool| {
+            json!({"name": name, "served": true, "storage": storage,
+                   "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}})
+        };
+        let mut crd = json!({
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "scope": "Namespaced",
+                     "names": {"plural": "widgets", "kind": "Widget"}, "versions": [version("v1", true)]}
+        });
+        s.create(crds, "", crd.clone()).unwrap();
+        let v1 = s.registry.find("example.com", "v1", "widgets").unwrap();
+        s.create(&v1, "a", json!({"metadata": {"name": "w"}, "spec": {"size": 1}}))
+            .unwrap();
+
+        crd["spec"]["versions"] = json!([version("v1", false), version("v2", true)]);
+        s.update(crds, "", "widgets.example.com", crd, Part::Main).unwrap();
+        let v2 = s.registry.find("example.com", "v2", "widgets").unwrap();
+        let w = s.get(&v2, "a", "w").unwrap();
+        assert_eq!(
+            (w["apiVersion"].as_str(), &w["spec"]["size"]),
+            (Some("example.com/v2"), &json!(1))
+        );
+        assert_eq!(s.get(&v1, "a", "w").unwrap()["apiVersion"], "example.com/v1");
+        let stored = s.get(crds, "", "widgets.example.com").unwrap();
+        assert_eq!(stored["status"]["storedVersions"], json!(["v1", "v2"]));
+
+        s.delete(crds, "", "widgets.example.com").unwrap();
+        assert!(s.registry.find("example.com", "v2", "widgets").is_none());
+        assert_eq!(
+            s.select(&v2, None, &LabelSelector::default(), &FieldSelector::default())
+                .len(),
+            0
+        );
     }
 
     #[test]
