@@ -1,4 +1,4 @@
-//! The object store: JSON objects keyed by (group, version, resource, namespace, name),
+//! The object store: JSON objects keyed by (group, resource, namespace, name),
 //! one global resourceVersion counter, and a bounded history of changes for watches.
 
 use std::collections::{BTreeMap, VecDeque};
