@@ -79,10 +79,11 @@ fn pod(obj: &mut Value) {
         }
         default(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
     }
-    // The pod strategy's PrepareForCreate; fixtures' statuses are kept.
-    if !is_set(obj, "status") {
-        let qos = qos_class(&obj["spec"]);
-        obj["status"] = json!({"phase": "Pending", "qosClass": qos});
+    // The pod strategy's PrepareForCreate sets these; a fixture's phase is kept.
+    let qos = qos_class(&obj["spec"]);
+    if let Some(status) = child(obj, "status") {
+        default(status, "phase", json!("Pending"));
+        default(status, "qosClass", json!(qos));
     }
 }
 
@@ -213,8 +214,8 @@ fn pvc(obj: &mut Value) {
     if let Some(spec) = child(obj, "spec") {
         default(spec, "volumeMode", json!("Filesystem"));
     }
-    if !is_set(obj, "status") {
-        obj["status"] = json!({"phase": "Pending"});
+    if let Some(status) = child(obj, "status") {
+        default(status, "phase", json!("Pending"));
     }
 }
 
@@ -406,8 +407,8 @@ where
         obj["metadata"]["namespace"].as_str().unwrap_or_default(),
         obj["metadata"]["name"].as_str().unwrap_or_default()
     );
-    if !is_set(obj, "status") {
-        obj["status"] = json!({"loadBalancer": {}});
+    if let Some(status) = child(obj, "status") {
+        default(status, "loadBalancer", json!({}));
     }
     let Some(spec) = child(obj, "spec") else { return };
     default(spec, "type", json!("ClusterIP"));
@@ -572,6 +573,13 @@ mod tests {
         assert_eq!(spec["volumes"][0]["emptyDir"], json!({}));
         assert_eq!(spec["volumes"][1]["configMap"]["defaultMode"], 420);
         assert_eq!(p["status"], json!({"phase": "Pending", "qosClass": "Burstable"}));
+        let running = defaulted(
+            "",
+            "pods",
+            json!({"metadata": {"name": "p"}, "spec": {}, "status": {"phase": "Running"}}),
+            &[],
+        );
+        assert_eq!(running["status"], json!({"phase": "Running", "qosClass": "BestEffort"}));
     }
 
     #[test]
