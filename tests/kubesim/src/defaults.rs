@@ -24,7 +24,7 @@ where
         ("", "secrets") => default(obj, "type", json!("Opaque")),
         ("", "namespaces") => namespace(obj),
         ("", "persistentvolumeclaims") => pvc(obj),
-        ("", "resourcequotas") => resource_quota(obj),
+        ("", "resourcequotas") => resource_quota(obj, existing),
         ("", "limitranges") => limit_range(obj),
         ("apps", "deployments") => deployment(obj),
         ("apps", "replicasets") => replicated(obj),
@@ -219,16 +219,64 @@ fn pvc(obj: &mut Value) {
     }
 }
 
-/// The quota controller's view, at once: `status.hard` follows `spec.hard`; `status.used`
-/// is kept as given, and a resource without a used amount counts as "0".
-fn resource_quota(obj: &mut Value) {
+/// The quota controller's view, computed when the quota is written: `status.hard`
+/// follows `spec.hard`; `status.used` keeps what was given, counts the namespace's
+/// objects for object-count resources (`pods`, `count/services`, `services.nodeports`, …)
+/// and is "0" for the rest (compute resources are not summed).
+fn resource_quota<'a, I>(obj: &mut Value, existing: impl FnOnce() -> I)
+where
+    I: IntoIterator<Item = &'a Value>,
+{
     let hard = obj["spec"]["hard"].clone();
     let Some(hard_map) = hard.as_object() else { return };
+    let namespace = obj["metadata"]["namespace"].clone();
+    let name = obj["metadata"]["name"].clone();
+    let in_namespace: Vec<&Value> = existing()
+        .into_iter()
+        .filter(|o| o["apiVersion"] == "v1" && o["metadata"]["namespace"] == namespace)
+        .filter(|o| !(o["kind"] == "ResourceQuota" && o["metadata"]["name"] == name))
+        .collect();
     let Some(status) = child(obj, "status") else { return };
     status["hard"] = hard.clone();
     if let Some(used) = child(status, "used") {
-        for k in hard_map.keys() {
-            default(used, k, json!("0"));
+        for resource in hard_map.keys() {
+            let count = quota_usage(resource, &in_namespace).map_or("0".to_string(), |n| n.to_string());
+            default(used, resource, json!(count));
+        }
+    }
+}
+
+/// Core kinds by the name quotas count them under.
+const COUNTED_KINDS: &[(&str, &str)] = &[
+    ("pods", "Pod"),
+    ("services", "Service"),
+    ("configmaps", "ConfigMap"),
+    ("secrets", "Secret"),
+    ("persistentvolumeclaims", "PersistentVolumeClaim"),
+    ("resourcequotas", "ResourceQuota"),
+    ("replicationcontrollers", "ReplicationController"),
+];
+
+/// How many of `objects` (the namespace's others) a quota on `resource` counts; None
+/// for resources kubesim does not count.
+fn quota_usage(resource: &str, objects: &[&Value]) -> Option<usize> {
+    let services = || objects.iter().filter(|o| o["kind"] == "Service");
+    let name = resource.strip_prefix("count/").unwrap_or(resource);
+    match name {
+        "services.loadbalancers" => Some(services().filter(|s| s["spec"]["type"] == "LoadBalancer").count()),
+        "services.nodeports" => Some(
+            services()
+                .filter(|s| matches!(s["spec"]["type"].as_str(), Some("NodePort" | "LoadBalancer")))
+                .map(|s| s["spec"]["ports"].as_array().map_or(0, Vec::len))
+                .sum(),
+        ),
+        // The quota itself counts too.
+        "resourcequotas" => Some(objects.iter().filter(|o| o["kind"] == "ResourceQuota").count() + 1),
+        _ => {
+            let (_, kind) = COUNTED_KINDS.iter().find(|(r, _)| *r == name)?;
+            // Finished pods no longer use quota.
+            let terminal = |o: &Value| matches!(o["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+            Some(objects.iter().filter(|o| o["kind"] == *kind && !terminal(o)).count())
         }
     }
 }
@@ -789,6 +837,33 @@ mod tests {
         );
         assert_eq!(quota["status"]["hard"], json!({"pods": "10", "limits.cpu": "2"}));
         assert_eq!(quota["status"]["used"], json!({"pods": "3", "limits.cpu": "0"}));
+        let object = |kind: &str, ns: &str, extra: Value| {
+            let mut o = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": "x", "namespace": ns}});
+            o.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            o
+        };
+        let stored = [
+            object("Pod", "a", json!({"status": {"phase": "Running"}})),
+            object("Pod", "a", json!({"status": {"phase": "Succeeded"}})),
+            object("Pod", "b", json!({})),
+            object(
+                "Service",
+                "a",
+                json!({"spec": {"type": "NodePort", "ports": [{"port": 1}, {"port": 2}]}}),
+            ),
+            object("ResourceQuota", "a", json!({})),
+        ];
+        let counted = defaulted(
+            "",
+            "resourcequotas",
+            json!({"metadata": {"name": "q", "namespace": "a"}, "spec": {"hard": {
+                "pods": "9", "count/services": "9", "services.nodeports": "9", "resourcequotas": "9", "secrets": "9"}}}),
+            &stored,
+        );
+        assert_eq!(
+            counted["status"]["used"],
+            json!({"pods": "1", "count/services": "1", "services.nodeports": "2", "resourcequotas": "2", "secrets": "0"})
+        );
         let limits = defaulted(
             "",
             "limitranges",

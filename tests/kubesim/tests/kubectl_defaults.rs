@@ -163,14 +163,15 @@ async fn quotas_limit_ranges_and_priority_classes() {
         ])
         .await;
     assert_eq!(out.trim(), "resourcequota/compute created");
+    // Used is counted when the quota is written: the fixture's two running pods.
     let out = k.ok(&["get", "quota", "-n", "shop"]).await;
     assert!(out.starts_with("NAME"), "{out}");
     assert_eq!(words(out.lines().next().unwrap()), ["NAME", "AGE", "REQUEST", "LIMIT"]);
-    assert!(out.contains("pods: 0/10, services: 0/5   limits.cpu: 0/2"), "{out}");
+    assert!(out.contains("pods: 2/10, services: 0/5   limits.cpu: 0/2"), "{out}");
     let out = k.ok(&["describe", "quota", "compute", "-n", "shop"]).await;
     let lines: Vec<Vec<&str>> = out.lines().map(words).collect();
     assert!(lines.contains(&vec!["Resource", "Used", "Hard"]), "{out}");
-    assert!(lines.contains(&vec!["pods", "0", "10"]), "{out}");
+    assert!(lines.contains(&vec!["pods", "2", "10"]), "{out}");
     assert!(lines.contains(&vec!["limits.cpu", "0", "2"]), "{out}");
 
     let out = k
