@@ -500,22 +500,23 @@ where
                     .into_iter()
                     .flatten()
                     .find(|o| o["port"] == p["port"] && o["protocol"] == p["protocol"]);
-                if let Some(np) = same.map(|o| o["nodePort"].clone()).filter(|n| n.is_u64()) {
-                    default(p, "nodePort", np);
+                if let Some(np) = same.and_then(node_port)
+                    && node_port(p).is_none()
+                {
+                    p["nodePort"] = json!(np);
                 }
             }
         }
     }
     let needs_ip = spec["clusterIP"].as_str().is_none_or(str::is_empty);
-    let needs_ports = node_ports && items(spec, "ports").any(|p| !p["nodePort"].is_u64());
+    let needs_ports = node_ports && items(spec, "ports").any(|p| node_port(p).is_none());
     if needs_ip || needs_ports {
-        let (ips, ports) = taken(existing());
+        let (ips, mut ports) = taken(existing());
         if needs_ip {
             spec["clusterIP"] = json!(allocate_ip(&key, &ips));
         }
-        let mut ports = ports;
         for (i, p) in items(spec, "ports").enumerate() {
-            if node_ports && !p["nodePort"].is_u64() {
+            if node_ports && node_port(p).is_none() {
                 let port = allocate_node_port(&format!("{key}/{i}"), &ports);
                 ports.push(port);
                 p["nodePort"] = json!(port);
@@ -528,6 +529,14 @@ where
     default(spec, "ipFamilyPolicy", json!("SingleStack"));
 }
 
+/// A port's node port; 0 (Go's zero value) means none.
+fn node_port(port: &Value) -> Option<u32> {
+    port["nodePort"]
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n != 0)
+}
+
 /// Cluster IPs and node ports the stored Services hold.
 fn taken<'a>(objects: impl IntoIterator<Item = &'a Value>) -> (Vec<String>, Vec<u32>) {
     let mut ips = Vec::new();
@@ -538,7 +547,7 @@ fn taken<'a>(objects: impl IntoIterator<Item = &'a Value>) -> (Vec<String>, Vec<
     {
         ips.extend(o["spec"]["clusterIP"].as_str().map(str::to_string));
         for p in o["spec"]["ports"].as_array().into_iter().flatten() {
-            ports.extend(p["nodePort"].as_u64().and_then(|n| u32::try_from(n).ok()));
+            ports.extend(node_port(p));
         }
     }
     (ips, ports)
@@ -679,11 +688,13 @@ mod tests {
         assert_eq!(first["status"], json!({"loadBalancer": {}}));
 
         // The same name again (another namespace's twin hashing alike) must not collide.
-        let mut twin =
-            json!({"metadata": {"name": "a", "namespace": "n"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}});
+        // Its node port is Go's zero value: none.
+        let mut twin = json!({"metadata": {"name": "a", "namespace": "n"},
+                              "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 0}]}});
         apply(find("", "v1", "services").unwrap(), &mut twin, None, || [&first]);
         assert_ne!(twin["spec"]["clusterIP"], first["spec"]["clusterIP"]);
         assert_ne!(twin["spec"]["ports"][0]["nodePort"], port["nodePort"]);
+        assert!(node_port(&twin["spec"]["ports"][0]).is_some());
 
         // An update without the allocated values keeps them.
         let mut update =
