@@ -56,6 +56,15 @@ impl Rule {
     }
 }
 
+impl Rule {
+    fn applies_to(&self, who: &Identity) -> bool {
+        match &self.subject {
+            Subject::User(u) => *u == who.user,
+            Subject::Group(g) => who.groups.contains(g),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Identity {
     pub user: String,
@@ -85,10 +94,7 @@ pub fn allowed(rules: &[Rule], who: &Identity, attrs: &Attributes) -> bool {
         return true;
     }
     rules.iter().any(|r| {
-        let applies = match &r.subject {
-            Subject::User(u) => *u == who.user,
-            Subject::Group(g) => who.groups.contains(g),
-        };
+        let applies = r.applies_to(who);
         let resource_ok = any_or(&r.resources, &attrs.resource)
             || attrs.resource.split_once('/').is_some_and(|(base, sub)| {
                 r.resources
@@ -101,6 +107,50 @@ pub fn allowed(rules: &[Rule], who: &Identity, attrs: &Attributes) -> bool {
             && resource_ok
             && (r.namespaces.is_empty() || (!attrs.namespace.is_empty() && any_or(&r.namespaces, &attrs.namespace)))
     })
+}
+
+/// What every authenticated user may do, as the apiserver's `system:basic-user`,
+/// `system:discovery` and `system:public-info-viewer` roles grant it (kubesim answers
+/// these reviews and non-resource URLs for everyone).
+const SELF_REVIEWS: &[(&str, &str)] = &[
+    ("authentication.k8s.io", "selfsubjectreviews"),
+    ("authorization.k8s.io", "selfsubjectaccessreviews"),
+    ("authorization.k8s.io", "selfsubjectrulesreviews"),
+];
+const DISCOVERY_URLS: &[&str] = &[
+    "/api",
+    "/api/*",
+    "/apis",
+    "/apis/*",
+    "/healthz",
+    "/livez",
+    "/openapi",
+    "/openapi/*",
+    "/readyz",
+    "/version",
+    "/version/",
+];
+
+/// The status of a SelfSubjectRulesReview: the rules that let `who` act in `namespace`
+/// (those for every namespace, and those naming it), then what everyone may do.
+pub fn rules_review_status(rules: &[Rule], who: &Identity, namespace: &str) -> serde_json::Value {
+    use serde_json::json;
+    let mut resource_rules = Vec::new();
+    let mut non_resource_rules = Vec::new();
+    if who.groups.iter().any(|g| g == MASTERS_GROUP) {
+        resource_rules.push(json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}));
+        non_resource_rules.push(json!({"verbs": ["*"], "nonResourceURLs": ["*"]}));
+    }
+    for r in rules.iter().filter(|r| r.applies_to(who)) {
+        if r.namespaces.is_empty() || any_or(&r.namespaces, namespace) {
+            resource_rules.push(json!({"verbs": r.verbs, "apiGroups": r.api_groups, "resources": r.resources}));
+        }
+    }
+    for (group, resource) in SELF_REVIEWS {
+        resource_rules.push(json!({"verbs": ["create"], "apiGroups": [group], "resources": [resource]}));
+    }
+    non_resource_rules.push(json!({"verbs": ["get"], "nonResourceURLs": DISCOVERY_URLS}));
+    json!({"resourceRules": resource_rules, "nonResourceRules": non_resource_rules, "incomplete": false})
 }
 
 /// The apiserver's 403, word for word.
@@ -235,6 +285,38 @@ mod tests {
             "deployments.apps \"web\" is forbidden: User \"alice\" cannot get resource \"deployments\" in API group \"apps\" at the cluster scope"
         );
         assert_eq!(e.code, 403);
+    }
+
+    #[test]
+    fn rules_reviews_list_the_rules_for_the_namespace() {
+        let rules = vec![
+            Rule::group("dev", &["get", "list"], &[""], &["pods"], &["team-a"]),
+            Rule::user("alice", &["get"], &["apps"], &["deployments"], &[]),
+            Rule::user("bob", &["*"], &["*"], &["*"], &[]),
+        ];
+        let status = rules_review_status(&rules, &alice(), "team-a");
+        let resources = status["resourceRules"].as_array().unwrap();
+        assert_eq!(
+            resources[..2],
+            [
+                serde_json::json!({"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]}),
+                serde_json::json!({"verbs": ["get"], "apiGroups": ["apps"], "resources": ["deployments"]}),
+            ]
+        );
+        assert_eq!(resources.len(), 2 + SELF_REVIEWS.len());
+        assert_eq!(status["incomplete"], false);
+        let elsewhere = rules_review_status(&rules, &alice(), "team-b");
+        assert_eq!(
+            elsewhere["resourceRules"][0]["resources"],
+            serde_json::json!(["deployments"])
+        );
+        let admin = Identity {
+            user: ADMIN_USER.into(),
+            groups: vec![MASTERS_GROUP.into()],
+        };
+        let all = rules_review_status(&[], &admin, "default");
+        assert_eq!(all["resourceRules"][0]["verbs"], serde_json::json!(["*"]));
+        assert_eq!(all["nonResourceRules"][0]["nonResourceURLs"], serde_json::json!(["*"]));
     }
 
     #[test]

@@ -155,6 +155,8 @@ const BUILTINS: &[Builtin] = &[
         true,
         &["pvc"],
     )),
+    status(res("", "v1", "resourcequotas", "ResourceQuota", true, &["quota"])),
+    res("", "v1", "limitranges", "LimitRange", true, &["limits"]),
     all(scale(status(res(
         "apps",
         "v1",
@@ -224,6 +226,14 @@ const BUILTINS: &[Builtin] = &[
         false,
         &[],
     ),
+    res(
+        "scheduling.k8s.io",
+        "v1",
+        "priorityclasses",
+        "PriorityClass",
+        false,
+        &["pc"],
+    ),
     status(res(
         "apiextensions.k8s.io",
         "v1",
@@ -246,6 +256,15 @@ const BUILTINS: &[Builtin] = &[
         "v1",
         "selfsubjectaccessreviews",
         "SelfSubjectAccessReview",
+        false,
+        &[],
+    )),
+    // `kubectl auth can-i --list`; answered from the rule table.
+    review(res(
+        "authorization.k8s.io",
+        "v1",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
         false,
         &[],
     )),

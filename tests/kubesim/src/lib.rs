@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod auth;
 pub mod crd;
+pub mod defaults;
 pub mod discovery;
 pub mod eviction;
 pub mod exec;

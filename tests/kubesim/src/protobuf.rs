@@ -748,6 +748,72 @@ const SUBJECT_ACCESS_REVIEW: &[Field] = &[
     ),
 ];
 
+const SELF_SUBJECT_RULES_REVIEW: &[Field] = &[
+    f(1, "metadata", Message(OBJECT_META)),
+    f(2, "spec", Message(&[f(1, "namespace", Str)])),
+];
+
+const RESOURCE_QUOTA: &[Field] = &[
+    f(1, "metadata", Message(OBJECT_META)),
+    f(
+        2,
+        "spec",
+        Message(&[
+            f(1, "hard", QUANTITY_MAP),
+            f(2, "scopes", STRINGS),
+            f(
+                3,
+                "scopeSelector",
+                Message(&[f(
+                    1,
+                    "matchExpressions",
+                    Repeated(&Message(&[
+                        f(1, "scopeName", Str),
+                        f(2, "operator", Str),
+                        f(3, "values", STRINGS),
+                    ])),
+                )]),
+            ),
+        ]),
+    ),
+    f(
+        3,
+        "status",
+        Message(&[f(1, "hard", QUANTITY_MAP), f(2, "used", QUANTITY_MAP)]),
+    ),
+];
+
+const LIMIT_RANGE: &[Field] = &[
+    f(1, "metadata", Message(OBJECT_META)),
+    f(
+        2,
+        "spec",
+        Message(&[f(
+            1,
+            "limits",
+            Repeated(&Message(&[
+                f(1, "type", Str),
+                f(2, "max", QUANTITY_MAP),
+                f(3, "min", QUANTITY_MAP),
+                f(4, "default", QUANTITY_MAP),
+                f(5, "defaultRequest", QUANTITY_MAP),
+                f(6, "maxLimitRequestRatio", QUANTITY_MAP),
+            ])),
+        )]),
+    ),
+];
+
+// k8s.io/api/scheduling/v1
+
+/// `value` has no `omitempty` in Go, so a zero value is kept like a pointer's.
+const PRIORITY_CLASS: &[Field] = &[
+    f(1, "metadata", Message(OBJECT_META)),
+    p(2, "value", Int),
+    f(3, "globalDefault", Bool),
+    f(4, "description", Str),
+    p(5, "preemptionPolicy", Str),
+];
+
 /// runtime.TypeMeta, in the envelope.
 const TYPE_META: &[Field] = &[f(1, "apiVersion", Str), f(2, "kind", Str)];
 
@@ -779,6 +845,14 @@ const KINDS: &[(&str, &str, &[Field])] = &[
         SELF_SUBJECT_ACCESS_REVIEW,
     ),
     ("authorization.k8s.io/v1", "SubjectAccessReview", SUBJECT_ACCESS_REVIEW),
+    (
+        "authorization.k8s.io/v1",
+        "SelfSubjectRulesReview",
+        SELF_SUBJECT_RULES_REVIEW,
+    ),
+    ("v1", "ResourceQuota", RESOURCE_QUOTA),
+    ("v1", "LimitRange", LIMIT_RANGE),
+    ("scheduling.k8s.io/v1", "PriorityClass", PRIORITY_CLASS),
 ];
 
 /// One field on the wire.
@@ -991,7 +1065,16 @@ pub fn decode(body: &[u8]) -> ApiResult<Value> {
     }
     let api_version = type_meta.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
     let kind = type_meta.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let Some((_, _, fields)) = KINDS.iter().find(|(v, k, _)| *v == api_version && *k == kind) else {
+    // DeleteOptions is registered in every group version, so typed clients send it under theirs.
+    let fields = if kind == "DeleteOptions" {
+        Some(DELETE_OPTIONS)
+    } else {
+        KINDS
+            .iter()
+            .find(|(v, k, _)| *v == api_version && *k == kind)
+            .map(|(_, _, fields)| *fields)
+    };
+    let Some(fields) = fields else {
         return Err(ApiError::new(
             415,
             "UnsupportedMediaType",
@@ -1224,6 +1307,39 @@ mod tests {
     }
 
     #[test]
+    fn quotas_priority_classes_rules_reviews_and_delete_options() {
+        // spec.hard {pods: "10"}, as `kubectl create quota q --hard=pods=10` sends it.
+        let entry = [tag(1, b"pods"), tag(2, &tag(1, b"10"))].concat();
+        let quota = envelope(
+            b"v1",
+            b"ResourceQuota",
+            &[tag(1, &tag(1, b"q")), tag(2, &tag(1, &entry))].concat(),
+        );
+        assert_eq!(decode(&quota).unwrap()["spec"], json!({"hard": {"pods": "10"}}));
+
+        // value 0 is on the wire and, without omitempty in Go, in the JSON.
+        let pc = [tag(1, &tag(1, b"low")), vec![0x10, 0x00], tag(5, b"Never")].concat();
+        let pc = decode(&envelope(b"scheduling.k8s.io/v1", b"PriorityClass", &pc)).unwrap();
+        assert_eq!(
+            (&pc["value"], &pc["preemptionPolicy"], pc.get("globalDefault")),
+            (&json!(0), &json!("Never"), None)
+        );
+
+        let review = envelope(
+            b"authorization.k8s.io/v1",
+            b"SelfSubjectRulesReview",
+            &tag(2, &tag(1, b"shop")),
+        );
+        assert_eq!(decode(&review).unwrap()["spec"], json!({"namespace": "shop"}));
+
+        // preconditions {uid: "u"}, propagationPolicy "Background", under a typed client's group version.
+        let opts = [tag(2, &tag(1, b"u")), tag(4, b"Background")].concat();
+        let opts = decode(&envelope(b"apps/v1", b"DeleteOptions", &opts)).unwrap();
+        assert_eq!(opts["preconditions"], json!({"uid": "u"}));
+        assert_eq!(opts["propagationPolicy"], "Background");
+    }
+
+    #[test]
     fn malformed_bodies_are_bad_requests() {
         let truncated = &DEPLOYMENT[..DEPLOYMENT.len() - 3];
         let e = decode(truncated).unwrap_err();
@@ -1256,7 +1372,7 @@ mod tests {
             "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
         );
 
-        let e = decode(&envelope(b"v1", b"LimitRange", &[])).unwrap_err();
+        let e = decode(&envelope(b"v1", b"ReplicationController", &[])).unwrap_err();
         assert_eq!(e.code, 415);
     }
 }

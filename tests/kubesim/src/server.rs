@@ -458,6 +458,9 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
     if r.resource == "selfsubjectreviews" {
         return self_subject_review(ctx, method, r);
     }
+    if r.resource == "selfsubjectrulesreviews" {
+        return self_subject_rules_review(ctx, method, r);
+    }
     if r.create_only {
         return access_review(ctx, method, r);
     }
@@ -707,14 +710,27 @@ fn token_request(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult
     Ok(json_response(201, &body))
 }
 
-/// DeleteOptions.preconditions: a uid or resourceVersion that must still match (409 otherwise).
+/// DeleteOptions (JSON, or protobuf from typed clients): `preconditions` name a uid or
+/// resourceVersion that must still match (409 otherwise), and `propagationPolicy` must be
+/// one the apiserver knows (422). Deletion is immediate whatever the policy or grace period.
 fn check_preconditions(ctx: &Ctx, r: &ResourceInfo, current: &Value) -> ApiResult<()> {
     if ctx.body.is_empty() {
         return Ok(());
     }
-    let Ok(opts) = serde_json::from_slice::<Value>(&ctx.body) else {
-        return Ok(());
-    };
+    let opts = ctx.body_json()?;
+    let policy = &opts["propagationPolicy"];
+    if !policy.is_null() && !matches!(policy.as_str(), Some("Foreground" | "Background" | "Orphan")) {
+        return Err(ApiError::invalid_fields(
+            "meta.k8s.io",
+            "DeleteOptions",
+            "",
+            &[crate::status::FieldError::not_supported(
+                "propagationPolicy",
+                policy,
+                &["Foreground", "Background", "Orphan", "nil"],
+            )],
+        ));
+    }
     let name = current["metadata"]["name"].as_str().unwrap_or_default();
     for field in ["uid", "resourceVersion"] {
         if let Some(want) = opts["preconditions"][field].as_str()
@@ -895,6 +911,23 @@ fn self_subject_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResul
             "status": {"userInfo": {"username": ctx.who.user, "groups": ctx.who.groups}},
         }),
     ))
+}
+
+/// SelfSubjectRulesReview (`kubectl auth can-i --list`): the caller's rules in a namespace.
+fn self_subject_rules_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
+    if *method != Method::POST {
+        return Err(ApiError::method_not_allowed());
+    }
+    let mut review = ctx.body_json()?;
+    let namespace = review["spec"]["namespace"].as_str().unwrap_or_default().to_string();
+    if namespace.is_empty() {
+        return Err(ApiError::bad_request("no namespace on request"));
+    }
+    review["apiVersion"] = json!(r.api_version());
+    review["kind"] = json!(r.kind);
+    review["metadata"] = json!({"creationTimestamp": null});
+    review["status"] = auth::rules_review_status(&ctx.rules, &ctx.who, &namespace);
+    Ok(json_response(201, &review))
 }
 
 /// SelfSubjectAccessReview and SubjectAccessReview, answered from the rule table.

@@ -997,8 +997,66 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
             ),
             binding_row,
         ),
+        ("", "resourcequotas") => (
+            vec![
+                name_col(),
+                age_col(),
+                col(
+                    "Request",
+                    "string",
+                    "",
+                    "Request represents a minimum amount of cpu/memory that a container may consume.",
+                    0,
+                ),
+                col(
+                    "Limit",
+                    "string",
+                    "",
+                    "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+                    0,
+                ),
+            ],
+            resource_quota_row,
+        ),
+        ("scheduling.k8s.io", "priorityclasses") => (
+            vec![
+                name_col(),
+                col(
+                    "Value",
+                    "integer",
+                    "",
+                    "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.",
+                    0,
+                ),
+                col(
+                    "Global-Default",
+                    "boolean",
+                    "",
+                    "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.",
+                    0,
+                ),
+                age_col(),
+                col(
+                    "PreemptionPolicy",
+                    "string",
+                    "",
+                    "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.",
+                    0,
+                ),
+            ],
+            |o, now| {
+                vec![
+                    json!(o["metadata"]["name"]),
+                    json!(int(&o["value"])),
+                    json!(o["globalDefault"].as_bool().unwrap_or(false)),
+                    json!(age(o, now)),
+                    json!(s(&o["preemptionPolicy"], "")),
+                ]
+            },
+        ),
         // No printer in the apiserver: its default table convertor.
-        ("rbac.authorization.k8s.io", "roles" | "clusterroles")
+        ("", "limitranges")
+        | ("rbac.authorization.k8s.io", "roles" | "clusterroles")
         | ("apiextensions.k8s.io", "customresourcedefinitions") => (
             vec![name_col(), col("Created At", "date", "", AGE_DESCRIPTION, 0)],
             |o, _| {
@@ -1016,6 +1074,44 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
         _ => (vec![name_col(), age_col()], |o, now| {
             vec![json!(o["metadata"]["name"]), json!(age(o, now))]
         }),
+    }
+}
+
+/// `resource: used/hard` for each resource in `status.hard`, sorted; `limits.*` go to LIMIT.
+fn resource_quota_row(o: &Value, now: DateTime<Utc>) -> Vec<Value> {
+    let status = &o["status"];
+    let mut resources: Vec<&String> = status["hard"]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    resources.sort();
+    let (mut request, mut limit) = (Vec::new(), Vec::new());
+    for resource in resources {
+        let cell = format!(
+            "{resource}: {}/{}",
+            quantity_or_zero(&status["used"][resource]),
+            quantity_or_zero(&status["hard"][resource])
+        );
+        if resource.starts_with("limits.") {
+            limit.push(cell);
+        } else {
+            request.push(cell);
+        }
+    }
+    vec![
+        json!(o["metadata"]["name"]),
+        json!(age(o, now)),
+        json!(request.join(", ")),
+        json!(limit.join(", ")),
+    ]
+}
+
+/// A quantity as written; Go prints a missing one as "0".
+fn quantity_or_zero(q: &Value) -> String {
+    match q {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => "0".into(),
     }
 }
 

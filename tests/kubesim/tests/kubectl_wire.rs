@@ -36,7 +36,9 @@ async fn create_deployment_and_configmap(k: &Kubectl, version: &str) {
     );
     assert_eq!(
         d["spec"]["template"]["spec"]["containers"],
-        json!([{"name": "nginx", "image": "nginx", "ports": [{"containerPort": 80}], "resources": {}}]),
+        json!([{"name": "nginx", "image": "nginx", "imagePullPolicy": "Always",
+                "ports": [{"containerPort": 80, "protocol": "TCP"}], "resources": {},
+                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}]),
         "{version}"
     );
 
