@@ -18,6 +18,7 @@ pub mod logs;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
+pub mod reviews;
 pub mod routes;
 pub mod schema;
 pub mod selectors;

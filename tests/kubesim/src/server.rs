@@ -26,7 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
-use crate::{apply, eviction, exec, openapi, schema, tokens};
+use crate::{apply, eviction, exec, openapi, reviews, schema, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -455,14 +455,8 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
     if let Some(f) = failure {
         return Err(ApiError::from_code(f.code, f.message));
     }
-    if r.resource == "selfsubjectreviews" {
-        return self_subject_review(ctx, method, r);
-    }
-    if r.resource == "selfsubjectrulesreviews" {
-        return self_subject_rules_review(ctx, method, r);
-    }
     if r.create_only {
-        return access_review(ctx, method, r);
+        return review(ctx, method, r);
     }
     ctx.authorize(&attrs)?;
 
@@ -896,97 +890,31 @@ fn set_replicas(
     st.update(r, ns, name, obj, Part::Main)
 }
 
-/// SelfSubjectReview (`kubectl auth whoami`): who the caller is. The body (protobuf
-/// from kubectl) carries nothing the answer needs, so it is not read.
-fn self_subject_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
+/// The review kinds (create-only): who am I, may I or may they, what may I do.
+fn review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
     if *method != Method::POST {
         return Err(ApiError::method_not_allowed());
     }
-    Ok(json_response(
-        201,
-        &json!({
-            "kind": r.kind,
-            "apiVersion": r.api_version(),
-            "metadata": {"creationTimestamp": null},
-            "status": {"userInfo": {"username": ctx.who.user, "groups": ctx.who.groups}},
-        }),
-    ))
-}
-
-/// SelfSubjectRulesReview (`kubectl auth can-i --list`): the caller's rules in a namespace.
-fn self_subject_rules_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
-    if *method != Method::POST {
-        return Err(ApiError::method_not_allowed());
-    }
-    let mut review = ctx.body_json()?;
-    let namespace = review["spec"]["namespace"].as_str().unwrap_or_default().to_string();
-    if namespace.is_empty() {
-        return Err(ApiError::bad_request("no namespace on request"));
-    }
-    review["apiVersion"] = json!(r.api_version());
-    review["kind"] = json!(r.kind);
-    review["metadata"] = json!({"creationTimestamp": null});
-    review["status"] = auth::rules_review_status(&ctx.rules, &ctx.who, &namespace);
-    Ok(json_response(201, &review))
-}
-
-/// SelfSubjectAccessReview and SubjectAccessReview, answered from the rule table.
-fn access_review(ctx: &Ctx, method: &Method, r: &ResourceInfo) -> ApiResult<Response> {
-    if *method != Method::POST {
-        return Err(ApiError::method_not_allowed());
-    }
-    let mut review = ctx.body_json()?;
-    let who = if r.resource == "subjectaccessreviews" {
-        // Asking about someone else needs permission, as with the apiserver.
-        ctx.authorize(&Attributes {
-            verb: "create".into(),
-            group: r.group.clone(),
-            resource: r.resource.clone(),
-            namespace: String::new(),
-            name: String::new(),
-        })?;
-        let groups = review["spec"]["groups"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_string)).collect())
-            .unwrap_or_default();
-        Identity {
-            user: review["spec"]["user"].as_str().unwrap_or_default().to_string(),
-            groups,
+    let answer = match r.resource.as_str() {
+        // kubectl's body (protobuf) carries nothing the answer needs.
+        "selfsubjectreviews" => reviews::self_subject(r, &ctx.who),
+        "selfsubjectrulesreviews" => reviews::rules(r, ctx.body_json()?, &ctx.rules, &ctx.who)?,
+        "subjectaccessreviews" => {
+            // Asking about someone else needs permission, as with the apiserver.
+            ctx.authorize(&Attributes {
+                verb: "create".into(),
+                group: r.group.clone(),
+                resource: r.resource.clone(),
+                namespace: String::new(),
+                name: String::new(),
+            })?;
+            let review = ctx.body_json()?;
+            let subject = reviews::subject(&review);
+            reviews::access(r, review, &ctx.rules, &subject)
         }
-    } else {
-        ctx.who.clone()
+        _ => reviews::access(r, ctx.body_json()?, &ctx.rules, &ctx.who),
     };
-    let ra = &review["spec"]["resourceAttributes"];
-    let allowed = if ra.is_object() {
-        let st = |k: &str| ra[k].as_str().unwrap_or_default().to_string();
-        let resource = match st("subresource").as_str() {
-            "" => st("resource"),
-            sub => format!("{}/{sub}", st("resource")),
-        };
-        let attrs = Attributes {
-            verb: st("verb"),
-            group: st("group"),
-            resource,
-            namespace: st("namespace"),
-            name: st("name"),
-        };
-        auth::allowed(&ctx.rules, &who, &attrs)
-    } else {
-        // Non-resource URLs (discovery, /version) are open to every authenticated user.
-        true
-    };
-    review["apiVersion"] = json!(r.api_version());
-    review["kind"] = json!(r.kind);
-    if !review["metadata"].is_object() {
-        review["metadata"] = json!({});
-    }
-    review["metadata"]["creationTimestamp"] = Value::Null;
-    review["status"] = if allowed {
-        json!({"allowed": true, "reason": "allowed by kubesim rule table"})
-    } else {
-        json!({"allowed": false})
-    };
-    Ok(json_response(201, &review))
+    Ok(json_response(201, &answer))
 }
 
 /// Serves connections until the listener task is aborted. Connections are dropped
