@@ -489,7 +489,23 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
                     negate: false,
                 });
             }
+            let send_initial_events = ctx.flag("sendInitialEvents");
+            if send_initial_events && ctx.q("resourceVersionMatch") != Some("NotOlderThan") {
+                return Err(ApiError::invalid(
+                    "ListOptions.meta.k8s.io",
+                    "",
+                    "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                ));
+            }
+            if send_initial_events && !ctx.flag("allowWatchBookmarks") {
+                return Err(ApiError::invalid(
+                    "ListOptions.meta.k8s.io",
+                    "",
+                    "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true",
+                ));
+            }
             let req = WatchRequest {
+                send_initial_events,
                 resource: found.clone(),
                 namespace: rp.namespace.clone(),
                 labels: LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?,

@@ -28,6 +28,9 @@ pub struct WatchRequest {
     pub timeout: Option<Duration>,
     /// Wrap each object in a one-row Table (what `kubectl get -w` asks for).
     pub table: Option<IncludeObject>,
+    /// A streaming list (`sendInitialEvents=true`): the current state as ADDED events, then
+    /// a bookmark marked `k8s.io/initial-events-end`, then changes.
+    pub send_initial_events: bool,
 }
 
 fn line(event_type: &str, object: Value) -> Bytes {
@@ -65,6 +68,15 @@ impl WatchRequest {
         Some((t, self.wrap(c.object.clone())))
     }
 
+    /// A BOOKMARK's object: only the kind and a resourceVersion (and annotations).
+    fn bookmark(&self, rv: u64, annotations: Value) -> Value {
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if annotations.as_object().is_some_and(|a| !a.is_empty()) {
+            meta["annotations"] = annotations;
+        }
+        json!({"kind": self.resource.kind, "apiVersion": self.resource.api_version(), "metadata": meta})
+    }
+
     fn wrap(&self, obj: Value) -> Value {
         let obj = present(&self.resource, obj);
         match self.table {
@@ -89,10 +101,16 @@ pub fn watch(state: Arc<AppState>, req: WatchRequest) -> Response {
     let receiver = {
         let store = lock(&state.store);
         let rv = req.resource_version.parse::<u64>().unwrap_or(0);
-        if rv == 0 {
+        if rv == 0 || req.send_initial_events {
             // No resourceVersion: start with the current state as ADDED events, as the apiserver does.
             for (_, obj) in store.select(&req.resource, req.namespace.as_deref(), &req.labels, &req.fields) {
                 initial.push(line("ADDED", req.wrap(obj.clone())));
+            }
+            if req.send_initial_events {
+                initial.push(line(
+                    "BOOKMARK",
+                    req.bookmark(store.resource_version(), json!({"k8s.io/initial-events-end": "true"})),
+                ));
             }
             Ok(store.subscribe())
         } else {
@@ -154,11 +172,7 @@ async fn pump(
             },
             _ = bookmark.tick(), if req.bookmarks => {
                 let rv = lock(&state.store).resource_version();
-                Some(line("BOOKMARK", json!({
-                    "kind": req.resource.kind,
-                    "apiVersion": req.resource.api_version(),
-                    "metadata": {"resourceVersion": rv.to_string()}
-                })))
+                Some(line("BOOKMARK", req.bookmark(rv, json!({}))))
             }
             _ = sleep => return,
             _ = epoch.changed() => return,
@@ -202,6 +216,7 @@ mod tests {
             bookmarks: false,
             timeout: None,
             table: None,
+            send_initial_events: false,
         };
         let t = |c: Change| req.event_for(&c).map(|(t, _)| t);
         assert_eq!(t(change(EventType::Added, "web", None)), Some("ADDED"));

@@ -797,3 +797,21 @@ fn chrono_like_seconds(ts: &str) -> u32 {
     let hms: Vec<u32> = ts[11..19].split(':').map(|p| p.parse().unwrap()).collect();
     hms[0] * 3600 + hms[1] * 60 + hms[2] + 1
 }
+
+#[tokio::test]
+async fn streaming_lists_need_not_older_than_and_bookmarks() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let (code, status) = api
+        .get("/api/v1/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true")
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        status["message"],
+        "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+    );
+    let (code, _) = api
+        .get("/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan")
+        .await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+}

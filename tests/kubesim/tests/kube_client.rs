@@ -264,3 +264,59 @@ async fn aggregated_discovery_matches_the_per_group_one() {
             .any(|s| s.starts_with("example.com/v1 widgets Namespaced"))
     );
 }
+
+/// kube-runtime's watcher, in both list strategies: list then watch, and the streaming
+/// list (`sendInitialEvents`) that ends its initial state with a marked bookmark.
+#[tokio::test]
+async fn runtime_watchers_see_the_initial_state_then_changes() {
+    use kube::runtime::watcher::{self, Event};
+    let sim = Sim::start(SimConfig {
+        bookmark_interval: std::time::Duration::from_millis(200),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.load_yaml(FIXTURES).unwrap();
+    let client = client_for(&sim, sim.admin_token(), None).await;
+    let pods: Api<Pod> = Api::namespaced(client, "shop");
+    let mut expected = vec!["db-1".to_string(), "web-1".to_string()];
+    for config in [watcher::Config::default(), watcher::Config::default().streaming_lists()] {
+        let streaming = config.initial_list_strategy == watcher::InitialListStrategy::StreamingList;
+        let mut events = watcher::watcher(pods.clone(), config).boxed();
+        let mut initial = Vec::new();
+        loop {
+            let event = tokio::time::timeout(std::time::Duration::from_secs(5), events.try_next())
+                .await
+                .expect("the initial state ends")
+                .unwrap()
+                .unwrap();
+            match event {
+                Event::Init => {}
+                Event::InitApply(p) => initial.push(p.metadata.name.unwrap()),
+                Event::InitDone => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        initial.sort();
+        assert_eq!(initial, expected, "streaming: {streaming}");
+        let name = format!("new-{streaming}");
+        expected.push(name.clone());
+        expected.sort();
+        sim.create(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "shop"}}))
+            .unwrap();
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), events.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let Event::Apply(p) = next else {
+            panic!("unexpected {next:?}")
+        };
+        assert_eq!(p.metadata.name.as_deref(), Some(name.as_str()));
+    }
+    let streamed = sim
+        .requests()
+        .into_iter()
+        .any(|r| r.query.contains("sendInitialEvents=true"));
+    assert!(streamed);
+}
