@@ -133,6 +133,12 @@ on_both_backends! {
             assert_eq!(body["details"]["kubeStatus"]["code"], code);
         }
         quiet.clear_faults();
+        // Clusters from a kubeconfig file are not retried either.
+        from_file.fail_resource("", "nodes", 429, "slow down");
+        let (status, body) = json(app.bearer(Method::GET, "/api/clusters/kubesim/dashboard", VIEWER_TOKEN).send().await.unwrap()).await;
+        assert_error(status, &body, 429, "kube_too_many_requests");
+        assert_eq!(from_file.requests().iter().filter(|r| r.path == "/api/v1/nodes").count(), 2, "one fleet call, one dashboard call");
+        from_file.clear_faults();
 
         // The apiserver refusing Fleetdeck's own credentials is not the caller's session ending.
         let mut wrong = registration("stale", &quiet, "revoked-token", "shared");

@@ -8,8 +8,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::kubeconfig::Connection;
 
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const READ_TIMEOUT: Duration = Duration::from_secs(15);
 /// The whole registration check: connect, authenticate, list one namespace.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -35,12 +35,17 @@ pub async fn config(c: &Connection) -> Result<kube::Config, String> {
     let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .map_err(|e| format!("the connection is not usable: {e}"))?;
+    answer_promptly(&mut config);
+    Ok(config)
+}
+
+/// Connect and read timeouts, and no retries: kube retries 429/503/504 up to 15 times
+/// with growing backoff, as a controller wants; an operator's request is answered at once
+/// with the apiserver's Status instead. Every cluster's client is built with this.
+pub fn answer_promptly(config: &mut kube::Config) {
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(READ_TIMEOUT);
-    // kube retries 429/503/504 up to 15 times with growing backoff, as a controller wants;
-    // an operator's request is answered at once with the apiserver's Status instead.
     config.default_retry = false;
-    Ok(config)
 }
 
 /// Why a cluster could not be reached as registered.

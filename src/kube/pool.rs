@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use super::client::{CONNECT_TIMEOUT, READ_TIMEOUT, config};
+use super::client::{answer_promptly, config};
 use super::kubeconfig::{self, Connection};
 use super::secret_box::{SecretKey, open};
 use crate::flux::validate::is_dns_label;
@@ -73,8 +73,7 @@ impl ClusterPool {
             ("in-cluster", _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
             _ => return Err(NoClient::NoConnection),
         };
-        config.connect_timeout = Some(CONNECT_TIMEOUT);
-        config.read_timeout = Some(READ_TIMEOUT);
+        answer_promptly(&mut config);
         if let Some(i) = identity {
             config.auth_info.impersonate = Some(i.user.clone());
             config.auth_info.impersonate_groups = Some(i.groups.clone());
