@@ -328,6 +328,14 @@ fn set_managed(obj: &mut Value, mut entries: Vec<Managed>) {
     }
 }
 
+fn without_managed(obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o["metadata"].as_object_mut() {
+        m.remove("managedFields");
+    }
+    o
+}
+
 /// Who is writing, and how the write is described in `managedFields`.
 #[derive(Debug, Clone)]
 pub struct Writer {
@@ -354,15 +362,17 @@ pub fn track_update(old: Option<&Value>, new: &mut Value, w: &Writer) {
         e.fields
             .retain(|p| !in_scope(p) || (now_set.contains(p) && !changed.contains(p)));
     }
+    // Update entries are kept per apiVersion too, as the apiserver keeps them.
     match entries
         .iter_mut()
-        .find(|e| e.same_owner(&w.manager, "Update", &w.subresource))
+        .find(|e| e.same_owner(&w.manager, "Update", &w.subresource) && e.api_version == w.api_version)
     {
-        Some(e) => {
+        // A write that changed nothing leaves the entry (and so the object) as it was.
+        Some(e) if !changed.is_empty() => {
             e.fields.extend(changed);
             e.time = w.now.clone();
-            e.api_version = w.api_version.clone();
         }
+        Some(_) => {}
         None if !changed.is_empty() => entries.push(Managed {
             manager: w.manager.clone(),
             operation: "Update".into(),
@@ -441,11 +451,11 @@ pub fn conflict_error(conflicts: &[Conflict]) -> ApiError {
 pub fn apply(live: Option<&Value>, config: &Value, w: &Writer, force: bool) -> Result<Value, Vec<Conflict>> {
     let mut entries = live.map(managed_of).unwrap_or_default();
     let applied = fields_of(config, w.scope);
-    let previous = entries
+    let previous_entry = entries
         .iter()
         .find(|e| e.same_owner(&w.manager, "Apply", &w.subresource))
-        .map(|e| e.fields.clone())
-        .unwrap_or_default();
+        .cloned();
+    let previous = previous_entry.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
 
     let mut conflicts = Vec::new();
     for e in entries
@@ -503,6 +513,12 @@ pub fn apply(live: Option<&Value>, config: &Value, w: &Writer, force: bool) -> R
             remove(&mut merged, p);
         }
     }
+    // Re-applying the same configuration changes nothing, not even the entry's time.
+    let unchanged = live.is_some_and(|l| without_managed(l) == without_managed(&merged));
+    let time = match previous_entry {
+        Some(e) if unchanged && e.fields == applied && e.api_version == w.api_version => e.time,
+        _ => w.now.clone(),
+    };
     entries.retain(|e| !e.same_owner(&w.manager, "Apply", &w.subresource));
     entries.insert(
         0,
@@ -510,7 +526,7 @@ pub fn apply(live: Option<&Value>, config: &Value, w: &Writer, force: bool) -> R
             manager: w.manager.clone(),
             operation: "Apply".into(),
             api_version: w.api_version.clone(),
-            time: w.now.clone(),
+            time,
             subresource: w.subresource.clone(),
             fields: applied,
         },
@@ -609,6 +625,23 @@ mod tests {
         assert_eq!(second["metadata"]["labels"], json!({"app": "web"}));
         // Status is not the main resource's to apply.
         assert_eq!(second["status"], Value::Null);
+    }
+
+    #[test]
+    fn repeating_a_write_changes_nothing() {
+        let first = apply(None, &deployment(2, "nginx"), &writer("alice"), false).unwrap();
+        let mut later = writer("alice");
+        later.now = "2026-11-25T11:00:00Z".into();
+        assert_eq!(
+            apply(Some(&first), &deployment(2, "nginx"), &later, false).unwrap(),
+            first
+        );
+        let mut same = first.clone();
+        track_update(Some(&first), &mut same, &later);
+        assert_eq!(same, first);
+        // A real change moves the time.
+        let moved = apply(Some(&first), &deployment(3, "nginx"), &later, false).unwrap();
+        assert_eq!(moved["metadata"]["managedFields"][0]["time"], "2026-11-25T11:00:00Z");
     }
 
     #[test]

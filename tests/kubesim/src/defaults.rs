@@ -7,20 +7,27 @@
 use serde_json::{Map, Value, json};
 
 use crate::discovery::ResourceInfo;
+use crate::status::{ApiError, ApiResult};
 
 /// Fills in defaults on `obj` (a whole object with metadata). `old` is the stored object
 /// on an update: a Service keeps its allocated IPs and node ports when the client leaves
 /// them out. `existing` lists the stored objects, read only to allocate free IPs and ports.
-pub fn apply<'a, I>(r: &ResourceInfo, obj: &mut Value, old: Option<&Value>, existing: impl FnOnce() -> I)
+/// Fails only when a Service's cluster IP or node port range is full.
+pub fn apply<'a, I>(
+    r: &ResourceInfo,
+    obj: &mut Value,
+    old: Option<&Value>,
+    existing: impl FnOnce() -> I,
+) -> ApiResult<()>
 where
     I: IntoIterator<Item = &'a Value>,
 {
     if r.custom.is_some() {
-        return;
+        return Ok(());
     }
     match (r.group.as_str(), r.resource.as_str()) {
         ("", "pods") => pod(obj),
-        ("", "services") => service(obj, old, existing),
+        ("", "services") => return service(obj, old, existing),
         ("", "secrets") => default(obj, "type", json!("Opaque")),
         ("", "namespaces") => namespace(obj),
         ("", "persistentvolumeclaims") => pvc(obj),
@@ -36,6 +43,7 @@ where
         ("scheduling.k8s.io", "priorityclasses") => default(obj, "preemptionPolicy", json!("PreemptLowerPriority")),
         _ => {}
     }
+    Ok(())
 }
 
 /// Sets `v[key]` when it is missing or null (and `v` is an object).
@@ -446,7 +454,7 @@ const SERVICE_NET: u32 = (10 << 24) | (96 << 16);
 const SERVICE_NET_SIZE: u32 = 1 << 20;
 const NODE_PORTS: std::ops::RangeInclusive<u32> = 30000..=32767;
 
-fn service<'a, I>(obj: &mut Value, old: Option<&Value>, existing: impl FnOnce() -> I)
+fn service<'a, I>(obj: &mut Value, old: Option<&Value>, existing: impl FnOnce() -> I) -> ApiResult<()>
 where
     I: IntoIterator<Item = &'a Value>,
 {
@@ -458,7 +466,7 @@ where
     if let Some(status) = child(obj, "status") {
         default(status, "loadBalancer", json!({}));
     }
-    let Some(spec) = child(obj, "spec") else { return };
+    let Some(spec) = child(obj, "spec") else { return Ok(()) };
     default(spec, "type", json!("ClusterIP"));
     default(spec, "sessionAffinity", json!("None"));
     if spec["sessionAffinity"] == "ClientIP" {
@@ -475,7 +483,7 @@ where
         default(p, "targetPort", port);
     }
     if ty == "ExternalName" {
-        return;
+        return Ok(());
     }
     default(spec, "internalTrafficPolicy", json!("Cluster"));
     let node_ports = ty == "NodePort" || ty == "LoadBalancer";
@@ -513,11 +521,11 @@ where
     if needs_ip || needs_ports {
         let (ips, mut ports) = taken(existing());
         if needs_ip {
-            spec["clusterIP"] = json!(allocate_ip(&key, &ips));
+            spec["clusterIP"] = json!(allocate_ip(&key, &ips).ok_or_else(|| range_full("serviceIP"))?);
         }
         for (i, p) in items(spec, "ports").enumerate() {
             if node_ports && node_port(p).is_none() {
-                let port = allocate_node_port(&format!("{key}/{i}"), &ports);
+                let port = allocate_node_port(&format!("{key}/{i}"), &ports).ok_or_else(|| range_full("nodePort"))?;
                 ports.push(port);
                 p["nodePort"] = json!(port);
             }
@@ -527,6 +535,16 @@ where
     default(spec, "clusterIPs", json!([ip]));
     default(spec, "ipFamilies", json!(["IPv4"]));
     default(spec, "ipFamilyPolicy", json!("SingleStack"));
+    Ok(())
+}
+
+/// The apiserver's answer when an allocator has nothing left.
+fn range_full(what: &str) -> ApiError {
+    ApiError::new(
+        500,
+        "InternalError",
+        format!("Internal error occurred: failed to allocate a {what}: range is full"),
+    )
 }
 
 /// A port's node port; 0 (Go's zero value) means none.
@@ -561,21 +579,19 @@ fn spread(key: &str) -> u32 {
 
 /// A free address of the service CIDR, skipping the network address, 10.96.0.1 (the
 /// `kubernetes` Service's) and the broadcast address.
-fn allocate_ip(key: &str, taken: &[String]) -> String {
+fn allocate_ip(key: &str, taken: &[String]) -> Option<String> {
     let usable = SERVICE_NET_SIZE - 3;
     (0..usable)
         .map(|i| SERVICE_NET + 2 + (spread(key).wrapping_add(i) % usable))
         .map(|a| std::net::Ipv4Addr::from(a).to_string())
         .find(|ip| !taken.contains(ip))
-        .expect("the service CIDR has a free address")
 }
 
-fn allocate_node_port(key: &str, taken: &[u32]) -> u32 {
+fn allocate_node_port(key: &str, taken: &[u32]) -> Option<u32> {
     let size = NODE_PORTS.end() - NODE_PORTS.start() + 1;
     (0..size)
         .map(|i| NODE_PORTS.start() + (spread(key).wrapping_add(i) % size))
         .find(|p| !taken.contains(p))
-        .expect("the node port range has a free port")
 }
 
 #[cfg(test)]
@@ -585,7 +601,7 @@ mod tests {
 
     fn defaulted(group: &str, resource: &str, mut obj: Value, existing: &[Value]) -> Value {
         let version = if group == "autoscaling" { "v2" } else { "v1" };
-        apply(find(group, version, resource).unwrap(), &mut obj, None, || existing);
+        apply(find(group, version, resource).unwrap(), &mut obj, None, || existing).unwrap();
         obj
     }
 
@@ -691,7 +707,7 @@ mod tests {
         // Its node port is Go's zero value: none.
         let mut twin = json!({"metadata": {"name": "a", "namespace": "n"},
                               "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 0}]}});
-        apply(find("", "v1", "services").unwrap(), &mut twin, None, || [&first]);
+        apply(find("", "v1", "services").unwrap(), &mut twin, None, || [&first]).unwrap();
         assert_ne!(twin["spec"]["clusterIP"], first["spec"]["clusterIP"]);
         assert_ne!(twin["spec"]["ports"][0]["nodePort"], port["nodePort"]);
         assert!(node_port(&twin["spec"]["ports"][0]).is_some());
@@ -701,8 +717,26 @@ mod tests {
             json!({"metadata": {"name": "a", "namespace": "n"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}});
         apply(find("", "v1", "services").unwrap(), &mut update, Some(&first), || {
             [&first]
-        });
+        })
+        .unwrap();
         assert_eq!(update["spec"], first["spec"]);
+    }
+
+    #[test]
+    fn a_full_node_port_range_is_an_error_not_a_panic() {
+        let ports: Vec<Value> = NODE_PORTS.map(|p| json!({"port": p, "nodePort": p})).collect();
+        let full = json!({"kind": "Service", "apiVersion": "v1", "metadata": {"name": "all", "namespace": "n"},
+                          "spec": {"type": "NodePort", "clusterIP": "10.96.0.9", "ports": ports}});
+        let mut one_more =
+            json!({"metadata": {"name": "b", "namespace": "n"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}});
+        let err = apply(find("", "v1", "services").unwrap(), &mut one_more, None, || [&full]).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (
+                500,
+                "Internal error occurred: failed to allocate a nodePort: range is full"
+            )
+        );
     }
 
     #[test]

@@ -77,8 +77,7 @@ pub struct Options {
 pub fn options(kind: Kind, pod: &Value, query: &[(String, String)]) -> ApiResult<Options> {
     let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     // Absent stdout/stderr default to true (SetDefaults_PodExecOptions); Go's ParseBool spellings.
-    let flag =
-        |k: &str, default: bool| get(k).map_or(default, |v| matches!(v, "1" | "t" | "T" | "true" | "True" | "TRUE"));
+    let flag = |k: &str, default: bool| get(k).map_or(default, crate::status::query_bool);
     let container = logs::choose_container(pod, get("container").filter(|c| !c.is_empty()))?;
     let name = pod["metadata"]["name"].as_str().unwrap_or_default();
     if pod["spec"]["nodeName"].as_str().unwrap_or_default().is_empty() {

@@ -53,7 +53,12 @@ pub fn root(registry: &Registry, git_version: &str) -> Value {
 
 /// One group/version's document (`api/v1`, `apis/apps/v1`), if served.
 pub fn group_version(registry: &Registry, git_version: &str, gv: &str) -> Option<Value> {
-    documents(registry, git_version).remove(gv)
+    let resources: Vec<&ResourceInfo> = registry
+        .all()
+        .filter(|r| gv_path(&r.group, &r.version) == gv)
+        .map(|r| &**r)
+        .collect();
+    (!resources.is_empty()).then(|| document(&resources, git_version))
 }
 
 fn query_param(name: &str, description: &str) -> Value {

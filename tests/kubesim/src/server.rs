@@ -191,7 +191,7 @@ impl Ctx {
     }
 
     fn flag(&self, k: &str) -> bool {
-        matches!(self.q(k), Some("1" | "true"))
+        self.q(k).is_some_and(crate::status::query_bool)
     }
 
     /// The request body as JSON; kubectl's typed clients send protobuf, decoded here.
@@ -200,12 +200,16 @@ impl Ctx {
         if ct.starts_with(crate::protobuf::CONTENT_TYPE) {
             return crate::protobuf::decode(&self.body);
         }
+        if ct.starts_with("application/yaml") {
+            return yaml_serde::from_slice(&self.body)
+                .map_err(|e| ApiError::bad_request(format!("the body of the request could not be decoded: {e}")));
+        }
         if !ct.starts_with("application/json") && !ct.contains("+json") {
             return Err(ApiError::new(
                 415,
                 "UnsupportedMediaType",
                 format!(
-                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got {ct}"
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got {ct}"
                 ),
             ));
         }
@@ -249,35 +253,50 @@ impl Ctx {
         }
     }
 
-    /// The store for a write: with `dryRun=All` the write is checked and answered but not kept.
-    fn writable(&self) -> ApiResult<Writable<'_>> {
-        // A DELETE carries it in its DeleteOptions body, other writes in the query.
-        let in_body = (self.method == Method::DELETE)
-            .then(|| serde_json::from_slice::<Value>(&self.body).ok())
-            .flatten()
-            .and_then(|opts| {
-                opts["dryRun"]
-                    .as_array()
-                    .and_then(|a| a.first()?.as_str().map(str::to_string))
-            });
-        let dry_run = match self.q("dryRun").map(str::to_string).or(in_body).as_deref() {
+    /// A DELETE's DeleteOptions (JSON or protobuf; `{}` without a body).
+    fn delete_options(&self) -> ApiResult<Value> {
+        if self.body.is_empty() {
+            Ok(json!({}))
+        } else {
+            self.body_json()
+        }
+    }
+
+    /// The store for a write: with `dryRun=All` (in the query, or in the write's
+    /// DeleteOptions) the write is checked and answered but not kept.
+    fn writable(&self, delete_options: Option<&Value>) -> ApiResult<Writable<'_>> {
+        let in_body = delete_options
+            .and_then(|o| o["dryRun"].as_array())
+            .and_then(|a| a.first()?.as_str());
+        let dry_run = match self.q("dryRun").or(in_body) {
             None => false,
             Some("All") => true,
-            Some(other) => {
-                return Err(ApiError::bad_request(format!(
-                    "Invalid value: \"{other}\": supported values: \"All\""
-                )));
-            }
+            Some(other) => return Err(unsupported_option(&self.method, "dryRun", other, &["All"])),
         };
+        self.field_validation()?;
         let mut store = lock(&self.state.store);
         store.dry_run = dry_run;
         Ok(Writable(store))
     }
 
+    /// `fieldValidation`: Ignore, Warn (the default) or Strict.
+    fn field_validation(&self) -> ApiResult<&str> {
+        match self.q("fieldValidation").unwrap_or("Warn") {
+            v @ ("Ignore" | "Warn" | "Strict") => Ok(v),
+            other => Err(unsupported_option(
+                &self.method,
+                "fieldValidation",
+                other,
+                &["Ignore", "Strict", "Warn"],
+            )),
+        }
+    }
+
     /// Checks a custom resource against its CRD's schema before it is written: unknown
-    /// fields are pruned and, per `fieldValidation` (default Warn), refused or warned
-    /// about; broken rules are a 422.
-    fn admit(&self, r: &ResourceInfo, obj: &mut Value) -> ApiResult<()> {
+    /// fields are pruned and, per `fieldValidation`, refused or warned about; with
+    /// `validate`, broken rules are a 422 (an apply configuration is only pruned: it is
+    /// validated once merged).
+    fn admit(&self, r: &ResourceInfo, obj: &mut Value, validate: bool) -> ApiResult<()> {
         let Some(schema) = r.custom.as_ref().and_then(|c| c.schema.as_ref()) else {
             return Ok(());
         };
@@ -287,22 +306,17 @@ impl Ctx {
             .iter()
             .map(|p| format!("unknown field \"{p}\""))
             .collect();
-        match self.q("fieldValidation").unwrap_or("Warn") {
+        match self.field_validation()? {
             "Strict" if !unknown.is_empty() => {
                 return Err(ApiError::bad_request(format!(
                     "strict decoding error: {}",
                     unknown.join(", ")
                 )));
             }
-            "Strict" | "Ignore" => {}
             "Warn" => lock(&self.warnings).extend(unknown),
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Strict\", \"Warn\""
-                )));
-            }
+            _ => {}
         }
-        if checked.errors.is_empty() {
+        if !validate || checked.errors.is_empty() {
             Ok(())
         } else {
             let name = obj["metadata"]["name"].as_str().unwrap_or_default();
@@ -317,6 +331,26 @@ impl Ctx {
             Err(auth::forbidden(&self.who, attrs))
         }
     }
+}
+
+/// The apiserver's 422 for a bad write option (`CreateOptions.meta.k8s.io "" is invalid: …`).
+fn unsupported_option(method: &Method, field: &str, value: &str, supported: &[&str]) -> ApiError {
+    let options = match *method {
+        Method::POST => "CreateOptions",
+        Method::PUT => "UpdateOptions",
+        Method::PATCH => "PatchOptions",
+        _ => "DeleteOptions",
+    };
+    ApiError::invalid_fields(
+        "meta.k8s.io",
+        options,
+        "",
+        &[crate::status::FieldError::not_supported(
+            field,
+            &json!(value),
+            supported,
+        )],
+    )
 }
 
 /// The store locked for one write; a dry run ends with it.
@@ -369,36 +403,32 @@ fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
         Route::GroupList => Ok(json_response(200, &lock(&s.store).registry.api_group_list())),
         Route::GroupVersion { group, version } => match lock(&s.store).registry.api_resource_list(&group, &version) {
             Some(list) => Ok(json_response(200, &list)),
-            None => Err(ApiError::new(
-                404,
-                "NotFound",
-                "the server could not find the requested resource",
-            )),
+            None => Err(ApiError::resource_not_found()),
         },
+        // Built from a snapshot of the registry, so documents are not built under the store's lock.
+        Route::OpenApiV2 | Route::OpenApiRoot | Route::OpenApiGroupVersion(_) => {
+            let registry = lock(&s.store).registry.clone();
+            openapi_response(route, &registry, &s.git_version)
+        }
+        Route::Resource(rp) => resource_request(ctx, method, rp),
+        Route::NotFound | Route::Version | Route::Health => Err(ApiError::resource_not_found()),
+    }
+}
+
+/// `/openapi/v2` (protobuf) and `/openapi/v3` (the root, or one group/version).
+fn openapi_response(route: Route, registry: &discovery::Registry, git_version: &str) -> ApiResult<Response> {
+    match route {
         Route::OpenApiV2 => Ok((
             // What the apiserver labels it; Go cannot parse the protobuf media type's `@`.
             [(header::CONTENT_TYPE, "application/octet-stream")],
-            openapi::v2_protobuf(&lock(&s.store).registry, &s.git_version),
+            openapi::v2_protobuf(registry, git_version),
         )
             .into_response()),
-        Route::OpenApiRoot => Ok(json_response(
-            200,
-            &openapi::root(&lock(&s.store).registry, &s.git_version),
-        )),
-        Route::OpenApiGroupVersion(gv) => match openapi::group_version(&lock(&s.store).registry, &s.git_version, &gv) {
-            Some(doc) => Ok(json_response(200, &doc)),
-            None => Err(ApiError::new(
-                404,
-                "NotFound",
-                "the server could not find the requested resource",
-            )),
-        },
-        Route::Resource(rp) => resource_request(ctx, method, rp),
-        Route::NotFound | Route::Version | Route::Health => Err(ApiError::new(
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        )),
+        Route::OpenApiRoot => Ok(json_response(200, &openapi::root(registry, git_version))),
+        Route::OpenApiGroupVersion(gv) => openapi::group_version(registry, git_version, &gv)
+            .map(|doc| json_response(200, &doc))
+            .ok_or_else(ApiError::resource_not_found),
+        _ => Err(ApiError::resource_not_found()),
     }
 }
 
@@ -417,7 +447,7 @@ fn verb_for(method: &Method, rp: &ResourcePath, watch: bool) -> &'static str {
 }
 
 fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<Response> {
-    let not_found = || ApiError::new(404, "NotFound", "the server could not find the requested resource");
+    let not_found = ApiError::resource_not_found;
     let found = lock(&ctx.state.store)
         .registry
         .find(&rp.group, &rp.version, &rp.resource);
@@ -552,14 +582,14 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
                 return Err(ApiError::method_not_allowed());
             }
             let mut body = ctx.body_json()?;
-            ctx.admit(r, &mut body)?;
+            ctx.admit(r, &mut body, true)?;
             apply::track_update(None, &mut body, &ctx.writer(r, ""));
-            let obj = ctx.writable()?.create(r, ns, body)?;
+            let obj = ctx.writable(None)?.create(r, ns, body)?;
             Ok(json_response(201, &obj))
         }
         ("update", true) => {
             let body = ctx.body_json()?;
-            let mut st = ctx.writable()?;
+            let mut st = ctx.writable(None)?;
             let obj = st.get(r, ns, name)?;
             let body_rv = body["metadata"]["resourceVersion"].as_str().unwrap_or_default();
             if !body_rv.is_empty() && body_rv != crate::store::rv_of(&obj) {
@@ -570,17 +600,17 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         }
         ("update", false) => {
             let mut body = ctx.body_json()?;
-            ctx.admit(r, &mut body)?;
-            let mut st = ctx.writable()?;
+            ctx.admit(r, &mut body, true)?;
+            let mut st = ctx.writable(None)?;
             let old = st.get(r, ns, name)?;
             apply::track_update(Some(&old), &mut body, &ctx.writer(r, sub));
             let obj = st.update(r, ns, name, body, part)?;
             Ok(json_response(200, &obj))
         }
         ("patch", true) => {
-            let pt = patch_type(ctx)?;
+            let pt = patch_type(ctx, r)?;
             let body = ctx.body_json()?;
-            let mut st = ctx.writable()?;
+            let mut st = ctx.writable(None)?;
             let obj = st.get(r, ns, name)?;
             let mut scale = scale_of(r, &obj);
             pt.apply(&mut scale, &body)?;
@@ -589,19 +619,20 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         }
         ("patch", false) if is_apply(ctx) => server_side_apply(ctx, r, ns, name, part),
         ("patch", false) => {
-            let pt = patch_type(ctx)?;
+            let pt = patch_type(ctx, r)?;
             let writer = ctx.writer(r, sub);
             let body = ctx.body_json()?;
-            let obj = ctx.writable()?.patch(r, ns, name, pt, &body, part, |old, new| {
-                ctx.admit(r, new)?;
+            let obj = ctx.writable(None)?.patch(r, ns, name, pt, &body, part, |old, new| {
+                ctx.admit(r, new, true)?;
                 apply::track_update(Some(old), new, &writer);
                 Ok(())
             })?;
             Ok(json_response(200, &obj))
         }
         ("delete", _) => {
-            let mut st = ctx.writable()?;
-            check_preconditions(ctx, r, &st.get(r, ns, name)?)?;
+            let opts = ctx.delete_options()?;
+            let mut st = ctx.writable(Some(&opts))?;
+            check_preconditions(r, &opts, &st.get(r, ns, name)?)?;
             let obj = st.delete(r, ns, name)?;
             drop(st);
             let mut details = json!({"name": name, "kind": r.resource, "uid": obj["metadata"]["uid"]});
@@ -616,7 +647,8 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         ("deletecollection", _) => {
             let labels = LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?;
             let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), &r.resource)?;
-            let mut st = ctx.writable()?;
+            let opts = ctx.delete_options()?;
+            let mut st = ctx.writable(Some(&opts))?;
             let keys: Vec<(String, String)> = st
                 .select(r, rp.namespace.as_deref(), &labels, &fields)
                 .into_iter()
@@ -684,10 +716,16 @@ fn pod_exec(ctx: &Ctx, r: &ResourceInfo, attrs: &Attributes, sub: &str, ns: &str
 }
 
 /// POST pods/{name}/eviction: deletes the pod unless a PodDisruptionBudget forbids it.
-/// The body (an Eviction, often protobuf from kubectl) is not needed: the path names the pod.
+/// The path names the pod; the body (an Eviction, often protobuf from kubectl) is read
+/// for its `deleteOptions.dryRun` (`kubectl drain --dry-run=server`).
 fn evict(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult<Response> {
     let pdbs_r = discovery::find("policy", "v1", "poddisruptionbudgets").expect("registered");
-    let mut st = lock(&ctx.state.store);
+    let eviction = if ctx.body.is_empty() {
+        json!({})
+    } else {
+        ctx.body_json()?
+    };
+    let mut st = ctx.writable(Some(&eviction["deleteOptions"]))?;
     let pod = st.get(r, ns, name)?;
     let everything = (LabelSelector::default(), FieldSelector::default());
     let in_ns = |res: &ResourceInfo| -> Vec<Value> {
@@ -723,11 +761,7 @@ fn token_request(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str) -> ApiResult
 /// DeleteOptions (JSON, or protobuf from typed clients): `preconditions` name a uid or
 /// resourceVersion that must still match (409 otherwise), and `propagationPolicy` must be
 /// one the apiserver knows (422). Deletion is immediate whatever the policy or grace period.
-fn check_preconditions(ctx: &Ctx, r: &ResourceInfo, current: &Value) -> ApiResult<()> {
-    if ctx.body.is_empty() {
-        return Ok(());
-    }
-    let opts = ctx.body_json()?;
+fn check_preconditions(r: &ResourceInfo, opts: &Value, current: &Value) -> ApiResult<()> {
     let policy = &opts["propagationPolicy"];
     if !policy.is_null() && !matches!(policy.as_str(), Some("Foreground" | "Background" | "Orphan")) {
         return Err(ApiError::invalid_fields(
@@ -786,7 +820,7 @@ fn server_side_apply(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str, part: Pa
         ));
     }
     // YAML is a superset of JSON, so one parser reads both.
-    let config: Value =
+    let mut config: Value =
         yaml_serde::from_slice(&ctx.body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
     if !config.is_object() {
         return Err(ApiError::bad_request("the apply configuration must be an object"));
@@ -805,9 +839,11 @@ fn server_side_apply(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str, part: Pa
             "the name of the object ({body_name}) does not match the name on the URL ({name})"
         )));
     }
+    // Pruned first, so the manager never owns a field the schema does not know.
+    ctx.admit(r, &mut config, false)?;
     let sub = if part == Part::Status { "status" } else { "" };
     let writer = ctx.writer(r, sub);
-    let mut st = ctx.writable()?;
+    let mut st = ctx.writable(None)?;
     let live = match st.get(r, ns, name) {
         Ok(obj) => Some(obj),
         Err(e) if e.code == 404 && part == Part::Main => None,
@@ -815,23 +851,36 @@ fn server_side_apply(ctx: &Ctx, r: &ResourceInfo, ns: &str, name: &str, part: Pa
     };
     let mut merged =
         apply::apply(live.as_ref(), &config, &writer, ctx.flag("force")).map_err(|c| apply::conflict_error(&c))?;
-    ctx.admit(r, &mut merged)?;
+    ctx.admit(r, &mut merged, true)?;
     match live {
         Some(_) => Ok(json_response(200, &st.update(r, ns, name, merged, part)?)),
         None => Ok(json_response(201, &st.create(r, ns, merged)?)),
     }
 }
 
-fn patch_type(ctx: &Ctx) -> ApiResult<PatchType> {
+fn patch_type(ctx: &Ctx, r: &ResourceInfo) -> ApiResult<PatchType> {
     let ct = header_str(&ctx.headers, "content-type").unwrap_or_default();
-    PatchType::from_content_type(ct)
+    match PatchType::from_content_type(ct)? {
+        // Custom resources have no patch strategies to merge by.
+        PatchType::Strategic if r.custom.is_some() => Err(ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml; got {ct}"
+            ),
+        )),
+        pt => Ok(pt),
+    }
 }
 
-fn maybe_table(ctx: &Ctx, r: &ResourceInfo, list: Value) -> Value {
+fn maybe_table(ctx: &Ctx, r: &ResourceInfo, mut list: Value) -> Value {
     match ctx.table() {
         Some(include) => {
-            let items = list["items"].as_array().cloned().unwrap_or_default();
-            table::table(r, &items, list["metadata"].clone(), include, chrono::Utc::now())
+            let items = match list["items"].take() {
+                Value::Array(items) => items,
+                _ => Vec::new(),
+            };
+            table::table(r, &items, list["metadata"].take(), include, chrono::Utc::now())
         }
         None => list,
     }
@@ -858,15 +907,7 @@ pub fn scale_of(r: &ResourceInfo, obj: &Value) -> Value {
         Some(path) => first(path)
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
-        None => obj["spec"]["selector"]["matchLabels"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .unwrap_or_default(),
+        None => table::selector_string(&obj["spec"]["selector"]),
     };
     let meta = &obj["metadata"];
     json!({

@@ -361,7 +361,10 @@ impl Process {
             "true" => {}
             "false" => return Ran::Status(1),
             "sleep" => match args.first().and_then(|a| a.parse::<f64>().ok()).filter(|s| *s >= 0.0) {
-                Some(seconds) => out.push(Action::Sleep(Duration::from_secs_f64(seconds))),
+                // `inf` and huge numbers sleep for as long as a Duration can.
+                Some(seconds) => out.push(Action::Sleep(
+                    Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX),
+                )),
                 None => {
                     let arg = args.first().map(String::as_str).unwrap_or_default();
                     self.emit(out, Action::Stderr(format!("sleep: invalid time interval '{arg}'\n")));
@@ -669,6 +672,10 @@ mod tests {
         assert_eq!(out, "in\ndone\n");
         let (_, actions) = Process::start(container(), &argv(&["sh", "-c", "sleep 0.5"]));
         assert_eq!(actions, [Action::Sleep(Duration::from_millis(500))]);
+        for forever in ["inf", "1e300"] {
+            let (_, actions) = Process::start(container(), &argv(&["sleep", forever]));
+            assert_eq!(actions, [Action::Sleep(Duration::MAX)]);
+        }
     }
 
     #[test]

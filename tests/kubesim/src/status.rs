@@ -73,6 +73,11 @@ impl ApiError {
         .with_details(Self::object_details(group, resource, name))
     }
 
+    /// The 404 for a path that names no served resource (not a missing object).
+    pub fn resource_not_found() -> Self {
+        Self::new(404, "NotFound", "the server could not find the requested resource")
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
@@ -175,6 +180,11 @@ impl ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A boolean query parameter as Go's `strconv.ParseBool` reads it (the apiserver's way).
+pub fn query_bool(v: &str) -> bool {
+    matches!(v, "1" | "t" | "T" | "true" | "True" | "TRUE")
+}
 
 /// One field's validation failure (`field.Error` in the apiserver).
 #[derive(Debug, Clone, PartialEq)]

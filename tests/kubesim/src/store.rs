@@ -279,7 +279,7 @@ impl Store {
         if r.resource == "namespaces" && obj["status"]["phase"].is_null() {
             obj["status"] = json!({"phase": "Active"});
         }
-        crate::defaults::apply(r, &mut obj, None, || self.all_objects());
+        crate::defaults::apply(r, &mut obj, None, || self.all_objects())?;
         let defined = crd::is_crd(r).then(|| crd::establish(&mut obj)).transpose()?;
         if self.dry_run {
             // As the apiserver answers a dry-run create: no resourceVersion.
@@ -382,7 +382,7 @@ impl Store {
         new["apiVersion"] = json!(r.storage_api_version());
         new["kind"] = json!(r.kind);
         if part == Part::Main {
-            crate::defaults::apply(r, &mut new, Some(&old), || self.all_objects());
+            crate::defaults::apply(r, &mut new, Some(&old), || self.all_objects())?;
         }
         if new["spec"] != old["spec"] {
             let g = old["metadata"]["generation"].as_i64().unwrap_or(1);

@@ -1415,6 +1415,15 @@ fn containers(template: &Value, field: &str) -> String {
 /// A label selector as `metav1.FormatLabelSelector` prints it: requirements sorted
 /// by key, `<none>` when there are none.
 fn label_selector(sel: &Value) -> String {
+    match selector_string(sel) {
+        s if s.is_empty() => "<none>".into(),
+        s => s,
+    }
+}
+
+/// A LabelSelector as the Go selector prints it (`a=b,k in (x,y)`; "" when empty), as
+/// tables and the Scale subresource's `status.selector` show it.
+pub fn selector_string(sel: &Value) -> String {
     let mut reqs: Vec<(String, String)> = Vec::new();
     for (k, v) in sel["matchLabels"].as_object().into_iter().flatten() {
         reqs.push((k.clone(), format!("{k}={}", v.as_str().unwrap_or_default())));
@@ -1439,8 +1448,7 @@ fn label_selector(sel: &Value) -> String {
     }
     // A stable sort, as the Go selector's: matchLabels before expressions on one key.
     reqs.sort_by(|a, b| a.0.cmp(&b.0));
-    let sel = reqs.into_iter().map(|(_, r)| r).collect::<Vec<_>>().join(",");
-    if sel.is_empty() { "<none>".into() } else { sel }
+    reqs.into_iter().map(|(_, r)| r).collect::<Vec<_>>().join(",")
 }
 
 /// A string map as `labels.FormatLabels` prints it: sorted `k=v`, `<none>` when empty.

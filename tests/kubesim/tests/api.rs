@@ -815,3 +815,27 @@ async fn streaming_lists_need_not_older_than_and_bookmarks() {
         .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn bodies_may_be_yaml() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    let r = api
+        .req(reqwest::Method::POST, "/api/v1/namespaces/default/configmaps")
+        .header("content-type", "application/yaml")
+        .body("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata: {a: b}\n")
+        .send()
+        .await
+        .unwrap();
+    let (code, cm) = body(r).await;
+    assert_eq!((code, &cm["data"]), (StatusCode::CREATED, &json!({"a": "b"})));
+    let (code, status) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/namespaces/default/configmaps",
+            "text/plain",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{status}");
+}

@@ -72,6 +72,12 @@ async fn a_crd_serves_its_resources_with_printer_columns_and_scale() {
         .await;
     assert_eq!(out, "example.com/v1beta1 5");
 
+    // Custom resources have no strategic merge patch (kubectl's default type).
+    let stderr = k.err(&["patch", "widget", "w1", "-p", r#"{"spec":{"size":6}}"#]).await;
+    assert!(
+        stderr.contains("UnsupportedMediaType") || stderr.contains("unknown format"),
+        "{stderr}"
+    );
     // The status subresource: a patch to the object leaves status alone, and back.
     k.ok(&[
         "patch",
@@ -231,5 +237,10 @@ async fn unknown_fields_warn_by_default_and_dry_run_values_are_checked() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.status(), 422);
+    let status: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        status["message"],
+        "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: \"Some\": supported values: \"All\""
+    );
 }

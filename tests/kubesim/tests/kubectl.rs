@@ -420,3 +420,25 @@ async fn discovery_is_aggregated_at_every_minor() {
         assert!(per_group.is_empty(), "{version}: {per_group:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_dry_run_evicts_nothing() {
+    let sim = ops_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    k.ok(&["delete", "pdb", "api", "-n", "ops"]).await;
+    let rv = sim.resource_version();
+    let out = k
+        .ok(&[
+            "drain",
+            "node-1",
+            "--ignore-daemonsets",
+            "--delete-emptydir-data",
+            "--force",
+            "--dry-run=server",
+        ])
+        .await;
+    assert!(out.contains("evicting pod ops/api-1 (server dry run)"), "{out}");
+    assert!(out.contains("node/node-1 drained (server dry run)"), "{out}");
+    assert!(sim.get("v1", "Pod", "ops", "api-1").is_some());
+    assert_eq!(sim.resource_version(), rv, "nothing but the dry run happened");
+}
