@@ -54,9 +54,7 @@ impl Rule {
             namespaces: own(namespaces),
         }
     }
-}
 
-impl Rule {
     fn applies_to(&self, who: &Identity) -> bool {
         match &self.subject {
             Subject::User(u) => *u == who.user,

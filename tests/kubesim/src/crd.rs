@@ -261,9 +261,7 @@ pub fn cells(custom: &CustomInfo, obj: &Value, now: DateTime<Utc>) -> Vec<Value>
             ("integer", v) => v.as_f64().map(|f| json!(f as i64)).unwrap_or(Value::Null),
             ("number", v) => v.as_f64().map(|f| json!(f)).unwrap_or(Value::Null),
             ("boolean", Value::Bool(b)) => json!(b),
-            ("date", Value::String(s)) => DateTime::parse_from_rfc3339(s)
-                .map(|t| json!(table::human_duration((now - t.with_timezone(&Utc)).num_seconds())))
-                .unwrap_or(Value::Null),
+            ("date", v) => table::since(v, now).map(Value::String).unwrap_or(Value::Null),
             _ => Value::Null,
         });
     }

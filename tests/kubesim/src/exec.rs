@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 
 use crate::logs;
 use crate::shell::{self, Action, Exit, Process};
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 use crate::status::{ApiError, ApiResult};
 
 /// `kubesim.fleetdeck.dev/exec.<command>`: what `<command>` prints, in every container.
@@ -419,12 +419,8 @@ impl Session {
         Some(())
     }
 
-    /// Whether the pod was deleted (or replaced by another of the same name).
     fn pod_gone(&self) -> bool {
-        let pods = crate::discovery::find("", "v1", "pods").expect("registered");
-        lock(&self.state.store)
-            .get(pods, &self.namespace, &self.pod)
-            .map_or(true, |p| p["metadata"]["uid"] != self.uid)
+        !logs::pod_present(&self.state, &self.namespace, &self.pod, &self.uid)
     }
 }
 

@@ -181,21 +181,39 @@ pub fn serve(
         return Ok(text_response(Body::from_stream(ReceiverStream::new(rx))));
     }
     let key = (ns, name, container);
-    tokio::spawn(follow_lines(state, key, feed, already, opts.timestamps, budget, tx));
+    let uid = pod["metadata"]["uid"].clone();
+    tokio::spawn(follow_lines(
+        state,
+        key,
+        uid,
+        feed,
+        already,
+        opts.timestamps,
+        budget,
+        tx,
+    ));
     Ok(text_response(Body::from_stream(ReceiverStream::new(rx))))
 }
 
+/// Whether the pod with this uid is still stored (not deleted, nor replaced by another
+/// of the same name): what ends followed logs and exec and attach sessions.
+pub fn pod_present(state: &AppState, namespace: &str, name: &str, uid: &Value) -> bool {
+    let pods = crate::discovery::find("", "v1", "pods").expect("registered");
+    lock(&state.store).uid_of(pods, namespace, name) == Some(uid)
+}
+
 /// Sends appended lines until the client leaves, the pod goes, or the byte limit is spent.
+#[allow(clippy::too_many_arguments)]
 async fn follow_lines(
     state: Arc<AppState>,
     key: (String, String, String),
+    uid: Value,
     mut feed: broadcast::Receiver<Arc<LogLine>>,
     already: usize,
     timestamps: bool,
     mut budget: Option<usize>,
     tx: mpsc::Sender<Result<Bytes, Infallible>>,
 ) {
-    let pods = crate::discovery::find("", "v1", "pods").expect("registered");
     let mut check = tokio::time::interval(Duration::from_millis(200));
     loop {
         let line = tokio::select! {
@@ -205,7 +223,7 @@ async fn follow_lines(
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             _ = check.tick() => {
-                if lock(&state.store).get(pods, &key.0, &key.1).is_err() {
+                if !pod_present(&state, &key.0, &key.1, &uid) {
                     return;
                 }
                 continue;

@@ -75,7 +75,6 @@ pub fn rules(r: &ResourceInfo, review: Value, rules: &[Rule], who: &Identity) ->
         return Err(ApiError::bad_request("no namespace on request"));
     }
     let mut review = answered(r, review);
-    review["metadata"] = json!({"creationTimestamp": null});
     review["status"] = auth::rules_review_status(rules, who, &namespace);
     Ok(review)
 }

@@ -295,6 +295,13 @@ impl Store {
         Ok(present(r, obj))
     }
 
+    /// A stored object's uid, without copying the object.
+    pub fn uid_of(&self, r: &ResourceInfo, namespace: &str, name: &str) -> Option<&Value> {
+        self.objects
+            .get(&key(r, namespace, name))
+            .map(|o| &o["metadata"]["uid"])
+    }
+
     pub fn get(&self, r: &ResourceInfo, namespace: &str, name: &str) -> ApiResult<Value> {
         self.objects
             .get(&key(r, namespace, name))

@@ -109,11 +109,7 @@ pub fn human_duration(secs: i64) -> String {
 }
 
 fn age(obj: &Value, now: DateTime<Utc>) -> String {
-    obj["metadata"]["creationTimestamp"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| human_duration((now - t.with_timezone(&Utc)).num_seconds()))
-        .unwrap_or_else(|| "<unknown>".into())
+    since(&obj["metadata"]["creationTimestamp"], now).unwrap_or_else(|| "<unknown>".into())
 }
 
 fn s<'a>(v: &'a Value, default: &'a str) -> &'a str {
@@ -1471,9 +1467,9 @@ fn data_count(o: &Value) -> i64 {
     n(&o["data"]) + n(&o["binaryData"])
 }
 
-fn since(ts: &Value, now: DateTime<Utc>) -> Option<String> {
-    let t = DateTime::parse_from_rfc3339(ts.as_str()?).ok()?;
-    Some(human_duration((now - t.with_timezone(&Utc)).num_seconds()))
+/// How long ago an RFC 3339 timestamp was, as AGE columns print it.
+pub fn since(ts: &Value, now: DateTime<Utc>) -> Option<String> {
+    Some(human_duration((now - time_of(ts)?).num_seconds()))
 }
 
 fn event_row(e: &Value, now: DateTime<Utc>) -> Vec<Value> {

@@ -99,7 +99,7 @@ async fn auth_can_i_answers_from_the_rule_table() {
     let out = admin.run(&["auth", "can-i", "delete", "nodes"]).await;
     assert!(out.ok && out.stdout.trim() == "yes", "{}{}", out.stdout, out.stderr);
 
-    let viewer = Kubectl::with_config(&sim, sim.kubeconfig_for_token("viewer-token")).unwrap();
+    let viewer = Kubectl::for_token(&sim, "viewer-token").unwrap();
     let out = viewer.run(&["auth", "can-i", "list", "pods", "-n", "shop"]).await;
     assert!(out.ok && out.stdout.trim() == "yes", "{}{}", out.stdout, out.stderr);
     let out = viewer.run(&["auth", "can-i", "delete", "pods", "-n", "shop"]).await;
@@ -333,7 +333,7 @@ async fn create_token_then_use_it() {
     let sim = ops_sim().await;
     let Some(k) = Kubectl::new(&sim) else { return };
     let token = k.ok(&["create", "token", "builder", "-n", "ops"]).await;
-    let sa = Kubectl::with_config(&sim, sim.kubeconfig_for_token(token.trim())).unwrap();
+    let sa = Kubectl::for_token(&sim, token.trim()).unwrap();
     assert_eq!(
         sa.ok(&["auth", "can-i", "list", "pods", "-n", "ops"]).await.trim(),
         "yes"
@@ -378,7 +378,7 @@ async fn every_kubectl_minor_logs_drains_and_creates_tokens() {
         // The duration arrives (as protobuf from kubectl's typed client) and is honoured.
         assert_eq!(v["spec"]["expirationSeconds"], 600, "{version}: {out}");
         let token = v["status"]["token"].as_str().unwrap();
-        let sa = Kubectl::with_config(&sim, sim.kubeconfig_for_token(token)).unwrap();
+        let sa = Kubectl::for_token(&sim, token).unwrap();
         assert_eq!(
             sa.ok(&["get", "pods", "-n", "ops", "-o", "name"]).await.lines().count(),
             3

@@ -229,7 +229,7 @@ async fn auth_can_i_list_prints_the_callers_rules() {
         &["shop"],
     ));
     sim.add_rule(Rule::user("deployer", &["delete"], &[""], &["secrets"], &["elsewhere"]));
-    let deployer = Kubectl::with_config(&sim, sim.kubeconfig_for_token("deployer-token")).unwrap();
+    let deployer = Kubectl::for_token(&sim, "deployer-token").unwrap();
     let out = deployer.ok(&["auth", "can-i", "--list", "-n", "shop"]).await;
     let rows: Vec<Vec<&str>> = out.lines().map(words).collect();
     assert!(

@@ -138,7 +138,7 @@ async fn exec_picks_containers_and_reports_the_apiservers_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_needs_the_rbac_rule() {
     let sim = exec_sim("v1.33.1").await;
-    let Some(k) = Kubectl::with_config(&sim, sim.kubeconfig_for_token("viewer-token")) else {
+    let Some(k) = Kubectl::for_token(&sim, "viewer-token") else {
         return;
     };
     let out = k.run(&["exec", "web-1", "-n", "shop", "--", "true"]).await;

@@ -23,10 +23,12 @@ pub struct Output {
 impl Kubectl {
     /// None (and a note on stderr) when the machine has no kubectl.
     pub fn new(sim: &Sim) -> Option<Self> {
-        Self::with_config(sim, sim.kubeconfig())
+        Self::for_token(sim, sim.admin_token())
     }
 
-    pub fn with_config(_sim: &Sim, config: String) -> Option<Self> {
+    /// kubectl as the holder of `token`.
+    pub fn for_token(sim: &Sim, token: &str) -> Option<Self> {
+        let config = sim.kubeconfig_for_token(token);
         if !Path::new(KUBECTL).exists() {
             eprintln!("skipping: {KUBECTL} not found");
             return None;
