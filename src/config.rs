@@ -9,6 +9,7 @@ use ipnet::IpNet;
 
 use crate::auth::{BootstrapToken, Role};
 use crate::kube::secret_box::SecretKey;
+use crate::request::normalize_origin;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -259,10 +260,7 @@ impl Settings {
             }
         };
         let flux_environments: Vec<String> = split_list(&a.flux_environments).map(str::to_string).collect();
-        if let Some(bad_env) = flux_environments
-            .iter()
-            .find(|e| !crate::flux::validate::is_dns_label(e))
-        {
+        if let Some(bad_env) = flux_environments.iter().find(|e| !crate::names::is_dns_label(e)) {
             return Err(bad(
                 "FLEETDECK_FLUX_ENVIRONMENTS",
                 format!("{bad_env:?} is not a lowercase DNS label"),
@@ -451,24 +449,6 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `https://Host:443/` → `https://host`; `None` when it is not an http(s) origin.
-pub fn normalize_origin(s: &str) -> Option<String> {
-    let s = s.trim().trim_end_matches('/').to_ascii_lowercase();
-    let (scheme, rest) = s.split_once("://")?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
-        return None;
-    }
-    let default_port = match scheme {
-        "http" => ":80",
-        "https" => ":443",
-        _ => return None,
-    };
-    Some(format!(
-        "{scheme}://{}",
-        rest.strip_suffix(default_port).unwrap_or(rest)
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,7 +546,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_sizes_and_origins() {
+    fn durations_and_sizes() {
         assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
         assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
@@ -575,14 +555,5 @@ mod tests {
         assert_eq!(parse_size("512KiB").unwrap(), 512 * 1024);
         assert_eq!(parse_size("2048").unwrap(), 2048);
         assert!(parse_size("10").is_err());
-        assert_eq!(
-            normalize_origin("HTTPS://Console.Example.com:443/").as_deref(),
-            Some("https://console.example.com")
-        );
-        assert_eq!(
-            normalize_origin("http://127.0.0.1:8080").as_deref(),
-            Some("http://127.0.0.1:8080")
-        );
-        assert_eq!(normalize_origin("https://x/path"), None);
     }
 }

@@ -8,8 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::audit::AuditNote;
-use crate::server::current_request_id;
+use crate::request::current_request_id;
 
 /// The error envelope as it goes over the wire.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,7 +36,8 @@ pub struct ApiError {
     pub message: String,
     pub details: Option<Value>,
     retry_after: Option<u64>,
-    audit: Option<Box<AuditNote>>,
+    /// Left in the response's extensions, for the middleware above (e.g. the audit note).
+    extensions: axum::http::Extensions,
     /// The internal cause: logged, never returned.
     source: Option<anyhow::Error>,
 }
@@ -52,7 +52,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
-            audit: None,
+            extensions: axum::http::Extensions::new(),
             source: None,
         }
     }
@@ -99,9 +99,9 @@ impl ApiError {
         self.details = Some(details);
         self
     }
-    /// What the audit row of this failed request should say beyond the route (actor, name, reason).
-    pub fn with_audit(mut self, note: AuditNote) -> ApiError {
-        self.audit = Some(Box::new(note));
+    /// Puts `value` in the response's extensions.
+    pub fn with_extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> ApiError {
+        self.extensions.insert(value);
         self
     }
 }
@@ -161,10 +161,8 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        response.extensions_mut().extend(self.extensions);
         response.extensions_mut().insert(ErrorCode(self.code));
-        if let Some(note) = self.audit {
-            response.extensions_mut().insert(*note);
-        }
         response
     }
 }

@@ -14,6 +14,8 @@ pub mod flux;
 pub mod inventory;
 pub mod kube;
 pub mod metrics;
+pub mod names;
+pub mod request;
 pub mod server;
 pub mod store;
 pub mod system;
@@ -60,7 +62,7 @@ impl AppState {
             store,
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
-            audited_routes: Arc::new(audit::all_audited_routes()),
+            audited_routes: Arc::new(server::audited_routes()),
             key_cache: Arc::default(),
             inputs_cache: Arc::default(),
             pool: Arc::default(),

@@ -8,7 +8,6 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::{Role, password, secret};
-use crate::config::Settings;
 use crate::store::Store;
 
 pub const PASSWORD_FILE_NAME: &str = "fleetdeck-initial-admin-password";
@@ -22,13 +21,18 @@ struct InitialAdmin {
     file: PathBuf,
 }
 
-/// Creates the first admin when the server has no way in; returns the password file it wrote.
-pub async fn ensure_initial_admin(store: &Store, settings: &Settings) -> anyhow::Result<Option<PathBuf>> {
-    if !settings.auth_tokens.is_empty() || store.count_users().await? > 0 {
+/// Creates the first admin when the server has no way in (no bootstrap tokens, no users), with
+/// `admin_password` or a generated one; returns the password file it wrote.
+pub async fn ensure_initial_admin(
+    store: &Store,
+    has_tokens: bool,
+    admin_password: Option<&str>,
+) -> anyhow::Result<Option<PathBuf>> {
+    if has_tokens || store.count_users().await? > 0 {
         return Ok(None);
     }
-    let (password, generated) = match &settings.admin_password {
-        Some(p) => (p.clone(), false),
+    let (password, generated) = match admin_password {
+        Some(p) => (p.to_string(), false),
         None => (secret::generate(""), true),
     };
     let hash = password::hash_blocking(password.clone()).await;

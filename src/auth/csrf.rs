@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, Method, header};
 
-use crate::config::normalize_origin;
+use crate::request::normalize_origin;
 
 /// Whether a method changes state and so needs the check.
 pub fn is_write(method: &Method) -> bool {

@@ -12,7 +12,7 @@ use super::secret::{API_KEY_PREFIX, digest};
 use super::{AuthMethod, BootstrapToken, Owner, Principal, SessionRef, csrf};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::server::RequestContext;
+use crate::request::RequestContext;
 use crate::store::now;
 
 pub const SESSION_COOKIE: &str = "fleetdeck_session";

@@ -11,16 +11,16 @@ use super::model::*;
 use super::resolve::SESSION_COOKIE;
 use super::{AuthMethod, Principal, Role, bootstrap, is_valid_name, password, secret};
 use crate::AppState;
-use crate::audit::{AuditNote, AuditedRoute};
+use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
-use crate::server::RequestContext;
+use crate::request::RequestContext;
 use crate::store::api_keys::NewApiKey;
 use crate::store::now;
 use crate::store::sessions::NewSession;
 use crate::store::users::{UserChanges, UserWrite};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> AuditedRouter {
+    let routes = OpenApiRouter::new()
         .routes(routes!(auth_config))
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -29,11 +29,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_api_keys, create_api_key))
         .routes(routes!(delete_api_key))
         .routes(routes!(list_users, create_user))
-        .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(get_user, update_user, delete_user));
+    AuditedRouter {
+        routes,
+        audited: AUDITED,
+    }
 }
 
 /// Every write of this router, for the audit log.
-pub const AUDITED: &[AuditedRoute] = &[
+const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(Method::POST, "/api/auth/login", "login", "session"),
     AuditedRoute::new(Method::POST, "/api/auth/logout", "logout", "session"),
     AuditedRoute::new(Method::PUT, "/api/auth/password", "password_change", "user"),
@@ -305,7 +309,7 @@ async fn create_api_key(
                 "only flux-reader keys can be bound to a cluster",
             ));
         }
-        if !crate::flux::validate::is_fqdn(dns) {
+        if !crate::names::is_fqdn(dns) {
             return Err(ApiError::unprocessable(
                 "invalid_dns",
                 format!("clusterDns {dns:?} is not a fully qualified domain name"),

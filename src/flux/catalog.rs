@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::model::*;
-use super::validate::{check_annotations, check_labels, find_cycle, is_dns_label, is_fqdn, unknown};
+use super::validate::{find_cycle, unknown};
+use crate::names::{check_annotations, check_labels, is_dns_label, is_fqdn};
 
 /// Catalog kinds as stored (`flux_catalog.kind`, `flux_assignments.kind`).
 pub const COMPONENT: &str = "platform_component";

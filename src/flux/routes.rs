@@ -14,23 +14,27 @@ use super::catalog::{Catalog, CatalogError, Entry, counts};
 use super::merge;
 use super::model::*;
 use crate::AppState;
-use crate::audit::{AuditNote, AuditedRoute};
+use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::store::catalog::{ConnectionWrite, Scope};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> AuditedRouter {
+    let routes = OpenApiRouter::new()
         .merge(platform_components::router())
         .merge(namespaces::router())
         .merge(rolebindings::router())
         .routes(routes!(get_assignments, put_assignments))
         .routes(routes!(import))
         .routes(routes!(export))
-        .routes(routes!(environments))
+        .routes(routes!(environments));
+    AuditedRouter {
+        routes,
+        audited: AUDITED,
+    }
 }
 
-pub const AUDITED: &[AuditedRoute] = &[
+const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(
         Method::POST,
         "/api/flux/platform-components",

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::flux::catalog::ClusterMeta;
-use crate::flux::validate::is_dns_label;
 use crate::kube::kubeconfig::{self, Connection, check_connection};
 use crate::kube::{client, secret_box};
+use crate::names::is_dns_label;
 use crate::store::Store;
 use crate::store::catalog::{ConnectionWrite, Scope};
 

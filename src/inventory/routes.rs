@@ -11,19 +11,23 @@ use utoipa_axum::routes;
 use super::model::*;
 use super::registry;
 use crate::AppState;
-use crate::audit::{AuditNote, AuditedRoute};
+use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::flux::catalog::ClusterMeta;
 use crate::flux::routes::{write_catalog, write_catalog_with};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> AuditedRouter {
+    let routes = OpenApiRouter::new()
         .routes(routes!(list_clusters, create_cluster))
-        .routes(routes!(get_cluster, update_cluster, delete_cluster))
+        .routes(routes!(get_cluster, update_cluster, delete_cluster));
+    AuditedRouter {
+        routes,
+        audited: AUDITED,
+    }
 }
 
-pub const AUDITED: &[AuditedRoute] = &[
+const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(Method::POST, "/api/clusters", "create", "cluster"),
     AuditedRoute::new(Method::PUT, "/api/clusters/{name}", "update", "cluster"),
     AuditedRoute::new(Method::DELETE, "/api/clusters/{name}", "delete", "cluster"),

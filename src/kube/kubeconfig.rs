@@ -208,7 +208,7 @@ pub fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flux::validate::is_dns_label;
+    use crate::names::is_dns_label;
 
     const TWO: &str = r#"
 apiVersion: v1

@@ -10,7 +10,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use super::client::{answer_promptly, config};
 use super::kubeconfig::{self, Connection};
 use super::secret_box::{SecretKey, open};
-use crate::flux::validate::is_dns_label;
+use crate::names::is_dns_label;
 use crate::store::catalog::ClusterRecord;
 
 /// Who requests are made as, on clusters in `impersonate` mode.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, now, with_pool};
-use crate::auth::{Owner, Role};
+use crate::auth::identity::{Owner, Role};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, now, with_pool};
-use crate::auth::Role;
+use crate::auth::identity::Role;
 
 /// A new session; `id` is the SHA-256 digest of the cookie's secret.
 #[derive(Debug)]

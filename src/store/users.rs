@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Store, now, with_pool};
-use crate::auth::Role;
+use crate::auth::identity::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
