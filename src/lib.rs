@@ -8,6 +8,7 @@ use clap::Parser;
 
 pub mod audit;
 pub mod auth;
+pub mod clusters;
 pub mod config;
 pub mod error;
 pub mod flux;
@@ -68,6 +69,12 @@ impl AppState {
             pool: Arc::default(),
             fleet_cache: Arc::default(),
         }
+    }
+
+    /// Drops every cache fed by the cluster registry, after a write to it.
+    pub fn clusters_changed(&self) {
+        self.inputs_cache.invalidate();
+        self.fleet_cache.invalidate();
     }
 
     /// The bootstrap token with this name, if the settings still have it.

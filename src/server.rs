@@ -146,7 +146,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::system::router().into(),
         crate::auth::routes::router(),
         crate::audit::routes::router().into(),
-        crate::inventory::routes::router(),
+        crate::clusters::routes::router(),
         crate::inventory::fleet::router().into(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
@@ -215,11 +215,11 @@ impl Server {
         .await?;
         let environment = &settings.flux_environments[0];
         if !settings.kubeconfig.is_empty() {
-            crate::inventory::registry::sync_kubeconfig(&store, &settings.kubeconfig, environment).await?;
+            crate::clusters::registry::sync_kubeconfig(&store, &settings.kubeconfig, environment).await?;
         }
         // Running in a pod: its service account reaches the cluster it runs in.
         let in_cluster = ::kube::Config::incluster().ok().map(|c| c.cluster_url.to_string());
-        crate::inventory::registry::sync_in_cluster(&store, in_cluster, environment).await?;
+        crate::clusters::registry::sync_in_cluster(&store, in_cluster, environment).await?;
         let listener = tokio::net::TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("FLEETDECK_ADDR: cannot listen on {}", settings.addr))?;

@@ -34,12 +34,12 @@ async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Valu
 on_both_backends! {
     async fn the_cluster_fleetdeck_runs_in(db) {
         let store = db.store().await;
-        fleetdeck::inventory::registry::sync_in_cluster(&store, None, "dev").await.unwrap();
+        fleetdeck::clusters::registry::sync_in_cluster(&store, None, "dev").await.unwrap();
         assert!(store.cluster("in-cluster").await.unwrap().is_none(), "not in a pod: nothing");
-        fleetdeck::inventory::registry::sync_in_cluster(&store, Some("https://10.96.0.1/".into()), "dev").await.unwrap();
+        fleetdeck::clusters::registry::sync_in_cluster(&store, Some("https://10.96.0.1/".into()), "dev").await.unwrap();
         let c = store.cluster("in-cluster").await.unwrap().unwrap();
         assert_eq!((c.source.as_str(), c.server_url.as_deref(), c.display_name.as_str()), ("in-cluster", Some("https://10.96.0.1/"), "This cluster"));
-        fleetdeck::inventory::registry::sync_in_cluster(&store, Some("https://10.96.0.1/".into()), "prod").await.unwrap();
+        fleetdeck::clusters::registry::sync_in_cluster(&store, Some("https://10.96.0.1/".into()), "prod").await.unwrap();
         assert_eq!(store.cluster("in-cluster").await.unwrap().unwrap().environment, "dev", "metadata is kept across starts");
         store.close().await;
     }

@@ -96,6 +96,23 @@ async fn seed(app: &TestApp) {
     .await;
 }
 
+/// Polls `path` on `app` until it differs from `before`, then checks it holds `expected`.
+async fn wait_for_change(app: &TestApp, path: &str, before: Vec<u8>, expected: &str) {
+    let started = Instant::now();
+    loop {
+        let (_, now) = inputs(app, path, VIEWER_TOKEN).await;
+        if now != before {
+            assert!(String::from_utf8(now).unwrap().contains(expected), "{path}");
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the replica still serves the old {path}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn json_of(r: reqwest::RequestBuilder) -> (u16, Value) {
     json(r.send().await.unwrap()).await
 }
@@ -235,19 +252,14 @@ on_both_backends! {
         let a = TestApp::start(db).await;
         let b = TestApp::start(db).await;
         seed(&a).await;
-        let path = format!("/api/v2/flux/clusters/{DNS}/namespaces");
-        let (_, before) = inputs(&b, &path, VIEWER_TOKEN).await;
+        // Catalog writes and cluster registry writes bump different counters; b must see both.
+        let namespaces = format!("/api/v2/flux/clusters/{DNS}/namespaces");
+        let (_, before) = inputs(&b, &namespaces, VIEWER_TOKEN).await;
         ok(&a, Method::PUT, "/api/flux/namespaces/cert-manager", json!({"id": "cert-manager", "labels": {"written": "on-a"}})).await;
-        let started = Instant::now();
-        loop {
-            let (_, now) = inputs(&b, &path, VIEWER_TOKEN).await;
-            if now != before {
-                assert!(String::from_utf8(now).unwrap().contains("on-a"));
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(5), "replica b still serves the old inputs");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_for_change(&b, &namespaces, before, "on-a").await;
+        let (_, before) = inputs(&b, "/api/v2/flux/clusters", VIEWER_TOKEN).await;
+        ok(&a, Method::PUT, "/api/clusters/demo-01", json!({"labels": {"team": "moved-on-a"}})).await;
+        wait_for_change(&b, "/api/v2/flux/clusters", before, "moved-on-a").await;
         a.stop().await;
         b.stop().await;
     }

@@ -1,13 +1,13 @@
 //! The served Flux inputs, kept rendered per cluster and kind, so polling never reads the store.
 //! Any catalog write empties it: at once on the replica that wrote, and within about a second
-//! on the others, which poll the `flux` change counter.
+//! on the others, which poll the change counters of the catalog and the cluster registry.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::store::Store;
+use crate::store::{CLUSTERS_COUNTER, FLUX_COUNTER, Store};
 
 /// A rendered response, or why there is none.
 #[derive(Debug)]
@@ -63,24 +63,30 @@ impl InputsCache {
         }
     }
 
-    /// Polls the change counter about once a second, for writes made by other replicas.
+    /// Polls the change counters about once a second, for writes made by other replicas.
     pub fn spawn_poller(self: &Arc<Self>, store: Store) -> tokio::task::JoinHandle<()> {
         let cache = Arc::clone(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tick.tick().await;
-                match store.flux_version().await {
+                match inputs_version(&store).await {
                     Ok(v) => cache.observe_version(v),
                     // Serving from a cache we cannot check against the store would serve stale inputs.
                     Err(e) => {
-                        tracing::warn!(error = %e, "cannot read the flux change counter; dropping the inputs cache");
+                        tracing::warn!(error = %e, "cannot read the change counters; dropping the inputs cache");
                         cache.invalidate();
                     }
                 }
             }
         })
     }
+}
+
+/// What the inputs are rendered from: the catalog and the cluster registry. Both counters only
+/// grow, so their sum moves whenever either does.
+async fn inputs_version(store: &Store) -> sqlx::Result<i64> {
+    Ok(store.change_counter(FLUX_COUNTER).await? + store.change_counter(CLUSTERS_COUNTER).await?)
 }
 
 /// A strong ETag from the body's SHA-256.

@@ -7,34 +7,8 @@ use serde_json::json;
 
 use super::model::*;
 use super::validate::{find_cycle, unknown};
-use crate::names::{check_annotations, check_labels, is_dns_label, is_fqdn};
-
-/// Catalog kinds as stored (`flux_catalog.kind`, `flux_assignments.kind`).
-pub const COMPONENT: &str = "platform_component";
-pub const NAMESPACE: &str = "namespace";
-pub const ROLEBINDING: &str = "rolebinding";
-
-/// A cluster's metadata, as the catalog sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClusterMeta {
-    pub name: String,
-    pub display_name: String,
-    pub dns: Option<String>,
-    pub environment: String,
-    pub labels: BTreeMap<String, String>,
-    pub source: String,
-}
-
-/// Changes are made on a copy: one that fails may leave it part-way, and the copy is dropped.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Catalog {
-    pub components: BTreeMap<String, PlatformComponent>,
-    pub namespaces: BTreeMap<String, FluxNamespace>,
-    pub rolebindings: BTreeMap<String, FluxRoleBinding>,
-    pub clusters: BTreeMap<String, ClusterMeta>,
-    /// Cluster name → its assignments (normalized; clusters without any are absent).
-    pub assignments: BTreeMap<String, ClusterAssignments>,
-}
+use crate::clusters::record::{self, ClusterError, ClusterMeta};
+use crate::names::{check_annotations, check_labels, is_dns_label};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CatalogError {
@@ -185,38 +159,6 @@ impl Entry for FluxRoleBinding {
     }
 }
 
-/// What a cluster's metadata must satisfy when it is written.
-pub fn check_cluster(meta: &ClusterMeta, environments: &[String]) -> Result<(), CatalogError> {
-    if !is_dns_label(&meta.name) {
-        return Err(invalid(
-            "invalid_name",
-            format!("cluster name {:?} must be a DNS-1123 label", meta.name),
-        ));
-    }
-    if let Some(dns) = &meta.dns
-        && !is_fqdn(dns)
-    {
-        return Err(invalid(
-            "invalid_dns",
-            format!("dns {dns:?} is not a fully qualified domain name"),
-        ));
-    }
-    if !environments.contains(&meta.environment) {
-        return Err(invalid(
-            "invalid_environment",
-            format!(
-                "environment {:?} is not one of {}",
-                meta.environment,
-                environments.join(", ")
-            ),
-        ));
-    }
-    if meta.display_name.chars().count() > 253 {
-        return Err(invalid("invalid_field", "displayName is longer than 253 characters"));
-    }
-    check_labels(&meta.labels).map_err(|m| invalid("invalid_labels", m))
-}
-
 /// Sorted, without duplicates, empty patches dropped; a component assigned twice is an error.
 pub fn normalize(mut a: ClusterAssignments) -> Result<ClusterAssignments, CatalogError> {
     a.platform_components.sort_by(|x, y| x.id.cmp(&y.id));
@@ -241,10 +183,6 @@ impl ClusterAssignments {
 }
 
 impl Catalog {
-    pub fn cluster_by_dns(&self, dns: &str) -> Option<&ClusterMeta> {
-        self.clusters.values().find(|c| c.dns.as_deref() == Some(dns))
-    }
-
     /// Every reference names something, and `depends_on` has no cycle.
     pub fn check_references(&self) -> Result<(), CatalogError> {
         let components: BTreeSet<&str> = self.components.keys().map(String::as_str).collect();
@@ -299,18 +237,7 @@ impl Catalog {
                 });
             }
         }
-        let mut dns = BTreeSet::new();
-        if let Some(c) = self
-            .clusters
-            .values()
-            .find(|c| c.dns.as_ref().is_some_and(|d| !dns.insert(d.as_str())))
-        {
-            return Err(CatalogError::Duplicate(format!(
-                "another cluster already has dns {}",
-                c.dns.as_deref().unwrap_or("")
-            )));
-        }
-        Ok(())
+        Ok(record::check_unique_dns(&self.clusters)?)
     }
 
     pub fn create<E: Entry>(&mut self, entry: E) -> Result<(), CatalogError> {
@@ -401,41 +328,6 @@ impl Catalog {
         self.check_references()
     }
 
-    pub fn create_cluster(&mut self, meta: ClusterMeta, environments: &[String]) -> Result<(), CatalogError> {
-        check_cluster(&meta, environments)?;
-        if self.clusters.contains_key(&meta.name) {
-            return Err(CatalogError::Duplicate(format!("a cluster named {} exists", meta.name)));
-        }
-        self.clusters.insert(meta.name.clone(), meta);
-        self.check_references()
-    }
-
-    /// Changes a cluster's metadata with `edit`; the name stays.
-    pub fn update_cluster(
-        &mut self,
-        name: &str,
-        environments: &[String],
-        edit: impl FnOnce(&mut ClusterMeta),
-    ) -> Result<(), CatalogError> {
-        let meta = self
-            .clusters
-            .get_mut(name)
-            .ok_or_else(|| CatalogError::NotFound(format!("no cluster named {name}")))?;
-        edit(meta);
-        meta.name = name.to_string();
-        check_cluster(meta, environments)?;
-        self.check_references()
-    }
-
-    /// Removes a cluster with its assignments.
-    pub fn delete_cluster(&mut self, name: &str) -> Result<(), CatalogError> {
-        if self.clusters.remove(name).is_none() {
-            return Err(CatalogError::NotFound(format!("no cluster named {name}")));
-        }
-        self.assignments.remove(name);
-        Ok(())
-    }
-
     pub fn assignments_of(&self, cluster: &str) -> ClusterAssignments {
         self.assignments.get(cluster).cloned().unwrap_or_default()
     }
@@ -498,10 +390,10 @@ impl Catalog {
                     dns: c.dns,
                     environment: c.environment,
                     labels: c.labels,
-                    source: "metadata-only".into(),
+                    source: record::METADATA_ONLY.into(),
                 },
             };
-            check_cluster(&meta, environments)?;
+            record::check(&meta, environments)?;
             let name = meta.name.clone();
             self.clusters.insert(name.clone(), meta);
             let a = ClusterAssignments {
@@ -598,6 +490,16 @@ pub fn counts(old: &Catalog, new: &Catalog) -> [Counts; 4] {
     ]
 }
 
+impl From<ClusterError> for CatalogError {
+    fn from(e: ClusterError) -> CatalogError {
+        match e {
+            ClusterError::Invalid { code, message } => CatalogError::Invalid { code, message },
+            ClusterError::Duplicate(m) => CatalogError::Duplicate(m),
+            ClusterError::NotFound(m) => CatalogError::NotFound(m),
+        }
+    }
+}
+
 impl CatalogError {
     /// HTTP status, code, message and details, for the API error.
     pub fn parts(&self) -> (u16, &'static str, String, Option<serde_json::Value>) {
@@ -684,9 +586,9 @@ mod tests {
         let mut c = Catalog::default();
         c.create(component("a", &[])).unwrap();
         c.create(component("b", &["a"])).unwrap();
-        c.create_cluster(cluster("one", Some("one.example.com")), &envs())
-            .unwrap();
-        c.create_cluster(cluster("two", None), &envs()).unwrap();
+        for meta in [cluster("one", Some("one.example.com")), cluster("two", None)] {
+            record::create(&mut c.clusters, meta, &envs()).unwrap();
+        }
         c
     }
 
@@ -792,43 +694,39 @@ mod tests {
     }
 
     #[test]
-    fn clusters_need_valid_unique_metadata() {
-        let mut c = catalog();
-        let e = envs();
-        let try_create = |m: ClusterMeta| c.clone().create_cluster(m, &e);
+    fn import_checks_the_clusters_it_names() {
+        let c = catalog();
+        let doc = |name: &str, dns: &str| CatalogDocument {
+            clusters: vec![ClusterDocument {
+                name: name.into(),
+                dns: Some(dns.into()),
+                environment: "dev".into(),
+                labels: BTreeMap::new(),
+                platform_components: vec![],
+                namespaces: vec![],
+                rolebindings: vec![],
+                patches: BTreeMap::new(),
+            }],
+            ..Default::default()
+        };
         assert!(matches!(
-            try_create(cluster("Bad", None)),
-            Err(CatalogError::Invalid {
-                code: "invalid_name",
-                ..
-            })
-        ));
-        assert!(matches!(
-            try_create(cluster("x", Some("nodots"))),
+            c.clone().import(doc("three", "nodots"), false, &envs()),
             Err(CatalogError::Invalid {
                 code: "invalid_dns",
                 ..
             })
         ));
         assert!(matches!(
-            try_create(cluster("x", Some("one.example.com"))),
+            c.clone().import(doc("three", "one.example.com"), false, &envs()),
             Err(CatalogError::Duplicate(_))
         ));
-        let mut staging = cluster("x", None);
-        staging.environment = "staging".into();
-        assert!(matches!(
-            try_create(staging),
-            Err(CatalogError::Invalid {
-                code: "invalid_environment",
-                ..
-            })
-        ));
-        c.update_cluster("two", &e, |m| m.dns = Some("two.example.com".into()))
-            .unwrap();
-        assert_eq!(c.cluster_by_dns("two.example.com").unwrap().name, "two");
-        c.set_assignments("two", assign(&["a"])).unwrap();
-        c.delete_cluster("two").unwrap();
-        assert!(!c.assignments.contains_key("two"));
+        let mut moved = c.clone();
+        moved.import(doc("two", "two.example.com"), false, &envs()).unwrap();
+        assert_eq!(moved.clusters["two"].dns.as_deref(), Some("two.example.com"));
+        assert_eq!(
+            moved.clusters["two"].display_name, "two",
+            "a known cluster keeps its display name"
+        );
     }
 
     #[test]

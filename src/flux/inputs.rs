@@ -16,6 +16,7 @@ use super::merge::{self, InputKind, MAX_BYTES};
 use super::model::*;
 use crate::AppState;
 use crate::auth::{Principal, Role};
+use crate::clusters::record;
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 use crate::store::catalog::Scope;
 
@@ -69,14 +70,14 @@ async fn render(
     match (dns, kind) {
         (Some(dns), Some(kind)) => {
             let catalog = state.store.load_catalog(Scope::ClusterByDns(dns)).await?;
-            Ok(match catalog.cluster_by_dns(dns) {
+            Ok(match record::by_dns(&catalog.clusters, dns) {
                 Some(cluster) => finish(merge::render_kind(&catalog, cluster, kind), &cluster.name),
                 None => Rendered::UnknownCluster,
             })
         }
         _ => {
-            let catalog = state.store.load_catalog(Scope::Clusters).await?;
-            Ok(finish(merge::render(merge::cluster_inputs(&catalog, scope)), "*"))
+            let clusters = state.store.load_clusters().await?;
+            Ok(finish(merge::render(merge::cluster_inputs(&clusters, scope)), "*"))
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::catalog::{Catalog, ClusterMeta};
 use super::model::*;
+use crate::clusters::record::{ClusterMeta, Clusters};
 
 /// The ExternalService client refuses bodies larger than this (900 KiB).
 pub const MAX_BYTES: usize = 921_600;
@@ -99,9 +99,8 @@ pub fn rolebinding_inputs(catalog: &Catalog, cluster: &ClusterMeta) -> Vec<RoleB
 }
 
 /// One input per cluster that has a dns (all of them, or only `only_dns`), by name.
-pub fn cluster_inputs(catalog: &Catalog, only_dns: Option<&str>) -> Vec<ClusterInput> {
-    catalog
-        .clusters
+pub fn cluster_inputs(clusters: &Clusters, only_dns: Option<&str>) -> Vec<ClusterInput> {
+    clusters
         .values()
         .filter_map(|c| {
             let dns = c.dns.as_ref()?;
@@ -266,14 +265,14 @@ mod tests {
         assert_eq!(ns["inputs"][0]["annotations"], json!({}));
         let rb = body(render_kind(&c, &cluster, InputKind::RoleBindings));
         assert_eq!(rb, json!({"inputs": []}), "no assignments: an empty inputs array");
-        let clusters = body(render(cluster_inputs(&c, None)));
+        let clusters = body(render(cluster_inputs(&c.clusters, None)));
         assert_eq!(
             clusters,
             json!({"inputs": [{"id": "demo", "cluster_name": "demo", "cluster_dns": "demo.k8s.example.com",
                               "environment": "dev", "labels": {"tier": "gold"}}]})
         );
         assert_eq!(
-            body(render(cluster_inputs(&c, Some("other.example.com")))),
+            body(render(cluster_inputs(&c.clusters, Some("other.example.com")))),
             json!({"inputs": []})
         );
     }

@@ -9,9 +9,9 @@ pub mod model;
 pub mod routes;
 pub mod validate;
 
-use crate::error::ApiError;
-use crate::store::catalog::CatalogWriteError;
 use axum::http::StatusCode;
+
+use crate::error::ApiError;
 use catalog::CatalogError;
 
 impl From<CatalogError> for ApiError {
@@ -22,15 +22,6 @@ impl From<CatalogError> for ApiError {
         match details {
             Some(d) => err.with_details(d),
             None => err,
-        }
-    }
-}
-
-impl From<CatalogWriteError> for ApiError {
-    fn from(e: CatalogWriteError) -> ApiError {
-        match e {
-            CatalogWriteError::Rejected(e) => e.into(),
-            CatalogWriteError::Store(e) => ApiError::internal(e),
         }
     }
 }

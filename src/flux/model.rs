@@ -1,11 +1,33 @@
-//! Flux catalog, assignment, import and input types. These keep the Flux contract's
-//! snake_case names so the catalog, the inputs and ResourceSet templates read alike.
+//! Flux catalog, assignment, import and input types — plain data, which the store keeps as it
+//! is. These keep the Flux contract's snake_case names so the catalog, the inputs and
+//! ResourceSet templates read alike.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+
+use crate::clusters::record::Clusters;
+
+/// Catalog kinds as stored (`flux_catalog.kind`, `flux_assignments.kind`).
+pub const COMPONENT: &str = "platform_component";
+pub const NAMESPACE: &str = "namespace";
+pub const ROLEBINDING: &str = "rolebinding";
+
+/// The catalog as one value: its entries, the clusters it is checked against and rendered for,
+/// and what it assigns to them. Changes are made on a copy (`flux::catalog`): one that fails may
+/// leave it part-way, and the copy is dropped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    pub components: BTreeMap<String, PlatformComponent>,
+    pub namespaces: BTreeMap<String, FluxNamespace>,
+    pub rolebindings: BTreeMap<String, FluxRoleBinding>,
+    /// Owned by the cluster registry; the catalog writes them only on import.
+    pub clusters: Clusters,
+    /// Cluster name → its assignments (normalized; clusters without any are absent).
+    pub assignments: BTreeMap<String, ClusterAssignments>,
+}
 
 fn latest() -> String {
     "latest".to_string()

@@ -10,14 +10,14 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::catalog::{Catalog, CatalogError, Entry, counts};
+use super::catalog::{CatalogError, Entry, counts};
 use super::merge;
 use super::model::*;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::store::catalog::{ConnectionWrite, Scope};
+use crate::store::catalog::Scope;
 
 pub fn router() -> AuditedRouter {
     let routes = OpenApiRouter::new()
@@ -68,27 +68,20 @@ const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(Method::POST, "/api/flux/import", "import", "flux_catalog"),
 ];
 
-/// Applies `change` to the catalog in one transaction, drops the inputs cache, and says which
-/// clusters' inputs would now be too large.
-pub async fn write_catalog<T: Send + 'static>(
+/// Applies `change` to the catalog in one transaction, drops the caches fed by what changed,
+/// and says which clusters' inputs would now be too large.
+async fn write_catalog<T: Send + 'static>(
     state: &AppState,
     dry_run: bool,
     change: impl FnOnce(&mut Catalog) -> Result<T, CatalogError>,
 ) -> ApiResult<(Catalog, Catalog, T, Vec<Warning>)> {
-    write_catalog_with(state, dry_run, &[], change).await
-}
-
-/// `write_catalog`, also writing cluster connections in the same transaction.
-pub async fn write_catalog_with<T: Send + 'static>(
-    state: &AppState,
-    dry_run: bool,
-    connections: &[ConnectionWrite],
-    change: impl FnOnce(&mut Catalog) -> Result<T, CatalogError>,
-) -> ApiResult<(Catalog, Catalog, T, Vec<Warning>)> {
-    let w = state.store.write_catalog(dry_run, connections, change).await?;
+    let w = state.store.write_catalog(dry_run, change).await?;
     if !dry_run {
-        state.inputs_cache.invalidate();
-        state.fleet_cache.invalidate();
+        if w.old.clusters == w.new.clusters {
+            state.inputs_cache.invalidate();
+        } else {
+            state.clusters_changed();
+        }
     }
     let (new, warnings) = tokio::task::spawn_blocking(move || {
         let warnings = merge::oversized(&w.new);

@@ -15,13 +15,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::registry;
 use super::summary::{ClusterSummary, node_ready, summarize};
 use crate::AppState;
 use crate::auth::{Principal, Role};
+use crate::clusters::record::{self, AuthzMode};
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
-use crate::kube::pool::{Impersonation, NoClient};
-use crate::store::catalog::ClusterRecord;
+use crate::kube::pool::{Impersonation, NoClient, Target};
+use crate::store::clusters::ClusterRow;
 
 /// Each cluster gets this long before it is marked as timed out.
 pub const SOFT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -110,8 +110,8 @@ fn failure(
 }
 
 /// Who the caller is on a cluster: Fleetdeck itself in `shared` mode, the caller impersonated otherwise.
-pub fn identity(cluster: &ClusterRecord, principal: &Principal, groups: &[(Role, String)]) -> Option<Impersonation> {
-    (cluster.authz_mode == registry::AuthzMode::Impersonate.as_str()).then(|| Impersonation {
+pub fn identity(cluster: &ClusterRow, principal: &Principal, groups: &[(Role, String)]) -> Option<Impersonation> {
+    (cluster.authz_mode == AuthzMode::Impersonate.as_str()).then(|| Impersonation {
         user: principal.subject.clone(),
         groups: groups
             .iter()
@@ -123,11 +123,11 @@ pub fn identity(cluster: &ClusterRecord, principal: &Principal, groups: &[(Role,
 
 pub async fn client_for(
     state: &AppState,
-    cluster: &ClusterRecord,
+    cluster: &ClusterRow,
     principal: &Principal,
 ) -> Result<kube::Client, NoClient> {
     let sealed = match cluster.source.as_str() {
-        registry::REGISTERED => state
+        record::REGISTERED => state
             .store
             .cluster_credentials(&cluster.name)
             .await
@@ -139,8 +139,12 @@ pub async fn client_for(
     state
         .pool
         .client(
-            cluster,
-            sealed.as_deref(),
+            Target {
+                name: &cluster.name,
+                source: &cluster.source,
+                server_url: cluster.server_url.as_deref(),
+                sealed: sealed.as_deref(),
+            },
             &s.kubeconfig,
             s.secret_key.as_ref(),
             identity.as_ref(),
@@ -160,7 +164,7 @@ async fn read_cluster(client: kube::Client) -> Result<(Vec<Node>, Vec<Pod>, usiz
 
 async fn probe(
     state: &AppState,
-    cluster: &ClusterRecord,
+    cluster: &ClusterRow,
     principal: &Principal,
 ) -> (ClusterStatus, Option<ClusterSummary>, Option<FleetError>) {
     let client = match client_for(state, cluster, principal).await {

@@ -1,7 +1,4 @@
-//! Inventory: the cluster registry (and, later, every cluster's resources).
+//! Inventory: every cluster's status and resources.
 
 pub mod fleet;
-pub mod model;
-pub mod registry;
-pub mod routes;
 pub mod summary;

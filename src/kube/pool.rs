@@ -10,8 +10,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use super::client::{answer_promptly, config};
 use super::kubeconfig::{self, Connection};
 use super::secret_box::{SecretKey, open};
+use crate::clusters::record::{IN_CLUSTER, KUBECONFIG, REGISTERED};
 use crate::names::is_dns_label;
-use crate::store::catalog::ClusterRecord;
 
 /// Who requests are made as, on clusters in `impersonate` mode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,6 +29,17 @@ pub enum NoClient {
     Broken(String),
 }
 
+/// What the pool needs to know of a cluster to reach it.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub name: &'a str,
+    /// One of `clusters::record`'s sources.
+    pub source: &'a str,
+    pub server_url: Option<&'a str>,
+    /// The sealed credentials of a registered cluster.
+    pub sealed: Option<&'a str>,
+}
+
 #[derive(Default)]
 pub struct ClusterPool {
     clients: Mutex<HashMap<String, (String, kube::Client)>>,
@@ -39,8 +50,7 @@ impl ClusterPool {
     /// connection is new or changed.
     pub async fn client(
         &self,
-        cluster: &ClusterRecord,
-        sealed: Option<&str>,
+        cluster: Target<'_>,
         kubeconfig_files: &[PathBuf],
         key: Option<&SecretKey>,
         identity: Option<&Impersonation>,
@@ -48,29 +58,29 @@ impl ClusterPool {
         let fingerprint = format!(
             "{}|{}|{}|{:?}",
             cluster.source,
-            cluster.server_url.as_deref().unwrap_or(""),
-            sealed.map(crate::auth::secret::digest).unwrap_or_default(),
+            cluster.server_url.unwrap_or(""),
+            cluster.sealed.map(crate::auth::secret::digest).unwrap_or_default(),
             identity
         );
         let slot = match identity {
             Some(i) => format!("{}|{}", cluster.name, i.user),
-            None => cluster.name.clone(),
+            None => cluster.name.to_string(),
         };
         if let Some((f, c)) = self.clients.lock().expect("pool lock").get(&slot)
             && *f == fingerprint
         {
             return Ok(c.clone());
         }
-        let mut config = match (cluster.source.as_str(), sealed) {
-            ("registered", Some(sealed)) => {
+        let mut config = match (cluster.source, cluster.sealed) {
+            (REGISTERED, Some(sealed)) => {
                 let key = key.ok_or_else(|| NoClient::Broken("FLEETDECK_SECRET_KEY is not set".into()))?;
-                let plain = open(key, &cluster.name, sealed).map_err(NoClient::Broken)?;
+                let plain = open(key, cluster.name, sealed).map_err(NoClient::Broken)?;
                 let connection: Connection =
                     serde_json::from_slice(&plain).map_err(|e| NoClient::Broken(e.to_string()))?;
                 config(&connection).await.map_err(NoClient::Broken)?
             }
-            ("kubeconfig", _) => kubeconfig_config(&cluster.name, kubeconfig_files).await?,
-            ("in-cluster", _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
+            (KUBECONFIG, _) => kubeconfig_config(cluster.name, kubeconfig_files).await?,
+            (IN_CLUSTER, _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
             _ => return Err(NoClient::NoConnection),
         };
         answer_promptly(&mut config);

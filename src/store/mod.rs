@@ -11,12 +11,42 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+use crate::error::ApiError;
+
 pub mod api_keys;
 pub mod audit;
 pub mod catalog;
+pub mod clusters;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+
+/// Change counters (`change_counters.name`): every write of what they name bumps them, and
+/// replicas poll them to drop caches.
+pub const CLUSTERS_COUNTER: &str = "clusters";
+pub const FLUX_COUNTER: &str = "flux";
+
+/// A write whose change the caller rejected (nothing was written), or a store failure.
+#[derive(Debug)]
+pub enum WriteError<E> {
+    Rejected(E),
+    Store(anyhow::Error),
+}
+
+impl<E> From<sqlx::Error> for WriteError<E> {
+    fn from(e: sqlx::Error) -> Self {
+        WriteError::Store(e.into())
+    }
+}
+
+impl<E: Into<ApiError>> From<WriteError<E>> for ApiError {
+    fn from(e: WriteError<E>) -> ApiError {
+        match e {
+            WriteError::Rejected(e) => e.into(),
+            WriteError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -121,6 +151,12 @@ impl Store {
             tracing::warn!(error = %e, "readiness probe failed");
             "the database does not answer".to_string()
         })
+    }
+
+    /// The change counter `name` (one of the `*_COUNTER`s).
+    pub async fn change_counter(&self, name: &str) -> sqlx::Result<i64> {
+        let sql = "SELECT version FROM change_counters WHERE name = $1";
+        with_pool!(self, pool => sqlx::query_scalar(sql).bind(name).fetch_one(pool).await)
     }
 
     pub fn pool_stats(&self) -> PoolStats {

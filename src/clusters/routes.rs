@@ -1,5 +1,5 @@
 //! /api/clusters: the cluster registry. Admins create and delete clusters; operators edit their
-//! metadata; viewers read. Metadata writes change Flux inputs, so they go through the catalog.
+//! metadata; viewers read. Every write drops the caches fed by the registry (Flux inputs, fleet).
 
 use axum::Json;
 use axum::extract::State;
@@ -9,13 +9,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::model::*;
+use super::record::{self, AuthzMode, ClusterError, ClusterMeta, Clusters};
 use super::registry;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::flux::catalog::ClusterMeta;
-use crate::flux::routes::{write_catalog, write_catalog_with};
+use crate::store::clusters::ConnectionWrite;
 
 pub fn router() -> AuditedRouter {
     let routes = OpenApiRouter::new()
@@ -32,6 +32,18 @@ const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(Method::PUT, "/api/clusters/{name}", "update", "cluster"),
     AuditedRoute::new(Method::DELETE, "/api/clusters/{name}", "delete", "cluster"),
 ];
+
+/// Applies `change` to the registry with `connections`, in one transaction, then drops the
+/// caches the registry feeds.
+async fn write_clusters(
+    state: &AppState,
+    connections: &[ConnectionWrite],
+    change: impl FnOnce(&mut Clusters) -> Result<(), ClusterError>,
+) -> ApiResult<()> {
+    state.store.write_clusters(connections, change).await?;
+    state.clusters_changed();
+    Ok(())
+}
 
 async fn read_cluster(state: &AppState, name: &str) -> ApiResult<Cluster> {
     let record = state
@@ -77,18 +89,15 @@ async fn create_cluster(
         environment: body.environment,
         labels: body.labels,
         source: if connection.is_some() {
-            registry::REGISTERED
+            record::REGISTERED
         } else {
-            registry::METADATA_ONLY
+            record::METADATA_ONLY
         }
         .into(),
     };
     let name = meta.name.clone();
     let environments = state.settings.flux_environments.clone();
-    write_catalog_with(&state, false, &connections, move |c| {
-        c.create_cluster(meta, &environments)
-    })
-    .await?;
+    write_clusters(&state, &connections, move |c| record::create(c, meta, &environments)).await?;
     Ok((
         StatusCode::CREATED,
         AuditNote::named(&name),
@@ -126,7 +135,7 @@ async fn update_cluster(
         // Connections are credentials: only admins set them.
         principal.require(Role::Admin)?;
         let current = read_cluster(&state, &name).await?;
-        if matches!(current.source.as_str(), registry::KUBECONFIG | registry::IN_CLUSTER) {
+        if matches!(current.source.as_str(), record::KUBECONFIG | record::IN_CLUSTER) {
             return Err(ApiError::conflict(
                 "connection_from_config",
                 format!(
@@ -135,14 +144,10 @@ async fn update_cluster(
                 ),
             ));
         }
-        let authz_mode = body.authz_mode.unwrap_or(if current.authz_mode == "impersonate" {
-            registry::AuthzMode::Impersonate
-        } else {
-            registry::AuthzMode::Shared
-        });
+        let authz_mode = body.authz_mode.unwrap_or(AuthzMode::from_stored(&current.authz_mode));
         match input.connection()? {
             Some(c) => connections.push(registry::register(&state, &name, &c, authz_mode, q.skip_verify).await?),
-            None if current.source == registry::REGISTERED => {
+            None if current.source == record::REGISTERED => {
                 let mut keep = registry::authz_only(&state, &name).await?;
                 keep.authz_mode = authz_mode.as_str().into();
                 connections.push(keep);
@@ -160,8 +165,8 @@ async fn update_cluster(
     }
     let environments = state.settings.flux_environments.clone();
     let cluster = name.clone();
-    write_catalog_with(&state, false, &connections, move |c| {
-        c.update_cluster(&cluster, &environments, |m| {
+    write_clusters(&state, &connections, move |c| {
+        record::update(c, &cluster, &environments, |m| {
             if let Some(d) = body.display_name {
                 m.display_name = d;
             }
@@ -189,6 +194,6 @@ async fn delete_cluster(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     principal.require(Role::Admin)?;
-    write_catalog(&state, false, move |c| c.delete_cluster(&name)).await?;
+    write_clusters(&state, &[], move |c| record::delete(c, &name)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::registry::{AuthzMode, ConnectionInput};
-use crate::store::catalog::ClusterRecord;
+use super::record::AuthzMode;
+use super::registry::ConnectionInput;
+use crate::store::clusters::ClusterRow;
 
 /// `?skipVerify=true` stores a connection without checking it first.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -112,8 +113,8 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
-impl From<ClusterRecord> for Cluster {
-    fn from(r: ClusterRecord) -> Cluster {
+impl From<ClusterRow> for Cluster {
+    fn from(r: ClusterRow) -> Cluster {
         Cluster {
             name: r.name,
             display_name: r.display_name,

@@ -3,43 +3,16 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 
+use super::record::{AuthzMode, ClusterMeta, IN_CLUSTER, KUBECONFIG, METADATA_ONLY, REGISTERED};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::flux::catalog::ClusterMeta;
 use crate::kube::kubeconfig::{self, Connection, check_connection};
 use crate::kube::{client, secret_box};
 use crate::names::is_dns_label;
 use crate::store::Store;
-use crate::store::catalog::{ConnectionWrite, Scope};
-
-pub const KUBECONFIG: &str = "kubeconfig";
-pub const IN_CLUSTER: &str = "in-cluster";
-pub const REGISTERED: &str = "registered";
-pub const METADATA_ONLY: &str = "metadata-only";
-
-/// How requests to a cluster are authorized.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthzMode {
-    /// Fleetdeck's own identity; Fleetdeck's roles decide.
-    #[default]
-    Shared,
-    /// Requests carry Impersonate-User/-Group for the signed-in user; Kubernetes RBAC decides.
-    Impersonate,
-}
-
-impl AuthzMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthzMode::Shared => "shared",
-            AuthzMode::Impersonate => "impersonate",
-        }
-    }
-}
+use crate::store::clusters::ConnectionWrite;
 
 /// The connection fields of a create or update body.
 #[derive(Debug, Default)]
@@ -157,7 +130,6 @@ pub async fn sync_kubeconfig(
             }
         }
     }
-    let existing = store.load_catalog(Scope::Clusters).await?;
     let sources: std::collections::BTreeMap<String, String> = store
         .list_clusters()
         .await?
@@ -183,7 +155,7 @@ pub async fn sync_kubeconfig(
             );
             continue;
         }
-        if !existing.clusters.contains_key(&name) {
+        if !sources.contains_key(&name) {
             new.push(ClusterMeta {
                 name: name.clone(),
                 display_name: context.clone(),
@@ -214,11 +186,11 @@ pub async fn sync_kubeconfig(
     }
     let count = connections.len();
     store
-        .write_catalog(false, &connections, move |c| {
+        .write_clusters(&connections, move |c| {
             for meta in new {
-                c.clusters.insert(meta.name.clone(), meta);
+                c.insert(meta.name.clone(), meta);
             }
-            c.check_references()
+            Ok::<_, ()>(())
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -229,7 +201,7 @@ pub async fn sync_kubeconfig(
 /// The cluster Fleetdeck runs in, when it runs in a pod: `server` is the in-cluster apiserver URL
 /// (from the service account environment). It is kept as the cluster `in-cluster`.
 pub async fn sync_in_cluster(store: &Store, server: Option<String>, default_environment: &str) -> anyhow::Result<()> {
-    const NAME: &str = "in-cluster";
+    const NAME: &str = IN_CLUSTER;
     let Some(server) = server else { return Ok(()) };
     let existing = store.cluster(NAME).await?;
     if existing.as_ref().is_some_and(|c| c.source == REGISTERED) {
@@ -252,9 +224,9 @@ pub async fn sync_in_cluster(store: &Store, server: Option<String>, default_envi
         credentials: None,
     };
     store
-        .write_catalog(false, &[connection], move |c| {
-            c.clusters.entry(meta.name.clone()).or_insert(meta);
-            Ok(())
+        .write_clusters(&[connection], move |c| {
+            c.entry(meta.name.clone()).or_insert(meta);
+            Ok::<_, ()>(())
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
