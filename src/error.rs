@@ -1,5 +1,5 @@
 //! `ApiError`: the one error shape of every router,
-//! `{"error", "code", "requestId", "details"}` (see ARCHITECTURE.md, "Errors").
+//! `{"error", "code", "requestId", "details"}` (see docs/architecture.md, "Errors").
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
