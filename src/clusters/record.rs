@@ -164,6 +164,19 @@ pub fn not_found(name: &str) -> ClusterError {
     ClusterError::NotFound(format!("no cluster named {name}"))
 }
 
+/// A metadata-only cluster in `dev`, for tests of the domains that read clusters.
+#[cfg(test)]
+pub fn test_cluster(name: &str, dns: Option<&str>) -> ClusterMeta {
+    ClusterMeta {
+        name: name.into(),
+        display_name: name.into(),
+        dns: dns.map(str::to_string),
+        environment: "dev".into(),
+        labels: BTreeMap::new(),
+        source: METADATA_ONLY.into(),
+    }
+}
+
 impl ClusterError {
     /// HTTP status, code and message, for the API error.
     pub fn parts(&self) -> (u16, &'static str, &str) {
@@ -183,21 +196,10 @@ mod tests {
         vec!["dev".into(), "prod".into()]
     }
 
-    fn cluster(name: &str, dns: Option<&str>) -> ClusterMeta {
-        ClusterMeta {
-            name: name.into(),
-            display_name: name.into(),
-            dns: dns.map(str::to_string),
-            environment: "dev".into(),
-            labels: BTreeMap::new(),
-            source: METADATA_ONLY.into(),
-        }
-    }
-
     fn two() -> Clusters {
         let mut c = Clusters::new();
-        create(&mut c, cluster("one", Some("one.example.com")), &envs()).unwrap();
-        create(&mut c, cluster("two", None), &envs()).unwrap();
+        create(&mut c, test_cluster("one", Some("one.example.com")), &envs()).unwrap();
+        create(&mut c, test_cluster("two", None), &envs()).unwrap();
         c
     }
 
@@ -210,23 +212,23 @@ mod tests {
             Err(ClusterError::Invalid { code, .. }) => code,
             other => panic!("{other:?}"),
         };
-        assert_eq!(code(try_create(cluster("Bad", None))), "invalid_name");
-        assert_eq!(code(try_create(cluster("x", Some("nodots")))), "invalid_dns");
-        let mut staging = cluster("x", None);
+        assert_eq!(code(try_create(test_cluster("Bad", None))), "invalid_name");
+        assert_eq!(code(try_create(test_cluster("x", Some("nodots")))), "invalid_dns");
+        let mut staging = test_cluster("x", None);
         staging.environment = "staging".into();
         assert_eq!(code(try_create(staging)), "invalid_environment");
-        let mut long = cluster("x", None);
+        let mut long = test_cluster("x", None);
         long.display_name = "d".repeat(254);
         assert_eq!(code(try_create(long)), "invalid_field");
-        let mut labelled = cluster("x", None);
+        let mut labelled = test_cluster("x", None);
         labelled.labels.insert("bad key".into(), "v".into());
         assert_eq!(code(try_create(labelled)), "invalid_labels");
         assert!(matches!(
-            try_create(cluster("x", Some("one.example.com"))),
+            try_create(test_cluster("x", Some("one.example.com"))),
             Err(ClusterError::Duplicate(_))
         ));
         assert!(matches!(
-            try_create(cluster("one", None)),
+            try_create(test_cluster("one", None)),
             Err(ClusterError::Duplicate(_))
         ));
 

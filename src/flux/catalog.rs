@@ -537,6 +537,8 @@ impl CatalogError {
 mod tests {
     use super::*;
 
+    use crate::clusters::record::test_cluster;
+
     const ENVS: &[&str] = &["dev", "prod"];
 
     fn envs() -> Vec<String> {
@@ -553,17 +555,6 @@ mod tests {
             oci_tag: "1.0.0".into(),
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             description: String::new(),
-        }
-    }
-
-    fn cluster(name: &str, dns: Option<&str>) -> ClusterMeta {
-        ClusterMeta {
-            name: name.into(),
-            display_name: name.into(),
-            dns: dns.map(str::to_string),
-            environment: "dev".into(),
-            labels: BTreeMap::new(),
-            source: "metadata-only".into(),
         }
     }
 
@@ -586,7 +577,7 @@ mod tests {
         let mut c = Catalog::default();
         c.create(component("a", &[])).unwrap();
         c.create(component("b", &["a"])).unwrap();
-        for meta in [cluster("one", Some("one.example.com")), cluster("two", None)] {
+        for meta in [test_cluster("one", Some("one.example.com")), test_cluster("two", None)] {
             record::create(&mut c.clusters, meta, &envs()).unwrap();
         }
         c
