@@ -1,5 +1,7 @@
 //! Multi-document YAML fixtures: Kubernetes objects, plus kubesim's own `Token` and
 //! `Rule` documents (apiVersion `kubesim.fleetdeck.dev/v1`) for the access tables.
+//! A file reads as `kubectl apply -f` reads it: `---` between documents, empty
+//! documents and comments skipped, `List`s flattened.
 
 use anyhow::{Context as _, bail};
 use serde::Deserialize as _;
@@ -11,7 +13,8 @@ pub const KUBESIM_API_VERSION: &str = "kubesim.fleetdeck.dev/v1";
 
 #[derive(Debug, Default)]
 pub struct Fixtures {
-    pub objects: Vec<Value>,
+    /// Each object with the number of the YAML document it came from (from 1), for errors.
+    pub objects: Vec<(usize, Value)>,
     pub tokens: Vec<TokenEntry>,
     pub rules: Vec<Rule>,
 }
@@ -20,12 +23,23 @@ pub fn parse(yaml: &str) -> anyhow::Result<Fixtures> {
     let mut out = Fixtures::default();
     for (i, doc) in yaml_serde::Deserializer::from_str(yaml).enumerate() {
         let value = Value::deserialize(doc).with_context(|| format!("YAML document {}", i + 1))?;
-        add(&mut out, value).with_context(|| format!("YAML document {}", i + 1))?;
+        add(&mut out, i + 1, value).with_context(|| format!("YAML document {}", i + 1))?;
     }
     Ok(out)
 }
 
-fn add(out: &mut Fixtures, value: Value) -> anyhow::Result<()> {
+/// "Kind namespace/name" as far as the object says, to name it in errors.
+pub fn describe(obj: &Value) -> String {
+    let meta = &obj["metadata"];
+    let kind = obj["kind"].as_str().unwrap_or("object");
+    let name = meta["name"].as_str().unwrap_or("(no name)");
+    match meta["namespace"].as_str() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+fn add(out: &mut Fixtures, doc: usize, value: Value) -> anyhow::Result<()> {
     if value.is_null() {
         return Ok(());
     }
@@ -41,14 +55,14 @@ fn add(out: &mut Fixtures, value: Value) -> anyhow::Result<()> {
     }
     if kind == "List" || (kind.ends_with("List") && value["items"].is_array()) {
         for item in value["items"].as_array().into_iter().flatten() {
-            add(out, item.clone())?;
+            add(out, doc, item.clone())?;
         }
         return Ok(());
     }
     if api_version.is_empty() || kind.is_empty() {
-        bail!("an object needs apiVersion and kind");
+        bail!("{}: an object needs apiVersion and kind", describe(&value));
     }
-    out.objects.push(value);
+    out.objects.push((doc, value));
     Ok(())
 }
 
@@ -69,5 +83,32 @@ mod tests {
         assert_eq!(f.tokens[0].user, "alice");
         assert_eq!(f.rules[0].namespaces, ["a"]);
         assert!(parse("kind: Pod\n").is_err());
+    }
+
+    #[test]
+    fn skips_empty_documents_and_comments_and_numbers_the_rest() {
+        let f = parse(
+            "# a comment only\n---\n---\n\
+             apiVersion: v1\nkind: ConfigMap # trailing comment\nmetadata: {name: c}\n---\n\
+             # between\n---\n\
+             apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n",
+        )
+        .unwrap();
+        // As YAML counts: the comment and the first `---` open one (empty) document.
+        let docs: Vec<usize> = f.objects.iter().map(|(doc, _)| *doc).collect();
+        assert_eq!(docs, [2, 4]);
+        assert_eq!(describe(&f.objects[0].1), "ConfigMap c");
+        assert_eq!(describe(&f.objects[1].1), "Namespace a");
+    }
+
+    #[test]
+    fn errors_name_the_document_and_the_object() {
+        let err =
+            parse("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nmetadata: {name: c, namespace: a}\n")
+                .unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "YAML document 2: object a/c: an object needs apiVersion and kind"
+        );
     }
 }

@@ -245,9 +245,20 @@ impl Sim {
         lock(&self.state.requests).clear();
     }
 
-    /// Creates one object directly in the store (no auth), as a fixture would.
-    /// Its namespace is created if missing; `creationTimestamp` and `status` are kept.
-    pub fn create(&self, mut obj: Value) -> Result<Value, ApiError> {
+    /// Creates one object directly in the store (no auth).
+    /// Its namespace is created if missing; a given uid, `creationTimestamp` and `status` are kept.
+    pub fn create(&self, obj: Value) -> Result<Value, ApiError> {
+        self.write(obj, false)
+    }
+
+    /// Creates one object as `create` does, or updates it when it exists, as
+    /// `kubectl apply` of it would: what it gives replaces what is stored, but for what
+    /// the server owns (uid, creationTimestamp, generation) and a status it leaves out.
+    pub fn create_or_update(&self, obj: Value) -> Result<Value, ApiError> {
+        self.write(obj, true)
+    }
+
+    fn write(&self, mut obj: Value, update_existing: bool) -> Result<Value, ApiError> {
         let api_version = obj["apiVersion"].as_str().unwrap_or_default();
         let kind = obj["kind"].as_str().unwrap_or_default();
         let mut store = lock(&self.state.store);
@@ -267,6 +278,10 @@ impl Sim {
         if r.resource == "events" {
             fill_involved_uid(&store, &mut obj);
         }
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        if update_existing && store.uid_of(&r, &ns, &name).is_some() {
+            return store.update_fixture(&r, &ns, &name, obj);
+        }
         store.create_fixture(&r, &ns, obj)
     }
 
@@ -277,27 +292,48 @@ impl Sim {
         store.get(&r, namespace, name).ok()
     }
 
-    /// Loads objects from multi-document YAML (plus kubesim Token/Rule documents).
-    /// Returns how many Kubernetes objects were created.
+    /// Loads multi-document YAML as `kubectl apply -f` would (see `create_or_update`),
+    /// plus kubesim Token/Rule documents. Returns how many Kubernetes objects it held.
+    /// Loading a file again changes only what it changes.
     pub fn load_yaml(&self, yaml: &str) -> anyhow::Result<usize> {
         let f = fixtures::parse(yaml)?;
-        lock(&self.state.tokens).extend(f.tokens);
-        lock(&self.state.rules).extend(f.rules);
-        self.load_objects(f.objects)
+        // A token given again replaces its entry and a rule given again is there already,
+        // so a second load adds nothing.
+        let mut tokens = lock(&self.state.tokens);
+        for t in f.tokens {
+            tokens.retain(|old| old.token != t.token);
+            tokens.push(t);
+        }
+        drop(tokens);
+        let mut rules = lock(&self.state.rules);
+        for rule in f.rules {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        drop(rules);
+        let n = f.objects.len();
+        for (doc, obj) in f.objects {
+            self.load(obj).with_context(|| format!("YAML document {doc}"))?;
+        }
+        Ok(n)
     }
 
+    /// Loads objects as `load_yaml` does. Returns how many there were.
     pub fn load_objects(&self, objects: impl IntoIterator<Item = Value>) -> anyhow::Result<usize> {
         let mut n = 0;
         for obj in objects {
-            let id = format!(
-                "{} {}",
-                obj["kind"].as_str().unwrap_or("?"),
-                obj["metadata"]["name"].as_str().unwrap_or("?")
-            );
-            self.create(obj).map_err(|e| anyhow::anyhow!("{id}: {}", e.message))?;
+            self.load(obj)?;
             n += 1;
         }
         Ok(n)
+    }
+
+    fn load(&self, obj: Value) -> anyhow::Result<()> {
+        let id = fixtures::describe(&obj);
+        self.create_or_update(obj)
+            .map_err(|e| anyhow::anyhow!("{id}: {}", e.message))?;
+        Ok(())
     }
 
     /// Delays every request by `latency` (zero turns it off).

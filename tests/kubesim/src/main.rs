@@ -10,7 +10,8 @@ use kubesim::{Sim, SimConfig};
 #[derive(Parser, Debug)]
 #[command(name = "kubesim", about = "A Kubernetes API simulator")]
 struct Args {
-    /// Multi-document YAML of objects (and kubesim Token/Rule documents) to load.
+    /// Multi-document YAML of objects (and kubesim Token/Rule documents) to load, as
+    /// `kubectl apply -f` would: existing objects are updated.
     #[arg(long)]
     fixtures: Vec<PathBuf>,
     /// Port on 127.0.0.1; 0 picks a free one.

@@ -12,7 +12,7 @@ use crate::crd;
 use crate::discovery::{Registry, ResourceInfo};
 use crate::patch;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::status::{ApiError, ApiResult};
+use crate::status::{ApiError, ApiResult, FieldError};
 
 /// Live changes, for watches.
 pub type ChangeReceiver = broadcast::Receiver<Arc<Change>>;
@@ -92,6 +92,9 @@ pub enum Part {
     Main,
     /// Only `.status`.
     Status,
+    /// Everything, `.status` included when given; without one the stored status stays.
+    /// For fixtures, whose status is kept as `create_fixture` keeps it.
+    All,
 }
 
 /// Options of a list call.
@@ -295,6 +298,21 @@ impl Store {
         Ok(present(r, obj))
     }
 
+    /// Like `update`, for fixtures: a resourceVersion in one is no precondition (it was
+    /// not counted by this store), and a status it gives is written.
+    pub fn update_fixture(
+        &mut self,
+        r: &ResourceInfo,
+        namespace: &str,
+        name: &str,
+        mut obj: Value,
+    ) -> ApiResult<Value> {
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+        }
+        self.update(r, namespace, name, obj, Part::All)
+    }
+
     /// A stored object's uid, without copying the object.
     pub fn uid_of(&self, r: &ResourceInfo, namespace: &str, name: &str) -> Option<&Value> {
         self.objects
@@ -353,9 +371,10 @@ impl Store {
                 }
                 n
             }
-            Part::Main => {
-                if r.has_status {
-                    // Main writes cannot touch status; an object without one stays without.
+            Part::Main | Part::All => {
+                if r.has_status && (part == Part::Main || obj.get("status").is_none()) {
+                    // Main writes cannot touch status (All can, by giving one); an object
+                    // without one stays without.
                     match old.get("status") {
                         Some(st) => obj["status"] = st.clone(),
                         None => {
@@ -367,6 +386,12 @@ impl Store {
                 }
                 if !obj["metadata"].is_object() {
                     obj["metadata"] = json!({});
+                }
+                // A uid may be left out, not changed (the apiserver's metadata validation).
+                let uid = &obj["metadata"]["uid"];
+                if uid.as_str().is_some_and(|u| !u.is_empty()) && *uid != old["metadata"]["uid"] {
+                    let error = FieldError::invalid("metadata.uid", uid, "field is immutable");
+                    return Err(ApiError::invalid_fields(&r.group, &r.kind, name, &[error]));
                 }
                 // Fields the server owns survive any client write.
                 for f in ["uid", "creationTimestamp", "generation", "deletionTimestamp"] {
@@ -388,7 +413,7 @@ impl Store {
         }
         new["apiVersion"] = json!(r.storage_api_version());
         new["kind"] = json!(r.kind);
-        if part == Part::Main {
+        if part != Part::Status {
             crate::defaults::apply(r, &mut new, Some(&old), || self.all_objects())?;
         }
         if new["spec"] != old["spec"] {
@@ -544,10 +569,18 @@ impl Store {
     }
 }
 
-/// `old` with `new`'s resourceVersion, to compare everything else.
+/// `old` with `new`'s resourceVersion (none for an unconditional update), to compare
+/// everything else.
 fn old_with_rv(old: &Value, new: &Value) -> Value {
     let mut o = old.clone();
-    o["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"].clone();
+    match new["metadata"].get("resourceVersion") {
+        Some(rv) => o["metadata"]["resourceVersion"] = rv.clone(),
+        None => {
+            if let Some(m) = o["metadata"].as_object_mut() {
+                m.remove("resourceVersion");
+            }
+        }
+    }
     o
 }
 
@@ -694,6 +727,52 @@ mod tests {
             )
             .unwrap();
         assert_eq!(p["status"]["phase"], "Running");
+    }
+
+    #[test]
+    fn fixture_updates_replace_what_they_give_and_keep_what_the_server_owns() {
+        let pods = find("", "v1", "pods").unwrap();
+        let mut s = store_with_ns();
+        let created = s
+            .create_fixture(
+                pods,
+                "a",
+                json!({"metadata": {"name": "p", "uid": "u-1", "labels": {"x": "1"}, "creationTimestamp": "2026-01-01T00:00:00Z"},
+                       "spec": {"containers": [{"name": "c", "image": "i:1"}]}, "status": {"phase": "Running"}}),
+            )
+            .unwrap();
+        // No status: the stored one stays. A stale resourceVersion is no precondition.
+        let fixture = json!({"metadata": {"name": "p", "labels": {"y": "2"}, "resourceVersion": "999"},
+                             "spec": {"containers": [{"name": "c", "image": "i:2"}]}});
+        let updated = s.update_fixture(pods, "a", "p", fixture.clone()).unwrap();
+        let meta = &updated["metadata"];
+        assert_eq!(meta["labels"], json!({"y": "2"}));
+        assert_eq!(
+            (&meta["uid"], &meta["creationTimestamp"]),
+            (&json!("u-1"), &json!("2026-01-01T00:00:00Z"))
+        );
+        assert_eq!(meta["generation"], 2);
+        assert_eq!(updated["spec"]["containers"][0]["image"], "i:2");
+        assert_eq!(updated["status"]["phase"], "Running");
+        assert_ne!(rv_of(&updated), rv_of(&created));
+        // The same fixture again changes nothing, not even the resourceVersion.
+        assert_eq!(s.update_fixture(pods, "a", "p", fixture.clone()).unwrap(), updated);
+        // A status given is written.
+        let mut with_status = fixture.clone();
+        with_status["status"] = json!({"phase": "Succeeded"});
+        let p = s.update_fixture(pods, "a", "p", with_status).unwrap();
+        assert_eq!(p["status"]["phase"], "Succeeded");
+        // The uid may be left out or repeated, not changed.
+        let mut other_uid = fixture;
+        other_uid["metadata"]["uid"] = json!("u-2");
+        let err = s.update_fixture(pods, "a", "p", other_uid).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (
+                422,
+                "Pod \"p\" is invalid: metadata.uid: Invalid value: \"u-2\": field is immutable"
+            )
+        );
     }
 
     #[test]
