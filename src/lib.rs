@@ -8,12 +8,14 @@ use clap::Parser;
 
 pub mod audit;
 pub mod auth;
+pub mod body_limit;
 pub mod config;
 pub mod error;
 pub mod flux;
 pub mod inventory;
 pub mod kube;
 pub mod metrics;
+pub mod openapi;
 pub mod server;
 pub mod store;
 pub mod system;
