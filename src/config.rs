@@ -65,6 +65,9 @@ pub struct SettingsArgs {
     /// Largest request body accepted (bytes, or with KiB/MiB).
     #[arg(long, env = "FLEETDECK_BODY_LIMIT", default_value = "1MiB", global = true)]
     pub body_limit: String,
+    /// Largest body of POST /api/flux/import, whose catalog document is far larger than any other body.
+    #[arg(long, env = "FLEETDECK_IMPORT_BODY_LIMIT", default_value = "64MiB", global = true)]
+    pub import_body_limit: String,
     /// Login and other credential attempts allowed per client IP per minute.
     #[arg(long, env = "FLEETDECK_LOGIN_RATE_LIMIT", default_value = "10", global = true)]
     pub login_rate_limit: String,
@@ -131,6 +134,7 @@ pub struct Settings {
     pub admin_password: Option<String>,
     pub session_ttl: Duration,
     pub body_limit: usize,
+    pub import_body_limit: usize,
     pub login_rate_limit: u32,
     pub trusted_proxies: Vec<IpNet>,
     pub trusted_origins: Vec<String>,
@@ -217,6 +221,7 @@ impl Settings {
         };
         let session_ttl = parse_duration(&a.session_ttl).map_err(|m| bad("FLEETDECK_SESSION_TTL", m))?;
         let body_limit = parse_size(&a.body_limit).map_err(|m| bad("FLEETDECK_BODY_LIMIT", m))?;
+        let import_body_limit = parse_size(&a.import_body_limit).map_err(|m| bad("FLEETDECK_IMPORT_BODY_LIMIT", m))?;
         let login_rate_limit = match a.login_rate_limit.trim().parse::<u32>() {
             Ok(n) if n > 0 => n,
             _ => {
@@ -326,6 +331,7 @@ impl Settings {
             admin_password,
             session_ttl,
             body_limit,
+            import_body_limit,
             login_rate_limit,
             trusted_proxies,
             trusted_origins,
@@ -466,6 +472,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://fleetdeck.db");
         assert_eq!(s.session_ttl, Duration::from_secs(12 * 3600));
         assert_eq!(s.body_limit, 1024 * 1024);
+        assert_eq!(s.import_body_limit, 64 * 1024 * 1024);
         assert_eq!(s.login_rate_limit, 10);
         assert_eq!(s.audit_retention, Duration::from_secs(90 * 86400));
         assert!(!s.write_actions_enabled);
@@ -487,6 +494,7 @@ mod tests {
             ),
             (&["--session-ttl", "12y"], "FLEETDECK_SESSION_TTL"),
             (&["--body-limit", "lots"], "FLEETDECK_BODY_LIMIT"),
+            (&["--import-body-limit", "lots"], "FLEETDECK_IMPORT_BODY_LIMIT"),
             (&["--login-rate-limit", "0"], "FLEETDECK_LOGIN_RATE_LIMIT"),
             (&["--trusted-proxies", "10.0.0.0/99"], "FLEETDECK_TRUSTED_PROXIES"),
             (&["--trusted-origins", "ftp://x"], "FLEETDECK_TRUSTED_ORIGINS"),

@@ -125,7 +125,10 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::BytesRejection(_) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                "the request body is larger than the configured limit",
+                format!(
+                    "the request body is larger than the limit; {} raises it",
+                    crate::body_limit::setting()
+                ),
             ),
             _ => ApiError::bad_request("unreadable_body", r.body_text()),
         }

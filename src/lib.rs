@@ -8,6 +8,7 @@ use clap::Parser;
 
 pub mod audit;
 pub mod auth;
+pub mod body_limit;
 pub mod clusters;
 pub mod config;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod inventory;
 pub mod kube;
 pub mod metrics;
 pub mod names;
+pub mod openapi;
 pub mod request;
 pub mod server;
 pub mod store;

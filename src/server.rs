@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -101,45 +101,6 @@ async fn fallback(req: Request) -> Response {
     crate::web::serve(req.method(), req.uri()).await
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Fleetdeck API", description = "Control plane console for fleets of Kubernetes clusters."),
-    modifiers(&SecuritySchemes),
-    security(("bearer" = []), ("session" = [])),
-    tags(
-        (name = "system", description = "Health, readiness, version, metrics and this document"),
-        (name = "auth", description = "Sign-in, sessions and API keys"),
-        (name = "users", description = "Local users (admin)"),
-        (name = "audit", description = "The audit log"),
-        (name = "clusters", description = "The cluster registry"),
-        (name = "flux", description = "The Flux platform catalog and cluster assignments (snake_case, like the Flux inputs)"),
-        (name = "flux inputs", description = "ExternalService inputs polled by Flux Operator's ResourceSetInputProvider"),
-    )
-)]
-struct ApiDoc;
-
-struct SecuritySchemes;
-
-impl utoipa::Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A bootstrap token or an API key"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("fleetdeck_session"))),
-        );
-    }
-}
-
 /// Every router, each with the audit entries of its routes.
 fn routers() -> Vec<AuditedRouter> {
     vec![
@@ -155,11 +116,10 @@ fn routers() -> Vec<AuditedRouter> {
 
 /// Every documented route, with the spec built from them.
 fn api_router() -> OpenApiRouter<AppState> {
-    routers()
-        .into_iter()
-        .fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), |api, r| {
-            api.merge(r.routes)
-        })
+    routers().into_iter().fold(
+        OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi()),
+        |api, r| api.merge(r.routes),
+    )
 }
 
 /// The audited routes of every router.
@@ -169,18 +129,19 @@ pub fn audited_routes() -> Vec<AuditedRoute> {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut doc = api_router().split_for_parts().1;
+    utoipa::Modify::modify(&crate::openapi::Contract, &mut doc);
+    doc
 }
 
 /// The whole application: routes, console and the middleware stack.
 pub fn app(state: AppState) -> Router {
     let (routes, _) = api_router().split_for_parts();
-    let body_limit = state.settings.body_limit;
     routes
         .layer(from_fn_with_state(state.clone(), crate::auth::resolve::authenticate))
         .layer(from_fn_with_state(state.clone(), crate::audit::record))
         .fallback(fallback)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(from_fn_with_state(state.clone(), crate::body_limit::limit))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(json_method_not_allowed))
         .layer(from_fn_with_state(state.clone(), observe))

@@ -89,7 +89,7 @@ fn spec() -> &'static (String, String) {
 }
 
 /// This API's OpenAPI document (YAML).
-#[utoipa::path(get, path = "/api/openapi.yaml", tag = "system", security(()), responses((status = 200, body = String, content_type = "application/yaml")))]
+#[utoipa::path(get, path = "/api/openapi.yaml", tag = "system", security(()), responses((status = 200, body = Object, content_type = "application/yaml")))]
 async fn openapi_yaml() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/yaml")], spec().1.as_str())
 }

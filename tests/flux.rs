@@ -404,3 +404,51 @@ on_both_backends! {
         app.stop().await;
     }
 }
+
+/// A catalog of 500 clusters, each with labels and a patch: about 1.4 MB as a document.
+fn large_catalog() -> Value {
+    let clusters: Vec<Value> = (0..500)
+        .map(|i| {
+            json!({
+                "name": format!("cluster-{i:03}"), "dns": format!("cluster-{i:03}.k8s.example.com"), "environment": "dev",
+                "labels": {"team": "platform", "region": format!("region-{}", i % 7)},
+                "platform_components": [{"id": "podinfo"}],
+                "patches": {"podinfo": {"values": "v".repeat(2500)}}
+            })
+        })
+        .collect();
+    json!({
+        "platform_components": [{"id": "podinfo", "component_path": "podinfo", "oci_url": "oci://ghcr.io/stefanprodan/charts"}],
+        "clusters": clusters
+    })
+}
+
+on_both_backends! {
+    async fn the_import_has_its_own_body_limit(db) {
+        let app = TestApp::start(db).await;
+        let (status, report) = send(&app, Method::POST, "/api/flux/import", Some(large_catalog())).await;
+        assert_eq!(status, 200, "{report}");
+        let export = app.bearer(Method::GET, "/api/flux/export", VIEWER_TOKEN).send().await.unwrap().bytes().await.unwrap();
+        assert!(export.len() > 1024 * 1024, "the export is {} bytes", export.len());
+        let r = app.bearer(Method::POST, "/api/flux/import?prune=true", OPERATOR_TOKEN)
+            .header("content-type", "application/json").body(export).send().await.unwrap();
+        let (status, report) = json(r).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["clusters"], json!({"created": 0, "updated": 0, "deleted": 0, "unchanged": 500}));
+
+        // Every other route keeps FLEETDECK_BODY_LIMIT's 1 MiB, and says which setting raises it.
+        let big = json!({"id": "big", "component_path": "x", "oci_url": "oci://x", "description": "d".repeat(1024 * 1024)});
+        let (status, body) = send(&app, Method::POST, "/api/flux/platform-components", Some(big)).await;
+        assert_error(status, &body, 413, "payload_too_large");
+        assert!(body["error"].as_str().unwrap().contains("FLEETDECK_BODY_LIMIT"), "{body}");
+        app.stop().await;
+
+        let mut s = settings(db);
+        s.import_body_limit = 1024 * 1024;
+        let app = TestApp::with(s).await;
+        let (status, body) = send(&app, Method::POST, "/api/flux/import", Some(large_catalog())).await;
+        assert_error(status, &body, 413, "payload_too_large");
+        assert!(body["error"].as_str().unwrap().contains("FLEETDECK_IMPORT_BODY_LIMIT"), "{body}");
+        app.stop().await;
+    }
+}

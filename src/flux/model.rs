@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{Array, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::clusters::record::Clusters;
 
@@ -151,11 +153,40 @@ pub struct Warning {
 }
 
 /// A catalog write's answer: the entry as stored, and warnings about clusters it affects.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct Written<T> {
     #[serde(flatten)]
     pub entry: T,
     pub warnings: Vec<Warning>,
+}
+
+/// `T`'s object schema plus `warnings`. A derived schema would be `allOf` of `T`'s and
+/// `{warnings}`, which no answer can match: `deny_unknown_fields` closes `T`'s to other properties.
+/// (`ComposeSchema` is how utoipa builds generic schemas; the generic it passes is a `$ref`, which
+/// cannot be merged, so `T::schema()` is read instead.)
+impl<T: ToSchema> utoipa::__dev::ComposeSchema for Written<T> {
+    fn compose(_: Vec<RefOr<Schema>>) -> RefOr<Schema> {
+        let RefOr::T(Schema::Object(mut object)) = T::schema() else {
+            panic!("Written<{}> needs an object schema", T::name());
+        };
+        object.properties.insert(
+            "warnings".into(),
+            Array::new(Ref::from_schema_name(Warning::name())).into(),
+        );
+        object.required.push("warnings".into());
+        object.description = Some(format!(
+            "{} as stored, and warnings about clusters it affects.",
+            T::name()
+        ));
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl<T: ToSchema> ToSchema for Written<T> {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Warning::name().into(), Warning::schema()));
+        T::schemas(schemas);
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

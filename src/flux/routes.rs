@@ -183,14 +183,14 @@ macro_rules! catalog_kind {
             }
 
             #[doc = concat!("Every ", $what, " of the catalog, by id.")]
-            #[utoipa::path(get, path = $path, tag = "flux", responses(
+            #[utoipa::path(get, path = $path, operation_id = concat!("list_", stringify!($module)), tag = "flux", responses(
                 (status = 200, body = Items<$entry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
             async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Items<$entry>>> {
                 list_entries(&state, &principal).await
             }
 
             #[doc = concat!("Adds a ", $what, " (operator).")]
-            #[utoipa::path(post, path = $path, tag = "flux", request_body = $entry, responses(
+            #[utoipa::path(post, path = $path, operation_id = concat!("create_", stringify!($module)), tag = "flux", request_body = $entry, responses(
                 (status = 201, body = Written<$entry>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
                 (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
             async fn create(
@@ -202,14 +202,14 @@ macro_rules! catalog_kind {
             }
 
             #[doc = concat!("One ", $what, ".")]
-            #[utoipa::path(get, path = $item_path, tag = "flux", params(("id" = String, Path)), responses(
+            #[utoipa::path(get, path = $item_path, operation_id = concat!("get_", stringify!($module)), tag = "flux", params(("id" = String, Path)), responses(
                 (status = 200, body = $entry), (status = 404, body = ErrorBody)))]
             async fn get(State(state): State<AppState>, principal: Principal, ApiPath(id): ApiPath<String>) -> ApiResult<Json<$entry>> {
                 get_entry(&state, &principal, &id).await
             }
 
             #[doc = concat!("Replaces a ", $what, " (operator); the body has the same shape as GET's answer.")]
-            #[utoipa::path(put, path = $item_path, tag = "flux", params(("id" = String, Path)), request_body = $entry, responses(
+            #[utoipa::path(put, path = $item_path, operation_id = concat!("update_", stringify!($module)), tag = "flux", params(("id" = String, Path)), request_body = $entry, responses(
                 (status = 200, body = Written<$entry>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
                 (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
             async fn update(
@@ -222,7 +222,7 @@ macro_rules! catalog_kind {
             }
 
             #[doc = concat!("Deletes a ", $what, " (operator); 409 `in_use` lists the clusters that still use it unless `force`.")]
-            #[utoipa::path(delete, path = $item_path, tag = "flux", params(("id" = String, Path), DeleteQuery), responses(
+            #[utoipa::path(delete, path = $item_path, operation_id = concat!("delete_", stringify!($module)), tag = "flux", params(("id" = String, Path), DeleteQuery), responses(
                 (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
             async fn delete(
                 State(state): State<AppState>,
