@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
+pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod body_limit;
@@ -65,7 +66,7 @@ impl AppState {
             store,
             tokens: Arc::new(tokens),
             metrics: Arc::new(Metrics::new()),
-            audited_routes: Arc::new(server::audited_routes()),
+            audited_routes: Arc::new(api::audited_routes()),
             key_cache: Arc::default(),
             inputs_cache: Arc::default(),
             pool: Arc::default(),
@@ -101,7 +102,7 @@ fn init_tracing(format: LogFormat) {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
-        print!("{}", server::openapi().to_yaml()?);
+        print!("{}", api::document().to_yaml()?);
         return Ok(());
     }
     let settings = Settings::from_args(&cli.settings)?;

@@ -1,4 +1,4 @@
-//! The middleware stack, the router assembly and the server's life (bind, serve, shut down).
+//! The middleware stack over the API's routes and the server's life (bind, serve, shut down).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -10,11 +10,8 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::audit::{AuditedRoute, AuditedRouter};
 use crate::auth::Principal;
 use crate::config::Settings;
 use crate::error::ApiError;
@@ -101,42 +98,9 @@ async fn fallback(req: Request) -> Response {
     crate::web::serve(req.method(), req.uri()).await
 }
 
-/// Every router, each with the audit entries of its routes.
-fn routers() -> Vec<AuditedRouter> {
-    vec![
-        crate::system::router().into(),
-        crate::auth::routes::router(),
-        crate::audit::routes::router().into(),
-        crate::clusters::routes::router(),
-        crate::inventory::fleet::router().into(),
-        crate::flux::routes::router(),
-        crate::flux::inputs::router().into(),
-    ]
-}
-
-/// Every documented route, with the spec built from them.
-fn api_router() -> OpenApiRouter<AppState> {
-    routers().into_iter().fold(
-        OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi()),
-        |api, r| api.merge(r.routes),
-    )
-}
-
-/// The audited routes of every router.
-pub fn audited_routes() -> Vec<AuditedRoute> {
-    routers().into_iter().flat_map(|r| r.audited.iter().cloned()).collect()
-}
-
-/// The OpenAPI document of every route.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = api_router().split_for_parts().1;
-    utoipa::Modify::modify(&crate::openapi::Contract, &mut doc);
-    doc
-}
-
 /// The whole application: routes, console and the middleware stack.
 pub fn app(state: AppState) -> Router {
-    let (routes, _) = api_router().split_for_parts();
+    let (routes, _) = crate::api::router().split_for_parts();
     routes
         .layer(from_fn_with_state(state.clone(), crate::auth::resolve::authenticate))
         .layer(from_fn_with_state(state.clone(), crate::audit::record))

@@ -1,6 +1,4 @@
-//! System endpoints: liveness, readiness, version, metrics and the OpenAPI document.
-
-use std::sync::OnceLock;
+//! System endpoints: liveness, readiness, version and metrics.
 
 use axum::Json;
 use axum::extract::State;
@@ -20,8 +18,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
         .routes(routes!(version))
         .routes(routes!(metrics))
-        .routes(routes!(openapi_yaml))
-        .routes(routes!(openapi_json))
 }
 
 /// Liveness: the process answers.
@@ -74,28 +70,4 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(&state.store),
     )
-}
-
-/// The spec as JSON and YAML, built once.
-fn spec() -> &'static (String, String) {
-    static SPEC: OnceLock<(String, String)> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let doc = crate::server::openapi();
-        (
-            doc.to_pretty_json().expect("spec serializes"),
-            doc.to_yaml().expect("spec serializes"),
-        )
-    })
-}
-
-/// This API's OpenAPI document (YAML).
-#[utoipa::path(get, path = "/api/openapi.yaml", tag = "system", security(()), responses((status = 200, body = Object, content_type = "application/yaml")))]
-async fn openapi_yaml() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/yaml")], spec().1.as_str())
-}
-
-/// This API's OpenAPI document (JSON).
-#[utoipa::path(get, path = "/api/openapi.json", tag = "system", security(()), responses((status = 200, body = Object)))]
-async fn openapi_json() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], spec().0.as_str())
 }

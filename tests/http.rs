@@ -116,7 +116,7 @@ on_both_backends! {
         assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
         assert!(v["gitCommit"].is_string() && v["buildDate"].is_string());
         let yaml = app.request(Method::GET, "/api/openapi.yaml").send().await.unwrap().text().await.unwrap();
-        assert_eq!(yaml, fleetdeck::server::openapi().to_yaml().unwrap());
+        assert_eq!(yaml, fleetdeck::api::document().to_yaml().unwrap());
         let (status, spec) = json(app.request(Method::GET, "/api/openapi.json").send().await.unwrap()).await;
         assert_eq!(status, 200);
         assert!(spec["paths"]["/api/auth/login"]["post"].is_object());
@@ -129,7 +129,7 @@ on_both_backends! {
 #[test]
 fn openapi_yaml_matches_the_code() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
-    let generated = fleetdeck::server::openapi().to_yaml().unwrap();
+    let generated = fleetdeck::api::document().to_yaml().unwrap();
     assert!(
         committed == generated,
         "openapi.yaml drifted from the code: run `cargo run -q -- openapi > openapi.yaml`"
@@ -139,8 +139,8 @@ fn openapi_yaml_matches_the_code() {
 /// Every write route in the spec has an audit entry, so none goes unaudited.
 #[test]
 fn every_write_route_is_audited() {
-    let spec = serde_json::to_value(fleetdeck::server::openapi()).unwrap();
-    let audited = fleetdeck::server::audited_routes();
+    let spec = serde_json::to_value(fleetdeck::api::document()).unwrap();
+    let audited = fleetdeck::api::audited_routes();
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for method in ["post", "put", "patch", "delete"] {
             if ops.get(method).is_some() {

@@ -17,6 +17,7 @@ const ORDER: [&str; 7] = ["base", "model", "store", "service", "clusters", "doma
 const LAYERS: &[(&str, &str)] = &[
     ("", "entry"), // the crate root, src/lib.rs
     ("main", "entry"),
+    ("api", "entry"),
     ("server", "entry"),
     ("config", "entry"),
     ("openapi", "entry"),
@@ -38,6 +39,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("audit::model", "model"),
     ("clusters::record", "model"),
     ("flux::model", "model"),
+    ("body_limit", "base"),
     ("error", "base"),
     ("request", "base"),
     ("names", "base"),
