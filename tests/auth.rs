@@ -430,3 +430,31 @@ async fn the_write_gate_refuses_until_enabled() {
         }
     }
 }
+
+on_both_backends! {
+    async fn concurrent_user_and_key_writes_all_succeed(db) {
+        let app = TestApp::start(db).await;
+        for i in 0..8 {
+            app.create_user(&format!("user-{i}"), "viewer", "long enough password").await;
+        }
+        // Each of these reads, then writes, in one transaction; on SQLite a transaction that had
+        // read before another connection wrote could not take the write lock (a 500).
+        let writes = (0..48).map(|i| {
+            let r = if i % 2 == 0 {
+                app.bearer(Method::PUT, &format!("/api/users/user-{}", i % 8), ADMIN_TOKEN)
+                    .json(&json!({"displayName": format!("User {i}")}))
+            } else {
+                app.bearer(Method::DELETE, &format!("/api/auth/api-keys/no-such-key-{i}"), ADMIN_TOKEN)
+            };
+            tokio::spawn(async move { r.send().await.unwrap().status().as_u16() })
+        });
+        let mut statuses = Vec::new();
+        for write in writes.collect::<Vec<_>>() {
+            statuses.push(write.await.unwrap());
+        }
+        for (i, status) in statuses.iter().enumerate() {
+            assert_eq!(*status, if i % 2 == 0 { 200 } else { 404 }, "write {i}: {statuses:?}");
+        }
+        app.stop().await;
+    }
+}

@@ -150,3 +150,28 @@ on_both_backends! {
         app.stop().await;
     }
 }
+
+on_both_backends! {
+    async fn without_a_secret_key_no_connection_is_dialled(db) {
+        // The contract fuzzer sends any server and kubeconfig: none of them may be dialled.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = format!("https://{}", listener.local_addr().unwrap());
+        let kubeconfig = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"{server}\"}}\nusers:\n- name: u\n  user: {{token: {TOKEN}}}\ncontexts:\n- name: k\n  context: {{cluster: c, user: u}}\n"
+        );
+        let app = TestApp::start(db).await;
+        send(&app, ADMIN_TOKEN, Method::POST, "/api/clusters", json!({"name": "meta", "environment": "dev"})).await;
+        for (method, path, body) in [
+            (Method::POST, "/api/clusters", json!({"name": "a", "environment": "dev", "server": server, "token": TOKEN})),
+            (Method::POST, "/api/clusters?skipVerify=true", json!({"name": "a", "environment": "dev", "kubeconfig": kubeconfig})),
+            (Method::PUT, "/api/clusters/meta", json!({"server": server, "token": TOKEN})),
+            (Method::PUT, "/api/clusters/meta?skipVerify=true", json!({"kubeconfig": kubeconfig})),
+        ] {
+            let (status, body) = send(&app, ADMIN_TOKEN, method.clone(), path, body).await;
+            assert_error(status, &body, 422, "secret_key_required");
+        }
+        let dialled = tokio::time::timeout(std::time::Duration::from_millis(300), listener.accept()).await;
+        assert!(dialled.is_err(), "a connection was opened to {server}");
+        app.stop().await;
+    }
+}

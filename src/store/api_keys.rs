@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, now, with_pool};
+use super::{BeginWrite, Store, now, with_pool};
 use crate::auth::identity::{Owner, Role};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -96,7 +96,7 @@ impl Store {
         let (user_id, token_name) = owner_columns(owner);
         let select = concat!(select_keys!(), " WHERE id = $1 AND (user_id = $2 OR token_name = $3)");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<ApiKeyRow> = sqlx::query_as(select).bind(id).bind(user_id).bind(token_name).fetch_optional(&mut *tx).await?;
             if row.is_some() {
                 sqlx::query("DELETE FROM api_keys WHERE id = $1").bind(id).execute(&mut *tx).await?;

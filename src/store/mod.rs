@@ -66,6 +66,28 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// A transaction that reads, then writes. SQLite's default (deferred) transaction takes the write
+/// lock only at its first write, and fails at once with SQLITE_BUSY, whatever the busy timeout,
+/// when another connection wrote since it read; `BEGIN IMMEDIATE` waits for the lock up front.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.begin().await
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pub db: Db,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, now, with_pool};
+use super::{BeginWrite, Store, now, with_pool};
 use crate::auth::identity::Role;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -98,7 +98,7 @@ impl Store {
     pub async fn update_user(&self, username: &str, changes: UserChanges) -> sqlx::Result<UserWrite> {
         let select = concat!(select_users!(), " WHERE username = $1");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let Some(mut user) = sqlx::query_as::<_, UserRow>(select).bind(username).fetch_optional(&mut *tx).await? else {
                 return Ok(UserWrite::NotFound);
             };
@@ -134,7 +134,7 @@ impl Store {
     pub async fn delete_user(&self, username: &str) -> sqlx::Result<UserWrite> {
         let select = concat!(select_users!(), " WHERE username = $1");
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let Some(user) = sqlx::query_as::<_, UserRow>(select).bind(username).fetch_optional(&mut *tx).await? else {
                 return Ok(UserWrite::NotFound);
             };
