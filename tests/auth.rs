@@ -457,4 +457,28 @@ on_both_backends! {
         }
         app.stop().await;
     }
+
+    async fn concurrent_demotions_leave_an_admin(db) {
+        let app = TestApp::start(db).await;
+        for i in 0..6 {
+            app.create_user(&format!("admin-{i}"), "admin", "long enough password").await;
+        }
+        // Demoting every local admin at once: each checks that another is left, so one must stay.
+        let demotions = (0..6).map(|i| {
+            let r = app
+                .bearer(Method::PUT, &format!("/api/users/admin-{i}"), ADMIN_TOKEN)
+                .json(&json!({"role": "viewer"}));
+            tokio::spawn(async move { r.send().await.unwrap().status().as_u16() })
+        });
+        let mut statuses = Vec::new();
+        for d in demotions.collect::<Vec<_>>() {
+            statuses.push(d.await.unwrap());
+        }
+        statuses.sort();
+        assert_eq!(statuses, [200, 200, 200, 200, 200, 409], "{statuses:?}");
+        let (_, users) = json(app.bearer(Method::GET, "/api/users", ADMIN_TOKEN).send().await.unwrap()).await;
+        let admins = users["items"].as_array().unwrap().iter().filter(|u| u["role"] == "admin").count();
+        assert_eq!(admins, 1);
+        app.stop().await;
+    }
 }

@@ -69,6 +69,11 @@ pub(crate) use with_pool;
 /// A transaction that reads, then writes. SQLite's default (deferred) transaction takes the write
 /// lock only at its first write, and fails at once with SQLITE_BUSY, whatever the busy timeout,
 /// when another connection wrote since it read; `BEGIN IMMEDIATE` waits for the lock up front.
+/// On Postgres, such transactions take one transaction-scoped advisory lock, so they are serialized
+/// as on SQLite and a check they read (such as "another admin is left") still holds at commit.
+/// The advisory lock key of `BeginWrite` transactions on Postgres.
+const READ_THEN_WRITE_LOCK: i64 = 0x666c_6565_7464_6b01;
+
 pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, Self::Db>>;
@@ -84,7 +89,12 @@ impl BeginWrite for SqlitePool {
 impl BeginWrite for PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        self.begin().await
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(READ_THEN_WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 }
 
