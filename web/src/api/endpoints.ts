@@ -1,4 +1,4 @@
-// Every API call the console makes. Reads are paths (fed to useApi); writes are functions.
+// Every API call the console makes. Reads are paths (fed to apiQuery, api/queries.ts); writes are functions.
 import { api } from './client';
 import type {
   ApiKey,
@@ -36,6 +36,10 @@ export const paths = {
   fluxComponents: '/api/flux/platform-components',
   fluxNamespaces: '/api/flux/namespaces',
   fluxRoleBindings: '/api/flux/rolebindings',
+  /** Under it, each cluster's assignments. */
+  fluxClusters: '/api/flux/clusters',
+  /** Under it, the inputs Flux Operator fetches, by cluster dns. */
+  fluxInputs: '/api/v2/flux/clusters',
   fluxExport: '/api/flux/export',
   fluxImport: '/api/flux/import',
 } as const;
@@ -46,9 +50,9 @@ export type FluxInputKind = (typeof FLUX_INPUT_KINDS)[number];
 
 export const clusterPath = (name: string) => `${paths.clusters}/${encodeURIComponent(name)}`;
 export const dashboardPath = (name: string) => `${clusterPath(name)}/dashboard`;
-export const fluxClusterPath = (name: string) => `/api/flux/clusters/${encodeURIComponent(name)}`;
+export const fluxClusterPath = (name: string) => `${paths.fluxClusters}/${encodeURIComponent(name)}`;
 export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
-  `/api/v2/flux/clusters/${encodeURIComponent(dns)}/${kind}`;
+  `${paths.fluxInputs}/${encodeURIComponent(dns)}/${kind}`;
 
 const userPath = (username: string) => `${paths.users}/${encodeURIComponent(username)}`;
 

@@ -1,0 +1,115 @@
+// The console's one client cache (TanStack Query): query keys derived from API paths, the
+// client's defaults, and what each kind of write changes.
+import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { ApiError, apiRequest } from './client';
+import { paths } from './endpoints';
+
+declare module '@tanstack/react-query' {
+  interface Register {
+    // apiRequest turns every failure into an ApiError.
+    defaultError: ApiError;
+  }
+}
+
+/** A path's query string as a key part: one value per name, an array for a repeated name. */
+export type QueryParams = Record<string, string | string[]>;
+
+function splitPath(path: string): { segments: string[]; query: QueryParams } {
+  const at = path.indexOf('?');
+  const pathname = at === -1 ? path : path.slice(0, at);
+  const params = new URLSearchParams(at === -1 ? '' : path.slice(at + 1));
+  const query: QueryParams = {};
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name);
+    query[name] = values.length === 1 ? values[0] : values;
+  }
+  return { segments: pathname.split('/').filter(Boolean).map(decodeURIComponent), query };
+}
+
+/** The key prefix of a path, without its query: `/api/clusters/a` → `['api', 'clusters', 'a']`. */
+export function pathKey(path: string): string[] {
+  return splitPath(path).segments;
+}
+
+/**
+ * The query key of a GET: the path's segments, then its query (`{}` when it has none), so
+ * `['api', 'clusters']` is the prefix of the list, every cluster and every cluster's dashboard.
+ */
+export function apiKey(path: string): [...string[], QueryParams] {
+  const { segments, query } = splitPath(path);
+  return [...segments, query];
+}
+
+/** A GET of `path`, cached as its parsed body. */
+export function apiQuery<T>(path: string) {
+  return queryOptions({
+    queryKey: apiKey(path),
+    queryFn: async ({ signal }) => (await apiRequest<T>(path, { signal })).data,
+  });
+}
+
+/**
+ * A GET of `path` for a view that needs more than the body (a header, or the raw text to
+ * measure), cached as the whole response. Its key ends in 'response' after the query, so it can
+ * never be taken for apiQuery's entry of the same path, yet shares its prefix.
+ */
+export function apiResponseQuery<T>(path: string) {
+  return queryOptions({
+    queryKey: [...apiKey(path), 'response'],
+    queryFn: ({ signal }) => apiRequest<T>(path, { signal }),
+  });
+}
+
+const MAX_RETRIES = 2;
+
+/**
+ * Whether a failed GET is worth asking again: only when the server was not reached or failed
+ * itself (5xx). A 4xx answer stays the same when asked again, and so does a 5xx that relays a
+ * cluster's state (unreachable, too slow, inputs too large): those name the cluster in `details`.
+ */
+export function shouldRetry(failureCount: number, error: ApiError): boolean {
+  if (failureCount >= MAX_RETRIES) return false;
+  if (error.status !== 0 && error.status < 500) return false;
+  return error.details?.cluster === undefined;
+}
+
+/** The client the console shares (one per page load: see main.tsx). */
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // Moving between views reuses an answer this fresh; older ones refetch on mount.
+        staleTime: 5_000,
+        retry: shouldRetry,
+        // Coming back to the tab refetches what is stale: the fleet may have moved on.
+        refetchOnWindowFocus: true,
+      },
+      // Writes are never retried (TanStack's default for mutations): the operator decides.
+    },
+  });
+}
+
+/** Marks stale every query under each path (queries and sub-paths included); those on screen refetch. */
+export async function invalidatePaths(queryClient: QueryClient, changed: readonly string[]): Promise<void> {
+  await Promise.all(changed.map((path) => queryClient.invalidateQueries({ queryKey: pathKey(path) })));
+}
+
+const FLUX_CATALOG = [paths.fluxComponents, paths.fluxNamespaces, paths.fluxRoleBindings];
+/** Everything that shows a cluster: its views, the fleet, and the Flux views that name clusters (dns, assignments). */
+const CLUSTER_VIEWS = [paths.clusters, paths.fleet, paths.fluxClusters, paths.fluxInputs];
+
+/** What each kind of write changes, as API paths for invalidatePaths (useApiMutation adds the audit log). */
+export const changes = {
+  apiKeys: [paths.apiKeys],
+  users: [paths.users],
+  /** A cluster's metadata or connection, or the cluster itself. */
+  cluster: CLUSTER_VIEWS,
+  /** A cluster's assignments: its editor and the inputs Flux gets. */
+  assignments: [paths.fluxClusters, paths.fluxInputs],
+  /** A catalog entry created or saved: its kind's list and the inputs it is part of. */
+  catalogEntry: (listPath: string) => [listPath, paths.fluxInputs],
+  /** A catalog entry deleted: also the assignments a forced delete takes it out of. */
+  catalogDelete: (listPath: string) => [listPath, paths.fluxClusters, paths.fluxInputs],
+  /** An applied import: the whole catalog, and clusters' metadata (dns) and assignments. */
+  fluxImport: [...FLUX_CATALOG, ...CLUSTER_VIEWS],
+} as const;
