@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { ApiError, setUnauthorizedHandler, toApiError } from '../api/client';
 import { fetchWhoami, logout } from '../api/endpoints';
@@ -25,6 +26,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<AuthState>({ status: 'loading' });
   const [generation, setGeneration] = useState(0);
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -45,7 +47,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => setUnauthorizedHandler(null);
   }, []);
 
-  const signedIn = useCallback((user: Whoami) => setState({ status: 'signedIn', user }), []);
+  // Cached answers belong to the identity that fetched them: a new session starts with none.
+  const signedIn = useCallback(
+    (user: Whoami) => {
+      queryClient.clear();
+      setState({ status: 'signedIn', user });
+    },
+    [queryClient],
+  );
 
   const signOut = useCallback(async () => {
     try {
@@ -55,7 +64,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
     navigate('/login', { replace: true });
     setState({ status: 'anonymous' });
-  }, [navigate]);
+    queryClient.clear();
+  }, [navigate, queryClient]);
 
   const refresh = useCallback(() => {
     setState({ status: 'loading' });

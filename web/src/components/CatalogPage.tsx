@@ -1,9 +1,11 @@
 import { useState, type ComponentType, type ReactNode } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import type { ApiError } from '../api/client';
 import type { CatalogEndpoints } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
 import type { FluxWarning } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
-import { useAction, useApi } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { inUse } from '../lib/fluxErrors';
 import { canEditFlux } from '../lib/roles';
 import { Dialog } from './Dialog';
@@ -18,7 +20,7 @@ export interface CatalogFormProps<K> {
   /** Every entry of the kind (e.g. for depends_on choices). */
   items: readonly K[];
   busy: boolean;
-  error: ApiError | undefined;
+  error: ApiError | null;
   onSubmit: (body: K) => void;
   onCancel: () => void;
 }
@@ -54,29 +56,36 @@ export function CatalogPage<K extends { id: string }>({
   Form,
   wideForm = false,
 }: CatalogPageProps<K>) {
-  const list = useApi<{ items: K[] }>(listPath);
+  const list = useQuery(apiQuery<{ items: K[] }>(listPath));
   const canEdit = canEditFlux(useCurrentUser().roles);
   const [editing, setEditing] = useState<Editing<K> | null>(null);
   const [warnings, setWarnings] = useState<FluxWarning[]>([]);
   const [saved, setSaved] = useState<string | null>(null);
-  const save = useAction();
+  const save = useApiMutation(
+    ({ target, body }: { target: Editing<K>; body: K }) =>
+      target.mode === 'create' ? endpoints.create(body) : endpoints.update(target.item.id, body),
+    changes.catalogEntry(listPath),
+  );
   const items = list.data?.items ?? [];
 
   function open(next: Editing<K>) {
-    save.clearError();
+    save.reset();
     setEditing(next);
   }
 
-  async function submit(body: K) {
+  function submit(body: K) {
     const current = editing;
     if (current === null) return;
-    const result = await save.run(() => (current.mode === 'create' ? endpoints.create(body) : endpoints.update(current.item.id, body)));
-    if (result) {
-      setWarnings(result.warnings ?? []);
-      setSaved(`${current.mode === 'create' ? 'Created' : 'Saved'} ${noun} ${result.id}.`);
-      setEditing(null);
-      list.reload();
-    }
+    save.mutate(
+      { target: current, body },
+      {
+        onSuccess: (result) => {
+          setWarnings(result.warnings ?? []);
+          setSaved(`${current.mode === 'create' ? 'Created' : 'Saved'} ${noun} ${result.id}.`);
+          setEditing(null);
+        },
+      },
+    );
   }
 
   return (
@@ -93,7 +102,7 @@ export function CatalogPage<K extends { id: string }>({
         <div className="table-toolbar">
           <h2>
             {items.length > 0 ? `${items.length} ${items.length === 1 ? noun : `${noun}s`}` : title}{' '}
-            {list.loading ? <Loading label="" /> : null}
+            {list.isFetching ? <Loading label="" /> : null}
           </h2>
           <span className="spacer" />
           {canEdit ? (
@@ -104,7 +113,7 @@ export function CatalogPage<K extends { id: string }>({
             <span className="hint">Read-only: operators and admins can change the catalog.</span>
           )}
         </div>
-        {list.error ? <FluxErrorPanel error={list.error} onRetry={list.reload} /> : null}
+        {list.error ? <FluxErrorPanel error={list.error} onRetry={() => void list.refetch()} /> : null}
         {list.data ? (
           items.length === 0 ? (
             <p className="muted">No {noun}s yet.</p>
@@ -128,11 +137,9 @@ export function CatalogPage<K extends { id: string }>({
                       columns={columns}
                       canEdit={canEdit}
                       remove={endpoints.remove}
+                      listPath={listPath}
                       onEdit={() => open({ mode: 'edit', item })}
-                      onDeleted={() => {
-                        setSaved(`Deleted ${noun} ${item.id}.`);
-                        list.reload();
-                      }}
+                      onDeleted={() => setSaved(`Deleted ${noun} ${item.id}.`)}
                     />
                   ))}
                 </tbody>
@@ -150,9 +157,9 @@ export function CatalogPage<K extends { id: string }>({
           <Form
             initial={editing.mode === 'edit' ? editing.item : null}
             items={items}
-            busy={save.busy}
+            busy={save.isPending}
             error={save.error}
-            onSubmit={(body) => void submit(body)}
+            onSubmit={submit}
             onCancel={() => setEditing(null)}
           />
         </Dialog>
@@ -167,6 +174,7 @@ function CatalogRow<K extends { id: string }>({
   columns,
   canEdit,
   remove,
+  listPath,
   onEdit,
   onDeleted,
 }: {
@@ -175,19 +183,18 @@ function CatalogRow<K extends { id: string }>({
   columns: CatalogColumn<K>[];
   canEdit: boolean;
   remove: (id: string, force?: boolean) => Promise<void>;
+  listPath: string;
   onEdit: () => void;
   onDeleted: () => void;
 }) {
-  const { busy, error, run, clearError } = useAction();
+  const deletion = useApiMutation((force: boolean) => remove(item.id, force), changes.catalogDelete(listPath));
+  const { error } = deletion;
+  const busy = deletion.isPending;
   const usage = inUse(error);
 
-  async function del(force: boolean) {
+  function del(force: boolean) {
     if (!force && !window.confirm(`Delete ${noun} "${item.id}"?`)) return;
-    const ok = await run(async () => {
-      await remove(item.id, force);
-      return true;
-    });
-    if (ok) onDeleted();
+    deletion.mutate(force, { onSuccess: onDeleted });
   }
 
   const span = columns.length + (canEdit ? 1 : 0);
@@ -202,7 +209,7 @@ function CatalogRow<K extends { id: string }>({
             <button type="button" onClick={onEdit} disabled={busy}>
               Edit
             </button>
-            <button type="button" className="danger" onClick={() => void del(false)} disabled={busy}>
+            <button type="button" className="danger" onClick={() => del(false)} disabled={busy}>
               Delete
             </button>
           </td>
@@ -212,7 +219,7 @@ function CatalogRow<K extends { id: string }>({
         <tr className="row-error">
           <td colSpan={span}>
             {usage !== null ? (
-              <InUsePanel what={`${noun} ${item.id}`} usage={usage} busy={busy} onForce={() => void del(true)} onCancel={clearError} />
+              <InUsePanel what={`${noun} ${item.id}`} usage={usage} busy={busy} onForce={() => del(true)} onCancel={deletion.reset} />
             ) : (
               <FluxErrorPanel error={error} title={`Cannot delete ${item.id}`} />
             )}
@@ -232,7 +239,7 @@ export function CatalogFormFooter({
   onCancel,
 }: {
   problems: readonly string[];
-  error: ApiError | undefined;
+  error: ApiError | null;
   busy: boolean;
   creating: boolean;
   onCancel: () => void;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { changePassword } from '../api/endpoints';
-import { useAction } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { ErrorPanel } from './ErrorPanel';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -10,8 +10,8 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
-  const [done, setDone] = useState(false);
-  const { busy, error, run } = useAction();
+  // Changes no view: nothing goes stale but the audit log.
+  const change = useApiMutation(changePassword, []);
 
   useEffect(() => {
     const el = dialog.current;
@@ -21,20 +21,16 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
 
   const mismatch = confirmation !== '' && confirmation !== newPassword;
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     if (mismatch) return;
-    const ok = await run(async () => {
-      await changePassword({ currentPassword, newPassword });
-      return true;
-    });
-    if (ok) setDone(true);
+    change.mutate({ currentPassword, newPassword });
   }
 
   return (
     <dialog ref={dialog} className="dialog" onClose={onClose} aria-labelledby="change-password-title">
       <h2 id="change-password-title">Change password</h2>
-      {done ? (
+      {change.isSuccess ? (
         <>
           <p>Your password was changed.</p>
           <div className="actions">
@@ -78,13 +74,13 @@ export function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
             />
           </label>
           <p className="hint">At least {MIN_PASSWORD_LENGTH} characters.{mismatch ? ' The two new passwords differ.' : ''}</p>
-          {error ? <ErrorPanel error={error} /> : null}
+          {change.error ? <ErrorPanel error={change.error} /> : null}
           <div className="actions">
             <button type="button" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="primary" disabled={busy || mismatch}>
-              {busy ? 'Saving…' : 'Change password'}
+            <button type="submit" className="primary" disabled={change.isPending || mismatch}>
+              {change.isPending ? 'Saving…' : 'Change password'}
             </button>
           </div>
         </form>

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { createCluster } from '../api/endpoints';
+import { changes } from '../api/queries';
 import type { Cluster, CreateClusterRequest } from '../api/types';
-import { useAction } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { DnsLabelField } from './DnsLabelField';
 import { buildRegisterBody, emptyRegisterForm, type RegisterForm } from '../lib/registerCluster';
 import { ConnectionErrorPanel, ConnectionFields } from './ConnectionFields';
@@ -14,28 +15,25 @@ import { KeyValueEditor } from './KeyValueEditor';
 export function RegisterClusterDialog({ onClose, onRegistered }: { onClose: () => void; onRegistered: (cluster: Cluster) => void }) {
   const [form, setForm] = useState<RegisterForm>(emptyRegisterForm);
   const [problems, setProblems] = useState<string[]>([]);
-  // The body last sent, so "Store anyway" resends exactly it.
-  const [sent, setSent] = useState<CreateClusterRequest | null>(null);
-  const { busy, error, run } = useAction();
+  const register = useApiMutation(
+    ({ body, skipVerify }: { body: CreateClusterRequest; skipVerify: boolean }) => createCluster(body, skipVerify),
+    changes.cluster,
+  );
   const set = <K extends keyof RegisterForm>(key: K, v: RegisterForm[K]) => setForm((f) => ({ ...f, [key]: v }));
 
-  async function send(body: CreateClusterRequest, skipVerify: boolean) {
-    setSent(body);
-    const saved = await run(() => createCluster(body, skipVerify));
-    if (saved) onRegistered(saved);
-  }
+  const send = (body: CreateClusterRequest, skipVerify: boolean) => register.mutate({ body, skipVerify }, { onSuccess: onRegistered });
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const built = buildRegisterBody(form);
     setProblems(built.errors);
     if (built.errors.length > 0) return;
-    await send(built.value, false);
+    send(built.value, false);
   }
 
   return (
     <Dialog title="Register cluster" wide onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Register cluster">
+      <form onSubmit={submit} className="form-grid" aria-label="Register cluster">
         <div className="form-cols">
           <DnsLabelField label="Name" value={form.name} placeholder="demo-cluster-01" onChange={(v) => set('name', v)} />
           <label>
@@ -57,13 +55,14 @@ export function RegisterClusterDialog({ onClose, onRegistered }: { onClose: () =
         </fieldset>
         <ConnectionFields value={form} onChange={(connection) => setForm((f) => ({ ...f, ...connection }))} />
         <FormProblems problems={problems} />
-        {error ? (
+        {register.error ? (
           <ConnectionErrorPanel
-            error={error}
+            error={register.error}
             title="Cannot register the cluster"
-            busy={busy}
+            busy={register.isPending}
+            // Resends exactly the body that failed.
             onStoreAnyway={() => {
-              if (sent) void send(sent, true);
+              if (register.variables) send(register.variables.body, true);
             }}
           />
         ) : null}
@@ -71,8 +70,8 @@ export function RegisterClusterDialog({ onClose, onRegistered }: { onClose: () =
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Registering…' : 'Register'}
+          <button type="submit" className="primary" disabled={register.isPending}>
+            {register.isPending ? 'Registering…' : 'Register'}
           </button>
         </div>
       </form>

@@ -8,7 +8,7 @@ describe('dashboard errors', () => {
   it('recognises no_connection', () => {
     expect(isNoConnection(err(409, 'no_connection'))).toBe(true);
     expect(isNoConnection(err(409, 'conflict'))).toBe(false);
-    expect(isNoConnection(undefined)).toBe(false);
+    expect(isNoConnection(null)).toBe(false);
   });
 
   it('explains the apiserver errors', () => {

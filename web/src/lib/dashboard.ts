@@ -6,8 +6,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A 409 no_connection: Fleetdeck has no connection to the cluster yet. */
-export function isNoConnection(error: ApiError | undefined): boolean {
-  return error !== undefined && error.status === 409 && error.code === 'no_connection';
+export function isNoConnection(error: ApiError | null): boolean {
+  return error !== null && error.status === 409 && error.code === 'no_connection';
 }
 
 /** Explanations to show under a dashboard error (the apiserver's own Status for kube_* codes). */

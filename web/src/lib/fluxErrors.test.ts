@@ -13,7 +13,7 @@ describe('flux errors', () => {
     });
     expect(inUse(error(409, 'in_use'))).toEqual({ clusters: [], components: [] });
     expect(inUse(error(409, 'conflict'))).toBeNull();
-    expect(inUse(undefined)).toBeNull();
+    expect(inUse(null)).toBeNull();
   });
 
   it('labels the forced delete', () => {

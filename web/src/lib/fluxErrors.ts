@@ -15,7 +15,7 @@ export interface InUse {
 }
 
 /** What a 409 in_use says still uses the entry, or null when `error` is not that. */
-export function inUse(error: ApiError | undefined): InUse | null {
+export function inUse(error: ApiError | null): InUse | null {
   if (!error || error.status !== 409 || error.code !== 'in_use') return null;
   return { clusters: stringList(error.details?.clusters), components: stringList(error.details?.components) };
 }

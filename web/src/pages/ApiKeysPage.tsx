@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { createApiKey, paths, revokeApiKey } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
 import type { ApiKey, ApiKeyList, CreatedApiKey, Role } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { RoleBadge } from '../components/Badge';
@@ -7,7 +9,7 @@ import { CopyButton } from '../components/CopyButton';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
-import { useAction, useApi } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { assignableRoles } from '../lib/roles';
 import { expiresAtAfterDays } from '../lib/time';
 
@@ -19,15 +21,17 @@ const EXPIRY_CHOICES = [
 ] as const;
 
 export function ApiKeysPage() {
-  const keys = useApi<ApiKeyList>(paths.apiKeys);
+  const keys = useQuery(apiQuery<ApiKeyList>(paths.apiKeys));
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const revoke = useAction();
+  const revoke = useApiMutation(revokeApiKey, changes.apiKeys);
 
-  async function revokeKey(key: ApiKey) {
+  function revokeKey(key: ApiKey) {
     if (!window.confirm(`Revoke API key "${key.name}" (${key.prefix}…)? Clients using it stop working at once.`)) return;
-    await revoke.run(() => revokeApiKey(key));
-    if (created?.id === key.id) setCreated(null);
-    keys.reload();
+    revoke.mutate(key, {
+      onSuccess: () => {
+        if (created?.id === key.id) setCreated(null);
+      },
+    });
   }
 
   return (
@@ -37,18 +41,13 @@ export function ApiKeysPage() {
 
       {created ? <NewSecretPanel apiKey={created} onDismiss={() => setCreated(null)} /> : null}
 
-      <CreateApiKeyForm
-        onCreated={(key) => {
-          setCreated(key);
-          keys.reload();
-        }}
-      />
+      <CreateApiKeyForm onCreated={setCreated} />
 
       <section className="panel">
         <h2>
-          Your keys {keys.loading ? <Loading label="" /> : null}
+          Your keys {keys.isFetching ? <Loading label="" /> : null}
         </h2>
-        {keys.error ? <ErrorPanel error={keys.error} onRetry={keys.reload} /> : null}
+        {keys.error ? <ErrorPanel error={keys.error} onRetry={() => void keys.refetch()} /> : null}
         {revoke.error ? <ErrorPanel error={revoke.error} title="Revoke failed" /> : null}
         {keys.data ? (
           keys.data.items.length === 0 ? (
@@ -82,7 +81,7 @@ export function ApiKeysPage() {
                     <td>{key.lastUsedAt ? <Time value={key.lastUsedAt} /> : <span className="muted">never</span>}</td>
                     <td>{key.expiresAt ? <Time value={key.expiresAt} /> : <span className="muted">never</span>}</td>
                     <td className="row-actions">
-                      <button type="button" className="danger" disabled={revoke.busy} onClick={() => void revokeKey(key)}>
+                      <button type="button" className="danger" disabled={revoke.isPending} onClick={() => revokeKey(key)}>
                         Revoke
                       </button>
                     </td>
@@ -103,16 +102,20 @@ function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => vo
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>(roles[0] ?? 'viewer');
   const [expiryDays, setExpiryDays] = useState<string>('90');
-  const { busy, error, run } = useAction();
+  const create = useApiMutation(createApiKey, changes.apiKeys);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const days = expiryDays === '' ? null : Number(expiryDays);
-    const key = await run(() => createApiKey({ name: name.trim(), role, expiresAt: expiresAtAfterDays(days) }));
-    if (key) {
-      setName('');
-      onCreated(key);
-    }
+    create.mutate(
+      { name: name.trim(), role, expiresAt: expiresAtAfterDays(days) },
+      {
+        onSuccess: (key) => {
+          setName('');
+          onCreated(key);
+        },
+      },
+    );
   }
 
   return (
@@ -143,11 +146,11 @@ function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => vo
             ))}
           </select>
         </label>
-        <button type="submit" className="primary" disabled={busy || roles.length === 0}>
-          {busy ? 'Creating…' : 'Create key'}
+        <button type="submit" className="primary" disabled={create.isPending || roles.length === 0}>
+          {create.isPending ? 'Creating…' : 'Create key'}
         </button>
       </form>
-      {error ? <ErrorPanel error={error} title="Cannot create the key" /> : null}
+      {create.error ? <ErrorPanel error={create.error} title="Cannot create the key" /> : null}
     </section>
   );
 }

@@ -1,12 +1,13 @@
 import { useState, type FormEvent } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { paths } from '../api/endpoints';
+import { apiResponseQuery } from '../api/queries';
 import type { AuditPage as AuditPageBody } from '../api/types';
 import { OutcomeBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
-import { useApi } from '../hooks/useApi';
 import {
   AUDIT_OUTCOMES,
   auditApiQuery,
@@ -26,8 +27,10 @@ import {
 export function AuditPage() {
   const [search, setSearch] = useSearchParams();
   const view = auditViewFromSearch(search);
-  const audit = useApi<AuditPageBody>(`${paths.audit}?${auditApiQuery(view)}`);
-  const scope = audit.headers?.get('x-audit-scope');
+  // The whole response, for its X-Audit-Scope header; the page shown stays while the next one loads.
+  const audit = useQuery({ ...apiResponseQuery<AuditPageBody>(`${paths.audit}?${auditApiQuery(view)}`), placeholderData: keepPreviousData });
+  const body = audit.data?.data;
+  const scope = audit.data?.headers.get('x-audit-scope');
 
   const show = (next: AuditView) => setSearch(auditViewToSearch(next));
 
@@ -47,10 +50,10 @@ export function AuditPage() {
 
       <section className="panel">
         <div className="table-toolbar">
-          <span>{audit.data ? pageLabel(audit.data.offset, audit.data.items.length, audit.data.total) : '\u00a0'}</span>
-          {audit.loading ? <Loading label="" /> : null}
+          <span>{body ? pageLabel(body.offset, body.items.length, body.total) : '\u00a0'}</span>
+          {audit.isFetching ? <Loading label="" /> : null}
           <span className="spacer" />
-          <button type="button" onClick={audit.reload}>
+          <button type="button" onClick={() => void audit.refetch()}>
             Refresh
           </button>
           <button type="button" disabled={!hasPrevPage(view)} onClick={() => show(withOffset(view, view.offset - view.limit))}>
@@ -58,14 +61,14 @@ export function AuditPage() {
           </button>
           <button
             type="button"
-            disabled={!audit.data || !hasNextPage(view, audit.data.total)}
+            disabled={!body || !hasNextPage(view, body.total)}
             onClick={() => show(withOffset(view, view.offset + view.limit))}
           >
             Next ›
           </button>
         </div>
-        {audit.error ? <ErrorPanel error={audit.error} onRetry={audit.reload} /> : null}
-        {audit.data ? <AuditTable body={audit.data} /> : null}
+        {audit.error ? <ErrorPanel error={audit.error} onRetry={() => void audit.refetch()} /> : null}
+        {body ? <AuditTable body={body} /> : null}
       </section>
     </>
   );

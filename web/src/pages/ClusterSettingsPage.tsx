@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
+import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { clusterPath, dashboardPath, deleteCluster, updateCluster } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
 import type { AuthzMode, Cluster, Dashboard, UpdateClusterRequest } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, ClusterStatusBadge } from '../components/Badge';
@@ -12,7 +14,7 @@ import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
 import { KeyValueEditor } from '../components/KeyValueEditor';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
-import { useAction, useApi, type ApiState } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { clusterRoutes } from '../lib/clusterRoutes';
 import { dashboardErrorHints, isNoConnection } from '../lib/dashboard';
 import { hotSignalChips } from '../lib/fleet';
@@ -24,8 +26,8 @@ import { canEditFlux, isAdmin } from '../lib/roles';
 /** One cluster: its metadata, its connection, its live dashboard, and delete. */
 export function ClusterSettingsPage() {
   const { name = '' } = useParams();
-  const cluster = useApi<Cluster>(clusterPath(name));
-  const dashboard = useApi<Dashboard>(dashboardPath(name));
+  const cluster = useQuery(apiQuery<Cluster>(clusterPath(name)));
+  const dashboard = useQuery(apiQuery<Dashboard>(dashboardPath(name)));
   const user = useCurrentUser();
   const admin = isAdmin(user.roles);
   const canEdit = canEditFlux(user.roles);
@@ -53,8 +55,8 @@ export function ClusterSettingsPage() {
           {note}
         </p>
       ) : null}
-      {cluster.error ? <ErrorPanel error={cluster.error} title="Cannot load the cluster" onRetry={cluster.reload} /> : null}
-      {cluster.loading && !cluster.data ? <Loading /> : null}
+      {cluster.error ? <ErrorPanel error={cluster.error} title="Cannot load the cluster" onRetry={() => void cluster.refetch()} /> : null}
+      {cluster.isLoading ? <Loading /> : null}
       {cluster.data ? (
         <div className="cards">
           <section className="panel" aria-labelledby="metadata-title">
@@ -63,10 +65,7 @@ export function ClusterSettingsPage() {
               key={cluster.data.updatedAt}
               cluster={cluster.data}
               readOnly={!canEdit}
-              onSaved={(saved) => {
-                setNote(`Saved cluster ${saved.name}.`);
-                cluster.reload();
-              }}
+              onSaved={(saved) => setNote(`Saved cluster ${saved.name}.`)}
             />
           </section>
           <section className="panel" aria-labelledby="connection-title" data-testid="connection">
@@ -96,11 +95,7 @@ export function ClusterSettingsPage() {
                   <AuthzModeForm
                     key={`${cluster.data.authzMode} ${cluster.data.updatedAt}`}
                     cluster={cluster.data}
-                    onSaved={(saved) => {
-                      setNote(`${saved.name} now uses the ${saved.authzMode} authorization mode.`);
-                      cluster.reload();
-                      dashboard.reload();
-                    }}
+                    onSaved={(saved) => setNote(`${saved.name} now uses the ${saved.authzMode} authorization mode.`)}
                   />
                 ) : null}
                 <div className="actions">
@@ -128,8 +123,6 @@ export function ClusterSettingsPage() {
           onSaved={(saved) => {
             setConnecting(false);
             setNote(`Stored the connection of ${saved.name}.`);
-            cluster.reload();
-            dashboard.reload();
           }}
         />
       ) : null}
@@ -143,9 +136,9 @@ function MetadataForm({ cluster, readOnly, onSaved }: { cluster: Cluster; readOn
   const [environment, setEnvironment] = useState(cluster.environment);
   const [labels, setLabels] = useState(() => stringRowsFromObject(cluster.labels));
   const [problems, setProblems] = useState<string[]>([]);
-  const { busy, error, run } = useAction();
+  const save = useApiMutation((change: UpdateClusterRequest) => updateCluster(cluster.name, change), changes.cluster);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const parsed = stringRowsToObject(labels);
     setProblems(parsed.errors.map((e) => `Labels: ${e}`));
@@ -158,12 +151,11 @@ function MetadataForm({ cluster, readOnly, onSaved }: { cluster: Cluster; readOn
     if (environment !== cluster.environment) change.environment = environment;
     if (JSON.stringify(parsed.value) !== JSON.stringify(cluster.labels)) change.labels = parsed.value;
     if (Object.keys(change).length === 0) return;
-    const saved = await run(() => updateCluster(cluster.name, change));
-    if (saved) onSaved(saved);
+    save.mutate(change, { onSuccess: onSaved });
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Cluster metadata">
+    <form onSubmit={submit} className="form-grid" aria-label="Cluster metadata">
       <label>
         Display name
         <input value={displayName} readOnly={readOnly} placeholder="same as name" onChange={(e) => setDisplayName(e.target.value)} />
@@ -185,10 +177,10 @@ function MetadataForm({ cluster, readOnly, onSaved }: { cluster: Cluster; readOn
       ) : (
         <>
           <FormProblems problems={problems} />
-          {error ? <FluxErrorPanel error={error} title="Cannot save the cluster" /> : null}
+          {save.error ? <FluxErrorPanel error={save.error} title="Cannot save the cluster" /> : null}
           <div className="actions">
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Save metadata'}
+            <button type="submit" className="primary" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save metadata'}
             </button>
           </div>
         </>
@@ -200,22 +192,21 @@ function MetadataForm({ cluster, readOnly, onSaved }: { cluster: Cluster; readOn
 /** An admin switches how requests to the cluster are authorized, keeping its credentials. */
 function AuthzModeForm({ cluster, onSaved }: { cluster: Cluster; onSaved: (c: Cluster) => void }) {
   const [mode, setMode] = useState<AuthzMode>(cluster.authzMode === 'impersonate' ? 'impersonate' : 'shared');
-  const { busy, error, run } = useAction();
+  const save = useApiMutation((authzMode: AuthzMode) => updateCluster(cluster.name, { authzMode }), changes.cluster);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    const saved = await run(() => updateCluster(cluster.name, { authzMode: mode }));
-    if (saved) onSaved(saved);
+    save.mutate(mode, { onSuccess: onSaved });
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} className="form-grid authz-form" aria-label="Authorization mode">
+    <form onSubmit={submit} className="form-grid authz-form" aria-label="Authorization mode">
       <AuthzModeField value={mode} onChange={setMode} />
-      {error ? (
-        <ErrorPanel error={error} title="Cannot change the authorization mode">
-          {connectionErrorHints(error).length > 0 ? (
+      {save.error ? (
+        <ErrorPanel error={save.error} title="Cannot change the authorization mode">
+          {connectionErrorHints(save.error).length > 0 ? (
             <ul className="error-hints">
-              {connectionErrorHints(error).map((hint) => (
+              {connectionErrorHints(save.error).map((hint) => (
                 <li key={hint}>{hint}</li>
               ))}
             </ul>
@@ -223,8 +214,8 @@ function AuthzModeForm({ cluster, onSaved }: { cluster: Cluster; onSaved: (c: Cl
         </ErrorPanel>
       ) : null}
       <div className="actions">
-        <button type="submit" disabled={busy || mode === cluster.authzMode}>
-          {busy ? 'Saving…' : 'Change authorization mode'}
+        <button type="submit" disabled={save.isPending || mode === cluster.authzMode}>
+          {save.isPending ? 'Saving…' : 'Change authorization mode'}
         </button>
       </div>
     </form>
@@ -237,26 +228,23 @@ function ConnectionDialog({ cluster, onClose, onSaved }: { cluster: Cluster; onC
     authzMode: cluster.authzMode === 'impersonate' ? 'impersonate' : 'shared',
   }));
   const [problems, setProblems] = useState<string[]>([]);
-  const [sent, setSent] = useState<UpdateClusterRequest | null>(null);
-  const { busy, error, run } = useAction();
+  const store = useApiMutation(
+    ({ body, skipVerify }: { body: UpdateClusterRequest; skipVerify: boolean }) => updateCluster(cluster.name, body, skipVerify),
+    changes.cluster,
+  );
+  const send = (body: UpdateClusterRequest, skipVerify: boolean) => store.mutate({ body, skipVerify }, { onSuccess: onSaved });
 
-  async function send(body: UpdateClusterRequest, skipVerify: boolean) {
-    setSent(body);
-    const saved = await run(() => updateCluster(cluster.name, body, skipVerify));
-    if (saved) onSaved(saved);
-  }
-
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const built = buildConnectionUpdate(form);
     setProblems(built.errors);
     if (built.errors.length > 0) return;
-    await send(built.value, false);
+    send(built.value, false);
   }
 
   return (
     <Dialog title={`Connection of ${cluster.name}`} wide onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Connection">
+      <form onSubmit={submit} className="form-grid" aria-label="Connection">
         {cluster.server ? (
           <p className="hint">
             Replaces the stored connection to <code>{cluster.server}</code>.
@@ -264,13 +252,14 @@ function ConnectionDialog({ cluster, onClose, onSaved }: { cluster: Cluster; onC
         ) : null}
         <ConnectionFields value={form} onChange={setForm} />
         <FormProblems problems={problems} />
-        {error ? (
+        {store.error ? (
           <ConnectionErrorPanel
-            error={error}
+            error={store.error}
             title="Cannot store the connection"
-            busy={busy}
+            busy={store.isPending}
+            // Resends exactly the body that failed.
             onStoreAnyway={() => {
-              if (sent) void send(sent, true);
+              if (store.variables) send(store.variables.body, true);
             }}
           />
         ) : null}
@@ -278,8 +267,8 @@ function ConnectionDialog({ cluster, onClose, onSaved }: { cluster: Cluster; onC
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Testing…' : 'Test and store'}
+          <button type="submit" className="primary" disabled={store.isPending}>
+            {store.isPending ? 'Testing…' : 'Test and store'}
           </button>
         </div>
       </form>
@@ -292,20 +281,21 @@ function DashboardSection({
   canConnect,
   onConnect,
 }: {
-  dashboard: ApiState<Dashboard>;
+  dashboard: UseQueryResult<Dashboard>;
   canConnect: boolean;
   onConnect: () => void;
 }) {
   const data = dashboard.error ? undefined : dashboard.data;
+  const refresh = () => void dashboard.refetch();
   const chips = hotSignalChips(data?.summary.hotSignals);
   return (
     <section className="panel" aria-labelledby="dashboard-title" data-testid="dashboard">
       <div className="table-toolbar">
         <h2 id="dashboard-title">
-          Dashboard {data ? <ClusterStatusBadge status={data.status} /> : null} {dashboard.loading ? <Loading label="" /> : null}
+          Dashboard {data ? <ClusterStatusBadge status={data.status} /> : null} {dashboard.isFetching ? <Loading label="" /> : null}
         </h2>
         <span className="spacer" />
-        <button type="button" onClick={dashboard.reload} disabled={dashboard.loading}>
+        <button type="button" onClick={refresh} disabled={dashboard.isFetching}>
           Refresh
         </button>
       </div>
@@ -323,7 +313,7 @@ function DashboardSection({
           )}
         </div>
       ) : dashboard.error ? (
-        <ErrorPanel error={dashboard.error} title="Cannot reach the cluster" onRetry={dashboard.reload}>
+        <ErrorPanel error={dashboard.error} title="Cannot reach the cluster" onRetry={refresh}>
           {dashboardErrorHints(dashboard.error).length > 0 ? (
             <ul className="error-hints" data-testid="error-hints">
               {dashboardErrorHints(dashboard.error).map((hint) => (
@@ -398,25 +388,21 @@ function DashboardSection({
 
 function DeleteSection({ name }: { name: string }) {
   const navigate = useNavigate();
-  const { busy, error, run } = useAction();
+  const remove = useApiMutation(deleteCluster, changes.cluster);
 
-  async function remove() {
+  function confirmRemove() {
     if (!window.confirm(`Delete cluster "${name}", its connection and its Flux assignments?`)) return;
-    const ok = await run(async () => {
-      await deleteCluster(name);
-      return true;
-    });
-    if (ok) void navigate(clusterRoutes.fleet);
+    remove.mutate(name, { onSuccess: () => void navigate(clusterRoutes.fleet) });
   }
 
   return (
     <section className="panel danger-zone" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete</h2>
       <p className="hint">Removes the cluster, its stored connection and its Flux assignments. Flux then gets no inputs for it.</p>
-      {error ? <ErrorPanel error={error} title={`Cannot delete ${name}`} /> : null}
+      {remove.error ? <ErrorPanel error={remove.error} title={`Cannot delete ${name}`} /> : null}
       <div className="actions">
-        <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
-          {busy ? 'Deleting…' : 'Delete cluster'}
+        <button type="button" className="danger" onClick={confirmRemove} disabled={remove.isPending}>
+          {remove.isPending ? 'Deleting…' : 'Delete cluster'}
         </button>
       </div>
     </section>

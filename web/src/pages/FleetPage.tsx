@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { paths } from '../api/endpoints';
+import { apiQuery } from '../api/queries';
 import type { Fleet, FleetEntry } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, ClusterStatusBadge } from '../components/Badge';
@@ -8,7 +10,6 @@ import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { RegisterClusterDialog } from '../components/RegisterClusterDialog';
 import { Time } from '../components/Time';
-import { useApi } from '../hooks/useApi';
 import { clusterRoutes } from '../lib/clusterRoutes';
 import {
   CLUSTER_STATUSES,
@@ -30,19 +31,20 @@ const FLEET_CACHE_MS = 10_000;
 
 /** The home page: every cluster's status and summary at a glance. */
 export function FleetPage() {
-  const fleet = useApi<Fleet>(paths.fleet);
+  const fleet = useQuery(apiQuery<Fleet>(paths.fleet));
   const admin = isAdmin(useCurrentUser().roles);
   const [filter, setFilter] = useState<FleetFilter>(NO_FILTER);
   const [registering, setRegistering] = useState(false);
   const [note, setNote] = useState<string | null>(null);
-  // After a registration: reload once the server's cached answer (10 s) has expired.
-  const [reloadSoon, setReloadSoon] = useState(0);
-  const { reload } = fleet;
+  // After a registration: refetch once the server's cached answer (10 s) has expired.
+  const [refetchSoon, setRefetchSoon] = useState(0);
+  const { refetch } = fleet;
   useEffect(() => {
-    if (reloadSoon === 0) return;
-    const timer = window.setTimeout(reload, FLEET_CACHE_MS + 500);
+    if (refetchSoon === 0) return;
+    const timer = window.setTimeout(() => void refetch(), FLEET_CACHE_MS + 500);
     return () => window.clearTimeout(timer);
-  }, [reloadSoon, reload]);
+  }, [refetchSoon, refetch]);
+  const refresh = () => void refetch();
   const rollup = fleet.data?.rollup;
   const shown = fleet.data ? filterFleet(fleet.data.items, filter) : [];
 
@@ -72,8 +74,8 @@ export function FleetPage() {
               as of <Time value={rollup.generatedAt} />
             </span>
           ) : null}
-          <button type="button" onClick={fleet.reload} disabled={fleet.loading}>
-            {fleet.loading ? 'Refreshing…' : 'Refresh'}
+          <button type="button" onClick={refresh} disabled={fleet.isFetching}>
+            {fleet.isFetching ? 'Refreshing…' : 'Refresh'}
           </button>
           {admin ? (
             <button type="button" className="primary" onClick={() => setRegistering(true)}>
@@ -119,7 +121,7 @@ export function FleetPage() {
         ) : null}
         <p className="hint">The server contacts every cluster under your identity and keeps the answer for 10 s.</p>
       </section>
-      {fleet.error ? <ErrorPanel error={fleet.error} title="Cannot load the fleet" onRetry={fleet.reload} /> : null}
+      {fleet.error ? <ErrorPanel error={fleet.error} title="Cannot load the fleet" onRetry={refresh} /> : null}
       {!fleet.data && !fleet.error ? <FleetSkeleton /> : null}
       {fleet.data ? (
         fleet.data.items.length === 0 ? (
@@ -142,8 +144,7 @@ export function FleetPage() {
           onRegistered={(cluster) => {
             setRegistering(false);
             setNote(`Registered cluster ${cluster.name}. It shows up here within 10 s.`);
-            fleet.reload();
-            setReloadSoon((n) => n + 1);
+            setRefetchSoon((n) => n + 1);
           }}
         />
       ) : null}

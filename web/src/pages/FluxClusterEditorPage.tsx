@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { clusterPath, fluxClusterPath, paths, saveClusterAssignments } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
 import type {
   Cluster,
   ClusterAssignments,
@@ -18,7 +20,7 @@ import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
 import { KeyValueEditor } from '../components/KeyValueEditor';
 import { Loading } from '../components/Loading';
 import { WarningsNotice } from '../components/WarningsNotice';
-import { useAction, useApi } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import {
   ASSIGNMENT_STATES,
   assignmentsFromDraft,
@@ -37,11 +39,11 @@ import { canEditFlux } from '../lib/roles';
 
 export function FluxClusterEditorPage() {
   const { name = '' } = useParams();
-  const cluster = useApi<Cluster>(clusterPath(name));
-  const assignments = useApi<ClusterAssignments>(fluxClusterPath(name));
-  const components = useApi<PlatformComponentList>(paths.fluxComponents);
-  const namespaces = useApi<FluxNamespaceList>(paths.fluxNamespaces);
-  const rolebindings = useApi<FluxRoleBindingList>(paths.fluxRoleBindings);
+  const cluster = useQuery(apiQuery<Cluster>(clusterPath(name)));
+  const assignments = useQuery(apiQuery<ClusterAssignments>(fluxClusterPath(name)));
+  const components = useQuery(apiQuery<PlatformComponentList>(paths.fluxComponents));
+  const namespaces = useQuery(apiQuery<FluxNamespaceList>(paths.fluxNamespaces));
+  const rolebindings = useQuery(apiQuery<FluxRoleBindingList>(paths.fluxRoleBindings));
   const canEdit = canEditFlux(useCurrentUser().roles);
 
   const loads = [
@@ -78,7 +80,7 @@ export function FluxClusterEditorPage() {
         <Link to={fluxRoutes.preview(name)}>Preview the Flux inputs</Link>
       </p>
       {loads.map(({ state, title }) =>
-        state.error ? <FluxErrorPanel key={title} error={state.error} title={title} onRetry={state.reload} /> : null,
+        state.error ? <FluxErrorPanel key={title} error={state.error} title={title} onRetry={() => void state.refetch()} /> : null,
       )}
       {ready ? (
         <AssignmentForm
@@ -90,7 +92,7 @@ export function FluxClusterEditorPage() {
           rolebindings={ready.rolebindings}
           canEdit={canEdit}
         />
-      ) : loads.some((l) => l.state.loading) ? (
+      ) : loads.some((l) => l.state.isFetching) ? (
         <Loading />
       ) : null}
     </>
@@ -117,31 +119,33 @@ function AssignmentForm({
   const [problems, setProblems] = useState<string[]>([]);
   const [warnings, setWarnings] = useState<FluxWarning[]>([]);
   const [savedAt, setSavedAt] = useState<string | null>(null);
-  const { busy, error, run } = useAction();
+  const save = useApiMutation((body: ClusterAssignments) => saveClusterAssignments(cluster, body), changes.assignments);
+  const busy = save.isPending;
 
   const catalog = new Map(components.map((c) => [c.id, c]));
   const changed = draftChanged(baseline, draft);
   const summary = draftSummary(draft);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const body = assignmentsFromDraft(draft);
     setProblems(body.errors);
     if (body.errors.length > 0) return;
-    const result = await run(() => saveClusterAssignments(cluster, body.value));
-    if (result) {
-      const next = draftFromAssignments(result, components);
-      setBaseline(next);
-      setDraft(next);
-      setWarnings(result.warnings ?? []);
-      setSavedAt(new Date().toLocaleTimeString());
-    }
+    save.mutate(body.value, {
+      onSuccess: (result) => {
+        const next = draftFromAssignments(result, components);
+        setBaseline(next);
+        setDraft(next);
+        setWarnings(result.warnings ?? []);
+        setSavedAt(new Date().toLocaleTimeString());
+      },
+    });
   }
 
   const change = (id: string, f: (c: ComponentDraft) => ComponentDraft) => setDraft((d) => updateComponent(d, id, f));
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-label="Cluster assignments">
+    <form onSubmit={submit} aria-label="Cluster assignments">
       <section className="panel">
         <h2>Platform components</h2>
         {draft.components.length === 0 ? (
@@ -212,7 +216,7 @@ function AssignmentForm({
         )}
       </div>
       <FormProblems problems={problems} />
-      {error ? <FluxErrorPanel error={error} title="Cannot save the assignments" /> : null}
+      {save.error ? <FluxErrorPanel error={save.error} title="Cannot save the assignments" /> : null}
       <WarningsNotice warnings={warnings} onDismiss={() => setWarnings([])} />
     </form>
   );

@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { createCluster, deleteCluster, paths, updateCluster } from '../api/endpoints';
-import type { Cluster, ClusterList, UpdateClusterRequest } from '../api/types';
+import { apiQuery, changes } from '../api/queries';
+import type { Cluster, ClusterList, CreateClusterRequest, UpdateClusterRequest } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge } from '../components/Badge';
 import { Dialog } from '../components/Dialog';
@@ -11,7 +13,7 @@ import { KeyValueEditor } from '../components/KeyValueEditor';
 import { LabelChips } from '../components/LabelChips';
 import { Loading } from '../components/Loading';
 import { RegisterClusterDialog } from '../components/RegisterClusterDialog';
-import { useAction, useApi } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { clusterRoutes } from '../lib/clusterRoutes';
 import { DnsLabelField } from '../components/DnsLabelField';
 import { fluxRoutes } from '../lib/fluxRoutes';
@@ -21,7 +23,7 @@ import { canEditFlux, isAdmin } from '../lib/roles';
 type Editing = { mode: 'create' } | { mode: 'edit'; cluster: Cluster };
 
 export function FluxClustersPage() {
-  const clusters = useApi<ClusterList>(paths.clusters);
+  const clusters = useQuery(apiQuery<ClusterList>(paths.clusters));
   const user = useCurrentUser();
   const admin = isAdmin(user.roles);
   const canEdit = canEditFlux(user.roles);
@@ -45,7 +47,7 @@ export function FluxClustersPage() {
         <div className="table-toolbar">
           <h2>
             {clusters.data ? `${clusters.data.items.length} ${clusters.data.items.length === 1 ? 'cluster' : 'clusters'}` : 'Clusters'}{' '}
-            {clusters.loading ? <Loading label="" /> : null}
+            {clusters.isFetching ? <Loading label="" /> : null}
           </h2>
           <span className="spacer" />
           {admin ? (
@@ -59,7 +61,7 @@ export function FluxClustersPage() {
             </>
           ) : null}
         </div>
-        {clusters.error ? <FluxErrorPanel error={clusters.error} onRetry={clusters.reload} /> : null}
+        {clusters.error ? <FluxErrorPanel error={clusters.error} onRetry={() => void clusters.refetch()} /> : null}
         {clusters.data ? (
           clusters.data.items.length === 0 ? (
             <p className="muted">No clusters yet.</p>
@@ -85,10 +87,7 @@ export function FluxClustersPage() {
                       canEdit={canEdit}
                       canDelete={admin}
                       onEdit={() => setEditing({ mode: 'edit', cluster })}
-                      onDeleted={() => {
-                        setNote(`Deleted cluster ${cluster.name}.`);
-                        clusters.reload();
-                      }}
+                      onDeleted={() => setNote(`Deleted cluster ${cluster.name}.`)}
                     />
                   ))}
                 </tbody>
@@ -103,7 +102,6 @@ export function FluxClustersPage() {
           onRegistered={(saved) => {
             setRegistering(false);
             setNote(`Registered cluster ${saved.name}.`);
-            clusters.reload();
           }}
         />
       ) : null}
@@ -115,7 +113,6 @@ export function FluxClustersPage() {
             onSaved={(saved) => {
               setNote(`${editing.mode === 'create' ? 'Created' : 'Saved'} cluster ${saved.name}.`);
               setEditing(null);
-              clusters.reload();
             }}
           />
         </Dialog>
@@ -137,15 +134,12 @@ function ClusterRow({
   onEdit: () => void;
   onDeleted: () => void;
 }) {
-  const { busy, error, run } = useAction();
+  const remove = useApiMutation(deleteCluster, changes.cluster);
+  const busy = remove.isPending;
 
-  async function remove() {
+  function confirmRemove() {
     if (!window.confirm(`Delete cluster "${cluster.name}" and its Flux assignments?`)) return;
-    const ok = await run(async () => {
-      await deleteCluster(cluster.name);
-      return true;
-    });
-    if (ok) onDeleted();
+    remove.mutate(cluster.name, { onSuccess: onDeleted });
   }
 
   return (
@@ -179,16 +173,16 @@ function ClusterRow({
             </button>
           ) : null}
           {canDelete ? (
-            <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+            <button type="button" className="danger" onClick={confirmRemove} disabled={busy}>
               Delete
             </button>
           ) : null}
         </td>
       </tr>
-      {error ? (
+      {remove.error ? (
         <tr className="row-error">
           <td colSpan={7}>
-            <FluxErrorPanel error={error} title={`Cannot delete ${cluster.name}`} />
+            <FluxErrorPanel error={remove.error} title={`Cannot delete ${cluster.name}`} />
           </td>
         </tr>
       ) : null}
@@ -203,9 +197,14 @@ function ClusterForm({ cluster, onCancel, onSaved }: { cluster: Cluster | null; 
   const [environment, setEnvironment] = useState(cluster?.environment ?? '');
   const [labels, setLabels] = useState(() => stringRowsFromObject(cluster?.labels));
   const [problems, setProblems] = useState<string[]>([]);
-  const { busy, error, run } = useAction();
+  // Creates, or with a name, saves what changed.
+  const save = useApiMutation(
+    (write: { create: CreateClusterRequest } | { name: string; change: UpdateClusterRequest }) =>
+      'create' in write ? createCluster(write.create) : updateCluster(write.name, write.change),
+    changes.cluster,
+  );
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const parsed = stringRowsToObject(labels);
     const found = parsed.errors.map((e) => `Labels: ${e}`);
@@ -213,17 +212,15 @@ function ClusterForm({ cluster, onCancel, onSaved }: { cluster: Cluster | null; 
     setProblems(found);
     if (found.length > 0) return;
 
-    let saved: Cluster | undefined;
     if (cluster === null) {
-      saved = await run(() =>
-        createCluster({
-          name: name.trim(),
-          displayName: displayName.trim() || undefined,
-          dns: dns.trim() || undefined,
-          environment,
-          labels: parsed.value,
-        }),
-      );
+      const create = {
+        name: name.trim(),
+        displayName: displayName.trim() || undefined,
+        dns: dns.trim() || undefined,
+        environment,
+        labels: parsed.value,
+      };
+      save.mutate({ create }, { onSuccess: onSaved });
     } else {
       // Only what changed; absent fields stay as they are, dns null clears it.
       const change: UpdateClusterRequest = {};
@@ -232,13 +229,13 @@ function ClusterForm({ cluster, onCancel, onSaved }: { cluster: Cluster | null; 
       if (newDns !== (cluster.dns ?? null)) change.dns = newDns;
       if (environment !== cluster.environment) change.environment = environment;
       if (JSON.stringify(parsed.value) !== JSON.stringify(cluster.labels)) change.labels = parsed.value;
-      saved = Object.keys(change).length === 0 ? cluster : await run(() => updateCluster(cluster.name, change));
+      if (Object.keys(change).length === 0) onSaved(cluster);
+      else save.mutate({ name: cluster.name, change }, { onSuccess: onSaved });
     }
-    if (saved) onSaved(saved);
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label="Cluster">
+    <form onSubmit={submit} className="form-grid" aria-label="Cluster">
       <div className="form-cols">
         <DnsLabelField label="Name" value={name} disabled={cluster !== null} placeholder="demo-cluster-01" onChange={setName} />
         <label>
@@ -260,13 +257,13 @@ function ClusterForm({ cluster, onCancel, onSaved }: { cluster: Cluster | null; 
         <KeyValueEditor name="Label" rows={labels} onChange={setLabels} keyPlaceholder="region" valuePlaceholder="eu-west-1" />
       </fieldset>
       <FormProblems problems={problems} />
-      {error ? <FluxErrorPanel error={error} title={cluster === null ? 'Cannot create the cluster' : 'Cannot save the cluster'} /> : null}
+      {save.error ? <FluxErrorPanel error={save.error} title={cluster === null ? 'Cannot create the cluster' : 'Cannot save the cluster'} /> : null}
       <div className="actions">
         <button type="button" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Saving…' : cluster === null ? 'Create cluster' : 'Save'}
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : cluster === null ? 'Create cluster' : 'Save'}
         </button>
       </div>
     </form>

@@ -1,10 +1,12 @@
 import { useEffect, useState, type ChangeEvent } from 'react';
+import { useMutation } from '@tanstack/react-query';
 import { exportFlux, importFlux } from '../api/endpoints';
-import type { ImportResult } from '../api/types';
+import { changes } from '../api/queries';
+import type { FluxExport, ImportResult } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
 import { WarningsNotice } from '../components/WarningsNotice';
-import { useAction } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { exportFileName, IMPORT_KINDS, importChangesAnything, parseImportDocument } from '../lib/importExport';
 import { canEditFlux } from '../lib/roles';
 
@@ -37,7 +39,8 @@ interface Download {
 }
 
 function ExportPanel() {
-  const { busy, error, run } = useAction();
+  // A read on demand, fresh each time: a mutation for its busy and error state, and nothing to cache.
+  const exporting = useMutation({ mutationFn: exportFlux, onSuccess: startDownload });
   const [download, setDownload] = useState<Download | null>(null);
 
   // The object URL lives as long as its link.
@@ -46,9 +49,7 @@ function ExportPanel() {
     return () => URL.revokeObjectURL(download.url);
   }, [download]);
 
-  async function exportNow() {
-    const document = await run(exportFlux);
-    if (!document) return;
+  function startDownload(document: FluxExport) {
     const blob = new Blob([`${JSON.stringify(document, null, 2)}\n`], { type: 'application/json' });
     const next = { url: URL.createObjectURL(blob), fileName: exportFileName(), bytes: blob.size };
     setDownload(next);
@@ -63,8 +64,8 @@ function ExportPanel() {
     <section className="panel">
       <h2>Export</h2>
       <div className="form-row">
-        <button type="button" className="primary" disabled={busy} onClick={() => void exportNow()}>
-          {busy ? 'Exporting…' : 'Export'}
+        <button type="button" className="primary" disabled={exporting.isPending} onClick={() => exporting.mutate()}>
+          {exporting.isPending ? 'Exporting…' : 'Export'}
         </button>
         {download ? (
           <span data-testid="export-link">
@@ -75,7 +76,7 @@ function ExportPanel() {
           </span>
         ) : null}
       </div>
-      {error ? <FluxErrorPanel error={error} title="Cannot export" /> : null}
+      {exporting.error ? <FluxErrorPanel error={exporting.error} title="Cannot export" /> : null}
     </section>
   );
 }
@@ -87,7 +88,12 @@ function ImportPanel() {
   const [result, setResult] = useState<ImportResult | null>(null);
   /** What the last dry run was for: Apply is offered for exactly that. */
   const [dryRunFor, setDryRunFor] = useState<string | null>(null);
-  const { busy, error, run, clearError } = useAction();
+  const send = useApiMutation(
+    ({ document, ...options }: { document: Record<string, unknown>; dryRun: boolean; prune: boolean }) => importFlux(document, options),
+    // A dry run changes nothing.
+    ({ dryRun }) => (dryRun ? [] : changes.fluxImport),
+  );
+  const busy = send.isPending;
 
   const parsed = parseImportDocument(text);
   const settings = JSON.stringify([text, prune]);
@@ -96,7 +102,7 @@ function ImportPanel() {
   function edited(next: string) {
     setText(next);
     setResult(null);
-    clearError();
+    send.reset();
   }
 
   async function chooseFile(event: ChangeEvent<HTMLInputElement>) {
@@ -110,14 +116,18 @@ function ImportPanel() {
     }
   }
 
-  async function send(dryRun: boolean) {
+  function importDocument(dryRun: boolean) {
     if (!parsed.ok) return;
     if (!dryRun && prune && !window.confirm('Apply with prune: entries and assignments missing from the document are deleted. Go on?')) return;
-    const answer = await run(() => importFlux(parsed.value, { dryRun, prune }));
-    if (answer) {
-      setResult(answer);
-      setDryRunFor(dryRun ? settings : null);
-    }
+    send.mutate(
+      { document: parsed.value, dryRun, prune },
+      {
+        onSuccess: (answer) => {
+          setResult(answer);
+          setDryRunFor(dryRun ? settings : null);
+        },
+      },
+    );
   }
 
   return (
@@ -156,7 +166,7 @@ function ImportPanel() {
           like the document.
         </p>
         <div className="form-row">
-          <button type="button" disabled={busy || !parsed.ok} onClick={() => void send(true)}>
+          <button type="button" disabled={busy || !parsed.ok} onClick={() => importDocument(true)}>
             {busy ? 'Working…' : 'Dry run'}
           </button>
           <button
@@ -164,14 +174,14 @@ function ImportPanel() {
             className={prune ? 'danger' : 'primary'}
             disabled={busy || !parsed.ok || !canApply}
             title={canApply ? undefined : 'Do a dry run of this document first'}
-            onClick={() => void send(false)}
+            onClick={() => importDocument(false)}
           >
             Apply{prune ? ' with prune' : ''}
           </button>
           {!canApply && parsed.ok ? <span className="hint">Apply is offered after a dry run of the same document and options.</span> : null}
         </div>
       </div>
-      {error ? <FluxErrorPanel error={error} title="Import failed" /> : null}
+      {send.error ? <FluxErrorPanel error={send.error} title="Import failed" /> : null}
       {result ? <ImportResultView result={result} /> : null}
     </section>
   );

@@ -1,12 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Navigate, useLocation } from 'react-router';
-import { ApiError, toApiError } from '../api/client';
 import { login, paths } from '../api/endpoints';
+import { apiQuery } from '../api/queries';
 import type { AuthConfig, LoginRequest } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
-import { useApi } from '../hooks/useApi';
 import { redirectTarget } from '../lib/redirect';
 
 type LoginMethod = 'token' | 'password';
@@ -15,14 +15,21 @@ const METHOD_LABELS: Record<LoginMethod, string> = { token: 'Token', password: '
 export function LoginPage() {
   const { state, signedIn } = useAuth();
   const location = useLocation();
-  const config = useApi<AuthConfig>(paths.authConfig);
+  const config = useQuery(apiQuery<AuthConfig>(paths.authConfig));
   const [chosen, setChosen] = useState<LoginMethod | null>(null);
   const [token, setToken] = useState('');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [waitSeconds, setWaitSeconds] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const signIn = useMutation({
+    mutationFn: login,
+    onSuccess: signedIn,
+    onError: (err) => {
+      setPassword('');
+      if (err.status === 429) setWaitSeconds(err.retryAfter ?? 0);
+    },
+  });
+  const { error } = signIn;
 
   useEffect(() => {
     if (waitSeconds <= 0) return;
@@ -35,21 +42,10 @@ export function LoginPage() {
   const methods = (config.data?.methods ?? []).filter((m): m is LoginMethod => m === 'token' || m === 'password');
   const method = chosen !== null && methods.includes(chosen) ? chosen : methods[0];
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
     const body: LoginRequest = method === 'token' ? { token: token.trim() } : { username: username.trim(), password };
-    setBusy(true);
-    setError(undefined);
-    try {
-      signedIn(await login(body));
-    } catch (err) {
-      const apiError = toApiError(err);
-      setError(apiError);
-      setPassword('');
-      if (apiError.status === 429) setWaitSeconds(apiError.retryAfter ?? 0);
-    } finally {
-      setBusy(false);
-    }
+    signIn.mutate(body);
   }
 
   const rateLimited = error?.status === 429;
@@ -59,8 +55,8 @@ export function LoginPage() {
       <div className="login-box panel">
         <h1>Fleetdeck</h1>
         <p className="muted">Sign in to the fleet console.</p>
-        {config.loading && !config.data ? <Loading /> : null}
-        {config.error ? <ErrorPanel error={config.error} title="Cannot load sign-in options" onRetry={config.reload} /> : null}
+        {config.isLoading ? <Loading /> : null}
+        {config.error ? <ErrorPanel error={config.error} title="Cannot load sign-in options" onRetry={() => void config.refetch()} /> : null}
         {config.data && methods.length === 0 ? (
           <p className="notice">This server offers no sign-in method the console supports.</p>
         ) : null}
@@ -126,8 +122,8 @@ export function LoginPage() {
                   retryAfter={rateLimited ? waitSeconds : undefined}
                 />
               ) : null}
-              <button type="submit" className="primary" disabled={busy || waitSeconds > 0}>
-                {busy ? 'Signing in…' : 'Sign in'}
+              <button type="submit" className="primary" disabled={signIn.isPending || waitSeconds > 0}>
+                {signIn.isPending ? 'Signing in…' : 'Sign in'}
               </button>
             </form>
           </>

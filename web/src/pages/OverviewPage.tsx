@@ -1,15 +1,16 @@
+import { useQuery } from '@tanstack/react-query';
 import { paths } from '../api/endpoints';
+import { apiQuery } from '../api/queries';
 import type { VersionInfo } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { RoleBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
-import { useApi } from '../hooks/useApi';
 
 export function OverviewPage() {
   const user = useCurrentUser();
-  const version = useApi<VersionInfo>(paths.version);
+  const version = useQuery(apiQuery<VersionInfo>(paths.version));
 
   return (
     <>
@@ -35,8 +36,8 @@ export function OverviewPage() {
         </section>
         <section className="panel" aria-labelledby="version-title">
           <h2 id="version-title">Server</h2>
-          {version.error ? <ErrorPanel error={version.error} onRetry={version.reload} /> : null}
-          {version.loading && !version.data ? <Loading /> : null}
+          {version.error ? <ErrorPanel error={version.error} onRetry={() => void version.refetch()} /> : null}
+          {version.isLoading ? <Loading /> : null}
           {version.data ? (
             <dl className="facts" data-testid="version">
               <dt>Service</dt>

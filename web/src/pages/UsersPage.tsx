@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { createUser, deleteUser, paths, updateUser } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
 import type { Role, UpdateUserRequest, User, UserList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, RoleBadge } from '../components/Badge';
@@ -7,23 +9,23 @@ import { MIN_PASSWORD_LENGTH } from '../components/ChangePasswordDialog';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
-import { useAction, useApi } from '../hooks/useApi';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { ROLES } from '../lib/roles';
 
 export function UsersPage() {
-  const users = useApi<UserList>(paths.users);
+  const users = useQuery(apiQuery<UserList>(paths.users));
   const me = useCurrentUser();
 
   return (
     <>
       <h1>Users</h1>
       <p className="muted">Local accounts that sign in with a username and password.</p>
-      <CreateUserForm onCreated={users.reload} />
+      <CreateUserForm />
       <section className="panel">
         <h2>
-          Accounts {users.loading ? <Loading label="" /> : null}
+          Accounts {users.isFetching ? <Loading label="" /> : null}
         </h2>
-        {users.error ? <ErrorPanel error={users.error} onRetry={users.reload} /> : null}
+        {users.error ? <ErrorPanel error={users.error} onRetry={() => void users.refetch()} /> : null}
         {users.data ? (
           users.data.items.length === 0 ? (
             <p className="muted">No local users.</p>
@@ -42,7 +44,7 @@ export function UsersPage() {
               </thead>
               <tbody>
                 {users.data.items.map((user) => (
-                  <UserRow key={user.username} user={user} isMe={user.username === me.subject} onChanged={users.reload} />
+                  <UserRow key={user.username} user={user} isMe={user.username === me.subject} />
                 ))}
               </tbody>
             </table>
@@ -53,22 +55,25 @@ export function UsersPage() {
   );
 }
 
-function CreateUserForm({ onCreated }: { onCreated: () => void }) {
+function CreateUserForm() {
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useAction();
+  const create = useApiMutation(createUser, changes.users);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    const user = await run(() => createUser({ username: username.trim(), displayName: displayName.trim() || undefined, role, password }));
-    if (user) {
-      setUsername('');
-      setDisplayName('');
-      setPassword('');
-      onCreated();
-    }
+    create.mutate(
+      { username: username.trim(), displayName: displayName.trim() || undefined, role, password },
+      {
+        onSuccess: () => {
+          setUsername('');
+          setDisplayName('');
+          setPassword('');
+        },
+      },
+    );
   }
 
   return (
@@ -98,11 +103,11 @@ function CreateUserForm({ onCreated }: { onCreated: () => void }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create user'}
+        <button type="submit" className="primary" disabled={create.isPending}>
+          {create.isPending ? 'Creating…' : 'Create user'}
         </button>
       </form>
-      {error ? <ErrorPanel error={error} title="Cannot create the user" /> : null}
+      {create.error ? <ErrorPanel error={create.error} title="Cannot create the user" /> : null}
     </section>
   );
 }
@@ -119,46 +124,45 @@ function RoleSelect({ value, onChange }: { value: Role; onChange: (role: Role) =
   );
 }
 
-function UserRow({ user, isMe, onChanged }: { user: User; isMe: boolean; onChanged: () => void }) {
+function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
   const [editing, setEditing] = useState(false);
   const [displayName, setDisplayName] = useState(user.displayName);
   const [role, setRole] = useState(user.role);
   const [password, setPassword] = useState('');
-  const { busy, error, run, clearError } = useAction();
+  // One write at a time per row (an update, or 'delete'), so one busy state and one error.
+  const write = useApiMutation(
+    (change: UpdateUserRequest | 'delete'): Promise<unknown> => (change === 'delete' ? deleteUser(user.username) : updateUser(user.username, change)),
+    changes.users,
+  );
+  const { error } = write;
+  const busy = write.isPending;
 
-  async function save(change: UpdateUserRequest): Promise<boolean> {
-    const updated = await run(() => updateUser(user.username, change));
-    if (updated) onChanged();
-    return updated !== undefined;
+  function stopEditing() {
+    setPassword('');
+    setEditing(false);
   }
 
-  async function submitEdit(event: FormEvent) {
+  function submitEdit(event: FormEvent) {
     event.preventDefault();
     const change: UpdateUserRequest = {};
     if (displayName.trim() !== user.displayName) change.displayName = displayName.trim();
     if (role !== user.role) change.role = role;
     if (password !== '') change.password = password;
-    if (Object.keys(change).length === 0 || (await save(change))) {
-      setPassword('');
-      setEditing(false);
-    }
+    if (Object.keys(change).length === 0) stopEditing();
+    else write.mutate(change, { onSuccess: stopEditing });
   }
 
   function startEditing() {
     setDisplayName(user.displayName);
     setRole(user.role);
     setPassword('');
-    clearError();
+    write.reset();
     setEditing(true);
   }
 
-  async function remove() {
+  function remove() {
     if (!window.confirm(`Delete user "${user.username}"? This cannot be undone.`)) return;
-    const ok = await run(async () => {
-      await deleteUser(user.username);
-      return true;
-    });
-    if (ok) onChanged();
+    write.mutate('delete');
   }
 
   const formId = `edit-${user.username}`;
@@ -205,10 +209,10 @@ function UserRow({ user, isMe, onChanged }: { user: User; isMe: boolean; onChang
               <button type="button" onClick={startEditing} disabled={busy}>
                 Edit
               </button>
-              <button type="button" disabled={busy} onClick={() => void save({ disabled: !user.disabled })}>
+              <button type="button" disabled={busy} onClick={() => write.mutate({ disabled: !user.disabled })}>
                 {user.disabled ? 'Enable' : 'Disable'}
               </button>
-              <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
+              <button type="button" className="danger" disabled={busy} onClick={remove}>
                 Delete
               </button>
             </>
