@@ -405,6 +405,13 @@ impl Sim {
         Ok(())
     }
 
+    /// Compacts the watch history, as etcd compaction does when a watch has fallen
+    /// behind it: every open watch ends with a 410 `Expired` ERROR event, and a watch
+    /// resumed from an earlier resourceVersion gets one, so every watcher lists again.
+    pub fn compact(&self) {
+        lock(&self.state.store).compact();
+    }
+
     /// Appends one line to a container's current log (after any scripted lines) and
     /// sends it to every `follow=true` stream of that container.
     pub fn append_log(&self, namespace: &str, pod: &str, container: &str, line: &str) {
