@@ -675,12 +675,13 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
 /// metrics.k8s.io, read-only as metrics-server serves it: get and list, computed from
 /// the stored pods and nodes; no watch (its 405), no writes.
 fn metrics_request(ctx: &Ctx, r: &ResourceInfo, rp: &ResourcePath, verb: &str) -> ApiResult<Response> {
-    let store = lock(&ctx.state.store);
-    let set = lock(&ctx.state.usage);
+    // The locks are held while the answer is computed, not while it is sent.
+    let (store, set) = (&ctx.state.store, &ctx.state.usage);
     match verb {
         "get" => {
             let ns = rp.namespace.as_deref().unwrap_or_default();
-            let m = metrics::get(&store, &set, r, ns, rp.name.as_deref().unwrap_or_default())?;
+            let name = rp.name.as_deref().unwrap_or_default();
+            let m = metrics::get(&lock(store), &lock(set), r, ns, name)?;
             match ctx.table() {
                 Some(include) => Ok(json_response(
                     200,
@@ -693,7 +694,7 @@ fn metrics_request(ctx: &Ctx, r: &ResourceInfo, rp: &ResourcePath, verb: &str) -
             let labels = LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?;
             // metrics-server filters on metadata fields only.
             let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), "")?;
-            let list = metrics::list(&store, &set, r, rp.namespace.as_deref(), &labels, &fields)?;
+            let list = metrics::list(&lock(store), &lock(set), r, rp.namespace.as_deref(), &labels, &fields)?;
             Ok(json_response(200, &maybe_table(ctx, r, list)))
         }
         "watch" => Err(ApiError::new(
