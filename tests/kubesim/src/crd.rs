@@ -201,6 +201,7 @@ pub fn establish(crd: &mut Value) -> ApiResult<Vec<ResourceInfo>> {
                 has_status: v["subresources"]["status"].is_object(),
                 has_scale: scale.is_object(),
                 create_only: false,
+                metrics: false,
                 custom: Some(CustomInfo {
                     crd: name.clone(),
                     printer_columns: v["additionalPrinterColumns"].as_array().cloned().unwrap_or_default(),

@@ -24,6 +24,8 @@ pub struct ResourceInfo {
     pub has_scale: bool,
     /// Only `create` (access reviews); not stored.
     pub create_only: bool,
+    /// Only `get` and `list` (metrics.k8s.io); computed from pods and nodes, not stored.
+    pub metrics: bool,
     /// Set for custom resources.
     pub custom: Option<CustomInfo>,
 }
@@ -74,6 +76,7 @@ struct Builtin {
     has_status: bool,
     has_scale: bool,
     create_only: bool,
+    metrics: bool,
 }
 
 impl Builtin {
@@ -91,6 +94,7 @@ impl Builtin {
             has_status: self.has_status,
             has_scale: self.has_scale,
             create_only: self.create_only,
+            metrics: self.metrics,
             custom: None,
         }
     }
@@ -115,6 +119,7 @@ const fn res(
         has_status: false,
         has_scale: false,
         create_only: false,
+        metrics: false,
     }
 }
 
@@ -135,6 +140,11 @@ const fn scale(mut r: Builtin) -> Builtin {
 
 const fn review(mut r: Builtin) -> Builtin {
     r.create_only = true;
+    r
+}
+
+const fn metrics(mut r: Builtin) -> Builtin {
+    r.metrics = true;
     r
 }
 
@@ -276,7 +286,12 @@ const BUILTINS: &[Builtin] = &[
         false,
         &[],
     )),
+    // What metrics-server serves, for `kubectl top` (src/metrics.rs).
+    metrics(res(METRICS_GROUP, "v1beta1", "nodes", "NodeMetrics", false, &[])),
+    metrics(res(METRICS_GROUP, "v1beta1", "pods", "PodMetrics", true, &[])),
 ];
+
+pub const METRICS_GROUP: &str = "metrics.k8s.io";
 
 type Subresource = (
     &'static str,
@@ -350,6 +365,11 @@ impl Registry {
 
     pub fn all(&self) -> impl Iterator<Item = &Arc<ResourceInfo>> {
         self.resources.iter()
+    }
+
+    /// Stops serving a group (metrics.k8s.io when the simulator runs without metrics).
+    pub fn remove_group(&mut self, group: &str) {
+        self.resources.retain(|r| r.group != group);
     }
 
     /// Replaces the resources a CRD defines (none: the CRD is gone).
@@ -509,6 +529,8 @@ pub fn api_versions(server_address: &str) -> Value {
 fn verbs(r: &ResourceInfo) -> Vec<&'static str> {
     if r.create_only {
         vec!["create"]
+    } else if r.metrics {
+        vec!["get", "list"]
     } else {
         vec![
             "create",

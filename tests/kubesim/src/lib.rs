@@ -15,6 +15,7 @@ pub mod fixtures;
 pub mod generate;
 pub mod jsonpath;
 pub mod logs;
+pub mod metrics;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
@@ -45,6 +46,7 @@ use tokio::sync::watch as tokio_watch;
 use tokio::task::JoinHandle;
 
 pub use auth::{Identity, Rule, Subject, TokenEntry};
+pub use metrics::MetricsKind;
 pub use state::{Failure, RequestRecord};
 pub use status::ApiError;
 
@@ -68,6 +70,9 @@ pub struct SimConfig {
     pub history_limit: usize,
     /// How often watches that allow bookmarks receive one.
     pub bookmark_interval: Duration,
+    /// Serve metrics.k8s.io as metrics-server does; without it the group is absent, as
+    /// on a cluster without metrics-server.
+    pub metrics: bool,
 }
 
 impl Default for SimConfig {
@@ -81,6 +86,7 @@ impl Default for SimConfig {
             rules: Vec::new(),
             history_limit: 10_000,
             bookmark_interval: Duration::from_secs(5),
+            metrics: true,
         }
     }
 }
@@ -122,6 +128,9 @@ impl Sim {
         }];
         tokens.extend(config.tokens.iter().cloned());
         let mut store = Store::new(config.history_limit);
+        if !config.metrics {
+            store.registry.remove_group(discovery::METRICS_GROUP);
+        }
         let namespaces = discovery::find("", "v1", "namespaces").expect("registered");
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             store
@@ -148,6 +157,7 @@ impl Sim {
             logs: Mutex::new(Default::default()),
             log_feed: tokio::sync::broadcast::channel(1024).0,
             issued_tokens: Mutex::new(Vec::new()),
+            usage: Mutex::new(Default::default()),
         });
         let (acceptor, ca_pem) = if config.tls {
             let material = tls::generate()?;
@@ -266,6 +276,12 @@ impl Sim {
             .registry
             .find_kind(api_version, kind)
             .ok_or_else(|| ApiError::bad_request(format!("no resource registered for {api_version} {kind}")))?;
+        if r.metrics {
+            return Err(ApiError::bad_request(format!(
+                "{kind} is computed, not stored: use the {} annotations or Sim::set_usage",
+                metrics::USAGE_ANNOTATION
+            )));
+        }
         let ns = if r.namespaced {
             obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string()
         } else {
@@ -364,6 +380,36 @@ impl Sim {
     /// Ends every open watch stream, as an apiserver restart or a load balancer would.
     pub fn drop_watches(&self) {
         self.state.watch_epoch.send_modify(|e| *e += 1);
+    }
+
+    /// Sets what metrics.k8s.io reports for a pod's container (`MetricsKind::Pod`) or a
+    /// node (`MetricsKind::Node`, with "" for namespace and container), over its usage
+    /// annotations and generated figures, until set again. `cpu` and `memory` are
+    /// quantities (`250m`, `128Mi`).
+    pub fn set_usage(
+        &self,
+        kind: MetricsKind,
+        namespace: &str,
+        name: &str,
+        container: &str,
+        cpu: &str,
+        memory: &str,
+    ) -> anyhow::Result<()> {
+        let usage = metrics::Usage::parse(cpu, memory)
+            .with_context(|| format!("usage cpu={cpu:?} memory={memory:?}: not two quantities"))?;
+        let (namespace, container) = match kind {
+            MetricsKind::Pod => (namespace, container),
+            MetricsKind::Node => ("", ""),
+        };
+        lock(&self.state.usage).insert((kind, namespace.into(), name.into(), container.into()), usage);
+        Ok(())
+    }
+
+    /// Compacts the watch history, as etcd compaction does when a watch has fallen
+    /// behind it: every open watch ends with a 410 `Expired` ERROR event, and a watch
+    /// resumed from an earlier resourceVersion gets one, so every watcher lists again.
+    pub fn compact(&self) {
+        lock(&self.state.store).compact();
     }
 
     /// Appends one line to a container's current log (after any scripted lines) and

@@ -35,6 +35,9 @@ struct Args {
     /// Seed for --generate.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Serve no metrics.k8s.io, as a cluster without metrics-server (`kubectl top` fails).
+    #[arg(long)]
+    no_metrics: bool,
 }
 
 #[tokio::main]
@@ -48,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
         tls: !args.insecure_http,
         port: args.port,
         admin_token: args.admin_token.clone(),
+        metrics: !args.no_metrics,
         ..SimConfig::default()
     })
     .await?;

@@ -124,22 +124,29 @@ fn document(resources: &[&ResourceInfo], git_version: &str) -> Value {
         } else {
             format!("{base}/{}", r.resource)
         };
-        paths.insert(
-            collection.clone(),
-            json!({
-                "get": op("list", "list", json!({})),
-                "post": op("post", "create", json!({"parameters": write_params(), "requestBody": json_body(&schema_ref)})),
-            }),
-        );
-        paths.insert(
-            format!("{collection}/{{name}}"),
-            json!({
-                "get": op("get", "read", json!({})),
-                "put": op("put", "replace", json!({"parameters": write_params(), "requestBody": json_body(&schema_ref)})),
-                "patch": op("patch", "patch", json!({"parameters": patch_params, "requestBody": patch_body})),
-                "delete": op("delete", "delete", json!({})),
-            }),
-        );
+        let mut collection_ops = json!({"get": op("list", "list", json!({}))});
+        let mut item_ops = json!({"get": op("get", "read", json!({}))});
+        // Metrics are read-only, as metrics-server documents them.
+        if !r.metrics {
+            collection_ops["post"] = op(
+                "post",
+                "create",
+                json!({"parameters": write_params(), "requestBody": json_body(&schema_ref)}),
+            );
+            item_ops["put"] = op(
+                "put",
+                "replace",
+                json!({"parameters": write_params(), "requestBody": json_body(&schema_ref)}),
+            );
+            item_ops["patch"] = op(
+                "patch",
+                "patch",
+                json!({"parameters": patch_params, "requestBody": patch_body}),
+            );
+            item_ops["delete"] = op("delete", "delete", json!({}));
+        }
+        paths.insert(collection.clone(), collection_ops);
+        paths.insert(format!("{collection}/{{name}}"), item_ops);
         if r.namespaced {
             paths.insert(
                 format!("{base}/{}", r.resource),
@@ -203,7 +210,7 @@ pub fn v2_protobuf(registry: &Registry, git_version: &str) -> Vec<u8> {
         pb_message(&[(1, parameter)])
     };
     let mut paths = Vec::new();
-    for r in registry.all().filter(|r| !r.create_only) {
+    for r in registry.all().filter(|r| !r.create_only && !r.metrics) {
         let gvk_yaml = format!("group: \"{}\"\nkind: {}\nversion: {}\n", r.group, r.kind, r.version);
         // NamedAny {name(1), value(2): Any {yaml(2)}}
         let extension = pb_message(&[
@@ -265,6 +272,16 @@ mod tests {
         assert!(params.contains(&"fieldValidation") && params.contains(&"force"));
         assert!(doc["components"]["schemas"]["apps.v1.Deployment"].is_object());
         assert!(group_version(&Registry::default(), "v1.33.1", "apis/nope/v1").is_none());
+    }
+
+    #[test]
+    fn metrics_have_read_operations_only() {
+        let doc = group_version(&Registry::default(), "v1.33.1", "apis/metrics.k8s.io/v1beta1").unwrap();
+        let pod = &doc["paths"]["/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}"];
+        assert!(pod["get"].is_object());
+        assert!(pod["put"].is_null() && pod["patch"].is_null() && pod["delete"].is_null());
+        let v2 = v2_protobuf(&Registry::default(), "v1.33.1");
+        assert!(!String::from_utf8_lossy(&v2).contains("metrics.k8s.io"));
     }
 
     #[test]

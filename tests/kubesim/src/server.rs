@@ -26,7 +26,7 @@ use crate::status::{ApiError, ApiResult};
 use crate::store::{ListOptions, Part, PatchType};
 use crate::table::{self, IncludeObject};
 use crate::watch::{self, WatchRequest};
-use crate::{apply, eviction, exec, openapi, reviews, schema, tokens};
+use crate::{apply, eviction, exec, metrics, openapi, reviews, schema, tokens};
 
 /// How many requests `Sim::requests()` can return; the oldest half goes when it is full.
 pub const MAX_RECORDED_REQUESTS: usize = 100_000;
@@ -489,6 +489,9 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
         return review(ctx, method, r);
     }
     ctx.authorize(&attrs)?;
+    if r.metrics {
+        return metrics_request(ctx, r, &rp, verb);
+    }
 
     let ns = rp.namespace.as_deref().unwrap_or_default();
     let name = rp.name.as_deref().unwrap_or_default();
@@ -665,6 +668,43 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
                         "metadata": {"resourceVersion": rv}, "items": items}),
             ))
         }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// metrics.k8s.io, read-only as metrics-server serves it: get and list, computed from
+/// the stored pods and nodes; no watch (its 405), no writes.
+fn metrics_request(ctx: &Ctx, r: &ResourceInfo, rp: &ResourcePath, verb: &str) -> ApiResult<Response> {
+    // The locks are held while the answer is computed, not while it is sent.
+    let (store, set) = (&ctx.state.store, &ctx.state.usage);
+    match verb {
+        "get" => {
+            let ns = rp.namespace.as_deref().unwrap_or_default();
+            let name = rp.name.as_deref().unwrap_or_default();
+            let m = metrics::get(&lock(store), &lock(set), r, ns, name)?;
+            match ctx.table() {
+                Some(include) => Ok(json_response(
+                    200,
+                    &table::table(r, &[m], json!({}), include, chrono::Utc::now()),
+                )),
+                None => Ok(json_response(200, &m)),
+            }
+        }
+        "list" => {
+            let labels = LabelSelector::parse(ctx.q("labelSelector").unwrap_or_default())?;
+            // metrics-server filters on metadata fields only.
+            let fields = FieldSelector::parse(ctx.q("fieldSelector").unwrap_or_default(), "")?;
+            let list = metrics::list(&lock(store), &lock(set), r, rp.namespace.as_deref(), &labels, &fields)?;
+            Ok(json_response(200, &maybe_table(ctx, r, list)))
+        }
+        "watch" => Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "watch is not supported on resources of kind {:?}",
+                ApiError::qualified(&r.group, &r.resource)
+            ),
+        )),
         _ => Err(ApiError::method_not_allowed()),
     }
 }

@@ -8,6 +8,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::auth::{Rule, TokenEntry};
 use crate::logs::{LogBook, LogLine};
+use crate::metrics::Overrides;
 use crate::store::Store;
 use crate::tokens::IssuedToken;
 
@@ -62,6 +63,8 @@ pub struct AppState {
     pub log_feed: broadcast::Sender<Arc<LogLine>>,
     /// Tokens issued by TokenRequests; they expire, unlike the configured ones.
     pub issued_tokens: Mutex<Vec<IssuedToken>>,
+    /// Usage set with `Sim::set_usage`, for metrics.k8s.io.
+    pub usage: Mutex<Overrides>,
 }
 
 /// Locks a mutex, recovering from poisoning: a panicking handler must not take the sim down.

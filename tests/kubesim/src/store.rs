@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::crd;
 use crate::discovery::{Registry, ResourceInfo};
@@ -118,6 +118,8 @@ pub struct Store {
     /// Highest resourceVersion dropped from the history; older watches get 410.
     compacted_rv: u64,
     tx: broadcast::Sender<Arc<Change>>,
+    /// Counts `compact` calls; each ends the watches open at the time.
+    compactions: watch::Sender<u64>,
     uid_counter: u64,
 }
 
@@ -166,6 +168,7 @@ impl Store {
             history_limit: history_limit.max(1),
             compacted_rv: 0,
             tx,
+            compactions: watch::channel(0).0,
             uid_counter: 0,
         }
     }
@@ -551,13 +554,28 @@ impl Store {
     /// Both are taken under the same lock so nothing falls between them.
     pub fn changes_since(&self, rv: u64) -> ApiResult<(Vec<Arc<Change>>, ChangeReceiver)> {
         if rv < self.compacted_rv {
-            return Err(ApiError::expired(format!(
-                "too old resource version: {rv} ({})",
-                self.compacted_rv + 1
-            )));
+            return Err(self.too_old(rv));
         }
         let past = self.history.iter().filter(|c| c.rv > rv).cloned().collect();
         Ok((past, self.tx.subscribe()))
+    }
+
+    /// The 410 for a watch from `rv`, which the history no longer reaches.
+    pub fn too_old(&self, rv: u64) -> ApiError {
+        ApiError::expired(format!("too old resource version: {rv} ({})", self.compacted_rv + 1))
+    }
+
+    /// Forgets every change so far, as etcd compaction does: watches can resume only
+    /// from the current resourceVersion, and the open ones end.
+    pub fn compact(&mut self) {
+        self.history.clear();
+        self.compacted_rv = self.rv;
+        self.compactions.send_modify(|n| *n += 1);
+    }
+
+    /// Tells of `compact` calls from now on.
+    pub fn compactions(&self) -> watch::Receiver<u64> {
+        self.compactions.subscribe()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
@@ -817,6 +835,14 @@ mod tests {
         }
         assert_eq!(s.changes_since(1).unwrap_err().code, 410);
         assert_eq!(s.changes_since(3).unwrap().0.len(), 2);
+
+        s.compact();
+        let err = s.changes_since(4).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            (410, "too old resource version: 4 (6)")
+        );
+        assert!(s.changes_since(5).unwrap().0.is_empty());
     }
 
     #[test]

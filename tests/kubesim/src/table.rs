@@ -1067,6 +1067,16 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 ]
             },
         ),
+        // metrics-server's table convertor.
+        (crate::discovery::METRICS_GROUP, _) => (
+            vec![
+                col("Name", "string", "name", "Name of the resource", 0),
+                col("cpu", "string", "quantity", "", 0),
+                col("memory", "string", "quantity", "", 0),
+                col("Window", "string", "duration", "", 0),
+            ],
+            |o, _| crate::metrics::cells(o),
+        ),
         _ => (vec![name_col(), age_col()], |o, now| {
             vec![json!(o["metadata"]["name"]), json!(age(o, now))]
         }),

@@ -14,7 +14,6 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::discovery::ResourceInfo;
 use crate::state::{AppState, lock};
-use crate::status::ApiError;
 use crate::store::{Change, EventType, present};
 use crate::table::{self, IncludeObject};
 
@@ -95,12 +94,22 @@ fn stream_response(rx: mpsc::Receiver<Result<Bytes, Infallible>>) -> Response {
         .expect("valid response")
 }
 
+/// What a watch follows, taken under the store's lock so that nothing falls between
+/// them and only later compactions end it.
+struct Feed {
+    changes: broadcast::Receiver<Arc<Change>>,
+    compactions: tokio::sync::watch::Receiver<u64>,
+    /// The resourceVersion the stream has reached, for the 410 a compaction ends it with.
+    rv: u64,
+}
+
 pub fn watch(state: Arc<AppState>, req: WatchRequest) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(256);
     let mut initial: Vec<Bytes> = Vec::new();
-    let receiver = {
+    let rv = req.resource_version.parse::<u64>().unwrap_or(0);
+    let feed = {
         let store = lock(&state.store);
-        let rv = req.resource_version.parse::<u64>().unwrap_or(0);
+        let compactions = store.compactions();
         if rv == 0 || req.send_initial_events {
             // No resourceVersion: start with the current state as ADDED events, as the apiserver does.
             for (_, obj) in store.select(&req.resource, req.namespace.as_deref(), &req.labels, &req.fields) {
@@ -112,32 +121,36 @@ pub fn watch(state: Arc<AppState>, req: WatchRequest) -> Response {
                     req.bookmark(store.resource_version(), json!({"k8s.io/initial-events-end": "true"})),
                 ));
             }
-            Ok(store.subscribe())
+            Ok(Feed {
+                changes: store.subscribe(),
+                compactions,
+                rv: store.resource_version(),
+            })
         } else {
-            match store.changes_since(rv) {
-                Ok((past, receiver)) => {
-                    for c in past {
-                        if let Some((t, obj)) = req.event_for(&c) {
-                            initial.push(line(t, obj));
-                        }
+            store.changes_since(rv).map(|(past, changes)| {
+                for c in past {
+                    if let Some((t, obj)) = req.event_for(&c) {
+                        initial.push(line(t, obj));
                     }
-                    Ok(receiver)
                 }
-                Err(e) => Err(e),
-            }
+                Feed {
+                    changes,
+                    compactions,
+                    rv,
+                }
+            })
         }
     };
-    let receiver = match receiver {
-        Ok(r) => r,
-        Err(e) => {
+    let feed = match feed {
+        Ok(feed) => feed,
+        Err(err) => {
             // A 200 stream carrying one ERROR event: a plain 410 makes some clients retry forever.
-            let err: ApiError = e;
             let _ = tx.try_send(Ok(line("ERROR", err.to_status())));
             return stream_response(rx);
         }
     };
     let epoch_rx = state.watch_epoch.subscribe();
-    tokio::spawn(pump(state, req, initial, receiver, epoch_rx, tx));
+    tokio::spawn(pump(state, req, initial, feed, epoch_rx, tx));
     stream_response(rx)
 }
 
@@ -145,7 +158,7 @@ async fn pump(
     state: Arc<AppState>,
     req: WatchRequest,
     initial: Vec<Bytes>,
-    mut changes: broadcast::Receiver<Arc<Change>>,
+    mut feed: Feed,
     mut epoch: tokio::sync::watch::Receiver<u64>,
     tx: mpsc::Sender<Result<Bytes, Infallible>>,
 ) {
@@ -165,14 +178,23 @@ async fn pump(
             }
         };
         let out = tokio::select! {
-            c = changes.recv() => match c {
-                Ok(c) => req.event_for(&c).map(|(t, o)| line(t, o)),
+            c = feed.changes.recv() => match c {
+                Ok(c) => {
+                    feed.rv = c.rv;
+                    req.event_for(&c).map(|(t, o)| line(t, o))
+                }
                 // Fell behind or shut down: end the stream, the client re-lists.
                 Err(_) => return,
             },
             _ = bookmark.tick(), if req.bookmarks => {
                 let rv = lock(&state.store).resource_version();
                 Some(line("BOOKMARK", req.bookmark(rv, json!({}))))
+            }
+            // The history this stream stands in is gone: the client must list again.
+            _ = feed.compactions.changed() => {
+                let expired = lock(&state.store).too_old(feed.rv);
+                let _ = tx.send(Ok(line("ERROR", expired.to_status()))).await;
+                return;
             }
             _ = sleep => return,
             _ = epoch.changed() => return,

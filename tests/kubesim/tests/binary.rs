@@ -98,3 +98,15 @@ fn binary_loads_fixtures_as_kubectl_apply_would() {
     let stdout = kubectl(dir.path(), &kubeconfig, &["get", "gadgets", "-n", "shop", "-o", "name"]).unwrap();
     assert_eq!(stdout, "gadget.example.com/g\n");
 }
+
+#[test]
+fn binary_serves_metrics_unless_told_not_to() {
+    for (args, served) in [(&[][..], true), (&["--no-metrics".as_ref()][..], false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_child, kubeconfig) = start(dir.path(), args);
+        let Some(stdout) = kubectl(dir.path(), &kubeconfig, &["api-versions"]) else {
+            return;
+        };
+        assert_eq!(stdout.contains("metrics.k8s.io/v1beta1"), served, "{stdout}");
+    }
+}

@@ -1,5 +1,8 @@
 //! Fleetdeck talks to clusters through kube::Client; it must work against kubesim unchanged.
 
+mod common;
+
+use common::client::client_for;
 use futures_util::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
@@ -11,18 +14,6 @@ use kubesim::{Rule, Sim, SimConfig};
 use serde_json::json;
 
 const FIXTURES: &str = include_str!("fixtures/shop.yaml");
-
-async fn client_for(sim: &Sim, token: &str, impersonate: Option<(&str, &str)>) -> Client {
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_for_token(token)).unwrap();
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    if let Some((user, group)) = impersonate {
-        config.auth_info.impersonate = Some(user.into());
-        config.auth_info.impersonate_groups = Some(vec![group.into()]);
-    }
-    Client::try_from(config).unwrap()
-}
 
 #[tokio::test]
 async fn list_get_patch_conflict_over_tls() {
