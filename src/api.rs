@@ -22,6 +22,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::audit::routes::router().into(),
         crate::clusters::routes::router(),
         crate::inventory::fleet::router().into(),
+        crate::inventory::routes::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

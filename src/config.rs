@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use crate::auth::{BootstrapToken, Role};
+use crate::kube::cache::CacheSettings;
 use crate::kube::secret_box::SecretKey;
 use crate::request::normalize_origin;
 
@@ -114,6 +115,12 @@ pub struct SettingsArgs {
         global = true
     )]
     pub impersonate_groups: String,
+    /// How long a list on a cold cache waits for the cluster's first answer before 504 cache_warming.
+    #[arg(long, env = "FLEETDECK_CACHE_WARM_TIMEOUT", default_value = "15s", global = true)]
+    pub cache_warm_timeout: String,
+    /// A watch cache nobody read or streamed for this long is stopped.
+    #[arg(long, env = "FLEETDECK_CACHE_IDLE_TIMEOUT", default_value = "10m", global = true)]
+    pub cache_idle_timeout: String,
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -146,6 +153,7 @@ pub struct Settings {
     pub kubeconfig: Vec<PathBuf>,
     /// (role, group) pairs for impersonation.
     pub impersonate_groups: Vec<(Role, String)>,
+    pub caches: CacheSettings,
     pub log_format: LogFormat,
 }
 
@@ -254,6 +262,10 @@ impl Settings {
             })
             .collect::<Result<_, _>>()?;
         let audit_retention = parse_duration(&a.audit_retention).map_err(|m| bad("FLEETDECK_AUDIT_RETENTION", m))?;
+        let caches = CacheSettings {
+            warm_timeout: parse_duration(&a.cache_warm_timeout).map_err(|m| bad("FLEETDECK_CACHE_WARM_TIMEOUT", m))?,
+            idle_timeout: parse_duration(&a.cache_idle_timeout).map_err(|m| bad("FLEETDECK_CACHE_IDLE_TIMEOUT", m))?,
+        };
         let write_actions_enabled = match a.write_actions_enabled.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" => false,
@@ -336,6 +348,7 @@ impl Settings {
             trusted_proxies,
             trusted_origins,
             audit_retention,
+            caches,
             write_actions_enabled,
             flux_environments,
             secret_key,

@@ -95,6 +95,16 @@ impl ApiError {
         e.source = Some(source.into());
         e
     }
+    /// The same answer (status, code, message, details) without the internal cause, for an
+    /// error that is kept and given to several requests.
+    pub fn public_copy(&self) -> ApiError {
+        ApiError {
+            details: self.details.clone(),
+            retry_after: self.retry_after,
+            ..ApiError::new(self.status, self.code, self.message.clone())
+        }
+    }
+
     pub fn with_details(mut self, details: Value) -> ApiError {
         self.details = Some(details);
         self

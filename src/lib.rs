@@ -49,6 +49,10 @@ pub struct AppState {
     /// Kubernetes clients, one per cluster (and impersonated identity).
     pub pool: Arc<kube::pool::ClusterPool>,
     pub fleet_cache: Arc<inventory::fleet::FleetCache>,
+    /// The shared watch caches, one per cluster × resource.
+    pub caches: Arc<kube::cache::Caches<inventory::rows::CachedRow>>,
+    /// RBAC answers under users' identities.
+    pub access: Arc<kube::access::AccessReviews>,
     /// Rendered Flux inputs.
     pub inputs_cache: Arc<flux::cache::InputsCache>,
 }
@@ -60,12 +64,22 @@ impl AppState {
             .iter()
             .map(|t| (t.digest.clone(), t.clone()))
             .collect();
+        let caches = Arc::new(kube::cache::Caches::new(settings.caches));
+        let access = Arc::new(kube::access::AccessReviews::default());
+        let metrics = Metrics::new();
+        for c in caches.metrics.collectors() {
+            metrics.register(c);
+        }
+        metrics.register(Box::new(access.calls.clone()));
+        metrics.register(Box::new(access.hits.clone()));
         AppState {
+            caches,
+            access,
             login_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
             settings: Arc::new(settings),
             store,
             tokens: Arc::new(tokens),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
             audited_routes: Arc::new(api::audited_routes()),
             key_cache: Arc::default(),
             inputs_cache: Arc::default(),

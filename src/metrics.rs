@@ -88,6 +88,11 @@ impl Metrics {
         }
     }
 
+    /// Adds collectors owned elsewhere (the caches', the access reviews').
+    pub fn register(&self, c: Box<dyn prometheus::core::Collector>) {
+        self.registry.register(c).expect("metric names are unique");
+    }
+
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let status = status.to_string();
         let labels = [method, route, status.as_str()];

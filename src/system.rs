@@ -66,6 +66,7 @@ async fn version() -> Json<VersionInfo> {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "system", security(()), responses((status = 200, body = String, content_type = "text/plain; version=0.0.4")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    state.caches.observe();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(&state.store),

@@ -121,10 +121,11 @@ pub fn identity(cluster: &ClusterRow, principal: &Principal, groups: &[(Role, St
     })
 }
 
+/// The client of `cluster` as `identity` (None: Fleetdeck's own).
 pub async fn client_for(
     state: &AppState,
     cluster: &ClusterRow,
-    principal: &Principal,
+    identity: Option<&Impersonation>,
 ) -> Result<kube::Client, NoClient> {
     let sealed = match cluster.source.as_str() {
         record::REGISTERED => state
@@ -134,7 +135,6 @@ pub async fn client_for(
             .map_err(|e| NoClient::Broken(e.to_string()))?,
         _ => None,
     };
-    let identity = identity(cluster, principal, &state.settings.impersonate_groups);
     let s = &state.settings;
     state
         .pool
@@ -147,7 +147,7 @@ pub async fn client_for(
             },
             &s.kubeconfig,
             s.secret_key.as_ref(),
-            identity.as_ref(),
+            identity,
         )
         .await
 }
@@ -167,7 +167,13 @@ async fn probe(
     cluster: &ClusterRow,
     principal: &Principal,
 ) -> (ClusterStatus, Option<ClusterSummary>, Option<FleetError>) {
-    let client = match client_for(state, cluster, principal).await {
+    let client = match client_for(
+        state,
+        cluster,
+        identity(cluster, principal, &state.settings.impersonate_groups).as_ref(),
+    )
+    .await
+    {
         Ok(c) => c,
         Err(NoClient::NoConnection) => return (ClusterStatus::Unknown, None, None),
         Err(NoClient::Broken(m)) => return failure(ClusterStatus::Unreachable, "unknown", m),
@@ -319,7 +325,13 @@ async fn dashboard(
         .cluster(&name)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no cluster named {name}")))?;
-    let client = match client_for(&state, &cluster, &principal).await {
+    let client = match client_for(
+        &state,
+        &cluster,
+        identity(&cluster, &principal, &state.settings.impersonate_groups).as_ref(),
+    )
+    .await
+    {
         Ok(c) => c,
         Err(NoClient::NoConnection) => {
             return Err(ApiError::conflict(

@@ -1,4 +1,11 @@
-//! Inventory: every cluster's status and resources.
+//! Inventory: every cluster's status and resources, from the shared watch caches.
 
 pub mod fleet;
+pub mod model;
+pub mod pods;
+pub mod query;
+pub mod routes;
+pub mod rows;
+pub mod scope;
+pub mod selector;
 pub mod summary;

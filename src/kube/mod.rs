@@ -1,6 +1,10 @@
-//! Kubernetes: kubeconfig sources, credentials at rest, and clients for each cluster.
+//! Kubernetes: kubeconfig sources, credentials at rest, clients for each cluster, the shared
+//! watch caches and discovery, and access reviews under a user's identity.
 
+pub mod access;
+pub mod cache;
 pub mod client;
+pub mod discovery;
 pub mod errors;
 pub mod kubeconfig;
 pub mod pool;

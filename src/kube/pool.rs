@@ -40,6 +40,16 @@ pub struct Target<'a> {
     pub sealed: Option<&'a str>,
 }
 
+/// Names the cluster's connection: it changes when the connection does (never holds a secret).
+pub fn connection_id(cluster: Target<'_>) -> String {
+    format!(
+        "{}|{}|{}",
+        cluster.source,
+        cluster.server_url.unwrap_or(""),
+        cluster.sealed.map(crate::auth::secret::digest).unwrap_or_default(),
+    )
+}
+
 #[derive(Default)]
 pub struct ClusterPool {
     clients: Mutex<HashMap<String, (String, kube::Client)>>,
@@ -55,13 +65,7 @@ impl ClusterPool {
         key: Option<&SecretKey>,
         identity: Option<&Impersonation>,
     ) -> Result<kube::Client, NoClient> {
-        let fingerprint = format!(
-            "{}|{}|{}|{:?}",
-            cluster.source,
-            cluster.server_url.unwrap_or(""),
-            cluster.sealed.map(crate::auth::secret::digest).unwrap_or_default(),
-            identity
-        );
+        let fingerprint = format!("{}|{identity:?}", connection_id(cluster));
         let slot = match identity {
             Some(i) => format!("{}|{}", cluster.name, i.user),
             None => cluster.name.to_string(),

@@ -1,0 +1,208 @@
+//! What a request may see of a cluster: the cluster's caches (read under Fleetdeck's own
+//! identity) and, on `impersonate` clusters, the namespaces the caller may list, asked of the
+//! apiserver with SelfSubjectAccessReviews under the caller's identity. In `shared` mode our
+//! role alone decides.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use super::fleet::client_for;
+use super::rows::CachedRow;
+use crate::AppState;
+use crate::auth::Principal;
+use crate::clusters::record::AuthzMode;
+use crate::error::{ApiError, ApiResult};
+use crate::kube::access::Attributes;
+use crate::kube::cache::{ResourceCache, Source};
+use crate::kube::discovery::ResourceInfo;
+use crate::kube::pool::{NoClient, connection_id};
+use crate::store::clusters::ClusterRow;
+
+/// Access reviews sent at once when a user's namespaces are checked one by one.
+const REVIEWS_AT_ONCE: usize = 16;
+
+/// The caller's impersonated client and a key naming their identity.
+struct User {
+    client: kube::Client,
+    identity: String,
+}
+
+pub struct ClusterScope {
+    pub name: String,
+    connection: String,
+    client: kube::Client,
+    /// None in `shared` mode.
+    user: Option<User>,
+}
+
+fn no_client(name: &str, e: NoClient) -> ApiError {
+    match e {
+        NoClient::NoConnection => ApiError::conflict(
+            "no_connection",
+            format!("Fleetdeck has no connection to {name}; register one first"),
+        ),
+        NoClient::Broken(m) => ApiError::internal(anyhow::anyhow!("cluster {name}: {m}")),
+    }
+}
+
+impl ClusterScope {
+    /// The cluster `name` as `principal` reaches it; 404 when there is no such cluster.
+    pub async fn open(state: &AppState, principal: &Principal, name: &str) -> ApiResult<ClusterScope> {
+        let cluster: ClusterRow = state
+            .store
+            .cluster(name)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no cluster named {name}")))?;
+        let sealed = match cluster.source.as_str() {
+            crate::clusters::record::REGISTERED => state.store.cluster_credentials(name).await?,
+            _ => None,
+        };
+        let connection = connection_id(crate::kube::pool::Target {
+            name,
+            source: &cluster.source,
+            server_url: cluster.server_url.as_deref(),
+            sealed: sealed.as_deref(),
+        });
+        let client = client_for(state, &cluster, None)
+            .await
+            .map_err(|e| no_client(name, e))?;
+        let user = match cluster.authz_mode == AuthzMode::Impersonate.as_str() {
+            false => None,
+            true => {
+                let identity = super::fleet::identity(&cluster, principal, &state.settings.impersonate_groups)
+                    .expect("impersonate mode has an identity");
+                let key = format!("{}|{}", identity.user, identity.groups.join(","));
+                let client = client_for(state, &cluster, Some(&identity))
+                    .await
+                    .map_err(|e| no_client(name, e))?;
+                Some(User { client, identity: key })
+            }
+        };
+        Ok(ClusterScope {
+            name: name.to_string(),
+            connection,
+            client,
+            user,
+        })
+    }
+
+    fn source(&self) -> Source<'_> {
+        Source {
+            cluster: &self.name,
+            connection: &self.connection,
+            client: self.client.clone(),
+        }
+    }
+
+    /// The client reads on the caller's behalf go through: theirs on `impersonate` clusters.
+    pub fn reader_client(&self) -> kube::Client {
+        self.user
+            .as_ref()
+            .map_or_else(|| self.client.clone(), |u| u.client.clone())
+    }
+
+    /// What the cluster serves.
+    pub async fn discovery(&self, state: &AppState) -> ApiResult<Arc<Vec<ResourceInfo>>> {
+        state.caches.discovery(&self.source()).await
+    }
+
+    /// The resource at `group/version/resource` (`core` for the core group); 404 when the
+    /// cluster does not serve it, 400 when it cannot be listed and watched.
+    pub async fn resource(
+        &self,
+        state: &AppState,
+        group: &str,
+        version: &str,
+        resource: &str,
+    ) -> ApiResult<ResourceInfo> {
+        let group = if group == "core" { "" } else { group };
+        let all = self.discovery(state).await?;
+        let info = all
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.resource == resource)
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "resource_not_found",
+                    format!(
+                        "cluster {} serves no resource {}",
+                        self.name,
+                        path(group, version, resource)
+                    ),
+                )
+            })?;
+        if !(info.can("list") && info.can("watch")) {
+            return Err(ApiError::bad_request(
+                "not_listable",
+                format!("{} cannot be listed and watched", info.path()),
+            ));
+        }
+        Ok(info.clone())
+    }
+
+    /// The shared cache of `info`.
+    pub async fn cache(&self, state: &AppState, info: &ResourceInfo) -> ApiResult<Arc<ResourceCache<CachedRow>>> {
+        state.caches.get(&self.source(), info).await
+    }
+
+    /// The namespaces whose `info` rows the caller may see (None: all of them), among
+    /// `wanted` when given; 403 when none.
+    pub async fn namespaces(
+        &self,
+        state: &AppState,
+        info: &ResourceInfo,
+        wanted: Option<&str>,
+    ) -> ApiResult<Option<HashSet<String>>> {
+        let only = |ns: Option<&str>| ns.map(|n| HashSet::from([n.to_string()]));
+        let Some(user) = &self.user else {
+            return Ok(only(wanted));
+        };
+        let ask = |ns: String| {
+            let what = Attributes::list(&info.group, &info.resource, &ns);
+            async move {
+                (
+                    state
+                        .access
+                        .allowed(&user.client, &user.identity, &self.name, &what)
+                        .await,
+                    ns,
+                )
+            }
+        };
+        let denied = || {
+            ApiError::forbidden(
+                "kube_forbidden",
+                format!("you may not list {} in cluster {}", info.path(), self.name),
+            )
+        };
+        if ask(wanted.unwrap_or_default().to_string()).await.0 {
+            return Ok(only(wanted));
+        }
+        if wanted.is_some() || !info.namespaced {
+            return Err(denied());
+        }
+        let namespaces = self.cache(state, &namespaces_resource()).await?.snapshot();
+        let names: Vec<String> = namespaces.rows.iter().map(|r| r.row.name.clone()).collect();
+        let allowed: HashSet<String> = futures::stream::iter(names.into_iter().map(ask))
+            .buffer_unordered(REVIEWS_AT_ONCE)
+            .filter_map(|(ok, ns)| async move { ok.then_some(ns) })
+            .collect()
+            .await;
+        if allowed.is_empty() {
+            return Err(denied());
+        }
+        Ok(Some(allowed))
+    }
+}
+
+fn path(group: &str, version: &str, resource: &str) -> String {
+    let group = if group.is_empty() { "core" } else { group };
+    format!("{group}/{version}/{resource}")
+}
+
+/// core/v1 namespaces.
+pub fn namespaces_resource() -> ResourceInfo {
+    ResourceInfo::builtin("", "v1", "namespaces", "Namespace", false)
+}
