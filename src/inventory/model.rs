@@ -32,7 +32,9 @@ pub struct ListParams {
     pub field_selector: Option<String>,
     /// A substring of the name (case-insensitive).
     pub q: Option<String>,
+    #[param(inline)]
     pub sort: Option<SortKey>,
+    #[param(inline)]
     pub order: Option<Order>,
     /// Rows per page (1–5000); without it, the whole list.
     #[param(minimum = 1, maximum = 5000)]

@@ -93,23 +93,53 @@ pub struct Page {
     pub next: String,
 }
 
-fn value(row: &Row, sort: SortKey) -> SortValue {
-    match sort {
-        SortKey::Name => SortValue::Text(row.name.clone()),
-        SortKey::Namespace => SortValue::Text(row.namespace.clone().unwrap_or_default()),
-        SortKey::Age => SortValue::Number(row.created_at.map_or(i64::MIN, |t| t.timestamp_micros())),
-        SortKey::Status => SortValue::Text(row.status.clone()),
-        SortKey::Restarts => SortValue::Number(i64::from(row.restarts)),
+/// A sort value borrowed from a row, so sorting copies nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SortRef<'a> {
+    Number(i64),
+    Text(&'a str),
+}
+
+impl SortValue {
+    fn as_ref(&self) -> SortRef<'_> {
+        match self {
+            SortValue::Number(n) => SortRef::Number(*n),
+            SortValue::Text(t) => SortRef::Text(t),
+        }
     }
 }
 
-/// The total order of a sort: its value, then namespace and name (so ties never reorder).
-fn compare(a: &Row, b: &Row, sort: SortKey) -> Ordering {
-    let ns = |r: &Row| r.namespace.clone().unwrap_or_default();
-    value(a, sort)
-        .cmp(&value(b, sort))
-        .then_with(|| ns(a).cmp(&ns(b)))
-        .then_with(|| a.name.cmp(&b.name))
+impl SortRef<'_> {
+    fn to_owned(self) -> SortValue {
+        match self {
+            SortRef::Number(n) => SortValue::Number(n),
+            SortRef::Text(t) => SortValue::Text(t.to_string()),
+        }
+    }
+}
+
+/// Where a row sits in a sort: its value, then namespace and name (so ties never reorder).
+type Key<'a> = (SortRef<'a>, &'a str, &'a str);
+
+fn key(row: &Row, sort: SortKey) -> Key<'_> {
+    let namespace = row.namespace.as_deref().unwrap_or_default();
+    let value = match sort {
+        SortKey::Name => SortRef::Text(&row.name),
+        SortKey::Namespace => SortRef::Text(namespace),
+        SortKey::Age => SortRef::Number(row.created_at.map_or(i64::MIN, |t| t.timestamp_micros())),
+        SortKey::Status => SortRef::Text(&row.status),
+        SortKey::Restarts => SortRef::Number(i64::from(row.restarts)),
+    };
+    (value, namespace, &row.name)
+}
+
+/// The order of two keys: by value in the asked direction, ties by namespace and name ascending.
+fn compare(a: &Key, b: &Key, order: Order) -> Ordering {
+    let by_value = match order {
+        Order::Asc => a.0.cmp(&b.0),
+        Order::Desc => b.0.cmp(&a.0),
+    };
+    by_value.then_with(|| (a.1, a.2).cmp(&(b.1, b.2)))
 }
 
 impl Query {
@@ -134,28 +164,14 @@ impl Query {
             return Err("the continue token belongs to a list with another sort or order".into());
         }
         let total = rows.len();
-        let (sort, desc) = (self.sort, self.order == Order::Desc);
-        let ordered = |a: &Row, b: &Row| {
-            let o = compare(a, b, sort);
-            if desc { o.reverse() } else { o }
-        };
-        rows.sort_unstable_by(|a, b| ordered(&a.row, &b.row));
+        let (sort, order) = (self.sort, self.order);
+        rows.sort_unstable_by(|a, b| compare(&key(&a.row, sort), &key(&b.row, sort), order));
         let start = match &self.after {
             None => 0,
             Some(c) => {
-                // The cursor's sort value stands for the row's, which may have moved since.
-                let past = |r: &Row| {
-                    let o = value(r, sort)
-                        .cmp(&c.value)
-                        .then_with(|| r.namespace.clone().unwrap_or_default().cmp(&c.namespace))
-                        .then_with(|| r.name.cmp(&c.name));
-                    if desc {
-                        o == Ordering::Less
-                    } else {
-                        o == Ordering::Greater
-                    }
-                };
-                rows.partition_point(|r| !past(&r.row))
+                // The cursor's key stands for the last row served, which may have changed or gone.
+                let last = (c.value.as_ref(), c.namespace.as_str(), c.name.as_str());
+                rows.partition_point(|r| compare(&key(&r.row, sort), &last, order) != Ordering::Greater)
             }
         };
         let end = self
@@ -165,7 +181,7 @@ impl Query {
             Some(last) if end < rows.len() && end > start => Cursor {
                 sort,
                 order: self.order,
-                value: value(&last.row, sort),
+                value: key(&last.row, sort).0.to_owned(),
                 namespace: last.row.namespace.clone().unwrap_or_default(),
                 name: last.row.name.clone(),
             }

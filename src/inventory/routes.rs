@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use kube::api::{Api, DynamicObject};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use super::model::*;
@@ -33,20 +33,46 @@ pub fn router() -> AuditedRouter {
         .routes(routes!(features))
         .routes(routes!(api_resources))
         .routes(routes!(crds))
-        .routes(routes!(list))
-        .routes(routes!(cluster_object))
-        .routes(routes!(cluster_object_yaml))
-        .routes(routes!(cluster_object_events))
-        .routes(routes!(object))
-        .routes(routes!(object_yaml))
-        .routes(routes!(object_events))
-        .routes(routes!(containers))
         .routes(routes!(namespaces))
         .routes(routes!(pods))
         .routes(routes!(nodes))
         .routes(routes!(events))
         .routes(routes!(node_pods));
+    let routes = [
+        routes!(list),
+        routes!(cluster_object),
+        routes!(cluster_object_yaml),
+        routes!(cluster_object_events),
+        routes!(object),
+        routes!(object_yaml),
+        routes!(object_events),
+        routes!(containers),
+    ]
+    .into_iter()
+    .fold(routes, with_alias);
     AuditedRouter { routes, audited: &[] }
+}
+
+/// Mounts a `resources/…` route and its `customresources/…` alias (Periscope's path for custom
+/// resources): one handler, documented under both paths.
+fn with_alias(router: OpenApiRouter<AppState>, route: UtoipaMethodRouter<AppState>) -> OpenApiRouter<AppState> {
+    let (schemas, paths, method) = route;
+    let mut alias = paths.clone();
+    alias.paths = paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let mut item = item.clone();
+            if let Some(op) = item.get.as_mut() {
+                op.operation_id = op.operation_id.take().map(|id| format!("{id}_customresources"));
+                op.description = Some(format!("An alias of `GET {path}`."));
+            }
+            (path.replacen("/resources/", "/customresources/", 1), item)
+        })
+        .collect();
+    router
+        .routes((schemas.clone(), paths, method.clone()))
+        .routes((schemas, alias, method))
 }
 
 /// The kinds whose lists the console can stream.
@@ -347,7 +373,20 @@ async fn events_about(state: &AppState, f: &Found) -> ApiResult<Json<EventList>>
     let namespace = f.object.metadata.namespace.as_deref();
     let allowed = f.scope.namespaces(state, &info, namespace).await?;
     let cache = f.scope.cache(state, &info).await?;
-    let uid = f.object.metadata.uid.clone().unwrap_or_default();
+    let meta = &f.object.metadata;
+    let kind = f.info.kind.as_str();
+    // An event names its object by uid, or (from older reporters) by kind, namespace and name.
+    let about = |e: &DynamicObject| {
+        let field = |k: &str| e.data.pointer(&format!("/involvedObject/{k}")).and_then(|v| v.as_str());
+        match field("uid") {
+            Some(uid) if !uid.is_empty() => meta.uid.as_deref() == Some(uid),
+            _ => {
+                field("kind") == Some(kind)
+                    && field("name") == meta.name.as_deref()
+                    && field("namespace") == meta.namespace.as_deref()
+            }
+        }
+    };
     let mut items: Vec<RowJson> = cache
         .snapshot()
         .rows
@@ -360,7 +399,7 @@ async fn events_about(state: &AppState, f: &Found) -> ApiResult<Json<EventList>>
         .filter(|r| {
             cache
                 .object(r.row.namespace.as_deref(), &r.row.name)
-                .is_some_and(|e| e.data.pointer("/involvedObject/uid").and_then(|u| u.as_str()) == Some(uid.as_str()))
+                .is_some_and(|e| about(&e))
         })
         .map(RowJson)
         .collect();

@@ -157,68 +157,69 @@ impl<R: Derive> ResourceCache<R> {
         let (phase_tx, phase) = watch::channel(Phase::Warming);
         let (changes, _) = broadcast::channel(STREAM_BUFFER);
         let info = Arc::new(info);
-        Arc::new_cyclic(|weak: &std::sync::Weak<ResourceCache<R>>| {
-            let weak = weak.clone();
-            let api: Api<DynamicObject> = Api::all_with(client, &ar);
-            let cluster = cluster.to_string();
-            let task = tokio::spawn(async move {
-                let stream = watcher(api, watcher::Config::default().page_size(500))
-                    .default_backoff()
-                    .modify(strip);
-                let mut stream = std::pin::pin!(reflector::reflector(writer, stream));
-                let mut why = "reconnect".to_string();
-                while let Some(item) = stream.next().await {
-                    let Some(cache) = weak.upgrade() else { return };
-                    match item {
-                        Ok(event) => {
-                            if cache.apply(event, &why) {
-                                phase_tx.send_replace(Phase::Ready);
-                            }
-                            why = "reconnect".into();
+        let api: Api<DynamicObject> = Api::all_with(client, &ar);
+        let cluster = cluster.to_string();
+        // The task holds the cache weakly (dropping the cache stops it); it gets it once built.
+        let (handover, built) = tokio::sync::oneshot::channel::<std::sync::Weak<ResourceCache<R>>>();
+        let task = tokio::spawn(async move {
+            let Ok(weak) = built.await else { return };
+            let stream = watcher(api, watcher::Config::default().page_size(500))
+                .default_backoff()
+                .modify(strip);
+            let mut stream = std::pin::pin!(reflector::reflector(writer, stream));
+            let mut why = "reconnect".to_string();
+            while let Some(item) = stream.next().await {
+                let Some(cache) = weak.upgrade() else { return };
+                match item {
+                    Ok(event) => {
+                        if cache.apply(event, &why) {
+                            phase_tx.send_replace(Phase::Ready);
                         }
-                        Err(e) => {
-                            if let watcher::Error::WatchError(s) = &e
-                                && s.code == 410
-                            {
-                                why = "gone_410".into();
-                            }
-                            tracing::debug!(cluster, resource = cache.info.path(), error = %e, "watch");
-                            if matches!(*phase_tx.borrow(), Phase::Warming) {
-                                let failed = match &e {
-                                    watcher::Error::InitialListFailed(k) | watcher::Error::WatchStartFailed(k) => {
-                                        super::errors::api_error(&cluster, k)
-                                    }
-                                    other => super::errors::api_error(
-                                        &cluster,
-                                        &kube::Error::Service(other.to_string().into()),
-                                    ),
-                                };
-                                phase_tx.send_replace(Phase::Failed(failed));
-                            }
+                        why = "reconnect".into();
+                    }
+                    Err(e) => {
+                        if let watcher::Error::WatchError(s) = &e
+                            && s.code == 410
+                        {
+                            why = "gone_410".into();
+                        }
+                        tracing::debug!(cluster, resource = cache.info.path(), error = %e, "watch");
+                        if matches!(*phase_tx.borrow(), Phase::Warming) {
+                            let failed = match &e {
+                                watcher::Error::InitialListFailed(k) | watcher::Error::WatchStartFailed(k) => {
+                                    super::errors::api_error(&cluster, k)
+                                }
+                                other => {
+                                    super::errors::api_error(&cluster, &kube::Error::Service(other.to_string().into()))
+                                }
+                            };
+                            phase_tx.send_replace(Phase::Failed(failed));
                         }
                     }
                 }
-            });
-            ResourceCache {
-                info: info.clone(),
-                epoch,
-                store,
-                state: RwLock::new(Rows {
-                    rows: BTreeMap::new(),
-                    relisting: None,
-                    resource_version: String::new(),
-                    seq: 0,
-                    history: VecDeque::new(),
-                    bytes: 0,
-                    synced_at: None,
-                }),
-                phase,
-                changes,
-                last_used: Mutex::new(Instant::now()),
-                relists: AtomicU64::new(0),
-                task: task.abort_handle(),
             }
-        })
+        });
+        let cache = Arc::new(ResourceCache {
+            info: info.clone(),
+            epoch,
+            store,
+            state: RwLock::new(Rows {
+                rows: BTreeMap::new(),
+                relisting: None,
+                resource_version: String::new(),
+                seq: 0,
+                history: VecDeque::new(),
+                bytes: 0,
+                synced_at: None,
+            }),
+            phase,
+            changes,
+            last_used: Mutex::new(Instant::now()),
+            relists: AtomicU64::new(0),
+            task: task.abort_handle(),
+        });
+        let _ = handover.send(Arc::downgrade(&cache));
+        cache
     }
 
     /// Applies one watcher event; answers whether the rows are now complete.
