@@ -23,6 +23,8 @@ fn routers() -> Vec<AuditedRouter> {
         crate::clusters::routes::router(),
         crate::inventory::fleet::router().into(),
         crate::inventory::routes::router(),
+        crate::inventory::search::router().into(),
+        crate::inventory::usage::router().into(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

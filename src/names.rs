@@ -14,6 +14,12 @@ pub fn is_dns_label(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
+/// A name that can be an object's in an apiserver path: what every Kubernetes name validation
+/// requires at least (not empty, not `.` or `..`, no `/` or `%`).
+pub fn is_object_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '%'])
+}
+
 /// A fully qualified domain name: two or more DNS labels, at most 253 characters in all.
 pub fn is_fqdn(s: &str) -> bool {
     s.len() <= 253 && s.split('.').count() >= 2 && s.split('.').all(is_dns_label)
@@ -70,6 +76,14 @@ pub fn check_annotations(annotations: &BTreeMap<String, String>) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn object_names_are_path_segments() {
+        assert!(is_object_name("web-1") && is_object_name("Web.1:x"));
+        for bad in ["", ".", "..", "a/b", "a%2Fb"] {
+            assert!(!is_object_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn dns_labels_and_fqdns() {

@@ -437,3 +437,84 @@ async fn idle_caches_stop_and_cold_ones_answer_504_after_the_bound() {
     app.stop().await;
     db.cleanup().await;
 }
+
+on_both_backends! {
+    async fn search_ranks_names_across_kinds_and_clusters_as_each_user_may_see(db) {
+        let app = TestApp::with(with_key(db)).await;
+        let (one, two) = (sim().await, sim().await);
+        two.create_or_update(pod("shop", "web", 0)).unwrap();
+        one.add_rule(Rule::group("fleetdeck:viewers", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
+        register(&app, "one", &one, "impersonate").await;
+        register(&app, "two", &two, "shared").await;
+
+        let (status, found) = get(&app, "/api/clusters/two/search?q=WEB", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{found}");
+        let hits: Vec<(String, String, String)> = found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["name"].as_str().unwrap().into(), h["kind"].as_str().unwrap().into(), h["match"].as_str().unwrap().into()))
+            .collect();
+        assert_eq!(
+            hits,
+            [
+                ("web".into(), "Deployment".into(), "exact".into()),
+                ("web".into(), "Pod".into(), "exact".into()),
+                ("web-1".into(), "Pod".into(), "prefix".into())
+            ],
+            "exact first, then prefix; events are not searched by default: {found}"
+        );
+        assert_eq!(found["items"][0]["cluster"], "two");
+        assert_eq!(found["items"][0]["namespace"], "shop");
+
+        // Fleet-wide, as a viewer: cluster one answers only its shop pods (the rules allow
+        // nothing else), cluster two everything.
+        let (status, fleet) = get(&app, "/api/search?q=1&limit=50", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{fleet}");
+        let seen: Vec<String> = fleet["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| format!("{}:{}/{}", h["cluster"].as_str().unwrap(), h["resource"].as_str().unwrap(), h["name"].as_str().unwrap()))
+            .collect();
+        assert_eq!(fleet["errors"], json!([]));
+        for want in ["one:pods/web-1", "one:pods/db-1", "two:pods/web-1", "two:pods/api-1"] {
+            assert!(seen.contains(&want.to_string()), "{want} missing from {seen:?}");
+        }
+        assert!(!seen.contains(&"one:pods/api-1".to_string()), "another namespace's pod leaked: {seen:?}");
+        let (_, nodes) = get(&app, "/api/search?q=node&kinds=core/v1/nodes", VIEWER_TOKEN).await;
+        assert_eq!(nodes["items"], json!([{"cluster": "two", "group": "", "version": "v1", "resource": "nodes", "kind": "Node",
+            "namespace": null, "name": "node-0", "match": "prefix"}]), "cluster one's nodes are not the viewer's to see");
+        let (_, limited) = get(&app, "/api/search?q=1&limit=2", VIEWER_TOKEN).await;
+        assert_eq!(limited["items"].as_array().unwrap().len(), 2);
+        let (status, body) = get(&app, "/api/search?q=", VIEWER_TOKEN).await;
+        assert_error(status, &body, 400, "invalid_query");
+        let (status, body) = get(&app, "/api/clusters/nope/search?q=a", VIEWER_TOKEN).await;
+        assert_error(status, &body, 404, "not_found");
+        app.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn usage_comes_from_the_metrics_api_when_the_cluster_has_one(db) {
+        let app = TestApp::with(with_key(db)).await;
+        let with = Sim::start(SimConfig::default()).await.unwrap();
+        with.load_yaml(include_str!("kubesim/tests/fixtures/metrics.yaml")).unwrap();
+        let without = Sim::start(SimConfig { metrics: false, ..SimConfig::default() }).await.unwrap();
+        without.load_yaml(SHOP).unwrap();
+        register(&app, "with", &with, "shared").await;
+        register(&app, "without", &without, "shared").await;
+
+        let (status, node) = get(&app, "/api/clusters/with/nodes/node-a/metrics", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{node}");
+        assert_eq!((node["metadata"]["name"].as_str(), node["usage"]["cpu"].as_str()), (Some("node-a"), Some("1200m")));
+        let (status, pod) = get(&app, "/api/clusters/with/pods/shop/web-1/metrics", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{pod}");
+        assert_eq!(pod["containers"][0]["usage"]["memory"], "128Mi");
+        let (status, body) = get(&app, "/api/clusters/with/pods/shop/missing/metrics", VIEWER_TOKEN).await;
+        assert_error(status, &body, 404, "kube_not_found");
+        let (status, body) = get(&app, "/api/clusters/without/nodes/node-0/metrics", VIEWER_TOKEN).await;
+        assert_error(status, &body, 404, "metrics_unavailable");
+        app.stop().await;
+    }
+}

@@ -7,5 +7,7 @@ pub mod query;
 pub mod routes;
 pub mod rows;
 pub mod scope;
+pub mod search;
 pub mod selector;
 pub mod summary;
+pub mod usage;

@@ -317,6 +317,10 @@ async fn find(
 ) -> ApiResult<Found> {
     let scope = open(state, principal, cluster).await?;
     let info = scope.resource(state, group, version, resource).await?;
+    // The live read puts the name in a URL; no object can have a name that is not a segment.
+    if !crate::names::is_object_name(name) {
+        return Err(no_object(&info, namespace, name));
+    }
     if info.namespaced != namespace.is_some() {
         let want = if info.namespaced {
             "namespaced: use …/{namespace}/{name}"

@@ -404,6 +404,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/nodes/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A node's CPU and memory in use now (metrics.k8s.io). */
+        get: operations["node_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/nodes/{name}/pods": {
         parameters: {
             query?: never;
@@ -430,6 +447,23 @@ export interface paths {
         };
         /** The cluster's pods (an alias of `resources/core/v1/pods`). */
         get: operations["pods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/pods/{namespace}/{name}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pod's CPU and memory in use now, per container (metrics.k8s.io). */
+        get: operations["pod_usage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -566,6 +600,23 @@ export interface paths {
         };
         /** A cluster-scoped object as YAML. */
         get: operations["cluster_object_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Names across kinds in one cluster (the console's Cmd+K palette), best first. */
+        get: operations["search_cluster"];
         put?: never;
         post?: never;
         delete?: never;
@@ -835,6 +886,26 @@ export interface paths {
         };
         /** This API's OpenAPI document (YAML). */
         get: operations["openapi_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Names across kinds in every cluster the caller can see, best first; clusters that could not
+         *     be searched are listed in `errors`.
+         */
+        get: operations["search_fleet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1248,6 +1319,13 @@ export interface components {
             /** @description `running`, `waiting`, `terminated` or `unknown`. */
             state: string;
         };
+        ContainerUsage: {
+            name: string;
+            /** @description `cpu` and `memory` as Kubernetes quantities (`12m`, `34Mi`, `5123456n`). */
+            usage: {
+                [key: string]: string;
+            };
+        };
         Counts: {
             created: number;
             deleted: number;
@@ -1492,6 +1570,11 @@ export interface components {
             token?: string | null;
             username?: string | null;
         };
+        /**
+         * @description How a name matched; the order is the ranking.
+         * @enum {string}
+         */
+        Match: "exact" | "prefix" | "substring";
         /** @description One input of `/api/v2/flux/clusters/{cluster_dns}/namespaces`. */
         NamespaceInput: {
             annotations: {
@@ -1512,6 +1595,15 @@ export interface components {
             name: string;
             ready: boolean;
             roles: string[];
+        };
+        /** @description A NodeMetrics: the node's usage over the last window. */
+        NodeUsage: {
+            metadata: components["schemas"]["UsageMeta"];
+            timestamp: string;
+            usage: {
+                [key: string]: string;
+            };
+            window: string;
         };
         /** @enum {string} */
         Outcome: "success" | "denied" | "failure";
@@ -1541,6 +1633,13 @@ export interface components {
             pending: number;
             running: number;
             total: number;
+        };
+        /** @description A PodMetrics: each running container's usage over the last window. */
+        PodUsage: {
+            containers: components["schemas"]["ContainerUsage"][];
+            metadata: components["schemas"]["UsageMeta"];
+            timestamp: string;
+            window: string;
         };
         /** @description A column of a CRD's `additionalPrinterColumns`. */
         PrinterColumn: {
@@ -1626,6 +1725,28 @@ export interface components {
             status: string;
             summary: components["schemas"]["Summary"];
             uid: string;
+        };
+        /** @description A cluster (or one of its kinds) that could not be searched. */
+        SearchError: {
+            cluster: string;
+            code: string;
+            /** @description `group/version/resource`, when one kind failed. */
+            kind?: string | null;
+            message: string;
+        };
+        SearchHit: {
+            cluster: string;
+            group: string;
+            kind: string;
+            match: components["schemas"]["Match"];
+            name: string;
+            namespace?: string | null;
+            resource: string;
+            version: string;
+        };
+        SearchResults: {
+            errors: components["schemas"]["SearchError"][];
+            items: components["schemas"]["SearchHit"][];
         };
         Source: {
             oci_tag: string;
@@ -1770,6 +1891,10 @@ export interface components {
             /** @description A new password (an admin reset); ends the user's sessions. */
             password?: string | null;
             role?: components["schemas"]["Role"] | null;
+        };
+        UsageMeta: {
+            name: string;
+            namespace?: string | null;
         };
         User: {
             /** Format: date-time */
@@ -3633,6 +3758,87 @@ export interface operations {
             };
         };
     };
+    node_usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeUsage"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     node_pods: {
         parameters: {
             query?: {
@@ -3768,6 +3974,88 @@ export interface operations {
                 };
             };
             /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pod_usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PodUsage"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,6 +4808,80 @@ export interface operations {
                 };
             };
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_cluster: {
+        parameters: {
+            query: {
+                /** @description A part of the name (case-insensitive). */
+                q: string;
+                /**
+                 * @description Comma separated `group/version/resource` (core written `core`); default: the kinds of
+                 *     `/api/features`' `watchStreams` but events.
+                 */
+                kinds?: string;
+                /** @description Hits at most (1–200, default 20), best first. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6194,6 +6556,62 @@ export interface operations {
             };
             /** @description No credentials, or ones that are not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_fleet: {
+        parameters: {
+            query: {
+                /** @description A part of the name (case-insensitive). */
+                q: string;
+                /**
+                 * @description Comma separated `group/version/resource` (core written `core`); default: the kinds of
+                 *     `/api/features`' `watchStreams` but events.
+                 */
+                kinds?: string;
+                /** @description Hits at most (1–200, default 20), best first. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
