@@ -240,11 +240,11 @@ mod tests {
         );
         assert_eq!(
             names(&q(SortKey::Namespace, Order::Desc).page(rows.clone()).unwrap()),
-            ["b/x", "a/y", "a/x"]
+            ["b/x", "a/x", "a/y"]
         );
         assert_eq!(
             names(&q(SortKey::Restarts, Order::Desc).page(rows.clone()).unwrap()),
-            ["b/x", "a/x", "a/y"]
+            ["a/x", "b/x", "a/y"]
         );
     }
 
