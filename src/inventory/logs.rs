@@ -147,7 +147,11 @@ async fn open(
     Ok((ClusterScope::open(state, principal, cluster).await?, options))
 }
 
-/// A pod's logs: Server-Sent Events (`log`, `error`, `end`; docs/api.md, "Logs"), or a text file.
+/// A pod's logs, as events or a text file.
+///
+/// Server-Sent Events `log`, `error` and `end` (docs/api.md, "Logs"), or with `download=true`
+/// a text file. The apiserver's refusals (a container to choose, no such pod, no right to read
+/// `pods/log`) come back as errors before the stream starts.
 #[utoipa::path(get, path = "/api/clusters/{cluster}/pods/{namespace}/{name}/logs", tag = "inventory",
     params(("cluster" = String, Path), ("namespace" = String, Path), ("name" = String, Path), LogQuery),
     responses((status = 200, description = "`text/event-stream` frames, or with `download=true` the log as a text file",
@@ -164,9 +168,13 @@ async fn pod_logs(
     pod(&scope, &namespace, &name, options).await
 }
 
-/// The logs of a pod (core/v1 pods) or of a workload's pods (apps/v1 deployments,
-/// statefulsets, daemonsets and replicasets, batch/v1 jobs), each line tagged with its pod and
-/// container; with `follow=true` new pods join as they appear. At most 50 pods are read at once.
+/// The logs of a pod or of a workload's pods.
+///
+/// A pod (core/v1 pods) as `GET /api/clusters/{cluster}/pods/{namespace}/{name}/logs`; a
+/// workload (apps/v1 deployments, statefulsets, daemonsets and replicasets, batch/v1 jobs) reads
+/// the pods its selector picks, every container unless `container` is given, each line tagged
+/// with its pod and container; with `follow=true` new pods join as they appear and a deleted
+/// pod's part ends. At most 50 pods are read at once (a `notice` frame says so).
 #[utoipa::path(get, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/logs", tag = "inventory",
     params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
         ("namespace" = String, Path), ("name" = String, Path), LogQuery),
