@@ -25,6 +25,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::routes::router(),
         crate::inventory::search::router().into(),
         crate::inventory::usage::router().into(),
+        crate::inventory::logs::router().into(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

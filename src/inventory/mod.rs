@@ -1,6 +1,9 @@
 //! Inventory: every cluster's status and resources, from the shared watch caches.
 
 pub mod fleet;
+pub mod log_fanout;
+pub mod log_frames;
+pub mod logs;
 pub mod model;
 pub mod pods;
 pub mod query;

@@ -147,6 +147,20 @@ impl ClusterScope {
         state.caches.get(&self.source(), info).await
     }
 
+    /// Whether the caller may do `what`: asked of the apiserver as them on `impersonate`
+    /// clusters; in `shared` mode our role alone decides, so yes.
+    pub async fn allows(&self, state: &AppState, what: &Attributes) -> bool {
+        match &self.user {
+            None => true,
+            Some(user) => {
+                state
+                    .access
+                    .allowed(&user.client, &user.identity, &self.name, what)
+                    .await
+            }
+        }
+    }
+
     /// The namespaces whose `info` rows the caller may see (None: all of them), among
     /// `wanted` when given; 403 when none.
     pub async fn namespaces(
@@ -156,20 +170,12 @@ impl ClusterScope {
         wanted: Option<&str>,
     ) -> ApiResult<Option<HashSet<String>>> {
         let only = |ns: Option<&str>| ns.map(|n| HashSet::from([n.to_string()]));
-        let Some(user) = &self.user else {
+        if self.user.is_none() {
             return Ok(only(wanted));
-        };
+        }
         let ask = |ns: String| {
             let what = Attributes::list(&info.group, &info.resource, &ns);
-            async move {
-                (
-                    state
-                        .access
-                        .allowed(&user.client, &user.identity, &self.name, &what)
-                        .await,
-                    ns,
-                )
-            }
+            async move { (self.allows(state, &what).await, ns) }
         };
         let denied = || {
             ApiError::forbidden(

@@ -455,6 +455,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/pods/{namespace}/{name}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pod's logs, as events or a text file.
+         * @description Server-Sent Events `log`, `error` and `end` (docs/api.md, "Logs"), or with `download=true`
+         *     a text file. The apiserver's refusals (a container to choose, no such pod, no right to read
+         *     `pods/log`) come back as errors before the stream starts.
+         */
+        get: operations["pod_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/pods/{namespace}/{name}/metrics": {
         parameters: {
             query?: never;
@@ -532,6 +554,30 @@ export interface paths {
         };
         /** The events about a namespaced object, newest first. */
         get: operations["object_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The logs of a pod or of a workload's pods.
+         * @description A pod (core/v1 pods) as `GET /api/clusters/{cluster}/pods/{namespace}/{name}/logs`; a
+         *     workload (apps/v1 deployments, statefulsets, daemonsets and replicasets, batch/v1 jobs) reads
+         *     the pods its selector picks, every container unless `container` is given, each line tagged
+         *     with its pod and container; with `follow=true` new pods join as they appear and a deleted
+         *     pod's part ends. At most 50 pods are read at once (a `notice` frame says so).
+         */
+        get: operations["object_logs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4034,6 +4080,111 @@ export interface operations {
             };
         };
     };
+    pod_logs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The container. A pod with several needs it (the apiserver's 400 otherwise); a workload's
+                 *     pods are read in every container unless it is given.
+                 */
+                container?: string;
+                /**
+                 * @description `true` keeps the stream open for new lines (and a workload's new pods); otherwise the
+                 *     stream ends with what is there.
+                 */
+                follow?: boolean;
+                /** @description Only the last lines of each container. */
+                tailLines?: number;
+                /** @description Only the lines of the last seconds. */
+                sinceSeconds?: number;
+                /** @description The output of the container's previous (terminated) run. */
+                previous?: boolean;
+                /** @description Each line with the time it was written. */
+                timestamps?: boolean;
+                /** @description One pod's logs as a text file (`Content-Disposition: attachment`); cannot follow. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream` frames, or with `download=true` the log as a text file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                    "text/plain": string;
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     pod_usage: {
         parameters: {
             query?: never;
@@ -4415,6 +4566,114 @@ export interface operations {
                 };
             };
             /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    object_logs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The container. A pod with several needs it (the apiserver's 400 otherwise); a workload's
+                 *     pods are read in every container unless it is given.
+                 */
+                container?: string;
+                /**
+                 * @description `true` keeps the stream open for new lines (and a workload's new pods); otherwise the
+                 *     stream ends with what is there.
+                 */
+                follow?: boolean;
+                /** @description Only the last lines of each container. */
+                tailLines?: number;
+                /** @description Only the lines of the last seconds. */
+                sinceSeconds?: number;
+                /** @description The output of the container's previous (terminated) run. */
+                previous?: boolean;
+                /** @description Each line with the time it was written. */
+                timestamps?: boolean;
+                /** @description One pod's logs as a text file (`Content-Disposition: attachment`); cannot follow. */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream` frames, or for a pod with `download=true` the log as a text file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                    "text/plain": string;
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
             400: {
                 headers: {
                     [name: string]: unknown;
