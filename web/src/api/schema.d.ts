@@ -159,6 +159,261 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/api-resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every resource the cluster serves (aggregated discovery, refreshed when a CRD changes). */
+        get: operations["api_resources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/crds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's CustomResourceDefinitions. */
+        get: operations["crds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's events (an alias of `resources/core/v1/events`). */
+        get: operations["events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's namespaces (an alias of `resources/core/v1/namespaces`). */
+        get: operations["namespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's nodes (an alias of `resources/core/v1/nodes`). */
+        get: operations["nodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/nodes/{name}/pods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pods scheduled on one node. */
+        get: operations["node_pods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/pods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's pods (an alias of `resources/core/v1/pods`). */
+        get: operations["pods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rows of any resource the cluster serves, filtered, sorted and paged on the server. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A namespaced object. */
+        get: operations["object"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/containers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pod's containers: state, last termination, restarts, image, requests and limits. */
+        get: operations["containers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The events about a namespaced object, newest first. */
+        get: operations["object_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A namespaced object as YAML. */
+        get: operations["object_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cluster-scoped object (a namespaced one has a namespace segment). */
+        get: operations["cluster_object"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The events about a cluster-scoped object, newest first. */
+        get: operations["cluster_object_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cluster-scoped object as YAML. */
+        get: operations["cluster_object_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{name}": {
         parameters: {
             query?: never;
@@ -187,6 +442,23 @@ export interface paths {
         };
         /** One cluster's summary, Kubernetes version and nodes. */
         get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the console may turn on. */
+        get: operations["features"];
         put?: never;
         post?: never;
         delete?: never;
@@ -588,6 +860,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        SortKey: "name" | "namespace" | "age" | "status" | "restarts";
+        /** @enum {string} */
+        Order: "asc" | "desc";
         ApiKey: {
             /** @description The cluster a `flux-reader` key is bound to. */
             clusterDns?: string | null;
@@ -605,6 +881,9 @@ export interface components {
         };
         ApiKeyList: {
             items: components["schemas"]["ApiKey"][];
+        };
+        ApiResourceList: {
+            items: components["schemas"]["ResourceInfo"][];
         };
         /** @description One audit row, as stored and as served. */
         AuditEvent: {
@@ -755,6 +1034,12 @@ export interface components {
              */
             stuckOrFailed: number;
         };
+        Column: {
+            name: string;
+            /** @description The CRD's column type: string, integer, number, boolean or date. */
+            type: string;
+            value: unknown;
+        };
         /** @description A component assigned to a cluster, with the cluster's overrides (`null`: the catalog's value). */
         ComponentAssignment: {
             component_path?: string | null;
@@ -776,6 +1061,36 @@ export interface components {
                 [key: string]: unknown;
             };
             source: components["schemas"]["Source"];
+        };
+        ContainerInfo: {
+            image: string;
+            /** @description An init container (they run before the others, in order). */
+            init: boolean;
+            lastState?: components["schemas"]["ContainerState"] | null;
+            limits: {
+                [key: string]: string;
+            };
+            name: string;
+            ready: boolean;
+            requests: {
+                [key: string]: string;
+            };
+            /** Format: int32 */
+            restarts: number;
+            state: components["schemas"]["ContainerState"];
+        };
+        ContainerList: {
+            items: components["schemas"]["ContainerInfo"][];
+        };
+        ContainerState: {
+            /** Format: int32 */
+            exitCode?: number | null;
+            finishedAt?: string | null;
+            message?: string | null;
+            reason?: string | null;
+            startedAt?: string | null;
+            /** @description `running`, `waiting`, `terminated` or `unknown`. */
+            state: string;
         };
         Counts: {
             created: number;
@@ -847,6 +1162,14 @@ export interface components {
             error: string;
             /** @description The request's X-Request-Id. */
             requestId: string;
+        };
+        /** @description The rows of the events about one object. */
+        EventList: {
+            items: components["schemas"]["Row"][];
+        };
+        Features: {
+            /** @description The kinds whose lists can be streamed (`group/version/resource`, core written `core`). */
+            watchStreams: string[];
         };
         Fleet: {
             items: components["schemas"]["FleetEntry"][];
@@ -997,6 +1320,16 @@ export interface components {
         Items_String: {
             items: string[];
         };
+        /**
+         * @description The schema of a Kubernetes object as Fleetdeck serves it (`managedFields` and the
+         *     last-applied annotation dropped, Secret values redacted).
+         */
+        KubeObject: {
+            apiVersion: string;
+            kind: string;
+            metadata: Record<string, never>;
+        };
+        ListItem: components["schemas"]["Row"] | components["schemas"]["KubeObject"];
         /** @description Either `token`, or `username` and `password`. */
         LoginRequest: {
             password?: string | null;
@@ -1053,9 +1386,41 @@ export interface components {
             running: number;
             total: number;
         };
+        /** @description A column of a CRD's `additionalPrinterColumns`. */
+        PrinterColumn: {
+            jsonPath: string;
+            name: string;
+            type: string;
+        };
         Ready: {
             /** @description `ready` */
             status: string;
+        };
+        ResourceInfo: {
+            categories: string[];
+            /** @description Empty for the core group (written `core` in Fleetdeck's paths). */
+            group: string;
+            kind: string;
+            namespaced: boolean;
+            /** @description The version the cluster prefers for this group. */
+            preferred: boolean;
+            /** @description Custom resources only. */
+            printerColumns: components["schemas"]["PrinterColumn"][];
+            /** @description The plural name used in paths. */
+            resource: string;
+            shortNames: string[];
+            subresources: string[];
+            verbs: string[];
+            version: string;
+        };
+        ResourceList: {
+            /** @description Pass as `continue` for the next page; empty on the last. */
+            continue: string;
+            items: components["schemas"]["ListItem"][];
+            /** @description The cache's resourceVersion when the list was read. */
+            resourceVersion: string;
+            /** @description Rows matching the filters, over every page. */
+            total: number;
         };
         /**
          * @description Human roles are ordered `viewer` < `operator` < `admin`; service roles stand outside
@@ -1081,6 +1446,31 @@ export interface components {
             generatedAt: string;
             totalClusters: number;
         };
+        Row: {
+            /**
+             * Format: date-time
+             * @description `metadata.creationTimestamp`; the console shows the age from it.
+             */
+            createdAt?: string | null;
+            labels: {
+                [key: string]: string;
+            };
+            name: string;
+            /** @description None for cluster-scoped kinds. */
+            namespace?: string | null;
+            /**
+             * Format: int32
+             * @description Container restarts (pods); 0 for other kinds.
+             */
+            restarts: number;
+            /**
+             * @description One word for the status column: a pod's reason or phase, `Ready`/`NotReady`, an event's
+             *     type, a job's outcome, a claim's phase, a custom resource's Ready condition…
+             */
+            status: string;
+            summary: components["schemas"]["Summary"];
+            uid: string;
+        };
         Source: {
             oci_tag: string;
             oci_url: string;
@@ -1095,6 +1485,109 @@ export interface components {
         };
         /** @enum {string} */
         SubjectKind: "User" | "Group" | "ServiceAccount";
+        /** @description The kind-specific part of a row. */
+        Summary: {
+            /** Format: int32 */
+            containers: number;
+            node?: string | null;
+            phase: string;
+            pod_ip?: string | null;
+            /** Format: int32 */
+            ready_containers: number;
+            /** @description Why a container is not running (CrashLoopBackOff, ImagePullBackOff, OOMKilled…). */
+            reason?: string | null;
+            /** @enum {string} */
+            type: "pod";
+        } | {
+            /** Format: int32 */
+            available: number;
+            /** Format: int32 */
+            desired: number;
+            /** Format: int32 */
+            ready: number;
+            /** @enum {string} */
+            type: "workload";
+            /** Format: int32 */
+            updated: number;
+        } | {
+            internal_ip?: string | null;
+            kubelet_version: string;
+            ready: boolean;
+            roles: string[];
+            taints: string[];
+            /** @enum {string} */
+            type: "node";
+            unschedulable: boolean;
+        } | {
+            /** Format: int32 */
+            count: number;
+            event_type: string;
+            last_seen?: string | null;
+            message: string;
+            /** @description `Kind/name` of the object the event is about. */
+            object: string;
+            reason: string;
+            /** @enum {string} */
+            type: "event";
+        } | {
+            /** Format: int32 */
+            active: number;
+            /** Format: int32 */
+            completions: number;
+            /** Format: int32 */
+            failed: number;
+            /** Format: int32 */
+            succeeded: number;
+            /** @enum {string} */
+            type: "job";
+        } | {
+            /** Format: int32 */
+            active: number;
+            last_schedule?: string | null;
+            schedule: string;
+            suspend: boolean;
+            /** @enum {string} */
+            type: "cronJob";
+        } | {
+            access_modes: string[];
+            /** @description The claim's volume, or the volume's claim (`namespace/name`). */
+            bound_to?: string | null;
+            capacity?: string | null;
+            phase: string;
+            storage_class?: string | null;
+            /** @enum {string} */
+            type: "volume";
+        } | {
+            cluster_ip?: string | null;
+            external: string[];
+            /** @description `port/protocol`, with `:nodePort` when there is one. */
+            ports: string[];
+            service_type: string;
+            /** @enum {string} */
+            type: "service";
+        } | {
+            address: string[];
+            class?: string | null;
+            hosts: string[];
+            /** @enum {string} */
+            type: "ingress";
+        } | {
+            keys: string[];
+            secret_type?: string | null;
+            /** @enum {string} */
+            type: "data";
+        } | {
+            phase: string;
+            /** @enum {string} */
+            type: "namespace";
+        } | {
+            columns: components["schemas"]["Column"][];
+            /** @enum {string} */
+            type: "columns";
+        } | {
+            /** @enum {string} */
+            type: "other";
+        };
         /** @description Absent fields stay as they are; `"dns": null` removes the dns. */
         UpdateCluster: {
             authzMode?: components["schemas"]["AuthzMode"] | null;
@@ -1815,6 +2308,1370 @@ export interface operations {
             };
         };
     };
+    api_resources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiResourceList"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    crds: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    events: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    namespaces: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    nodes: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    node_pods: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pods: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description `path=value` / `path!=value` terms on any field (`status.phase=Running`, `spec.nodeName=n1`). */
+                fieldSelector?: string;
+                /** @description A substring of the name (case-insensitive). */
+                q?: string;
+                sort?: components["schemas"]["SortKey"];
+                order?: components["schemas"]["Order"];
+                /** @description Rows per page (1–5000); without it, the whole list. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+                /** @description Whole objects instead of rows. */
+                full?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                /** @description API group; `core` for the core group */
+                group: string;
+                version: string;
+                /** @description plural name, e.g. `pods` */
+                resource: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    object: {
+        parameters: {
+            query?: {
+                managedFields?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KubeObject"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    containers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContainerList"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    object_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    object_yaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cluster_object: {
+        parameters: {
+            query?: {
+                managedFields?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KubeObject"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cluster_object_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the events; for a namespaced kind, the object named `events` in namespace `{name}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KubeObject"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cluster_object_yaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the object as YAML; for a namespaced kind, the object named `yaml` in namespace `{name}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                    "application/json": components["schemas"]["KubeObject"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_cluster: {
         parameters: {
             query?: never;
@@ -2089,6 +3946,43 @@ export interface operations {
                 };
             };
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    features: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Features"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
