@@ -119,8 +119,8 @@ export function rowStatusTone(status: string): Tone {
   return 'bad';
 }
 
-const name: ColumnDef = textColumn('name', 'Name', (row) => row.name, { width: 280, link: () => 'self' });
-const namespace: ColumnDef = textColumn('namespace', 'Namespace', (row) => row.namespace, { width: 140 });
+const name: ColumnDef = textColumn('name', 'Name', (row) => row.name, { width: 230, link: () => 'self' });
+const namespace: ColumnDef = textColumn('namespace', 'Namespace', (row) => row.namespace, { width: 120 });
 const age: ColumnDef = ageColumn('age', 'Age', (row) => row.createdAt);
 const status: ColumnDef = textColumn('status', 'Status', (row) => row.status, {
   width: 130,
@@ -151,13 +151,13 @@ function kindColumns(kind: KindRef, info: ResourceInfo | undefined): ColumnDef[]
         status,
         numberColumn('restarts', 'Restarts', (row) => row.restarts),
         textColumn('node', 'Node', read((s) => s.node), {
-          width: 140,
+          width: 120,
           link: (row) => {
             const node = read((s) => s.node)(row);
             return node ? { kind: 'Node', namespace: null, name: node } : null;
           },
         }),
-        textColumn('ip', 'IP', read((s) => s.podIp), { width: 120 }),
+        textColumn('ip', 'IP', read((s) => s.podIp), { width: 110 }),
       ];
     }
     case 'apps/deployments':
@@ -280,7 +280,7 @@ export function columnsFor(kind: KindRef, info: ResourceInfo | undefined, option
       textColumn('reason', 'Reason', read((s) => s.reason), { width: 150, link: () => 'self' }),
       textColumn('object', 'Object', read((s) => s.object), { width: 200, link: (row) => involvedObject(row) }),
       numberColumn('count', 'Count', read((s) => s.count)),
-      textColumn('message', 'Message', read((s) => s.message), { width: 380, title: (row) => read((s) => s.message)(row) ?? undefined }),
+      textColumn('message', 'Message', read((s) => s.message), { width: 320, title: (row) => read((s) => s.message)(row) ?? undefined }),
       ...ns,
       ageColumn('lastSeen', 'Last seen', read((s) => s.lastSeen)),
     ];
