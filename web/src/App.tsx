@@ -4,6 +4,7 @@ import { RequireAdmin, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditPage } from './pages/AuditPage';
+import { ClusterResourcesLayout } from './pages/ClusterResourcesLayout';
 import { ClusterSettingsPage } from './pages/ClusterSettingsPage';
 import { FleetPage } from './pages/FleetPage';
 import { FluxClusterEditorPage } from './pages/FluxClusterEditorPage';
@@ -16,6 +17,8 @@ import { FluxRoleBindingsPage } from './pages/FluxRoleBindingsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { ResourceDetailPage } from './pages/ResourceDetailPage';
+import { ResourceListPage } from './pages/ResourceListPage';
 import { UsersPage } from './pages/UsersPage';
 
 export function App() {
@@ -33,6 +36,12 @@ export function App() {
           >
             <Route index element={<FleetPage />} />
             <Route path="clusters/:name" element={<ClusterSettingsPage />} />
+            <Route path="clusters/:cluster/resources" element={<ClusterResourcesLayout />}>
+              <Route index element={<Navigate to="core/v1/pods" replace />} />
+              <Route path=":group/:version/:resource" element={<ResourceListPage />} />
+              <Route path=":group/:version/:resource/:name" element={<ResourceDetailPage />} />
+              <Route path=":group/:version/:resource/:namespace/:name" element={<ResourceDetailPage />} />
+            </Route>
             <Route path="about" element={<OverviewPage />} />
             <Route path="api-keys" element={<ApiKeysPage />} />
             <Route

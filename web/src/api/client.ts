@@ -97,6 +97,8 @@ export interface RequestOptions {
    * false, or a predicate answering false, for calls whose 401 means "wrong credentials".
    */
   handleUnauthorized?: boolean | ((err: ApiError) => boolean);
+  /** 'text': the body is not JSON (a YAML view) and `data` is the text itself. */
+  responseType?: 'json' | 'text';
 }
 
 export interface ApiResponse<T> {
@@ -114,7 +116,9 @@ function sessionEnded(error: ApiError, handle: RequestOptions['handleUnauthorize
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const wantsText = options.responseType === 'text';
+  // Errors come as JSON whatever the route answers otherwise.
+  const headers: Record<string, string> = { Accept: wantsText ? 'application/yaml, text/plain, application/json' : 'application/json' };
   // The server refuses cookie-authenticated writes without a JSON content type.
   if (method !== 'GET') headers['Content-Type'] = 'application/json';
 
@@ -138,6 +142,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     if (res.status === 401 && sessionEnded(error, options.handleUnauthorized)) unauthorizedHandler?.(error);
     throw error;
   }
+  if (wantsText) return { data: text as T, status: res.status, headers: res.headers, text };
   let data: unknown = undefined;
   if (text !== '') {
     try {

@@ -42,6 +42,8 @@ export const paths = {
   fluxInputs: '/api/v2/flux/clusters',
   fluxExport: '/api/flux/export',
   fluxImport: '/api/flux/import',
+  /** Which kinds' lists can be streamed. */
+  features: '/api/features',
 } as const;
 
 /** The three kinds of Flux inputs a cluster serves to Flux Operator. */
@@ -50,6 +52,11 @@ export type FluxInputKind = (typeof FLUX_INPUT_KINDS)[number];
 
 export const clusterPath = (name: string) => `${paths.clusters}/${encodeURIComponent(name)}`;
 export const dashboardPath = (name: string) => `${clusterPath(name)}/dashboard`;
+/** The resources a cluster serves. */
+export const apiResourcesPath = (name: string) => `${clusterPath(name)}/api-resources`;
+export const namespacesPath = (name: string) => `${clusterPath(name)}/namespaces`;
+/** The pods scheduled on a node. */
+export const nodePodsPath = (name: string, node: string) => `${clusterPath(name)}/nodes/${encodeURIComponent(node)}/pods`;
 export const fluxClusterPath = (name: string) => `${paths.fluxClusters}/${encodeURIComponent(name)}`;
 export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
   `${paths.fluxInputs}/${encodeURIComponent(dns)}/${kind}`;

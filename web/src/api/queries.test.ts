@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashKey, partialMatchKey } from '@tanstack/react-query';
 import { ApiError } from './client';
 import { clusterPath, dashboardPath, fluxClusterPath, fluxInputsPath, paths } from './endpoints';
-import { apiKey, apiQuery, apiResponseQuery, changes, createQueryClient, invalidatePaths, pathKey, shouldRetry } from './queries';
+import { apiKey, apiQuery, apiResponseQuery, apiTextQuery, changes, createQueryClient, invalidatePaths, pathKey, retryWhileWarming, shouldRetry, WARMING_RETRIES, warmingRetryDelay } from './queries';
 
 describe('apiKey', () => {
   it('is the path segments and then the query', () => {
@@ -57,6 +57,23 @@ describe('shouldRetry', () => {
   });
 });
 
+describe('retryWhileWarming', () => {
+  const warming = new ApiError({ status: 504, code: 'cache_warming', message: 'still loading' });
+
+  it('keeps asking while the cache warms up, at a steady pace', () => {
+    expect(retryWhileWarming(5, warming)).toBe(true);
+    expect(retryWhileWarming(WARMING_RETRIES, warming)).toBe(false);
+    expect(warmingRetryDelay(7, warming)).toBe(2000);
+  });
+
+  it('retries anything else as shouldRetry does', () => {
+    expect(retryWhileWarming(0, apiError(403))).toBe(false);
+    expect(retryWhileWarming(2, apiError(503))).toBe(false);
+    expect(warmingRetryDelay(1, apiError(503))).toBe(2000);
+    expect(warmingRetryDelay(9, apiError(503))).toBe(30000);
+  });
+});
+
 describe('the query client', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -67,6 +84,16 @@ describe('the query client', () => {
     vi.stubGlobal('fetch', fetch);
     return fetch;
   }
+
+  it('caches a text body as it is, apart from the JSON entry of the same path', async () => {
+    const client = createQueryClient();
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('kind: Pod\nmetadata: {}\n', { status: 200 })));
+    const yaml = apiTextQuery('/api/clusters/a/resources/core/v1/pods/shop/web/yaml');
+    await expect(client.fetchQuery(yaml)).resolves.toBe('kind: Pod\nmetadata: {}\n');
+    expect(yaml.queryKey.at(-1)).toBe('text');
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: 'gone', code: 'not_found' }), { status: 404 })));
+    await expect(client.fetchQuery({ ...apiTextQuery('/api/x/yaml'), retry: false })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
 
   it('caches the parsed body under the path', async () => {
     const client = createQueryClient();

@@ -48,6 +48,14 @@ export function apiQuery<T>(path: string) {
   });
 }
 
+/** A GET of `path` whose body is text (a YAML view), cached as the text. Its key ends in 'text'. */
+export function apiTextQuery(path: string) {
+  return queryOptions({
+    queryKey: [...apiKey(path), 'text'],
+    queryFn: async ({ signal }) => (await apiRequest<string>(path, { signal, responseType: 'text' })).data,
+  });
+}
+
 /**
  * A GET of `path` for a view that needs more than the body (a header, or the raw text to
  * measure), cached as the whole response. Its key ends in 'response' after the query, so it can
@@ -71,6 +79,24 @@ export function shouldRetry(failureCount: number, error: ApiError): boolean {
   if (failureCount >= MAX_RETRIES) return false;
   if (error.status !== 0 && error.status < 500) return false;
   return error.details?.cluster === undefined;
+}
+
+/** A cluster's watch cache answers 504 cache_warming until its first list is in: worth asking again for a while. */
+export const WARMING_RETRIES = 30;
+export const WARMING_RETRY_MS = 2_000;
+
+export function isWarming(error: ApiError | null | undefined): boolean {
+  return error?.code === 'cache_warming';
+}
+
+/** shouldRetry, and a cache that is still warming up asked again (WARMING_RETRIES times, WARMING_RETRY_MS apart). */
+export function retryWhileWarming(failureCount: number, error: ApiError): boolean {
+  return isWarming(error) ? failureCount < WARMING_RETRIES : shouldRetry(failureCount, error);
+}
+
+/** The wait before retry `attempt`: a warming cache every WARMING_RETRY_MS, else TanStack's exponential default. */
+export function warmingRetryDelay(attempt: number, error: ApiError): number {
+  return isWarming(error) ? WARMING_RETRY_MS : Math.min(1000 * 2 ** attempt, 30_000);
 }
 
 /** The client the console shares (one per page load: see main.tsx). */

@@ -82,3 +82,93 @@ export type HotSignals = Schemas['HotSignals'];
 export type Dashboard = Schemas['Dashboard'];
 export type NodeLine = Schemas['NodeLine'];
 export type AuthzMode = Schemas['AuthzMode'];
+
+// A cluster's resources (the inventory): discovery, list rows, objects and their views.
+export type ResourceInfo = Schemas['ResourceInfo'];
+export type ApiResourceList = Schemas['ApiResourceList'];
+export type ContainerInfo = Schemas['ContainerInfo'];
+export type ContainerState = Schemas['ContainerState'];
+export type ContainerList = Schemas['ContainerList'];
+/** GET /api/features: which kinds' lists can be streamed. */
+export type Features = Schemas['Features'];
+/** A custom resource's printer column value in a row. */
+export type PrinterCell = Schemas['Column'];
+
+/**
+ * The kind-specific part of a row. The schema spells these fields snake_case, but the server
+ * sends them camelCase (its serde `rename_all_fields`, which the schema generator does not read).
+ */
+export type RowSummary =
+  | { type: 'pod'; phase: string; readyContainers: number; containers: number; node?: string | null; podIp?: string | null; reason?: string | null }
+  | { type: 'workload'; desired: number; ready: number; updated: number; available: number }
+  | { type: 'node'; ready: boolean; unschedulable: boolean; roles: string[]; kubeletVersion: string; internalIp?: string | null; taints: string[] }
+  | { type: 'event'; eventType: string; reason: string; object: string; count: number; message: string; lastSeen?: string | null }
+  | { type: 'job'; completions: number; succeeded: number; active: number; failed: number }
+  | { type: 'cronJob'; schedule: string; suspend: boolean; active: number; lastSchedule?: string | null }
+  | { type: 'volume'; phase: string; capacity?: string | null; storageClass?: string | null; accessModes: string[]; boundTo?: string | null }
+  | { type: 'service'; serviceType: string; clusterIp?: string | null; external: string[]; ports: string[] }
+  | { type: 'ingress'; class?: string | null; hosts: string[]; address: string[] }
+  | { type: 'data'; keys: string[]; secretType?: string | null }
+  | { type: 'namespace'; phase: string }
+  | { type: 'columns'; columns: PrinterCell[] }
+  | { type: 'other' };
+
+/** A list row: what a table shows of one object. */
+export type ResourceRow = Omit<Schemas['Row'], 'summary'> & { summary: RowSummary };
+/** A list answer of rows (not `?full=true`). */
+export type ResourceRowList = Omit<Schemas['ResourceList'], 'items'> & { items: ResourceRow[] };
+/** The events about one object, newest first. */
+export interface EventRowList {
+  items: ResourceRow[];
+}
+
+/** An object as the server sends it (Secret values redacted): any JSON beyond its metadata. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+// Search (GET /api/search, /api/clusters/{c}/search): not in the schema yet.
+
+export type SearchMatch = 'exact' | 'prefix' | 'substring';
+
+export interface SearchHit {
+  cluster: string;
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespace: string | null;
+  name: string;
+  match: SearchMatch;
+}
+
+export interface SearchResult {
+  /** Ranked: exact, then prefix, then substring matches. */
+  items: SearchHit[];
+  /** The clusters that could not be searched. */
+  errors: { cluster: string; code: string; message: string }[];
+}

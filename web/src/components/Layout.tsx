@@ -1,11 +1,26 @@
+import { useEffect, useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { useCurrentUser } from '../auth/AuthContext';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { isAdmin } from '../lib/roles';
+import { SearchPalette } from './SearchPalette';
 import { UserMenu } from './UserMenu';
 
 export function Layout() {
   const user = useCurrentUser();
+  const [searching, setSearching] = useState(false);
+
+  // Cmd+K (Ctrl+K) opens the search from every page.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.metaKey || event.ctrlKey) && event.key.toLowerCase() === 'k') {
+        event.preventDefault();
+        setSearching(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const sections: { title: string | null; links: { to: string; label: string; end?: boolean }[] }[] = [
     {
       title: null,
@@ -35,8 +50,13 @@ export function Layout() {
         <NavLink to="/" className="brand">
           Fleetdeck
         </NavLink>
+        <span className="spacer" />
+        <button type="button" className="search-button" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K Meta+K">
+          Search <kbd>Ctrl K</kbd>
+        </button>
         <UserMenu user={user} />
       </header>
+      {searching ? <SearchPalette onClose={() => setSearching(false)} /> : null}
       <nav className="sidebar" aria-label="Main">
         {sections.map((section) => (
           <div key={section.title ?? ''} className="nav-section">

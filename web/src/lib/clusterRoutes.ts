@@ -1,7 +1,37 @@
-// Console routes of the fleet and a cluster's settings.
+// Console routes of the fleet, a cluster's settings and a cluster's resources. A resource
+// route mirrors its API path: `/clusters/{c}/resources/{group}/{version}/{resource}[/{ns}]/{name}`.
+import type { ResourceInfo } from '../api/types';
+import type { CellLink } from './columns';
+import { kindSegments, resourceOfKind, toKindRef, type KindRef } from './kinds';
+import { encodeListView, type ListView } from './listView';
+
+const enc = encodeURIComponent;
+
+/** The tabs of a resource's page (`?tab=`); the overview has none. */
+export type DetailTab = 'overview' | 'yaml' | 'logs';
 
 export const clusterRoutes = {
   fleet: '/',
   about: '/about',
-  settings: (cluster: string) => `/clusters/${encodeURIComponent(cluster)}`,
+  settings: (cluster: string) => `/clusters/${enc(cluster)}`,
+  /** The cluster's resources (opens on its pods). */
+  resources: (cluster: string) => `/clusters/${enc(cluster)}/resources`,
+  /** A kind's table; `view` with its default sort (`defaultSort`) makes the query. */
+  list: (cluster: string, kind: KindRef, view?: { view: ListView; defaultSort: string }) =>
+    `/clusters/${enc(cluster)}/resources/${kindSegments(kind)}${view ? encodeListView(view.view, view.defaultSort) : ''}`,
+  /** One object's page; cluster-scoped objects have no namespace. */
+  detail: (cluster: string, kind: KindRef, namespace: string | null, name: string, tab: DetailTab = 'overview') =>
+    `/clusters/${enc(cluster)}/resources/${kindSegments(kind)}${namespace ? `/${enc(namespace)}` : ''}/${enc(name)}${
+      tab === 'overview' ? '' : `?tab=${tab}`
+    }`,
 } as const;
+
+/**
+ * The page of an object a cell or a reference names by Kind, if the cluster serves that kind;
+ * the namespace is dropped for cluster-scoped kinds (an event in `default` about a Node).
+ */
+export function linkRoute(cluster: string, resources: readonly ResourceInfo[], link: CellLink & { apiVersion?: string }): string | null {
+  const resource = resourceOfKind(resources, link.kind, link.apiVersion);
+  if (!resource) return null;
+  return clusterRoutes.detail(cluster, toKindRef(resource), resource.namespaced ? link.namespace : null, link.name);
+}

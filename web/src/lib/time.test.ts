@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datetimeLocalToRfc3339, expiresAtAfterDays, rfc3339ToDatetimeLocal, toRfc3339 } from './time';
+import { datetimeLocalToRfc3339, expiresAtAfterDays, formatAge, rfc3339ToDatetimeLocal, toRfc3339 } from './time';
 import { redirectTarget } from './redirect';
 
 describe('time', () => {
@@ -31,5 +31,26 @@ describe('redirectTarget', () => {
     expect(redirectTarget({ from: 'https://evil.example/' })).toBe('/');
     expect(redirectTarget({ from: '//evil.example/' })).toBe('/');
     expect(redirectTarget({ from: '/login' })).toBe('/');
+  });
+});
+
+describe('formatAge', () => {
+  const now = Date.parse('2026-01-10T12:00:00Z');
+  const ago = (seconds: number) => new Date(now - seconds * 1000).toISOString();
+
+  it('prints ages as kubectl does, coarser as they grow', () => {
+    expect(formatAge(ago(0), now)).toBe('0s');
+    expect(formatAge(ago(119), now)).toBe('119s');
+    expect(formatAge(ago(125), now)).toBe('2m');
+    expect(formatAge(ago(3 * 3600 - 1), now)).toBe('179m');
+    expect(formatAge(ago(5 * 3600), now)).toBe('5h');
+    expect(formatAge(ago(3 * 86400), now)).toBe('3d');
+    expect(formatAge(ago(800 * 86400), now)).toBe('2y');
+  });
+
+  it('has a dash for no time and 0s for a time ahead of the clock', () => {
+    expect(formatAge(null, now)).toBe('—');
+    expect(formatAge('garbage', now)).toBe('—');
+    expect(formatAge(ago(-30), now)).toBe('0s');
   });
 });

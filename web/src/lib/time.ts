@@ -32,3 +32,22 @@ export function formatTime(iso: string | null | undefined): string {
   if (Number.isNaN(date.getTime())) return iso;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
+
+/**
+ * How long ago `iso` was, as kubectl prints ages (coarser as they grow): `45s`, `12m`, `5h`,
+ * `3d`, `2y`; '—' when absent, `0s` for a time ahead of the clock.
+ */
+export function formatAge(iso: string | null | undefined, now: number): string {
+  if (!iso) return '—';
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return '—';
+  const seconds = Math.max(0, Math.floor((now - at) / 1000));
+  const minutes = Math.floor(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  const days = Math.floor(hours / 24);
+  if (seconds < 120) return `${seconds}s`;
+  if (hours < 3) return `${minutes}m`;
+  if (hours < 48) return `${hours}h`;
+  if (days < 730) return `${days}d`;
+  return `${Math.floor(days / 365)}y`;
+}

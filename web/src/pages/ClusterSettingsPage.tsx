@@ -23,6 +23,8 @@ import { stringRowsFromObject, stringRowsToObject } from '../lib/keyValue';
 import { buildConnectionUpdate, connectionErrorHints, connectionFromConfig, emptyConnection, type ConnectionForm } from '../lib/registerCluster';
 import { canEditFlux, isAdmin } from '../lib/roles';
 
+const NODES = { group: '', version: 'v1', resource: 'nodes' };
+
 /** One cluster: its metadata, its connection, its live dashboard, and delete. */
 export function ClusterSettingsPage() {
   const { name = '' } = useParams();
@@ -43,6 +45,9 @@ export function ClusterSettingsPage() {
         {cluster.data?.displayName && cluster.data.displayName !== name ? `${cluster.data.displayName} (${name})` : name}
       </h1>
       <p className="page-links">
+        <Link to={clusterRoutes.resources(name)} className="button-link">
+          Browse resources
+        </Link>
         <Link to={fluxRoutes.editor(name)} className="button-link">
           Flux assignments
         </Link>
@@ -111,6 +116,7 @@ export function ClusterSettingsPage() {
         </div>
       ) : null}
       <DashboardSection
+        cluster={name}
         dashboard={dashboard}
         canConnect={admin && cluster.data !== undefined && !connectionFromConfig(cluster.data.source)}
         onConnect={() => setConnecting(true)}
@@ -277,10 +283,12 @@ function ConnectionDialog({ cluster, onClose, onSaved }: { cluster: Cluster; onC
 }
 
 function DashboardSection({
+  cluster,
   dashboard,
   canConnect,
   onConnect,
 }: {
+  cluster: string;
   dashboard: UseQueryResult<Dashboard>;
   canConnect: boolean;
   onConnect: () => void;
@@ -369,7 +377,9 @@ function DashboardSection({
               <tbody>
                 {data.nodes.map((node) => (
                   <tr key={node.name}>
-                    <td>{node.name}</td>
+                    <td>
+                      <Link to={clusterRoutes.detail(cluster, NODES, null, node.name)}>{node.name}</Link>
+                    </td>
                     <td>{node.ready ? <Badge tone="good">Ready</Badge> : <Badge tone="bad">NotReady</Badge>}</td>
                     <td>{node.roles.length > 0 ? node.roles.join(', ') : <span className="muted">—</span>}</td>
                     <td>

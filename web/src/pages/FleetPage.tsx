@@ -178,6 +178,11 @@ function FleetCard({ entry }: { entry: FleetEntry }) {
         </Link>
         <ClusterStatusBadge status={entry.status} />
       </header>
+      <p className="fleet-card-links">
+        <Link to={clusterRoutes.resources(entry.name)} data-testid="browse">
+          Browse resources
+        </Link>
+      </p>
       <div className="fleet-card-sub">
         {entry.displayName && entry.displayName !== entry.name ? <code>{entry.name}</code> : null}
         <Badge tone={entry.environment === 'prod' ? 'warn' : 'neutral'}>{entry.environment}</Badge>
