@@ -83,7 +83,10 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let child = Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
         .env("FLEETDECK_ADDR", ADDR)
-        .env("FLEETDECK_DATABASE_URL", format!("sqlite://{}", dir.path().join("bench.db").display()))
+        .env(
+            "FLEETDECK_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+        )
         .env("FLEETDECK_AUTH_TOKENS", format!("bench:admin:{TOKEN}"))
         .env("FLEETDECK_SECRET_KEY", STANDARD.encode([7u8; 32]))
         .env("FLEETDECK_KUBECONFIG", "")
@@ -102,17 +105,37 @@ async fn main() -> anyhow::Result<()> {
     for (i, sim) in sims.iter().enumerate() {
         let body = json!({"name": format!("sim-{i}"), "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
             "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
-        let r = http.post(format!("http://{ADDR}/api/clusters")).bearer_auth(TOKEN).json(&body).send().await?;
+        let r = http
+            .post(format!("http://{ADDR}/api/clusters"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await?;
         anyhow::ensure!(r.status() == 201, "registering sim-{i}: {}", r.text().await?);
     }
     let pods = |c: usize| format!("/api/clusters/sim-{c}/resources/core/v1/pods");
     for c in 0..CLUSTERS {
         let started = Instant::now();
-        let list: Value = http.get(format!("http://{ADDR}{}", pods(c))).bearer_auth(TOKEN).send().await?.json().await?;
+        let list: Value = http
+            .get(format!("http://{ADDR}{}", pods(c)))
+            .bearer_auth(TOKEN)
+            .send()
+            .await?
+            .json()
+            .await?;
         anyhow::ensure!(list["total"] == PODS, "sim-{c}: {}", list["total"]);
-        println!("sim-{c}: cold list of {PODS} pods (cache start) {:.0} ms", ms(started.elapsed()));
+        println!(
+            "sim-{c}: cold list of {PODS} pods (cache start) {:.0} ms",
+            ms(started.elapsed())
+        );
     }
-    let list = http.get(format!("http://{ADDR}{}", pods(0))).bearer_auth(TOKEN).send().await?.bytes().await?;
+    let list = http
+        .get(format!("http://{ADDR}{}", pods(0)))
+        .bearer_auth(TOKEN)
+        .send()
+        .await?
+        .bytes()
+        .await?;
     println!("one warm list answer: {} bytes", list.len());
 
     let (p50, p99) = percentiles(timed(&http, &pods(0), 1, 100).await?);
@@ -127,7 +150,9 @@ async fn main() -> anyhow::Result<()> {
     println!("first 100 pods by restarts, 16 clients: p50 {p50:.1} ms, p99 {p99:.1} ms");
     let search = "/api/search?q=web-7&kinds=core/v1/pods&limit=20";
     let (p50, p99) = percentiles(timed(&http, search, 1, 200).await?);
-    println!("fleet search over {CLUSTERS} × {PODS} pods, 1 client: p50 {p50:.1} ms, p99 {p99:.1} ms (target p99 < 30 ms)");
+    println!(
+        "fleet search over {CLUSTERS} × {PODS} pods, 1 client: p50 {p50:.1} ms, p99 {p99:.1} ms (target p99 < 30 ms)"
+    );
 
     // The same pods straight from the simulator.
     let kubeconfig = dir.path().join("kubeconfig");
@@ -148,19 +173,30 @@ async fn main() -> anyhow::Result<()> {
         direct.push(started.elapsed());
     }
     let (direct_p50, _) = percentiles(direct);
-    println!("kube::Api::list of the same pods: p50 {direct_p50:.1} ms ({:.1}× Fleetdeck's warm list)", direct_p50 / warm_1);
+    println!(
+        "kube::Api::list of the same pods: p50 {direct_p50:.1} ms ({:.1}× Fleetdeck's warm list)",
+        direct_p50 / warm_1
+    );
     let mut kubectl = Vec::new();
     for _ in 0..5 {
         let (file, started) = (kubeconfig.clone(), Instant::now());
         let out = tokio::task::spawn_blocking(move || {
-            Command::new("kubectl").arg("--kubeconfig").arg(file).args(["get", "pods", "-A", "-o", "json"]).stdout(Stdio::null()).status()
+            Command::new("kubectl")
+                .arg("--kubeconfig")
+                .arg(file)
+                .args(["get", "pods", "-A", "-o", "json"])
+                .stdout(Stdio::null())
+                .status()
         })
         .await??;
         anyhow::ensure!(out.success(), "kubectl failed");
         kubectl.push(started.elapsed());
     }
     let (kubectl_p50, _) = percentiles(kubectl);
-    println!("kubectl get pods -A -o json: p50 {kubectl_p50:.0} ms ({:.1}× Fleetdeck's warm list; goal ≥ 5×)", kubectl_p50 / warm_1);
+    println!(
+        "kubectl get pods -A -o json: p50 {kubectl_p50:.0} ms ({:.1}× Fleetdeck's warm list; goal ≥ 5×)",
+        kubectl_p50 / warm_1
+    );
 
     let metrics = http.get(format!("http://{ADDR}/metrics")).send().await?.text().await?;
     let cached: f64 = metrics
