@@ -2,10 +2,13 @@
 //! 50 namespaces, a release Fleetdeck in its own process (so its RSS is its own), and:
 //! the warm list of all pods at 1 and 16 concurrent clients against `kubectl get pods -A -o json`
 //! and a direct `kube::Api::list`; the first page of 100 pods by restarts; RSS and bytes per
-//! cached pod; fleet-wide search. See docs/benchmarks.md.
+//! cached pod; fleet-wide search; the delivery delay of a watch stream fanned out to 200 SSE
+//! clients while 100 pod updates a second are written. See docs/benchmarks.md.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -91,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
         .env("FLEETDECK_SECRET_KEY", STANDARD.encode([7u8; 32]))
         .env("FLEETDECK_KUBECONFIG", "")
         .env("FLEETDECK_LOG", "warn")
+        .env("FLEETDECK_WATCH_STREAMS_PER_USER", "1000")
         .stdout(Stdio::null())
         .spawn()?;
     let pid = child.id();
@@ -212,5 +216,105 @@ async fn main() -> anyhow::Result<()> {
         rss_idle as f64 / 1e6,
         cached / (CLUSTERS * PODS) as f64
     );
+    fan_out(&sims[0], pid).await
+}
+
+const WATCHERS: usize = 200;
+const UPDATES_PER_SECOND: u64 = 100;
+const UPDATE_FOR: Duration = Duration::from_secs(20);
+const SENT_LABEL: &str = "bench-sent-micros";
+
+fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// 200 SSE clients watch one namespace's pods of `sim` (cluster sim-0) while 100 of those pods'
+/// updates a second are written to the simulator; each update carries its send time in a label,
+/// so each client measures the delay to its `modified` frame. RSS before and after shows whether
+/// memory stays flat.
+async fn fan_out(sim: &Sim, pid: u32) -> anyhow::Result<()> {
+    let namespace = "team-0";
+    let path = format!("http://{ADDR}/api/clusters/sim-0/watch/core/v1/pods?namespace={namespace}");
+    let delays = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ready = Arc::new(AtomicUsize::new(0));
+    let mut watchers = tokio::task::JoinSet::new();
+    for _ in 0..WATCHERS {
+        let (path, delays, ready) = (path.clone(), delays.clone(), ready.clone());
+        watchers.spawn(async move {
+            let mut r = reqwest::Client::new().get(&path).bearer_auth(TOKEN).send().await?;
+            anyhow::ensure!(r.status() == 200, "watch: {}", r.status());
+            let mut buffer = String::new();
+            while let Some(chunk) = r.chunk().await? {
+                buffer.push_str(std::str::from_utf8(&chunk)?);
+                while let Some(end) = buffer.find("\n\n") {
+                    let frame: String = buffer.drain(..end + 2).collect();
+                    if frame.starts_with("event: snapshot") {
+                        ready.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if !frame.starts_with("event: modified") {
+                        continue;
+                    }
+                    let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("{}");
+                    let row: Value = serde_json::from_str(data)?;
+                    if let Some(sent) = row["object"]["labels"][SENT_LABEL]
+                        .as_str()
+                        .and_then(|s| s.parse::<u64>().ok())
+                    {
+                        let delay = Duration::from_micros(now_micros().saturating_sub(sent));
+                        delays.lock().expect("delays").push(delay);
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ready.load(Ordering::Relaxed) < WATCHERS {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {} watchers got a snapshot",
+            ready.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let names = pod_names(sim, namespace);
+    anyhow::ensure!(!names.is_empty(), "no pods in {namespace}");
+    let rss_before = rss_bytes(pid)?;
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / UPDATES_PER_SECOND));
+    let started = Instant::now();
+    let mut written = 0usize;
+    while started.elapsed() < UPDATE_FOR {
+        tick.tick().await;
+        let name = &names[written % names.len()];
+        let mut pod = sim.get("v1", "Pod", namespace, name).expect("the pod is there");
+        pod["metadata"]["labels"][SENT_LABEL] = json!(now_micros().to_string());
+        sim.create_or_update(pod)
+            .map_err(|e| anyhow::anyhow!("updating {name}: {e:?}"))?;
+        written += 1;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = rss_bytes(pid)?;
+    watchers.abort_all();
+    let delays = std::mem::take(&mut *delays.lock().expect("delays"));
+    let delivered = delays.len();
+    let (p50, p99) = percentiles(delays);
+    println!(
+        "watch fan-out, {WATCHERS} SSE clients, {written} pod updates at {UPDATES_PER_SECOND}/s: {delivered} frames of {} delivered, delay p50 {p50:.1} ms, p99 {p99:.1} ms (target p99 < 250 ms); RSS {:.0} MB before, {:.0} MB after",
+        written * WATCHERS,
+        rss_before as f64 / 1e6,
+        rss_after as f64 / 1e6
+    );
     Ok(())
+}
+
+/// The pods of `namespace` in sim-0 (generated with seed 1, as `main` loaded it).
+fn pod_names(sim: &Sim, namespace: &str) -> Vec<String> {
+    kubesim::generate::cluster(5, PODS, 50, 1)
+        .into_iter()
+        .filter(|o| o["kind"] == "Pod" && o["metadata"]["namespace"] == namespace)
+        .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
+        .filter(|n| sim.get("v1", "Pod", namespace, n).is_some())
+        .collect()
 }

@@ -26,6 +26,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::search::router().into(),
         crate::inventory::usage::router().into(),
         crate::inventory::logs::router().into(),
+        crate::inventory::streams::router().into(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

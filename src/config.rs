@@ -121,6 +121,16 @@ pub struct SettingsArgs {
     /// A watch cache nobody read or streamed for this long is stopped.
     #[arg(long, env = "FLEETDECK_CACHE_IDLE_TIMEOUT", default_value = "10m", global = true)]
     pub cache_idle_timeout: String,
+    /// Open watch streams (SSE streams and WebSocket subscriptions) one user may hold at once.
+    #[arg(long, env = "FLEETDECK_WATCH_STREAMS_PER_USER", default_value_t = 30, global = true)]
+    pub watch_streams_per_user: usize,
+    /// How often an open watch stream sends a heartbeat (an SSE comment, a WebSocket ping).
+    #[arg(long, env = "FLEETDECK_WATCH_HEARTBEAT", default_value = "15s", global = true)]
+    pub watch_heartbeat: String,
+    /// How often an open watch stream checks that its session (or key) still works and that
+    /// the user may still list what it streams.
+    #[arg(long, env = "FLEETDECK_WATCH_SESSION_CHECK", default_value = "10s", global = true)]
+    pub watch_session_check: String,
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -154,7 +164,16 @@ pub struct Settings {
     /// (role, group) pairs for impersonation.
     pub impersonate_groups: Vec<(Role, String)>,
     pub caches: CacheSettings,
+    pub watch: WatchSettings,
     pub log_format: LogFormat,
+}
+
+/// Limits and timers of the watch streams.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchSettings {
+    pub streams_per_user: usize,
+    pub heartbeat: Duration,
+    pub session_check: Duration,
 }
 
 /// A setting that failed validation; the message names the variable and the flag.
@@ -266,6 +285,19 @@ impl Settings {
             warm_timeout: parse_duration(&a.cache_warm_timeout).map_err(|m| bad("FLEETDECK_CACHE_WARM_TIMEOUT", m))?,
             idle_timeout: parse_duration(&a.cache_idle_timeout).map_err(|m| bad("FLEETDECK_CACHE_IDLE_TIMEOUT", m))?,
         };
+        let positive = |name: &'static str, value: &str| match parse_duration(value) {
+            Ok(d) if d.is_zero() => Err(bad(name, "must be longer than 0s")),
+            Ok(d) => Ok(d),
+            Err(m) => Err(bad(name, m)),
+        };
+        if a.watch_streams_per_user == 0 {
+            return Err(bad("FLEETDECK_WATCH_STREAMS_PER_USER", "must be at least 1"));
+        }
+        let watch = WatchSettings {
+            streams_per_user: a.watch_streams_per_user,
+            heartbeat: positive("FLEETDECK_WATCH_HEARTBEAT", &a.watch_heartbeat)?,
+            session_check: positive("FLEETDECK_WATCH_SESSION_CHECK", &a.watch_session_check)?,
+        };
         let write_actions_enabled = match a.write_actions_enabled.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" => false,
@@ -349,6 +381,7 @@ impl Settings {
             trusted_origins,
             audit_retention,
             caches,
+            watch,
             write_actions_enabled,
             flux_environments,
             secret_key,

@@ -55,6 +55,8 @@ pub struct AppState {
     pub access: Arc<kube::access::AccessReviews>,
     /// Rendered Flux inputs.
     pub inputs_cache: Arc<flux::cache::InputsCache>,
+    /// Open watch streams: the per-user cap and the shutdown signal.
+    pub streams: Arc<inventory::streams::Streams>,
 }
 
 impl AppState {
@@ -70,11 +72,16 @@ impl AppState {
         for c in caches.metrics.collectors() {
             metrics.register(c);
         }
+        let streams = Arc::new(inventory::streams::Streams::new(settings.watch.streams_per_user));
+        for c in streams.collectors() {
+            metrics.register(c);
+        }
         metrics.register(Box::new(access.calls.clone()));
         metrics.register(Box::new(access.hits.clone()));
         AppState {
             caches,
             access,
+            streams,
             login_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
             settings: Arc::new(settings),
             store,

@@ -177,6 +177,8 @@ impl Server {
 
     /// Stops accepting, lets in-flight requests finish (at most `SHUTDOWN_GRACE`), closes the pool.
     pub async fn shutdown(self) -> anyhow::Result<()> {
+        // Watch streams never end by themselves: told first, they end before the grace runs out.
+        self.state.streams.shut_down();
         let _ = self.stop.send(());
         self.background.iter().for_each(|t| t.abort());
         let mut task = self.task;

@@ -6,13 +6,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use common::*;
-use fleetdeck::config::Settings;
-use fleetdeck::kube::secret_box::SecretKey;
 use kube::api::{Api, DeleteParams, DynamicObject};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kubesim::auth::Rule;
 use kubesim::{Sim, SimConfig};
 use reqwest::Method;
@@ -38,31 +33,11 @@ type: Opaque
 data: {password: aHVudGVyMg==, user: YWRtaW4=}
 "#;
 
-fn with_key(db: &TestDb) -> Settings {
-    let mut s = settings(db);
-    s.secret_key = Some(SecretKey::from_base64(&STANDARD.encode([5u8; 32])).unwrap());
-    s
-}
-
 async fn sim() -> Sim {
     let sim = Sim::start(SimConfig::default()).await.unwrap();
     sim.load_yaml(SHOP).unwrap();
     sim.load_yaml(MORE).unwrap();
     sim
-}
-
-async fn register(app: &TestApp, name: &str, sim: &Sim, authz: &str) {
-    let body = json!({
-        "name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(), "authzMode": authz,
-        "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap()),
-    });
-    let r = app
-        .bearer(Method::POST, "/api/clusters", ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
 }
 
 async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
@@ -101,34 +76,6 @@ async fn eventually(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) ->
     }
 }
 
-async fn sim_client(sim: &Sim) -> kube::Client {
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token())).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    kube::Client::try_from(config).unwrap()
-}
-
-/// `/metrics` once `done` holds of it.
-async fn metrics_until(app: &TestApp, done: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let metrics = app
-            .request(Method::GET, "/metrics")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if done(&metrics) {
-            return metrics;
-        }
-        assert!(Instant::now() < deadline, "metrics never got there: {metrics}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn pod(ns: &str, name: &str, restarts: u32) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": {"app": "load"}},
            "spec": {"containers": [{"name": "c", "image": "i"}]},
@@ -137,9 +84,9 @@ fn pod(ns: &str, name: &str, restarts: u32) -> Value {
 
 on_both_backends! {
     async fn lists_are_rows_filtered_sorted_and_paged_on_the_server(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let sim = sim().await;
-        register(&app, "shop", &sim, "shared").await;
+        register_sim(&app, "shop", &sim, "shared").await;
         let base = "/api/clusters/shop/resources/core/v1/pods";
 
         let (status, list) = get(&app, base, VIEWER_TOKEN).await;
@@ -209,9 +156,9 @@ on_both_backends! {
 
 on_both_backends! {
     async fn a_cache_follows_changes_relists_and_finds_new_crds(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let sim = sim().await;
-        register(&app, "shop", &sim, "shared").await;
+        register_sim(&app, "shop", &sim, "shared").await;
         let pods = "/api/clusters/shop/resources/core/v1/pods?namespace=shop";
         let (status, body) = get(&app, pods, VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{body}");
@@ -231,7 +178,7 @@ on_both_backends! {
         sim.create_or_update(pod("shop", "after-410", 0)).unwrap();
         eventually(&app, pods, |l| names(l) == ["after-410", "db-1", "web-1"]).await;
         let relisted = "fleetdeck_cache_relists{cluster=\"shop\",resource=\"core/v1/pods\"} 1";
-        let metrics = metrics_until(&app, |m| m.lines().any(|l| l == relisted)).await;
+        let metrics = app.metrics_until(|m| m.lines().any(|l| l == relisted)).await;
         assert!(metrics.contains("fleetdeck_cache_objects{cluster=\"shop\",resource=\"core/v1/pods\"} 4"), "{metrics}");
         assert!(metrics.lines().any(|l| l.starts_with("fleetdeck_cache_bytes{cluster=\"shop\"")));
         assert!(metrics.lines().any(|l| l.starts_with("fleetdeck_cache_hits_total{cluster=\"shop\"}")));
@@ -269,9 +216,9 @@ on_both_backends! {
 
 on_both_backends! {
     async fn details_yaml_events_and_containers(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let sim = sim().await;
-        register(&app, "shop", &sim, "shared").await;
+        register_sim(&app, "shop", &sim, "shared").await;
         let base = "/api/clusters/shop/resources/core/v1";
 
         let (status, web) = get(&app, &format!("{base}/pods/shop/web-1"), VIEWER_TOKEN).await;
@@ -339,9 +286,9 @@ on_both_backends! {
 
 on_both_backends! {
     async fn secret_values_never_leave(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let sim = sim().await;
-        register(&app, "shop", &sim, "shared").await;
+        register_sim(&app, "shop", &sim, "shared").await;
         let base = "/api/clusters/shop/resources/core/v1/secrets";
         let mut seen = String::new();
         for path in [
@@ -369,12 +316,12 @@ on_both_backends! {
 
 on_both_backends! {
     async fn each_user_sees_only_what_kubernetes_lets_them(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let sim = sim().await;
         // Viewers may list pods in shop only; operators nothing; Fleetdeck's own token reads all.
         sim.add_rule(Rule::group("fleetdeck:viewers", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
-        register(&app, "guarded", &sim, "impersonate").await;
-        register(&app, "open", &sim, "shared").await;
+        register_sim(&app, "guarded", &sim, "impersonate").await;
+        register_sim(&app, "open", &sim, "shared").await;
 
         let (status, list) = get(&app, "/api/clusters/guarded/resources/core/v1/pods", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{list}");
@@ -415,12 +362,12 @@ on_both_backends! {
 #[tokio::test]
 async fn idle_caches_stop_and_cold_ones_answer_504_after_the_bound() {
     let db = TestDb::sqlite().await;
-    let mut s = with_key(&db);
+    let mut s = with_secret_key(&db);
     s.caches.idle_timeout = Duration::from_millis(400);
     s.caches.warm_timeout = Duration::from_millis(300);
     let app = TestApp::with(s).await;
     let sim = sim().await;
-    register(&app, "shop", &sim, "shared").await;
+    register_sim(&app, "shop", &sim, "shared").await;
     let (status, _) = get(&app, "/api/clusters/shop/pods", VIEWER_TOKEN).await;
     assert_eq!(status, 200);
     assert!(!app.server.state.caches.is_empty());
@@ -440,12 +387,12 @@ async fn idle_caches_stop_and_cold_ones_answer_504_after_the_bound() {
 
 on_both_backends! {
     async fn search_ranks_names_across_kinds_and_clusters_as_each_user_may_see(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let (one, two) = (sim().await, sim().await);
         two.create_or_update(pod("shop", "web", 0)).unwrap();
         one.add_rule(Rule::group("fleetdeck:viewers", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
-        register(&app, "one", &one, "impersonate").await;
-        register(&app, "two", &two, "shared").await;
+        register_sim(&app, "one", &one, "impersonate").await;
+        register_sim(&app, "two", &two, "shared").await;
 
         let (status, found) = get(&app, "/api/clusters/two/search?q=WEB", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{found}");
@@ -497,13 +444,13 @@ on_both_backends! {
 
 on_both_backends! {
     async fn usage_comes_from_the_metrics_api_when_the_cluster_has_one(db) {
-        let app = TestApp::with(with_key(db)).await;
+        let app = TestApp::with(with_secret_key(db)).await;
         let with = Sim::start(SimConfig::default()).await.unwrap();
         with.load_yaml(include_str!("kubesim/tests/fixtures/metrics.yaml")).unwrap();
         let without = Sim::start(SimConfig { metrics: false, ..SimConfig::default() }).await.unwrap();
         without.load_yaml(SHOP).unwrap();
-        register(&app, "with", &with, "shared").await;
-        register(&app, "without", &without, "shared").await;
+        register_sim(&app, "with", &with, "shared").await;
+        register_sim(&app, "without", &without, "shared").await;
 
         let (status, node) = get(&app, "/api/clusters/with/nodes/node-a/metrics", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{node}");

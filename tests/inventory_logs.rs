@@ -7,10 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use common::*;
-use fleetdeck::kube::secret_box::SecretKey;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams};
 use kubesim::auth::Rule;
@@ -86,20 +83,8 @@ async fn sim() -> Sim {
 
 /// Fleetdeck with `sim` registered as cluster `sim` in `authz` mode.
 async fn app_with(db: &TestDb, sim: &Sim, authz: &str) -> TestApp {
-    let mut s = settings(db);
-    s.secret_key = Some(SecretKey::from_base64(&STANDARD.encode([5u8; 32])).unwrap());
-    let app = TestApp::with(s).await;
-    let body = json!({
-        "name": "sim", "environment": "prod", "server": sim.url(), "token": sim.admin_token(), "authzMode": authz,
-        "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap()),
-    });
-    let r = app
-        .bearer(Method::POST, "/api/clusters", ADMIN_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let app = TestApp::with(with_secret_key(db)).await;
+    register_sim(&app, "sim", sim, authz).await;
     app
 }
 
@@ -107,87 +92,8 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     app.bearer(Method::GET, path, VIEWER_TOKEN).send().await.unwrap()
 }
 
-/// A Server-Sent Events stream read frame by frame.
-struct Events {
-    response: reqwest::Response,
-    buffer: String,
-    heartbeats: usize,
-}
-
-impl Events {
-    async fn open(app: &TestApp, path: &str, token: &str) -> Events {
-        // No overall timeout: a follow stream lasts as long as the test reads it.
-        let client = reqwest::Client::new();
-        let response = client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
-        assert_eq!(response.headers()["cache-control"], "no-cache");
-        Events {
-            response,
-            buffer: String::new(),
-            heartbeats: 0,
-        }
-    }
-
-    /// The next frame's event name and data; None when the stream closed.
-    async fn next(&mut self) -> Option<(String, Value)> {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                if block.starts_with(':') {
-                    self.heartbeats += 1;
-                    continue;
-                }
-                let field = |name: &str| {
-                    block
-                        .lines()
-                        .find_map(|l| l.strip_prefix(name))
-                        .unwrap_or_else(|| panic!("no {name} in {block:?}"))
-                        .to_string()
-                };
-                let data = serde_json::from_str(&field("data: ")).unwrap();
-                return Some((field("event: "), data));
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(30), self.response.chunk())
-                .await
-                .expect("a frame within 30 s")
-                .unwrap()?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    }
-
-    /// The next `log` frame's data, failing on any other frame.
-    async fn log(&mut self) -> Value {
-        let (event, data) = self.next().await.expect("a frame");
-        assert_eq!(event, "log", "{data}");
-        data
-    }
-
-    /// The log frames up to the `end` frame, and that the stream closes after it.
-    async fn until_end(&mut self) -> Vec<Value> {
-        let mut logs = Vec::new();
-        loop {
-            match self.next().await.expect("an end frame") {
-                (event, data) if event == "log" => logs.push(data),
-                (event, _) if event == "end" => break,
-                (event, data) => panic!("unexpected {event}: {data}"),
-            }
-        }
-        assert!(self.next().await.is_none(), "the stream closes after end");
-        logs
-    }
-}
-
 fn lines(logs: &[Value]) -> Vec<&str> {
     logs.iter().map(|l| l["line"].as_str().unwrap()).collect()
-}
-
-async fn kube_client(sim: &Sim) -> kube::Client {
-    let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig()).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .unwrap();
-    kube::Client::try_from(config).unwrap()
 }
 
 fn running_pod(name: &str, logs: &str) -> Value {
@@ -361,7 +267,7 @@ async fn follow_carries_new_lines_until_the_pod_goes() {
     assert_eq!(events.log().await["line"], "GET /healthz 200");
     assert_eq!(events.log().await["line"], "GET / 200");
 
-    let pods: Api<Pod> = Api::namespaced(kube_client(&sim).await, "shop");
+    let pods: Api<Pod> = Api::namespaced(sim_client(&sim).await, "shop");
     pods.delete("web-a", &DeleteParams::default()).await.unwrap();
     assert!(events.until_end().await.is_empty(), "the pod's going ends the stream");
     drop(events);
@@ -450,7 +356,7 @@ async fn a_deployments_logs_fan_out_over_its_pods() {
     assert_eq!(first[1], json!({"pod": "web-b", "container": "app", "line": "b ready"}));
 
     // The Deployment's pod web-a is replaced by web-c: web-c joins, read from its start.
-    let pods: Api<Pod> = Api::namespaced(kube_client(&sim).await, "shop");
+    let pods: Api<Pod> = Api::namespaced(sim_client(&sim).await, "shop");
     pods.delete("web-a", &DeleteParams::default()).await.unwrap();
     sim.create_or_update(running_pod("web-c", "c starting")).unwrap();
     assert_eq!(

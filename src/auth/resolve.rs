@@ -76,6 +76,29 @@ async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> Resu
     }
 }
 
+/// What authenticated a request (its Authorization header and cookies), kept by a long-lived
+/// stream to check later that it still works.
+#[derive(Clone)]
+pub struct Credentials(HeaderMap);
+
+impl Credentials {
+    pub fn of(headers: &HeaderMap) -> Credentials {
+        let mut kept = HeaderMap::new();
+        for name in [header::AUTHORIZATION, header::COOKIE] {
+            for value in headers.get_all(&name) {
+                kept.append(name.clone(), value.clone());
+            }
+        }
+        Credentials(kept)
+    }
+
+    /// Whether they still authenticate `subject`: false once the session ended or expired, the
+    /// key was revoked, the user disabled, or the store cannot tell (fail closed).
+    pub async fn still_valid(&self, state: &AppState, subject: &str) -> bool {
+        matches!(resolve(state, &Method::GET, &self.0).await, Ok(Some(p)) if p.subject == subject)
+    }
+}
+
 fn token_principal(t: &BootstrapToken) -> Principal {
     Principal {
         subject: format!("token:{}", t.name),

@@ -543,7 +543,7 @@ impl Workload {
         loop {
             let actions = tokio::select! {
                 change = changes.recv() => match change {
-                    Ok((_, Change::Added(r) | Change::Modified(r))) => self.changed(&r.row, true),
+                    Ok((_, Change::Added(r) | Change::Modified(r, _))) => self.changed(&r.row, true),
                     Ok((_, Change::Deleted(r))) => self.changed(&r.row, false),
                     Ok((_, Change::Relisted(_))) | Err(broadcast::error::RecvError::Lagged(_)) => {
                         let pods = self.views();

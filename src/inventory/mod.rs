@@ -12,5 +12,7 @@ pub mod rows;
 pub mod scope;
 pub mod search;
 pub mod selector;
+pub mod streams;
 pub mod summary;
 pub mod usage;
+pub mod watch_frames;

@@ -65,7 +65,8 @@ pub fn redact(data: &mut serde_json::Value) {
 /// One change, as streams see it.
 pub enum Change<R> {
     Added(Arc<R>),
-    Modified(Arc<R>),
+    /// The new row and the one it replaced (a filtered stream tells moves in and out by both).
+    Modified(Arc<R>, Arc<R>),
     Deleted(Arc<R>),
     /// The watch started over (`gone_410` after a compaction, `reconnect` after a dropped watch):
     /// readers take a new snapshot.
@@ -76,7 +77,7 @@ impl<R> Clone for Change<R> {
     fn clone(&self) -> Self {
         match self {
             Change::Added(r) => Change::Added(r.clone()),
-            Change::Modified(r) => Change::Modified(r.clone()),
+            Change::Modified(r, old) => Change::Modified(r.clone(), old.clone()),
             Change::Deleted(r) => Change::Deleted(r.clone()),
             Change::Relisted(why) => Change::Relisted(why.clone()),
         }
@@ -121,7 +122,8 @@ pub enum Start<R> {
 
 pub struct ResourceCache<R> {
     pub info: Arc<ResourceInfo>,
-    /// The epoch of the process's caches, so an event id from another run never resumes here.
+    /// Names this cache among every cache this process (and earlier runs) started, so an event
+    /// id from a cache that was stopped, or from another run, never resumes here.
     pub epoch: u64,
     store: reflector::Store<DynamicObject>,
     state: RwLock<Rows<R>>,
@@ -172,10 +174,14 @@ impl<R: Derive> ResourceCache<R> {
                 let Some(cache) = weak.upgrade() else { return };
                 match item {
                     Ok(event) => {
+                        // The reason a relist started holds until the relist is complete.
+                        let done = matches!(event, watcher::Event::InitDone);
                         if cache.apply(event, &why) {
                             phase_tx.send_replace(Phase::Ready);
                         }
-                        why = "reconnect".into();
+                        if done {
+                            why = "reconnect".into();
+                        }
                     }
                     Err(e) => {
                         if let watcher::Error::WatchError(s) = &e
@@ -256,7 +262,7 @@ impl<R: Derive> ResourceCache<R> {
                 let old = s.rows.insert(key(&o), (row.clone(), bytes));
                 s.bytes = s.bytes + bytes - old.as_ref().map_or(0, |(_, b)| *b);
                 match old {
-                    Some(_) => Change::Modified(row),
+                    Some((old, _)) => Change::Modified(row, old),
                     None => Change::Added(row),
                 }
             }
@@ -438,7 +444,8 @@ impl CacheMetrics {
 /// Every cache of the process.
 pub struct Caches<R> {
     settings: CacheSettings,
-    epoch: u64,
+    /// The next cache's epoch: the start time in microseconds, then counting up.
+    next_epoch: AtomicU64,
     caches: Mutex<HashMap<CacheKey, Arc<ResourceCache<R>>>>,
     discovery: Mutex<HashMap<(String, String), DiscoveryEntry>>,
     pub metrics: CacheMetrics,
@@ -448,7 +455,7 @@ impl<R: Derive> Caches<R> {
     pub fn new(settings: CacheSettings) -> Caches<R> {
         Caches {
             settings,
-            epoch: u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or_default(),
+            next_epoch: AtomicU64::new(u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or_default()),
             caches: Mutex::default(),
             discovery: Mutex::default(),
             metrics: CacheMetrics::new(),
@@ -463,7 +470,8 @@ impl<R: Derive> Caches<R> {
             match caches.get(&key) {
                 Some(c) => (c.clone(), false),
                 None => {
-                    let c = ResourceCache::start(source.cluster, source.client.clone(), info.clone(), self.epoch);
+                    let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
+                    let c = ResourceCache::start(source.cluster, source.client.clone(), info.clone(), epoch);
                     caches.insert(key.clone(), c.clone());
                     (c, true)
                 }

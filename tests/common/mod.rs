@@ -4,10 +4,14 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use fleetdeck::auth::{BootstrapToken, Role};
 use fleetdeck::config::Settings;
+use fleetdeck::kube::secret_box::SecretKey;
 use fleetdeck::server::Server;
 use fleetdeck::store::Store;
+use kubesim::Sim;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 
@@ -142,6 +146,37 @@ pub fn settings(db: &TestDb) -> Settings {
     s
 }
 
+/// [`settings`] with a secret key, so clusters can be registered with their credentials.
+pub fn with_secret_key(db: &TestDb) -> Settings {
+    let mut s = settings(db);
+    s.secret_key = Some(SecretKey::from_base64(&STANDARD.encode([5u8; 32])).unwrap());
+    s
+}
+
+/// Registers `sim` as cluster `name` with its admin token, in `authz` mode.
+pub async fn register_sim(app: &TestApp, name: &str, sim: &Sim, authz: &str) {
+    let body = serde_json::json!({
+        "name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(), "authzMode": authz,
+        "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap()),
+    });
+    let r = app
+        .bearer(Method::POST, "/api/clusters", ADMIN_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
+/// A kube client of `sim` as its admin.
+pub async fn sim_client(sim: &Sim) -> kube::Client {
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token())).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
 /// The real app, listening on 127.0.0.1.
 pub struct TestApp {
     pub base: String,
@@ -222,8 +257,113 @@ impl TestApp {
         body["items"].as_array().unwrap().clone()
     }
 
+    /// `/metrics` once `done` holds of it.
+    pub async fn metrics_until(&self, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let metrics = self
+                .request(Method::GET, "/metrics")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if done(&metrics) {
+                return metrics;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "metrics never got there: {metrics}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn stop(self) {
         self.server.shutdown().await.unwrap();
+    }
+}
+
+/// A Server-Sent Events stream read frame by frame.
+pub struct Events {
+    response: Response,
+    buffer: String,
+    pub heartbeats: usize,
+    /// The `id` of the last frame that had one.
+    pub last_id: Option<String>,
+}
+
+impl Events {
+    pub async fn open(app: &TestApp, path: &str, token: &str) -> Events {
+        Events::open_with(app.bearer(Method::GET, path, token)).await
+    }
+
+    /// The stream `request` answers; asserts it is one.
+    pub async fn open_with(request: RequestBuilder) -> Events {
+        // No overall timeout: a stream lasts as long as the test reads it.
+        let response = request.timeout(Duration::from_secs(24 * 3600)).send().await.unwrap();
+        let path = response.url().path().to_string();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        assert_eq!(response.headers()["cache-control"], "no-cache");
+        Events {
+            response,
+            buffer: String::new(),
+            heartbeats: 0,
+            last_id: None,
+        }
+    }
+
+    /// The next frame's event name and data; None when the stream closed.
+    pub async fn next(&mut self) -> Option<(String, Value)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if block.starts_with(':') {
+                    self.heartbeats += 1;
+                    continue;
+                }
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .unwrap_or_else(|| panic!("no {name} in {block:?}"))
+                        .to_string()
+                };
+                if let Some(id) = block.lines().find_map(|l| l.strip_prefix("id: ")) {
+                    self.last_id = Some(id.to_string());
+                }
+                let data = serde_json::from_str(&field("data: ")).unwrap();
+                return Some((field("event: "), data));
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(30), self.response.chunk())
+                .await
+                .expect("a frame within 30 s")
+                .unwrap()?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// The next `log` frame's data, failing on any other frame.
+    pub async fn log(&mut self) -> Value {
+        let (event, data) = self.next().await.expect("a frame");
+        assert_eq!(event, "log", "{data}");
+        data
+    }
+
+    /// The log frames up to the `end` frame, and that the stream closes after it.
+    pub async fn until_end(&mut self) -> Vec<Value> {
+        let mut logs = Vec::new();
+        loop {
+            match self.next().await.expect("an end frame") {
+                (event, data) if event == "log" => logs.push(data),
+                (event, _) if event == "end" => break,
+                (event, data) => panic!("unexpected {event}: {data}"),
+            }
+        }
+        assert!(self.next().await.is_none(), "the stream closes after end");
+        logs
     }
 }
 

@@ -671,6 +671,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/watch/{group}/{version}/{resource}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rows of one resource, live, as Server-Sent Events: `snapshot` first (or, resuming from a
+         *     recent `Last-Event-ID`, only the changes since), then `added`/`modified`/`deleted`,
+         *     `relist` and `backpressure` (a snapshot follows each), and one of `server_shutdown`,
+         *     `auth_expired` or `error` to end it. A heartbeat comment every `FLEETDECK_WATCH_HEARTBEAT`.
+         */
+        get: operations["watch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{name}": {
         parameters: {
             query?: never;
@@ -952,6 +974,30 @@ export interface paths {
          *     be searched are listed in `errors`.
          */
         get: operations["search_fleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stream/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch streams multiplexed over one WebSocket, so a console with many live views stays under
+         *     the browser's six connections per host. The client sends `{"type": "subscribe", "id",
+         *     "cluster", "group", "version", "resource", "namespace"?, "labelSelector"?, "lastEventId"?}`
+         *     and `{"type": "unsubscribe", "id"}`; the server sends `{"id", "event", "seq"?, "data"}` with
+         *     the SSE stream's event names and data. An ended session closes the socket with 1008, a
+         *     stopping server with 1001. Upgrades from another origin than ours (or a trusted one) are refused.
+         */
+        get: operations["stream_ws"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5150,6 +5196,100 @@ export interface operations {
             };
         };
     };
+    watch: {
+        parameters: {
+            query?: {
+                /** @description Rows of this namespace only. */
+                namespace?: string;
+                /** @description The apiserver's syntax: `app=web,tier!=db`, `env in (prod,qa)`, `!canary`. */
+                labelSelector?: string;
+                /** @description The `id` of the last frame seen, as `Last-Event-ID` (for clients that cannot set headers). */
+                lastEventId?: string;
+            };
+            header?: {
+                /** @description The `id` of the last frame seen: resume after it */
+                "Last-Event-ID"?: string | null;
+            };
+            path: {
+                cluster: string;
+                /** @description API group; `core` for the core group */
+                group: string;
+                version: string;
+                resource: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `text/event-stream` frames; a user at the stream cap gets one `error` frame (`stream_cap`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_cluster: {
         parameters: {
             query?: never;
@@ -6871,6 +7011,51 @@ export interface operations {
             };
             /** @description Not allowed: the role is too low, or a cookie write came from another origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stream_ws: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the multiplexed stream */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `origin_rejected`: the upgrade comes from an origin that is not trusted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `upgrade_required`: the request is no WebSocket upgrade */
+            426: {
                 headers: {
                     [name: string]: unknown;
                 };

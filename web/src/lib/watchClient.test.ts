@@ -38,6 +38,8 @@ describe('decodeWatchEvent', () => {
       control: 'resubscribe',
     });
     expect(decodeWatchEvent('error', { message: 'no', code: 'kube_forbidden' })?.control).toBe('close');
+    expect(decodeWatchEvent('error', { message: 'bad', code: 'invalid_selector' })?.control).toBe('close');
+    expect(decodeWatchEvent('error', { message: 'cap', code: 'stream_cap' })?.control).toBe('close');
   });
 
   it('reads data sent as JSON text or as JSON', () => {

@@ -28,8 +28,22 @@ export type WatchStep =
  */
 export type WatchControl = 'none' | 'reconnect' | 'resubscribe' | 'close';
 
-/** Error codes that a new subscription would get again: the stream stops. */
-const FINAL_ERRORS = new Set(['kube_forbidden', 'forbidden', 'not_found', 'resource_not_found', 'not_listable', 'no_connection', 'invalid_message', 'invalid_query']);
+/**
+ * Error codes that a new subscription would get again: the stream stops (and the view polls).
+ * `stream_cap`: the user holds as many streams as the server allows, as Periscope's console does.
+ */
+const FINAL_ERRORS = new Set([
+  'kube_forbidden',
+  'forbidden',
+  'not_found',
+  'resource_not_found',
+  'not_listable',
+  'no_connection',
+  'invalid_message',
+  'invalid_query',
+  'invalid_selector',
+  'stream_cap',
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
