@@ -359,6 +359,103 @@ on_both_backends! {
     }
 }
 
+/// A connection that may not list CRDs still discovers and lists what it may: custom resources
+/// only lose their printer columns, and the refused CRD list is not asked again on every read.
+#[tokio::test]
+async fn a_connection_that_may_not_list_crds_still_discovers() {
+    let db = TestDb::sqlite().await;
+    let app = TestApp::with(with_secret_key(&db)).await;
+    let sim = sim().await;
+    sim.add_token("reader-token-0123456789", "fleetdeck-reader", &[]);
+    sim.add_rule(Rule::user(
+        "fleetdeck-reader",
+        &["get", "list", "watch"],
+        &[""],
+        &["pods", "namespaces"],
+        &[],
+    ));
+    register_sim_as(&app, "narrow", &sim, "shared", "reader-token-0123456789").await;
+    for _ in 0..3 {
+        let (status, pods) = get(&app, "/api/clusters/narrow/pods?namespace=shop", VIEWER_TOKEN).await;
+        assert_eq!(
+            (status, names(&pods)),
+            (200, vec!["db-1".to_string(), "web-1".to_string()]),
+            "{pods}"
+        );
+    }
+    let (status, resources) = get(&app, "/api/clusters/narrow/api-resources", VIEWER_TOKEN).await;
+    assert_eq!(status, 200, "{resources}");
+    let crd_lists = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/customresourcedefinitions"))
+        .count();
+    assert_eq!(crd_lists, 1, "the refused CRD list is remembered");
+    let (status, body) = get(&app, "/api/clusters/narrow/resources/apps/v1/deployments", VIEWER_TOKEN).await;
+    assert_error(status, &body, 403, "kube_forbidden");
+    app.stop().await;
+    db.cleanup().await;
+}
+
+/// Every summary a list sends has the fields its variant of the `Summary` schema names (and the
+/// required ones), so the contract (and the console's generated types) say what is really sent.
+#[tokio::test]
+async fn served_row_summaries_match_the_schema() {
+    let db = TestDb::sqlite().await;
+    let app = TestApp::with(with_secret_key(&db)).await;
+    let sim = sim().await;
+    sim.load_yaml(WIDGETS).unwrap();
+    sim.create_or_update(json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": "shop"}, "spec": {"size": 3}}))
+        .unwrap();
+    register_sim(&app, "shop", &sim, "shared").await;
+    let (_, spec) = get(&app, "/api/openapi.json", VIEWER_TOKEN).await;
+    let variants: Vec<&Value> = spec["components"]["schemas"]["Summary"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for kind in [
+        "core/v1/pods",
+        "core/v1/nodes",
+        "core/v1/events",
+        "core/v1/namespaces",
+        "core/v1/secrets",
+        "apps/v1/deployments",
+        "example.com/v1/widgets",
+    ] {
+        let list = eventually(&app, &format!("/api/clusters/shop/resources/{kind}"), |l| {
+            l["total"].as_u64() > Some(0)
+        })
+        .await;
+        for row in list["items"].as_array().unwrap() {
+            let summary = row["summary"].as_object().unwrap();
+            let tag = summary["type"].as_str().unwrap();
+            let variant = variants
+                .iter()
+                .find(|v| v["properties"]["type"]["enum"][0] == tag)
+                .unwrap_or_else(|| panic!("no schema for summary type {tag}"));
+            for key in summary.keys() {
+                assert!(
+                    variant["properties"].get(key).is_some(),
+                    "{kind}: {key} is sent but not in the schema of {tag}"
+                );
+            }
+            for key in variant["required"].as_array().unwrap() {
+                assert!(
+                    summary.contains_key(key.as_str().unwrap()),
+                    "{kind}: required {key} not sent"
+                );
+            }
+            seen.insert(tag.to_string());
+        }
+    }
+    assert_eq!(seen.len(), 7, "{seen:?}");
+    app.stop().await;
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn idle_caches_stop_and_cold_ones_answer_504_after_the_bound() {
     let db = TestDb::sqlite().await;

@@ -189,6 +189,9 @@ async fn a_relist_is_announced_and_followed_by_a_snapshot() {
     let app = app(&db, &sim, "shared", |_| {}).await;
     let mut events = Events::open(&app, &format!("{PODS}?namespace=shop"), VIEWER_TOKEN).await;
     expect(&mut events, "snapshot").await;
+    // A change seen proves the cache's watch is open: the compaction ends it with 410.
+    sim.create_or_update(pod("shop", "before-410", "web", 0)).unwrap();
+    expect(&mut events, "added").await;
     sim.compact();
     sim.create_or_update(pod("shop", "after-410", "web", 0)).unwrap();
     let relist = loop {
@@ -201,7 +204,7 @@ async fn a_relist_is_announced_and_followed_by_a_snapshot() {
     };
     assert_eq!(relist, json!({"reason": "gone_410"}));
     let snapshot = expect(&mut events, "snapshot").await;
-    assert_eq!(names(&snapshot["items"]), ["after-410", "db-1", "web-1"]);
+    assert_eq!(names(&snapshot["items"]), ["after-410", "before-410", "db-1", "web-1"]);
     drop(events);
     app.stop().await;
     db.cleanup().await;

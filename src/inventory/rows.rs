@@ -45,8 +45,11 @@ pub struct Column {
 
 /// The kind-specific part of a row.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+// Each variant renames its own fields: utoipa reads a variant's `rename_all`, not the enum's
+// `rename_all_fields`, and the schema must name the fields as they are sent.
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum Summary {
+    #[serde(rename_all = "camelCase")]
     Pod {
         phase: String,
         ready_containers: u32,
@@ -57,12 +60,14 @@ pub enum Summary {
         reason: Option<String>,
     },
     /// Deployments, StatefulSets, ReplicaSets and DaemonSets.
+    #[serde(rename_all = "camelCase")]
     Workload {
         desired: u32,
         ready: u32,
         updated: u32,
         available: u32,
     },
+    #[serde(rename_all = "camelCase")]
     Node {
         ready: bool,
         unschedulable: bool,
@@ -71,6 +76,7 @@ pub enum Summary {
         internal_ip: Option<String>,
         taints: Vec<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Event {
         event_type: String,
         reason: String,
@@ -80,12 +86,14 @@ pub enum Summary {
         message: String,
         last_seen: Option<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Job {
         completions: u32,
         succeeded: u32,
         active: u32,
         failed: u32,
     },
+    #[serde(rename_all = "camelCase")]
     CronJob {
         schedule: String,
         suspend: bool,
@@ -93,6 +101,7 @@ pub enum Summary {
         last_schedule: Option<String>,
     },
     /// PersistentVolumeClaims and PersistentVolumes.
+    #[serde(rename_all = "camelCase")]
     Volume {
         phase: String,
         capacity: Option<String>,
@@ -101,6 +110,7 @@ pub enum Summary {
         /// The claim's volume, or the volume's claim (`namespace/name`).
         bound_to: Option<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Service {
         service_type: String,
         cluster_ip: Option<String>,
@@ -108,20 +118,24 @@ pub enum Summary {
         /// `port/protocol`, with `:nodePort` when there is one.
         ports: Vec<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Ingress {
         class: Option<String>,
         hosts: Vec<String>,
         address: Vec<String>,
     },
     /// ConfigMaps and Secrets: the keys, never the values.
+    #[serde(rename_all = "camelCase")]
     Data {
         keys: Vec<String>,
         secret_type: Option<String>,
     },
+    #[serde(rename_all = "camelCase")]
     Namespace {
         phase: String,
     },
     /// Custom resources: the CRD's additionalPrinterColumns.
+    #[serde(rename_all = "camelCase")]
     Columns {
         columns: Vec<Column>,
     },

@@ -386,7 +386,8 @@ type CacheKey = (String, String, String);
 
 struct DiscoveryEntry {
     at: Instant,
-    crd_seq: u64,
+    /// The CRD cache's sequence it was built at; None when the connection may not list CRDs.
+    crd_seq: Option<u64>,
     resources: Arc<Vec<ResourceInfo>>,
 }
 
@@ -498,23 +499,37 @@ impl<R: Derive> Caches<R> {
     }
 
     /// What the cluster serves, refreshed when a CRD changed (the CRD cache's sequence moved)
-    /// or after a few minutes; custom resources carry their printer columns.
+    /// or after a few minutes; custom resources carry their printer columns. A connection that
+    /// may not list CRDs still gets discovery, without printer columns (asked again after the TTL).
     pub async fn discovery(&self, source: &Source<'_>) -> Result<Arc<Vec<ResourceInfo>>, ApiError> {
-        let crds = self.get(source, &discovery::crds()).await?;
-        let crd_seq = crds.state.read().expect("cache lock").seq;
         let key = (source.cluster.to_string(), source.connection.to_string());
-        if let Some(e) = self.discovery.lock().expect("discovery lock").get(&key)
-            && e.crd_seq == crd_seq
-            && e.at.elapsed() < DISCOVERY_TTL
-        {
-            return Ok(e.resources.clone());
+        let entry = |crd_seq: Option<u64>| {
+            let entries = self.discovery.lock().expect("discovery lock");
+            entries
+                .get(&key)
+                .filter(|e| e.crd_seq == crd_seq && e.at.elapsed() < DISCOVERY_TTL)
+                .map(|e| e.resources.clone())
+        };
+        if let Some(resources) = entry(None) {
+            return Ok(resources);
+        }
+        let crds = match self.get(source, &discovery::crds()).await {
+            Ok(crds) => Some(crds),
+            Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => None,
+            Err(e) => return Err(e),
+        };
+        let crd_seq = crds.as_ref().map(|c| c.state.read().expect("cache lock").seq);
+        if let Some(resources) = entry(crd_seq) {
+            return Ok(resources);
         }
         let mut resources = discovery::discover(&source.client)
             .await
             .map_err(|e| super::errors::api_error(source.cluster, &e))?;
-        let objects = crds.objects();
-        let specs: Vec<&serde_json::Value> = objects.iter().filter_map(|o| o.data.get("spec")).collect();
-        discovery::add_printer_columns(&mut resources, &specs);
+        if let Some(crds) = crds {
+            let objects = crds.objects();
+            let specs: Vec<&serde_json::Value> = objects.iter().filter_map(|o| o.data.get("spec")).collect();
+            discovery::add_printer_columns(&mut resources, &specs);
+        }
         let resources = Arc::new(resources);
         self.discovery.lock().expect("discovery lock").insert(
             key,

@@ -155,8 +155,13 @@ pub fn with_secret_key(db: &TestDb) -> Settings {
 
 /// Registers `sim` as cluster `name` with its admin token, in `authz` mode.
 pub async fn register_sim(app: &TestApp, name: &str, sim: &Sim, authz: &str) {
+    register_sim_as(app, name, sim, authz, sim.admin_token()).await;
+}
+
+/// Registers `sim` as cluster `name` with `token` as Fleetdeck's own credential.
+pub async fn register_sim_as(app: &TestApp, name: &str, sim: &Sim, authz: &str, token: &str) {
     let body = serde_json::json!({
-        "name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(), "authzMode": authz,
+        "name": name, "environment": "prod", "server": sim.url(), "token": token, "authzMode": authz,
         "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap()),
     });
     let r = app
@@ -317,6 +322,7 @@ impl Events {
 
     /// The next frame's event name and data; None when the stream closed.
     pub async fn next(&mut self) -> Option<(String, Value)> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
@@ -337,7 +343,9 @@ impl Events {
                 let data = serde_json::from_str(&field("data: ")).unwrap();
                 return Some((field("event: "), data));
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(30), self.response.chunk())
+            // Heartbeats do not count: a frame must come within 30 s.
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let chunk = tokio::time::timeout(left, self.response.chunk())
                 .await
                 .expect("a frame within 30 s")
                 .unwrap()?;

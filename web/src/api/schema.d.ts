@@ -1860,9 +1860,9 @@ export interface components {
             containers: number;
             node?: string | null;
             phase: string;
-            pod_ip?: string | null;
+            podIp?: string | null;
             /** Format: int32 */
-            ready_containers: number;
+            readyContainers: number;
             /** @description Why a container is not running (CrashLoopBackOff, ImagePullBackOff, OOMKilled…). */
             reason?: string | null;
             /** @enum {string} */
@@ -1879,8 +1879,8 @@ export interface components {
             /** Format: int32 */
             updated: number;
         } | {
-            internal_ip?: string | null;
-            kubelet_version: string;
+            internalIp?: string | null;
+            kubeletVersion: string;
             ready: boolean;
             roles: string[];
             taints: string[];
@@ -1890,8 +1890,8 @@ export interface components {
         } | {
             /** Format: int32 */
             count: number;
-            event_type: string;
-            last_seen?: string | null;
+            eventType: string;
+            lastSeen?: string | null;
             message: string;
             /** @description `Kind/name` of the object the event is about. */
             object: string;
@@ -1912,26 +1912,26 @@ export interface components {
         } | {
             /** Format: int32 */
             active: number;
-            last_schedule?: string | null;
+            lastSchedule?: string | null;
             schedule: string;
             suspend: boolean;
             /** @enum {string} */
             type: "cronJob";
         } | {
-            access_modes: string[];
+            accessModes: string[];
             /** @description The claim's volume, or the volume's claim (`namespace/name`). */
-            bound_to?: string | null;
+            boundTo?: string | null;
             capacity?: string | null;
             phase: string;
-            storage_class?: string | null;
+            storageClass?: string | null;
             /** @enum {string} */
             type: "volume";
         } | {
-            cluster_ip?: string | null;
+            clusterIp?: string | null;
             external: string[];
             /** @description `port/protocol`, with `:nodePort` when there is one. */
             ports: string[];
-            service_type: string;
+            serviceType: string;
             /** @enum {string} */
             type: "service";
         } | {
@@ -1942,7 +1942,7 @@ export interface components {
             type: "ingress";
         } | {
             keys: string[];
-            secret_type?: string | null;
+            secretType?: string | null;
             /** @enum {string} */
             type: "data";
         } | {
