@@ -1,17 +1,20 @@
 //! Watch-backed caches: one kube-runtime reflector per cluster × resource, started on first use
 //! under Fleetdeck's own identity and stopped after an idle time, shared by every user. Objects
-//! are stored once (in the reflector's store), stripped of `managedFields` and the
-//! last-applied annotation, with Secret values redacted before they are kept; each change also
-//! derives the object's row once (`Derive`), so a read copies rows instead of rebuilding them.
+//! are stored once (in the reflector's store) as compact JSON, stripped of `managedFields` and
+//! the last-applied annotation, with Secret values redacted before they are kept; each change
+//! also derives the object's row once (`Derive`), so a read copies rows instead of rebuilding them.
 //! Changes fan out to streams through a bounded broadcast, with a short history for resumes.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use kube::api::{Api, DynamicObject};
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, ApiResource, DynamicObject};
+use kube::core::DynamicResourceScope;
 use kube::runtime::reflector::{self, ObjectRef, store::Writer};
 use kube::runtime::{WatchStreamExt, watcher};
 use prometheus::{IntCounterVec, IntGaugeVec, Opts};
@@ -59,6 +62,93 @@ pub fn redact(data: &mut serde_json::Value) {
                 *v = serde_json::Value::String(REDACTED.into());
             }
         }
+    }
+}
+
+/// An object as a cache keeps it: its compact JSON (stripped and redacted), the metadata the
+/// store is keyed by, and what was derived from it. As text an object costs about its JSON size;
+/// as a `DynamicObject` tree it cost several times that, and most reads only need the row.
+pub struct Stored<R> {
+    meta: ObjectMeta,
+    json: Arc<str>,
+    derived: Arc<R>,
+}
+
+impl<R> Clone for Stored<R> {
+    fn clone(&self) -> Self {
+        Stored {
+            meta: self.meta.clone(),
+            json: self.json.clone(),
+            derived: self.derived.clone(),
+        }
+    }
+}
+
+impl<R: Derive> Stored<R> {
+    fn new(info: &ResourceInfo, mut object: DynamicObject) -> Stored<R> {
+        strip(&mut object);
+        let derived = Arc::new(R::derive(info, &object));
+        let json = serde_json::to_string(&object).expect("objects serialize").into();
+        let m = object.metadata;
+        let meta = ObjectMeta {
+            name: m.name,
+            namespace: m.namespace,
+            uid: m.uid,
+            resource_version: m.resource_version,
+            ..ObjectMeta::default()
+        };
+        Stored { meta, json, derived }
+    }
+}
+
+impl<R> Stored<R> {
+    /// The object, parsed again from its JSON.
+    pub fn object(&self) -> DynamicObject {
+        serde_json::from_str(&self.json).expect("stored objects parse")
+    }
+}
+
+impl<R> kube::Resource for Stored<R> {
+    type DynamicType = ApiResource;
+    type Scope = DynamicResourceScope;
+
+    fn group(dt: &ApiResource) -> Cow<'_, str> {
+        dt.group.as_str().into()
+    }
+
+    fn version(dt: &ApiResource) -> Cow<'_, str> {
+        dt.version.as_str().into()
+    }
+
+    fn kind(dt: &ApiResource) -> Cow<'_, str> {
+        dt.kind.as_str().into()
+    }
+
+    fn api_version(dt: &ApiResource) -> Cow<'_, str> {
+        dt.api_version.as_str().into()
+    }
+
+    fn plural(dt: &ApiResource) -> Cow<'_, str> {
+        dt.plural.as_str().into()
+    }
+
+    fn meta(&self) -> &ObjectMeta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.meta
+    }
+}
+
+/// The watcher's event with its object made [`Stored`].
+fn stored<R: Derive>(info: &ResourceInfo, event: watcher::Event<DynamicObject>) -> watcher::Event<Stored<R>> {
+    match event {
+        watcher::Event::Apply(o) => watcher::Event::Apply(Stored::new(info, o)),
+        watcher::Event::Delete(o) => watcher::Event::Delete(Stored::new(info, o)),
+        watcher::Event::Init => watcher::Event::Init,
+        watcher::Event::InitApply(o) => watcher::Event::InitApply(Stored::new(info, o)),
+        watcher::Event::InitDone => watcher::Event::InitDone,
     }
 }
 
@@ -120,12 +210,12 @@ pub enum Start<R> {
     Resume(Vec<Event<R>>),
 }
 
-pub struct ResourceCache<R> {
+pub struct ResourceCache<R: 'static> {
     pub info: Arc<ResourceInfo>,
     /// Names this cache among every cache this process (and earlier runs) started, so an event
     /// id from a cache that was stopped, or from another run, never resumes here.
     pub epoch: u64,
-    store: reflector::Store<DynamicObject>,
+    store: reflector::Store<Stored<R>>,
     state: RwLock<Rows<R>>,
     phase: watch::Receiver<Phase>,
     changes: broadcast::Sender<Event<R>>,
@@ -134,21 +224,17 @@ pub struct ResourceCache<R> {
     task: tokio::task::AbortHandle,
 }
 
-impl<R> Drop for ResourceCache<R> {
+impl<R: 'static> Drop for ResourceCache<R> {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-fn key(object: &DynamicObject) -> Key {
+fn key<R>(object: &Stored<R>) -> Key {
     (
-        object.metadata.namespace.clone().unwrap_or_default(),
-        object.metadata.name.clone().unwrap_or_default(),
+        object.meta.namespace.clone().unwrap_or_default(),
+        object.meta.name.clone().unwrap_or_default(),
     )
-}
-
-fn size(object: &DynamicObject) -> usize {
-    serde_json::to_vec(object).map_or(0, |v| v.len())
 }
 
 impl<R: Derive> ResourceCache<R> {
@@ -161,13 +247,14 @@ impl<R: Derive> ResourceCache<R> {
         let info = Arc::new(info);
         let api: Api<DynamicObject> = Api::all_with(client, &ar);
         let cluster = cluster.to_string();
+        let derive_with = info.clone();
         // The task holds the cache weakly (dropping the cache stops it); it gets it once built.
         let (handover, built) = tokio::sync::oneshot::channel::<std::sync::Weak<ResourceCache<R>>>();
         let task = tokio::spawn(async move {
             let Ok(weak) = built.await else { return };
             let stream = watcher(api, watcher::Config::default().page_size(500))
                 .default_backoff()
-                .modify(strip);
+                .map_ok(move |event| stored(&derive_with, event));
             let mut stream = std::pin::pin!(reflector::reflector(writer, stream));
             let mut why = "reconnect".to_string();
             while let Some(item) = stream.next().await {
@@ -229,7 +316,7 @@ impl<R: Derive> ResourceCache<R> {
     }
 
     /// Applies one watcher event; answers whether the rows are now complete.
-    fn apply(&self, event: watcher::Event<DynamicObject>, why: &str) -> bool {
+    fn apply(&self, event: watcher::Event<Stored<R>>, why: &str) -> bool {
         let mut s = self.state.write().expect("cache lock");
         let change = match event {
             watcher::Event::Init => {
@@ -237,7 +324,7 @@ impl<R: Derive> ResourceCache<R> {
                 return false;
             }
             watcher::Event::InitApply(o) => {
-                let row = (Arc::new(R::derive(&self.info, &o)), size(&o));
+                let row = (o.derived.clone(), o.json.len());
                 note_version(&mut s, &o);
                 s.relisting.get_or_insert_default().insert(key(&o), row);
                 return false;
@@ -256,8 +343,8 @@ impl<R: Derive> ResourceCache<R> {
                 Change::Relisted(why.to_string())
             }
             watcher::Event::Apply(o) => {
-                let row = Arc::new(R::derive(&self.info, &o));
-                let bytes = size(&o);
+                let row = o.derived.clone();
+                let bytes = o.json.len();
                 note_version(&mut s, &o);
                 let old = s.rows.insert(key(&o), (row.clone(), bytes));
                 s.bytes = s.bytes + bytes - old.as_ref().map_or(0, |(_, b)| *b);
@@ -330,13 +417,13 @@ impl<R: Derive> ResourceCache<R> {
         if let Some(ns) = namespace {
             r = r.within(ns);
         }
-        self.store.get(&r)
+        self.store.get(&r).map(|s| Arc::new(s.object()))
     }
 
     /// Every cached object.
     pub fn objects(&self) -> Vec<Arc<DynamicObject>> {
         self.touch();
-        self.store.state()
+        self.store.state().iter().map(|s| Arc::new(s.object())).collect()
     }
 
     /// A stream's start and its feed of later changes: the changes after `after` when the
@@ -359,8 +446,8 @@ impl<R: Derive> ResourceCache<R> {
     }
 }
 
-fn note_version<R>(s: &mut Rows<R>, o: &DynamicObject) {
-    if let Some(rv) = &o.metadata.resource_version {
+fn note_version<R>(s: &mut Rows<R>, o: &Stored<R>) {
+    if let Some(rv) = &o.meta.resource_version {
         s.resource_version.clone_from(rv);
     }
 }
@@ -443,7 +530,7 @@ impl CacheMetrics {
 }
 
 /// Every cache of the process.
-pub struct Caches<R> {
+pub struct Caches<R: 'static> {
     settings: CacheSettings,
     /// The next cache's epoch: the start time in microseconds, then counting up.
     next_epoch: AtomicU64,
