@@ -1,7 +1,7 @@
 // Browser end-to-end tests of the console against a real `fleetdeck serve` (harness.mjs):
 // sign-in, API keys, the Flux catalog and the fleet.
 //
-//   npm run build && (cd .. && cargo build) && npm run e2e
+//   npm run build && (cd .. && cargo build --workspace --bins) && npm run e2e
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

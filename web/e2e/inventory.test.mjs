@@ -1,6 +1,8 @@
 // Browser end-to-end tests of a cluster's inventory in the console: a real `fleetdeck serve`
 // (harness.mjs) reading a real kubesim, registered as a cluster through the API.
 //
+//   npm run build && (cd .. && cargo build --workspace --bins) && npm run e2e
+//
 // KUBESIM_BIN   the simulator (default: `kubesim` next to FLEETDECK_BIN)
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
