@@ -1,149 +1,16 @@
-// Browser end-to-end test of the console against a real `fleetdeck serve`.
+// Browser end-to-end tests of the console against a real `fleetdeck serve` (harness.mjs):
+// sign-in, API keys, the Flux catalog and the fleet.
 //
-//   npm run build && (cd .. && cargo build) && npm run e2e
-//
-// FLEETDECK_BIN     the server binary (default: $CARGO_TARGET_DIR/debug/fleetdeck or ../target/debug/fleetdeck)
-// CHROMIUM_PATH     the browser (default: /usr/bin/chromium; no browser is ever downloaded)
-// Screenshots, page console and the server log of a failing test land in e2e/artifacts/.
-import { after, before, test } from 'node:test';
+//   npm run build && (cd .. && cargo build --workspace --bins) && npm run e2e
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { baseURL, signIn, sleep, startConsole, users, withPage } from './harness.mjs';
 
-const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const artifactsDir = join(webDir, 'e2e', 'artifacts');
-const serverBin =
-  process.env.FLEETDECK_BIN ||
-  (process.env.CARGO_TARGET_DIR
-    ? resolve(process.env.CARGO_TARGET_DIR, 'debug', 'fleetdeck')
-    : resolve(webDir, '..', 'target', 'debug', 'fleetdeck'));
+const actor = users.admin.name;
+const token = users.admin.token;
 
-const actor = 'e2e-admin';
-const token = randomBytes(20).toString('hex');
-
-let server;
-let serverLog = '';
-let dataDir;
-let baseURL;
-let browser;
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForHealthy(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`fleetdeck exited (${server.exitCode ?? server.signalCode}) before it was healthy:\n${serverLog}`);
-    }
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err.cause?.code ?? String(err);
-    }
-    await sleep(200);
-  }
-  throw new Error(`fleetdeck not healthy after ${timeoutMs} ms (${last}):\n${serverLog}`);
-}
-
-function saveArtifact(name, content) {
-  mkdirSync(artifactsDir, { recursive: true });
-  writeFileSync(join(artifactsDir, name), content);
-}
-
-before(async () => {
-  assert.ok(existsSync(serverBin), `no server binary at ${serverBin}: run \`cargo build\` or set FLEETDECK_BIN`);
-  assert.ok(existsSync(join(webDir, 'dist', 'index.html')), 'no web/dist: run `npm run build` first');
-
-  dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
-  server = spawn(serverBin, ['serve'], {
-    env: {
-      ...process.env,
-      FLEETDECK_ADDR: `127.0.0.1:${port}`,
-      FLEETDECK_DATABASE_URL: `sqlite://${join(dataDir, 'fd.db')}`,
-      FLEETDECK_AUTH_TOKENS: `${actor}:admin:${token}`,
-      // The suite signs in many times; the default limit would lock it out.
-      FLEETDECK_LOGIN_RATE_LIMIT: '1000',
-      // Registered connections are stored sealed with this key.
-      FLEETDECK_SECRET_KEY: randomBytes(32).toString('base64'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const collect = (chunk) => {
-    serverLog += chunk.toString();
-  };
-  server.stdout.on('data', collect);
-  server.stderr.on('data', collect);
-  await waitForHealthy(baseURL, 30_000);
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-    if (!killed) server.kill('SIGKILL');
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-/** Runs `fn` with a fresh browser context (no cookies); on failure saves a screenshot and logs. */
-async function withPage(t, fn) {
-  const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const consoleLines = [];
-  page.on('console', (msg) => consoleLines.push(`[${msg.type()}] ${msg.text()}`));
-  page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.stack ?? err}`));
-  try {
-    await fn(page);
-    const cspViolations = consoleLines.filter((line) => /Content Security Policy/i.test(line));
-    assert.deepEqual(cspViolations, [], 'the page broke the server CSP');
-    assert.deepEqual(consoleLines.filter((line) => line.startsWith('[pageerror]')), [], 'uncaught errors in the page');
-  } catch (err) {
-    const slug = t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-    mkdirSync(artifactsDir, { recursive: true });
-    await page.screenshot({ path: join(artifactsDir, `${slug}.png`), fullPage: true }).catch(() => {});
-    saveArtifact(`${slug}.console.log`, consoleLines.join('\n'));
-    saveArtifact(`${slug}.server.log`, serverLog);
-    throw err;
-  } finally {
-    await context.close();
-  }
-}
-
-async function signIn(page, secret) {
-  await page.getByLabel('Token', { exact: true }).fill(secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+startConsole();
 
 test('a wrong token shows the invalid-credentials error', { timeout: 60_000 }, (t) =>
   withPage(t, async (page) => {
