@@ -300,6 +300,33 @@ async fn a_quiet_follow_outlasts_the_read_timeout() {
     app.stop().await;
 }
 
+/// A follow stream never ends by itself; a stopping server ends it with a notice, so it does not
+/// hold the shutdown's grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_ends_follow_streams() {
+    let db = TestDb::sqlite().await;
+    let sim = sim().await;
+    let app = app_with(&db, &sim, "shared").await;
+    let mut events = Events::open(&app, "/api/clusters/sim/pods/shop/web-b/logs?follow=true", VIEWER_TOKEN).await;
+    assert_eq!(events.log().await["line"], "b starting");
+    let started = std::time::Instant::now();
+    let stopping = tokio::spawn(app.stop());
+    let last = loop {
+        let (event, data) = events.next().await.expect("a frame before the end");
+        if event != "log" {
+            break (event, data);
+        }
+    };
+    assert_eq!(
+        last,
+        ("notice".to_string(), json!({"message": "the server is shutting down"}))
+    );
+    assert!(events.next().await.is_none(), "the stream closes");
+    stopping.await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    db.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_stream_ends_with_an_error_frame() {
     let db = TestDb::sqlite().await;

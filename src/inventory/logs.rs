@@ -21,7 +21,7 @@ use futures::{AsyncBufRead, AsyncBufReadExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 use serde::Deserialize;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -165,7 +165,7 @@ async fn pod_logs(
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> ApiResult<Response> {
     let (scope, options) = open(&state, &principal, &cluster, q).await?;
-    pod(&scope, &namespace, &name, options).await
+    pod(&state, &scope, &namespace, &name, options).await
 }
 
 /// The logs of a pod or of a workload's pods.
@@ -198,7 +198,7 @@ async fn object_logs(
     let (scope, options) = open(&state, &principal, &cluster, q).await?;
     let info = scope.resource(&state, &group, &version, &resource).await?;
     match (info.group.as_str(), info.resource.as_str()) {
-        ("", "pods") => pod(&scope, &namespace, &name, options).await,
+        ("", "pods") => pod(&state, &scope, &namespace, &name, options).await,
         kind if WORKLOADS.contains(&kind) => workload(&state, &scope, &info, &namespace, &name, options).await,
         _ => Err(ApiError::not_found(format!("{} have no logs", info.path()))),
     }
@@ -213,7 +213,13 @@ fn only_container(pod: &Pod) -> Option<String> {
     }
 }
 
-async fn pod(scope: &ClusterScope, namespace: &str, name: &str, options: Options) -> ApiResult<Response> {
+async fn pod(
+    state: &AppState,
+    scope: &ClusterScope,
+    namespace: &str,
+    name: &str,
+    options: Options,
+) -> ApiResult<Response> {
     let api: Api<Pod> = Api::namespaced(scope.reader_client(), namespace);
     let failed = |e: kube::Error| api_error(&scope.name, &e);
     // Frames name their container, so one left out is looked up, as the caller (as kubectl does).
@@ -242,7 +248,7 @@ async fn pod(scope: &ClusterScope, namespace: &str, name: &str, options: Options
             () = out.closed() => {}
         }
     });
-    respond(frames, &options, &filename)
+    respond(state, frames, &options, &filename)
 }
 
 async fn workload(
@@ -295,11 +301,12 @@ async fn workload(
         out,
     };
     tokio::spawn(fan.run());
-    respond(frames, &options, "")
+    respond(state, frames, &options, "")
 }
 
-/// The answer: events (with heartbeats when following), or a text file named `filename`.
-fn respond(frames: mpsc::Receiver<Frame>, options: &Options, filename: &str) -> ApiResult<Response> {
+/// The answer: events (with heartbeats when following, ended when the server stops), or a text
+/// file named `filename`.
+fn respond(state: &AppState, frames: mpsc::Receiver<Frame>, options: &Options, filename: &str) -> ApiResult<Response> {
     let response = match options.download {
         true => Response::builder()
             .header(CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -310,7 +317,11 @@ fn respond(frames: mpsc::Receiver<Frame>, options: &Options, filename: &str) -> 
             .header(CACHE_CONTROL, "no-cache")
             // nginx buffers responses unless told not to, which would hold lines back.
             .header("x-accel-buffering", "no")
-            .body(sse_body(frames, options.follow.then_some(HEARTBEAT_EVERY))),
+            .body(sse_body(
+                frames,
+                options.follow.then_some(HEARTBEAT_EVERY),
+                state.streams.ending(),
+            )),
     };
     response.map_err(ApiError::internal)
 }
@@ -324,15 +335,21 @@ async fn tick(ticks: &mut Option<tokio::time::Interval>) {
     }
 }
 
-/// Frames as Server-Sent Events, with a heartbeat comment every `beat` when given.
-fn sse_body(frames: mpsc::Receiver<Frame>, beat: Option<Duration>) -> Body {
+/// Frames as Server-Sent Events, with a heartbeat comment every `beat` when given; a `notice`
+/// ends them when the server stops, so a follow read does not hold the shutdown.
+fn sse_body(frames: mpsc::Receiver<Frame>, beat: Option<Duration>, ending: watch::Receiver<bool>) -> Body {
     let ticks = beat.map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
-    let events = futures::stream::unfold((frames, ticks), |(mut frames, mut ticks)| async move {
+    let events = futures::stream::unfold(Some((frames, ticks, ending)), |open| async move {
+        let (mut frames, mut ticks, mut ending) = open?;
         let text = tokio::select! {
             frame = frames.recv() => frame?.sse(),
             () = tick(&mut ticks) => HEARTBEAT.to_string(),
+            _ = ending.wait_for(|e| *e) => {
+                let last = Frame::Notice("the server is shutting down".into()).sse();
+                return Some((Ok(last), None));
+            }
         };
-        Some((Ok::<_, Infallible>(text), (frames, ticks)))
+        Some((Ok::<_, Infallible>(text), Some((frames, ticks, ending))))
     });
     Body::from_stream(events)
 }

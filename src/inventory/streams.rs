@@ -86,6 +86,11 @@ impl Streams {
         self.shutdown.send_replace(true);
     }
 
+    /// Turns true when the server stops, for every long response to end by.
+    pub fn ending(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
     /// One of `subject`'s streams, or the error frame naming the cap.
     fn claim(self: &Arc<Self>, subject: &str, transport: &'static str) -> Result<Slot, WatchFrame> {
         let mut open = self.open.lock().expect("streams lock");
@@ -351,7 +356,7 @@ impl Watchdog {
             }
         });
         Watchdog {
-            shutdown: state.streams.shutdown.subscribe(),
+            shutdown: state.streams.ending(),
             expired,
             task: task.abort_handle(),
         }
