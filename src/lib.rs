@@ -55,6 +55,8 @@ pub struct AppState {
     pub access: Arc<kube::access::AccessReviews>,
     /// Rendered Flux inputs.
     pub inputs_cache: Arc<flux::cache::InputsCache>,
+    /// List answers rendered once per cache change, shared by whoever asks the same.
+    pub rendered: Arc<inventory::rendered::RenderedLists>,
     /// Open watch streams: the per-user cap and the shutdown signal.
     pub streams: Arc<inventory::streams::Streams>,
 }
@@ -92,6 +94,7 @@ impl AppState {
             inputs_cache: Arc::default(),
             pool: Arc::default(),
             fleet_cache: Arc::default(),
+            rendered: Arc::default(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod logs;
 pub mod model;
 pub mod pods;
 pub mod query;
+pub mod rendered;
 pub mod routes;
 pub mod rows;
 pub mod scope;

@@ -126,15 +126,19 @@ fn bad_selector(e: String) -> ApiError {
     ApiError::bad_request("invalid_selector", e)
 }
 
-/// The list answer for `info` on `scope`, with `extra_fields` added to the field selector.
+/// The list answer for `info` on `scope`, with `extra_fields` added to the field selector;
+/// rendered once per change of the cache for everyone who asks the same (see `rendered`).
 async fn rows(
     state: &AppState,
     scope: &ClusterScope,
     info: &ResourceInfo,
     p: ListParams,
     extra_fields: Option<String>,
-) -> ApiResult<Json<ResourceList>> {
+) -> ApiResult<Response> {
     let namespaces = scope.namespaces(state, info, p.namespace.as_deref()).await?;
+    let mut visible: Vec<&String> = namespaces.iter().flatten().collect();
+    visible.sort();
+    let key = format!("{}|{p:?}|{extra_fields:?}|{visible:?}", info.path());
     let fields = [p.field_selector.clone(), extra_fields]
         .into_iter()
         .flatten()
@@ -153,7 +157,23 @@ async fn rows(
             Some(t) => Some(Cursor::decode(t).map_err(|e| ApiError::bad_request("invalid_continue", e))?),
         },
     };
+    let full = p.full == Some(true);
     let cache = scope.cache(state, info).await?;
+    let version = (cache.epoch, cache.seq());
+    let body = state
+        .rendered
+        .get_or_render(key, version, || async { render(&cache, &query, &fields, full) })
+        .await?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// One list answer from the cache as it is now.
+fn render(
+    cache: &cache::ResourceCache<super::rows::CachedRow>,
+    query: &Query,
+    fields: &FieldSelector,
+    full: bool,
+) -> ApiResult<axum::body::Bytes> {
     let snapshot = cache.snapshot();
     let kept = snapshot
         .rows
@@ -172,19 +192,20 @@ async fn rows(
     let items = page
         .items
         .into_iter()
-        .filter_map(|r| match p.full {
-            Some(true) => cache
+        .filter_map(|r| match full {
+            true => cache
                 .object(r.row.namespace.as_deref(), &r.row.name)
                 .map(ListItem::Object),
-            _ => Some(ListItem::Row(RowJson(r))),
+            false => Some(ListItem::Row(RowJson(r))),
         })
         .collect();
-    Ok(Json(ResourceList {
+    let list = ResourceList {
         items,
         continue_: page.next,
         total: page.total,
         resource_version: snapshot.resource_version,
-    }))
+    };
+    Ok(serde_json::to_vec(&list).map_err(ApiError::internal)?.into())
 }
 
 /// Rows of any resource the cluster serves, filtered, sorted and paged on the server.
@@ -198,7 +219,7 @@ async fn list(
     principal: Principal,
     ApiPath((cluster, group, version, resource)): ApiPath<(String, String, String, String)>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<Json<ResourceList>> {
+) -> ApiResult<Response> {
     let scope = open(&state, &principal, &cluster).await?;
     let info = scope.resource(&state, &group, &version, &resource).await?;
     rows(&state, &scope, &info, p, None).await
@@ -212,7 +233,7 @@ async fn core_rows(
     resource: &str,
     p: ListParams,
     extra_fields: Option<String>,
-) -> ApiResult<Json<ResourceList>> {
+) -> ApiResult<Response> {
     let scope = open(state, principal, cluster).await?;
     let info = scope.resource(state, "core", "v1", resource).await?;
     rows(state, &scope, &info, p, extra_fields).await
@@ -229,7 +250,7 @@ macro_rules! core_alias {
             principal: Principal,
             ApiPath(cluster): ApiPath<String>,
             ApiQuery(p): ApiQuery<ListParams>,
-        ) -> ApiResult<Json<ResourceList>> {
+        ) -> ApiResult<Response> {
             core_rows(&state, &principal, &cluster, $resource, p, None).await
         }
     };
@@ -270,7 +291,7 @@ async fn node_pods(
     principal: Principal,
     ApiPath((cluster, node)): ApiPath<(String, String)>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<Json<ResourceList>> {
+) -> ApiResult<Response> {
     core_rows(
         &state,
         &principal,
@@ -291,7 +312,7 @@ async fn crds(
     principal: Principal,
     ApiPath(cluster): ApiPath<String>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<Json<ResourceList>> {
+) -> ApiResult<Response> {
     let scope = open(&state, &principal, &cluster).await?;
     rows(&state, &scope, &crate::kube::discovery::crds(), p, None).await
 }

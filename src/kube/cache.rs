@@ -399,6 +399,11 @@ impl<R: Derive> ResourceCache<R> {
         *self.last_used.lock().expect("cache lock") = Instant::now();
     }
 
+    /// The number of the last change.
+    pub fn seq(&self) -> u64 {
+        self.state.read().expect("cache lock").seq
+    }
+
     /// Every row, in namespace/name order.
     pub fn snapshot(&self) -> Snapshot<R> {
         self.touch();
