@@ -37,7 +37,11 @@ pub enum Match {
 
 /// How `name` matches `q` (lower-cased), case-insensitively.
 pub fn matches(name: &str, q: &str) -> Option<Match> {
-    let name = name.to_lowercase();
+    // Object names are lower case but for a few kinds: only those pay for a lower-cased copy.
+    let name = match name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
+        true => std::borrow::Cow::Owned(name.to_lowercase()),
+        false => std::borrow::Cow::Borrowed(name),
+    };
     if name == q {
         Some(Match::Exact)
     } else if name.starts_with(q) {
