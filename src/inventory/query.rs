@@ -71,13 +71,22 @@ impl Cursor {
     }
 }
 
+/// `name` in lower case. Object names are lower case but for a few kinds: only those pay for a
+/// lower-cased copy.
+pub fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
+        true => std::borrow::Cow::Owned(name.to_lowercase()),
+        false => std::borrow::Cow::Borrowed(name),
+    }
+}
+
 /// What a list asks for, parsed.
 #[derive(Debug, Default)]
 pub struct Query {
     /// Rows of these namespaces only (None: every namespace).
     pub namespaces: Option<HashSet<String>>,
     pub labels: LabelSelector,
-    /// A substring of the name, matched case-insensitively.
+    /// A substring of the name, lower-cased (matched case-insensitively).
     pub name_contains: Option<String>,
     pub sort: SortKey,
     pub order: Order,
@@ -152,7 +161,7 @@ impl Query {
         let name_ok = self
             .name_contains
             .as_ref()
-            .is_none_or(|q| row.name.to_lowercase().contains(&q.to_lowercase()));
+            .is_none_or(|q| lower(&row.name).contains(q.as_str()));
         ns_ok && name_ok && self.labels.matches(&row.labels)
     }
 
@@ -259,10 +268,14 @@ mod tests {
         assert!(!q.keeps(&row("b", "x", 3).row));
         assert!(!q.keeps(&row("a", "x", 0).row));
         let q = Query {
-            name_contains: Some("EB-".into()),
+            name_contains: Some("eb-".into()),
             ..Default::default()
         };
         assert!(q.keeps(&row("a", "web-1", 0).row) && !q.keeps(&row("a", "db-1", 0).row));
+        assert!(
+            q.keeps(&row("a", "WEB-1", 0).row),
+            "names are matched case-insensitively"
+        );
     }
 
     #[test]

@@ -148,7 +148,7 @@ async fn rows(
     let query = Query {
         namespaces,
         labels: LabelSelector::parse(p.label_selector.as_deref().unwrap_or_default()).map_err(bad_selector)?,
-        name_contains: p.q.filter(|q| !q.is_empty()),
+        name_contains: p.q.as_deref().filter(|q| !q.is_empty()).map(str::to_lowercase),
         sort: p.sort.unwrap_or_default(),
         order: p.order.unwrap_or_default(),
         limit: p.limit.map(|l| l as usize),

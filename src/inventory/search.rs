@@ -1,6 +1,7 @@
 //! Search by name across kinds, in one cluster or every cluster the caller can see, answered
 //! from the shared caches and filtered per user like lists; ranked exact, prefix, substring.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -11,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::routes::WATCH_STREAMS;
+use super::rows::Row;
 use super::scope::ClusterScope;
 use crate::AppState;
 use crate::auth::{Principal, Role};
@@ -37,11 +39,7 @@ pub enum Match {
 
 /// How `name` matches `q` (lower-cased), case-insensitively.
 pub fn matches(name: &str, q: &str) -> Option<Match> {
-    // Object names are lower case but for a few kinds: only those pay for a lower-cased copy.
-    let name = match name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
-        true => std::borrow::Cow::Owned(name.to_lowercase()),
-        false => std::borrow::Cow::Borrowed(name),
-    };
+    let name = super::query::lower(name);
     if name == q {
         Some(Match::Exact)
     } else if name.starts_with(q) {
@@ -174,6 +172,7 @@ async fn search_kind(
     scope: &ClusterScope,
     (group, version, resource): &(String, String, String),
     q: &str,
+    limit: usize,
 ) -> Result<Vec<SearchHit>, ApiError> {
     let info = match scope.resource(state, group, version, resource).await {
         Err(e) if e.code == "resource_not_found" || e.code == "not_listable" => return Ok(vec![]),
@@ -184,26 +183,32 @@ async fn search_kind(
         other => other?,
     };
     let cache = scope.cache(state, &info).await?;
-    Ok(cache
-        .snapshot()
+    let snapshot = cache.snapshot();
+    let mut found: Vec<(Match, &Row)> = snapshot
         .rows
         .iter()
+        .map(|r| &r.row)
         .filter(|r| {
             namespaces
                 .as_ref()
-                .is_none_or(|n| r.row.namespace.as_ref().is_some_and(|ns| n.contains(ns)))
+                .is_none_or(|n| r.namespace.as_ref().is_some_and(|ns| n.contains(ns)))
         })
-        .filter_map(|r| {
-            Some(SearchHit {
-                match_: matches(&r.row.name, q)?,
-                cluster: scope.name.clone(),
-                group: info.group.clone(),
-                version: info.version.clone(),
-                resource: info.resource.clone(),
-                kind: info.kind.clone(),
-                namespace: r.row.namespace.clone(),
-                name: r.row.name.clone(),
-            })
+        .filter_map(|r| Some((matches(&r.name, q)?, r)))
+        .collect();
+    // Only this kind's best `limit` can be among the best overall (`best` orders the same way).
+    found.sort_unstable_by(|(ma, a), (mb, b)| (ma, &a.name, &a.namespace).cmp(&(mb, &b.name, &b.namespace)));
+    found.truncate(limit);
+    Ok(found
+        .into_iter()
+        .map(|(match_, r)| SearchHit {
+            match_,
+            cluster: scope.name.clone(),
+            group: info.group.clone(),
+            version: info.version.clone(),
+            resource: info.resource.clone(),
+            kind: info.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
         })
         .collect())
 }
@@ -213,7 +218,7 @@ async fn search_in(state: &AppState, scope: &ClusterScope, asked: &Asked) -> (Ve
     let cluster = scope.name.as_str();
     let searches = asked.kinds.iter().map(|k| async {
         let kind = format!("{}/{}/{}", k.0, k.1, k.2);
-        match tokio::time::timeout(BUDGET, search_kind(state, scope, k, &asked.q)).await {
+        match tokio::time::timeout(BUDGET, search_kind(state, scope, k, &asked.q, asked.limit)).await {
             Ok(r) => r.map_err(|e| failure(cluster, Some(kind), &e)),
             Err(_) => Err(SearchError {
                 cluster: cluster.to_string(),
@@ -262,23 +267,29 @@ async fn search_fleet(
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<SearchResults>> {
     principal.require(Role::Viewer)?;
-    let asked = parse(p)?;
+    let asked = Arc::new(parse(p)?);
     let clusters = state.store.list_clusters().await?;
     let reachable = clusters
-        .iter()
+        .into_iter()
         .filter(|c| c.source != crate::clusters::record::METADATA_ONLY);
-    let all = futures::future::join_all(reachable.map(|c| async {
-        match ClusterScope::open(&state, &principal, &c.name).await {
-            Ok(scope) => search_in(&state, &scope, &asked).await,
-            Err(e) => (vec![], vec![failure(&c.name, None, &e)]),
-        }
-    }))
-    .await;
+    // One task per cluster, so that scanning their caches uses every core.
+    let mut searches = tokio::task::JoinSet::new();
+    for c in reachable {
+        let (state, principal, asked) = (state.clone(), principal.clone(), asked.clone());
+        searches.spawn(async move {
+            match ClusterScope::open(&state, &principal, &c.name).await {
+                Ok(scope) => search_in(&state, &scope, &asked).await,
+                Err(e) => (vec![], vec![failure(&c.name, None, &e)]),
+            }
+        });
+    }
     let (mut hits, mut errors) = (Vec::new(), Vec::new());
-    for (h, e) in all {
+    while let Some(done) = searches.join_next().await {
+        let (h, e) = done.map_err(ApiError::internal)?;
         hits.extend(h);
         errors.extend(e);
     }
+    errors.sort_by(|a, b| (&a.cluster, &a.kind).cmp(&(&b.cluster, &b.kind)));
     Ok(Json(SearchResults {
         items: best(hits, asked.limit),
         errors,
