@@ -27,6 +27,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::usage::router().into(),
         crate::inventory::logs::router().into(),
         crate::inventory::streams::router().into(),
+        crate::inventory::can_i::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

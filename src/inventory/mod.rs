@@ -1,5 +1,6 @@
 //! Inventory: every cluster's status and resources, from the shared watch caches.
 
+pub mod can_i;
 pub mod fleet;
 pub mod log_fanout;
 pub mod log_frames;

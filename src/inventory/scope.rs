@@ -161,6 +161,16 @@ impl ClusterScope {
         }
     }
 
+    /// Whether an action `what` would be allowed by Kubernetes: asked as the caller on
+    /// `impersonate` clusters, and as Fleetdeck itself on `shared` ones (whom the action runs as).
+    pub async fn may(&self, state: &AppState, what: &Attributes) -> bool {
+        let (client, identity) = match &self.user {
+            Some(u) => (&u.client, u.identity.clone()),
+            None => (&self.client, format!("fleetdeck|{}", self.connection)),
+        };
+        state.access.allowed(client, &identity, &self.name, what).await
+    }
+
     /// The namespaces whose `info` rows the caller may see (None: all of them), among
     /// `wanted` when given; 403 when none.
     pub async fn namespaces(

@@ -176,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/can-i": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Whether the caller may do each of the checks, in order: our gates, then Kubernetes RBAC. */
+        post: operations["can_i"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/crds": {
         parameters: {
             query?: never;
@@ -1259,12 +1276,38 @@ export interface components {
          * @enum {string}
          */
         AuthzMode: "shared" | "impersonate";
+        CanIRequest: {
+            /** @description At most 64. */
+            checks: components["schemas"]["Check"][];
+        };
+        CanIResponse: {
+            /** @description One verdict per check, in the order asked. */
+            results: components["schemas"]["Verdict"][];
+        };
         /** @description The whole catalog as one document (import and export). */
         CatalogDocument: {
             clusters?: components["schemas"]["ClusterDocument"][];
             namespaces?: components["schemas"]["FluxNamespace"][];
             platform_components?: components["schemas"]["PlatformComponent"][];
             rolebindings?: components["schemas"]["FluxRoleBinding"][];
+        };
+        /** @description One thing the caller may or may not do, as Kubernetes names it. */
+        Check: {
+            /** @description The API group; empty or `core` for the core group. */
+            group?: string;
+            /** @description Empty: any object. */
+            name?: string;
+            /** @description Empty: every namespace, or a cluster-scoped resource. */
+            namespace?: string;
+            /** @description The plural resource, e.g. `deployments`. */
+            resource: string;
+            /** @description e.g. `scale`, `log`, `exec`, `eviction`. */
+            subresource?: string;
+            /**
+             * @description `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`, or any
+             *     other verb RBAC knows (`use`, `bind`, `impersonate`…).
+             */
+            verb: string;
         };
         Cluster: {
             /** @description `shared` (Fleetdeck's identity; our roles gate) or `impersonate` (Kubernetes RBAC decides per user). */
@@ -2002,6 +2045,11 @@ export interface components {
         };
         UserList: {
             items: components["schemas"]["User"][];
+        };
+        Verdict: {
+            allowed: boolean;
+            /** @description Why not (empty when allowed). */
+            reason: string;
         };
         VersionInfo: {
             buildDate: string;
@@ -2752,6 +2800,92 @@ export interface operations {
                 };
             };
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    can_i: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CanIRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CanIResponse"];
+                };
+            };
+            /** @description `too_many_checks` (more than 64) or `invalid_check` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
