@@ -28,6 +28,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::logs::router().into(),
         crate::inventory::streams::router().into(),
         crate::inventory::can_i::router(),
+        crate::inventory::workload_actions::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

@@ -18,3 +18,4 @@ pub mod streams;
 pub mod summary;
 pub mod usage;
 pub mod watch_frames;
+pub mod workload_actions;
