@@ -5,17 +5,8 @@ mod common;
 
 use common::*;
 use kubesim::auth::Rule;
-use kubesim::{Sim, SimConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const SHOP: &str = include_str!("kubesim/tests/fixtures/shop.yaml");
-
-async fn sim() -> Sim {
-    let sim = Sim::start(SimConfig::default()).await.unwrap();
-    sim.load_yaml(SHOP).unwrap();
-    sim
-}
 
 fn check(verb: &str, resource: &str, namespace: &str) -> Value {
     json!({"verb": verb, "group": "", "resource": resource, "namespace": namespace})
@@ -48,7 +39,7 @@ fn reason(answer: &Value, i: usize) -> String {
 
 on_both_backends! {
     async fn our_gates_come_first_then_kubernetes_decides_as_the_caller(db) {
-        let sim = sim().await;
+        let sim = shop_sim().await;
         sim.add_rule(Rule::group("fleetdeck:viewers", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
         sim.add_rule(Rule::group("fleetdeck:operators", &["get", "list", "delete"], &[""], &["pods"], &["shop"]));
         let mut s = with_secret_key(db);
@@ -88,7 +79,7 @@ on_both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_write_gate_limits_and_errors_all_answer_no() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = TestApp::with(with_secret_key(&db)).await;
     register_sim(&app, "open", &sim, "shared").await;
     register_sim(&app, "guarded", &sim, "impersonate").await;

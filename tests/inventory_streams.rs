@@ -10,21 +10,14 @@ use std::time::Duration;
 use common::*;
 use futures::{SinkExt, StreamExt};
 use kube::api::{Api, DeleteParams, DynamicObject};
+use kubesim::Sim;
 use kubesim::auth::Rule;
-use kubesim::{Sim, SimConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-const SHOP: &str = include_str!("kubesim/tests/fixtures/shop.yaml");
 const PODS: &str = "/api/clusters/shop/watch/core/v1/pods";
-
-async fn sim() -> Sim {
-    let sim = Sim::start(SimConfig::default()).await.unwrap();
-    sim.load_yaml(SHOP).unwrap();
-    sim
-}
 
 /// Fleetdeck (with `tune` applied to its settings) and `sim` registered as `shop`.
 async fn app(db: &TestDb, sim: &Sim, authz: &str, tune: impl FnOnce(&mut fleetdeck::config::Settings)) -> TestApp {
@@ -69,7 +62,7 @@ async fn expect(events: &mut Events, event: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sse_streams_a_snapshot_then_changes_and_resumes_after_its_last_frame() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |s| s.watch.heartbeat = Duration::from_millis(200)).await;
 
     let mut all = Events::open(&app, &format!("{PODS}?namespace=shop"), VIEWER_TOKEN).await;
@@ -161,7 +154,7 @@ async fn sse_streams_a_snapshot_then_changes_and_resumes_after_its_last_frame() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_come_back_before_the_stream() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |_| {}).await;
     for (path, status, code) in [
         ("/api/clusters/nope/watch/core/v1/pods", 404, "not_found"),
@@ -185,7 +178,7 @@ async fn refusals_come_back_before_the_stream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relist_is_announced_and_followed_by_a_snapshot() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |_| {}).await;
     let mut events = Events::open(&app, &format!("{PODS}?namespace=shop"), VIEWER_TOKEN).await;
     expect(&mut events, "snapshot").await;
@@ -215,7 +208,7 @@ async fn a_relist_is_announced_and_followed_by_a_snapshot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_that_falls_behind_gets_backpressure_and_a_snapshot() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |_| {}).await;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
@@ -293,7 +286,7 @@ async fn a_reader_that_falls_behind_gets_backpressure_and_a_snapshot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_has_a_cap_on_open_streams() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |s| {
         s.watch.streams_per_user = 2;
         // A stream notices a reader has gone when it next writes.
@@ -325,7 +318,7 @@ async fn each_user_has_a_cap_on_open_streams() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_ends_with_its_session_and_with_the_server() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |s| {
         s.watch.session_check = Duration::from_millis(100)
     })
@@ -356,7 +349,7 @@ async fn a_stream_ends_with_its_session_and_with_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_show_only_what_kubernetes_lets_the_user_list() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     sim.add_rule(Rule::group(
         "fleetdeck:viewers",
         &["get", "list", "watch"],
@@ -423,7 +416,7 @@ async fn send(socket: &mut Socket, message: Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_websocket_carries_many_subscriptions() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |s| {
         s.watch.session_check = Duration::from_millis(100)
     })
@@ -540,7 +533,7 @@ async fn one_websocket_carries_many_subscriptions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websocket_upgrades_are_checked() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let app = app(&db, &sim, "shared", |s| {
         s.trusted_origins = vec!["https://console.example.com".into()]
     })

@@ -5,19 +5,12 @@
 mod common;
 
 use common::*;
+use kubesim::Sim;
 use kubesim::auth::Rule;
-use kubesim::{Sim, SimConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const SHOP: &str = include_str!("kubesim/tests/fixtures/shop.yaml");
 const WEB: &str = "resources/apps/v1/deployments/shop/web";
-
-async fn sim() -> Sim {
-    let sim = Sim::start(SimConfig::default()).await.unwrap();
-    sim.load_yaml(SHOP).unwrap();
-    sim
-}
 
 async fn app(db: &TestDb, sim: &Sim, writes: bool) -> TestApp {
     let mut s = with_secret_key(db);
@@ -52,7 +45,7 @@ async fn last_audit(app: &TestApp, verb: &str) -> Value {
 
 on_both_backends! {
     async fn an_operator_scales_and_restarts_and_each_is_audited(db) {
-        let sim = sim().await;
+        let sim = shop_sim().await;
         let app = app(db, &sim, true).await;
         let (status, scaled) = post(&app, "open", "scale", OPERATOR_TOKEN, Some(json!({"replicas": 5}))).await;
         assert_eq!((status, scaled), (200, json!({"replicas": 5})));
@@ -78,7 +71,7 @@ on_both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_gate_refuses_and_the_refusal_is_audited() {
     let db = TestDb::sqlite().await;
-    let sim = sim().await;
+    let sim = shop_sim().await;
     let closed = app(&db, &sim, false).await;
     let (status, body) = post(&closed, "open", "scale", ADMIN_TOKEN, Some(json!({"replicas": 1}))).await;
     assert_error(status, &body, 403, "write_actions_disabled");

@@ -19,7 +19,6 @@ use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
-use crate::kube::discovery::ResourceInfo;
 
 const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(
@@ -76,15 +75,15 @@ pub struct RestartResult {
 
 type WorkloadPath = (String, String, String, String, String, String);
 
-/// The apps/v1 workload at `path` if `action` applies to its kind, and the API to change it with,
-/// as the caller.
+/// The API to change the apps/v1 workload at `path` with, as the caller, if `action` applies to
+/// its kind.
 async fn workload(
     state: &AppState,
     principal: &Principal,
     path: &WorkloadPath,
     action: &str,
     kinds: &[&str],
-) -> ApiResult<(Api<DynamicObject>, ResourceInfo)> {
+) -> ApiResult<Api<DynamicObject>> {
     principal.require(Role::Operator)?;
     let (cluster, group, version, resource, namespace, _) = path;
     let scope = ClusterScope::open(state, principal, cluster).await?;
@@ -99,8 +98,11 @@ async fn workload(
             ),
         ));
     }
-    let api = Api::namespaced_with(scope.reader_client(), namespace, &info.api_resource());
-    Ok((api, info))
+    Ok(Api::namespaced_with(
+        scope.reader_client(),
+        namespace,
+        &info.api_resource(),
+    ))
 }
 
 /// Changes are recorded under Fleetdeck's field manager.
@@ -143,7 +145,7 @@ async fn scale(
             format!("at most {MAX_REPLICAS} replicas"),
         ));
     }
-    let (api, _) = workload(&state, &principal, &path, "scale", SCALABLE).await?;
+    let api = workload(&state, &principal, &path, "scale", SCALABLE).await?;
     let patch = json!({"spec": {"replicas": body.replicas}});
     let scaled = api
         .patch_scale(&path.5, &as_fleetdeck(), &Patch::Merge(&patch))
@@ -170,7 +172,7 @@ async fn restart(
     principal: Principal,
     ApiPath(path): ApiPath<WorkloadPath>,
 ) -> ApiResult<(AuditNote, Json<RestartResult>)> {
-    let (api, _) = workload(&state, &principal, &path, "restart", RESTARTABLE).await?;
+    let api = workload(&state, &principal, &path, "restart", RESTARTABLE).await?;
     let restarted_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let patch = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: restarted_at}}}}});
     api.patch(&path.5, &as_fleetdeck(), &Patch::Merge(&patch))

@@ -153,6 +153,14 @@ pub fn with_secret_key(db: &TestDb) -> Settings {
     s
 }
 
+/// A simulated cluster holding the `shop` fixture (a namespace, a node, a deployment, two pods, an event).
+pub async fn shop_sim() -> Sim {
+    let sim = Sim::start(kubesim::SimConfig::default()).await.unwrap();
+    sim.load_yaml(include_str!("../kubesim/tests/fixtures/shop.yaml"))
+        .unwrap();
+    sim
+}
+
 /// Registers `sim` as cluster `name` with its admin token, in `authz` mode.
 pub async fn register_sim(app: &TestApp, name: &str, sim: &Sim, authz: &str) {
     register_sim_as(app, name, sim, authz, sim.admin_token()).await;
