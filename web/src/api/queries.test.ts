@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { hashKey, partialMatchKey } from '@tanstack/react-query';
+import { hashKey, partialMatchKey, QueryObserver } from '@tanstack/react-query';
 import { ApiError } from './client';
 import { clusterPath, dashboardPath, fluxClusterPath, fluxInputsPath, paths } from './endpoints';
 import { apiKey, apiQuery, apiResponseQuery, apiTextQuery, changes, createQueryClient, invalidatePaths, pathKey, retryWhileWarming, shouldRetry, WARMING_RETRIES, warmingRetryDelay } from './queries';
@@ -142,6 +142,29 @@ describe('changes', () => {
       .filter(([, path]) => client.getQueryState(apiKey(path))?.isInvalidated)
       .map(([view]) => view);
   }
+
+  it('fetches again a first load that was still on its way when the write succeeded', async () => {
+    const client = createQueryClient();
+    let answers = ['before the write', 'after the write'];
+    let release: () => void = () => {};
+    const observer = new QueryObserver(client, {
+      queryKey: apiKey(paths.apiKeys),
+      queryFn: async () => {
+        const answer = answers[0];
+        answers = answers.slice(1);
+        if (answer === 'before the write') await new Promise<void>((r) => (release = r));
+        return answer;
+      },
+    });
+    const seen: unknown[] = [];
+    const unsubscribe = observer.subscribe((r) => seen.push(r.data));
+    await vi.waitFor(() => expect(client.isFetching()).toBe(1));
+    await invalidatePaths(client, changes.apiKeys);
+    release();
+    await vi.waitFor(() => expect(client.getQueryData(apiKey(paths.apiKeys))).toBe('after the write'));
+    expect(seen).not.toContain('before the write');
+    unsubscribe();
+  });
 
   it('names what each write changes', async () => {
     expect(await staleAfter(changes.apiKeys)).toEqual(['apiKeys']);

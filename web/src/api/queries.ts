@@ -115,9 +115,18 @@ export function createQueryClient(): QueryClient {
   });
 }
 
-/** Marks stale every query under each path (queries and sub-paths included); those on screen refetch. */
+/**
+ * Marks stale every query under each path (queries and sub-paths included); those on screen refetch.
+ * A read still in flight is cancelled first: it may have started before the write, and TanStack
+ * would otherwise let a first load (one without data yet) stand instead of fetching again.
+ */
 export async function invalidatePaths(queryClient: QueryClient, changed: readonly string[]): Promise<void> {
-  await Promise.all(changed.map((path) => queryClient.invalidateQueries({ queryKey: pathKey(path) })));
+  await Promise.all(
+    changed.map(async (path) => {
+      await queryClient.cancelQueries({ queryKey: pathKey(path) });
+      await queryClient.invalidateQueries({ queryKey: pathKey(path) });
+    }),
+  );
 }
 
 const FLUX_CATALOG = [paths.fluxComponents, paths.fluxNamespaces, paths.fluxRoleBindings];
