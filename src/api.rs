@@ -29,6 +29,9 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::streams::router().into(),
         crate::inventory::can_i::router(),
         crate::inventory::workload_actions::router(),
+        crate::inventory::object_actions::router(),
+        crate::inventory::node_actions::router(),
+        crate::inventory::secrets::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

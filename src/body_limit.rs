@@ -1,5 +1,6 @@
-//! Request body limits: FLEETDECK_BODY_LIMIT for every route but the catalog import, whose one
-//! document holds the whole catalog (FLEETDECK_IMPORT_BODY_LIMIT). A 413 names the setting to raise.
+//! Request body limits: FLEETDECK_BODY_LIMIT for every route but those that take whole documents
+//! — the catalog import (the whole catalog) and the YAML applies (a manifest as large as the
+//! objects it holds) — which FLEETDECK_IMPORT_BODY_LIMIT bounds. A 413 names the setting to raise.
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -8,7 +9,13 @@ use tower::{Layer, ServiceExt};
 
 use crate::AppState;
 
-pub const IMPORT_ROUTE: &str = "/api/flux/import";
+/// The routes that take whole documents.
+pub const DOCUMENT_ROUTES: &[&str] = &[
+    "/api/flux/import",
+    "/api/clusters/{cluster}/apply",
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/yaml",
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/yaml",
+];
 
 tokio::task_local! {
     static SETTING: &'static str;
@@ -24,7 +31,7 @@ pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> R
     let import = req
         .extensions()
         .get::<MatchedPath>()
-        .is_some_and(|p| p.as_str() == IMPORT_ROUTE);
+        .is_some_and(|p| DOCUMENT_ROUTES.contains(&p.as_str()));
     let (max, setting) = if import {
         (state.settings.import_body_limit, "FLEETDECK_IMPORT_BODY_LIMIT")
     } else {

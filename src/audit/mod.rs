@@ -2,10 +2,13 @@
 //! `record` middleware from the route's `AuditedRoute` entry, the principal, the outcome and
 //! whatever the handler added in an `AuditNote`.
 
+use std::sync::{Arc, Mutex};
+
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponseParts, Response, ResponseParts};
+use tokio::sync::oneshot;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
@@ -95,6 +98,30 @@ impl ApiError {
     }
 }
 
+/// The outcome of a response that is known only later: a drain streams its progress, and its row
+/// says how it ended. Sent once through [`AuditLater`].
+#[derive(Debug)]
+pub struct Finished {
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+/// Put in a response's extensions, it holds its audit row back until the handler's task sends
+/// how it [`Finished`]; a task that ends without saying is recorded as a failure.
+#[derive(Clone)]
+pub struct AuditLater(Arc<Mutex<Option<oneshot::Receiver<Finished>>>>);
+
+impl AuditLater {
+    pub fn new() -> (AuditLater, oneshot::Sender<Finished>) {
+        let (tx, rx) = oneshot::channel();
+        (AuditLater(Arc::new(Mutex::new(Some(rx)))), tx)
+    }
+
+    fn take(&self) -> Option<oneshot::Receiver<Finished>> {
+        self.0.lock().expect("not poisoned").take()
+    }
+}
+
 impl IntoResponseParts for AuditNote {
     type Error = std::convert::Infallible;
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
@@ -131,10 +158,14 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     };
     let ctx = req.extensions().get::<RequestContext>().cloned().unwrap_or_default();
     let (mut parts, body) = req.into_parts();
-    let last_param = RawPathParams::from_request_parts(&mut parts, &state)
+    // What the path names, for rows whose handler said nothing (a refusal before it ran).
+    let params: Vec<(String, String)> = RawPathParams::from_request_parts(&mut parts, &state)
         .await
-        .ok()
-        .and_then(|p| p.iter().last().map(|(_, v)| v.to_string()));
+        .map(|p| p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        .unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let (path_cluster, path_namespace) = (param("cluster"), param("namespace"));
+    let last_param = params.last().map(|(_, v)| v.clone());
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let status = response.status();
@@ -144,12 +175,12 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     let principal = response.extensions().get::<Principal>();
     let note = response.extensions().get::<AuditNote>().cloned().unwrap_or_default();
     let outcome = outcome(status);
-    let reason = note.reason.or_else(|| {
+    let reason = note.reason.filter(|r| !r.is_empty()).or_else(|| {
         (outcome != Outcome::Success)
             .then(|| response.extensions().get::<ErrorCode>().map(|c| c.0.to_string()))
             .flatten()
     });
-    let row = AuditEvent {
+    let mut row = AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
         at: crate::store::now(),
         actor: note
@@ -163,8 +194,8 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
             .to_string(),
         verb: entry.verb.to_string(),
         resource_type: entry.resource_type.to_string(),
-        cluster: note.cluster,
-        namespace: note.namespace,
+        cluster: note.cluster.or(path_cluster),
+        namespace: note.namespace.or(path_namespace),
         name: note.name.or(last_param),
         outcome,
         http_status: i32::from(status.as_u16()),
@@ -172,12 +203,30 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         client_ip: ctx.client_ip.to_string(),
         reason,
     };
-    state.metrics.audit_event(outcome.as_str());
-    if let Err(e) = state.store.insert_audit(&row).await {
-        state.metrics.audit_write_failed();
-        tracing::error!(error = %e, verb = entry.verb, "could not write the audit row");
+    match response.extensions().get::<AuditLater>().and_then(AuditLater::take) {
+        None => write(&state, &row).await,
+        Some(finished) => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let end = finished.await.unwrap_or(Finished {
+                    outcome: Outcome::Failure,
+                    reason: "interrupted".into(),
+                });
+                row.outcome = end.outcome;
+                row.reason = Some(end.reason);
+                write(&state, &row).await;
+            });
+        }
     }
     response
+}
+
+async fn write(state: &AppState, row: &AuditEvent) {
+    state.metrics.audit_event(row.outcome.as_str());
+    if let Err(e) = state.store.insert_audit(row).await {
+        state.metrics.audit_write_failed();
+        tracing::error!(error = %e, verb = row.verb, "could not write the audit row");
+    }
 }
 
 #[cfg(test)]

@@ -8,48 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use kube::api::DynamicObject;
 use serde_json::Value;
 
-use super::selector::LabelSelector;
-
 /// Pods read at once for one workload; the others wait for a place.
 pub const MAX_PODS: usize = 50;
-
-/// The workload's `spec.selector` (`matchLabels` and `matchExpressions`) as a label selector.
-/// None when it has no terms (the apiserver refuses such workloads; reading every pod of the
-/// namespace instead would be wrong) or an operator we do not know.
-pub fn selector(workload: &Value) -> Option<LabelSelector> {
-    let s = workload.pointer("/spec/selector")?;
-    let mut terms = Vec::new();
-    for (key, value) in s.get("matchLabels").and_then(Value::as_object).into_iter().flatten() {
-        terms.push(format!("{key}={}", value.as_str()?));
-    }
-    for e in s
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let key = e.get("key")?.as_str()?;
-        let values: Vec<&str> = e
-            .get("values")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        let values = values.join(",");
-        terms.push(match e.get("operator")?.as_str()? {
-            "In" => format!("{key} in ({values})"),
-            "NotIn" => format!("{key} notin ({values})"),
-            "Exists" => key.to_string(),
-            "DoesNotExist" => format!("!{key}"),
-            _ => return None,
-        });
-    }
-    if terms.is_empty() {
-        return None;
-    }
-    LabelSelector::parse(&terms.join(",")).ok()
-}
 
 /// A pod as the fan-out sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,44 +209,6 @@ impl Fanout {
 mod tests {
     use super::*;
     use serde_json::json;
-    use std::collections::BTreeMap;
-
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn selectors_take_labels_and_expressions() {
-        let spec = json!({"spec": {"selector": {
-            "matchLabels": {"app": "web"},
-            "matchExpressions": [
-                {"key": "tier", "operator": "In", "values": ["front", "edge"]},
-                {"key": "track", "operator": "NotIn", "values": ["canary"]},
-                {"key": "team", "operator": "Exists"},
-                {"key": "legacy", "operator": "DoesNotExist"}]}}});
-        let s = selector(&spec).unwrap();
-        assert!(s.matches(&labels(&[("app", "web"), ("tier", "edge"), ("team", "a")])));
-        assert!(!s.matches(&labels(&[("app", "web"), ("tier", "db"), ("team", "a")])));
-        assert!(!s.matches(&labels(&[
-            ("app", "web"),
-            ("tier", "edge"),
-            ("team", "a"),
-            ("track", "canary")
-        ])));
-        assert!(!s.matches(&labels(&[("app", "web"), ("tier", "edge")])));
-        assert!(!s.matches(&labels(&[
-            ("app", "web"),
-            ("tier", "edge"),
-            ("team", "a"),
-            ("legacy", "1")
-        ])));
-        assert!(!s.matches(&labels(&[("app", "db"), ("tier", "edge"), ("team", "a")])));
-
-        assert!(selector(&json!({"spec": {"selector": {}}})).is_none());
-        assert!(selector(&json!({"spec": {}})).is_none());
-        let odd = json!({"spec": {"selector": {"matchExpressions": [{"key": "a", "operator": "Near"}]}}});
-        assert!(selector(&odd).is_none());
-    }
 
     fn pod(name: &str, data: Value) -> DynamicObject {
         let mut o: DynamicObject = serde_json::from_value(json!({

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// A comment line: SSE clients ignore it, and it keeps proxies from closing a quiet stream.
-pub const HEARTBEAT: &str = ": heartbeat\n\n";
+use super::sse::event;
+
 /// Longer lines are cut here, so a container that never writes a newline cannot fill memory.
 pub const MAX_LINE: usize = 64 * 1024;
 
@@ -40,23 +40,24 @@ pub enum Frame {
     End,
 }
 
-fn json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("frames serialize")
+impl super::sse::Frame for Frame {
+    /// The frame as one Server-Sent Event: `event: <name>` and one `data:` line of JSON (JSON
+    /// text holds no raw newline, so one line always suffices).
+    fn sse(&self) -> String {
+        match self {
+            Frame::Log(line) => event("log", line),
+            Frame::Error(error) => event("error", error),
+            Frame::Notice(message) => event("notice", &serde_json::json!({"message": message})),
+            Frame::End => event("end", &serde_json::json!({})),
+        }
+    }
+
+    fn shutting_down() -> Frame {
+        Frame::Notice("the server is shutting down".into())
+    }
 }
 
 impl Frame {
-    /// The frame as one Server-Sent Event: `event: <name>` and one `data:` line of JSON (JSON
-    /// text holds no raw newline, so one line always suffices).
-    pub fn sse(&self) -> String {
-        let (event, data) = match self {
-            Frame::Log(line) => ("log", json(line)),
-            Frame::Error(error) => ("error", json(error)),
-            Frame::Notice(message) => ("notice", json(&serde_json::json!({"message": message}))),
-            Frame::End => ("end", "{}".to_string()),
-        };
-        format!("event: {event}\ndata: {data}\n\n")
-    }
-
     /// The frame as a line of a downloaded file; only log lines have one.
     pub fn text(&self) -> Option<String> {
         let Frame::Log(l) = self else { return None };
@@ -150,6 +151,7 @@ impl Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::sse::Frame as _;
 
     fn line(timestamp: Option<&str>) -> LogLine {
         LogLine {

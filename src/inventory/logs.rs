@@ -7,31 +7,30 @@
 //! or as a text file with `download=true`. Not audited: a read, like every other inventory read.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use futures::{AsyncBufRead, AsyncBufReadExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
 use serde::Deserialize;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::log_fanout::{Action, Fanout, MAX_PODS, PodView, selector};
-use super::log_frames::{Frame, HEARTBEAT, Lines, LogError, LogLine, Position, split_stamp};
+use super::log_fanout::{Action, Fanout, MAX_PODS, PodView};
+use super::log_frames::{Frame, Lines, LogError, LogLine, Position, split_stamp};
 use super::rows::{CachedRow, Row};
 use super::scope::ClusterScope;
-use super::selector::LabelSelector;
+use super::selector::{LabelSelector, spec_selector};
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -292,7 +291,7 @@ async fn workload(
         api: Api::namespaced(scope.reader_client(), namespace),
         cluster: scope.name.clone(),
         namespace: namespace.to_string(),
-        selector: selector(&object.data),
+        selector: spec_selector(&object.data),
         pods: scope.cache(state, &pods).await?,
         fanout: Fanout::new(options.container.clone(), MAX_PODS),
         options: options.clone(),
@@ -312,46 +311,12 @@ fn respond(state: &AppState, frames: mpsc::Receiver<Frame>, options: &Options, f
             .header(CONTENT_TYPE, "text/plain; charset=utf-8")
             .header(CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))
             .body(text_body(frames)),
-        false => Response::builder()
-            .header(CONTENT_TYPE, "text/event-stream")
-            .header(CACHE_CONTROL, "no-cache")
-            // nginx buffers responses unless told not to, which would hold lines back.
-            .header("x-accel-buffering", "no")
-            .body(sse_body(
-                frames,
-                options.follow.then_some(HEARTBEAT_EVERY),
-                state.streams.ending(),
-            )),
+        false => {
+            let beat = options.follow.then_some(HEARTBEAT_EVERY);
+            return super::sse::response(super::sse::body(frames, beat, state.streams.ending()));
+        }
     };
     response.map_err(ApiError::internal)
-}
-
-async fn tick(ticks: &mut Option<tokio::time::Interval>) {
-    match ticks {
-        Some(t) => {
-            t.tick().await;
-        }
-        None => std::future::pending().await,
-    }
-}
-
-/// Frames as Server-Sent Events, with a heartbeat comment every `beat` when given; a `notice`
-/// ends them when the server stops, so a follow read does not hold the shutdown.
-fn sse_body(frames: mpsc::Receiver<Frame>, beat: Option<Duration>, ending: watch::Receiver<bool>) -> Body {
-    let ticks = beat.map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
-    let events = futures::stream::unfold(Some((frames, ticks, ending)), |open| async move {
-        let (mut frames, mut ticks, mut ending) = open?;
-        let text = tokio::select! {
-            frame = frames.recv() => frame?.sse(),
-            () = tick(&mut ticks) => HEARTBEAT.to_string(),
-            _ = ending.wait_for(|e| *e) => {
-                let last = Frame::Notice("the server is shutting down".into()).sse();
-                return Some((Ok(last), None));
-            }
-        };
-        Some((Ok::<_, Infallible>(text), Some((frames, ticks, ending))))
-    });
-    Body::from_stream(events)
 }
 
 /// Log frames as the lines of a file. A failed read ends the body with an error, so the client

@@ -1,19 +1,27 @@
 //! Inventory: every cluster's status and resources, from the shared watch caches.
 
+pub mod action;
 pub mod can_i;
+pub mod drain_plan;
 pub mod fleet;
 pub mod log_fanout;
 pub mod log_frames;
 pub mod logs;
+pub mod manifests;
 pub mod model;
+pub mod node_actions;
+pub mod object_actions;
 pub mod pods;
 pub mod query;
 pub mod rendered;
+pub mod rollout;
 pub mod routes;
 pub mod rows;
 pub mod scope;
 pub mod search;
+pub mod secrets;
 pub mod selector;
+pub mod sse;
 pub mod streams;
 pub mod summary;
 pub mod usage;

@@ -50,6 +50,13 @@ pub fn router() -> AuditedRouter {
     ]
     .into_iter()
     .fold(routes, with_alias);
+    // The node actions' paths (`…/{resource}/{name}/cordon`, POST) are also those of namespaced
+    // objects named `cordon`, `uncordon` or `drain`: their GET answers the object, so no name is
+    // unreachable. Not documented again: it is the object route.
+    let routes = ["cordon", "uncordon", "drain"].into_iter().fold(routes, |r, view| {
+        let path = format!("/api/clusters/{{cluster}}/resources/{{group}}/{{version}}/{{resource}}/{{name}}/{view}");
+        r.route(&path, axum::routing::get(object_named_like_an_action))
+    });
     AuditedRouter { routes, audited: &[] }
 }
 
@@ -476,6 +483,19 @@ async fn find_either(
         false => Ok((find(state, principal, parts(path), None, &path.4).await?, true)),
         true => Ok((find(state, principal, parts(path), Some(&path.4), view).await?, false)),
     }
+}
+
+/// `GET …/{resource}/{namespace}/cordon` (or `uncordon`, `drain`): the namespaced object of that name.
+async fn object_named_like_an_action(
+    State(state): State<AppState>,
+    principal: Principal,
+    matched: axum::extract::MatchedPath,
+    ApiPath(path): ApiPath<ClusterPath>,
+    ApiQuery(p): ApiQuery<ObjectParams>,
+) -> ApiResult<Json<Arc<DynamicObject>>> {
+    let name = matched.as_str().rsplit('/').next().unwrap_or_default();
+    let f = find(&state, &principal, parts(&path), Some(&path.4), name).await?;
+    detail(f, p).await
 }
 
 /// A cluster-scoped object as YAML.

@@ -96,6 +96,11 @@ impl ClusterScope {
         }
     }
 
+    /// Whether the cluster acts as the caller (`impersonate` mode), so Kubernetes RBAC decides.
+    pub fn impersonates(&self) -> bool {
+        self.user.is_some()
+    }
+
     /// The client reads on the caller's behalf go through: theirs on `impersonate` clusters.
     pub fn reader_client(&self) -> kube::Client {
         self.user

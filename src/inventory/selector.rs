@@ -151,6 +151,44 @@ impl FieldSelector {
     }
 }
 
+/// An object's `spec.selector` (a workload's, a budget's) (`matchLabels` and `matchExpressions`) as a label selector.
+/// None when it has no terms (the apiserver refuses such workloads; reading every pod of the
+/// namespace instead would be wrong) or an operator we do not know.
+pub fn spec_selector(object: &Value) -> Option<LabelSelector> {
+    let s = object.pointer("/spec/selector")?;
+    let mut terms = Vec::new();
+    for (key, value) in s.get("matchLabels").and_then(Value::as_object).into_iter().flatten() {
+        terms.push(format!("{key}={}", value.as_str()?));
+    }
+    for e in s
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = e.get("key")?.as_str()?;
+        let values: Vec<&str> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let values = values.join(",");
+        terms.push(match e.get("operator")?.as_str()? {
+            "In" => format!("{key} in ({values})"),
+            "NotIn" => format!("{key} notin ({values})"),
+            "Exists" => key.to_string(),
+            "DoesNotExist" => format!("!{key}"),
+            _ => return None,
+        });
+    }
+    if terms.is_empty() {
+        return None;
+    }
+    LabelSelector::parse(&terms.join(",")).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +246,38 @@ mod tests {
         }
         assert!(FieldSelector::parse("status.phase").is_err());
         assert!(FieldSelector::parse("status..phase=x").is_err());
+    }
+
+    #[test]
+    fn selectors_take_labels_and_expressions() {
+        let spec = json!({"spec": {"selector": {
+            "matchLabels": {"app": "web"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["front", "edge"]},
+                {"key": "track", "operator": "NotIn", "values": ["canary"]},
+                {"key": "team", "operator": "Exists"},
+                {"key": "legacy", "operator": "DoesNotExist"}]}}});
+        let s = spec_selector(&spec).unwrap();
+        assert!(s.matches(&labels(&[("app", "web"), ("tier", "edge"), ("team", "a")])));
+        assert!(!s.matches(&labels(&[("app", "web"), ("tier", "db"), ("team", "a")])));
+        assert!(!s.matches(&labels(&[
+            ("app", "web"),
+            ("tier", "edge"),
+            ("team", "a"),
+            ("track", "canary")
+        ])));
+        assert!(!s.matches(&labels(&[("app", "web"), ("tier", "edge")])));
+        assert!(!s.matches(&labels(&[
+            ("app", "web"),
+            ("tier", "edge"),
+            ("team", "a"),
+            ("legacy", "1")
+        ])));
+        assert!(!s.matches(&labels(&[("app", "db"), ("tier", "edge"), ("team", "a")])));
+
+        assert!(spec_selector(&json!({"spec": {"selector": {}}})).is_none());
+        assert!(spec_selector(&json!({"spec": {}})).is_none());
+        let odd = json!({"spec": {"selector": {"matchExpressions": [{"key": "a", "operator": "Near"}]}}});
+        assert!(spec_selector(&odd).is_none());
     }
 }

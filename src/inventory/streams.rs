@@ -26,6 +26,7 @@ use super::query::Query;
 use super::rows::CachedRow;
 use super::scope::ClusterScope;
 use super::selector::LabelSelector;
+use super::sse::HEARTBEAT;
 use super::watch_frames::{EventId, RowEvent, WatchFrame};
 use crate::AppState;
 use crate::auth::resolve::Credentials;
@@ -40,7 +41,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A heartbeat comment: SSE clients ignore it, and it keeps proxies from closing a quiet stream.
-const HEARTBEAT: &str = ": heartbeat\n\n";
 /// The largest message a console sends (a subscribe is a few hundred bytes).
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 /// The longest subscription id.

@@ -1,24 +1,31 @@
-//! Workload actions: scale (`{"replicas": n}` on the scale subresource) and restart (the rollout
-//! restart annotation, as `kubectl rollout restart` sets it). Each passes the three gates — the
-//! write gate, the operator role, and Kubernetes RBAC, since the change is made as the caller on
-//! `impersonate` clusters — and leaves one audit row with its outcome.
+//! Actions on workloads and pods: scale (`{"replicas": n}` on the scale subresource), restart (the
+//! rollout restart annotation, as `kubectl rollout restart` sets it; for a pod, deleting it so its
+//! controller makes a new one), a Deployment's revisions and rollback (`kubectl rollout undo`),
+//! and triggering a CronJob (`kubectl create job --from=cronjob/…`). Each passes the three gates —
+//! the write gate, the operator role, and Kubernetes RBAC, since the change is made as the caller
+//! on `impersonate` clusters — and leaves one audit row with its outcome.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::Method;
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use axum::http::{Method, StatusCode};
+use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PostParams};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::action::{self, kube_error, note, only};
+use super::drain_plan::controller_kind;
+use super::rollout::{self, Revision, RollbackError};
 use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::kube::discovery::ResourceInfo;
 
 const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(
@@ -33,25 +40,42 @@ const AUDITED: &[AuditedRoute] = &[
         "restart",
         "workload",
     ),
+    AuditedRoute::new(
+        Method::POST,
+        "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/rollback",
+        "rollback",
+        "workload",
+    ),
+    AuditedRoute::new(
+        Method::POST,
+        "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/trigger",
+        "trigger",
+        "workload",
+    ),
 ];
 
 pub fn router() -> AuditedRouter {
     AuditedRouter {
-        routes: OpenApiRouter::new().routes(routes!(scale)).routes(routes!(restart)),
+        routes: OpenApiRouter::new()
+            .routes(routes!(scale))
+            .routes(routes!(restart))
+            .routes(routes!(revisions))
+            .routes(routes!(rollback))
+            .routes(routes!(trigger)),
         audited: AUDITED,
     }
 }
 
-/// The field manager of every change Fleetdeck makes.
-pub const FIELD_MANAGER: &str = "fleetdeck";
 /// The annotation `kubectl rollout restart` sets on the pod template.
 const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// More replicas than this is a typo, not a plan.
 const MAX_REPLICAS: u32 = 10_000;
 
 /// Which kinds take which action.
-const SCALABLE: &[&str] = &["deployments", "statefulsets", "replicasets"];
-const RESTARTABLE: &[&str] = &["deployments", "statefulsets", "daemonsets"];
+const SCALABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/replicasets"];
+const RESTARTABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/daemonsets", "core/pods"];
+const ROLLABLE: &[&str] = &["apps/deployments"];
+const TRIGGERABLE: &[&str] = &["batch/cronjobs"];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,61 +90,76 @@ pub struct ScaleResult {
     pub replicas: i32,
 }
 
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RestartQuery {
+    /// Pods only: restart (delete) a pod that no controller owns, which nothing brings back.
+    pub force: Option<bool>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RestartResult {
-    /// The time written into the pod template: the rollout that follows replaces every pod.
+    /// For a workload, the time written into its pod template: the rollout that follows replaces
+    /// every pod. For a pod, when it was deleted for its controller to replace.
     pub restarted_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    /// Newest first.
+    pub items: Vec<Revision>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// The revision to go back to; 0 or none: the one before the current.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub revision: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RollbackResult {
+    /// The revision whose template the Deployment now has.
+    pub revision: i64,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerRequest {
+    /// The Job's name; default `<cronjob>-manual-<5 random characters>`.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerResult {
+    pub job: String,
+    pub namespace: String,
 }
 
 type WorkloadPath = (String, String, String, String, String, String);
 
-/// The API to change the apps/v1 workload at `path` with, as the caller, if `action` applies to
-/// its kind.
-async fn workload(
+/// The caller's view of the cluster and the kind at `path`, if `action` applies to it.
+async fn target(
     state: &AppState,
     principal: &Principal,
     path: &WorkloadPath,
     action: &str,
     kinds: &[&str],
-) -> ApiResult<Api<DynamicObject>> {
-    principal.require(Role::Operator)?;
-    let (cluster, group, version, resource, namespace, _) = path;
-    let scope = ClusterScope::open(state, principal, cluster).await?;
+) -> ApiResult<(ClusterScope, ResourceInfo)> {
+    let (cluster, group, version, resource, _, _) = path;
+    let scope = action::open(state, principal, cluster).await?;
     let info = scope.resource(state, group, version, resource).await?;
-    if info.group != "apps" || !kinds.contains(&info.resource.as_str()) {
-        return Err(ApiError::bad_request(
-            "action_not_supported",
-            format!(
-                "{} cannot {action}; it is for apps/v1 {}",
-                info.path(),
-                kinds.join(", ")
-            ),
-        ));
-    }
-    Ok(Api::namespaced_with(
-        scope.reader_client(),
-        namespace,
-        &info.api_resource(),
-    ))
+    only(&info, action, kinds)?;
+    Ok((scope, info))
 }
 
-/// Changes are recorded under Fleetdeck's field manager.
-fn as_fleetdeck() -> PatchParams {
-    PatchParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PatchParams::default()
-    }
-}
-
-fn note(path: &WorkloadPath, reason: String) -> AuditNote {
-    AuditNote {
-        cluster: Some(path.0.clone()),
-        namespace: Some(path.4.clone()),
-        name: Some(path.5.clone()),
-        reason: Some(reason),
-        ..AuditNote::default()
-    }
+fn note_of(path: &WorkloadPath, reason: impl Into<String>) -> AuditNote {
+    note(&path.0, Some(&path.4), &path.5, reason)
 }
 
 /// Sets a Deployment's, StatefulSet's or ReplicaSet's replicas (operator; write gate).
@@ -145,41 +184,231 @@ async fn scale(
             format!("at most {MAX_REPLICAS} replicas"),
         ));
     }
-    let api = workload(&state, &principal, &path, "scale", SCALABLE).await?;
+    let (scope, info) = target(&state, &principal, &path, "scale", SCALABLE).await?;
     let patch = json!({"spec": {"replicas": body.replicas}});
-    let scaled = api
-        .patch_scale(&path.5, &as_fleetdeck(), &Patch::Merge(&patch))
+    let scaled = action::api(&scope, &info, Some(&path.4))
+        .patch_scale(&path.5, &action::as_fleetdeck(), &Patch::Merge(&patch))
         .await
-        .map_err(|e| crate::kube::errors::api_error(&path.0, &e))?;
+        .map_err(kube_error(&path.0))?;
     let replicas = scaled.spec.and_then(|s| s.replicas).unwrap_or_default();
     Ok((
-        note(&path, format!("replicas={replicas}")),
+        note_of(&path, format!("replicas={replicas}")),
         Json(ScaleResult { replicas }),
     ))
 }
 
-/// Restarts a Deployment's, StatefulSet's or DaemonSet's pods by a rollout (operator; write gate).
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Restarts a Deployment's, StatefulSet's or DaemonSet's pods by a rollout, or a pod by deleting
+/// it for its controller to replace (operator; write gate). A pod no controller owns is refused
+/// (409 `unmanaged_pod`) unless `force=true`: nothing would bring it back.
 #[utoipa::path(post, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/restart", tag = "operations",
     params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
-        ("namespace" = String, Path), ("name" = String, Path)),
+        ("namespace" = String, Path), ("name" = String, Path), RestartQuery),
     responses((status = 200, body = RestartResult),
-        (status = 400, description = "`action_not_supported`: the kind has no pod template to roll", body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody),
-        (status = 504, body = ErrorBody)))]
+        (status = 400, description = "`action_not_supported`: the kind has no pods to restart", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`unmanaged_pod`: a pod without a controller (add `force=true`)", body = ErrorBody),
+        (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn restart(
     State(state): State<AppState>,
     _writes: WriteActionsEnabled,
     principal: Principal,
     ApiPath(path): ApiPath<WorkloadPath>,
+    ApiQuery(q): ApiQuery<RestartQuery>,
 ) -> ApiResult<(AuditNote, Json<RestartResult>)> {
-    let api = workload(&state, &principal, &path, "restart", RESTARTABLE).await?;
-    let restarted_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (scope, info) = target(&state, &principal, &path, "restart", RESTARTABLE).await?;
+    let api = action::api(&scope, &info, Some(&path.4));
+    let restarted_at = now();
+    if info.resource == "pods" {
+        let force = q.force.unwrap_or(false);
+        let pod = api.get(&path.5).await.map_err(kube_error(&path.0))?;
+        let owner = controller_kind(&serde_json::to_value(&pod).map_err(ApiError::internal)?).map(str::to_string);
+        if owner.is_none() && !force {
+            return Err(ApiError::conflict(
+                "unmanaged_pod",
+                format!(
+                    "pod {} has no controller, so deleting it does not bring it back; add force=true to delete it anyway",
+                    path.5
+                ),
+            )
+            .with_audit(note_of(&path, "unmanaged")));
+        }
+        // Delete this very pod, not one that replaced it meanwhile under the same name.
+        let params = DeleteParams {
+            preconditions: pod.metadata.uid.map(|uid| kube::api::Preconditions {
+                uid: Some(uid),
+                resource_version: None,
+            }),
+            ..DeleteParams::default()
+        };
+        api.delete(&path.5, &params).await.map_err(kube_error(&path.0))?;
+        let reason = match owner {
+            Some(kind) => format!("deleted for its {kind} to replace"),
+            None => "deleted (force: no controller)".into(),
+        };
+        return Ok((note_of(&path, reason), Json(RestartResult { restarted_at })));
+    }
+    if q.force.is_some() {
+        return Err(ApiError::bad_request("invalid_query", "force is for pods only"));
+    }
     let patch = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: restarted_at}}}}});
-    api.patch(&path.5, &as_fleetdeck(), &Patch::Merge(&patch))
+    api.patch(&path.5, &action::as_fleetdeck(), &Patch::Merge(&patch))
         .await
-        .map_err(|e| crate::kube::errors::api_error(&path.0, &e))?;
+        .map_err(kube_error(&path.0))?;
     Ok((
-        note(&path, format!("restartedAt={restarted_at}")),
+        note_of(&path, format!("restartedAt={restarted_at}")),
         Json(RestartResult { restarted_at }),
+    ))
+}
+
+/// The Deployment at `path` and its ReplicaSets, read as the caller.
+async fn deployment_and_sets(
+    scope: &ClusterScope,
+    info: &ResourceInfo,
+    path: &WorkloadPath,
+) -> ApiResult<(serde_json::Value, Vec<serde_json::Value>)> {
+    let deployment = action::api(scope, info, Some(&path.4))
+        .get(&path.5)
+        .await
+        .map_err(kube_error(&path.0))?;
+    let sets_info = ResourceInfo::builtin("apps", "v1", "replicasets", "ReplicaSet", true);
+    let sets = action::api(scope, &sets_info, Some(&path.4))
+        .list(&ListParams::default())
+        .await
+        .map_err(kube_error(&path.0))?;
+    let value = |o: &DynamicObject| serde_json::to_value(o).map_err(ApiError::internal);
+    let sets = sets.items.iter().map(value).collect::<ApiResult<Vec<_>>>()?;
+    Ok((value(&deployment)?, sets))
+}
+
+/// A Deployment's revisions (its ReplicaSets), newest first; read as the caller.
+#[utoipa::path(get, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/revisions", tag = "operations",
+    params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
+        ("namespace" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = RevisionList),
+        (status = 400, description = "`action_not_supported`: not a Deployment", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody),
+        (status = 504, body = ErrorBody)))]
+async fn revisions(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(path): ApiPath<WorkloadPath>,
+) -> ApiResult<Json<RevisionList>> {
+    principal.require(Role::Viewer)?;
+    let scope = ClusterScope::open(&state, &principal, &path.0).await?;
+    let info = scope.resource(&state, &path.1, &path.2, &path.3).await?;
+    only(&info, "list revisions", ROLLABLE)?;
+    let (deployment, sets) = deployment_and_sets(&scope, &info, &path).await?;
+    Ok(Json(RevisionList {
+        items: rollout::revisions(&deployment, &sets),
+    }))
+}
+
+/// Rolls a Deployment back to a revision's pod template, as `kubectl rollout undo` does
+/// (operator; write gate).
+#[utoipa::path(post, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/rollback", tag = "operations",
+    params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
+        ("namespace" = String, Path), ("name" = String, Path)),
+    request_body = RollbackRequest,
+    responses((status = 200, body = RollbackResult),
+        (status = 400, description = "`action_not_supported`: not a Deployment", body = ErrorBody),
+        (status = 404, description = "`revision_not_found`, or no such Deployment", body = ErrorBody),
+        (status = 409, description = "`already_current`: the Deployment runs that revision", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
+async fn rollback(
+    State(state): State<AppState>,
+    _writes: WriteActionsEnabled,
+    principal: Principal,
+    ApiPath(path): ApiPath<WorkloadPath>,
+    ApiJson(body): ApiJson<RollbackRequest>,
+) -> ApiResult<(AuditNote, Json<RollbackResult>)> {
+    if body.revision < 0 {
+        return Err(ApiError::unprocessable(
+            "invalid_revision",
+            "revision is 0 (the previous) or more",
+        ));
+    }
+    let (scope, info) = target(&state, &principal, &path, "roll back", ROLLABLE).await?;
+    let (deployment, sets) = deployment_and_sets(&scope, &info, &path).await?;
+    let revisions = rollout::revisions(&deployment, &sets);
+    let (revision, patch) = rollout::rollback_patch(&revisions, &sets, body.revision).map_err(|e| {
+        let e = match e {
+            RollbackError::NoRevision(0) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "revision_not_found",
+                "there is no revision before the current one",
+            ),
+            RollbackError::NoRevision(n) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "revision_not_found",
+                format!("deployment {} has no revision {n}", path.5),
+            ),
+            RollbackError::AlreadyCurrent(n) => ApiError::conflict(
+                "already_current",
+                format!("deployment {} runs revision {n} already", path.5),
+            ),
+        };
+        e.with_audit(note_of(&path, format!("revision={}", body.revision)))
+    })?;
+    let patch: json_patch::Patch = serde_json::from_value(patch).map_err(ApiError::internal)?;
+    action::api(&scope, &info, Some(&path.4))
+        .patch(&path.5, &action::as_fleetdeck(), &Patch::<()>::Json(patch))
+        .await
+        .map_err(|e| kube_error(&path.0)(e).with_audit(note_of(&path, format!("revision={revision}"))))?;
+    Ok((
+        note_of(&path, format!("revision={revision}")),
+        Json(RollbackResult { revision }),
+    ))
+}
+
+/// Starts a Job from a CronJob's template now, as `kubectl create job --from=cronjob/…` does
+/// (operator; write gate).
+#[utoipa::path(post, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/trigger", tag = "operations",
+    params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
+        ("namespace" = String, Path), ("name" = String, Path)),
+    request_body(content = TriggerRequest, description = "optional"),
+    responses((status = 201, body = TriggerResult),
+        (status = 400, description = "`action_not_supported`: not a CronJob", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "`kube_already_exists`: a Job of that name", body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
+async fn trigger(
+    State(state): State<AppState>,
+    _writes: WriteActionsEnabled,
+    principal: Principal,
+    ApiPath(path): ApiPath<WorkloadPath>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, AuditNote, Json<TriggerResult>)> {
+    // The body is optional: `curl -X POST …/trigger` picks a name.
+    let request: TriggerRequest = match body.is_empty() {
+        true => TriggerRequest::default(),
+        false => serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?,
+    };
+    let (scope, info) = target(&state, &principal, &path, "trigger", TRIGGERABLE).await?;
+    let cronjob = action::api(&scope, &info, Some(&path.4))
+        .get(&path.5)
+        .await
+        .map_err(kube_error(&path.0))?;
+    let name = request.name.unwrap_or_else(|| rollout::manual_job_name(&path.5));
+    let job = rollout::job_from_cronjob(&serde_json::to_value(&cronjob).map_err(ApiError::internal)?, &name);
+    let job: DynamicObject = serde_json::from_value(job).map_err(ApiError::internal)?;
+    let jobs = ResourceInfo::builtin("batch", "v1", "jobs", "Job", true);
+    let params = PostParams {
+        field_manager: Some(action::FIELD_MANAGER.into()),
+        ..PostParams::default()
+    };
+    action::api(&scope, &jobs, Some(&path.4))
+        .create(&params, &job)
+        .await
+        .map_err(|e| kube_error(&path.0)(e).with_audit(note_of(&path, format!("job={name}"))))?;
+    Ok((
+        StatusCode::CREATED,
+        note_of(&path, format!("job={name}")),
+        Json(TriggerResult {
+            job: name,
+            namespace: path.4.clone(),
+        }),
     ))
 }

@@ -176,6 +176,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Applies one or more documents by server-side apply as field manager `fleetdeck` (operator;
+         *     write gate). Every document is checked by a server dry run before any is applied.
+         */
+        post: operations["apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/can-i": {
         parameters: {
             query?: never;
@@ -539,7 +559,8 @@ export interface paths {
         get: operations["object"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Deletes a namespaced object (operator; write gate). */
+        delete: operations["delete_object"];
         options?: never;
         head?: never;
         patch?: never;
@@ -612,8 +633,49 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restarts a Deployment's, StatefulSet's or DaemonSet's pods by a rollout (operator; write gate). */
+        /**
+         * Restarts a Deployment's, StatefulSet's or DaemonSet's pods by a rollout, or a pod by deleting
+         *     it for its controller to replace (operator; write gate). A pod no controller owns is refused
+         *     (409 `unmanaged_pod`) unless `force=true`: nothing would bring it back.
+         */
         post: operations["restart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A Deployment's revisions (its ReplicaSets), newest first; read as the caller. */
+        get: operations["revisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rolls a Deployment back to a revision's pod template, as `kubectl rollout undo` does
+         *     (operator; write gate).
+         */
+        post: operations["rollback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -637,6 +699,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/trigger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts a Job from a CronJob's template now, as `kubectl create job --from=cronjob/…` does
+         *     (operator; write gate).
+         */
+        post: operations["trigger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/yaml": {
         parameters: {
             query?: never;
@@ -646,7 +728,8 @@ export interface paths {
         };
         /** A namespaced object as YAML. */
         get: operations["object_yaml"];
-        put?: never;
+        /** Applies YAML to a namespaced object by server-side apply as `fleetdeck` (operator; write gate). */
+        put: operations["apply_object"];
         post?: never;
         delete?: never;
         options?: never;
@@ -663,6 +746,66 @@ export interface paths {
         };
         /** A cluster-scoped object (a namespaced one has a namespace segment). */
         get: operations["cluster_object"];
+        put?: never;
+        post?: never;
+        /** Deletes a cluster-scoped object (operator; write gate). */
+        delete: operations["delete_cluster_object"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/cordon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks a node unschedulable (operator; write gate). */
+        post: operations["cordon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/drain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cordons the node and evicts its pods, honouring PodDisruptionBudgets (operator; write gate).
+         *     Answers Server-Sent Events: `plan` (the preview), then per pod `blocked` (a budget refused;
+         *     retried every 5 s), `evicted` or `failed`, and last `done` with the summary.
+         */
+        post: operations["drain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/drain/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What draining the node would do: which pods would be evicted, which a budget blocks now,
+         *     which are skipped (DaemonSet and mirror pods), which have local storage or no controller
+         *     (viewer; read as the caller).
+         */
+        get: operations["drain_preview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -688,6 +831,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/uncordon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks a node schedulable again (operator; write gate). */
+        post: operations["uncordon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/yaml": {
         parameters: {
             query?: never;
@@ -697,7 +857,8 @@ export interface paths {
         };
         /** A cluster-scoped object as YAML. */
         get: operations["cluster_object_yaml"];
-        put?: never;
+        /** Applies YAML to a cluster-scoped object by server-side apply as `fleetdeck` (operator; write gate). */
+        put: operations["apply_cluster_object"];
         post?: never;
         delete?: never;
         options?: never;
@@ -714,6 +875,27 @@ export interface paths {
         };
         /** Names across kinds in one cluster (the console's Cmd+K palette), best first. */
         get: operations["search_cluster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/secrets/{namespace}/{name}/data/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One decoded value of a Secret (Periscope's path), read live as the caller; audited as
+         *     `secret_reveal` (viewer with RBAC `get` on the Secret on `impersonate` clusters; operator on
+         *     `shared` ones). Never cached by the browser.
+         */
+        get: operations["reveal"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1255,6 +1437,30 @@ export interface components {
         ApiResourceList: {
             items: components["schemas"]["ResourceInfo"][];
         };
+        /**
+         * @description What an apply did to one document.
+         * @enum {string}
+         */
+        Applied: "created" | "configured" | "unchanged";
+        AppliedObject: {
+            action: components["schemas"]["Applied"];
+            apiVersion: string;
+            /** @description 1-based, counting the non-empty documents. */
+            document: number;
+            kind: string;
+            name: string;
+            namespace?: string | null;
+            /** @description The object as the apiserver now has it (or would, on a dry run). */
+            object: components["schemas"]["KubeObject"];
+        };
+        ApplyRequest: {
+            /** @description The manifest: YAML or JSON; several documents separated by `---` on `/apply`. */
+            yaml: string;
+        };
+        ApplyResult: {
+            dryRun: boolean;
+            items: components["schemas"]["AppliedObject"][];
+        };
         /** @description One audit row, as stored and as served. */
         AuditEvent: {
             /** @description Username, `token:<name>`, or `anonymous`. */
@@ -1495,6 +1701,9 @@ export interface components {
                 [key: string]: string;
             };
         };
+        CordonResult: {
+            unschedulable: boolean;
+        };
         Counts: {
             created: number;
             deleted: number;
@@ -1555,6 +1764,61 @@ export interface components {
             nodes: components["schemas"]["NodeLine"][];
             status: components["schemas"]["ClusterStatus"];
             summary: components["schemas"]["ClusterSummary"];
+        };
+        DeleteResult: {
+            dryRun: boolean;
+            /**
+             * @description The object is still there, waiting for its finalizers (or its dependents, in the
+             *     foreground); it goes when they are done.
+             */
+            finalizing: boolean;
+            kind: string;
+            name: string;
+            namespace?: string | null;
+        };
+        DrainPod: {
+            action: components["schemas"]["PodAction"];
+            /** @description The PodDisruptionBudgets that allow no disruption of it now. */
+            blockedBy: string[];
+            /** @description It has `emptyDir` volumes, whose data an eviction deletes. */
+            localStorage: boolean;
+            name: string;
+            namespace: string;
+            /** @description Why a pod is skipped: `mirror` or `daemonset`. */
+            skipReason?: string | null;
+            /** @description No controller owns it, so nothing recreates it elsewhere. */
+            unmanaged: boolean;
+        };
+        DrainPreview: {
+            /** @description Pods to evict that a budget blocks for now (the drain retries them until its timeout). */
+            blocked: number;
+            /** @description Pods that would be evicted. */
+            evict: number;
+            /** @description Pods to evict that need `deleteEmptyDirData` (local storage) or `force` (unmanaged). */
+            needsDeleteEmptyDirData: string[];
+            needsForce: string[];
+            node: string;
+            pods: components["schemas"]["DrainPod"][];
+            skipped: number;
+            /** @description Already cordoned. */
+            unschedulable: boolean;
+        };
+        DrainRequest: {
+            /** @description Evict pods with `emptyDir` volumes, whose data is lost (kubectl's `--delete-emptydir-data`). */
+            deleteEmptyDirData?: boolean;
+            /** @description Evict pods no controller owns, which nothing recreates (kubectl's `--force`). */
+            force?: boolean;
+            /**
+             * Format: int64
+             * @description The pods' termination grace; default their own.
+             */
+            gracePeriodSeconds?: number | null;
+            /**
+             * Format: int64
+             * @description How long the drain may take in all, evictions refused by budgets retried meanwhile
+             *     (default 300, at most 3600).
+             */
+            timeoutSeconds?: number | null;
         };
         /** @description The error envelope as it goes over the wire. */
         ErrorBody: {
@@ -1797,6 +2061,11 @@ export interface components {
             /** @description Helm repository or OCI registry URL. */
             oci_url: string;
         };
+        /**
+         * @description What the drain does with one pod.
+         * @enum {string}
+         */
+        PodAction: "evict" | "skip";
         PodCounts: {
             failed: number;
             pending: number;
@@ -1847,8 +2116,30 @@ export interface components {
             total: number;
         };
         RestartResult: {
-            /** @description The time written into the pod template: the rollout that follows replaces every pod. */
+            /**
+             * @description For a workload, the time written into its pod template: the rollout that follows replaces
+             *     every pod. For a pod, when it was deleted for its controller to replace.
+             */
             restartedAt: string;
+        };
+        Revision: {
+            /** @description Its `kubernetes.io/change-cause` annotation. */
+            changeCause?: string | null;
+            createdAt?: string | null;
+            /** @description The revision the Deployment runs now. */
+            current: boolean;
+            /** @description The images of its containers, in order. */
+            images: string[];
+            /** @description The ReplicaSet holding it. */
+            replicaSet: string;
+            /** Format: int64 */
+            replicas: number;
+            /** Format: int64 */
+            revision: number;
+        };
+        RevisionList: {
+            /** @description Newest first. */
+            items: components["schemas"]["Revision"][];
         };
         /**
          * @description Human roles are ordered `viewer` < `operator` < `admin`; service roles stand outside
@@ -1862,6 +2153,20 @@ export interface components {
             id: string;
             role: string;
             subjects: components["schemas"]["Subject"][];
+        };
+        RollbackRequest: {
+            /**
+             * Format: int64
+             * @description The revision to go back to; 0 or none: the one before the current.
+             */
+            revision?: number;
+        };
+        RollbackResult: {
+            /**
+             * Format: int64
+             * @description The revision whose template the Deployment now has.
+             */
+            revision: number;
         };
         Rollup: {
             byEnvironment: {
@@ -1931,6 +2236,13 @@ export interface components {
         SearchResults: {
             errors: components["schemas"]["SearchError"][];
             items: components["schemas"]["SearchHit"][];
+        };
+        SecretValue: {
+            /** @description `utf-8` or `base64`. */
+            encoding: string;
+            key: string;
+            /** @description The decoded value: text when it is UTF-8, else base64 (see `encoding`). */
+            value: string;
         };
         Source: {
             oci_tag: string;
@@ -2048,6 +2360,14 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "other";
+        };
+        TriggerRequest: {
+            /** @description The Job's name; default `<cronjob>-manual-<5 random characters>`. */
+            name?: string | null;
+        };
+        TriggerResult: {
+            job: string;
+            namespace: string;
         };
         /** @description Absent fields stay as they are; `"dns": null` removes the dns. */
         UpdateCluster: {
@@ -2833,6 +3153,124 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    apply: {
+        parameters: {
+            query?: {
+                /** @description Answer what the apiserver would make of it, changing nothing. */
+                dryRun?: boolean;
+                /** @description Take over the fields other managers own instead of answering their conflicts (409). */
+                force?: boolean;
+                /** @description On `/apply`: the namespace of namespaced documents that name none (default `default`). */
+                namespace?: string;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplyResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an apply conflict: the apiserver's Status under `details.kubeStatus` (its `details.causes` name each field and its manager); `document` names the document */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_manifest`, `unknown_kind` (with `details.document`), or the apiserver's `kube_invalid` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4685,6 +5123,104 @@ export interface operations {
             };
         };
     };
+    delete_object: {
+        parameters: {
+            query?: {
+                /** @description `Background` (the apiserver's default for most kinds), `Foreground` or `Orphan`. */
+                propagationPolicy?: string;
+                /** @description Check the delete without doing it. */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteResult"];
+                };
+            };
+            /** @description `cluster_scoped`: the kind has no namespace; `invalid_query` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     containers: {
         parameters: {
             query?: never;
@@ -4965,7 +5501,10 @@ export interface operations {
     };
     restart: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Pods only: restart (delete) a pod that no controller owns, which nothing brings back. */
+                force?: boolean;
+            };
             header?: never;
             path: {
                 cluster: string;
@@ -4987,7 +5526,93 @@ export interface operations {
                     "application/json": components["schemas"]["RestartResult"];
                 };
             };
-            /** @description `action_not_supported`: the kind has no pod template to roll */
+            /** @description `action_not_supported`: the kind has no pods to restart */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unmanaged_pod`: a pod without a controller (add `force=true`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionList"];
+                };
+            };
+            /** @description `action_not_supported`: not a Deployment */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5023,6 +5648,123 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollbackResult"];
+                };
+            };
+            /** @description `action_not_supported`: not a Deployment */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `revision_not_found`, or no such Deployment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `already_current`: the Deployment runs that revision */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5163,6 +5905,123 @@ export interface operations {
             };
         };
     };
+    trigger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description optional */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerResult"];
+                };
+            };
+            /** @description `action_not_supported`: not a CronJob */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `kube_already_exists`: a Job of that name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     object_yaml: {
         parameters: {
             query?: never;
@@ -5223,6 +6082,130 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    apply_object: {
+        parameters: {
+            query?: {
+                /** @description Answer what the apiserver would make of it, changing nothing. */
+                dryRun?: boolean;
+                /** @description Take over the fields other managers own instead of answering their conflicts (409). */
+                force?: boolean;
+                /** @description On `/apply`: the namespace of namespaced documents that name none (default `default`). */
+                namespace?: string;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyRequest"];
+            };
+        };
+        responses: {
+            /** @description the object as applied (or as it would be, on a dry run) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KubeObject"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an apply conflict: the apiserver's Status under `details.kubeStatus` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_manifest`, `manifest_mismatch`, or the apiserver's `kube_invalid` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5334,6 +6317,387 @@ export interface operations {
             };
         };
     };
+    delete_cluster_object: {
+        parameters: {
+            query?: {
+                /** @description `Background` (the apiserver's default for most kinds), `Foreground` or `Orphan`. */
+                propagationPolicy?: string;
+                /** @description Check the delete without doing it. */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteResult"];
+                };
+            };
+            /** @description `namespace_required`: the kind is namespaced; `invalid_query` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cordon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CordonResult"];
+                };
+            };
+            /** @description `action_not_supported`: not a node */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    drain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrainRequest"];
+            };
+        };
+        responses: {
+            /** @description `text/event-stream`: `plan` (DrainPreview), `blocked`/`evicted`/`failed` (PodOutcome), `done` (DrainSummary) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `action_not_supported`: not a node */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `drain_refused`: pods with local storage or without a controller, and the flag that allows them not given (`details.pods`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    drain_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrainPreview"];
+                };
+            };
+            /** @description `action_not_supported`: not a node */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     cluster_object_events: {
         parameters: {
             query?: never;
@@ -5359,6 +6723,90 @@ export interface operations {
                 };
             };
             /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    uncordon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CordonResult"];
+                };
+            };
+            /** @description `action_not_supported`: not a node */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5505,6 +6953,129 @@ export interface operations {
             };
         };
     };
+    apply_cluster_object: {
+        parameters: {
+            query?: {
+                /** @description Answer what the apiserver would make of it, changing nothing. */
+                dryRun?: boolean;
+                /** @description Take over the fields other managers own instead of answering their conflicts (409). */
+                force?: boolean;
+                /** @description On `/apply`: the namespace of namespaced documents that name none (default `default`). */
+                namespace?: string;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                group: string;
+                version: string;
+                resource: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyRequest"];
+            };
+        };
+        responses: {
+            /** @description the object as applied (or as it would be, on a dry run) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KubeObject"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an apply conflict: the apiserver's Status under `details.kubeStatus` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_manifest`, `manifest_mismatch`, or the apiserver's `kube_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     search_cluster: {
         parameters: {
             query: {
@@ -5570,6 +7141,90 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reveal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretValue"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such Secret, or `key_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
