@@ -19,3 +19,6 @@ pub mod summary;
 pub mod usage;
 pub mod watch_frames;
 pub mod workload_actions;
+pub mod helm;
+pub mod helm_diff;
+pub mod helm_release;

@@ -103,6 +103,12 @@ impl ClusterScope {
             .map_or_else(|| self.client.clone(), |u| u.client.clone())
     }
 
+    /// Whether reads go to the apiserver as the caller (`impersonate` clusters), so Kubernetes
+    /// RBAC decides what they may read; in `shared` mode Fleetdeck reads as itself.
+    pub fn acts_as_caller(&self) -> bool {
+        self.user.is_some()
+    }
+
     /// What the cluster serves.
     pub async fn discovery(&self, state: &AppState) -> ApiResult<Arc<Vec<ResourceInfo>>> {
         state.caches.discovery(&self.source()).await
