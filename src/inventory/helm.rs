@@ -18,9 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::helm_diff::{self, ManifestDiff, ValuesDiff};
-use super::helm_release::{
-    self, OWNER_SELECTOR, RELEASE_KEY, Release, ReleaseDetail, ReleaseSummary, SECRET_TYPE,
-};
+use super::helm_release::{self, OWNER_SELECTOR, RELEASE_KEY, Release, ReleaseDetail, ReleaseSummary, SECRET_TYPE};
 use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
@@ -47,10 +45,10 @@ const AUDITED: &[AuditedRoute] = &[
 pub fn router() -> AuditedRouter {
     AuditedRouter {
         routes: OpenApiRouter::new()
-            .routes(routes!(list))
-            .routes(routes!(detail))
-            .routes(routes!(history))
-            .routes(routes!(diff)),
+            .routes(routes!(list_releases))
+            .routes(routes!(release_detail))
+            .routes(routes!(release_history))
+            .routes(routes!(release_diff)),
         audited: AUDITED,
     }
 }
@@ -307,7 +305,7 @@ fn latest_per_release(secrets: Vec<Secret>) -> Vec<Secret> {
     params(("cluster" = String, Path), ListQuery),
     responses((status = 200, body = ReleaseList), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
-async fn list(
+async fn list_releases(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(cluster): ApiPath<String>,
@@ -327,11 +325,13 @@ async fn list(
     let client = scope.reader_client();
     let secrets = match allowed {
         None => list_all(&cluster, Api::all(client), params).await?,
-        Some(namespaces) => futures::stream::iter(namespaces)
-            .map(|ns| list_all(&cluster, Api::namespaced(client.clone(), &ns), params.clone()))
-            .buffer_unordered(NAMESPACES_AT_ONCE)
-            .try_concat()
-            .await?,
+        Some(namespaces) => {
+            futures::stream::iter(namespaces)
+                .map(|ns| list_all(&cluster, Api::namespaced(client.clone(), &ns), params.clone()))
+                .buffer_unordered(NAMESPACES_AT_ONCE)
+                .try_concat()
+                .await?
+        }
     };
     let latest = latest_per_release(secrets);
     let total = latest.len();
@@ -359,7 +359,7 @@ async fn list(
         (status = 409, body = ErrorBody),
         (status = 422, description = "`invalid_revision`", body = ErrorBody),
         (status = 502, description = "`release_undecodable`, or the apiserver cannot be reached", body = ErrorBody)))]
-async fn detail(
+async fn release_detail(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((cluster, namespace, name)): ApiPath<(String, String, String)>,
@@ -388,7 +388,7 @@ async fn detail(
         (status = 404, description = "`release_not_found`, or no such cluster", body = ErrorBody),
         (status = 409, body = ErrorBody),
         (status = 422, description = "`invalid_max`", body = ErrorBody), (status = 502, body = ErrorBody)))]
-async fn history(
+async fn release_history(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((cluster, namespace, name)): ApiPath<(String, String, String)>,
@@ -426,7 +426,7 @@ async fn history(
         (status = 409, body = ErrorBody),
         (status = 422, description = "`invalid_revision`", body = ErrorBody),
         (status = 502, description = "`release_undecodable`, or the apiserver cannot be reached", body = ErrorBody)))]
-async fn diff(
+async fn release_diff(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((cluster, namespace, name)): ApiPath<(String, String, String)>,

@@ -165,11 +165,12 @@ pub fn manifests(from: &str, to: &str, from_label: &str, to_label: &str) -> Mani
             }
         }
     }
-    diff.resources.extend(old.into_values().map(|(resource, _)| ResourceChange {
-        change: Change::Removed,
-        resource,
-        diff: None,
-    }));
+    diff.resources
+        .extend(old.into_values().map(|(resource, _)| ResourceChange {
+            change: Change::Removed,
+            resource,
+            diff: None,
+        }));
     diff.resources.sort_by(|a, b| a.resource.cmp(&b.resource));
     diff
 }
@@ -283,14 +284,22 @@ mod tests {
 
     #[test]
     fn values_diff_by_path() {
-        let from = json!({"a": 1, "m": {"x": 1, "y": [1, 2]}, "gone": {"z": true}, "labels": {"app.kubernetes.io/name": "a"}});
+        let from =
+            json!({"a": 1, "m": {"x": 1, "y": [1, 2]}, "gone": {"z": true}, "labels": {"app.kubernetes.io/name": "a"}});
         let to = json!({"a": 2, "m": {"x": 1, "y": [1]}, "new": {}, "labels": {"app.kubernetes.io/name": "b"}});
         let diff = values(&from, &to);
         let paths = |v: &[ValueChange]| v.iter().map(|c| c.path.clone()).collect::<Vec<_>>();
         assert_eq!(paths(&diff.added), ["new"]);
         assert_eq!(paths(&diff.removed), ["gone.z", "m.y[1]"]);
         assert_eq!(paths(&diff.changed), ["a", r#"labels["app.kubernetes.io/name"]"#]);
-        assert_eq!(diff.changed[0], ValueChange { path: "a".into(), from: Some(json!(1)), to: Some(json!(2)) });
+        assert_eq!(
+            diff.changed[0],
+            ValueChange {
+                path: "a".into(),
+                from: Some(json!(1)),
+                to: Some(json!(2))
+            }
+        );
         assert_eq!(diff.added[0].to, Some(json!({})));
         assert_eq!(values(&from, &from), ValuesDiff::default());
         assert_eq!(paths(&values(&Value::Null, &json!({"k": 1})).added), ["k"]);
@@ -318,7 +327,11 @@ mod tests {
         let from: String = (0..2100).map(|i| format!("a{i}\n")).collect();
         let to: String = (0..2100).map(|i| format!("b{i}\n")).collect();
         let diff = unified(&format!("top\n{from}"), &format!("top\n{to}"), "a", "b");
-        assert!(diff.starts_with("--- a\n+++ b\n@@ -1,2101 +1,2101 @@\n top\n-a0\n"), "{}", &diff[..60]);
+        assert!(
+            diff.starts_with("--- a\n+++ b\n@@ -1,2101 +1,2101 @@\n top\n-a0\n"),
+            "{}",
+            &diff[..60]
+        );
         assert_eq!(diff.lines().filter(|l| l.starts_with('-')).count(), 2101);
     }
 
@@ -328,10 +341,18 @@ mod tests {
         let to = "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: b\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: same\n";
         let diff = manifests(from, to, "revision 1", "revision 2");
         assert_eq!(diff.unchanged, 1);
-        let seen: Vec<(Change, &str)> = diff.resources.iter().map(|r| (r.change, r.resource.kind.as_str())).collect();
+        let seen: Vec<(Change, &str)> = diff
+            .resources
+            .iter()
+            .map(|r| (r.change, r.resource.kind.as_str()))
+            .collect();
         assert_eq!(
             seen,
-            [(Change::Changed, "ConfigMap"), (Change::Removed, "Service"), (Change::Added, "ServiceAccount")]
+            [
+                (Change::Changed, "ConfigMap"),
+                (Change::Removed, "Service"),
+                (Change::Added, "ServiceAccount")
+            ]
         );
         assert_eq!(
             diff.resources[0].diff.as_deref(),

@@ -230,10 +230,7 @@ pub struct ReleaseDetail {
 
 impl Release {
     pub fn metadata(&self) -> ChartMetadata {
-        self.chart
-            .as_ref()
-            .and_then(|c| c.metadata.clone())
-            .unwrap_or_default()
+        self.chart.as_ref().and_then(|c| c.metadata.clone()).unwrap_or_default()
     }
 
     pub fn summary(&self) -> ReleaseSummary {
@@ -253,8 +250,16 @@ impl Release {
 
     /// What the user supplied and what the chart ran with.
     pub fn values(&self) -> ReleaseValues {
-        let user = self.config.clone().filter(|v| !v.is_null()).unwrap_or_else(|| Value::Object(Map::new()));
-        let defaults = self.chart.as_ref().and_then(|c| c.values.clone()).unwrap_or(Value::Null);
+        let user = self
+            .config
+            .clone()
+            .filter(|v| !v.is_null())
+            .unwrap_or_else(|| Value::Object(Map::new()));
+        let defaults = self
+            .chart
+            .as_ref()
+            .and_then(|c| c.values.clone())
+            .unwrap_or(Value::Null);
         ReleaseValues {
             computed: coalesce(defaults, &user),
             user,
@@ -267,7 +272,10 @@ impl Release {
             first_deployed: self.info.first_deployed.clone(),
             chart_metadata: self.metadata(),
             values: self.values(),
-            resources: documents(&self.manifest).into_iter().filter_map(|d| d.resource).collect(),
+            resources: documents(&self.manifest)
+                .into_iter()
+                .filter_map(|d| d.resource)
+                .collect(),
             notes: self.info.notes,
             manifest: self.manifest,
             hooks: self.hooks.unwrap_or_default(),
@@ -401,24 +409,41 @@ pub(crate) mod tests {
             (summary.name.as_str(), summary.namespace.as_str(), summary.revision),
             ("greeter", "shop", 2)
         );
-        assert_eq!((summary.status.as_str(), summary.chart.as_str()), ("deployed", "greeter"));
+        assert_eq!(
+            (summary.status.as_str(), summary.chart.as_str()),
+            ("deployed", "greeter")
+        );
         assert_eq!(summary.chart_version, "0.1.0");
         assert_eq!(summary.app_version.as_deref(), Some("1.4.2"));
         assert_eq!(summary.description, "Upgrade complete");
         assert!(summary.updated.unwrap().starts_with("20"));
         let values = release.values();
         assert_eq!(values.user["replicaCount"], 3);
-        assert_eq!(values.computed["image"], json!({"repository": "nginx", "tag": "1.28.0"}));
+        assert_eq!(
+            values.computed["image"],
+            json!({"repository": "nginx", "tag": "1.28.0"})
+        );
         assert_eq!(values.computed["service"], json!({"enabled": false, "port": 80}));
         let detail = release.detail();
         assert!(detail.notes.contains("hello, shop"), "{}", detail.notes);
-        let kinds: Vec<(&str, &str)> = detail.resources.iter().map(|r| (r.kind.as_str(), r.name.as_str())).collect();
+        let kinds: Vec<(&str, &str)> = detail
+            .resources
+            .iter()
+            .map(|r| (r.kind.as_str(), r.name.as_str()))
+            .collect();
         assert_eq!(
             kinds,
-            [("ServiceAccount", "greeter-sa"), ("ConfigMap", "greeter-config"), ("Deployment", "greeter")]
+            [
+                ("ServiceAccount", "greeter-sa"),
+                ("ConfigMap", "greeter-config"),
+                ("Deployment", "greeter")
+            ]
         );
         assert_eq!(detail.resources[2].api_version, "apps/v1");
-        assert_eq!(detail.resources[2].source.as_deref(), Some("greeter/templates/deployment.yaml"));
+        assert_eq!(
+            detail.resources[2].source.as_deref(),
+            Some("greeter/templates/deployment.yaml")
+        );
     }
 
     #[test]
@@ -464,7 +489,12 @@ pub(crate) mod tests {
         assert_eq!(docs.len(), 3, "{docs:?}");
         let a = docs[0].resource.as_ref().unwrap();
         assert_eq!(
-            (a.kind.as_str(), a.name.as_str(), a.namespace.as_deref(), a.source.as_deref()),
+            (
+                a.kind.as_str(),
+                a.name.as_str(),
+                a.namespace.as_deref(),
+                a.source.as_deref()
+            ),
             ("ConfigMap", "a", Some("other"), Some("c/templates/a.yaml"))
         );
         assert!(docs[0].text.starts_with("# Source: c/templates/a.yaml\n"));

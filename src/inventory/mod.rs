@@ -2,6 +2,9 @@
 
 pub mod can_i;
 pub mod fleet;
+pub mod helm;
+pub mod helm_diff;
+pub mod helm_release;
 pub mod log_fanout;
 pub mod log_frames;
 pub mod logs;
@@ -19,6 +22,3 @@ pub mod summary;
 pub mod usage;
 pub mod watch_frames;
 pub mod workload_actions;
-pub mod helm;
-pub mod helm_diff;
-pub mod helm_release;
