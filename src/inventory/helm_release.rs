@@ -148,7 +148,15 @@ pub fn decode(stored: &[u8]) -> Result<Release, DecodeError> {
         true => gunzip(&raw)?,
         false => raw,
     };
-    serde_json::from_slice(&json).map_err(|e| DecodeError::Json(e.to_string()))
+    // Where and what kind of error only: serde's message can quote a value, and values are secret.
+    serde_json::from_slice(&json).map_err(|e| {
+        DecodeError::Json(format!(
+            "{:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn gunzip(raw: &[u8]) -> Result<Vec<u8>, DecodeError> {
@@ -451,6 +459,14 @@ pub(crate) mod tests {
         assert_eq!(decode(b"%%%").unwrap_err(), DecodeError::NotBase64);
         let not_json = base64::engine::general_purpose::STANDARD.encode("{nope");
         assert!(matches!(decode(not_json.as_bytes()), Err(DecodeError::Json(_))));
+        let typed = json!({"name": "a", "version": "hunter2"});
+        let typed = base64::engine::general_purpose::STANDARD.encode(typed.to_string());
+        let message = decode(typed.as_bytes()).unwrap_err().to_string();
+        assert!(
+            !message.contains("hunter2"),
+            "a value never shows in the error: {message}"
+        );
+        assert!(message.contains("Data error at line 1"), "{message}");
         let cut = base64::engine::general_purpose::STANDARD.encode([0x1f, 0x8b, 0x08, 0, 1, 2]);
         assert!(matches!(decode(cut.as_bytes()), Err(DecodeError::Gzip(_))));
         // Uncompressed JSON is read too, as Helm does.
