@@ -273,8 +273,15 @@ async fn the_list_is_capped_and_undecodable_secrets_are_skipped() {
     sim.create_or_update(broken).unwrap();
     let app = app(&db, &sim).await;
 
+    let secret_lists = || {
+        sim.requests()
+            .into_iter()
+            .filter(|r| r.path == "/api/v1/secrets")
+            .count()
+    };
     let (status, list) = get(&app, "open", "", VIEWER_TOKEN).await;
     assert_eq!(status, 200, "{list}");
+    assert_eq!(secret_lists(), 3, "203 Secrets are read in pages of 100");
     assert_eq!((&list["total"], &list["truncated"]), (&json!(203), &json!(true)));
     assert_eq!(list["items"].as_array().unwrap().len(), 200);
     assert_eq!(list["items"][0]["name"], "bulk-000");
