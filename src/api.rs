@@ -32,6 +32,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::object_actions::router(),
         crate::inventory::node_actions::router(),
         crate::inventory::secrets::router(),
+        crate::inventory::helm::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

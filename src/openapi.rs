@@ -23,6 +23,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         (name = "clusters", description = "The cluster registry"),
         (name = "inventory", description = "Every cluster's resources from the shared watch caches: lists, objects, search, logs, streams, permission pre-checks"),
         (name = "operations", description = "Actions on cluster objects: write gate, operator role and Kubernetes RBAC; each audited"),
+        (name = "helm", description = "Helm releases (read only), decoded from Helm's release Secrets read as the caller"),
         (name = "flux", description = "The Flux platform catalog and cluster assignments (snake_case, like the Flux inputs)"),
         (name = "flux inputs", description = "ExternalService inputs polled by Flux Operator's ResourceSetInputProvider"),
     )

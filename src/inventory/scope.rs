@@ -96,16 +96,17 @@ impl ClusterScope {
         }
     }
 
-    /// Whether the cluster acts as the caller (`impersonate` mode), so Kubernetes RBAC decides.
-    pub fn impersonates(&self) -> bool {
-        self.user.is_some()
-    }
-
     /// The client reads on the caller's behalf go through: theirs on `impersonate` clusters.
     pub fn reader_client(&self) -> kube::Client {
         self.user
             .as_ref()
             .map_or_else(|| self.client.clone(), |u| u.client.clone())
+    }
+
+    /// Whether reads go to the apiserver as the caller (`impersonate` clusters), so Kubernetes
+    /// RBAC decides what they may read; in `shared` mode Fleetdeck reads as itself.
+    pub fn acts_as_caller(&self) -> bool {
+        self.user.is_some()
     }
 
     /// What the cluster serves.

@@ -77,7 +77,7 @@ async fn reveal(
     let fail = |e: ApiError| e.with_audit(audit.clone());
     principal.require(Role::Viewer).map_err(fail)?;
     let scope = ClusterScope::open(&state, &principal, &cluster).await.map_err(fail)?;
-    if !scope.impersonates() {
+    if !scope.acts_as_caller() {
         principal.require(Role::Operator).map_err(fail)?;
     }
     let secret = Api::<Secret>::namespaced(scope.reader_client(), &namespace)

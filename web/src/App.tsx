@@ -14,6 +14,8 @@ import { FluxImportPage } from './pages/FluxImportPage';
 import { FluxNamespacesPage } from './pages/FluxNamespacesPage';
 import { FluxPreviewPage } from './pages/FluxPreviewPage';
 import { FluxRoleBindingsPage } from './pages/FluxRoleBindingsPage';
+import { HelmReleasePage } from './pages/HelmReleasePage';
+import { HelmReleasesPage } from './pages/HelmReleasesPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
@@ -41,6 +43,10 @@ export function App() {
               <Route path=":group/:version/:resource" element={<ResourceListPage />} />
               <Route path=":group/:version/:resource/:name" element={<ResourceDetailPage />} />
               <Route path=":group/:version/:resource/:namespace/:name" element={<ResourceDetailPage />} />
+            </Route>
+            <Route path="clusters/:cluster/helm" element={<ClusterResourcesLayout />}>
+              <Route index element={<HelmReleasesPage />} />
+              <Route path=":namespace/:name" element={<HelmReleasePage />} />
             </Route>
             <Route path="about" element={<OverviewPage />} />
             <Route path="api-keys" element={<ApiKeysPage />} />

@@ -124,3 +124,16 @@ export const exportFlux = () => api.get<FluxExport>(paths.fluxExport);
 
 export const importFlux = (document: unknown, options: { dryRun: boolean; prune: boolean }) =>
   api.post<ImportResult>(`${paths.fluxImport}${importQuery(options)}`, document);
+
+/** A cluster's Helm releases (each one's latest revision), all or in one namespace. */
+export const helmReleasesPath = (cluster: string, namespace?: string | null) =>
+  `${clusterPath(cluster)}/helm/releases${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`;
+const helmReleasePath = (cluster: string, namespace: string, name: string) =>
+  `${clusterPath(cluster)}/helm/releases/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+/** One revision of a release whole (the latest without `revision`); reading it is audited. */
+export const helmRevisionPath = (cluster: string, namespace: string, name: string, revision?: number | null) =>
+  `${helmReleasePath(cluster, namespace, name)}${revision ? `?revision=${revision}` : ''}`;
+export const helmHistoryPath = (cluster: string, namespace: string, name: string) => `${helmReleasePath(cluster, namespace, name)}/history`;
+/** What changed from revision `from` to `to`; reading it is audited. */
+export const helmDiffPath = (cluster: string, namespace: string, name: string, from: number, to: number) =>
+  `${helmReleasePath(cluster, namespace, name)}/diff?from=${from}&to=${to}`;

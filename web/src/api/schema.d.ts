@@ -407,6 +407,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/helm/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every Helm release's latest revision (viewer; as the caller, who needs `list` on secrets). */
+        get: operations["list_releases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/helm/releases/{namespace}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One revision of a release whole: values, manifest and its objects, chart, notes (audited;
+         *     as the caller, who needs `get` on secrets; operator in `shared` mode).
+         */
+        get: operations["release_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/helm/releases/{namespace}/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two revisions: values path by path, manifest object by object with a
+         *     unified diff of each changed object (audited; as for reading a release whole).
+         */
+        get: operations["release_diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{cluster}/helm/releases/{namespace}/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A release's revisions, newest first (viewer; as the caller, who needs `list` on secrets). */
+        get: operations["release_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/namespaces": {
         parameters: {
             query?: never;
@@ -1531,6 +1605,25 @@ export interface components {
             platform_components?: components["schemas"]["PlatformComponent"][];
             rolebindings?: components["schemas"]["FluxRoleBinding"][];
         };
+        /** @enum {string} */
+        Change: "added" | "removed" | "changed";
+        /** @description The chart's Chart.yaml, as stored with the release. */
+        ChartMetadata: {
+            /** @description `v1` or `v2`. */
+            apiVersion?: string | null;
+            appVersion?: string | null;
+            deprecated?: boolean | null;
+            description?: string | null;
+            home?: string | null;
+            icon?: string | null;
+            keywords?: string[] | null;
+            kubeVersion?: string | null;
+            name?: string;
+            sources?: string[] | null;
+            /** @description `application` or `library`. */
+            type?: string | null;
+            version?: string;
+        };
         /** @description One thing the caller may or may not do, as Kubernetes names it. */
         Check: {
             /** @description The API group; empty or `core` for the core group. */
@@ -1877,6 +1970,14 @@ export interface components {
             role: string;
             subjects: components["schemas"]["Subject"][];
         };
+        Hook: {
+            /** @description `pre-install`, `post-upgrade`, … */
+            events?: string[];
+            kind?: string;
+            name?: string;
+            /** @description The template it came from. */
+            path?: string;
+        };
         /** @description Counts of the signals an operator looks at first. */
         HotSignals: {
             /** @description Pods with a container waiting in CrashLoopBackOff. */
@@ -2003,6 +2104,22 @@ export interface components {
             token?: string | null;
             username?: string | null;
         };
+        ManifestDiff: {
+            /** @description Added, removed and changed objects, by kind, namespace and name. */
+            resources: components["schemas"]["ResourceChange"][];
+            /** @description Objects the same in both. */
+            unchanged: number;
+        };
+        /** @description One object of a manifest. */
+        ManifestResource: {
+            apiVersion: string;
+            kind: string;
+            name: string;
+            /** @description As written in the manifest; absent means the release's namespace for namespaced kinds. */
+            namespace?: string | null;
+            /** @description The chart template it came from (Helm's `# Source:` line). */
+            source?: string | null;
+        };
         /**
          * @description How a name matched; the order is the ranking.
          * @enum {string}
@@ -2088,6 +2205,76 @@ export interface components {
         Ready: {
             /** @description `ready` */
             status: string;
+        };
+        /** @description One revision of a release, whole. */
+        ReleaseDetail: components["schemas"]["ReleaseSummary"] & {
+            chartMetadata: components["schemas"]["ChartMetadata"];
+            firstDeployed?: string | null;
+            hooks: components["schemas"]["Hook"][];
+            manifest: string;
+            notes: string;
+            /** @description Each YAML document of the manifest, in its order. */
+            resources: components["schemas"]["ManifestResource"][];
+            values: components["schemas"]["ReleaseValues"];
+        };
+        ReleaseDiff: {
+            from: components["schemas"]["ReleaseSummary"];
+            manifest: components["schemas"]["ManifestDiff"];
+            to: components["schemas"]["ReleaseSummary"];
+            /** @description The values the user supplied, path by path. */
+            userValues: components["schemas"]["ValuesDiff"];
+            /** @description The computed values (the user's over the chart's defaults), path by path. */
+            values: components["schemas"]["ValuesDiff"];
+        };
+        ReleaseHistory: {
+            /** @description Newest first. */
+            items: components["schemas"]["ReleaseSummary"][];
+            skipped: components["schemas"]["SkippedSecret"][];
+            /** @description There are more (older) revisions than `max`. */
+            truncated: boolean;
+        };
+        ReleaseList: {
+            /** @description Each release's latest revision, by namespace and name. */
+            items: components["schemas"]["ReleaseSummary"][];
+            skipped: components["schemas"]["SkippedSecret"][];
+            /** @description Releases found, before the cap of 200. */
+            total: number;
+            truncated: boolean;
+        };
+        /** @description One release in a list, or one revision in a history. */
+        ReleaseSummary: {
+            appVersion?: string | null;
+            /** @description The chart's name. */
+            chart: string;
+            chartVersion: string;
+            /** @description What Helm said of it: `Install complete`, `Upgrade complete`, the failure, … */
+            description: string;
+            name: string;
+            namespace: string;
+            /** Format: int32 */
+            revision: number;
+            /** @description Helm's status: `deployed`, `superseded`, `failed`, `uninstalled`, `pending-install`, … */
+            status: string;
+            /** @description When this revision was deployed (RFC 3339), as Helm recorded it. */
+            updated?: string | null;
+        };
+        /** @description The values of a revision. */
+        ReleaseValues: {
+            /**
+             * @description The user's values over the chart's defaults (`helm get values --all`), as far as the
+             *     release stores them: the defaults of subcharts are not stored, so they are missing here.
+             */
+            computed: Record<string, never>;
+            /** @description What the user supplied (`helm get values`). */
+            user: Record<string, never>;
+        };
+        /** @description An object of the manifest that is new, gone or different. */
+        ResourceChange: {
+            change: components["schemas"]["Change"];
+            /** @description The unified diff of the object's YAML, for a changed object. */
+            diff?: string | null;
+            /** @description The object as the newer side names it (the older one for a removed object). */
+            resource: components["schemas"]["ManifestResource"];
         };
         ResourceInfo: {
             categories: string[];
@@ -2243,6 +2430,13 @@ export interface components {
             key: string;
             /** @description The decoded value: text when it is UTF-8, else base64 (see `encoding`). */
             value: string;
+        };
+        /** @description A release Secret that could not be read: its release is left out, never the whole answer. */
+        SkippedSecret: {
+            namespace: string;
+            reason: string;
+            /** @description The Secret's name. */
+            secret: string;
         };
         Source: {
             oci_tag: string;
@@ -2414,6 +2608,18 @@ export interface components {
         };
         UserList: {
             items: components["schemas"]["User"][];
+        };
+        /** @description A value at one path: added (no `from`), removed (no `to`) or changed (both). */
+        ValueChange: {
+            from?: unknown;
+            /** @description `image.tag`, `ports[0].name`, `annotations["app.kubernetes.io/name"]`. */
+            path: string;
+            to?: unknown;
+        };
+        ValuesDiff: {
+            added: components["schemas"]["ValueChange"][];
+            changed: components["schemas"]["ValueChange"][];
+            removed: components["schemas"]["ValueChange"][];
         };
         Verdict: {
             allowed: boolean;
@@ -4268,6 +4474,354 @@ export interface operations {
                 };
             };
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_releases: {
+        parameters: {
+            query?: {
+                /** @description Only the releases of this namespace. */
+                namespace?: string;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseList"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_detail: {
+        parameters: {
+            query?: {
+                /** @description The revision; the latest when absent. */
+                revision?: number;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseDetail"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `release_not_found`, `revision_not_found`, or no such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_revision` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `release_undecodable`, or the apiserver cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_diff: {
+        parameters: {
+            query?: {
+                /** @description The older side; the revision before `to` when absent. */
+                from?: number;
+                /** @description The newer side; the latest revision when absent. */
+                to?: number;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseDiff"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `release_not_found`, `revision_not_found`, or no such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_revision` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `release_undecodable`, or the apiserver cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release_history: {
+        parameters: {
+            query?: {
+                /** @description At most this many revisions, the newest (default 256). */
+                max?: number;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseHistory"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `release_not_found`, or no such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_max` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

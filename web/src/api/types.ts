@@ -172,3 +172,18 @@ export interface SearchResult {
   /** The clusters that could not be searched. */
   errors: { cluster: string; code: string; message: string }[];
 }
+
+// Helm releases (read only): lists and histories of rows, one revision whole, and diffs.
+export type HelmRelease = Schemas['ReleaseSummary'];
+export type HelmReleaseList = Schemas['ReleaseList'];
+export type HelmReleaseHistory = Schemas['ReleaseHistory'];
+export type HelmSkippedSecret = Schemas['SkippedSecret'];
+export type HelmManifestResource = Schemas['ManifestResource'];
+/** The schema types values as `type: object`; they are any JSON map. */
+export type HelmReleaseDetail = Omit<Schemas['ReleaseDetail'], 'values'> & {
+  values: { user: Record<string, unknown>; computed: Record<string, unknown> };
+};
+export type HelmValueChange = Schemas['ValueChange'];
+export type HelmValuesDiff = Schemas['ValuesDiff'];
+export type HelmResourceChange = Schemas['ResourceChange'];
+export type HelmReleaseDiff = Schemas['ReleaseDiff'];

@@ -26,6 +26,14 @@ export function ClusterSidebar({ cluster, sections }: { cluster: string; section
           ))}
         </div>
       ))}
+      <div className="kind-section">
+        <div className="kind-section-title">Helm</div>
+        <ul aria-label="Helm">
+          <li>
+            <NavLink to={clusterRoutes.helmReleases(cluster)}>Releases</NavLink>
+          </li>
+        </ul>
+      </div>
     </nav>
   );
 }

@@ -10,6 +10,9 @@ const enc = encodeURIComponent;
 /** The tabs of a resource's page (`?tab=`); the overview has none. */
 export type DetailTab = 'overview' | 'yaml' | 'logs';
 
+/** The tabs of a Helm release's page (`?tab=`); the overview has none. */
+export type ReleaseTab = 'overview' | 'values' | 'manifest' | 'history' | 'diff';
+
 export const clusterRoutes = {
   fleet: '/',
   about: '/about',
@@ -24,6 +27,15 @@ export const clusterRoutes = {
     `/clusters/${enc(cluster)}/resources/${kindSegments(kind)}${namespace ? `/${enc(namespace)}` : ''}/${enc(name)}${
       tab === 'overview' ? '' : `?tab=${tab}`
     }`,
+  /** The cluster's Helm releases. */
+  helmReleases: (cluster: string) => `/clusters/${enc(cluster)}/helm`,
+  /** A Helm release's page: a tab, and the tab's query (`revision`, or `from` and `to`). */
+  helmRelease: (cluster: string, namespace: string, name: string, tab: ReleaseTab = 'overview', query: Record<string, number> = {}) => {
+    const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+    if (tab !== 'overview') params.set('tab', tab);
+    const search = params.toString();
+    return `/clusters/${enc(cluster)}/helm/${enc(namespace)}/${enc(name)}${search ? `?${search}` : ''}`;
+  },
 } as const;
 
 /**

@@ -104,7 +104,7 @@ export function ResourceListPage() {
   );
 }
 
-function NamespacePicker({ cluster, value, onChange }: { cluster: string; value: string | null; onChange: (namespace: string | null) => void }) {
+export function NamespacePicker({ cluster, value, onChange }: { cluster: string; value: string | null; onChange: (namespace: string | null) => void }) {
   const namespaces = useQuery({ ...apiQuery<ResourceRowList>(namespacesPath(cluster)), staleTime: 30_000 });
   const names = (namespaces.data?.items ?? []).map((n) => n.name);
   // A namespace from the URL that the list does not have (not allowed to list them, or gone) stays pickable.
