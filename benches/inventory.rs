@@ -5,6 +5,8 @@
 //! cached pod; fleet-wide search; the delivery delay of a watch stream fanned out to 200 SSE
 //! clients while 100 pod updates a second are written. See docs/benchmarks.md.
 
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::{ms, percentiles};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kubesim::{Sim, SimConfig};
@@ -38,17 +41,6 @@ fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
     Ok(kb * 1024)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// p50 and p99 of the times, in ms.
-fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
-    times.sort();
-    let pick = |q: f64| ms(times[((times.len() - 1) as f64 * q).round() as usize]);
-    (pick(0.5), pick(0.99))
 }
 
 /// `clients` concurrent callers each GET `path` `each` times; every answer must be 200.

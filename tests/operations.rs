@@ -19,15 +19,6 @@ async fn ops_sim() -> Sim {
     sim
 }
 
-async fn app(db: &TestDb, sim: &Sim, writes: bool) -> TestApp {
-    let mut s = with_secret_key(db);
-    s.write_actions_enabled = writes;
-    let app = TestApp::with(s).await;
-    register_sim(&app, "open", sim, "shared").await;
-    register_sim(&app, "guarded", sim, "impersonate").await;
-    app
-}
-
 async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
     let mut request = app.bearer(method, &format!("/api/clusters/{path}"), token);
     if let Some(body) = body {
@@ -53,7 +44,7 @@ fn audit_fields(row: &Value) -> (String, String, String, String) {
 on_both_backends! {
     async fn delete_and_pod_restart_are_audited(db) {
         let sim = ops_sim().await;
-        let app = app(db, &sim, true).await;
+        let app = app_with_sim(db, &sim, true).await;
         let (status, body) = call(&app, Method::DELETE, &format!("open/{R}/core/v1/configmaps/orders/settings?propagationPolicy=Foreground"), OPERATOR_TOKEN, None).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!((&body["kind"], &body["finalizing"], &body["dryRun"]), (&json!("ConfigMap"), &json!(false), &json!(false)));
@@ -92,7 +83,7 @@ on_both_backends! {
 
     async fn rollback_to_a_revision_and_trigger_a_cronjob(db) {
         let sim = ops_sim().await;
-        let app = app(db, &sim, true).await;
+        let app = app_with_sim(db, &sim, true).await;
         let api = format!("open/{R}/apps/v1/deployments/orders/api");
         let (status, body) = call(&app, Method::GET, &format!("{api}/revisions"), VIEWER_TOKEN, None).await;
         assert_eq!(status, 200, "{body}");
@@ -115,6 +106,21 @@ on_both_backends! {
         assert_eq!(last_audit(&app, "rollback").await["outcome"], "failure");
         let (status, body) = call(&app, Method::POST, &format!("open/{R}/apps/v1/deployments/shop/web/rollback"), OPERATOR_TOKEN, Some(json!({}))).await;
         assert_error(status, &body, 404, "revision_not_found");
+        // A StatefulSet's and a DaemonSet's revisions are their ControllerRevisions.
+        sim.load_yaml(include_str!("kubesim/tests/fixtures/revisions.yaml")).unwrap();
+        let db = format!("open/{R}/apps/v1/statefulsets/shop/db");
+        let (_, body) = call(&app, Method::GET, &format!("{db}/revisions"), VIEWER_TOKEN, None).await;
+        let seen: Vec<(&str, bool)> = body["items"].as_array().unwrap().iter().map(|r| (r["object"].as_str().unwrap(), r["current"].as_bool().unwrap())).collect();
+        assert_eq!(seen, vec![("db-7f9c8", true), ("db-5b6d4", false)], "{body}");
+        let (status, body) = call(&app, Method::POST, &format!("{db}/rollback"), OPERATOR_TOKEN, Some(json!({}))).await;
+        assert_eq!((status, &body), (200, &json!({"revision": 1})));
+        let template = sim.get("apps/v1", "StatefulSet", "shop", "db").unwrap()["spec"]["template"].clone();
+        assert_eq!(template["spec"]["containers"][0]["image"], "postgres:16");
+        assert!(template.get("$patch").is_none(), "{template}");
+        let (status, body) = call(&app, Method::POST, &format!("open/{R}/apps/v1/daemonsets/shop/agent/rollback"), OPERATOR_TOKEN, Some(json!({"revision": 1}))).await;
+        assert_eq!((status, &body), (200, &json!({"revision": 1})));
+        assert_eq!(sim.get("apps/v1", "DaemonSet", "shop", "agent").unwrap()["spec"]["template"]["spec"]["containers"][0]["image"], "agent:1");
+
         let (status, body) = call(&app, Method::GET, &format!("open/{R}/batch/v1/cronjobs/orders/report/revisions"), VIEWER_TOKEN, None).await;
         assert_error(status, &body, 400, "action_not_supported");
 
@@ -140,7 +146,7 @@ on_both_backends! {
 
     async fn drain_honours_budgets_and_reports_each_pod(db) {
         let sim = ops_sim().await;
-        let app = app(db, &sim, true).await;
+        let app = app_with_sim(db, &sim, true).await;
         let node = format!("open/{R}/core/v1/nodes/node-9");
         let (status, preview) = call(&app, Method::GET, &format!("{node}/drain/preview"), VIEWER_TOKEN, None).await;
         assert_eq!(status, 200, "{preview}");
@@ -208,7 +214,7 @@ on_both_backends! {
 
     async fn apply_checks_every_document_first(db) {
         let sim = ops_sim().await;
-        let app = app(db, &sim, true).await;
+        let app = app_with_sim(db, &sim, true).await;
         let settings = format!("open/{R}/core/v1/configmaps/orders/settings/yaml");
         let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: orders}\ndata: {mode: slow}\n";
         let (status, body) = call(&app, Method::PUT, &format!("{settings}?dryRun=true"), OPERATOR_TOKEN, Some(json!({"yaml": yaml}))).await;
@@ -255,22 +261,24 @@ on_both_backends! {
         let (status, body) = call(&app, Method::POST, "open/apply", OPERATOR_TOKEN, Some(json!({"yaml": "kind: ConfigMap\n"}))).await;
         assert_error(status, &body, 422, "invalid_manifest");
 
-        let both = format!("{first}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: fresh-ns}}\n");
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec: {containers: [{name: sh, image: busybox}]}\n";
+        let both = format!("{first}---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: fresh-ns}}\n---\n{pod}");
         let (status, body) = call(&app, Method::POST, "open/apply?namespace=orders", OPERATOR_TOKEN, Some(json!({"yaml": both}))).await;
         assert_eq!(status, 200, "{body}");
         let actions: Vec<(&str, &str, Option<&str>)> = body["items"].as_array().unwrap().iter()
             .map(|i| (i["kind"].as_str().unwrap(), i["action"].as_str().unwrap(), i["namespace"].as_str())).collect();
-        assert_eq!(actions, vec![("ConfigMap", "created", Some("orders")), ("Namespace", "created", None)]);
+        assert_eq!(actions, vec![("ConfigMap", "created", Some("orders")), ("Namespace", "created", None), ("Pod", "created", Some("orders"))]);
         assert!(sim.get("v1", "ConfigMap", "orders", "fresh").is_some());
+        assert_eq!(sim.get("v1", "Pod", "orders", "debug").unwrap()["spec"]["containers"][0]["image"], "busybox");
         let (_, body) = call(&app, Method::POST, "open/apply?namespace=orders", OPERATOR_TOKEN, Some(json!({"yaml": both}))).await;
         assert_eq!(body["items"][0]["action"], "unchanged", "{body}");
-        assert_eq!(last_audit(&app, "apply").await["reason"], "ConfigMap/fresh,Namespace/fresh-ns");
+        assert_eq!(last_audit(&app, "apply").await["reason"], "ConfigMap/fresh,Namespace/fresh-ns,Pod/debug");
         app.stop().await;
     }
 
     async fn a_secret_value_is_revealed_to_whom_may_get_it(db) {
         let sim = ops_sim().await;
-        let app = app(db, &sim, false).await;
+        let app = app_with_sim(db, &sim, false).await;
         let path = "open/secrets/orders/db-creds/data/password";
         let (status, body) = call(&app, Method::GET, path, VIEWER_TOKEN, None).await;
         assert_error(status, &body, 403, "forbidden");
@@ -371,7 +379,7 @@ async fn every_action_passes_the_three_gates() {
     let sim = ops_sim().await;
 
     let db = TestDb::sqlite().await;
-    let closed = app(&db, &sim, false).await;
+    let closed = app_with_sim(&db, &sim, false).await;
     for (method, path, body, verb) in &actions {
         let (status, answer) = call(
             &closed,
@@ -387,7 +395,7 @@ async fn every_action_passes_the_three_gates() {
     closed.stop().await;
 
     let db = TestDb::sqlite().await;
-    let app = app(&db, &sim, true).await;
+    let app = app_with_sim(&db, &sim, true).await;
     for (method, path, body, verb) in &actions {
         let (status, answer) = call(
             &app,

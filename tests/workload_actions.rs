@@ -12,15 +12,6 @@ use serde_json::{Value, json};
 
 const WEB: &str = "resources/apps/v1/deployments/shop/web";
 
-async fn app(db: &TestDb, sim: &Sim, writes: bool) -> TestApp {
-    let mut s = with_secret_key(db);
-    s.write_actions_enabled = writes;
-    let app = TestApp::with(s).await;
-    register_sim(&app, "open", sim, "shared").await;
-    register_sim(&app, "guarded", sim, "impersonate").await;
-    app
-}
-
 async fn post(app: &TestApp, cluster: &str, action: &str, token: &str, body: Option<Value>) -> (u16, Value) {
     let path = format!("/api/clusters/{cluster}/{WEB}/{action}");
     let mut request = app.bearer(Method::POST, &path, token);
@@ -46,7 +37,7 @@ async fn last_audit(app: &TestApp, verb: &str) -> Value {
 on_both_backends! {
     async fn an_operator_scales_and_restarts_and_each_is_audited(db) {
         let sim = shop_sim().await;
-        let app = app(db, &sim, true).await;
+        let app = app_with_sim(db, &sim, true).await;
         let (status, scaled) = post(&app, "open", "scale", OPERATOR_TOKEN, Some(json!({"replicas": 5}))).await;
         assert_eq!((status, scaled), (200, json!({"replicas": 5})));
         assert_eq!(replicas(&sim), 5);
@@ -72,7 +63,7 @@ on_both_backends! {
 async fn each_gate_refuses_and_the_refusal_is_audited() {
     let db = TestDb::sqlite().await;
     let sim = shop_sim().await;
-    let closed = app(&db, &sim, false).await;
+    let closed = app_with_sim(&db, &sim, false).await;
     let (status, body) = post(&closed, "open", "scale", ADMIN_TOKEN, Some(json!({"replicas": 1}))).await;
     assert_error(status, &body, 403, "write_actions_disabled");
     assert_eq!(last_audit(&closed, "scale").await["outcome"], "denied");
@@ -87,7 +78,7 @@ async fn each_gate_refuses_and_the_refusal_is_audited() {
         &["deployments"],
         &["shop"],
     ));
-    let app = app(&db, &sim, true).await;
+    let app = app_with_sim(&db, &sim, true).await;
     let (status, body) = post(&app, "open", "scale", VIEWER_TOKEN, Some(json!({"replicas": 1}))).await;
     assert_error(status, &body, 403, "forbidden");
     let (status, body) = post(&app, "guarded", "scale", OPERATOR_TOKEN, Some(json!({"replicas": 1}))).await;

@@ -1,7 +1,8 @@
 //! Rollouts as kubectl sees them: a Deployment's revisions are its ReplicaSets (numbered by their
-//! `deployment.kubernetes.io/revision` annotation), and rolling back puts a revision's pod
-//! template back into the Deployment; a CronJob is triggered by a Job made from its template.
-//! Pure: it takes objects and answers revisions, patches and the Job.
+//! `deployment.kubernetes.io/revision` annotation), a StatefulSet's or DaemonSet's its
+//! ControllerRevisions (numbered by `revision`); rolling back puts a revision's pod template back
+//! into the workload. A CronJob is triggered by a Job made from its template. Pure: it takes
+//! objects and answers revisions, patches and the Job.
 
 use rand::Rng;
 use serde::Serialize;
@@ -20,16 +21,16 @@ const INSTANTIATE: &str = "cronjob.kubernetes.io/instantiate";
 #[serde(rename_all = "camelCase")]
 pub struct Revision {
     pub revision: i64,
-    /// The ReplicaSet holding it.
-    pub replica_set: String,
+    /// The object holding it: a ReplicaSet (Deployments) or a ControllerRevision (StatefulSets,
+    /// DaemonSets).
+    pub object: String,
     pub created_at: Option<String>,
     /// The images of its containers, in order.
     pub images: Vec<String>,
     /// Its `kubernetes.io/change-cause` annotation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_cause: Option<String>,
-    pub replicas: i64,
-    /// The revision the Deployment runs now.
+    /// The revision the workload runs now.
     pub current: bool,
 }
 
@@ -39,47 +40,80 @@ fn annotation<'a>(o: &'a Value, key: &str) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
-fn owned_by(rs: &Value, uid: &str) -> bool {
-    rs.pointer("/metadata/ownerReferences")
+fn owned_by(holder: &Value, uid: &str) -> bool {
+    holder
+        .pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .any(|o| o.get("uid").and_then(Value::as_str) == Some(uid) && o.get("controller") == Some(&json!(true)))
 }
 
-/// The Deployment's revisions among `replica_sets` (those it controls), newest first.
-pub fn revisions(deployment: &Value, replica_sets: &[Value]) -> Vec<Revision> {
-    let uid = deployment
+fn name(o: &Value) -> Option<&str> {
+    o.pointer("/metadata/name").and_then(Value::as_str)
+}
+
+/// A holder's revision number and pod template: a ReplicaSet's annotation and `spec.template`, or
+/// a ControllerRevision's `revision` and the template in its `data` patch.
+fn revision_of(holder: &Value) -> Option<(i64, Value)> {
+    match holder.get("kind").and_then(Value::as_str) {
+        Some("ControllerRevision") => {
+            let mut template = holder.pointer("/data/spec/template")?.clone();
+            if let Some(t) = template.as_object_mut() {
+                t.remove("$patch");
+            }
+            Some((holder.get("revision")?.as_i64()?, template))
+        }
+        _ => Some((
+            annotation(holder, REVISION)?.parse().ok()?,
+            holder.pointer("/spec/template")?.clone(),
+        )),
+    }
+}
+
+/// The workload's revisions among `holders` (the ReplicaSets or ControllerRevisions it
+/// controls), newest first. The current one: a Deployment's revision annotation, a StatefulSet's
+/// `status.updateRevision`, else the newest.
+pub fn revisions(workload: &Value, holders: &[Value]) -> Vec<Revision> {
+    let uid = workload
         .pointer("/metadata/uid")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let current = annotation(deployment, REVISION).and_then(|r| r.parse::<i64>().ok());
-    let mut out: Vec<Revision> = replica_sets
+    let mut out: Vec<Revision> = holders
         .iter()
-        .filter(|rs| owned_by(rs, uid))
-        .filter_map(|rs| {
-            let revision = annotation(rs, REVISION)?.parse().ok()?;
+        .filter(|h| owned_by(h, uid))
+        .filter_map(|h| {
+            let (revision, template) = revision_of(h)?;
             Some(Revision {
                 revision,
-                replica_set: rs.pointer("/metadata/name")?.as_str()?.to_string(),
-                created_at: rs
+                object: name(h)?.to_string(),
+                created_at: h
                     .pointer("/metadata/creationTimestamp")
                     .and_then(Value::as_str)
                     .map(str::to_string),
-                images: rs
-                    .pointer("/spec/template/spec/containers")
+                images: template
+                    .pointer("/spec/containers")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                     .filter_map(|c| c.get("image").and_then(Value::as_str).map(str::to_string))
                     .collect(),
-                change_cause: annotation(rs, CHANGE_CAUSE).map(str::to_string),
-                replicas: rs.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or_default(),
-                current: Some(revision) == current,
+                change_cause: annotation(h, CHANGE_CAUSE).map(str::to_string),
+                current: false,
             })
         })
         .collect();
     out.sort_by_key(|r| std::cmp::Reverse(r.revision));
+    let by_annotation = annotation(workload, REVISION).and_then(|r| r.parse::<i64>().ok());
+    let by_status = workload.pointer("/status/updateRevision").and_then(Value::as_str);
+    let current = match (by_annotation, by_status) {
+        (Some(n), _) => out.iter().position(|r| r.revision == n),
+        (None, Some(object)) => out.iter().position(|r| r.object == object),
+        (None, None) => (!out.is_empty()).then_some(0),
+    };
+    if let Some(i) = current {
+        out[i].current = true;
+    }
     out
 }
 
@@ -92,18 +126,15 @@ pub enum RollbackError {
     AlreadyCurrent(i64),
 }
 
-/// The JSON patch that rolls `deployment` back to `revision` (0: the one before the current),
-/// as `kubectl rollout undo` makes it: the revision's pod template, without the controller's
-/// hash label, replaces the Deployment's.
-pub fn rollback_patch(
-    revisions: &[Revision],
-    replica_sets: &[Value],
-    revision: i64,
-) -> Result<(i64, Value), RollbackError> {
+/// The JSON patch that rolls a workload back to `revision` (0: the one before the current), as
+/// `kubectl rollout undo` makes it: the revision's pod template, without the controller's hash
+/// label, replaces the workload's.
+pub fn rollback_patch(revisions: &[Revision], holders: &[Value], revision: i64) -> Result<(i64, Value), RollbackError> {
+    let current = revisions.iter().find(|r| r.current).map(|r| r.revision);
     let target = match revision {
         0 => revisions
             .iter()
-            .find(|r| !r.current)
+            .find(|r| !r.current && current.is_none_or(|c| r.revision < c))
             .ok_or(RollbackError::NoRevision(0))?,
         n => revisions
             .iter()
@@ -113,11 +144,11 @@ pub fn rollback_patch(
     if target.current {
         return Err(RollbackError::AlreadyCurrent(target.revision));
     }
-    let rs = replica_sets
+    let (_, mut template) = holders
         .iter()
-        .find(|rs| rs.pointer("/metadata/name").and_then(Value::as_str) == Some(target.replica_set.as_str()))
+        .find(|h| name(h) == Some(target.object.as_str()))
+        .and_then(revision_of)
         .ok_or(RollbackError::NoRevision(target.revision))?;
-    let mut template = rs.pointer("/spec/template").cloned().unwrap_or_else(|| json!({}));
     if let Some(labels) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         labels.remove(TEMPLATE_HASH);
     }
@@ -201,7 +232,7 @@ mod tests {
         let revs = revisions(&deployment("2"), &sets);
         let seen: Vec<(i64, &str, bool)> = revs
             .iter()
-            .map(|r| (r.revision, r.replica_set.as_str(), r.current))
+            .map(|r| (r.revision, r.object.as_str(), r.current))
             .collect();
         assert_eq!(seen, vec![(2, "web-b", true), (1, "web-a", false)]);
         assert_eq!(revs[1].images, vec!["web:1"]);
@@ -221,6 +252,39 @@ mod tests {
         assert_eq!(rollback_patch(&revs, &sets, 7), Err(RollbackError::NoRevision(7)));
         let only = revisions(&deployment("1"), &sets[..1]);
         assert_eq!(rollback_patch(&only, &sets, 0), Err(RollbackError::NoRevision(0)));
+    }
+
+    fn controller_revision(name: &str, revision: i64, image: &str) -> Value {
+        json!({
+            "kind": "ControllerRevision",
+            "metadata": {"name": name, "ownerReferences": [{"uid": "s1", "controller": true}]},
+            "revision": revision,
+            "data": {"spec": {"template": {"$patch": "replace", "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "db", "image": image}]}}}}
+        })
+    }
+
+    #[test]
+    fn a_statefulsets_revisions_are_its_controller_revisions() {
+        let held = vec![
+            controller_revision("db-a", 1, "pg:16"),
+            controller_revision("db-b", 2, "pg:17"),
+        ];
+        let sts = json!({"metadata": {"uid": "s1"}, "status": {"updateRevision": "db-b"}});
+        let revs = revisions(&sts, &held);
+        assert_eq!(
+            (revs[0].revision, revs[0].current, revs[1].images.clone()),
+            (2, true, vec!["pg:16".to_string()])
+        );
+        let (to, patch) = rollback_patch(&revs, &held, 0).unwrap();
+        assert_eq!(to, 1);
+        assert_eq!(
+            patch[0]["value"],
+            json!({"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "pg:16"}]}})
+        );
+        // A DaemonSet says nothing of its revision: the newest is current.
+        let ds = json!({"metadata": {"uid": "s1"}});
+        assert!(revisions(&ds, &held)[0].current);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Actions on workloads and pods: scale (`{"replicas": n}` on the scale subresource), restart (the
 //! rollout restart annotation, as `kubectl rollout restart` sets it; for a pod, deleting it so its
-//! controller makes a new one), a Deployment's revisions and rollback (`kubectl rollout undo`),
+//! controller makes a new one), a workload's revisions and rollback (`kubectl rollout undo`),
 //! and triggering a CronJob (`kubectl create job --from=cronjob/…`). Each passes the three gates —
 //! the write gate, the operator role, and Kubernetes RBAC, since the change is made as the caller
 //! on `impersonate` clusters — and leaves one audit row with its outcome.
@@ -74,7 +74,7 @@ const MAX_REPLICAS: u32 = 10_000;
 /// Which kinds take which action.
 const SCALABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/replicasets"];
 const RESTARTABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/daemonsets", "core/pods"];
-const ROLLABLE: &[&str] = &["apps/deployments"];
+const ROLLABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/daemonsets"];
 const TRIGGERABLE: &[&str] = &["batch/cronjobs"];
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -123,7 +123,7 @@ pub struct RollbackRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RollbackResult {
-    /// The revision whose template the Deployment now has.
+    /// The revision whose template the workload now has.
     pub revision: i64,
 }
 
@@ -264,32 +264,37 @@ async fn restart(
     ))
 }
 
-/// The Deployment at `path` and its ReplicaSets, read as the caller.
-async fn deployment_and_sets(
+/// The workload at `path` and what holds its revisions — ReplicaSets for a Deployment,
+/// ControllerRevisions otherwise — read as the caller.
+async fn workload_and_revisions(
     scope: &ClusterScope,
     info: &ResourceInfo,
     path: &WorkloadPath,
 ) -> ApiResult<(serde_json::Value, Vec<serde_json::Value>)> {
-    let deployment = action::api(scope, info, Some(&path.4))
+    let workload = action::api(scope, info, Some(&path.4))
         .get(&path.5)
         .await
         .map_err(kube_error(&path.0))?;
-    let sets_info = ResourceInfo::builtin("apps", "v1", "replicasets", "ReplicaSet", true);
-    let sets = action::api(scope, &sets_info, Some(&path.4))
+    let holders = match info.resource.as_str() {
+        "deployments" => ResourceInfo::builtin("apps", "v1", "replicasets", "ReplicaSet", true),
+        _ => ResourceInfo::builtin("apps", "v1", "controllerrevisions", "ControllerRevision", true),
+    };
+    let held = action::api(scope, &holders, Some(&path.4))
         .list(&ListParams::default())
         .await
         .map_err(kube_error(&path.0))?;
     let value = |o: &DynamicObject| serde_json::to_value(o).map_err(ApiError::internal);
-    let sets = sets.items.iter().map(value).collect::<ApiResult<Vec<_>>>()?;
-    Ok((value(&deployment)?, sets))
+    let held = held.items.iter().map(value).collect::<ApiResult<Vec<_>>>()?;
+    Ok((value(&workload)?, held))
 }
 
-/// A Deployment's revisions (its ReplicaSets), newest first; read as the caller.
+/// A Deployment's, StatefulSet's or DaemonSet's revisions (its ReplicaSets or ControllerRevisions),
+/// newest first; read as the caller.
 #[utoipa::path(get, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/revisions", tag = "operations",
     params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
         ("namespace" = String, Path), ("name" = String, Path)),
     responses((status = 200, body = RevisionList),
-        (status = 400, description = "`action_not_supported`: not a Deployment", body = ErrorBody),
+        (status = 400, description = "`action_not_supported`: not a Deployment, StatefulSet or DaemonSet", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 502, body = ErrorBody),
         (status = 504, body = ErrorBody)))]
 async fn revisions(
@@ -301,22 +306,22 @@ async fn revisions(
     let scope = ClusterScope::open(&state, &principal, &path.0).await?;
     let info = scope.resource(&state, &path.1, &path.2, &path.3).await?;
     only(&info, "list revisions", ROLLABLE)?;
-    let (deployment, sets) = deployment_and_sets(&scope, &info, &path).await?;
+    let (workload, held) = workload_and_revisions(&scope, &info, &path).await?;
     Ok(Json(RevisionList {
-        items: rollout::revisions(&deployment, &sets),
+        items: rollout::revisions(&workload, &held),
     }))
 }
 
-/// Rolls a Deployment back to a revision's pod template, as `kubectl rollout undo` does
-/// (operator; write gate).
+/// Rolls a Deployment, StatefulSet or DaemonSet back to a revision's pod template, as
+/// `kubectl rollout undo` does (operator; write gate).
 #[utoipa::path(post, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/rollback", tag = "operations",
     params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
         ("namespace" = String, Path), ("name" = String, Path)),
     request_body = RollbackRequest,
     responses((status = 200, body = RollbackResult),
-        (status = 400, description = "`action_not_supported`: not a Deployment", body = ErrorBody),
-        (status = 404, description = "`revision_not_found`, or no such Deployment", body = ErrorBody),
-        (status = 409, description = "`already_current`: the Deployment runs that revision", body = ErrorBody),
+        (status = 400, description = "`action_not_supported`: not a Deployment, StatefulSet or DaemonSet", body = ErrorBody),
+        (status = 404, description = "`revision_not_found`, or no such workload", body = ErrorBody),
+        (status = 409, description = "`already_current`: the workload runs that revision", body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn rollback(
     State(state): State<AppState>,
@@ -332,9 +337,9 @@ async fn rollback(
         ));
     }
     let (scope, info) = target(&state, &principal, &path, "roll back", ROLLABLE).await?;
-    let (deployment, sets) = deployment_and_sets(&scope, &info, &path).await?;
-    let revisions = rollout::revisions(&deployment, &sets);
-    let (revision, patch) = rollout::rollback_patch(&revisions, &sets, body.revision).map_err(|e| {
+    let (workload, held) = workload_and_revisions(&scope, &info, &path).await?;
+    let revisions = rollout::revisions(&workload, &held);
+    let (revision, patch) = rollout::rollback_patch(&revisions, &held, body.revision).map_err(|e| {
         let e = match e {
             RollbackError::NoRevision(0) => ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -344,12 +349,11 @@ async fn rollback(
             RollbackError::NoRevision(n) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "revision_not_found",
-                format!("deployment {} has no revision {n}", path.5),
+                format!("{} has no revision {n}", path.5),
             ),
-            RollbackError::AlreadyCurrent(n) => ApiError::conflict(
-                "already_current",
-                format!("deployment {} runs revision {n} already", path.5),
-            ),
+            RollbackError::AlreadyCurrent(n) => {
+                ApiError::conflict("already_current", format!("{} runs revision {n} already", path.5))
+            }
         };
         e.with_audit(note_of(&path, format!("revision={}", body.revision)))
     })?;

@@ -398,3 +398,14 @@ pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str
     assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
     assert!(body["requestId"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
 }
+
+/// A server with `sim` registered twice: `open` (shared mode) and `guarded` (impersonate mode),
+/// write actions on or off.
+pub async fn app_with_sim(db: &TestDb, sim: &Sim, writes: bool) -> TestApp {
+    let mut s = with_secret_key(db);
+    s.write_actions_enabled = writes;
+    let app = TestApp::with(s).await;
+    register_sim(&app, "open", sim, "shared").await;
+    register_sim(&app, "guarded", sim, "impersonate").await;
+    app
+}

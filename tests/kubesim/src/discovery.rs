@@ -192,6 +192,8 @@ const BUILTINS: &[Builtin] = &[
         &["sts"],
     )))),
     all(status(res("apps", "v1", "daemonsets", "DaemonSet", true, &["ds"]))),
+    // StatefulSets' and DaemonSets' revisions; no controller writes them here (see README).
+    res("apps", "v1", "controllerrevisions", "ControllerRevision", true, &[]),
     all(status(res("batch", "v1", "jobs", "Job", true, &[]))),
     all(status(res("batch", "v1", "cronjobs", "CronJob", true, &["cj"]))),
     status(res("networking.k8s.io", "v1", "ingresses", "Ingress", true, &["ing"])),

@@ -211,6 +211,32 @@ async fn client_side_apply_and_rollout_restart() {
     assert_eq!(web["metadata"]["generation"], 2);
 }
 
+/// A StatefulSet's revisions are its ControllerRevisions, as `kubectl rollout history` reads them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollout_history_reads_controller_revisions() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    sim.load_yaml(include_str!("fixtures/revisions.yaml")).unwrap();
+    let history = k.ok(&["rollout", "history", "statefulset/db", "-n", "shop"]).await;
+    let lines: Vec<Vec<&str>> = history.lines().map(words).filter(|w| !w.is_empty()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            vec!["statefulset.apps/db"],
+            vec!["REVISION", "CHANGE-CAUSE"],
+            vec!["1", "<none>"],
+            vec!["2", "<none>"]
+        ],
+        "{history}"
+    );
+    let one = k
+        .ok(&["rollout", "history", "statefulset/db", "-n", "shop", "--revision=1"])
+        .await;
+    assert!(one.contains("postgres:16"), "{one}");
+    let listed = k.ok(&["get", "controllerrevisions", "-n", "shop"]).await;
+    assert!(listed.contains("db-7f9c8") && listed.contains("db-5b6d4"), "{listed}");
+}
+
 /// The dispatcher picks kubectl's minor from /version; every minor it carries must work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kubectl_minor_reads_and_writes() {

@@ -726,7 +726,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A Deployment's revisions (its ReplicaSets), newest first; read as the caller. */
+        /**
+         * A Deployment's, StatefulSet's or DaemonSet's revisions (its ReplicaSets or ControllerRevisions),
+         *     newest first; read as the caller.
+         */
         get: operations["revisions"];
         put?: never;
         post?: never;
@@ -746,8 +749,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rolls a Deployment back to a revision's pod template, as `kubectl rollout undo` does
-         *     (operator; write gate).
+         * Rolls a Deployment, StatefulSet or DaemonSet back to a revision's pod template, as
+         *     `kubectl rollout undo` does (operator; write gate).
          */
         post: operations["rollback"];
         delete?: never;
@@ -2313,14 +2316,15 @@ export interface components {
             /** @description Its `kubernetes.io/change-cause` annotation. */
             changeCause?: string | null;
             createdAt?: string | null;
-            /** @description The revision the Deployment runs now. */
+            /** @description The revision the workload runs now. */
             current: boolean;
             /** @description The images of its containers, in order. */
             images: string[];
-            /** @description The ReplicaSet holding it. */
-            replicaSet: string;
-            /** Format: int64 */
-            replicas: number;
+            /**
+             * @description The object holding it: a ReplicaSet (Deployments) or a ControllerRevision (StatefulSets,
+             *     DaemonSets).
+             */
+            object: string;
             /** Format: int64 */
             revision: number;
         };
@@ -2351,7 +2355,7 @@ export interface components {
         RollbackResult: {
             /**
              * Format: int64
-             * @description The revision whose template the Deployment now has.
+             * @description The revision whose template the workload now has.
              */
             revision: number;
         };
@@ -6166,7 +6170,7 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionList"];
                 };
             };
-            /** @description `action_not_supported`: not a Deployment */
+            /** @description `action_not_supported`: not a Deployment, StatefulSet or DaemonSet */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6255,7 +6259,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollbackResult"];
                 };
             };
-            /** @description `action_not_supported`: not a Deployment */
+            /** @description `action_not_supported`: not a Deployment, StatefulSet or DaemonSet */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6282,7 +6286,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `revision_not_found`, or no such Deployment */
+            /** @description `revision_not_found`, or no such workload */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6291,7 +6295,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `already_current`: the Deployment runs that revision */
+            /** @description `already_current`: the workload runs that revision */
             409: {
                 headers: {
                     [name: string]: unknown;
