@@ -14,6 +14,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::request::RequestContext;
 use model::{AuditEvent, Outcome};
 
+pub mod chain;
 pub mod model;
 pub mod retention;
 pub mod routes;
