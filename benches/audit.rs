@@ -98,7 +98,7 @@ async fn create_plain_table(store: &Store) -> anyhow::Result<()> {
 /// `rows` inserts split over `writers` concurrent tasks; the elapsed time.
 async fn timed(store: &Store, chained: bool, writers: usize, rows: usize) -> anyhow::Result<Duration> {
     let start = Instant::now();
-    let mut tasks = Vec::new();
+    let mut tasks: Vec<tokio::task::JoinHandle<sqlx::Result<()>>> = Vec::new();
     for _ in 0..writers {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
@@ -110,7 +110,7 @@ async fn timed(store: &Store, chained: bool, writers: usize, rows: usize) -> any
                     insert_plain(&store, &e).await?;
                 }
             }
-            sqlx::Result::Ok(())
+            Ok(())
         }));
     }
     for t in tasks {
@@ -156,12 +156,16 @@ async fn main() -> anyhow::Result<()> {
     };
     let name = format!("fleetdeck_bench_{}", uuid::Uuid::new_v4().simple());
     let server = sqlx::PgPool::connect(&admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&server).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&server)
+        .await?;
     let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
     let store = Store::connect(&format!("{base}/{name}")).await?;
     store.migrate().await?;
     let result = measure("postgres", &store).await;
     store.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"))).execute(&server).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&server)
+        .await?;
     result
 }
