@@ -1386,8 +1386,8 @@ export interface components {
         };
         /**
          * @description `row_altered`: the row's fields no longer give its hash (expected: the recomputed hash, found:
-         *     the stored one). `link_broken`: the row's `prevHash` is not the previous row's hash (expected:
-         *     that hash, found: `prevHash`). `rows_missing`: rows before this one were deleted (expected: the
+         *     the stored one). `link_broken`: the previous hash stored with the row is not the previous row's hash (expected:
+         *     that hash, found: the stored one). `rows_missing`: rows before this one were deleted (expected: the
          *     next `seq`, found: this row's). `head_mismatch`: the last row is not the head (expected: the
          *     head's `seq:hash`, found: the last row's).
          * @enum {string}
