@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &str)] = &[
     // Plain data and pure rules the store keeps as they are; they import only models and base.
     ("auth::identity", "model"),
     ("audit::model", "model"),
+    ("audit::chain", "model"),
     ("clusters::record", "model"),
     ("flux::model", "model"),
     ("body_limit", "base"),

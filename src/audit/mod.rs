@@ -17,6 +17,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::request::RequestContext;
 use model::{AuditEvent, Outcome};
 
+pub mod chain;
 pub mod model;
 pub mod retention;
 pub mod routes;

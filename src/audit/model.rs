@@ -86,3 +86,68 @@ pub struct AuditQuery {
     /// 0 or more (default 0).
     pub offset: Option<i64>,
 }
+
+/// The range `GET /api/audit/verify` checks; both ends optional (RFC 3339).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// From the first chained row at or after this time (default: the start of the chain).
+    pub from: Option<DateTime<Utc>>,
+    /// To the last chained row at or before this time (default: the head, which is checked too).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A point of the chain: a row's position and its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ChainLink {
+    pub seq: i64,
+    /// Lowercase hex SHA-256.
+    pub hash: String,
+}
+
+/// What `GET /api/audit/verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditVerification {
+    /// No broken link in the range.
+    pub ok: bool,
+    /// Rows whose hash was recomputed.
+    pub checked: i64,
+    /// Where the kept chain starts: the last pruned row (`seq` 0 and 64 zeros before any pruning).
+    pub anchor: ChainLink,
+    /// The last row written; record its hash elsewhere to detect a rewrite of the whole tail.
+    pub head: ChainLink,
+    /// The first break in chain order; `null` when `ok`.
+    pub first_broken: Option<BrokenLink>,
+}
+
+/// The first place where the chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokenLink {
+    /// The position of the break: the row found broken, or the head's `seq` when rows are missing at the end.
+    pub seq: i64,
+    /// The row found broken; `null` when it is missing (the end of the chain was deleted).
+    pub id: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+    pub problem: ChainProblem,
+    /// What the chain says should be there (see `problem`).
+    pub expected: String,
+    /// What is there.
+    pub found: String,
+}
+
+/// `row_altered`: the row's fields no longer give its hash (expected: the recomputed hash, found:
+/// the stored one). `link_broken`: the previous hash stored with the row is not the previous row's hash (expected:
+/// that hash, found: the stored one). `rows_missing`: rows before this one were deleted (expected: the
+/// next `seq`, found: this row's). `head_mismatch`: the last row is not the head (expected: the
+/// head's `seq:hash`, found: the last row's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainProblem {
+    RowAltered,
+    LinkBroken,
+    RowsMissing,
+    HeadMismatch,
+}

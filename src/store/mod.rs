@@ -160,6 +160,7 @@ impl Store {
             Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
+        self.hash_migrated_audit().await?;
         Ok(())
     }
 

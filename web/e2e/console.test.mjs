@@ -43,6 +43,10 @@ test('sign in with a token and find the login in the audit log', { timeout: 60_0
       .filter({ has: page.locator('td[data-col="outcome"]', { hasText: /^success$/ }) })
       .filter({ has: page.locator('td[data-col="actor"]', { hasText: actor }) });
     await loginRow.first().waitFor();
+    // An admin sees whether the audit hash chain holds.
+    const chain = page.getByTestId('audit-chain');
+    await chain.waitFor();
+    assert.match(await chain.innerText(), /^chain verified: \d+ rows?$/);
   }),
 );
 

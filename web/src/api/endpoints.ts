@@ -30,6 +30,7 @@ export const paths = {
   apiKeys: '/api/auth/api-keys',
   users: '/api/users',
   audit: '/api/audit',
+  auditVerify: '/api/audit/verify',
   clusters: '/api/clusters',
   fleet: '/api/fleet',
   fluxEnvironments: '/api/flux/environments',

@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recomputes the hash chain over a range (admin) and reports the first broken link in chain
+         *     order: an edited, deleted or inserted row, or a missing end (docs/api.md#the-chain).
+         */
+        get: operations["verify_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/api-keys": {
         parameters: {
             query?: never;
@@ -1572,6 +1592,21 @@ export interface components {
              */
             total: number;
         };
+        /** @description What `GET /api/audit/verify` found. */
+        AuditVerification: {
+            /** @description Where the kept chain starts: the last pruned row (`seq` 0 and 64 zeros before any pruning). */
+            anchor: components["schemas"]["ChainLink"];
+            /**
+             * Format: int64
+             * @description Rows whose hash was recomputed.
+             */
+            checked: number;
+            firstBroken?: components["schemas"]["BrokenLink"] | null;
+            /** @description The last row written; record its hash elsewhere to detect a rewrite of the whole tail. */
+            head: components["schemas"]["ChainLink"];
+            /** @description No broken link in the range. */
+            ok: boolean;
+        };
         /** @description What the login page offers. */
         AuthConfig: {
             /** @description `token` and/or `password`. */
@@ -1593,6 +1628,23 @@ export interface components {
          * @enum {string}
          */
         AuthzMode: "shared" | "impersonate";
+        /** @description The first place where the chain does not hold. */
+        BrokenLink: {
+            /** Format: date-time */
+            at?: string | null;
+            /** @description What the chain says should be there (see `problem`). */
+            expected: string;
+            /** @description What is there. */
+            found: string;
+            /** @description The row found broken; `null` when it is missing (the end of the chain was deleted). */
+            id?: string | null;
+            problem: components["schemas"]["ChainProblem"];
+            /**
+             * Format: int64
+             * @description The position of the break: the row found broken, or the head's `seq` when rows are missing at the end.
+             */
+            seq: number;
+        };
         CanIRequest: {
             /** @description At most 64. */
             checks: components["schemas"]["Check"][];
@@ -1608,6 +1660,22 @@ export interface components {
             platform_components?: components["schemas"]["PlatformComponent"][];
             rolebindings?: components["schemas"]["FluxRoleBinding"][];
         };
+        /** @description A point of the chain: a row's position and its hash. */
+        ChainLink: {
+            /** @description Lowercase hex SHA-256. */
+            hash: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        /**
+         * @description `row_altered`: the row's fields no longer give its hash (expected: the recomputed hash, found:
+         *     the stored one). `link_broken`: the previous hash stored with the row is not the previous row's hash (expected:
+         *     that hash, found: the stored one). `rows_missing`: rows before this one were deleted (expected: the
+         *     next `seq`, found: this row's). `head_mismatch`: the last row is not the head (expected: the
+         *     head's `seq:hash`, found: the last row's).
+         * @enum {string}
+         */
+        ChainProblem: "row_altered" | "link_broken" | "rows_missing" | "head_mismatch";
         /** @enum {string} */
         Change: "added" | "removed" | "changed";
         /** @description The chart's Chart.yaml, as stored with the release. */
@@ -2754,6 +2822,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    verify_audit: {
+        parameters: {
+            query?: {
+                /** @description From the first chained row at or after this time (default: the start of the chain). */
+                from?: string;
+                /** @description To the last chained row at or before this time (default: the head, which is checked too). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
                 };
             };
             400: {

@@ -29,6 +29,8 @@ export type AuditEvent = Schemas['AuditEvent'];
 export type AuditPage = Schemas['AuditPage'];
 /** The query parameters of GET /api/audit. */
 export type AuditQuery = NonNullable<operations['list_audit']['parameters']['query']>;
+export type AuditVerification = Schemas['AuditVerification'];
+export type ChainProblem = Schemas['ChainProblem'];
 
 // Clusters and the Flux catalog. Clusters are lowerCamelCase; the catalog, assignments, import
 // and inputs keep the Flux contract's snake_case names.

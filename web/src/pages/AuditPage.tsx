@@ -2,9 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { paths } from '../api/endpoints';
-import { apiResponseQuery } from '../api/queries';
-import type { AuditPage as AuditPageBody } from '../api/types';
-import { OutcomeBadge } from '../components/Badge';
+import { apiQuery, apiResponseQuery } from '../api/queries';
+import type { AuditPage as AuditPageBody, AuditVerification } from '../api/types';
+import { useCurrentUser } from '../auth/AuthContext';
+import { Badge, OutcomeBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
@@ -23,9 +24,12 @@ import {
   type AuditFilters,
   type AuditView,
 } from '../lib/auditQuery';
+import { chainState } from '../lib/auditChain';
+import { isAdmin } from '../lib/roles';
 
 export function AuditPage() {
   const [search, setSearch] = useSearchParams();
+  const admin = isAdmin(useCurrentUser().roles);
   const view = auditViewFromSearch(search);
   // The whole response, for its X-Audit-Scope header; the page shown stays while the next one loads.
   const audit = useQuery({ ...apiResponseQuery<AuditPageBody>(`${paths.audit}?${auditApiQuery(view)}`), placeholderData: keepPreviousData });
@@ -40,6 +44,7 @@ export function AuditPage() {
       <p className="muted" data-testid="audit-scope">
         {scope === 'all' ? 'Showing all events.' : scope === 'self' ? 'Showing your own events.' : '\u00a0'}
       </p>
+      {admin ? <ChainBadge /> : null}
 
       {/* Remounted when the URL changes so the form shows the filters in force. */}
       <AuditFilterBar
@@ -71,6 +76,19 @@ export function AuditPage() {
         {body ? <AuditTable body={body} /> : null}
       </section>
     </>
+  );
+}
+
+/** Whether the hash chain over every kept row still holds (admins only: GET /api/audit/verify). */
+function ChainBadge() {
+  const verify = useQuery(apiQuery<AuditVerification>(paths.auditVerify));
+  if (verify.error) return <ErrorPanel error={verify.error} onRetry={() => void verify.refetch()} />;
+  if (!verify.data) return <Loading label="Verifying the audit chain…" />;
+  const state = chainState(verify.data);
+  return (
+    <p data-testid="audit-chain" title={state.detail}>
+      <Badge tone={state.tone}>{state.label}</Badge>
+    </p>
   );
 }
 
