@@ -75,13 +75,15 @@ const LINKS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Documents the answers of the layers every route shares: the extractors (ApiJson, ApiQuery,
-/// ApiPath), the body limit and the authentication middleware; then adds `LINKS`.
+/// ApiPath), the body limit, the authentication middleware, and for a cluster's routes the
+/// apiserver's own refusals passed on (`kube::errors`); then adds `LINKS`.
 pub struct Contract;
 
 impl utoipa::Modify for Contract {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let secured_by_default = doc.security.as_ref().is_some_and(|s| !s.is_empty());
-        for item in doc.paths.paths.values_mut() {
+        for (route, item) in doc.paths.paths.iter_mut() {
+            let of_a_cluster = route.starts_with("/api/clusters/{cluster}/");
             for (method, op) in operations(item) {
                 let in_params = |place: ParameterIn| {
                     op.parameters
@@ -116,7 +118,7 @@ impl utoipa::Modify for Contract {
                     );
                     add(
                         "413",
-                        "The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import)",
+                        "The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies)",
                     );
                     add("415", "The body is not sent as Content-Type: application/json");
                 }
@@ -128,6 +130,10 @@ impl utoipa::Modify for Contract {
                 }
                 if path {
                     add("400", "A path parameter cannot be parsed");
+                }
+                if of_a_cluster {
+                    add("429", "The apiserver throttled the request (`kube_too_many_requests`)");
+                    add("500", "The apiserver failed (`kube_internal_error` and other `kube_*` codes)");
                 }
                 // The authentication middleware refuses a bad Authorization header on every route.
                 add("401", "No credentials, or ones that are not valid");
