@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor, checkFor, deniedReason, parseReplicas, targetText } from './actions';
+import { actionsFor, checkFor, deniedReason, objectState, parseReplicas, rowState, targetText } from './actions';
 
 const deployments = { group: 'apps', version: 'v1', resource: 'deployments' };
 const statefulsets = { group: 'apps', version: 'v1', resource: 'statefulsets' };
@@ -85,5 +85,20 @@ describe('targetText and parseReplicas', () => {
     expect(parseReplicas('-1')).toBeNull();
     expect(parseReplicas('1.5')).toBeNull();
     expect(parseReplicas('')).toBeNull();
+  });
+});
+
+describe('objectState and rowState', () => {
+  it("reads a node's cordon and a workload's replicas", () => {
+    expect(objectState({ kind: 'Node', spec: { unschedulable: true } })).toEqual({ unschedulable: true, replicas: null });
+    expect(objectState({ kind: 'Node', spec: {} })).toEqual({ unschedulable: false, replicas: null });
+    expect(objectState({ kind: 'Deployment', spec: { replicas: 3 } })).toEqual({ unschedulable: null, replicas: 3 });
+    expect(objectState({ kind: 'ConfigMap' })).toEqual({ unschedulable: null, replicas: null });
+  });
+  it('reads the same from rows', () => {
+    const row = { name: 'a', uid: 'u', labels: {}, restarts: 0, status: '' };
+    expect(rowState({ ...row, summary: { type: 'workload', desired: 4, ready: 2, updated: 4, available: 2 } })).toEqual({ unschedulable: null, replicas: 4 });
+    expect(rowState({ ...row, summary: { type: 'node', ready: true, unschedulable: true, roles: [], kubeletVersion: 'v1', taints: [] } })).toEqual({ unschedulable: true, replicas: null });
+    expect(rowState({ ...row, summary: { type: 'other' } })).toEqual({ unschedulable: null, replicas: null });
   });
 });

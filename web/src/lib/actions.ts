@@ -1,6 +1,7 @@
 // The actions the console offers on an object (docs/api.md "Actions"): which apply to a kind, and
 // the permission check (`POST …/can-i`) that says whether the user may take each one.
 import type { components } from '../api/schema';
+import type { ResourceRow } from '../api/types';
 import type { KindRef } from './kinds';
 
 export type AccessCheck = components['schemas']['Check'];
@@ -94,4 +95,22 @@ export function parseReplicas(text: string): number | null {
   if (!/^\d+$/.test(text.trim())) return null;
   const n = Number(text.trim());
   return n <= 10_000 ? n : null;
+}
+
+/** What the action dialogs start from: a node's cordon state and a workload's replicas, from its object. */
+export function objectState(object: { kind: string; [field: string]: unknown }): { unschedulable: boolean | null; replicas: number | null } {
+  const spec = typeof object.spec === 'object' && object.spec !== null ? (object.spec as Record<string, unknown>) : {};
+  return {
+    unschedulable: object.kind === 'Node' ? spec.unschedulable === true : null,
+    replicas: typeof spec.replicas === 'number' ? spec.replicas : null,
+  };
+}
+
+/** The same from a list row. */
+export function rowState(row: ResourceRow): { unschedulable: boolean | null; replicas: number | null } {
+  const summary = row.summary;
+  return {
+    unschedulable: summary.type === 'node' ? summary.unschedulable : null,
+    replicas: summary.type === 'workload' ? summary.desired : null,
+  };
 }
