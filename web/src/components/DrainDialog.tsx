@@ -10,6 +10,8 @@ import { Dialog } from './Dialog';
 import { ErrorPanel } from './ErrorPanel';
 import { Loading } from './Loading';
 
+const FLAG_LABELS: Record<string, string> = { deleteEmptyDirData: '"Delete emptyDir data"', force: '"Force"' };
+
 const STATE_TONE: Record<PodState, 'neutral' | 'good' | 'warn' | 'bad'> = { waiting: 'neutral', blocked: 'warn', evicted: 'good', failed: 'bad' };
 
 /**
@@ -80,7 +82,7 @@ export function DrainDialog({ cluster, object, subject, onClose, onDone }: { clu
                 {preview.data.needsForce.length > 0 ? (
                   <label className="checkbox-label">
                     <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} />
-                    Force: evict pods no controller owns ({preview.data.needsForce.length})
+                    Force (evict pods no controller owns) ({preview.data.needsForce.length})
                   </label>
                 ) : null}
                 <label className="inline-label">
@@ -89,7 +91,7 @@ export function DrainDialog({ cluster, object, subject, onClose, onDone }: { clu
                 </label>
               </div>
             ) : null}
-            {missing.length > 0 ? <p className="hint">Tick {missing.join(' and ')} to drain: without it those pods would be refused.</p> : null}
+            {missing.length > 0 ? <p className="hint">Tick {missing.map((flag) => FLAG_LABELS[flag]).join(' and ')} to drain: without it the server refuses, as those pods would be lost.</p> : null}
           </>
         ) : (
           <ProgressView progress={progress} streaming={streaming} />
