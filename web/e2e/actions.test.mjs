@@ -51,9 +51,15 @@ test('scale a deployment from its row menu; the table follows, live', { timeout:
     // Greyed only while the permissions are asked; an admin may scale.
     const scale = menu.getByRole('button', { name: 'Scale', exact: true });
     await scale.and(page.locator(':enabled')).waitFor();
+    const dialog = page.getByRole('dialog', { name: 'Scale' });
+    // Escape closes the scale dialog only, not the menu under it.
+    await scale.click();
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.ok(await menu.isVisible(), 'Escape in the scale dialog closed the row menu too');
     await scale.click();
 
-    const dialog = page.getByRole('dialog', { name: 'Scale' });
     assert.equal(await dialog.getByTestId('action-target').innerText(), `Deployment orders/api on cluster ${cluster}`);
     assert.equal(await dialog.getByLabel('Replicas').inputValue(), '2');
     await dialog.getByLabel('Replicas').fill('5');
