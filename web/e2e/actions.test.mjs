@@ -136,6 +136,35 @@ test('a viewer sees the actions greyed with the reason, and may not apply YAML',
   }),
 );
 
+test('roll back a deployment to a chosen revision; trigger a CronJob', { timeout: 90_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto(apiPage);
+    await signIn(page, users.admin.token);
+    const actions = page.getByRole('group', { name: 'Actions' });
+    await actions.getByRole('button', { name: 'Roll back' }).and(page.locator(':enabled')).waitFor();
+    await actions.getByRole('button', { name: 'Roll back' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roll back' });
+    const revisions = dialog.getByTestId('revisions');
+    await revisions.waitFor();
+    // The current revision cannot be chosen; the one before it is, first.
+    assert.equal(await revisions.getByRole('radio').nth(0).isDisabled(), true);
+    assert.equal(await revisions.getByRole('radio').nth(1).isChecked(), true);
+    assert.match(await revisions.innerText(), /api:1 · first release/);
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await actions.getByTestId('action-note').filter({ hasText: 'Rolled back to revision 1.' }).waitFor();
+    assert.equal((await kubeApi('GET', deploymentApi)).spec.template.spec.containers[0].image, 'api:1');
+
+    await page.goto(`/clusters/${cluster}/resources/batch/v1/cronjobs/orders/report`);
+    await actions.getByRole('button', { name: 'Trigger' }).and(page.locator(':enabled')).waitFor();
+    await actions.getByRole('button', { name: 'Trigger' }).click();
+    await page.getByRole('dialog', { name: 'Trigger' }).getByRole('button', { name: 'Trigger' }).click();
+    const note = actions.getByTestId('action-note').filter({ hasText: /^Started Job orders\/report-manual-/ });
+    await note.waitFor();
+    const job = (await note.innerText()).match(/orders\/(\S+)\.$/)[1];
+    assert.equal((await kubeApi('GET', `/apis/batch/v1/namespaces/orders/jobs/${job}`)).metadata.annotations['cronjob.kubernetes.io/instantiate'], 'manual');
+  }),
+);
+
 test("reveal a Secret's value", { timeout: 60_000 }, (t) =>
   withPage(t, async (page) => {
     await page.goto(`/clusters/${cluster}/resources/core/v1/secrets/orders/db-creds`);
@@ -175,5 +204,43 @@ test('drain a node: the preview, the flags it needs, then each pod and the summa
     const states = await dialog.getByTestId('drain-progress').locator('tr[data-pod]').evaluateAll((rows) => rows.map((r) => `${r.dataset.pod} ${r.dataset.state}`));
     assert.deepEqual(states.sort(), ['orders/api-7c9b4-a failed', 'orders/api-7c9b4-b failed', 'orders/cache-0 evicted']);
     assert.equal((await kubeApi('GET', '/api/v1/nodes/node-9')).spec.unschedulable, true);
+  }),
+);
+
+test('restart a pod no controller owns: the 409, then "Delete anyway"', { timeout: 60_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto(`/clusters/${cluster}/resources/core/v1/pods/orders/etcd-node-9`);
+    await signIn(page, users.admin.token);
+    const actions = page.getByRole('group', { name: 'Actions' });
+    await actions.getByRole('button', { name: 'Restart' }).and(page.locator(':enabled')).waitFor();
+    await actions.getByRole('button', { name: 'Restart' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restart' });
+    await dialog.getByRole('button', { name: 'Restart' }).click();
+    const unmanaged = dialog.getByTestId('unmanaged-pod');
+    await unmanaged.waitFor();
+    assert.equal(await dialog.getByRole('button', { name: 'Restart' }).isDisabled(), true);
+    await unmanaged.getByRole('button', { name: 'Delete anyway' }).click();
+    await actions.getByTestId('action-note').filter({ hasText: 'Deleted the pod.' }).waitFor();
+    await assert.rejects(kubeApi('GET', '/api/v1/namespaces/orders/pods/etcd-node-9'), /HTTP 404/);
+  }),
+);
+
+test('delete a ConfigMap from its row menu, choosing the propagation policy; its row goes, live', { timeout: 60_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto(`/clusters/${cluster}/resources/core/v1/configmaps?namespace=orders`);
+    await signIn(page, users.admin.token);
+    const grid = page.getByRole('grid', { name: 'ConfigMaps' });
+    const row = grid.getByTestId('resource-row').filter({ has: page.getByRole('link', { name: 'settings', exact: true }) });
+    await row.getByRole('button', { name: 'Actions for settings' }).click();
+    const menu = page.getByRole('dialog', { name: `Actions: ConfigMap orders/settings on cluster ${cluster}` });
+    await menu.getByRole('button', { name: 'Delete' }).and(page.locator(':enabled')).waitFor();
+    await menu.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete' });
+    await dialog.getByLabel('Dependents').selectOption('Orphan');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await menu.getByTestId('action-note').filter({ hasText: 'Deleted.' }).waitFor();
+    await menu.getByRole('button', { name: 'Close' }).click();
+    await row.waitFor({ state: 'detached', timeout: LIVE_WITHIN_MS });
+    await assert.rejects(kubeApi('GET', '/api/v1/namespaces/orders/configmaps/settings'), /HTTP 404/);
   }),
 );
