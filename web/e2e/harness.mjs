@@ -3,13 +3,15 @@
 // runs in its own process (node --test) and calls startConsole() to get a server of its own.
 //
 // FLEETDECK_BIN     the server binary (default: $CARGO_TARGET_DIR/debug/fleetdeck or ../target/debug/fleetdeck)
+// KUBESIM_BIN       the simulator (default: `kubesim` next to FLEETDECK_BIN)
 // CHROMIUM_PATH     the browser (default: /usr/bin/chromium; no browser is ever downloaded)
 // Screenshots, page console and the logs of the processes of a failing test land in e2e/artifacts/.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +25,8 @@ export const serverBin =
   (process.env.CARGO_TARGET_DIR
     ? resolve(process.env.CARGO_TARGET_DIR, 'debug', 'fleetdeck')
     : resolve(webDir, '..', 'target', 'debug', 'fleetdeck'));
+
+const kubesimBin = process.env.KUBESIM_BIN || join(dirname(serverBin), 'kubesim');
 
 /** The bootstrap tokens the server accepts, one per role the tests sign in as. */
 export const users = {
@@ -93,8 +97,11 @@ function saveArtifact(name, content) {
   writeFileSync(join(artifactsDir, name), content);
 }
 
-/** Registers the hooks that start fleetdeck and the browser before this file's tests and stop them after. */
-export function startConsole() {
+/**
+ * Registers the hooks that start fleetdeck and the browser before this file's tests and stop them
+ * after; `env` adds to (or overrides) the server's environment, e.g. FLEETDECK_WRITE_ACTIONS_ENABLED.
+ */
+export function startConsole({ env = {} } = {}) {
   before(async () => {
     assert.ok(existsSync(join(webDir, 'dist', 'index.html')), 'no web/dist: run `npm run build` first');
     dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
@@ -110,6 +117,7 @@ export function startConsole() {
       FLEETDECK_LOGIN_RATE_LIMIT: '1000',
       // Registered connections are stored sealed with this key.
       FLEETDECK_SECRET_KEY: randomBytes(32).toString('base64'),
+      ...env,
     });
     await waitUntil(server, 'fleetdeck healthy', async () => (await fetch(`${baseURL}/healthz`).catch(() => null))?.status === 200, 30_000);
 
@@ -154,4 +162,43 @@ export async function withPage(t, fn) {
 export async function signIn(page, secret) {
   await page.getByLabel('Token', { exact: true }).fill(secret);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Starts kubesim with `args` (`--fixtures FILE`, `--generate …`) and registers it with the server
+ * as the `shared` cluster `name`. Answers its apiserver as its kubeconfig says: URL, CA and admin token.
+ */
+export async function startSimulatedCluster(name, args) {
+  const kubeconfigPath = join(dataDir, `${name}.kubeconfig`);
+  const sim = startProcess('kubesim', kubesimBin, [...args, '--port', String(await freePort()), '--write-kubeconfig', kubeconfigPath]);
+  // kubesim writes the file atomically once it serves.
+  await waitUntil(sim, 'kubesim kubeconfig', () => statSync(kubeconfigPath, { throwIfNoEntry: false })?.size > 0, 30_000);
+  const kubeconfig = readFileSync(kubeconfigPath, 'utf8');
+  const registered = await fetch(`${baseURL}/api/clusters`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${users.admin.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, environment: 'dev', kubeconfig, authzMode: 'shared' }),
+  });
+  assert.equal(registered.status, 201, await registered.text());
+  const field = (key) => kubeconfig.match(new RegExp(`^\\s*${key}: ['"]?([^'"\\s]+)`, 'm'))?.[1];
+  return { server: field('server'), ca: Buffer.from(field('certificate-authority-data'), 'base64'), token: field('token') };
+}
+
+/** A request to a simulated cluster (`kube` from startSimulatedCluster) as its admin; PATCH is a merge patch. Resolves to the JSON answer. */
+export function kubeApi(kube, method, path, body) {
+  const contentType = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+  return new Promise((resolveAnswer, reject) => {
+    const req = request(
+      new URL(path, kube.server),
+      { method, ca: kube.ca, headers: { Authorization: `Bearer ${kube.token}`, 'Content-Type': contentType } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => (res.statusCode < 300 ? resolveAnswer(JSON.parse(text)) : reject(new Error(`${method} ${path}: HTTP ${res.statusCode} ${text}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }

@@ -6,12 +6,10 @@
 // KUBESIM_BIN   the simulator (default: `kubesim` next to FLEETDECK_BIN)
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseURL, dataDir, freePort, serverBin, signIn, startConsole, startProcess, users, waitUntil, withPage } from './harness.mjs';
+import { signIn, startConsole, startSimulatedCluster, users, withPage } from './harness.mjs';
 
-const kubesimBin = process.env.KUBESIM_BIN || join(dirname(serverBin), 'kubesim');
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'fixtures', 'helm', 'releases.yaml');
 const cluster = 'sim';
 const releasesPath = `/clusters/${cluster}/helm`;
@@ -19,15 +17,7 @@ const releasesPath = `/clusters/${cluster}/helm`;
 startConsole();
 
 before(async () => {
-  const kubeconfigPath = join(dataDir, 'kubeconfig');
-  const sim = startProcess('kubesim', kubesimBin, ['--fixtures', fixtures, '--port', String(await freePort()), '--write-kubeconfig', kubeconfigPath]);
-  await waitUntil(sim, 'kubesim kubeconfig', () => statSync(kubeconfigPath, { throwIfNoEntry: false })?.size > 0, 30_000);
-  const registered = await fetch(`${baseURL}/api/clusters`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${users.admin.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: cluster, environment: 'dev', kubeconfig: readFileSync(kubeconfigPath, 'utf8'), authzMode: 'shared' }),
-  });
-  assert.equal(registered.status, 201, await registered.text());
+  await startSimulatedCluster(cluster, ['--fixtures', fixtures]);
 });
 
 test('releases from the sidebar, a release, its history and a diff of two revisions', { timeout: 90_000 }, (t) =>

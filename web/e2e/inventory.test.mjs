@@ -7,12 +7,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { request } from 'node:https';
-import { dirname, join } from 'node:path';
-import { baseURL, dataDir, freePort, serverBin, signIn, startConsole, startProcess, users, waitUntil, withPage } from './harness.mjs';
+import { kubeApi as kubeRequest, signIn, startConsole, startSimulatedCluster, users, withPage } from './harness.mjs';
 
-const kubesimBin = process.env.KUBESIM_BIN || join(dirname(serverBin), 'kubesim');
 const cluster = 'sim';
 const podsPath = `/clusters/${cluster}/resources/core/v1/pods`;
 /** Well under the console's 10 s polling: a change seen this fast came on the watch stream. */
@@ -26,42 +22,13 @@ let pods;
 startConsole();
 
 before(async () => {
-  const kubeconfigPath = join(dataDir, 'kubeconfig');
-  const sim = startProcess('kubesim', kubesimBin, ['--generate', '3,200,4', '--port', String(await freePort()), '--write-kubeconfig', kubeconfigPath]);
-  // kubesim writes the file atomically once it serves.
-  await waitUntil(sim, 'kubesim kubeconfig', () => statSync(kubeconfigPath, { throwIfNoEntry: false })?.size > 0, 30_000);
-  const kubeconfig = readFileSync(kubeconfigPath, 'utf8');
-  const field = (name) => kubeconfig.match(new RegExp(`^\\s*${name}: ['"]?([^'"\\s]+)`, 'm'))?.[1];
-  kube = { server: field('server'), ca: Buffer.from(field('certificate-authority-data'), 'base64'), token: field('token') };
-
-  const registered = await fetch(`${baseURL}/api/clusters`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${users.admin.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: cluster, environment: 'dev', kubeconfig, authzMode: 'shared' }),
-  });
-  assert.equal(registered.status, 201, await registered.text());
+  kube = await startSimulatedCluster(cluster, ['--generate', '3,200,4']);
   pods = (await kubeApi('GET', '/api/v1/pods')).items;
   assert.equal(pods.length, 200);
 });
 
-/** A request to kubesim as its admin; a merge patch for PATCH. Resolves to the JSON answer. */
-function kubeApi(method, path, body) {
-  const contentType = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
-  return new Promise((resolveAnswer, reject) => {
-    const req = request(
-      new URL(path, kube.server),
-      { method, ca: kube.ca, headers: { Authorization: `Bearer ${kube.token}`, 'Content-Type': contentType } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => (res.statusCode < 300 ? resolveAnswer(JSON.parse(text)) : reject(new Error(`${method} ${path}: HTTP ${res.statusCode} ${text}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+/** A request to kubesim as its admin. */
+const kubeApi = (method, path, body) => kubeRequest(kube, method, path, body);
 
 const restartsOf = (pod) => pod.status.containerStatuses?.[0]?.restartCount ?? 0;
 const isRunning = (pod) => pod.status.containerStatuses?.[0]?.state?.running !== undefined;
@@ -178,7 +145,8 @@ test("a pod's page: summary, containers, events, labels and its YAML", { timeout
 
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.waitForURL(`**${podPage(pod)}?tab=yaml`);
-    const yaml = await page.getByRole('region', { name: 'YAML' }).innerText();
+    // The YAML is in the editor, loaded on demand.
+    const yaml = await page.getByRole('region', { name: 'YAML' }).getByRole('textbox', { name: 'YAML' }).innerText();
     assert.match(yaml, /^kind: Pod$/m);
     assert.match(yaml, new RegExp(`^\\s+name: ${name}$`, 'm'));
     assert.match(yaml, new RegExp(`^\\s+uid: ['"]?${uid}`, 'm'));

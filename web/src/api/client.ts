@@ -165,3 +165,35 @@ export const api = {
     await apiRequest<void>(path, { ...options, method: 'DELETE' });
   },
 };
+
+/**
+ * POSTs `body` to an event-stream route (EventSource cannot POST) and hands each chunk of the
+ * answer's text to `onText` as it arrives; resolves when the stream ends. A refusal before the
+ * stream starts is thrown as an ApiError, as apiRequest does.
+ */
+export async function postEventStream(path: string, body: unknown, onText: (text: string) => void, signal?: AbortSignal): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: 'POST',
+      headers: { Accept: 'text/event-stream, application/json', 'Content-Type': 'application/json' },
+      credentials: 'same-origin',
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw toApiError(err);
+  }
+  if (!res.ok || !res.body) {
+    const error = errorFromResponse(res.status, res.statusText, await res.text(), res.headers);
+    if (res.status === 401) unauthorizedHandler?.(error);
+    throw error;
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    onText(value);
+  }
+}

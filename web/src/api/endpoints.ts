@@ -1,7 +1,9 @@
 // Every API call the console makes. Reads are paths (fed to apiQuery, api/queries.ts); writes are functions.
-import { api } from './client';
+import { api, apiRequest } from './client';
 import type {
   ApiKey,
+  ApplyResult,
+  CanIResponse,
   ChangePasswordRequest,
   Cluster,
   ClusterAssignments,
@@ -9,18 +11,27 @@ import type {
   CreateClusterRequest,
   CreatedApiKey,
   CreateUserRequest,
+  CordonResult,
+  DeleteResult,
   FluxExport,
   FluxNamespace,
   FluxRoleBinding,
   ImportResult,
+  KubeObject,
   LoginRequest,
   PlatformComponent,
+  RestartResult,
+  RollbackResult,
+  ScaleResult,
+  SecretValue,
+  TriggerResult,
   UpdateClusterRequest,
   UpdateUserRequest,
   User,
   Whoami,
   Written,
 } from './types';
+import type { AccessCheck, PropagationPolicy } from '../lib/actions';
 import { importQuery } from '../lib/importExport';
 
 export const paths = {
@@ -138,3 +149,36 @@ export const helmHistoryPath = (cluster: string, namespace: string, name: string
 /** What changed from revision `from` to `to`; reading it is audited. */
 export const helmDiffPath = (cluster: string, namespace: string, name: string, from: number, to: number) =>
   `${helmReleasePath(cluster, namespace, name)}/diff?from=${from}&to=${to}`;
+
+// Actions on a cluster's objects: `object` is the object's API path (lib/kinds objectApiPath).
+
+/** Whether the caller may do each check, in order (our gates folded in). */
+export const canI = (cluster: string, checks: AccessCheck[]) => api.post<CanIResponse>(`${clusterPath(cluster)}/can-i`, { checks });
+
+const flags = (values: Record<string, string | boolean | undefined>) => {
+  const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== undefined && v !== false && v !== '').map(([k, v]) => [k, String(v)]));
+  return query.size > 0 ? `?${query.toString()}` : '';
+};
+
+export const scaleObject = (object: string, replicas: number) => api.post<ScaleResult>(`${object}/scale`, { replicas });
+/** A pod without a controller is 409 `unmanaged_pod` unless `force`. */
+export const restartObject = (object: string, force = false) => api.post<RestartResult>(`${object}/restart${flags({ force })}`);
+/** A Deployment's revisions, newest first. */
+export const revisionsPath = (object: string) => `${object}/revisions`;
+export const rollbackObject = (object: string, revision: number) => api.post<RollbackResult>(`${object}/rollback`, { revision });
+export const triggerCronJob = (object: string) => api.post<TriggerResult>(`${object}/trigger`, {});
+export const setCordon = (object: string, cordon: boolean) => api.post<CordonResult>(`${object}/${cordon ? 'cordon' : 'uncordon'}`);
+/** What draining the node would do; the drain itself is an event stream (components/DrainDialog). */
+export const drainPreviewPath = (object: string) => `${object}/drain/preview`;
+export const drainPath = (object: string) => `${object}/drain`;
+export const deleteObject = async (object: string, propagationPolicy: PropagationPolicy) =>
+  (await apiRequest<DeleteResult>(`${object}${flags({ propagationPolicy })}`, { method: 'DELETE' })).data;
+/** Server-side apply of one document to the object; `dryRun` answers what it would become. */
+export const applyObject = (object: string, yaml: string, options: { dryRun?: boolean; force?: boolean }) =>
+  api.put<KubeObject>(`${object}/yaml${flags(options)}`, { yaml });
+/** Server-side apply of many documents, all checked by a dry run first. */
+export const applyManifests = (cluster: string, yaml: string, options: { dryRun?: boolean; force?: boolean; namespace?: string }) =>
+  api.post<ApplyResult>(`${clusterPath(cluster)}/apply${flags(options)}`, { yaml });
+/** One value of a Secret, decoded; audited. */
+export const revealSecret = (cluster: string, namespace: string, name: string, key: string) =>
+  api.get<SecretValue>(`${clusterPath(cluster)}/secrets/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/data/${encodeURIComponent(key)}`);

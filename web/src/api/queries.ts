@@ -2,7 +2,7 @@
 // client's defaults, and what each kind of write changes.
 import { QueryClient, queryOptions } from '@tanstack/react-query';
 import { ApiError, apiRequest } from './client';
-import { paths } from './endpoints';
+import { clusterPath, paths } from './endpoints';
 
 declare module '@tanstack/react-query' {
   interface Register {
@@ -147,4 +147,6 @@ export const changes = {
   catalogDelete: (listPath: string) => [listPath, paths.fluxClusters, paths.fluxInputs],
   /** An applied import: the whole catalog, and clusters' metadata (dns) and assignments. */
   fluxImport: [...FLUX_CATALOG, ...CLUSTER_VIEWS],
+  /** An action on a cluster's objects: every view of its resources, a node's pods, its dashboard and Helm releases. */
+  clusterObjects: (cluster: string) => [`${clusterPath(cluster)}/resources`, `${clusterPath(cluster)}/nodes`, `${clusterPath(cluster)}/dashboard`, `${clusterPath(cluster)}/helm`],
 } as const;

@@ -189,3 +189,18 @@ export type HelmValueChange = Schemas['ValueChange'];
 export type HelmValuesDiff = Schemas['ValuesDiff'];
 export type HelmResourceChange = Schemas['ResourceChange'];
 export type HelmReleaseDiff = Schemas['ReleaseDiff'];
+
+// Actions on a cluster's objects (docs/api.md "Actions", "Permission pre-checks").
+export type CanIResponse = Schemas['CanIResponse'];
+export type ScaleResult = Schemas['ScaleResult'];
+export type RestartResult = Schemas['RestartResult'];
+export type Revision = Schemas['Revision'];
+export type RevisionList = Schemas['RevisionList'];
+export type RollbackResult = Schemas['RollbackResult'];
+export type TriggerResult = Schemas['TriggerResult'];
+export type CordonResult = Schemas['CordonResult'];
+export type DeleteResult = Schemas['DeleteResult'];
+export type DrainRequest = Schemas['DrainRequest'];
+export type ApplyResult = Schemas['ApplyResult'];
+export type AppliedObject = Schemas['AppliedObject'];
+export type SecretValue = Schemas['SecretValue'];

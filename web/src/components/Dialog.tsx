@@ -22,7 +22,8 @@ export function Dialog({
   }, []);
 
   return (
-    <dialog ref={dialog} className={wide ? 'dialog dialog-wide' : 'dialog'} onClose={onClose} aria-labelledby={titleId}>
+    // React passes a nested dialog's close up its tree: only this dialog's own close closes it.
+    <dialog ref={dialog} className={wide ? 'dialog dialog-wide' : 'dialog'} onClose={(e) => e.target === e.currentTarget && onClose()} aria-labelledby={titleId}>
       <h2 id={titleId}>{title}</h2>
       {children}
     </dialog>

@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { Link, useNavigate } from 'react-router';
 import type { ResourceRow } from '../api/types';
@@ -25,14 +25,18 @@ interface ResourceTableProps {
   onResize?: (id: string, width: number) => void;
   /** CSS height of the scrolling body: only the rows it shows are in the page. */
   height: string;
+  /** The content of a last cell per row (its actions button). */
+  rowActions?: (row: ResourceRow) => ReactNode;
 }
+
+const ACTIONS_WIDTH = 36;
 
 /**
  * A table of rows, virtualized (only the rows in view are rendered, so 10,000 scroll smoothly),
  * with sortable, resizable columns and keyboard navigation: arrows, Page Up/Down, Home/End move
  * the current row, Enter opens it.
  */
-export function ResourceTable({ label, rows, columns, rowHref, linkHref, now, sort, onSort, widths = {}, onResize, height }: ResourceTableProps) {
+export function ResourceTable({ label, rows, columns, rowHref, linkHref, now, sort, onSort, widths = {}, onResize, height, rowActions }: ResourceTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const navigate = useNavigate();
   const [active, setActive] = useState(-1);
@@ -44,8 +48,9 @@ export function ResourceTable({ label, rows, columns, rowHref, linkHref, now, so
     estimateSize: () => ROW_HEIGHT,
     overscan: 15,
   });
-  const template = columns.map((c) => `${widths[c.id] ?? c.width}px`).join(' ');
-  const totalWidth = columns.reduce((sum, c) => sum + (widths[c.id] ?? c.width), 0);
+  const actionsWidth = rowActions ? ACTIONS_WIDTH : 0;
+  const template = [...columns.map((c) => `${widths[c.id] ?? c.width}px`), ...(rowActions ? [`${ACTIONS_WIDTH}px`] : [])].join(' ');
+  const totalWidth = columns.reduce((sum, c) => sum + (widths[c.id] ?? c.width), actionsWidth);
   const current = active < rows.length ? active : rows.length - 1;
   const rowId = (index: number) => `${label.replace(/\W+/g, '-')}-row-${index}`;
 
@@ -85,6 +90,7 @@ export function ResourceTable({ label, rows, columns, rowHref, linkHref, now, so
         {columns.map((column) => (
           <HeaderCell key={column.id} column={column} sort={sort} onSort={onSort} width={widths[column.id] ?? column.width} onResize={onResize} />
         ))}
+        {rowActions ? <div role="columnheader" className="vtable-cell" aria-label="Actions" /> : null}
       </div>
       <div className="vtable-body" style={{ height: virtualizer.getTotalSize(), width: totalWidth }}>
         {virtualizer.getVirtualItems().map((item) => {
@@ -106,6 +112,11 @@ export function ResourceTable({ label, rows, columns, rowHref, linkHref, now, so
               {columns.map((column) => (
                 <Cell key={column.id} column={column} row={row} now={now} rowHref={rowHref} linkHref={linkHref} />
               ))}
+              {rowActions ? (
+                <div role="gridcell" className="vtable-cell row-actions" data-col="actions">
+                  {rowActions(row)}
+                </div>
+              ) : null}
             </div>
           );
         })}

@@ -5,6 +5,7 @@ import { clusterPath, dashboardPath, deleteCluster, updateCluster } from '../api
 import { apiQuery, changes } from '../api/queries';
 import type { AuthzMode, Cluster, Dashboard, UpdateClusterRequest } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
+import { ApplyYamlDialog } from '../components/ApplyYamlDialog';
 import { Badge, ClusterStatusBadge } from '../components/Badge';
 import { AuthzModeField, ConnectionErrorPanel, ConnectionFields } from '../components/ConnectionFields';
 import { Dialog } from '../components/Dialog';
@@ -34,6 +35,7 @@ export function ClusterSettingsPage() {
   const admin = isAdmin(user.roles);
   const canEdit = canEditFlux(user.roles);
   const [connecting, setConnecting] = useState(false);
+  const [applying, setApplying] = useState(false);
   const [note, setNote] = useState<string | null>(null);
 
   return (
@@ -54,7 +56,13 @@ export function ClusterSettingsPage() {
         <Link to={fluxRoutes.preview(name)} className="button-link">
           Flux inputs preview
         </Link>
+        {canEdit ? (
+          <button type="button" onClick={() => setApplying(true)}>
+            Apply YAML
+          </button>
+        ) : null}
       </p>
+      {applying ? <ApplyYamlDialog cluster={name} onClose={() => setApplying(false)} /> : null}
       {note ? (
         <p className="success-note" role="status" data-testid="saved">
           {note}

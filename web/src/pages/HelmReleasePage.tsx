@@ -6,6 +6,7 @@ import { helmDiffPath, helmHistoryPath, helmRevisionPath } from '../api/endpoint
 import { apiQuery } from '../api/queries';
 import type { HelmReleaseDetail, HelmReleaseDiff, HelmReleaseHistory, HelmValueChange, ResourceInfo } from '../api/types';
 import { Badge } from '../components/Badge';
+import { UnifiedDiff } from '../components/UnifiedDiff';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
@@ -360,15 +361,7 @@ function DiffView({ diff }: { diff: HelmReleaseDiff }) {
               <Badge tone={r.change === 'added' ? 'good' : r.change === 'removed' ? 'bad' : 'warn'}>{r.change}</Badge> {r.resource.kind}/{r.resource.name}
               {r.resource.namespace ? <span className="muted"> in {r.resource.namespace}</span> : null}
             </p>
-            {r.diff ? (
-              <pre className="diff-view">
-                {diffLines(r.diff).map((line, i) => (
-                  <div key={i} className={`diff-line diff-${line.kind}`}>
-                    {line.text}
-                  </div>
-                ))}
-              </pre>
-            ) : null}
+            {r.diff ? <UnifiedDiff lines={diffLines(r.diff)} /> : null}
           </div>
         ))}
       </section>

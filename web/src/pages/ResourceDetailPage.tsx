@@ -2,15 +2,18 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { ApiError } from '../api/client';
 import { nodePodsPath } from '../api/endpoints';
-import { apiQuery, apiTextQuery } from '../api/queries';
+import { apiQuery } from '../api/queries';
 import type { ContainerInfo, ContainerList, ContainerState, EventRowList, KubeObject, ResourceInfo, ResourceRowList } from '../api/types';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { LabelChips } from '../components/LabelChips';
 import { Loading } from '../components/Loading';
 import { LogViewer } from '../components/LogViewer';
+import { ObjectActionBar } from '../components/ObjectActions';
 import { ResourceTable } from '../components/ResourceTable';
+import { SecretData } from '../components/SecretData';
 import { Time } from '../components/Time';
+import { YamlTab } from '../components/YamlTab';
 import { useNow } from '../hooks/useNow';
 import { clusterRoutes, linkRoute, type DetailTab } from '../lib/clusterRoutes';
 import { columnsFor, defaultSort, rowStatusTone } from '../lib/columns';
@@ -51,6 +54,7 @@ export function ResourceDetailPage() {
       <div className="table-toolbar">
         <h1 data-testid="object-name">{name}</h1>
         <span className="muted">{object.data?.kind ?? info?.kind}</span>
+        {object.data ? <ObjectActionBar cluster={cluster} kind={kind} info={info} object={object.data} /> : null}
       </div>
       <div className="tabs" role="tablist" aria-label="Views">
         {tabs.map(([id, title]) => (
@@ -64,7 +68,7 @@ export function ResourceDetailPage() {
       ) : !object.data ? (
         <Loading />
       ) : tab === 'yaml' ? (
-        <YamlView path={`${path}/yaml`} />
+        <YamlTab cluster={cluster} kind={kind} object={object.data} path={path} />
       ) : tab === 'logs' ? (
         <LogViewer cluster={cluster} kind={kind} object={object.data} />
       ) : (
@@ -194,6 +198,7 @@ function Overview({ cluster, kind, info, resources, object, path }: { cluster: s
 
       {isPod ? <Containers path={`${path}/containers`} /> : null}
       {isNode ? <NodePods cluster={cluster} node={meta.name} resources={resources} /> : null}
+      {object.kind === 'Secret' ? <SecretData cluster={cluster} object={object} /> : null}
       <Events cluster={cluster} path={`${path}/events`} resources={resources} />
 
       <section className="panel" aria-labelledby="labels-title">
@@ -382,19 +387,6 @@ function NodePods({ cluster, node, resources }: { cluster: string; node: string;
           height={smallTableHeight(items.length)}
         />
       ) : null}
-    </section>
-  );
-}
-
-function YamlView({ path }: { path: string }) {
-  const yaml = useQuery(apiTextQuery(path));
-  if (yaml.error) return <ErrorPanel error={yaml.error} title="Cannot read the YAML" onRetry={() => void yaml.refetch()} />;
-  if (yaml.data === undefined) return <Loading />;
-  return (
-    <section className="panel" aria-label="YAML">
-      <pre className="json-view yaml-view" data-testid="yaml">
-        {yaml.data}
-      </pre>
     </section>
   );
 }

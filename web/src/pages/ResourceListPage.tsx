@@ -8,6 +8,7 @@ import type { ResourceRowList } from '../api/types';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
+import { useRowActions } from '../components/ObjectActions';
 import { ResourceTable } from '../components/ResourceTable';
 import { useColumnWidths } from '../hooks/useColumnWidths';
 import { useLiveList, type Liveness } from '../hooks/useLiveList';
@@ -45,6 +46,7 @@ export function ResourceListPage() {
   const { list, liveness } = useLiveList(cluster, kind, view.namespace, view.labelSelector);
   const [widths, resize] = useColumnWidths(kind);
   const now = useNow();
+  const actions = useRowActions(cluster, kind, info);
 
   const setView = (next: ListView) => setParams(new URLSearchParams(encodeListView(next, sortDefault)), { replace: true });
   const oneNamespace = view.namespace !== null;
@@ -98,8 +100,10 @@ export function ResourceListPage() {
           rowHref={(row) => clusterRoutes.detail(cluster, kind, row.namespace ?? null, row.name)}
           linkHref={(link) => linkRoute(cluster, resources, link)}
           height="calc(100vh - 220px)"
+          rowActions={actions.button}
         />
       )}
+      {actions.dialog}
     </>
   );
 }
