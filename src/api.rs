@@ -29,6 +29,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::streams::router().into(),
         crate::inventory::can_i::router(),
         crate::inventory::workload_actions::router(),
+        crate::inventory::exec::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

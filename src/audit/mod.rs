@@ -103,9 +103,9 @@ impl IntoResponseParts for AuditNote {
     }
 }
 
-/// `success` for 2xx/3xx, `denied` for 403, `failure` otherwise.
+/// `success` for 2xx/3xx and 101 (a WebSocket session opened), `denied` for 403, `failure` otherwise.
 pub fn outcome(status: StatusCode) -> Outcome {
-    if status.is_success() || status.is_redirection() {
+    if status.is_success() || status.is_redirection() || status == StatusCode::SWITCHING_PROTOCOLS {
         Outcome::Success
     } else if status == StatusCode::FORBIDDEN {
         Outcome::Denied
@@ -172,12 +172,18 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         client_ip: ctx.client_ip.to_string(),
         reason,
     };
-    state.metrics.audit_event(outcome.as_str());
-    if let Err(e) = state.store.insert_audit(&row).await {
-        state.metrics.audit_write_failed();
-        tracing::error!(error = %e, verb = entry.verb, "could not write the audit row");
-    }
+    write(&state, &row).await;
     response
+}
+
+/// Writes one audit row and counts it; a row that cannot be written is logged and counted.
+/// For rows no request's response carries, such as the end of a long-lived session.
+pub async fn write(state: &AppState, row: &AuditEvent) {
+    state.metrics.audit_event(row.outcome.as_str());
+    if let Err(e) = state.store.insert_audit(row).await {
+        state.metrics.audit_write_failed();
+        tracing::error!(error = %e, verb = row.verb, "could not write the audit row");
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +194,7 @@ mod tests {
     fn outcomes() {
         assert_eq!(outcome(StatusCode::OK), Outcome::Success);
         assert_eq!(outcome(StatusCode::NO_CONTENT), Outcome::Success);
+        assert_eq!(outcome(StatusCode::SWITCHING_PROTOCOLS), Outcome::Success);
         assert_eq!(outcome(StatusCode::FORBIDDEN), Outcome::Denied);
         assert_eq!(outcome(StatusCode::UNAUTHORIZED), Outcome::Failure);
         assert_eq!(outcome(StatusCode::CONFLICT), Outcome::Failure);

@@ -1,6 +1,9 @@
 //! Inventory: every cluster's status and resources, from the shared watch caches.
 
 pub mod can_i;
+pub mod exec;
+pub mod exec_frames;
+pub mod exec_sessions;
 pub mod fleet;
 pub mod log_fanout;
 pub mod log_frames;
