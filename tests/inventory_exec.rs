@@ -336,6 +336,13 @@ async fn caps_answer_429_with_the_open_sessions() {
         sessions.iter().all(|s| s["since"].as_str().unwrap().ends_with('Z')),
         "{body}"
     );
+    // A plain GET meets the same gates, so a browser whose upgrade failed can learn why.
+    let path = exec_path("open", "web-1", "");
+    let (status, plain) = json(app.bearer(Method::GET, &path, OPERATOR_TOKEN).send().await.unwrap()).await;
+    assert_eq!(
+        (status, &plain["code"], &plain["details"]),
+        (429, &body["code"], &body["details"])
+    );
 
     // The cluster's cap counts everyone; the admin sees only their own sessions listed.
     let _third = open(&app, "open", "web-1", "", ADMIN_TOKEN).await;

@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 use super::exec_frames::{ClientFrame, ExecRequest, ServerFrame, Utf8Carry, final_frame, pick_container};
 use super::exec_sessions::{Cap, Ended, ExecSessionInfo, ExecSlot, Summary, warning_lead};
 use super::scope::ClusterScope;
-use super::streams::{Watchdog, websocket_upgrade};
+use super::streams::{Watchdog, check_origin, require_upgrade};
 use super::watch_frames::WatchFrame;
 use crate::AppState;
 use crate::audit::model::{AuditEvent, Outcome};
@@ -105,10 +105,14 @@ async fn exec(
     let ctx = context.as_ref().map(|c| c.0.clone()).unwrap_or_default();
     let opened = async {
         principal.require(Role::Operator)?;
-        let upgrade = websocket_upgrade(&state, &headers, context, upgrade)?;
+        check_origin(&state, &headers, context)?;
         let request = ExecRequest::parse(query.as_deref().unwrap_or_default())
             .map_err(|m| ApiError::bad_request("invalid_query", m))?;
-        let session = Session::open(&state, &principal, ctx, target, request).await?;
+        let admitted = Admitted::check(&state, &principal, &target, request).await?;
+        // Last of the gates, so a plain GET learns what the upgrade would be answered (a
+        // browser cannot read a refused upgrade's body); nothing has run at the apiserver yet.
+        let upgrade = require_upgrade(upgrade)?;
+        let session = admitted.exec(&state, &principal, ctx, target).await?;
         Ok::<_, ApiError>((upgrade, session))
     };
     let (upgrade, session) = opened.await.map_err(|e| e.with_audit(note.clone()))?;
@@ -171,15 +175,23 @@ impl End {
     }
 }
 
-impl Session {
-    /// The gates that need the cluster, then the process at the apiserver.
-    async fn open(
+/// A session that passed every gate but the apiserver's own: its place under the caps is held.
+struct Admitted {
+    scope: ClusterScope,
+    container: String,
+    request: ExecRequest,
+    slot: ExecSlot,
+}
+
+impl Admitted {
+    /// The gates that need the cluster: its exec switch, the pod and container (read as the
+    /// caller), the caps.
+    async fn check(
         state: &AppState,
         principal: &Principal,
-        ctx: RequestContext,
-        target: Target,
+        target: &Target,
         request: ExecRequest,
-    ) -> ApiResult<Session> {
+    ) -> ApiResult<Admitted> {
         if state.settings.exec.disabled_clusters.contains(&target.cluster) {
             return Err(ApiError::forbidden(
                 "exec_disabled",
@@ -212,6 +224,28 @@ impl Session {
             .exec_sessions
             .claim(&principal.subject, info)
             .map_err(|(cap, mine)| cap_reached(state, cap, mine))?;
+        Ok(Admitted {
+            scope,
+            container,
+            request,
+            slot,
+        })
+    }
+
+    /// Starts the process at the apiserver, as the caller.
+    async fn exec(
+        self,
+        state: &AppState,
+        principal: &Principal,
+        ctx: RequestContext,
+        target: Target,
+    ) -> ApiResult<Session> {
+        let Admitted {
+            scope,
+            container,
+            request,
+            slot,
+        } = self;
         let params = AttachParams {
             container: Some(container.clone()),
             stdin: true,
@@ -240,7 +274,9 @@ impl Session {
             _slot: slot,
         })
     }
+}
 
+impl Session {
     /// The `exec_open` row's reason.
     fn describe(&self) -> String {
         format!(

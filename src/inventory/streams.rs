@@ -484,7 +484,8 @@ async fn stream_ws(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     principal.require(Role::Viewer)?;
-    let upgrade = websocket_upgrade(&state, &headers, context, upgrade)?;
+    check_origin(&state, &headers, context)?;
+    let upgrade = require_upgrade(upgrade)?;
     let watchdog = Watchdog::start(&state, Credentials::of(&headers), principal.subject.clone());
     Ok(upgrade
         .max_message_size(MAX_CLIENT_MESSAGE)
@@ -492,29 +493,34 @@ async fn stream_ws(
         .into_response())
 }
 
-/// The upgrade of a WebSocket route: 426 `upgrade_required` without one, 403 `origin_rejected`
-/// from an origin other than ours or a trusted one (a browser sends its page's; the check keeps
-/// another site from opening a socket with our cookie).
-pub(super) fn websocket_upgrade(
+/// A WebSocket route's origin check: 403 `origin_rejected` from an origin other than ours or a
+/// trusted one (a browser sends its page's; the check keeps another site from opening a socket
+/// with our cookie).
+pub(super) fn check_origin(
     state: &AppState,
     headers: &HeaderMap,
     context: Option<axum::Extension<RequestContext>>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> ApiResult<WebSocketUpgrade> {
-    let upgrade = upgrade.map_err(|_| {
-        ApiError::new(
-            StatusCode::UPGRADE_REQUIRED,
-            "upgrade_required",
-            "this route speaks WebSocket: send an upgrade request (GET with Upgrade: websocket)",
-        )
-    })?;
+) -> ApiResult<()> {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let own = context.unwrap_or_default().own_origin(headers);
         let origin = origin.to_str().unwrap_or_default();
         crate::auth::csrf::origin_allowed(origin, &own, &state.settings.trusted_origins)
             .map_err(|why| ApiError::forbidden("origin_rejected", why))?;
     }
-    Ok(upgrade)
+    Ok(())
+}
+
+/// A WebSocket route's upgrade: 426 `upgrade_required` without one.
+pub(super) fn require_upgrade(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<WebSocketUpgrade> {
+    upgrade.map_err(|_| {
+        ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "upgrade_required",
+            "this route speaks WebSocket: send an upgrade request (GET with Upgrade: websocket)",
+        )
+    })
 }
 
 type Opening = futures::future::BoxFuture<'static, (String, u64, ApiResult<BoxStream<'static, WatchFrame>>)>;
