@@ -94,7 +94,8 @@ function saveArtifact(name, content) {
 }
 
 /** Registers the hooks that start fleetdeck and the browser before this file's tests and stop them after. */
-export function startConsole() {
+/** `env`: more FLEETDECK_* settings for this file's server. */
+export function startConsole(env = {}) {
   before(async () => {
     assert.ok(existsSync(join(webDir, 'dist', 'index.html')), 'no web/dist: run `npm run build` first');
     dataDir = mkdtempSync(join(tmpdir(), 'fleetdeck-e2e-'));
@@ -110,6 +111,7 @@ export function startConsole() {
       FLEETDECK_LOGIN_RATE_LIMIT: '1000',
       // Registered connections are stored sealed with this key.
       FLEETDECK_SECRET_KEY: randomBytes(32).toString('base64'),
+      ...env,
     });
     await waitUntil(server, 'fleetdeck healthy', async () => (await fetch(`${baseURL}/healthz`).catch(() => null))?.status === 200, 30_000);
 

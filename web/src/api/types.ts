@@ -172,3 +172,7 @@ export interface SearchResult {
   /** The clusters that could not be searched. */
   errors: { cluster: string; code: string; message: string }[];
 }
+
+// Permission pre-checks (POST /api/clusters/{c}/can-i).
+export type CanIRequest = Schemas['CanIRequest'];
+export type CanIResponse = Schemas['CanIResponse'];
