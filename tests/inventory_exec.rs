@@ -32,6 +32,13 @@ status:
   phase: Running
 "#;
 
+/// The shop fixture and [`SIDECAR_POD`].
+async fn sidecar_sim() -> Sim {
+    let sim = shop_sim().await;
+    sim.load_yaml(SIDECAR_POD).unwrap();
+    sim
+}
+
 /// Fleetdeck with writes on (unless `tune` says otherwise) and `sim` as `open` (shared) and
 /// `guarded` (impersonate).
 async fn app(db: &TestDb, sim: &Sim, tune: impl FnOnce(&mut fleetdeck::config::Settings)) -> TestApp {
@@ -172,8 +179,7 @@ on_both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_tty_resize_and_the_container_picker() {
     let db = TestDb::sqlite().await;
-    let sim = shop_sim().await;
-    sim.load_yaml(SIDECAR_POD).unwrap();
+    let sim = sidecar_sim().await;
     let app = app(&db, &sim, |_| {}).await;
 
     // A command of several arguments, run to its end; a failing one's code.
@@ -305,8 +311,7 @@ async fn each_gate_refuses_before_the_upgrade() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn caps_answer_429_with_the_open_sessions() {
     let db = TestDb::sqlite().await;
-    let sim = shop_sim().await;
-    sim.load_yaml(SIDECAR_POD).unwrap();
+    let sim = sidecar_sim().await;
     let app = app(&db, &sim, |s| {
         s.exec.sessions_per_user = 2;
         s.exec.sessions_per_cluster = 3;

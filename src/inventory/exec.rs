@@ -390,11 +390,47 @@ struct Bridge {
 type Outgoing = futures::stream::SplitSink<WebSocket, Message>;
 type Incoming = futures::stream::SplitStream<WebSocket>;
 
-/// Reads one chunk of output: None at its end.
-async fn read_chunk(reader: &mut Option<impl AsyncRead + Unpin>, buf: &mut [u8]) -> Option<usize> {
-    match reader.as_mut()?.read(buf).await {
-        Ok(0) | Err(_) => None,
-        Ok(n) => Some(n),
+/// One of the process's outputs (stdout or stderr), read in chunks and cut into text.
+struct Output<R> {
+    /// None once it ended.
+    reader: Option<R>,
+    text: Utf8Carry,
+    buf: Vec<u8>,
+}
+
+impl<R: AsyncRead + Unpin> Output<R> {
+    fn new(reader: Option<R>) -> Output<R> {
+        Output {
+            reader,
+            text: Utf8Carry::default(),
+            buf: vec![0u8; READ_CHUNK],
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.reader.is_some()
+    }
+
+    /// One chunk's length; None at the end.
+    async fn read(&mut self) -> Option<usize> {
+        match self.reader.as_mut()?.read(&mut self.buf).await {
+            Ok(0) | Err(_) => None,
+            Ok(n) => Some(n),
+        }
+    }
+
+    /// The text a read gave, counted into `bytes_out`; at the end, what is left.
+    fn text(&mut self, read: Option<usize>, bytes_out: &mut u64) -> Option<String> {
+        match read {
+            Some(n) => {
+                *bytes_out += n as u64;
+                self.text.push(&self.buf[..n])
+            }
+            None => {
+                self.reader = None;
+                self.text.finish()
+            }
+        }
     }
 }
 
@@ -408,20 +444,18 @@ impl Bridge {
     ) -> End {
         let process = &mut session.process;
         let mut stdin = process.stdin();
-        let mut stdout = process.stdout();
-        let mut stderr = process.stderr();
+        let mut stdout = Output::new(process.stdout());
+        let mut stderr = Output::new(process.stderr());
         let mut resize = process.terminal_size();
         let mut status = Box::pin(process.take_status().expect("the status is taken once"));
         let mut exited: Option<Option<Status>> = None;
-        let (mut out_text, mut err_text) = (Utf8Carry::default(), Utf8Carry::default());
-        let (mut out_buf, mut err_buf) = (vec![0u8; READ_CHUNK], vec![0u8; READ_CHUNK]);
         let idle = session.state.settings.exec.idle_timeout;
         let mut last_input = Instant::now();
         let mut warned = false;
         loop {
             if let Some(status) = &exited
-                && stdout.is_none()
-                && stderr.is_none()
+                && !stdout.is_open()
+                && !stderr.is_open()
             {
                 return End::exited(status.as_ref());
             }
@@ -479,26 +513,12 @@ impl Bridge {
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
                     Some(Ok(Message::Close(_)) | Err(_)) | None => return End::by(Ended::Client, None),
                 },
-                n = read_chunk(&mut stdout, &mut out_buf), if stdout.is_some() => match n {
-                    Some(n) => {
-                        self.bytes_out += n as u64;
-                        out_text.push(&out_buf[..n]).map(|data| ServerFrame::Stdout { data })
-                    }
-                    None => {
-                        stdout = None;
-                        out_text.finish().map(|data| ServerFrame::Stdout { data })
-                    }
-                },
-                n = read_chunk(&mut stderr, &mut err_buf), if stderr.is_some() => match n {
-                    Some(n) => {
-                        self.bytes_out += n as u64;
-                        err_text.push(&err_buf[..n]).map(|data| ServerFrame::Stderr { data })
-                    }
-                    None => {
-                        stderr = None;
-                        err_text.finish().map(|data| ServerFrame::Stderr { data })
-                    }
-                },
+                n = stdout.read(), if stdout.is_open() => {
+                    stdout.text(n, &mut self.bytes_out).map(|data| ServerFrame::Stdout { data })
+                }
+                n = stderr.read(), if stderr.is_open() => {
+                    stderr.text(n, &mut self.bytes_out).map(|data| ServerFrame::Stderr { data })
+                }
                 status = &mut status, if exited.is_none() => {
                     exited = Some(status);
                     None
