@@ -8,8 +8,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use futures::{SinkExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, AttachParams};
@@ -113,17 +111,8 @@ async fn straight_to_the_simulator(sim: &Sim) -> anyhow::Result<Vec<Duration>> {
 async fn main() -> anyhow::Result<()> {
     let sim = Sim::start(SimConfig::default()).await?;
     sim.load_yaml(POD)?;
-    let _fleetdeck = Fleetdeck::start(ADDR, TOKEN, &[("FLEETDECK_WRITE_ACTIONS_ENABLED", "true")]).await?;
-    let http = reqwest::Client::new();
-    let body = json!({"name": "sim", "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
-        "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
-    let r = http
-        .post(format!("http://{ADDR}/api/clusters"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await?;
-    anyhow::ensure!(r.status() == 201, "registering the simulator: {}", r.text().await?);
+    let fleetdeck = Fleetdeck::start(ADDR, TOKEN, &[("FLEETDECK_WRITE_ACTIONS_ENABLED", "true")]).await?;
+    fleetdeck.register("sim", &sim).await?;
 
     let (direct_p50, direct_p99) = percentiles(straight_to_the_simulator(&sim).await?);
     println!("one keystroke straight to the simulator (kube exec): p50 {direct_p50:.3} ms, p99 {direct_p99:.3} ms");

@@ -12,8 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kubesim::{Sim, SimConfig};
@@ -73,15 +71,7 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let rss_idle = rss_bytes(pid)?;
     for (i, sim) in sims.iter().enumerate() {
-        let body = json!({"name": format!("sim-{i}"), "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
-            "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
-        let r = http
-            .post(format!("http://{ADDR}/api/clusters"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status() == 201, "registering sim-{i}: {}", r.text().await?);
+        fleetdeck.register(&format!("sim-{i}"), sim).await?;
     }
     let pods = |c: usize| format!("/api/clusters/sim-{c}/resources/core/v1/pods");
     for c in 0..CLUSTERS {

@@ -10,6 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 /// A release `fleetdeck serve`, stopped when dropped.
 pub struct Fleetdeck {
     child: Child,
+    addr: String,
+    token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -31,7 +33,12 @@ impl Fleetdeck {
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()?;
-        let fleetdeck = Fleetdeck { child, _dir: dir };
+        let fleetdeck = Fleetdeck {
+            child,
+            addr: addr.to_string(),
+            token: token.to_string(),
+            _dir: dir,
+        };
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         while http.get(format!("http://{addr}/healthz")).send().await.is_err() {
@@ -39,6 +46,20 @@ impl Fleetdeck {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Ok(fleetdeck)
+    }
+
+    /// Registers `sim` as cluster `name` (shared mode) with its admin token.
+    pub async fn register(&self, name: &str, sim: &kubesim::Sim) -> anyhow::Result<()> {
+        let body = serde_json::json!({"name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
+            "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
+        let r = reqwest::Client::new()
+            .post(format!("http://{}/api/clusters", self.addr))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status() == 201, "registering {name}: {}", r.text().await?);
+        Ok(())
     }
 
     #[allow(dead_code)] // each bench uses a different part of this module
