@@ -5,33 +5,23 @@
 //! cached pod; fleet-wide search; the delivery delay of a watch stream fanned out to 200 SSE
 //! clients while 100 pod updates a second are written. See docs/benchmarks.md.
 
-mod common;
+mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use common::{ms, percentiles};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kubesim::{Sim, SimConfig};
 use serde_json::{Value, json};
+use support::{Fleetdeck, ms, percentiles};
 
 const CLUSTERS: usize = 5;
 const PODS: usize = 10_000;
 const TOKEN: &str = "bench-admin-token-0123456789";
 const ADDR: &str = "127.0.0.1:18091";
-
-struct Fleetdeck(Child);
-
-impl Drop for Fleetdeck {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-    }
-}
 
 fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -76,38 +66,12 @@ async fn main() -> anyhow::Result<()> {
         sims.push(sim);
     }
     let dir = tempfile::tempdir()?;
-    let child = Command::new(env!("CARGO_BIN_EXE_fleetdeck"))
-        .env("FLEETDECK_ADDR", ADDR)
-        .env(
-            "FLEETDECK_DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-        )
-        .env("FLEETDECK_AUTH_TOKENS", format!("bench:admin:{TOKEN}"))
-        .env("FLEETDECK_SECRET_KEY", STANDARD.encode([7u8; 32]))
-        .env("FLEETDECK_KUBECONFIG", "")
-        .env("FLEETDECK_LOG", "warn")
-        .env("FLEETDECK_WATCH_STREAMS_PER_USER", "1000")
-        .stdout(Stdio::null())
-        .spawn()?;
-    let pid = child.id();
-    let _fleetdeck = Fleetdeck(child);
+    let fleetdeck = Fleetdeck::start(ADDR, TOKEN, &[("FLEETDECK_WATCH_STREAMS_PER_USER", "1000")]).await?;
+    let pid = fleetdeck.pid();
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http.get(format!("http://{ADDR}/healthz")).send().await.is_err() {
-        anyhow::ensure!(Instant::now() < deadline, "fleetdeck did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let rss_idle = rss_bytes(pid)?;
     for (i, sim) in sims.iter().enumerate() {
-        let body = json!({"name": format!("sim-{i}"), "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
-            "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
-        let r = http
-            .post(format!("http://{ADDR}/api/clusters"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status() == 201, "registering sim-{i}: {}", r.text().await?);
+        fleetdeck.register(&format!("sim-{i}"), sim).await?;
     }
     let pods = |c: usize| format!("/api/clusters/sim-{c}/resources/core/v1/pods");
     for c in 0..CLUSTERS {

@@ -8,14 +8,13 @@
 //!
 //! See docs/benchmarks.md.
 
-mod common;
+mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{ms, percentiles};
 use fleetdeck::auth::{BootstrapToken, Role};
 use fleetdeck::config::Settings;
 use fleetdeck::kube::secret_box::SecretKey;
@@ -23,6 +22,7 @@ use fleetdeck::server::Server;
 use kubesim::auth::Rule;
 use kubesim::{Sim, SimConfig};
 use serde_json::{Value, json};
+use support::{ms, percentiles};
 
 const TOKEN: &str = "bench-operator-token-0123456789";
 const ADMIN: &str = "bench-admin-token-0123456789";

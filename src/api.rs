@@ -33,6 +33,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::node_actions::router(),
         crate::inventory::secrets::router(),
         crate::inventory::helm::router(),
+        crate::inventory::exec::router(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

@@ -131,6 +131,23 @@ pub struct SettingsArgs {
     /// the user may still list what it streams.
     #[arg(long, env = "FLEETDECK_WATCH_SESSION_CHECK", default_value = "10s", global = true)]
     pub watch_session_check: String,
+    /// Open pod exec sessions one user may hold at once (on this replica).
+    #[arg(long, env = "FLEETDECK_EXEC_SESSIONS_PER_USER", default_value_t = 5, global = true)]
+    pub exec_sessions_per_user: usize,
+    /// Open pod exec sessions into one cluster at once (on this replica).
+    #[arg(
+        long,
+        env = "FLEETDECK_EXEC_SESSIONS_PER_CLUSTER",
+        default_value_t = 50,
+        global = true
+    )]
+    pub exec_sessions_per_cluster: usize,
+    /// An exec session without input for this long is closed (a warning frame comes first).
+    #[arg(long, env = "FLEETDECK_EXEC_IDLE_TIMEOUT", default_value = "15m", global = true)]
+    pub exec_idle_timeout: String,
+    /// Clusters where pod exec is switched off (comma separated names).
+    #[arg(long, env = "FLEETDECK_EXEC_DISABLED_CLUSTERS", default_value = "", global = true)]
+    pub exec_disabled_clusters: String,
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -166,6 +183,16 @@ pub struct Settings {
     pub caches: CacheSettings,
     pub watch: WatchSettings,
     pub log_format: LogFormat,
+    pub exec: ExecSettings,
+}
+
+/// Limits of pod exec sessions.
+#[derive(Debug, Clone)]
+pub struct ExecSettings {
+    pub sessions_per_user: usize,
+    pub sessions_per_cluster: usize,
+    pub idle_timeout: Duration,
+    pub disabled_clusters: Vec<String>,
 }
 
 /// Limits and timers of the watch streams.
@@ -298,6 +325,18 @@ impl Settings {
             heartbeat: positive("FLEETDECK_WATCH_HEARTBEAT", &a.watch_heartbeat)?,
             session_check: positive("FLEETDECK_WATCH_SESSION_CHECK", &a.watch_session_check)?,
         };
+        if a.exec_sessions_per_user == 0 {
+            return Err(bad("FLEETDECK_EXEC_SESSIONS_PER_USER", "must be at least 1"));
+        }
+        if a.exec_sessions_per_cluster == 0 {
+            return Err(bad("FLEETDECK_EXEC_SESSIONS_PER_CLUSTER", "must be at least 1"));
+        }
+        let exec = ExecSettings {
+            sessions_per_user: a.exec_sessions_per_user,
+            sessions_per_cluster: a.exec_sessions_per_cluster,
+            idle_timeout: positive("FLEETDECK_EXEC_IDLE_TIMEOUT", &a.exec_idle_timeout)?,
+            disabled_clusters: split_list(&a.exec_disabled_clusters).map(str::to_string).collect(),
+        };
         let write_actions_enabled = match a.write_actions_enabled.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" => false,
@@ -388,6 +427,7 @@ impl Settings {
             kubeconfig,
             impersonate_groups,
             log_format,
+            exec,
         })
     }
 
@@ -527,6 +567,18 @@ mod tests {
     }
 
     #[test]
+    fn exec_settings_default_and_parse() {
+        let s = Settings::from_args(&args(&[])).unwrap().exec;
+        assert_eq!((s.sessions_per_user, s.sessions_per_cluster), (5, 50));
+        assert_eq!(s.idle_timeout, Duration::from_secs(15 * 60));
+        assert!(s.disabled_clusters.is_empty());
+        let s = Settings::from_args(&args(&["--exec-disabled-clusters", "prod-eu, prod-us"]))
+            .unwrap()
+            .exec;
+        assert_eq!(s.disabled_clusters, ["prod-eu", "prod-us"]);
+    }
+
+    #[test]
     fn bad_settings_name_the_variable() {
         let cases: &[(&[&str], &str)] = &[
             (&["--addr", "nope"], "FLEETDECK_ADDR (--addr)"),
@@ -556,6 +608,12 @@ mod tests {
             (&["--impersonate-groups", "viewer"], "FLEETDECK_IMPERSONATE_GROUPS"),
             (&["--impersonate-groups", "root=x"], "FLEETDECK_IMPERSONATE_GROUPS"),
             (&["--auth-tokens", "ci:root:0123456789abcdef"], "FLEETDECK_AUTH_TOKENS"),
+            (&["--exec-sessions-per-user", "0"], "FLEETDECK_EXEC_SESSIONS_PER_USER"),
+            (
+                &["--exec-sessions-per-cluster", "0"],
+                "FLEETDECK_EXEC_SESSIONS_PER_CLUSTER",
+            ),
+            (&["--exec-idle-timeout", "0s"], "FLEETDECK_EXEC_IDLE_TIMEOUT"),
         ];
         for (a, want) in cases {
             let err = Settings::from_args(&args(a)).unwrap_err().to_string();

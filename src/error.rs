@@ -105,6 +105,11 @@ impl ApiError {
         }
     }
 
+    /// Adds `Retry-After: secs` (a 429 or 503 says when to try again).
+    pub fn with_retry_after(mut self, secs: u64) -> ApiError {
+        self.retry_after = Some(secs);
+        self
+    }
     pub fn with_details(mut self, details: Value) -> ApiError {
         self.details = Some(details);
         self

@@ -59,6 +59,8 @@ pub struct AppState {
     pub rendered: Arc<inventory::rendered::RenderedLists>,
     /// Open watch streams: the per-user cap and the shutdown signal.
     pub streams: Arc<inventory::streams::Streams>,
+    /// Open pod exec sessions: the per-user and per-cluster caps.
+    pub exec_sessions: Arc<inventory::exec_sessions::ExecSessions>,
 }
 
 impl AppState {
@@ -69,6 +71,10 @@ impl AppState {
             .map(|t| (t.digest.clone(), t.clone()))
             .collect();
         let caches = Arc::new(kube::cache::Caches::new(settings.caches));
+        let exec_sessions = Arc::new(inventory::exec_sessions::ExecSessions::new(
+            settings.exec.sessions_per_user,
+            settings.exec.sessions_per_cluster,
+        ));
         let access = Arc::new(kube::access::AccessReviews::default());
         let metrics = Metrics::new();
         for c in caches.metrics.collectors() {
@@ -95,6 +101,7 @@ impl AppState {
             pool: Arc::default(),
             fleet_cache: Arc::default(),
             rendered: Arc::default(),
+            exec_sessions,
         }
     }
 

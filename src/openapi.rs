@@ -133,7 +133,10 @@ impl utoipa::Modify for Contract {
                 }
                 if of_a_cluster {
                     add("429", "The apiserver throttled the request (`kube_too_many_requests`)");
-                    add("500", "The apiserver failed (`kube_internal_error` and other `kube_*` codes)");
+                    add(
+                        "500",
+                        "The apiserver failed (`kube_internal_error` and other `kube_*` codes)",
+                    );
                 }
                 // The authentication middleware refuses a bad Authorization header on every route.
                 add("401", "No credentials, or ones that are not valid");

@@ -155,3 +155,21 @@ fn every_write_route_is_audited() {
         }
     }
 }
+
+/// Reads that are sensitive enough to be audited like writes: opening a shell in a pod is a
+/// GET (a WebSocket upgrade) that acts on the cluster. Its session's end is written as
+/// `exec_close` (tests/inventory_exec.rs checks both rows).
+const SENSITIVE_READS: &[(&str, &str)] = &[("/api/clusters/{cluster}/pods/{namespace}/{name}/exec", "exec_open")];
+
+#[test]
+fn sensitive_reads_are_audited() {
+    let audited = fleetdeck::api::audited_routes();
+    for (path, verb) in SENSITIVE_READS {
+        assert!(
+            audited
+                .iter()
+                .any(|r| r.method == reqwest::Method::GET.as_str() && r.route == *path && r.verb == *verb),
+            "GET {path} is not audited as {verb}"
+        );
+    }
+}

@@ -379,22 +379,10 @@ async fn streams_show_only_what_kubernetes_lets_the_user_list() {
     db.cleanup().await;
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+type Socket = WsSocket;
 
 async fn ws_connect(app: &TestApp, headers: &[(&str, String)]) -> Result<Socket, tungstenite::Error> {
-    let mut request =
-        tungstenite::client::IntoClientRequest::into_client_request(format!("ws://{}/api/stream/ws", app.server.addr))
-            .unwrap();
-    for (name, value) in headers {
-        request.headers_mut().insert(
-            tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            value.parse().unwrap(),
-        );
-    }
-    let tcp = tokio::net::TcpStream::connect(app.server.addr).await.unwrap();
-    tokio_tungstenite::client_async(request, tcp)
-        .await
-        .map(|(socket, _)| socket)
+    common::ws_connect(app, "/api/stream/ws", headers).await
 }
 
 /// The next JSON message (pings skipped).

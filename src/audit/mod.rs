@@ -131,9 +131,9 @@ impl IntoResponseParts for AuditNote {
     }
 }
 
-/// `success` for 2xx/3xx, `denied` for 403, `failure` otherwise.
+/// `success` for 2xx/3xx and 101 (a WebSocket session opened), `denied` for 403, `failure` otherwise.
 pub fn outcome(status: StatusCode) -> Outcome {
-    if status.is_success() || status.is_redirection() {
+    if status.is_success() || status.is_redirection() || status == StatusCode::SWITCHING_PROTOCOLS {
         Outcome::Success
     } else if status == StatusCode::FORBIDDEN {
         Outcome::Denied
@@ -222,7 +222,9 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     response
 }
 
-async fn write(state: &AppState, row: &AuditEvent) {
+/// Writes one audit row and counts it; a row that cannot be written is logged and counted.
+/// For rows no request's response carries, such as the end of a long-lived session.
+pub async fn write(state: &AppState, row: &AuditEvent) {
     state.metrics.audit_event(row.outcome.as_str());
     if let Err(e) = state.store.insert_audit(row).await {
         state.metrics.audit_write_failed();
@@ -238,6 +240,7 @@ mod tests {
     fn outcomes() {
         assert_eq!(outcome(StatusCode::OK), Outcome::Success);
         assert_eq!(outcome(StatusCode::NO_CONTENT), Outcome::Success);
+        assert_eq!(outcome(StatusCode::SWITCHING_PROTOCOLS), Outcome::Success);
         assert_eq!(outcome(StatusCode::FORBIDDEN), Outcome::Denied);
         assert_eq!(outcome(StatusCode::UNAUTHORIZED), Outcome::Failure);
         assert_eq!(outcome(StatusCode::CONFLICT), Outcome::Failure);

@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::clusters::record::{self, AuthzMode};
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
-use crate::kube::pool::{Impersonation, NoClient, Target};
+use crate::kube::pool::{Impersonation, NoClient, Reads, Target};
 use crate::store::clusters::ClusterRow;
 
 /// Each cluster gets this long before it is marked as timed out.
@@ -127,6 +127,16 @@ pub async fn client_for(
     cluster: &ClusterRow,
     identity: Option<&Impersonation>,
 ) -> Result<kube::Client, NoClient> {
+    client_reading(state, cluster, identity, Reads::Prompt).await
+}
+
+/// [`client_for`], reading as `reads` says.
+pub async fn client_reading(
+    state: &AppState,
+    cluster: &ClusterRow,
+    identity: Option<&Impersonation>,
+    reads: Reads,
+) -> Result<kube::Client, NoClient> {
     let sealed = match cluster.source.as_str() {
         record::REGISTERED => state
             .store
@@ -148,6 +158,7 @@ pub async fn client_for(
             &s.kubeconfig,
             s.secret_key.as_ref(),
             identity,
+            reads,
         )
         .await
 }

@@ -3,6 +3,9 @@
 pub mod action;
 pub mod can_i;
 pub mod drain_plan;
+pub mod exec;
+pub mod exec_frames;
+pub mod exec_sessions;
 pub mod fleet;
 pub mod helm;
 pub mod helm_diff;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use super::fleet::client_for;
+use super::fleet::{client_for, client_reading};
 use super::rows::CachedRow;
 use crate::AppState;
 use crate::auth::Principal;
@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::kube::access::Attributes;
 use crate::kube::cache::{ResourceCache, Source};
 use crate::kube::discovery::ResourceInfo;
-use crate::kube::pool::{NoClient, connection_id};
+use crate::kube::pool::{Impersonation, NoClient, Reads, connection_id};
 use crate::store::clusters::ClusterRow;
 
 /// Access reviews sent at once when a user's namespaces are checked one by one.
@@ -27,6 +27,7 @@ const REVIEWS_AT_ONCE: usize = 16;
 struct User {
     client: kube::Client,
     identity: String,
+    impersonation: Impersonation,
 }
 
 pub struct ClusterScope {
@@ -35,6 +36,7 @@ pub struct ClusterScope {
     client: kube::Client,
     /// None in `shared` mode.
     user: Option<User>,
+    cluster: ClusterRow,
 }
 
 fn no_client(name: &str, e: NoClient) -> ApiError {
@@ -77,7 +79,11 @@ impl ClusterScope {
                 let client = client_for(state, &cluster, Some(&identity))
                     .await
                     .map_err(|e| no_client(name, e))?;
-                Some(User { client, identity: key })
+                Some(User {
+                    client,
+                    identity: key,
+                    impersonation: identity,
+                })
             }
         };
         Ok(ClusterScope {
@@ -85,6 +91,7 @@ impl ClusterScope {
             connection,
             client,
             user,
+            cluster,
         })
     }
 
@@ -107,6 +114,15 @@ impl ClusterScope {
     /// RBAC decides what they may read; in `shared` mode Fleetdeck reads as itself.
     pub fn acts_as_caller(&self) -> bool {
         self.user.is_some()
+    }
+
+    /// [`reader_client`](Self::reader_client) for an interactive session: without the read
+    /// timeout, which would end an idle terminal.
+    pub async fn session_client(&self, state: &AppState) -> ApiResult<kube::Client> {
+        let identity = self.user.as_ref().map(|u| &u.impersonation);
+        client_reading(state, &self.cluster, identity, Reads::Session)
+            .await
+            .map_err(|e| no_client(&self.name, e))
     }
 
     /// What the cluster serves.

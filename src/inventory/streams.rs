@@ -328,7 +328,7 @@ impl Feed {
 
 /// Ends a connection's streams: the server stops, or the credentials behind them stop working
 /// (checked by a task of its own, so a busy stream cannot starve the check).
-struct Watchdog {
+pub(super) struct Watchdog {
     shutdown: watch::Receiver<bool>,
     expired: watch::Receiver<bool>,
     task: tokio::task::AbortHandle,
@@ -341,7 +341,7 @@ impl Drop for Watchdog {
 }
 
 impl Watchdog {
-    fn start(state: &AppState, credentials: Credentials, subject: String) -> Watchdog {
+    pub(super) fn start(state: &AppState, credentials: Credentials, subject: String) -> Watchdog {
         let (expired_tx, expired) = watch::channel(false);
         let every = state.settings.watch.session_check;
         let check_state = state.clone();
@@ -363,7 +363,7 @@ impl Watchdog {
     }
 
     /// The frame that ends everything, once there is one.
-    async fn alarm(&mut self) -> WatchFrame {
+    pub(super) async fn alarm(&mut self) -> WatchFrame {
         tokio::select! {
             _ = self.shutdown.wait_for(|s| *s) => WatchFrame::ServerShutdown,
             _ = self.expired.wait_for(|e| *e) => WatchFrame::AuthExpired,
@@ -484,24 +484,43 @@ async fn stream_ws(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     principal.require(Role::Viewer)?;
-    let upgrade = upgrade.map_err(|_| {
-        ApiError::new(
-            StatusCode::UPGRADE_REQUIRED,
-            "upgrade_required",
-            "this route speaks WebSocket: send an upgrade request (GET with Upgrade: websocket)",
-        )
-    })?;
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let own = context.unwrap_or_default().own_origin(&headers);
-        let origin = origin.to_str().unwrap_or_default();
-        crate::auth::csrf::origin_allowed(origin, &own, &state.settings.trusted_origins)
-            .map_err(|why| ApiError::forbidden("origin_rejected", why))?;
-    }
+    check_origin(&state, &headers, context)?;
+    let upgrade = require_upgrade(upgrade)?;
     let watchdog = Watchdog::start(&state, Credentials::of(&headers), principal.subject.clone());
     Ok(upgrade
         .max_message_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| multiplex(state, principal, watchdog, socket))
         .into_response())
+}
+
+/// A WebSocket route's origin check: 403 `origin_rejected` from an origin other than ours or a
+/// trusted one (a browser sends its page's; the check keeps another site from opening a socket
+/// with our cookie).
+pub(super) fn check_origin(
+    state: &AppState,
+    headers: &HeaderMap,
+    context: Option<axum::Extension<RequestContext>>,
+) -> ApiResult<()> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let own = context.unwrap_or_default().own_origin(headers);
+        let origin = origin.to_str().unwrap_or_default();
+        crate::auth::csrf::origin_allowed(origin, &own, &state.settings.trusted_origins)
+            .map_err(|why| ApiError::forbidden("origin_rejected", why))?;
+    }
+    Ok(())
+}
+
+/// A WebSocket route's upgrade: 426 `upgrade_required` without one.
+pub(super) fn require_upgrade(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<WebSocketUpgrade> {
+    upgrade.map_err(|_| {
+        ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "upgrade_required",
+            "this route speaks WebSocket: send an upgrade request (GET with Upgrade: websocket)",
+        )
+    })
 }
 
 type Opening = futures::future::BoxFuture<'static, (String, u64, ApiResult<BoxStream<'static, WatchFrame>>)>;

@@ -20,6 +20,16 @@ pub struct Impersonation {
     pub groups: Vec<String>,
 }
 
+/// How a client waits for the apiserver's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Requests and watches: a read timeout, so a stalled apiserver is an error at once.
+    Prompt,
+    /// Interactive sessions (exec): an idle terminal reads nothing for minutes, so no read
+    /// timeout (the session has its own idle timeout).
+    Session,
+}
+
 /// Why a cluster has no client.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoClient {
@@ -64,12 +74,16 @@ impl ClusterPool {
         kubeconfig_files: &[PathBuf],
         key: Option<&SecretKey>,
         identity: Option<&Impersonation>,
+        reads: Reads,
     ) -> Result<kube::Client, NoClient> {
         let fingerprint = format!("{}|{identity:?}", connection_id(cluster));
-        let slot = match identity {
+        let mut slot = match identity {
             Some(i) => format!("{}|{}", cluster.name, i.user),
             None => cluster.name.to_string(),
         };
+        if reads == Reads::Session {
+            slot.push_str("|session");
+        }
         if let Some((f, c)) = self.clients.lock().expect("pool lock").get(&slot)
             && *f == fingerprint
         {
@@ -88,6 +102,9 @@ impl ClusterPool {
             _ => return Err(NoClient::NoConnection),
         };
         answer_promptly(&mut config);
+        if reads == Reads::Session {
+            config.read_timeout = None;
+        }
         if let Some(i) = identity {
             config.auth_info.impersonate = Some(i.user.clone());
             config.auth_info.impersonate_groups = Some(i.groups.clone());

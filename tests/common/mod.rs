@@ -409,3 +409,24 @@ pub async fn app_with_sim(db: &TestDb, sim: &Sim, writes: bool) -> TestApp {
     register_sim(&app, "guarded", sim, "impersonate").await;
     app
 }
+
+/// A WebSocket client of the app's `path` (query included), with `headers` on the upgrade.
+pub type WsSocket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+pub async fn ws_connect(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, String)],
+) -> Result<WsSocket, tokio_tungstenite::tungstenite::Error> {
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderName};
+    let mut request = format!("ws://{}{path}", app.server.addr).into_client_request().unwrap();
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+    }
+    let tcp = tokio::net::TcpStream::connect(app.server.addr).await.unwrap();
+    tokio_tungstenite::client_async(request, tcp)
+        .await
+        .map(|(socket, _)| socket)
+}

@@ -165,8 +165,14 @@ impl Process {
         if self.exit.is_some() || !self.stdin_open {
             return out;
         }
+        // A terminal's line discipline (ICRNL, on by default) reads Enter's carriage return as
+        // a newline, and echoes what is typed.
+        let data = match self.container.tty {
+            true => data.replace('\r', "\n"),
+            false => data.to_string(),
+        };
+        let data = data.as_str();
         if self.container.tty {
-            // The terminal echoes what is typed.
             self.emit(&mut out, Action::Stdout(data.to_string()));
         }
         if self.catting {
@@ -714,6 +720,16 @@ mod tests {
         );
         let (_, start) = Process::start(tty.clone(), &argv(&["bash"]));
         assert_eq!(start, [Action::Stdout("root@web-1:/# ".into())]);
-        assert!(run_with(tty, &["env"], "").0.contains("TERM=xterm\r\n"));
+        assert!(run_with(tty.clone(), &["env"], "").0.contains("TERM=xterm\r\n"));
+        // Enter in a terminal sends a carriage return, which the terminal reads as a newline.
+        let (mut p, _) = Process::start(tty, &argv(&["sh"]));
+        assert_eq!(
+            p.input("echo hi\r"),
+            [
+                Action::Stdout("echo hi\r\n".into()),
+                Action::Stdout("hi\r\n".into()),
+                Action::Stdout("# ".into()),
+            ]
+        );
     }
 }

@@ -586,6 +586,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{cluster}/pods/{namespace}/{name}/exec": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs a command in a pod's container over a WebSocket (operator; write gate). The query
+         *     names the `container` (default: the pod's `kubectl.kubernetes.io/default-container`, else its
+         *     first), the `command` (repeated, one argument each; default `/bin/sh`) and `tty`. Frames are
+         *     JSON text, described in docs/api.md ("Exec"). Beyond a cap the answer is 429 with the
+         *     caller's open sessions under `details.sessions`.
+         */
+        get: operations["exec"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/clusters/{cluster}/pods/{namespace}/{name}/logs": {
         parameters: {
             query?: never;
@@ -5791,6 +5814,122 @@ export interface operations {
                 };
             };
             /** @description The apiserver failed (`kube_internal_error` and other `kube_*` codes) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exec: {
+        parameters: {
+            query?: {
+                /** @description The container (default: the pod's default container, else its first) */
+                container?: string;
+                /** @description The command, one argument per `command` (default `/bin/sh`) */
+                command?: string[];
+                /** @description Allocate a terminal (stderr then arrives on stdout) */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                cluster: string;
+                namespace: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the exec session's frames */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_query`, `unknown_container`, or the apiserver's 400 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `write_actions_disabled`, `exec_disabled`, `origin_rejected`, or `kube_forbidden` (RBAC as you) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `upgrade_required`: the request is no WebSocket upgrade */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `exec_session_cap` or `exec_cluster_cap`, with your open sessions in `details.sessions` */
+            429: {
+                headers: {
+                    /** @description Seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             500: {
                 headers: {
                     [name: string]: unknown;

@@ -204,3 +204,5 @@ export type DrainRequest = Schemas['DrainRequest'];
 export type ApplyResult = Schemas['ApplyResult'];
 export type AppliedObject = Schemas['AppliedObject'];
 export type SecretValue = Schemas['SecretValue'];
+// Permission pre-checks (POST /api/clusters/{c}/can-i).
+export type CanIRequest = Schemas['CanIRequest'];

@@ -8,7 +8,7 @@ import { encodeListView, type ListView } from './listView';
 const enc = encodeURIComponent;
 
 /** The tabs of a resource's page (`?tab=`); the overview has none. */
-export type DetailTab = 'overview' | 'yaml' | 'logs';
+export type DetailTab = 'overview' | 'yaml' | 'logs' | 'terminal';
 
 /** The tabs of a Helm release's page (`?tab=`); the overview has none. */
 export type ReleaseTab = 'overview' | 'values' | 'manifest' | 'history' | 'diff';

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { ApiError } from '../api/client';
@@ -19,11 +20,14 @@ import { clusterRoutes, linkRoute, type DetailTab } from '../lib/clusterRoutes';
 import { columnsFor, defaultSort, rowStatusTone } from '../lib/columns';
 import { findResource, objectApiPath, listApiPath, type KindRef } from '../lib/kinds';
 import { defaultView } from '../lib/listView';
-import { hasLogs } from '../lib/logs';
+import { hasLogs, isPodKind } from '../lib/logs';
 import { conditionsOf, ownersOf, podSelector, relatedObjects, type RelatedObject } from '../lib/objectDetail';
 import { kindLabel } from '../lib/sidebar';
 import { useClusterContext } from './ClusterResourcesLayout';
 import { useRouteKind } from './ResourceListPage';
+
+// xterm.js is loaded with the first terminal opened, not with the console.
+const PodTerminal = lazy(() => import('../components/PodTerminal').then((m) => ({ default: m.PodTerminal })));
 
 const PODS: KindRef = { group: '', version: 'v1', resource: 'pods' };
 const EVENTS: KindRef = { group: '', version: 'v1', resource: 'events' };
@@ -39,9 +43,15 @@ export function ResourceDetailPage() {
   const path = objectApiPath(cluster, kind, namespace, name);
   const object = useQuery(apiQuery<KubeObject>(path));
   const logs = hasLogs(kind);
+  const terminal = isPodKind(kind);
   const requested = params.get('tab');
-  const tab: DetailTab = requested === 'yaml' || (requested === 'logs' && logs) ? requested : 'overview';
-  const tabs: [DetailTab, string][] = [['overview', 'Overview'], ['yaml', 'YAML'], ...(logs ? [['logs', 'Logs'] as [DetailTab, string]] : [])];
+  const tab: DetailTab = requested === 'yaml' || (requested === 'logs' && logs) || (requested === 'terminal' && terminal) ? requested : 'overview';
+  const tabs: [DetailTab, string][] = [
+    ['overview', 'Overview'],
+    ['yaml', 'YAML'],
+    ...(logs ? [['logs', 'Logs'] as [DetailTab, string]] : []),
+    ...(terminal ? [['terminal', 'Terminal'] as [DetailTab, string]] : []),
+  ];
   const sort = defaultSort(kind);
   const listBack = clusterRoutes.list(cluster, kind, { view: { ...defaultView(sort), namespace }, defaultSort: sort });
 
@@ -71,6 +81,10 @@ export function ResourceDetailPage() {
         <YamlTab cluster={cluster} kind={kind} object={object.data} path={path} />
       ) : tab === 'logs' ? (
         <LogViewer cluster={cluster} kind={kind} object={object.data} />
+      ) : tab === 'terminal' ? (
+        <Suspense fallback={<Loading />}>
+          <PodTerminal cluster={cluster} object={object.data} />
+        </Suspense>
       ) : (
         <Overview cluster={cluster} kind={kind} info={info} resources={resources} object={object.data} path={path} />
       )}
