@@ -134,6 +134,15 @@ pub struct SettingsArgs {
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
+    /// The kubectl binary the console's read-only kubectl runs: a path, or a name looked up on PATH.
+    #[arg(long, env = "FLEETDECK_KUBECTL", default_value = "kubectl", global = true)]
+    pub kubectl: PathBuf,
+    /// How long one console kubectl command may run before it is stopped.
+    #[arg(long, env = "FLEETDECK_KUBECTL_TIMEOUT", default_value = "30s", global = true)]
+    pub kubectl_timeout: String,
+    /// The most a console kubectl command's stdout (and its stderr) may print (bytes, or with KiB/MiB).
+    #[arg(long, env = "FLEETDECK_KUBECTL_OUTPUT_LIMIT", default_value = "1MiB", global = true)]
+    pub kubectl_output_limit: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +175,17 @@ pub struct Settings {
     pub caches: CacheSettings,
     pub watch: WatchSettings,
     pub log_format: LogFormat,
+    pub kubectl: KubectlSettings,
+}
+
+/// The console's read-only kubectl.
+#[derive(Debug, Clone)]
+pub struct KubectlSettings {
+    /// A path, or a name looked up on PATH when a command runs.
+    pub binary: PathBuf,
+    pub timeout: Duration,
+    /// Bytes kept of stdout, and of stderr.
+    pub output_limit: usize,
 }
 
 /// Limits and timers of the watch streams.
@@ -368,6 +388,11 @@ impl Settings {
                 ));
             }
         };
+        let kubectl = KubectlSettings {
+            binary: a.kubectl.clone(),
+            timeout: positive("FLEETDECK_KUBECTL_TIMEOUT", &a.kubectl_timeout)?,
+            output_limit: parse_size(&a.kubectl_output_limit).map_err(|m| bad("FLEETDECK_KUBECTL_OUTPUT_LIMIT", m))?,
+        };
         Ok(Settings {
             addr,
             database_url,
@@ -388,6 +413,7 @@ impl Settings {
             kubeconfig,
             impersonate_groups,
             log_format,
+            kubectl,
         })
     }
 

@@ -30,3 +30,6 @@ pub mod summary;
 pub mod usage;
 pub mod watch_frames;
 pub mod workload_actions;
+pub mod kubectl;
+pub mod kubectl_args;
+pub mod openapi_proxy;

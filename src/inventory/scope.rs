@@ -37,7 +37,8 @@ pub struct ClusterScope {
     user: Option<User>,
 }
 
-fn no_client(name: &str, e: NoClient) -> ApiError {
+/// The error for a cluster Fleetdeck cannot reach.
+pub fn no_client(name: &str, e: NoClient) -> ApiError {
     match e {
         NoClient::NoConnection => ApiError::conflict(
             "no_connection",
