@@ -131,7 +131,12 @@ pub async fn client_for(
     let s = &state.settings;
     state
         .pool
-        .client(target(cluster, sealed.as_deref()), &s.kubeconfig, s.secret_key.as_ref(), identity)
+        .client(
+            target(cluster, sealed.as_deref()),
+            &s.kubeconfig,
+            s.secret_key.as_ref(),
+            identity,
+        )
         .await
 }
 
@@ -143,7 +148,13 @@ pub async fn config_for(
 ) -> Result<kube::Config, NoClient> {
     let sealed = sealed(state, cluster).await?;
     let s = &state.settings;
-    crate::kube::pool::config(target(cluster, sealed.as_deref()), &s.kubeconfig, s.secret_key.as_ref(), identity).await
+    crate::kube::pool::config(
+        target(cluster, sealed.as_deref()),
+        &s.kubeconfig,
+        s.secret_key.as_ref(),
+        identity,
+    )
+    .await
 }
 
 /// The sealed credentials of a registered cluster.

@@ -121,7 +121,8 @@ async fn kubectl(
     let config = config_for(&state, &row, identity.as_ref())
         .await
         .map_err(|e| fail(no_client(&cluster, e)))?;
-    let kubeconfig = crate::kube::kubeconfig::for_kubectl(&config).map_err(|m| fail(ApiError::internal(anyhow::anyhow!(m))))?;
+    let kubeconfig =
+        crate::kube::kubeconfig::for_kubectl(&config).map_err(|m| fail(ApiError::internal(anyhow::anyhow!(m))))?;
     let result = run(&binary, &body.args, &kubeconfig, settings)
         .await
         .map_err(|e| fail(ApiError::internal(anyhow::anyhow!("cannot run kubectl: {e}"))))?;
@@ -133,7 +134,8 @@ async fn kubectl(
 fn find_binary(binary: &Path) -> Option<PathBuf> {
     let executable = |p: &Path| {
         use std::os::unix::fs::PermissionsExt;
-        p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     };
     if binary.components().count() > 1 {
         return executable(binary).then(|| binary.to_path_buf());
@@ -146,7 +148,12 @@ fn find_binary(binary: &Path) -> Option<PathBuf> {
 
 /// Runs kubectl once with `kubeconfig`, keeping at most `output_limit` bytes of stdout and of
 /// stderr, stopping it at the cap or the timeout.
-async fn run(binary: &Path, args: &[String], kubeconfig: &str, settings: &KubectlSettings) -> std::io::Result<KubectlResult> {
+async fn run(
+    binary: &Path,
+    args: &[String],
+    kubeconfig: &str,
+    settings: &KubectlSettings,
+) -> std::io::Result<KubectlResult> {
     debug_assert!(args.len() <= MAX_ARGS);
     let started = Instant::now();
     let dir = tempfile::Builder::new().prefix("fleetdeck-kubectl-").tempdir()?; // mode 0700
@@ -259,7 +266,10 @@ mod tests {
         assert_eq!(outcome(&result(Some(0), "")), Outcome::Success);
         let forbidden = "Error from server (Forbidden): pods is forbidden: User \"ann\" cannot list resource";
         assert_eq!(outcome(&result(Some(1), forbidden)), Outcome::Denied);
-        assert_eq!(outcome(&result(Some(1), "error: the server doesn't have a resource type")), Outcome::Failure);
+        assert_eq!(
+            outcome(&result(Some(1), "error: the server doesn't have a resource type")),
+            Outcome::Failure
+        );
         assert_eq!(outcome(&result(None, "")), Outcome::Failure, "stopped");
     }
 

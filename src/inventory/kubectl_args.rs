@@ -58,7 +58,12 @@ const REFUSED_SHORT: &[(char, &str)] = &[('s', CONNECTION), ('k', FILES), ('w', 
 /// Short flags that take a value: the rest of a bundle (`-nshop`) or the next argument is it.
 const SHORT_WITH_VALUE: &[char] = &['n', 'o', 'l', 'c', 'L'];
 /// Output formats that read a file on the server.
-const FILE_FORMATS: &[&str] = &["go-template-file", "templatefile", "jsonpath-file", "custom-columns-file"];
+const FILE_FORMATS: &[&str] = &[
+    "go-template-file",
+    "templatefile",
+    "jsonpath-file",
+    "custom-columns-file",
+];
 /// Flags whose value is a credential: never written to the audit log.
 const CREDENTIAL_FLAGS: &[&str] = &["token", "password"];
 
@@ -95,7 +100,10 @@ pub fn check(args: &[String], may_read_secrets: bool) -> Result<(), Refusal> {
     }
     if let Some(long) = args.iter().find(|a| a.chars().count() > MAX_ARG_CHARS) {
         let start: String = long.chars().take(32).collect();
-        return Err(refuse(&start, format!("an argument is at most {MAX_ARG_CHARS} characters")));
+        return Err(refuse(
+            &start,
+            format!("an argument is at most {MAX_ARG_CHARS} characters"),
+        ));
     }
     if let Some(bad) = args.iter().find(|a| a.contains('\0')) {
         return Err(refuse(&bad.replace('\0', "\\0"), "holds a NUL character"));
@@ -112,7 +120,10 @@ pub fn check(args: &[String], may_read_secrets: bool) -> Result<(), Refusal> {
 
 fn check_verb(verb: &str, second: Option<&str>) -> Result<(), Refusal> {
     if verb.starts_with('-') {
-        return Err(refuse(verb, "the command comes first, flags after it (get pods -n shop)"));
+        return Err(refuse(
+            verb,
+            "the command comes first, flags after it (get pods -n shop)",
+        ));
     }
     if INTERACTIVE.contains(&verb) {
         return Err(refuse(verb, "opens a session, a tunnel or copies files"));
@@ -170,7 +181,11 @@ fn check_flag(verb: &str, arg: &str, next: Option<&str>) -> Result<(), Refusal> 
         }
         if SHORT_WITH_VALUE.contains(&c) {
             let rest = &bundle[at + c.len_utf8()..];
-            let value = if rest.is_empty() { next } else { Some(rest.trim_start_matches('=')) };
+            let value = if rest.is_empty() {
+                next
+            } else {
+                Some(rest.trim_start_matches('='))
+            };
             return if c == 'o' { check_output(&flag, value) } else { Ok(()) };
         }
     }
@@ -189,9 +204,7 @@ fn check_output(flag: &str, value: Option<&str>) -> Result<(), Refusal> {
 /// `get` naming Secrets (`secret`, `secrets/x`, `cm,secrets`, `secrets.v1.`), among the
 /// arguments that are not flags nor the value of -n/-o/-l.
 fn check_no_secrets(args: &[String]) -> Result<(), Refusal> {
-    let takes_value = |a: &str| {
-        ["-n", "-o", "-l", "--namespace", "--output", "--selector"].contains(&a)
-    };
+    let takes_value = |a: &str| ["-n", "-o", "-l", "--namespace", "--output", "--selector"].contains(&a);
     let mut previous = "";
     for arg in &args[1..] {
         let is_value = takes_value(previous);
@@ -279,7 +292,9 @@ mod tests {
 
     #[test]
     fn writes_plugins_and_other_commands_are_refused() {
-        for verb in ["apply", "delete", "patch", "scale", "edit", "drain", "cordon", "wait", "label", "rollout"] {
+        for verb in [
+            "apply", "delete", "patch", "scale", "edit", "drain", "cordon", "wait", "label", "rollout",
+        ] {
             let (arg, why) = refused(&format!("{verb} pod web-1"));
             assert_eq!(arg, verb);
             assert!(why.contains("only read commands"), "{why}");
@@ -291,7 +306,13 @@ mod tests {
 
     #[test]
     fn sessions_tunnels_and_copies_are_refused() {
-        for line in ["exec -it web-1 -- sh", "attach web-1", "port-forward web-1 8080", "proxy", "cp web-1:/etc/x y"] {
+        for line in [
+            "exec -it web-1 -- sh",
+            "attach web-1",
+            "port-forward web-1 8080",
+            "proxy",
+            "cp web-1:/etc/x y",
+        ] {
             let (arg, why) = refused(line);
             assert_eq!(arg, line.split(' ').next().unwrap());
             assert!(why.contains("session"), "{why}");
@@ -307,14 +328,20 @@ mod tests {
 
     #[test]
     fn raw_requests_are_refused() {
-        assert_eq!(refused("get --raw /api/v1/namespaces/x/secrets"), ("--raw".into(), RAW.into()));
+        assert_eq!(
+            refused("get --raw /api/v1/namespaces/x/secrets"),
+            ("--raw".into(), RAW.into())
+        );
         assert_eq!(refused("get --raw=/metrics").0, "--raw");
     }
 
     #[test]
     fn impersonation_is_refused() {
         for flag in ["--as", "--as-group", "--as-uid", "--as-user-extra"] {
-            assert_eq!(refused(&format!("get pods {flag} admin")), (flag.into(), IMPERSONATION.into()));
+            assert_eq!(
+                refused(&format!("get pods {flag} admin")),
+                (flag.into(), IMPERSONATION.into())
+            );
             assert_eq!(refused(&format!("get pods {flag}=admin")).0, flag, "= form");
         }
         ok("logs deploy/web --all-containers");
@@ -323,8 +350,18 @@ mod tests {
     #[test]
     fn connection_overrides_are_refused() {
         for flag in [
-            "--kubeconfig", "--server", "--token", "--context", "--cluster", "--user", "--username", "--password",
-            "--certificate-authority", "--client-certificate", "--client-key", "--insecure-skip-tls-verify",
+            "--kubeconfig",
+            "--server",
+            "--token",
+            "--context",
+            "--cluster",
+            "--user",
+            "--username",
+            "--password",
+            "--certificate-authority",
+            "--client-certificate",
+            "--client-key",
+            "--insecure-skip-tls-verify",
             "--tls-server-name",
         ] {
             assert_eq!(refused(&format!("get pods {flag} x")), (flag.into(), CONNECTION.into()));
@@ -336,13 +373,27 @@ mod tests {
 
     #[test]
     fn file_inputs_are_refused() {
-        for line in ["get -f /etc/passwd", "describe --filename=/x", "get -k ./dir", "get --kustomize ./dir", "version --kuberc /x", "get pods --cache-dir=/tmp/x", "get pods --profile-output=/tmp/p"] {
+        for line in [
+            "get -f /etc/passwd",
+            "describe --filename=/x",
+            "get -k ./dir",
+            "get --kustomize ./dir",
+            "version --kuberc /x",
+            "get pods --cache-dir=/tmp/x",
+            "get pods --profile-output=/tmp/p",
+        ] {
             assert_eq!(refused(line).1, FILES, "{line}");
         }
         assert_eq!(refused("get -f /etc/passwd").0, "-f");
-        assert_eq!(refused("get pods -o go-template-file=/etc/passwd").0, "-o go-template-file");
+        assert_eq!(
+            refused("get pods -o go-template-file=/etc/passwd").0,
+            "-o go-template-file"
+        );
         assert_eq!(refused("get pods -ojsonpath-file=/x").0, "-o jsonpath-file");
-        assert_eq!(refused("get pods --output=custom-columns-file=/x").0, "--output custom-columns-file");
+        assert_eq!(
+            refused("get pods --output=custom-columns-file=/x").0,
+            "--output custom-columns-file"
+        );
         assert_eq!(refused("get pods --output templatefile=/x").0, "--output templatefile");
         ok("get pods -o go-template={{.metadata.name}}");
     }
@@ -354,7 +405,11 @@ mod tests {
         assert_eq!(refused("get pods --watch-only=true").0, "--watch-only");
         assert_eq!(refused("logs web-1 -f"), ("-f".into(), ENDLESS.into()));
         assert_eq!(refused("logs web-1 --follow").0, "--follow");
-        assert_eq!(refused("logs web-1 --follow=false").0, "--follow", "no exceptions for =false");
+        assert_eq!(
+            refused("logs web-1 --follow=false").0,
+            "--follow",
+            "no exceptions for =false"
+        );
     }
 
     #[test]
@@ -392,7 +447,9 @@ mod tests {
 
     #[test]
     fn oversized_and_odd_arguments_are_refused() {
-        let many: Vec<String> = std::iter::once("get".to_string()).chain((0..MAX_ARGS).map(|i| format!("p{i}"))).collect();
+        let many: Vec<String> = std::iter::once("get".to_string())
+            .chain((0..MAX_ARGS).map(|i| format!("p{i}")))
+            .collect();
         assert!(refused_args(&many, true).1.contains("at most 64 arguments"));
         let long = vec!["get".to_string(), "x".repeat(MAX_ARG_CHARS + 1)];
         assert!(refused_args(&long, true).1.contains("1024 characters"));
@@ -402,14 +459,26 @@ mod tests {
 
     #[test]
     fn secrets_are_refused_to_who_may_not_read_them() {
-        for line in ["get secrets -n shop", "get secret db -o yaml", "get cm,secrets", "get secrets.v1. -A", "get Secret/db", "get -o yaml secrets/db"] {
+        for line in [
+            "get secrets -n shop",
+            "get secret db -o yaml",
+            "get cm,secrets",
+            "get secrets.v1. -A",
+            "get Secret/db",
+            "get -o yaml secrets/db",
+        ] {
             let (arg, why) = refused_args(&args(line), false);
             assert_eq!(why, SECRETS, "{line}");
             assert!(arg.to_ascii_lowercase().contains("secret"), "{line}: {arg}");
             ok(line);
         }
         // Describing shows sizes, not values; a namespace or selector named so is no Secret.
-        for line in ["describe secret db", "get pods -n secrets", "get pods -l secret=x", "get secretstores"] {
+        for line in [
+            "describe secret db",
+            "get pods -n secrets",
+            "get pods -l secret=x",
+            "get secretstores",
+        ] {
             assert_eq!(check(&args(line), false), Ok(()), "{line}");
         }
     }
@@ -417,7 +486,10 @@ mod tests {
     #[test]
     fn audit_text_hides_credentials_and_is_capped() {
         assert_eq!(audit_text(&args("get pods -n shop")), "get pods -n shop");
-        assert_eq!(audit_text(&args("get --token=abc pods --password hunter2 -o")), "get --token=*** pods --password *** -o");
+        assert_eq!(
+            audit_text(&args("get --token=abc pods --password hunter2 -o")),
+            "get --token=*** pods --password *** -o"
+        );
         let long = audit_text(&args(&format!("get {}", "p ".repeat(400))));
         assert_eq!(long.chars().count(), AUDIT_CHARS + 1);
         assert!(long.ends_with('…'));

@@ -71,11 +71,18 @@ fn is_document_path(path: &str) -> bool {
         !s.is_empty()
             && s != "."
             && s != ".."
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     })
 }
 
-async fn proxy(state: &AppState, principal: &Principal, cluster: &str, path: &str, headers: &HeaderMap) -> ApiResult<Response> {
+async fn proxy(
+    state: &AppState,
+    principal: &Principal,
+    cluster: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     principal.require(Role::Viewer)?;
     let scope = ClusterScope::open(state, principal, cluster).await?;
     let mut request = Request::get(path).header(ACCEPT, "application/json");
@@ -113,7 +120,9 @@ async fn proxy(state: &AppState, principal: &Principal, cluster: &str, path: &st
         answer.headers_mut().insert(ETAG, tag.clone());
     }
     // The document may differ by caller on `impersonate` clusters: no shared caches.
-    answer.headers_mut().insert(CACHE_CONTROL, "private, no-cache".parse().expect("a header value"));
+    answer
+        .headers_mut()
+        .insert(CACHE_CONTROL, "private, no-cache".parse().expect("a header value"));
     Ok(answer)
 }
 
@@ -126,7 +135,15 @@ mod tests {
         for ok in ["api/v1", "apis/apps/v1", "apis/fleet.example.com/v1alpha1", "version"] {
             assert!(is_document_path(ok), "{ok}");
         }
-        for bad in ["", "apis//v1", "../api/v1", "apis/../../api/v1/secrets", "api/v1?x", "api/v1/", "api%2Fv1"] {
+        for bad in [
+            "",
+            "apis//v1",
+            "../api/v1",
+            "apis/../../api/v1/secrets",
+            "api/v1?x",
+            "api/v1/",
+            "api%2Fv1",
+        ] {
             assert!(!is_document_path(bad), "{bad}");
         }
     }

@@ -353,14 +353,23 @@ contexts: [{name: only, context: {cluster: c, user: u}}]
         let written: Value = serde_json::from_str(&for_kubectl(&config).unwrap()).unwrap();
         let cluster = &written["clusters"][0]["cluster"];
         assert_eq!(cluster["server"], "https://k.example.com:6443");
-        assert_eq!(cluster["certificate-authority-data"], ca.as_str(), "the same CA, as PEM");
+        assert_eq!(
+            cluster["certificate-authority-data"],
+            ca.as_str(),
+            "the same CA, as PEM"
+        );
         let user = &written["users"][0]["user"];
         assert_eq!(user["token"], "t0ps3cret");
-        assert_eq!((&user["as"], &user["as-groups"][0]), (&Value::from("ann"), &Value::from("fleetdeck:viewers")));
+        assert_eq!(
+            (&user["as"], &user["as-groups"][0]),
+            (&Value::from("ann"), &Value::from("fleetdeck:viewers"))
+        );
         assert_eq!(written["contexts"][0]["context"]["namespace"], "shop");
         // And kubectl's parser (kube's, here) reads it back as the same connection.
         let back = kube::config::Kubeconfig::from_yaml(&written.to_string()).unwrap();
-        let again = kube::Config::from_custom_kubeconfig(back, &Default::default()).await.unwrap();
+        let again = kube::Config::from_custom_kubeconfig(back, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(again.root_cert, Some(vec![der]));
         assert_eq!(again.auth_info.impersonate.as_deref(), Some("ann"));
     }

@@ -94,23 +94,22 @@ pub async fn config(
     key: Option<&SecretKey>,
     identity: Option<&Impersonation>,
 ) -> Result<kube::Config, NoClient> {
-        let mut config = match (cluster.source, cluster.sealed) {
-            (REGISTERED, Some(sealed)) => {
-                let key = key.ok_or_else(|| NoClient::Broken("FLEETDECK_SECRET_KEY is not set".into()))?;
-                let plain = open(key, cluster.name, sealed).map_err(NoClient::Broken)?;
-                let connection: Connection =
-                    serde_json::from_slice(&plain).map_err(|e| NoClient::Broken(e.to_string()))?;
-                client::config(&connection).await.map_err(NoClient::Broken)?
-            }
-            (KUBECONFIG, _) => kubeconfig_config(cluster.name, kubeconfig_files).await?,
-            (IN_CLUSTER, _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
-            _ => return Err(NoClient::NoConnection),
-        };
-        answer_promptly(&mut config);
-        if let Some(i) = identity {
-            config.auth_info.impersonate = Some(i.user.clone());
-            config.auth_info.impersonate_groups = Some(i.groups.clone());
+    let mut config = match (cluster.source, cluster.sealed) {
+        (REGISTERED, Some(sealed)) => {
+            let key = key.ok_or_else(|| NoClient::Broken("FLEETDECK_SECRET_KEY is not set".into()))?;
+            let plain = open(key, cluster.name, sealed).map_err(NoClient::Broken)?;
+            let connection: Connection = serde_json::from_slice(&plain).map_err(|e| NoClient::Broken(e.to_string()))?;
+            client::config(&connection).await.map_err(NoClient::Broken)?
         }
+        (KUBECONFIG, _) => kubeconfig_config(cluster.name, kubeconfig_files).await?,
+        (IN_CLUSTER, _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
+        _ => return Err(NoClient::NoConnection),
+    };
+    answer_promptly(&mut config);
+    if let Some(i) = identity {
+        config.auth_info.impersonate = Some(i.user.clone());
+        config.auth_info.impersonate_groups = Some(i.groups.clone());
+    }
     Ok(config)
 }
 
