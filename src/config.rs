@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use crate::auth::{BootstrapToken, Role};
+use crate::inventory::kubectl::KubectlSettings;
 use crate::kube::cache::CacheSettings;
 use crate::kube::secret_box::SecretKey;
 use crate::request::normalize_origin;
@@ -176,16 +177,6 @@ pub struct Settings {
     pub watch: WatchSettings,
     pub log_format: LogFormat,
     pub kubectl: KubectlSettings,
-}
-
-/// The console's read-only kubectl.
-#[derive(Debug, Clone)]
-pub struct KubectlSettings {
-    /// A path, or a name looked up on PATH when a command runs.
-    pub binary: PathBuf,
-    pub timeout: Duration,
-    /// Bytes kept of stdout, and of stderr.
-    pub output_limit: usize,
 }
 
 /// Limits and timers of the watch streams.

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
@@ -25,7 +25,6 @@ use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
-use crate::config::KubectlSettings;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 
 const AUDITED: &[AuditedRoute] = &[AuditedRoute::new(
@@ -37,6 +36,16 @@ const AUDITED: &[AuditedRoute] = &[AuditedRoute::new(
 
 /// The child's PATH when the server has none (exec credential plugins are looked up on it).
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// The console's read-only kubectl (settings `FLEETDECK_KUBECTL*`).
+#[derive(Debug, Clone)]
+pub struct KubectlSettings {
+    /// A path, or a name looked up on PATH when a command runs.
+    pub binary: PathBuf,
+    pub timeout: Duration,
+    /// Bytes kept of stdout, and of stderr.
+    pub output_limit: usize,
+}
 
 pub fn router() -> AuditedRouter {
     AuditedRouter {
@@ -177,7 +186,8 @@ async fn run(
     let limit = settings.output_limit;
     let (mut out, mut err) = (Output::default(), Output::default());
     let mut timed_out = false;
-    while !(out.done && err.done) && !(out.truncated || err.truncated) {
+    let running = |out: &Output, err: &Output| !(out.done && err.done || out.truncated || err.truncated);
+    while running(&out, &err) {
         tokio::select! {
             read = out.read_from(&mut stdout, limit), if !out.done => read?,
             read = err.read_from(&mut stderr, limit), if !err.done => read?,

@@ -21,7 +21,9 @@ use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 pub const MAX_DOCUMENT: usize = 16 * 1024 * 1024;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(root)).routes(routes!(document))
+    OpenApiRouter::new()
+        .routes(routes!(openapi_root))
+        .routes(routes!(openapi_document))
 }
 
 /// The cluster's OpenAPI v3 root: `{"paths": {"apis/apps/v1": {"serverRelativeURL": …}}}`; each
@@ -33,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 304, description = "unchanged since the ETag sent"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
-async fn root(
+async fn openapi_root(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(cluster): ApiPath<String>,
@@ -50,7 +52,7 @@ async fn root(
         (status = 304, description = "unchanged since the ETag sent"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
-async fn document(
+async fn openapi_document(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((cluster, path)): ApiPath<(String, String)>,

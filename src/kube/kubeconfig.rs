@@ -216,7 +216,7 @@ pub fn for_kubectl(config: &kube::Config) -> Result<String, String> {
         "insecure-skip-tls-verify": config.accept_invalid_certs,
     });
     if let Some(ders) = &config.root_cert {
-        cluster["certificate-authority-data"] = Value::String(base64_text(&pem_certificates(ders)));
+        cluster["certificate-authority-data"] = Value::String(base64_text(pem_certificates(ders)));
     }
     if let Some(name) = &config.tls_server_name {
         cluster["tls-server-name"] = Value::String(name.clone());
