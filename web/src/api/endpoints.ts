@@ -13,6 +13,7 @@ import type {
   FluxNamespace,
   FluxRoleBinding,
   ImportResult,
+  KubectlResult,
   LoginRequest,
   PlatformComponent,
   UpdateClusterRequest,
@@ -137,3 +138,6 @@ export const helmHistoryPath = (cluster: string, namespace: string, name: string
 /** What changed from revision `from` to `to`; reading it is audited. */
 export const helmDiffPath = (cluster: string, namespace: string, name: string, from: number, to: number) =>
   `${helmReleasePath(cluster, namespace, name)}/diff?from=${from}&to=${to}`;
+
+/** Runs a read-only kubectl command on the cluster as the caller; audited. */
+export const runKubectl = (cluster: string, args: string[]) => api.post<KubectlResult>(`${clusterPath(cluster)}/kubectl`, { args });

@@ -187,3 +187,6 @@ export type HelmValueChange = Schemas['ValueChange'];
 export type HelmValuesDiff = Schemas['ValuesDiff'];
 export type HelmResourceChange = Schemas['ResourceChange'];
 export type HelmReleaseDiff = Schemas['ReleaseDiff'];
+
+// The console's read-only kubectl.
+export type KubectlResult = Schemas['KubectlResult'];
