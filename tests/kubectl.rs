@@ -271,3 +271,36 @@ async fn openapi_v3_is_passed_through() {
     app.stop().await;
     db.cleanup().await;
 }
+
+/// The apiserver's ETag passes through, and so does If-None-Match: an unchanged document is a 304.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_v3_etags_pass_through() {
+    let db = TestDb::sqlite().await;
+    let sim = shop_sim().await;
+    let app = app_with(&db, &sim, PathBuf::from(KUBECTL), |_| {}).await;
+    let path = "/api/clusters/guarded/openapi/v3/apis/apps/v1";
+    let r = app.bearer(Method::GET, path, VIEWER_TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-cache");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let again = app
+        .bearer(Method::GET, path, VIEWER_TOKEN)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.status().as_u16(), again.headers()["etag"].to_str().unwrap()),
+        (304, etag.as_str())
+    );
+    assert!(again.bytes().await.unwrap().is_empty());
+    let stale = app
+        .bearer(Method::GET, path, VIEWER_TOKEN)
+        .header("if-none-match", "\"old\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 200);
+    app.stop().await;
+    db.cleanup().await;
+}
