@@ -108,15 +108,15 @@ async fn proxy(
         }
         bytes.extend_from_slice(&chunk);
     }
-    if parts.status.is_client_error() || parts.status.is_server_error() {
+    if !matches!(parts.status, StatusCode::OK | StatusCode::NOT_MODIFIED) {
         let status = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             kube::core::Status::failure(&String::from_utf8_lossy(&bytes), "").with_code(parts.status.as_u16())
         });
         return Err(kube_error(kube::Error::Api(Box::new(status))));
     }
     let mut answer = match parts.status {
-        StatusCode::NOT_MODIFIED => StatusCode::NOT_MODIFIED.into_response(),
-        _ => ([(CONTENT_TYPE, "application/json")], bytes).into_response(),
+        StatusCode::OK => ([(CONTENT_TYPE, "application/json")], bytes).into_response(),
+        _ => StatusCode::NOT_MODIFIED.into_response(),
     };
     if let Some(tag) = parts.headers.get(ETAG) {
         answer.headers_mut().insert(ETAG, tag.clone());
