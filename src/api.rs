@@ -34,6 +34,8 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::secrets::router(),
         crate::inventory::helm::router(),
         crate::inventory::exec::router(),
+        crate::inventory::kubectl::router(),
+        crate::inventory::openapi_proxy::router().into(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
     ]

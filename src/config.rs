@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use crate::auth::{BootstrapToken, Role};
+use crate::inventory::kubectl::KubectlSettings;
 use crate::kube::cache::CacheSettings;
 use crate::kube::secret_box::SecretKey;
 use crate::request::normalize_origin;
@@ -151,6 +152,15 @@ pub struct SettingsArgs {
     /// Log format: text or json.
     #[arg(long, env = "FLEETDECK_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
+    /// The kubectl binary the console's read-only kubectl runs: a path, or a name looked up on PATH.
+    #[arg(long, env = "FLEETDECK_KUBECTL", default_value = "kubectl", global = true)]
+    pub kubectl: PathBuf,
+    /// How long one console kubectl command may run before it is stopped.
+    #[arg(long, env = "FLEETDECK_KUBECTL_TIMEOUT", default_value = "30s", global = true)]
+    pub kubectl_timeout: String,
+    /// The most a console kubectl command's stdout (and its stderr) may print (bytes, or with KiB/MiB).
+    #[arg(long, env = "FLEETDECK_KUBECTL_OUTPUT_LIMIT", default_value = "1MiB", global = true)]
+    pub kubectl_output_limit: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +194,7 @@ pub struct Settings {
     pub watch: WatchSettings,
     pub log_format: LogFormat,
     pub exec: ExecSettings,
+    pub kubectl: KubectlSettings,
 }
 
 /// Limits of pod exec sessions.
@@ -407,6 +418,11 @@ impl Settings {
                 ));
             }
         };
+        let kubectl = KubectlSettings {
+            binary: a.kubectl.clone(),
+            timeout: positive("FLEETDECK_KUBECTL_TIMEOUT", &a.kubectl_timeout)?,
+            output_limit: parse_size(&a.kubectl_output_limit).map_err(|m| bad("FLEETDECK_KUBECTL_OUTPUT_LIMIT", m))?,
+        };
         Ok(Settings {
             addr,
             database_url,
@@ -428,6 +444,7 @@ impl Settings {
             impersonate_groups,
             log_format,
             exec,
+            kubectl,
         })
     }
 

@@ -82,6 +82,11 @@ pub struct Contract;
 impl utoipa::Modify for Contract {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let secured_by_default = doc.security.as_ref().is_some_and(|s| !s.is_empty());
+        // axum's catch-all `{*rest}` is a plain `{rest}` parameter to OpenAPI.
+        doc.paths.paths = std::mem::take(&mut doc.paths.paths)
+            .into_iter()
+            .map(|(path, item)| (path.replace("{*", "{"), item))
+            .collect();
         for (route, item) in doc.paths.paths.iter_mut() {
             let of_a_cluster = route.starts_with("/api/clusters/{cluster}/");
             for (method, op) in operations(item) {

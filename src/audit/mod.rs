@@ -72,6 +72,8 @@ pub struct AuditNote {
     pub namespace: Option<String>,
     pub name: Option<String>,
     pub reason: Option<String>,
+    /// How it went, when the status does not say (a kubectl run answers 200 whatever its exit).
+    pub outcome: Option<Outcome>,
 }
 
 impl AuditNote {
@@ -175,7 +177,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     let principal = response.extensions().get::<Principal>();
     let note = response.extensions().get::<AuditNote>().cloned().unwrap_or_default();
-    let outcome = outcome(status);
+    let outcome = note.outcome.unwrap_or_else(|| outcome(status));
     let reason = note.reason.filter(|r| !r.is_empty()).or_else(|| {
         (outcome != Outcome::Success)
             .then(|| response.extensions().get::<ErrorCode>().map(|c| c.0.to_string()))

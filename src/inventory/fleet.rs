@@ -137,30 +137,56 @@ pub async fn client_reading(
     identity: Option<&Impersonation>,
     reads: Reads,
 ) -> Result<kube::Client, NoClient> {
-    let sealed = match cluster.source.as_str() {
-        record::REGISTERED => state
-            .store
-            .cluster_credentials(&cluster.name)
-            .await
-            .map_err(|e| NoClient::Broken(e.to_string()))?,
-        _ => None,
-    };
+    let sealed = sealed(state, cluster).await?;
     let s = &state.settings;
     state
         .pool
         .client(
-            Target {
-                name: &cluster.name,
-                source: &cluster.source,
-                server_url: cluster.server_url.as_deref(),
-                sealed: sealed.as_deref(),
-            },
+            target(cluster, sealed.as_deref()),
             &s.kubeconfig,
             s.secret_key.as_ref(),
             identity,
             reads,
         )
         .await
+}
+
+/// How the pool reaches `cluster` as `identity`: what its clients are built from.
+pub async fn config_for(
+    state: &AppState,
+    cluster: &ClusterRow,
+    identity: Option<&Impersonation>,
+) -> Result<kube::Config, NoClient> {
+    let sealed = sealed(state, cluster).await?;
+    let s = &state.settings;
+    crate::kube::pool::config(
+        target(cluster, sealed.as_deref()),
+        &s.kubeconfig,
+        s.secret_key.as_ref(),
+        identity,
+    )
+    .await
+}
+
+/// The sealed credentials of a registered cluster.
+async fn sealed(state: &AppState, cluster: &ClusterRow) -> Result<Option<String>, NoClient> {
+    match cluster.source.as_str() {
+        record::REGISTERED => state
+            .store
+            .cluster_credentials(&cluster.name)
+            .await
+            .map_err(|e| NoClient::Broken(e.to_string())),
+        _ => Ok(None),
+    }
+}
+
+fn target<'a>(cluster: &'a ClusterRow, sealed: Option<&'a str>) -> Target<'a> {
+    Target {
+        name: &cluster.name,
+        source: &cluster.source,
+        server_url: cluster.server_url.as_deref(),
+        sealed,
+    }
 }
 
 /// Nodes, pods and the namespace count of a cluster.

@@ -52,11 +52,11 @@ pub fn router() -> AuditedRouter {
     .fold(routes, with_alias);
     // The node actions' paths (`…/{resource}/{name}/cordon`, POST) are also those of namespaced
     // objects named `cordon`, `uncordon` or `drain`: their GET answers the object, so no name is
-    // unreachable. Not documented again: it is the object route.
-    let routes = ["cordon", "uncordon", "drain"].into_iter().fold(routes, |r, view| {
-        let path = format!("/api/clusters/{{cluster}}/resources/{{group}}/{{version}}/{{resource}}/{{name}}/{view}");
-        r.route(&path, axum::routing::get(object_named_like_an_action))
-    });
+    // unreachable.
+    let routes = routes
+        .routes(routes!(object_named_cordon))
+        .routes(routes!(object_named_uncordon))
+        .routes(routes!(object_named_drain));
     AuditedRouter { routes, audited: &[] }
 }
 
@@ -485,18 +485,41 @@ async fn find_either(
     }
 }
 
-/// `GET …/{resource}/{namespace}/cordon` (or `uncordon`, `drain`): the namespaced object of that name.
-async fn object_named_like_an_action(
-    State(state): State<AppState>,
-    principal: Principal,
-    matched: axum::extract::MatchedPath,
-    ApiPath(path): ApiPath<ClusterPath>,
-    ApiQuery(p): ApiQuery<ObjectParams>,
+/// `GET …/{resource}/{namespace}/<name>`, where the path is a node action's: the namespaced
+/// object of that name.
+async fn object_named(
+    state: &AppState,
+    principal: &Principal,
+    path: &ClusterPath,
+    name: &str,
+    p: ObjectParams,
 ) -> ApiResult<Json<Arc<DynamicObject>>> {
-    let name = matched.as_str().rsplit('/').next().unwrap_or_default();
-    let f = find(&state, &principal, parts(&path), Some(&path.4), name).await?;
+    let f = find(state, principal, parts(path), Some(&path.4), name).await?;
     detail(f, p).await
 }
+
+macro_rules! object_named_like_an_action {
+    ($handler:ident, $name:literal) => {
+        #[doc = concat!("The namespaced object named `", $name, "` in namespace `{name}` (the path is also the node action's).")]
+        #[utoipa::path(get, path = concat!("/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/", $name), tag = "inventory",
+            params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
+                ("name" = String, Path, description = "the namespace"), ObjectParams),
+            responses((status = 200, body = KubeObject), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+                (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
+        async fn $handler(
+            State(state): State<AppState>,
+            principal: Principal,
+            ApiPath(path): ApiPath<ClusterPath>,
+            ApiQuery(p): ApiQuery<ObjectParams>,
+        ) -> ApiResult<Json<Arc<DynamicObject>>> {
+            object_named(&state, &principal, &path, $name, p).await
+        }
+    };
+}
+
+object_named_like_an_action!(object_named_cordon, "cordon");
+object_named_like_an_action!(object_named_uncordon, "uncordon");
+object_named_like_an_action!(object_named_drain, "drain");
 
 /// A cluster-scoped object as YAML.
 #[utoipa::path(get, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/yaml", tag = "inventory",

@@ -39,7 +39,8 @@ pub struct ClusterScope {
     cluster: ClusterRow,
 }
 
-fn no_client(name: &str, e: NoClient) -> ApiError {
+/// The error for a cluster Fleetdeck cannot reach.
+pub fn no_client(name: &str, e: NoClient) -> ApiError {
     match e {
         NoClient::NoConnection => ApiError::conflict(
             "no_connection",

@@ -205,6 +205,55 @@ pub fn slug(name: &str) -> String {
     }
 }
 
+/// A kubeconfig for the kubectl binary that reaches the cluster exactly as `config` does: its
+/// server, CA bundle and TLS options, its credentials, its default namespace and the
+/// impersonation (`as`, `as-groups`) of the caller. JSON, which kubectl reads as YAML. It holds
+/// the credentials: write it only where no one else can read it, and never log it.
+pub fn for_kubectl(config: &kube::Config) -> Result<String, String> {
+    let user = serde_json::to_value(&config.auth_info).map_err(|e| format!("cannot write the user: {e}"))?;
+    let mut cluster = serde_json::json!({
+        "server": config.cluster_url.to_string().trim_end_matches('/'),
+        "insecure-skip-tls-verify": config.accept_invalid_certs,
+    });
+    if let Some(ders) = &config.root_cert {
+        cluster["certificate-authority-data"] = Value::String(base64_text(pem_certificates(ders)));
+    }
+    if let Some(name) = &config.tls_server_name {
+        cluster["tls-server-name"] = Value::String(name.clone());
+    }
+    if let Some(proxy) = &config.proxy_url {
+        cluster["proxy-url"] = Value::String(proxy.to_string());
+    }
+    let doc = serde_json::json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "fleetdeck",
+        "clusters": [{"name": "cluster", "cluster": cluster}],
+        "users": [{"name": "user", "user": user}],
+        "contexts": [{"name": "fleetdeck", "context": {
+            "cluster": "cluster", "user": "user", "namespace": config.default_namespace}}],
+    });
+    Ok(doc.to_string())
+}
+
+/// DER certificates as one PEM bundle.
+fn pem_certificates(ders: &[Vec<u8>]) -> String {
+    let mut pem = String::new();
+    for der in ders {
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        let text = base64_text(der);
+        for line in text.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    pem
+}
+
+fn base64_text(bytes: impl AsRef<[u8]>) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +332,46 @@ contexts: [{name: only, context: {cluster: c, user: u}}]
     fn parse_errors_do_not_echo_the_document() {
         let err = parse("clusters: [ {name: secret-token-value").unwrap_err();
         assert!(!err.contains("secret-token-value"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn kubectl_reaches_the_cluster_as_the_pool_does() {
+        let der = vec![0x30u8; 100];
+        let ca = base64_text(pem_certificates(std::slice::from_ref(&der)));
+        let doc = format!(
+            r#"{{"clusters": [{{"name": "c", "cluster": {{"server": "https://k.example.com:6443", "certificate-authority-data": "{ca}"}}}}],
+              "users": [{{"name": "u", "user": {{"token": "t0ps3cret"}}}}],
+              "contexts": [{{"name": "x", "context": {{"cluster": "c", "user": "u", "namespace": "shop"}}}}],
+              "current-context": "x"}}"#
+        );
+        let kubeconfig = kube::config::Kubeconfig::from_yaml(&doc).unwrap();
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .unwrap();
+        config.auth_info.impersonate = Some("ann".into());
+        config.auth_info.impersonate_groups = Some(vec!["fleetdeck:viewers".into()]);
+        let written: Value = serde_json::from_str(&for_kubectl(&config).unwrap()).unwrap();
+        let cluster = &written["clusters"][0]["cluster"];
+        assert_eq!(cluster["server"], "https://k.example.com:6443");
+        assert_eq!(
+            cluster["certificate-authority-data"],
+            ca.as_str(),
+            "the same CA, as PEM"
+        );
+        let user = &written["users"][0]["user"];
+        assert_eq!(user["token"], "t0ps3cret");
+        assert_eq!(
+            (&user["as"], &user["as-groups"][0]),
+            (&Value::from("ann"), &Value::from("fleetdeck:viewers"))
+        );
+        assert_eq!(written["contexts"][0]["context"]["namespace"], "shop");
+        // And kubectl's parser (kube's, here) reads it back as the same connection.
+        let back = kube::config::Kubeconfig::from_yaml(&written.to_string()).unwrap();
+        let again = kube::Config::from_custom_kubeconfig(back, &Default::default())
+            .await
+            .unwrap();
+        assert_eq!(again.root_cert, Some(vec![der]));
+        assert_eq!(again.auth_info.impersonate.as_deref(), Some("ann"));
     }
 
     #[test]

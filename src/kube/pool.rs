@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use super::client::{answer_promptly, config};
+use super::client::{self, answer_promptly};
 use super::kubeconfig::{self, Connection};
 use super::secret_box::{SecretKey, open};
 use crate::clusters::record::{IN_CLUSTER, KUBECONFIG, REGISTERED};
@@ -89,25 +89,9 @@ impl ClusterPool {
         {
             return Ok(c.clone());
         }
-        let mut config = match (cluster.source, cluster.sealed) {
-            (REGISTERED, Some(sealed)) => {
-                let key = key.ok_or_else(|| NoClient::Broken("FLEETDECK_SECRET_KEY is not set".into()))?;
-                let plain = open(key, cluster.name, sealed).map_err(NoClient::Broken)?;
-                let connection: Connection =
-                    serde_json::from_slice(&plain).map_err(|e| NoClient::Broken(e.to_string()))?;
-                config(&connection).await.map_err(NoClient::Broken)?
-            }
-            (KUBECONFIG, _) => kubeconfig_config(cluster.name, kubeconfig_files).await?,
-            (IN_CLUSTER, _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
-            _ => return Err(NoClient::NoConnection),
-        };
-        answer_promptly(&mut config);
+        let mut config = config(cluster, kubeconfig_files, key, identity).await?;
         if reads == Reads::Session {
             config.read_timeout = None;
-        }
-        if let Some(i) = identity {
-            config.auth_info.impersonate = Some(i.user.clone());
-            config.auth_info.impersonate_groups = Some(i.groups.clone());
         }
         let client = kube::Client::try_from(config).map_err(|e| NoClient::Broken(e.to_string()))?;
         self.clients
@@ -116,6 +100,34 @@ impl ClusterPool {
             .insert(slot, (fingerprint, client.clone()));
         Ok(client)
     }
+}
+
+/// How the pool reaches `cluster` as `identity` (None: Fleetdeck's own): the same connection,
+/// timeouts and impersonation its clients use, for whatever else must reach the cluster as they
+/// do (the console's kubectl).
+pub async fn config(
+    cluster: Target<'_>,
+    kubeconfig_files: &[PathBuf],
+    key: Option<&SecretKey>,
+    identity: Option<&Impersonation>,
+) -> Result<kube::Config, NoClient> {
+    let mut config = match (cluster.source, cluster.sealed) {
+        (REGISTERED, Some(sealed)) => {
+            let key = key.ok_or_else(|| NoClient::Broken("FLEETDECK_SECRET_KEY is not set".into()))?;
+            let plain = open(key, cluster.name, sealed).map_err(NoClient::Broken)?;
+            let connection: Connection = serde_json::from_slice(&plain).map_err(|e| NoClient::Broken(e.to_string()))?;
+            client::config(&connection).await.map_err(NoClient::Broken)?
+        }
+        (KUBECONFIG, _) => kubeconfig_config(cluster.name, kubeconfig_files).await?,
+        (IN_CLUSTER, _) => kube::Config::incluster().map_err(|e| NoClient::Broken(e.to_string()))?,
+        _ => return Err(NoClient::NoConnection),
+    };
+    answer_promptly(&mut config);
+    if let Some(i) = identity {
+        config.auth_info.impersonate = Some(i.user.clone());
+        config.auth_info.impersonate_groups = Some(i.groups.clone());
+    }
+    Ok(config)
 }
 
 /// The configuration of the kubeconfig context that the cluster `name` came from.

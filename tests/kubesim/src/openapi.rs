@@ -32,7 +32,7 @@ fn documents(registry: &Registry, git_version: &str) -> BTreeMap<String, Value> 
         .collect()
 }
 
-fn hash_of(doc: &Value) -> String {
+pub fn hash_of(doc: &Value) -> String {
     let mut h = DefaultHasher::new();
     doc.to_string().hash(&mut h);
     format!("{:016X}", h.finish())

@@ -408,15 +408,36 @@ fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
         // Built from a snapshot of the registry, so documents are not built under the store's lock.
         Route::OpenApiV2 | Route::OpenApiRoot | Route::OpenApiGroupVersion(_) => {
             let registry = lock(&s.store).registry.clone();
-            openapi_response(route, &registry, &s.git_version)
+            openapi_response(
+                route,
+                &registry,
+                &s.git_version,
+                header_str(&ctx.headers, "if-none-match"),
+            )
         }
         Route::Resource(rp) => resource_request(ctx, method, rp),
         Route::NotFound | Route::Version | Route::Health => Err(ApiError::resource_not_found()),
     }
 }
 
-/// `/openapi/v2` (protobuf) and `/openapi/v3` (the root, or one group/version).
-fn openapi_response(route: Route, registry: &discovery::Registry, git_version: &str) -> ApiResult<Response> {
+/// `/openapi/v2` (protobuf) and `/openapi/v3` (the root, or one group/version). v3 documents
+/// carry an `ETag` (their hash, quoted, as the apiserver's); `If-None-Match` with it is a 304.
+fn openapi_response(
+    route: Route,
+    registry: &discovery::Registry,
+    git_version: &str,
+    if_none_match: Option<&str>,
+) -> ApiResult<Response> {
+    let tagged = |doc: Value| {
+        let etag = format!("\"{}\"", openapi::hash_of(&doc));
+        let mut response = match if_none_match == Some(etag.as_str()) {
+            true => StatusCode::NOT_MODIFIED.into_response(),
+            false => json_response(200, &doc),
+        };
+        let value = header::HeaderValue::from_str(&etag).expect("a hash is a header value");
+        response.headers_mut().insert(header::ETAG, value);
+        response
+    };
     match route {
         Route::OpenApiV2 => Ok((
             // What the apiserver labels it; Go cannot parse the protobuf media type's `@`.
@@ -424,9 +445,9 @@ fn openapi_response(route: Route, registry: &discovery::Registry, git_version: &
             openapi::v2_protobuf(registry, git_version),
         )
             .into_response()),
-        Route::OpenApiRoot => Ok(json_response(200, &openapi::root(registry, git_version))),
+        Route::OpenApiRoot => Ok(tagged(openapi::root(registry, git_version))),
         Route::OpenApiGroupVersion(gv) => openapi::group_version(registry, git_version, &gv)
-            .map(|doc| json_response(200, &doc))
+            .map(tagged)
             .ok_or_else(ApiError::resource_not_found),
         _ => Err(ApiError::resource_not_found()),
     }

@@ -839,3 +839,46 @@ async fn bodies_may_be_yaml() {
         .await;
     assert_eq!(code, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{status}");
 }
+
+/// OpenAPI v3 documents carry their hash as an ETag; asking again with it is a 304.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_v3_documents_have_etags() {
+    let sim = sim().await;
+    let api = Api::new(&sim);
+    for path in ["/openapi/v3", "/openapi/v3/apis/apps/v1"] {
+        let r = api.req(reqwest::Method::GET, path).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2, "{etag}");
+        let again = api
+            .req(reqwest::Method::GET, path)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.status(), again.headers()["etag"].to_str().unwrap()),
+            (StatusCode::NOT_MODIFIED, etag.as_str())
+        );
+        let other = api
+            .req(reqwest::Method::GET, path)
+            .header("if-none-match", "\"stale\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
+    }
+    // The root's hashes are the documents' ETags.
+    let (_, root) = api.get("/openapi/v3").await;
+    let url = root["paths"]["apis/apps/v1"]["serverRelativeURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hash = url.split("hash=").nth(1).unwrap();
+    let r = api
+        .req(reqwest::Method::GET, "/openapi/v3/apis/apps/v1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["etag"].to_str().unwrap(), format!("\"{hash}\""));
+}

@@ -18,6 +18,7 @@ import type {
   FluxRoleBinding,
   ImportResult,
   KubeObject,
+  KubectlResult,
   LoginRequest,
   PlatformComponent,
   RestartResult,
@@ -182,3 +183,5 @@ export const applyManifests = (cluster: string, yaml: string, options: { dryRun?
 /** One value of a Secret, decoded; audited. */
 export const revealSecret = (cluster: string, namespace: string, name: string, key: string) =>
   api.get<SecretValue>(`${clusterPath(cluster)}/secrets/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/data/${encodeURIComponent(key)}`);
+/** Runs a read-only kubectl command on the cluster as the caller; audited. */
+export const runKubectl = (cluster: string, args: string[]) => api.post<KubectlResult>(`${clusterPath(cluster)}/kubectl`, { args });

@@ -206,3 +206,5 @@ export type AppliedObject = Schemas['AppliedObject'];
 export type SecretValue = Schemas['SecretValue'];
 // Permission pre-checks (POST /api/clusters/{c}/can-i).
 export type CanIRequest = Schemas['CanIRequest'];
+// The console's read-only kubectl.
+export type KubectlResult = Schemas['KubectlResult'];

@@ -13,6 +13,7 @@ import { EnvironmentSelect } from '../components/EnvironmentSelect';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FluxErrorPanel, FormProblems } from '../components/FluxErrorPanel';
 import { KeyValueEditor } from '../components/KeyValueEditor';
+import { KubectlConsole } from '../components/KubectlConsole';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import { useApiMutation } from '../hooks/useApiMutation';
@@ -129,6 +130,7 @@ export function ClusterSettingsPage() {
         canConnect={admin && cluster.data !== undefined && !connectionFromConfig(cluster.data.source)}
         onConnect={() => setConnecting(true)}
       />
+      {cluster.data && cluster.data.source !== 'metadata-only' ? <KubectlConsole key={name} cluster={name} /> : null}
       {admin && cluster.data ? <DeleteSection name={name} /> : null}
       {connecting && cluster.data ? (
         <ConnectionDialog
