@@ -3,18 +3,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::TryStreamExt;
 
+use super::audit_writer::event_columns;
 use super::{Db, Store, with_pool};
 use crate::audit::chain::{self, ChainedEvent, Walk};
 use crate::audit::model::{AuditEvent, AuditVerification, ChainLink};
-
-/// The columns of an `AuditEvent`, in `FromRow` order.
-macro_rules! event_columns {
-    () => {
-        "id, at, actor, actor_method, verb, resource_type, cluster, namespace, name, outcome, http_status, \
-         request_id, client_ip, reason"
-    };
-}
-pub(super) use event_columns;
 
 /// Exact-match filters; `None` matches everything.
 #[derive(Debug, Default, Clone)]

@@ -8,10 +8,18 @@ use sqlx::error::ErrorKind;
 use sqlx::{PgPool, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::Db;
-use super::audit::event_columns;
+use super::db::Db;
 use crate::audit::chain;
 use crate::audit::model::{AuditEvent, ChainLink};
+
+/// The columns of an `AuditEvent`, in `FromRow` order.
+macro_rules! event_columns {
+    () => {
+        "id, at, actor, actor_method, verb, resource_type, cluster, namespace, name, outcome, http_status, \
+         request_id, client_ip, reason"
+    };
+}
+pub(super) use event_columns;
 
 /// The most rows one write carries: 17 parameters each stays far below SQLite's 32,766
 /// (Postgres gets one array per column).
@@ -127,7 +135,12 @@ const POSTGRES_APPEND: &str = concat!(
 );
 
 /// Whether the rows were written (false: the head was not at `prev`).
-async fn write_postgres(pool: &PgPool, prev: &ChainLink, events: &[AuditEvent], links: &[ChainLink]) -> sqlx::Result<bool> {
+async fn write_postgres(
+    pool: &PgPool,
+    prev: &ChainLink,
+    events: &[AuditEvent],
+    links: &[ChainLink],
+) -> sqlx::Result<bool> {
     let new_head = links.last().expect("a batch has rows");
     let column = |f: fn(&AuditEvent) -> &str| events.iter().map(f).collect::<Vec<_>>();
     let optional = |f: fn(&AuditEvent) -> Option<&str>| events.iter().map(f).collect::<Vec<_>>();
@@ -161,7 +174,12 @@ async fn write_postgres(pool: &PgPool, prev: &ChainLink, events: &[AuditEvent], 
 
 /// SQLite has no data-modifying `WITH`: the head move and one multi-row insert in a transaction
 /// that takes the write lock first.
-async fn write_sqlite(pool: &SqlitePool, prev: &ChainLink, events: &[AuditEvent], links: &[ChainLink]) -> sqlx::Result<bool> {
+async fn write_sqlite(
+    pool: &SqlitePool,
+    prev: &ChainLink,
+    events: &[AuditEvent],
+    links: &[ChainLink],
+) -> sqlx::Result<bool> {
     let new_head = links.last().expect("a batch has rows");
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let moved = sqlx::query(move_head!())
@@ -180,10 +198,23 @@ async fn write_sqlite(pool: &SqlitePool, prev: &ChainLink, events: &[AuditEvent]
     let mut insert = sqlx::query(sqlx::AssertSqlSafe(sqlite_insert(events.len())));
     for ((e, link), prev_hash) in events.iter().zip(links).zip(prev_hashes(prev, links)) {
         insert = insert
-            .bind(&e.id).bind(e.at).bind(&e.actor).bind(&e.actor_method).bind(&e.verb).bind(&e.resource_type)
-            .bind(&e.cluster).bind(&e.namespace).bind(&e.name).bind(e.outcome.as_str()).bind(e.http_status)
-            .bind(&e.request_id).bind(&e.client_ip).bind(&e.reason)
-            .bind(link.seq).bind(prev_hash).bind(&link.hash);
+            .bind(&e.id)
+            .bind(e.at)
+            .bind(&e.actor)
+            .bind(&e.actor_method)
+            .bind(&e.verb)
+            .bind(&e.resource_type)
+            .bind(&e.cluster)
+            .bind(&e.namespace)
+            .bind(&e.name)
+            .bind(e.outcome.as_str())
+            .bind(e.http_status)
+            .bind(&e.request_id)
+            .bind(&e.client_ip)
+            .bind(&e.reason)
+            .bind(link.seq)
+            .bind(prev_hash)
+            .bind(&link.hash);
     }
     insert.execute(&mut *tx).await?;
     tx.commit().await?;
@@ -206,7 +237,10 @@ fn sqlite_insert(rows: usize) -> String {
 
 /// Each row's previous hash: `prev`'s for the first, then the link before it.
 fn prev_hashes<'a>(prev: &'a ChainLink, links: &'a [ChainLink]) -> impl Iterator<Item = &'a str> {
-    std::iter::once(prev).chain(links).map(|l| l.hash.as_str()).take(links.len())
+    std::iter::once(prev)
+        .chain(links)
+        .map(|l| l.hash.as_str())
+        .take(links.len())
 }
 
 /// Whether the store refused the rows themselves (a constraint), rather than failed to answer.
@@ -230,14 +264,22 @@ mod tests {
     #[test]
     fn the_sqlite_insert_numbers_every_row() {
         let sql = sqlite_insert(2);
-        assert!(sql.ends_with("VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17), \
-             ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"), "{sql}");
+        assert!(
+            sql.ends_with(
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17), \
+             ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"
+            ),
+            "{sql}"
+        );
         assert!(sql.contains("reason, seq, prev_hash, hash)"), "{sql}");
     }
 
     #[test]
     fn each_row_follows_the_one_before() {
-        let link = |seq: i64| ChainLink { seq, hash: format!("h{seq}") };
+        let link = |seq: i64| ChainLink {
+            seq,
+            hash: format!("h{seq}"),
+        };
         let links = [link(5), link(6), link(7)];
         assert_eq!(prev_hashes(&link(4), &links).collect::<Vec<_>>(), ["h4", "h5", "h6"]);
     }

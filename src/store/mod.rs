@@ -19,6 +19,7 @@ pub mod audit;
 mod audit_writer;
 pub mod catalog;
 pub mod clusters;
+mod db;
 pub mod sessions;
 pub mod settings;
 pub mod users;
@@ -50,11 +51,7 @@ impl<E: Into<ApiError>> From<WriteError<E>> for ApiError {
     }
 }
 
-#[derive(Clone, Debug)]
-pub enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-}
+pub use db::Db;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store has; the body is
 /// compiled once per backend, so one SQL text serves both.
