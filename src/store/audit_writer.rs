@@ -25,7 +25,7 @@ pub(super) use event_columns;
 /// (Postgres gets one array per column).
 const MAX_BATCH: usize = 256;
 const COLUMNS: usize = 17;
-const _: () = assert!(MAX_BATCH * COLUMNS <= 32_766);
+const _: () = assert!(4 + MAX_BATCH * COLUMNS <= 32_766);
 
 /// A row waiting, and where to say whether it was committed.
 struct Queued {
@@ -67,6 +67,14 @@ async fn run(db: Db, mut rows: mpsc::Receiver<Queued>) {
             biased;
             () = &mut closed => return,
             n = rows.recv_many(&mut batch, MAX_BATCH) => if n == 0 { return },
+        }
+        // The first row woke the writer; callers answered a moment ago are often about to queue
+        // theirs: let them run first, so they share this write instead of waiting for the next.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH
+            && let Ok(queued) = rows.try_recv()
+        {
+            batch.push(queued);
         }
         let (events, callers): (Vec<AuditEvent>, Vec<_>) = batch.drain(..).map(|q| (q.event, q.committed)).unzip();
         match append(&db, &mut head, &events).await {
@@ -172,8 +180,9 @@ async fn write_postgres(
     Ok(inserted > 0)
 }
 
-/// SQLite has no data-modifying `WITH`: the head move and one multi-row insert in a transaction
-/// that takes the write lock first.
+/// SQLite has no data-modifying `WITH`: one call runs a transaction that takes the write lock
+/// first, moves the head (returning a row only if it moved), and inserts the rows only if the
+/// head is now theirs. Whether the head moved is whether a row came back.
 async fn write_sqlite(
     pool: &SqlitePool,
     prev: &ChainLink,
@@ -181,23 +190,14 @@ async fn write_sqlite(
     links: &[ChainLink],
 ) -> sqlx::Result<bool> {
     let new_head = links.last().expect("a batch has rows");
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let moved = sqlx::query(move_head!())
+    // Built from constant fragments only; the values are bound.
+    let mut append = sqlx::query(sqlx::AssertSqlSafe(sqlite_append(events.len())))
         .bind(new_head.seq)
         .bind(&new_head.hash)
         .bind(prev.seq)
-        .bind(&prev.hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if moved == 0 {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    // Built from constant fragments only; the values are bound.
-    let mut insert = sqlx::query(sqlx::AssertSqlSafe(sqlite_insert(events.len())));
+        .bind(&prev.hash);
     for ((e, link), prev_hash) in events.iter().zip(links).zip(prev_hashes(prev, links)) {
-        insert = insert
+        append = append
             .bind(&e.id)
             .bind(e.at)
             .bind(&e.actor)
@@ -216,20 +216,29 @@ async fn write_sqlite(
             .bind(prev_hash)
             .bind(&link.hash);
     }
-    insert.execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(true)
+    let mut conn = pool.acquire().await?;
+    match append.fetch_all(&mut *conn).await {
+        Ok(moved) => Ok(!moved.is_empty()),
+        Err(e) => {
+            // It stopped before its COMMIT: closing the connection rolls the transaction back.
+            let _ = conn.close().await;
+            Err(e)
+        }
+    }
 }
 
-/// `INSERT INTO audit_events … VALUES` with `rows` rows of placeholders.
-fn sqlite_insert(rows: usize) -> String {
+/// The transaction `write_sqlite` runs, for `rows` rows: the head's values are `$1` to `$4`
+/// (as in `move_head!`), each row's `COLUMNS` values follow.
+fn sqlite_append(rows: usize) -> String {
     let row = |r: usize| {
-        let placeholders: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", r * COLUMNS + c)).collect();
+        let placeholders: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", 4 + r * COLUMNS + c)).collect();
         format!("({})", placeholders.join(", "))
     };
     let values: Vec<String> = (0..rows).map(row).collect();
     format!(
-        "INSERT INTO audit_events ({}, seq, prev_hash, hash) VALUES {}",
+        "BEGIN IMMEDIATE; {} RETURNING 1; INSERT INTO audit_events ({}, seq, prev_hash, hash) SELECT * FROM (VALUES {}) \
+         WHERE (SELECT last_seq = $1 AND last_hash = $2 FROM audit_chain WHERE id = 1); COMMIT",
+        move_head!(),
         event_columns!(),
         values.join(", ")
     )
@@ -262,16 +271,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sqlite_insert_numbers_every_row() {
-        let sql = sqlite_insert(2);
+    fn the_sqlite_append_numbers_every_row_after_the_head() {
+        let sql = sqlite_append(2);
+        let values = "(VALUES ($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21), \
+                      ($22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38))";
+        assert!(sql.contains(values), "{sql}");
+        assert!(sql.contains("reason, seq, prev_hash, hash)"), "{sql}");
         assert!(
-            sql.ends_with(
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17), \
-             ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"
-            ),
+            sql.starts_with("BEGIN IMMEDIATE; UPDATE audit_chain") && sql.ends_with("; COMMIT"),
             "{sql}"
         );
-        assert!(sql.contains("reason, seq, prev_hash, hash)"), "{sql}");
     }
 
     #[test]
