@@ -1,6 +1,6 @@
 //! Audit insert benchmark (`cargo bench --bench audit`): what the hash chain costs. On SQLite and,
 //! when FLEETDECK_TEST_DATABASE_URL names a Postgres server, on a database of its own there: rows
-//! appended by `Store::insert_audit` (lock the head, hash, insert, move the head) against plain
+//! appended by `Store::insert_audit` (through the store's audit writer) against plain
 //! inserts of the same rows into `audit_events_plain`, a copy of the table as it was before the
 //! chain (same columns and indexes), through the same pool. Rounds alternate so drift hits both
 //! alike; one writer, then 8 at once. See docs/benchmarks.md.

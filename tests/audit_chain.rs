@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use fleetdeck::audit::model::{AuditEvent, Outcome};
+use fleetdeck::store::audit::AuditFilter;
 use fleetdeck::store::{Db, Store};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -186,6 +187,47 @@ on_both_backends! {
         assert_eq!(a.audit("verb=api_key_create&limit=500").await.len(), 90);
         a.stop().await;
         b.stop().await;
+    }
+
+    async fn many_concurrent_inserts_share_commits_and_keep_one_chain(db) {
+        let store = db.store().await;
+        let mut writers = Vec::new();
+        for task in 0..16 {
+            let store = store.clone();
+            writers.push(tokio::spawn(async move {
+                for _ in (task..500).step_by(16) {
+                    let e = row("burst", fleetdeck::store::now());
+                    store.insert_audit(&e).await.unwrap();
+                    let mine = AuditFilter { request_id: Some(e.request_id.clone()), ..Default::default() };
+                    let (found, total) = store.query_audit(&mine, 10, 0).await.unwrap();
+                    assert_eq!((total, found[0].id.as_str()), (1, e.id.as_str()), "committed once it returns");
+                }
+            }));
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let v = store.verify_audit(None, None).await.unwrap();
+        assert!(v.ok && v.checked == 500 && v.head.seq == 500, "{v:?}");
+        store.close().await;
+        let closed = store.insert_audit(&row("late", fleetdeck::store::now())).await;
+        assert!(matches!(closed, Err(sqlx::Error::PoolClosed)), "{closed:?}");
+    }
+
+    async fn a_row_the_store_refuses_fails_alone(db) {
+        let store = db.store().await;
+        let taken = row("first", fleetdeck::store::now());
+        store.insert_audit(&taken).await.unwrap();
+        // Queued together, so they are likely written as one batch.
+        let mut rows: Vec<AuditEvent> = (0..30).map(|_| row("batch", fleetdeck::store::now())).collect();
+        rows.insert(15, taken.clone());
+        let results = futures::future::join_all(rows.iter().map(|e| store.insert_audit(e))).await;
+        for (e, result) in rows.iter().zip(&results) {
+            assert_eq!(result.is_err(), e.id == taken.id, "{}: {result:?}", e.verb);
+        }
+        let v = store.verify_audit(None, None).await.unwrap();
+        assert!(v.ok && v.checked == 31, "{v:?}");
+        store.close().await;
     }
 
     async fn an_upgraded_store_chains_the_rows_it_had(db) {

@@ -85,6 +85,18 @@ pub fn follow(prev: &ChainLink, e: &AuditEvent) -> ChainLink {
     }
 }
 
+/// Where `events` go, in order, after `prev`: each one's link. A row's previous hash is the link
+/// before it (`prev` for the first), and the last link is the new head. Chaining rows in batches
+/// gives the chain that chaining them one by one gives.
+pub fn extend(prev: &ChainLink, events: &[AuditEvent]) -> Vec<ChainLink> {
+    let mut links: Vec<ChainLink> = Vec::with_capacity(events.len());
+    for e in events {
+        let link = follow(links.last().unwrap_or(prev), e);
+        links.push(link);
+    }
+    links
+}
+
 /// Rows checked one by one in `seq` order, up to the first break.
 pub struct Walk {
     prev: ChainLink,
@@ -333,6 +345,25 @@ mod tests {
             (b.seq, b.id.as_deref(), b.problem),
             (5, Some("row-5"), ChainProblem::HeadMismatch)
         );
+    }
+
+    #[test]
+    fn extending_in_batches_gives_the_chain_of_single_rows() {
+        let rows = chain(7);
+        let events: Vec<AuditEvent> = rows.iter().map(|r| r.event.clone()).collect();
+        let links = |rows: &[ChainedEvent]| -> Vec<ChainLink> {
+            rows.iter()
+                .map(|r| ChainLink {
+                    seq: r.seq,
+                    hash: r.hash.clone(),
+                })
+                .collect()
+        };
+        assert_eq!(extend(&genesis(), &events), links(&rows));
+        let first = extend(&genesis(), &events[..3]);
+        let rest = extend(first.last().unwrap(), &events[3..]);
+        assert_eq!([first, rest].concat(), links(&rows));
+        assert!(extend(&genesis(), &[]).is_empty());
     }
 
     #[test]

@@ -3,17 +3,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use futures::TryStreamExt;
 
+use super::audit_writer::event_columns;
 use super::{Db, Store, with_pool};
 use crate::audit::chain::{self, ChainedEvent, Walk};
 use crate::audit::model::{AuditEvent, AuditVerification, ChainLink};
-
-/// The columns of an `AuditEvent`, in `FromRow` order.
-macro_rules! event_columns {
-    () => {
-        "id, at, actor, actor_method, verb, resource_type, cluster, namespace, name, outcome, http_status, \
-         request_id, client_ip, reason"
-    };
-}
 
 /// Exact-match filters; `None` matches everything.
 #[derive(Debug, Default, Clone)]
@@ -82,32 +75,13 @@ macro_rules! bind_args {
 }
 
 impl Store {
-    /// Appends `e` to the chain: locks the head, hashes the row after it, writes both. The time is
-    /// kept at microseconds, what both stores hold, so the hash covers what is read back.
+    /// Appends `e` to the chain and returns once its row is committed. The store's audit writer
+    /// writes it, with the rows other callers are appending meanwhile (store/audit_writer.rs). The
+    /// time is kept at microseconds, what both stores hold, so the hash covers what is read back.
     pub async fn insert_audit(&self, e: &AuditEvent) -> sqlx::Result<()> {
         let mut e = e.clone();
         e.at = e.at.trunc_subsecs(6);
-        let (begin, head) = self.chain_head();
-        let sql = concat!(
-            "INSERT INTO audit_events (",
-            event_columns!(),
-            ", seq, prev_hash, hash) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-        );
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_with(begin).await?;
-            let (seq, hash): (i64, String) = sqlx::query_as(head).fetch_one(&mut *tx).await?;
-            let prev = ChainLink { seq, hash };
-            let link = chain::follow(&prev, &e);
-            sqlx::query(sql)
-                .bind(&e.id).bind(e.at).bind(&e.actor).bind(&e.actor_method).bind(&e.verb).bind(&e.resource_type)
-                .bind(&e.cluster).bind(&e.namespace).bind(&e.name).bind(e.outcome.as_str()).bind(e.http_status)
-                .bind(&e.request_id).bind(&e.client_ip).bind(&e.reason)
-                .bind(link.seq).bind(&prev.hash).bind(&link.hash)
-                .execute(&mut *tx).await?;
-            sqlx::query(SET_HEAD).bind(link.seq).bind(&link.hash).execute(&mut *tx).await?;
-            tx.commit().await
-        })
+        self.audit_writer.append(e).await
     }
 
     /// One page of matching events, newest first, and how many match in all.
@@ -217,8 +191,9 @@ impl Store {
         })
     }
 
-    /// How a chain write begins and locks the head: SQLite's `BEGIN IMMEDIATE` takes the write
-    /// lock before anything is read; on Postgres the head row is locked until the transaction ends.
+    /// How pruning and the upgrade's hashing begin and lock the head: SQLite's `BEGIN IMMEDIATE`
+    /// takes the write lock before anything is read; on Postgres the head row is locked until the
+    /// transaction ends, so the audit writer's head move waits for it.
     fn chain_head(&self) -> (&'static str, &'static str) {
         match self.db {
             Db::Sqlite(_) => (

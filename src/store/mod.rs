@@ -12,11 +12,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 use crate::error::ApiError;
+use audit_writer::AuditWriter;
 
 pub mod api_keys;
 pub mod audit;
+mod audit_writer;
 pub mod catalog;
 pub mod clusters;
+mod db;
 pub mod sessions;
 pub mod settings;
 pub mod users;
@@ -48,11 +51,7 @@ impl<E: Into<ApiError>> From<WriteError<E>> for ApiError {
     }
 }
 
-#[derive(Clone, Debug)]
-pub enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
-}
+pub use db::Db;
 
 /// Runs `$body` with `$pool` bound to whichever pool the store has; the body is
 /// compiled once per backend, so one SQL text serves both.
@@ -103,6 +102,8 @@ pub struct Store {
     pub db: Db,
     /// The SQLite file, when the store is one (readiness checks that it still exists).
     sqlite_path: Option<PathBuf>,
+    /// The queue to the task that appends audit rows (store/audit_writer.rs).
+    audit_writer: AuditWriter,
 }
 
 /// Pool gauges for /metrics.
@@ -137,10 +138,7 @@ impl Store {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open the SQLite store {}", path.display()))?;
-            Ok(Store {
-                db: Db::Sqlite(pool),
-                sqlite_path,
-            })
+            Ok(Store::new(Db::Sqlite(pool), sqlite_path))
         } else {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -148,10 +146,15 @@ impl Store {
                 .connect(url)
                 .await
                 .context("cannot connect to the Postgres store")?;
-            Ok(Store {
-                db: Db::Postgres(pool),
-                sqlite_path: None,
-            })
+            Ok(Store::new(Db::Postgres(pool), None))
+        }
+    }
+
+    fn new(db: Db, sqlite_path: Option<PathBuf>) -> Store {
+        Store {
+            audit_writer: AuditWriter::spawn(db.clone()),
+            db,
+            sqlite_path,
         }
     }
 
