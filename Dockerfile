@@ -3,6 +3,9 @@
 # (Node), the server binary that embeds it (Rust), a pinned kubectl for the console's read-only
 # kubectl, and a distroless runtime with just those two files, CA certificates and no shell.
 
+# The kubectl release the image ships (match your clusters' minor version ±1).
+ARG KUBECTL_VERSION=v1.34.1
+
 # The console: web/dist, which build.rs embeds into the binary.
 FROM node:22-bookworm-slim AS console
 WORKDIR /src/web
@@ -25,7 +28,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 # (`--build-arg KUBECTL_SHA256=…`); without it the release's published checksum is used.
 FROM debian:bookworm-slim AS kubectl
 ARG TARGETARCH=amd64
-ARG KUBECTL_VERSION=v1.34.1
+ARG KUBECTL_VERSION
 ARG KUBECTL_SHA256=""
 RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends ca-certificates curl \
@@ -38,7 +41,7 @@ RUN url="https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/ku
 
 # Runtime: glibc and libgcc (the binary's only libraries), CA certificates, user 65532.
 FROM gcr.io/distroless/cc-debian12:nonroot
-ARG KUBECTL_VERSION=v1.34.1
+ARG KUBECTL_VERSION
 LABEL org.opencontainers.image.title="fleetdeck" \
       org.opencontainers.image.description="Control plane console for fleets of Kubernetes clusters" \
       org.opencontainers.image.licenses="Apache-2.0" \
