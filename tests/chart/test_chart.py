@@ -5,11 +5,14 @@ with kubectl's server-side apply. Also the Dockerfile's invariants that the char
 Run by scripts/test-chart, which installs the pinned packages and names the binaries."""
 
 import base64
+import json
 import os
 import re
+import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import helm_python as helm
@@ -110,10 +113,19 @@ def test_lint_is_clean():
 
 def test_default_values_run_one_locked_down_replica_on_sqlite(chart):
     objects, notes = render(chart)
-    assert sorted(kind for kind, _ in objects) == sorted([
-        "ClusterRole", "ClusterRoleBinding", "Deployment", "PersistentVolumeClaim", "Role",
-        "RoleBinding", "Secret", "Service", "ServiceAccount",
-    ])
+    assert sorted(kind for kind, _ in objects) == sorted(
+        [
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Deployment",
+            "PersistentVolumeClaim",
+            "Role",
+            "RoleBinding",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+        ]
+    )
     deployment = only(objects, "Deployment")
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
@@ -147,7 +159,10 @@ def test_default_values_run_one_locked_down_replica_on_sqlite(chart):
     secret = only(objects, "Secret")
     secrets_dir = next(path for path, name in mounts.items() if volumes[name].get("secret"))
     assert volumes[mounts[secrets_dir]]["secret"]["secretName"] == secret["metadata"]["name"]
-    for setting, key in [("FLEETDECK_SECRET_KEY_FILE", "secret-key"), ("FLEETDECK_ADMIN_PASSWORD_FILE", "admin-password")]:
+    for setting, key in [
+        ("FLEETDECK_SECRET_KEY_FILE", "secret-key"),
+        ("FLEETDECK_ADMIN_PASSWORD_FILE", "admin-password"),
+    ]:
         assert e[setting] == f"{secrets_dir}/{key}"
     values = decoded(secret)
     assert len(base64.b64decode(values["secret-key"])) == 32
@@ -159,7 +174,9 @@ def test_default_values_run_one_locked_down_replica_on_sqlite(chart):
     rules = only(objects, "ClusterRole")["rules"]
     verbs = {v for r in rules for v in r["verbs"]}
     assert verbs == {"get", "list", "watch", "impersonate"}
-    assert {"users", "groups", "serviceaccounts"} <= {res for r in rules if "impersonate" in r["verbs"] for res in r["resources"]}
+    assert {"users", "groups", "serviceaccounts"} <= {
+        res for r in rules if "impersonate" in r["verbs"] for res in r["resources"]
+    }
     lease_rules = only(objects, "Role")["rules"]
     assert all(r["apiGroups"] == ["coordination.k8s.io"] and r["resources"] == ["leases"] for r in lease_rules)
     named = [r for r in lease_rules if r.get("resourceNames")]
@@ -229,15 +246,21 @@ def test_other_impossible_combinations_are_refused(chart):
         render(chart, {"bootstrapTokensFromExistingSecret": True})
 
 
-@pytest.mark.parametrize("values, where", [
-    ({"replicaCount": "3"}, "/replicaCount"),
-    ({"image": {"repository": "fleetdeck", "pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
-    ({"bootstrapTokens": [{"name": "ci", "role": "root", "token": "x" * 20}]}, "/bootstrapTokens/0/role"),
-    ({"bootstrapTokens": [{"name": "ci", "role": "admin", "token": "short"}]}, "/bootstrapTokens/0/token"),
-    ({"oidc": {"providers": [{"id": "dex", "issuer": "https://d", "clientId": "c", "usernameClaim": "upn"}]}}, "usernameClaim"),
-    ({"database": {"url": "mysql://x"}}, "/database/url"),
-    ({"replicas": 3}, "additional properties 'replicas'"),
-])
+@pytest.mark.parametrize(
+    "values, where",
+    [
+        ({"replicaCount": "3"}, "/replicaCount"),
+        ({"image": {"repository": "fleetdeck", "pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+        ({"bootstrapTokens": [{"name": "ci", "role": "root", "token": "x" * 20}]}, "/bootstrapTokens/0/role"),
+        ({"bootstrapTokens": [{"name": "ci", "role": "admin", "token": "short"}]}, "/bootstrapTokens/0/token"),
+        (
+            {"oidc": {"providers": [{"id": "dex", "issuer": "https://d", "clientId": "c", "usernameClaim": "upn"}]}},
+            "usernameClaim",
+        ),
+        ({"database": {"url": "mysql://x"}}, "/database/url"),
+        ({"replicas": 3}, "additional properties 'replicas'"),
+    ],
+)
 def test_schema_rejects_wrong_values(chart, values, where):
     with pytest.raises(helm.HelmValuesError, match=re.escape(where)):
         chart.validate_schema(values)
@@ -252,18 +275,26 @@ def test_settings_changes_roll_the_pods_and_generated_secrets_do_not(chart):
     first, second = render(chart)[0], render(chart)[0]
     assert decoded(only(first, "Secret")) != decoded(only(second, "Secret"))
     assert checksums() == checksums()
-    assert checksums(HA_VALUES)[0] != checksums({**HA_VALUES, "oidc": {**HA_VALUES["oidc"], "providers": HA_VALUES["oidc"]["providers"][:1]}})[0]
+    assert (
+        checksums(HA_VALUES)[0]
+        != checksums({**HA_VALUES, "oidc": {**HA_VALUES["oidc"], "providers": HA_VALUES["oidc"]["providers"][:1]}})[0]
+    )
     assert checksums()[1] != checksums({"adminPassword": "a-new-password-123"})[1]
 
 
 def test_given_secrets_and_bootstrap_tokens(chart):
-    tokens = [{"name": "ci", "role": "admin", "token": "ci-token-0123456789"}, {"name": "ro", "role": "viewer", "token": "ro-token-0123456789"}]
-    objects, notes = render(chart, {"secretKey": "a" * 43 + "=", "adminPassword": "first-password-1", "bootstrapTokens": tokens})
+    tokens = [
+        {"name": "ci", "role": "admin", "token": "ci-token-0123456789"},
+        {"name": "ro", "role": "viewer", "token": "ro-token-0123456789"},
+    ]
+    objects, notes = render(
+        chart, {"secretKey": "a" * 43 + "=", "adminPassword": "first-password-1", "bootstrapTokens": tokens}
+    )
     values = decoded(only(objects, "Secret"))
     assert values == {
         "secret-key": "a" * 43 + "=",
         "admin-password": "first-password-1",
-        "auth-tokens": "\nci:admin:ci-token-0123456789\nro:viewer:ro-token-0123456789",
+        "auth-tokens": "ci:admin:ci-token-0123456789\nro:viewer:ro-token-0123456789\n",
     }
     assert env(objects)["FLEETDECK_AUTH_TOKENS_FILE"] == "/etc/fleetdeck/secrets/auth-tokens"
     assert "no first admin is created" in notes
@@ -386,7 +417,9 @@ def kubesim():
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
         log = open(Path(tmp) / "kubesim.log", "wb")
-        process = subprocess.Popen([binary, "--write-kubeconfig", str(kubeconfig)], stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [binary, "--write-kubeconfig", str(kubeconfig)], stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             deadline = time.monotonic() + 30
             while not (kubeconfig.exists() and kubeconfig.stat().st_size):
@@ -401,15 +434,33 @@ def kubesim():
 
 def kubectl(kubesim, *args, stdin=None):
     command, tmp = kubesim
-    result = subprocess.run([*command, *args], input=stdin, capture_output=True, text=True, env={"HOME": str(tmp), "PATH": os.environ["PATH"]}, timeout=60)
+    result = subprocess.run(
+        [*command, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp), "PATH": os.environ["PATH"]},
+        timeout=60,
+    )
     assert result.returncode == 0, f"kubectl {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
-@pytest.mark.parametrize("values", [None, HA_VALUES, {"writeActions": {"enabled": True}, "fullnameOverride": "console"}], ids=["default", "postgres-ha-oidc", "write-actions"])
+@pytest.mark.parametrize(
+    "values",
+    [None, HA_VALUES, {"writeActions": {"enabled": True}, "fullnameOverride": "console"}],
+    ids=["default", "postgres-ha-oidc", "write-actions"],
+)
 def test_rendered_objects_apply_to_kubesim(chart, kubesim, values):
     objects, _ = render(chart, values)
-    kubectl(kubesim, "apply", "--server-side", "-f", "-", stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NAMESPACE}}}\n")
+    kubectl(
+        kubesim,
+        "apply",
+        "--server-side",
+        "-f",
+        "-",
+        stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NAMESPACE}}}\n",
+    )
     # A real cluster with ServiceMonitors has the Prometheus Operator's CRD.
     kubectl(kubesim, "apply", "--server-side", "-f", "-", stdin=SERVICE_MONITOR_CRD)
     manifest = yaml.safe_dump_all(objects.values())
@@ -421,3 +472,85 @@ def test_rendered_objects_apply_to_kubesim(chart, kubesim, values):
     assert sorted((o["kind"], o["metadata"]["name"]) for o in listed) == sorted(objects)
     deployment = next(o for o in listed if o["kind"] == "Deployment")
     assert deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def post_json(url, body, token=None):
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.parametrize(
+    "values, who",
+    [
+        (None, "admin"),
+        ({"bootstrapTokens": [{"name": "ci", "role": "operator", "token": "ci-token-0123456789"}]}, "token:ci"),
+    ],
+    ids=["admin-password", "bootstrap-token"],
+)
+def test_the_server_starts_with_the_rendered_settings(chart, values, who):
+    """The real binary, given the Deployment's environment with the Secret's keys as files (paths
+    moved under a temporary folder), serves, and the first admin's password or the token signs in."""
+    binary = os.environ.get("FLEETDECK_BIN")
+    assert binary and Path(binary).is_file(), "FLEETDECK_BIN must name the built fleetdeck binary"
+    objects, _ = render(chart, values)
+    c = container(objects)
+    with tempfile.TemporaryDirectory() as tmp:
+        mounts = {}
+        volumes = {v["name"]: v for v in only(objects, "Deployment")["spec"]["template"]["spec"]["volumes"]}
+        for mount in c["volumeMounts"]:
+            local = Path(tmp) / mount["name"]
+            local.mkdir()
+            mounts[mount["mountPath"]] = str(local)
+            secret = volumes[mount["name"]].get("secret")
+            if secret:
+                for key, value in decoded(objects[("Secret", secret["secretName"])]).items():
+                    (local / key).write_text(value)
+        port = free_port()
+        environment = {"PATH": os.environ["PATH"], "HOME": tmp, "POD_NAME": "fleetdeck-0", "POD_NAMESPACE": NAMESPACE}
+        for name, value in env(objects).items():
+            if isinstance(value, str):
+                for path, local in mounts.items():
+                    value = value.replace(path + "/", local + "/")
+                environment[name] = value
+        environment["FLEETDECK_ADDR"] = f"127.0.0.1:{port}"
+        with open(Path(tmp) / "fleetdeck.log", "wb") as log:
+            server = subprocess.Popen(
+                [binary, *c["args"]], env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=tmp
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                deadline = time.monotonic() + 60
+                while True:
+                    assert server.poll() is None and time.monotonic() < deadline, (
+                        Path(tmp) / "fleetdeck.log"
+                    ).read_text()
+                    try:
+                        with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
+                            if response.status == 200:
+                                break
+                    except OSError:
+                        time.sleep(0.2)
+                if who == "admin":
+                    password = decoded(only(objects, "Secret"))["admin-password"]
+                    status, me = post_json(f"{base}/api/auth/login", {"username": "admin", "password": password})
+                else:
+                    status, me = post_json(f"{base}/api/auth/login", {"token": values["bootstrapTokens"][0]["token"]})
+                assert status == 200 and me["subject"] == who, me
+                # Nothing but the volumes was written: the root filesystem is read-only in the pod.
+                written = {p.name for p in Path(tmp).iterdir()} - {m["name"] for m in c["volumeMounts"]}
+                assert written == {"fleetdeck.log"}
+                log_line = (Path(tmp) / "fleetdeck.log").read_text().splitlines()[0]
+                assert json.loads(log_line)["level"]  # FLEETDECK_LOG_FORMAT=json
+            finally:
+                server.terminate()
+                server.wait(timeout=30)

@@ -99,7 +99,5 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Bootstrap tokens as FLEETDECK_AUTH_TOKENS_FILE reads them: one name:role:token a line. */}}
 {{- define "fleetdeck.authTokenLines" -}}
-{{- range . }}
-{{ printf "%s:%s:%s" .name .role .token }}
-{{- end }}
+{{- range . }}{{ printf "%s:%s:%s\n" .name .role .token }}{{ end }}
 {{- end }}
