@@ -197,6 +197,14 @@ const BUILTINS: &[Builtin] = &[
     all(status(res("batch", "v1", "jobs", "Job", true, &[]))),
     all(status(res("batch", "v1", "cronjobs", "CronJob", true, &["cj"]))),
     status(res("networking.k8s.io", "v1", "ingresses", "Ingress", true, &["ing"])),
+    res(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "NetworkPolicy",
+        true,
+        &["netpol"],
+    ),
     status(res(
         "policy",
         "v1",

@@ -219,3 +219,28 @@ async fn server_dry_runs_answer_without_keeping_anything() {
         "api:1"
     );
 }
+
+/// NetworkPolicy is served (a chart's optional policy applies, as on a real cluster); nothing
+/// enforces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_policies_apply_and_list() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let path = k.manifest(
+        "netpol.yaml",
+        "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress: [{ports: [{port: 8080, protocol: TCP}]}]
+",
+    );
+    let out = k.ok(&["apply", "--server-side", "-f", &path]).await;
+    assert_eq!(out, "networkpolicy.networking.k8s.io/api serverside-applied\n");
+    let out = k.ok(&["get", "netpol", "-n", "shop", "-o", "name"]).await;
+    assert_eq!(out, "networkpolicy.networking.k8s.io/api\n");
+    let policy = sim.get("networking.k8s.io/v1", "NetworkPolicy", "shop", "api").unwrap();
+    assert_eq!(policy["spec"]["ingress"][0]["ports"][0]["port"], 8080);
+}
