@@ -65,6 +65,10 @@ test("the YAML tab marks a misspelled field and completes the schema's fields an
     await page.keyboard.insertText(`${WIDGET}  colr: red\n`);
     await panel.locator('.cm-lintRange-error').filter({ hasText: 'colr' }).waitFor();
     assert.deepEqual(await panel.locator('.cm-panel-lint .cm-diagnosticText').allInnerTexts(), ['spec.colr: unknown field "colr"']);
+    // A field's description on hover.
+    await panel.locator('.cm-line', { hasText: 'size: 2' }).hover({ position: { x: 24, y: 6 } });
+    await page.locator('.code-editor-hover', { hasText: 'How big the widget is.' }).waitFor();
+    await editor.click();
 
     // Keys at the cursor: the schema's properties, the required one first, with their types.
     await page.keyboard.press('ControlOrMeta+a');
