@@ -2,7 +2,7 @@
 // completes and checks the text from the CRD's schema, which kubesim serves in its OpenAPI v3
 // (its built-in kinds have a bare schema: no completion, no marks).
 //
-//   npm run build && (cd .. && cargo build --workspace --bins) && npm run e2e -- e2e/yamlschema.test.mjs
+//   npm run build && (cd .. && cargo build --workspace --bins) && node --test e2e/yamlschema.test.mjs
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
