@@ -68,6 +68,8 @@ export const dashboardPath = (name: string) => `${clusterPath(name)}/dashboard`;
 /** The resources a cluster serves. */
 export const apiResourcesPath = (name: string) => `${clusterPath(name)}/api-resources`;
 export const namespacesPath = (name: string) => `${clusterPath(name)}/namespaces`;
+/** The cluster's OpenAPI v3 root, or one group/version's document (`apis/apps/v1`): the YAML editor's schemas. */
+export const openApiPath = (name: string, documentPath?: string) => `${clusterPath(name)}/openapi/v3${documentPath ? `/${documentPath}` : ''}`;
 /** The pods scheduled on a node. */
 export const nodePodsPath = (name: string, node: string) => `${clusterPath(name)}/nodes/${encodeURIComponent(node)}/pods`;
 export const fluxClusterPath = (name: string) => `${paths.fluxClusters}/${encodeURIComponent(name)}`;

@@ -38,7 +38,7 @@ export function ApplyYamlDialog({ cluster, onClose }: { cluster: string; onClose
       <div className="form-grid" data-testid="apply-yaml">
         <p className="hint">Server-side apply as the field manager fleetdeck. Every document is dry-run first; nothing changes unless all pass.</p>
         <Suspense fallback={<Loading label="Loading the editor…" />}>
-          <CodeEditor label="Manifests" value={yaml} onChange={setYaml} />
+          <CodeEditor label="Manifests" cluster={cluster} value={yaml} onChange={setYaml} />
         </Suspense>
         <label className="inline-label">
           Default namespace

@@ -97,7 +97,7 @@ export function YamlTab({ cluster, kind, object, path }: { cluster: string; kind
       </div>
       {object.kind === 'Secret' ? <p className="hint">Secret values show as redacted here: apply only what you change, and leave data alone.</p> : null}
       <Suspense fallback={<Loading label="Loading the editor…" />}>
-        <CodeEditor label="YAML" value={text} onChange={(next) => setDraft((d) => (next === (d?.base ?? live) ? null : { text: next, base: d?.base ?? live }))} />
+        <CodeEditor label="YAML" cluster={cluster} value={text} onChange={(next) => setDraft((d) => (next === (d?.base ?? live) ? null : { text: next, base: d?.base ?? live }))} />
       </Suspense>
       {conflicts ? (
         <ConflictNotice
