@@ -170,13 +170,10 @@ def test_default_values_run_one_locked_down_replica_on_sqlite(chart):
     assert f"get secret {secret['metadata']['name']} -o jsonpath='{{.data.admin-password}}'" in notes
     assert "port-forward service/fleetdeck 8080:80" in notes
 
-    # Read-only by default, plus impersonation; the lease Role names its one Lease.
+    # Read-only by default (least privilege: no impersonation); the lease Role names its one Lease.
     rules = only(objects, "ClusterRole")["rules"]
     verbs = {v for r in rules for v in r["verbs"]}
-    assert verbs == {"get", "list", "watch", "impersonate"}
-    assert {"users", "groups", "serviceaccounts"} <= {
-        res for r in rules if "impersonate" in r["verbs"] for res in r["resources"]
-    }
+    assert verbs == {"get", "list", "watch"}
     lease_rules = only(objects, "Role")["rules"]
     assert all(r["apiGroups"] == ["coordination.k8s.io"] and r["resources"] == ["leases"] for r in lease_rules)
     named = [r for r in lease_rules if r.get("resourceNames")]
@@ -312,8 +309,11 @@ def test_write_actions_add_write_verbs(chart):
     assert env(objects)["FLEETDECK_WRITE_ACTIONS_ENABLED"] == "true"
     verbs = {v for r in only(objects, "ClusterRole")["rules"] for v in r["verbs"]}
     assert {"create", "update", "patch", "delete"} <= verbs
-    objects, _ = render(chart, {"rbac": {"clusterRole": {"impersonate": False}}})
-    assert "impersonate" not in {v for r in only(objects, "ClusterRole")["rules"] for v in r["verbs"]}
+    objects, _ = render(chart, {"rbac": {"clusterRole": {"impersonate": True}}})
+    rules = only(objects, "ClusterRole")["rules"]
+    assert {"users", "groups", "serviceaccounts"} <= {
+        res for r in rules if "impersonate" in r["verbs"] for res in r["resources"]
+    }
     objects, _ = render(chart, {"rbac": {"create": False}})
     assert not [k for k, _ in objects if k in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")]
 
