@@ -4,6 +4,8 @@
 //! each caller. The head moves only if it is still where the writer last saw it; when another
 //! replica moved it, the writer reads it again and chains the rows again (docs/api.md#the-chain).
 
+use std::sync::LazyLock;
+
 use sqlx::error::ErrorKind;
 use sqlx::{PgPool, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
@@ -142,6 +144,45 @@ const POSTGRES_APPEND: &str = concat!(
      $16::text[], $17::text[], $18::text[], $19::int8[], $20::text[], $21::text[]) AS rows"
 );
 
+/// Binds each row's `COLUMNS` values, row after row, in `values_rows`' order.
+macro_rules! bind_rows {
+    ($query:expr, $prev:expr, $events:expr, $links:expr) => {{
+        let mut query = $query;
+        for ((e, link), prev_hash) in $events.iter().zip($links).zip(prev_hashes($prev, $links)) {
+            query = query
+                .bind(&e.id)
+                .bind(e.at)
+                .bind(&e.actor)
+                .bind(&e.actor_method)
+                .bind(&e.verb)
+                .bind(&e.resource_type)
+                .bind(&e.cluster)
+                .bind(&e.namespace)
+                .bind(&e.name)
+                .bind(e.outcome.as_str())
+                .bind(e.http_status)
+                .bind(&e.request_id)
+                .bind(&e.client_ip)
+                .bind(&e.reason)
+                .bind(link.seq)
+                .bind(prev_hash)
+                .bind(&link.hash);
+        }
+        query
+    }};
+}
+
+/// `POSTGRES_APPEND` for one row, its values as plain parameters: most writes carry one row when
+/// requests come one at a time, and 17 one-element arrays cost more to send and unpack.
+static POSTGRES_APPEND_ONE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH head AS ({} RETURNING 1) INSERT INTO audit_events ({}, seq, prev_hash, hash) SELECT rows.* FROM head, ({}) AS rows",
+        move_head!(),
+        event_columns!(),
+        values_rows(1)
+    )
+});
+
 /// Whether the rows were written (false: the head was not at `prev`).
 async fn write_postgres(
     pool: &PgPool,
@@ -150,6 +191,18 @@ async fn write_postgres(
     links: &[ChainLink],
 ) -> sqlx::Result<bool> {
     let new_head = links.last().expect("a batch has rows");
+    if let [_] = events {
+        let append = sqlx::query(sqlx::AssertSqlSafe(POSTGRES_APPEND_ONE.as_str()))
+            .bind(new_head.seq)
+            .bind(&new_head.hash)
+            .bind(prev.seq)
+            .bind(&prev.hash);
+        let inserted = bind_rows!(append, prev, events, links)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        return Ok(inserted > 0);
+    }
     let column = |f: fn(&AuditEvent) -> &str| events.iter().map(f).collect::<Vec<_>>();
     let optional = |f: fn(&AuditEvent) -> Option<&str>| events.iter().map(f).collect::<Vec<_>>();
     let inserted = sqlx::query(POSTGRES_APPEND)
@@ -191,31 +244,12 @@ async fn write_sqlite(
 ) -> sqlx::Result<bool> {
     let new_head = links.last().expect("a batch has rows");
     // Built from constant fragments only; the values are bound.
-    let mut append = sqlx::query(sqlx::AssertSqlSafe(sqlite_append(events.len())))
+    let append = sqlx::query(sqlx::AssertSqlSafe(sqlite_append(events.len())))
         .bind(new_head.seq)
         .bind(&new_head.hash)
         .bind(prev.seq)
         .bind(&prev.hash);
-    for ((e, link), prev_hash) in events.iter().zip(links).zip(prev_hashes(prev, links)) {
-        append = append
-            .bind(&e.id)
-            .bind(e.at)
-            .bind(&e.actor)
-            .bind(&e.actor_method)
-            .bind(&e.verb)
-            .bind(&e.resource_type)
-            .bind(&e.cluster)
-            .bind(&e.namespace)
-            .bind(&e.name)
-            .bind(e.outcome.as_str())
-            .bind(e.http_status)
-            .bind(&e.request_id)
-            .bind(&e.client_ip)
-            .bind(&e.reason)
-            .bind(link.seq)
-            .bind(prev_hash)
-            .bind(&link.hash);
-    }
+    let append = bind_rows!(append, prev, events, links);
     let mut conn = pool.acquire().await?;
     match append.fetch_all(&mut *conn).await {
         Ok(moved) => Ok(!moved.is_empty()),
@@ -230,18 +264,23 @@ async fn write_sqlite(
 /// The transaction `write_sqlite` runs, for `rows` rows: the head's values are `$1` to `$4`
 /// (as in `move_head!`), each row's `COLUMNS` values follow.
 fn sqlite_append(rows: usize) -> String {
+    format!(
+        "BEGIN IMMEDIATE; {} RETURNING 1; INSERT INTO audit_events ({}, seq, prev_hash, hash) SELECT * FROM ({}) \
+         WHERE (SELECT last_seq = $1 AND last_hash = $2 FROM audit_chain WHERE id = 1); COMMIT",
+        move_head!(),
+        event_columns!(),
+        values_rows(rows)
+    )
+}
+
+/// `VALUES ($5, …, $21), ($22, …)`: `rows` rows of `COLUMNS` placeholders after the head's four.
+fn values_rows(rows: usize) -> String {
     let row = |r: usize| {
         let placeholders: Vec<String> = (1..=COLUMNS).map(|c| format!("${}", 4 + r * COLUMNS + c)).collect();
         format!("({})", placeholders.join(", "))
     };
     let values: Vec<String> = (0..rows).map(row).collect();
-    format!(
-        "BEGIN IMMEDIATE; {} RETURNING 1; INSERT INTO audit_events ({}, seq, prev_hash, hash) SELECT * FROM (VALUES {}) \
-         WHERE (SELECT last_seq = $1 AND last_hash = $2 FROM audit_chain WHERE id = 1); COMMIT",
-        move_head!(),
-        event_columns!(),
-        values.join(", ")
-    )
+    format!("VALUES {}", values.join(", "))
 }
 
 /// Each row's previous hash: `prev`'s for the first, then the link before it.
