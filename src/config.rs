@@ -161,6 +161,22 @@ pub struct SettingsArgs {
     /// The most a console kubectl command's stdout (and its stderr) may print (bytes, or with KiB/MiB).
     #[arg(long, env = "FLEETDECK_KUBECTL_OUTPUT_LIMIT", default_value = "1MiB", global = true)]
     pub kubectl_output_limit: String,
+    /// Leader election among replicas, so once-per-installation tasks (audit retention) run on
+    /// one: auto (on when running in a pod), on (outside a pod: through the current context of
+    /// the first FLEETDECK_KUBECONFIG file) or off (this replica is the only one).
+    #[arg(long, env = "FLEETDECK_LEADER_ELECTION", default_value = "auto", global = true)]
+    pub leader_election: String,
+    /// Namespace of the leader Lease (default: the pod's namespace, or the context's).
+    #[arg(long, env = "FLEETDECK_LEASE_NAMESPACE", global = true)]
+    pub lease_namespace: Option<String>,
+    /// Name of the leader Lease.
+    #[arg(
+        long,
+        env = "FLEETDECK_LEASE_NAME",
+        default_value = "fleetdeck-leader",
+        global = true
+    )]
+    pub lease_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,6 +211,23 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub exec: ExecSettings,
     pub kubectl: KubectlSettings,
+    pub leader: LeaderSettings,
+}
+
+/// Whether and where replicas elect a leader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaderSettings {
+    pub election: LeaderElection,
+    pub lease_namespace: Option<String>,
+    pub lease_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaderElection {
+    /// On when running in a pod.
+    Auto,
+    On,
+    Off,
 }
 
 /// Limits of pod exec sessions.
@@ -423,6 +456,34 @@ impl Settings {
             timeout: positive("FLEETDECK_KUBECTL_TIMEOUT", &a.kubectl_timeout)?,
             output_limit: parse_size(&a.kubectl_output_limit).map_err(|m| bad("FLEETDECK_KUBECTL_OUTPUT_LIMIT", m))?,
         };
+        let election = match a.leader_election.trim() {
+            "auto" => LeaderElection::Auto,
+            "on" => LeaderElection::On,
+            "off" => LeaderElection::Off,
+            other => {
+                return Err(bad(
+                    "FLEETDECK_LEADER_ELECTION",
+                    format!("expected auto, on or off, got {other:?}"),
+                ));
+            }
+        };
+        let lease_name = a.lease_name.trim();
+        if !crate::names::is_object_name(lease_name) {
+            return Err(bad(
+                "FLEETDECK_LEASE_NAME",
+                format!("{lease_name:?} is not a valid object name"),
+            ));
+        }
+        let leader = LeaderSettings {
+            election,
+            lease_namespace: a
+                .lease_namespace
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+            lease_name: lease_name.to_string(),
+        };
         Ok(Settings {
             addr,
             database_url,
@@ -445,6 +506,7 @@ impl Settings {
             log_format,
             exec,
             kubectl,
+            leader,
         })
     }
 

@@ -13,8 +13,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::config::Settings;
+use crate::config::{LeaderElection, Settings};
 use crate::error::ApiError;
+use crate::kube::leader::{self, Election, Leadership, Timing};
 use crate::store::Store;
 
 /// Metrics and one log line per request.
@@ -125,6 +126,8 @@ pub struct Server {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Audit retention and the inputs cache's poller.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// The leader election's task, and how to end it (it then releases the lease).
+    election: Option<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
 }
 
 impl Server {
@@ -149,12 +152,23 @@ impl Server {
             .await
             .with_context(|| format!("FLEETDECK_ADDR: cannot listen on {}", settings.addr))?;
         let addr = listener.local_addr()?;
-        let retention = crate::audit::retention::spawn(store.clone(), settings.audit_retention);
+        let (leadership, election) = match election(&settings).await? {
+            None => (Leadership::always(), None),
+            Some(election) => {
+                let (end, ended) = tokio::sync::oneshot::channel::<()>();
+                let (leadership, task) = election.spawn(async {
+                    let _ = ended.await;
+                });
+                (leadership, Some((end, task)))
+            }
+        };
+        let retention = crate::audit::retention::spawn(store.clone(), settings.audit_retention, leadership.clone());
         let state = AppState::new(settings, store.clone());
         let background = vec![
             retention,
             state.inputs_cache.spawn_poller(store),
             state.caches.spawn_idle_stopper(),
+            report_leadership(&state, leadership),
         ];
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -172,6 +186,7 @@ impl Server {
             stop,
             task,
             background,
+            election,
         })
     }
 
@@ -190,6 +205,11 @@ impl Server {
                 Ok(())
             }
         };
+        if let Some((end, task)) = self.election {
+            let _ = end.send(());
+            // It releases the lease, so another replica leads at once rather than after it expires.
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
         self.state.store.close().await;
         result
     }
@@ -200,6 +220,58 @@ impl Server {
         tracing::info!("shutting down");
         self.shutdown().await
     }
+}
+
+/// The election this replica takes part in, if any (`FLEETDECK_LEADER_ELECTION`): in a pod
+/// through its service account; with `on` outside a pod, through the current context of the
+/// first kubeconfig file.
+async fn election(settings: &Settings) -> anyhow::Result<Option<Election>> {
+    const SETTING: &str = "FLEETDECK_LEADER_ELECTION";
+    let wanted = &settings.leader;
+    let config = match (wanted.election, ::kube::Config::incluster()) {
+        (LeaderElection::Off, _) | (LeaderElection::Auto, Err(_)) => return Ok(None),
+        (_, Ok(config)) => config,
+        (LeaderElection::On, Err(_)) => {
+            let file = settings
+                .kubeconfig
+                .first()
+                .with_context(|| format!("{SETTING}: on outside a pod needs a kubeconfig (FLEETDECK_KUBECONFIG)"))?;
+            let kubeconfig = ::kube::config::Kubeconfig::read_from(file)
+                .with_context(|| format!("{SETTING}: cannot read {}", file.display()))?;
+            ::kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                .await
+                .with_context(|| format!("{SETTING}: {} has no usable current context", file.display()))?
+        }
+    };
+    let namespace = wanted
+        .lease_namespace
+        .clone()
+        .unwrap_or_else(|| config.default_namespace.clone());
+    let election = Election::new(
+        config,
+        &namespace,
+        &wanted.lease_name,
+        &leader::identity(),
+        Timing::default(),
+    )
+    .with_context(|| format!("{SETTING}: cannot build a client"))?;
+    Ok(Some(election))
+}
+
+/// `fleetdeck_leader`: 1 on the replica that runs the once-per-installation tasks.
+fn report_leadership(state: &AppState, mut leadership: Leadership) -> tokio::task::JoinHandle<()> {
+    let gauge = prometheus::IntGauge::new(
+        "fleetdeck_leader",
+        "Whether this replica leads (runs audit retention): 1 or 0.",
+    )
+    .expect("valid metric");
+    state.metrics.register(Box::new(gauge.clone()));
+    tokio::spawn(async move {
+        gauge.set(i64::from(leadership.is_leader()));
+        while let Some(leading) = leadership.changed().await {
+            gauge.set(i64::from(leading));
+        }
+    })
 }
 
 async fn shutdown_signal() {

@@ -2,16 +2,23 @@
 
 use std::time::Duration;
 
+use crate::kube::leader::Leadership;
 use crate::store::Store;
 
 const EVERY: Duration = Duration::from_secs(3600);
 
-/// Prunes now and then every hour until the runtime stops.
-pub fn spawn(store: Store, retention: Duration) -> tokio::task::JoinHandle<()> {
+/// Prunes now and then every hour until the runtime stops, on the leading replica only.
+pub fn spawn(store: Store, retention: Duration, mut leadership: Leadership) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
+            // A replica elected between two ticks prunes when elected, not an hour later.
+            while !leadership.is_leader() {
+                if leadership.changed().await.is_none() {
+                    return;
+                }
+            }
             prune_once(&store, retention).await;
         }
     })

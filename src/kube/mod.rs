@@ -7,5 +7,6 @@ pub mod client;
 pub mod discovery;
 pub mod errors;
 pub mod kubeconfig;
+pub mod leader;
 pub mod pool;
 pub mod secret_box;

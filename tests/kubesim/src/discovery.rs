@@ -246,6 +246,8 @@ const BUILTINS: &[Builtin] = &[
         false,
         &[],
     ),
+    // Leader election (client-go's, and Fleetdeck's own).
+    res("coordination.k8s.io", "v1", "leases", "Lease", true, &[]),
     res(
         "scheduling.k8s.io",
         "v1",

@@ -1050,6 +1050,26 @@ fn columns_and_row(r: &ResourceInfo) -> (Vec<Value>, RowFn) {
                 ]
             },
         ),
+        ("coordination.k8s.io", "leases") => (
+            vec![
+                name_col(),
+                col(
+                    "Holder",
+                    "string",
+                    "",
+                    "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.",
+                    0,
+                ),
+                age_col(),
+            ],
+            |o, now| {
+                vec![
+                    json!(o["metadata"]["name"]),
+                    json!(s(&o["spec"]["holderIdentity"], "")),
+                    json!(age(o, now)),
+                ]
+            },
+        ),
         // No printer in the apiserver: its default table convertor.
         ("", "limitranges")
         | ("rbac.authorization.k8s.io", "roles" | "clusterroles")

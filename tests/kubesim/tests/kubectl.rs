@@ -468,3 +468,29 @@ async fn drain_dry_run_evicts_nothing() {
     assert!(sim.get("v1", "Pod", "ops", "api-1").is_some());
     assert_eq!(sim.resource_version(), rv, "nothing but the dry run happened");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_are_created_replaced_on_their_resource_version_and_printed_with_their_holder() {
+    let sim = sim_with("v1.33.1").await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    let lease = r#"{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "leader", "namespace": "default"},
+        "spec": {"holderIdentity": "replica-a", "leaseDurationSeconds": 15}}"#;
+    let path = std::env::temp_dir().join(format!("lease-{}.json", std::process::id()));
+    std::fs::write(&path, lease).unwrap();
+    let file = path.to_str().unwrap();
+    k.ok(&["create", "-f", file]).await;
+    let out = k.ok(&["get", "leases", "-n", "default"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(words(lines[0]), ["NAME", "HOLDER", "AGE"]);
+    assert_eq!(words(lines[1])[..2], ["leader", "replica-a"]);
+    // A replace carrying a resourceVersion that is no longer current is refused, which is what
+    // makes a lease takeover a compare-and-swap.
+    let stale = lease
+        .replace(r#""name": "leader","#, r#""name": "leader", "resourceVersion": "1","#)
+        .replace("replica-a", "replica-b");
+    std::fs::write(&path, stale).unwrap();
+    let err = k.err(&["replace", "-f", file]).await;
+    assert!(err.contains("the object has been modified"), "{err}");
+    std::fs::remove_file(&path).unwrap();
+}
