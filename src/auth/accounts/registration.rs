@@ -46,16 +46,28 @@ fn mail_body(code: &str) -> String {
     )
 }
 
-/// The registration settings, or 404 `registration_disabled`.
-fn enabled(state: &AppState, actor: &str) -> ApiResult<RegistrationSettings> {
-    state.settings.registration.clone().ok_or_else(|| {
+/// The audit note of both steps: the username asked for, also as the actor.
+fn note(username: &str) -> AuditNote {
+    AuditNote::named(username).actor(username, "none")
+}
+
+/// What both steps check first: registration is on (else 404 `registration_disabled`), and the
+/// client is within its budget.
+fn admit(state: &AppState, ctx: &RequestContext, username: &str) -> ApiResult<RegistrationSettings> {
+    let settings = state.settings.registration.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "registration_disabled",
             "self-service registration is off; ask an admin for an account",
         )
-        .with_audit(AuditNote::default().actor(actor, "none"))
-    })
+        .with_audit(note(username))
+    })?;
+    state
+        .registration_limits
+        .per_ip
+        .check(ctx.client_ip)
+        .map_err(|wait| ApiError::too_many_requests(wait).with_audit(note(username)))?;
+    Ok(settings)
 }
 
 /// Starts a self-service registration: mails a verification code to `email`.
@@ -80,14 +92,8 @@ pub(super) async fn register(
     ctx: RequestContext,
     ApiJson(body): ApiJson<Registration>,
 ) -> ApiResult<impl IntoResponse> {
-    let settings = enabled(&state, &body.username)?;
-    let note = || AuditNote::named(&body.username).actor(&body.username, "none");
-    let fail = |e: ApiError| e.with_audit(note());
-    state
-        .registration_limits
-        .per_ip
-        .check(ctx.client_ip)
-        .map_err(|wait| fail(ApiError::too_many_requests(wait)))?;
+    let settings = admit(&state, &ctx, &body.username)?;
+    let fail = |e: ApiError| e.with_audit(note(&body.username));
     if !is_valid_name(&body.username) {
         return Err(fail(ApiError::unprocessable(
             "invalid_username",
@@ -143,7 +149,7 @@ pub(super) async fn register(
         username: body.username.clone(),
         expires_at,
     };
-    Ok((StatusCode::ACCEPTED, note(), Json(pending)))
+    Ok((StatusCode::ACCEPTED, note(&body.username), Json(pending)))
 }
 
 /// Completes a registration with the mailed code: creates the user.
@@ -166,14 +172,8 @@ pub(super) async fn verify(
     ctx: RequestContext,
     ApiJson(body): ApiJson<RegistrationVerification>,
 ) -> ApiResult<impl IntoResponse> {
-    let settings = enabled(&state, &body.username)?;
-    let note = || AuditNote::named(&body.username).actor(&body.username, "none");
-    let fail = |e: ApiError| e.with_audit(note());
-    state
-        .registration_limits
-        .per_ip
-        .check(ctx.client_ip)
-        .map_err(|wait| fail(ApiError::too_many_requests(wait)))?;
+    let settings = admit(&state, &ctx, &body.username)?;
+    let fail = |e: ApiError| e.with_audit(note(&body.username));
     let invalid = || {
         fail(ApiError::bad_request(
             "verification_invalid",
@@ -212,7 +212,7 @@ pub(super) async fn verify(
         .await?;
     state.store.delete_registration(&row.username).await?;
     match created {
-        Some(user) => Ok((StatusCode::CREATED, note(), Json(User::from(user)))),
+        Some(user) => Ok((StatusCode::CREATED, note(&row.username), Json(User::from(user)))),
         None => Err(fail(ApiError::conflict(
             "username_taken",
             format!("the username {} was taken meanwhile", row.username),
