@@ -28,8 +28,8 @@ test('a password reset link sets a new password once', { timeout: 60_000 }, (t) 
 
     await page.context().clearCookies();
     await page.goto(link);
-    await page.getByLabel('New password').fill('rita brand new password');
-    await page.getByLabel('Repeat it').fill('rita brand new password');
+    await page.getByLabel('New password', { exact: true }).fill('rita brand new password');
+    await page.getByLabel('Repeat it', { exact: true }).fill('rita brand new password');
     assert.ok(!page.url().includes('token='), 'the token leaves the address bar');
     await page.getByRole('button', { name: 'Set password' }).click();
     await page.getByRole('status').filter({ hasText: 'Your password is set' }).waitFor();
@@ -37,8 +37,8 @@ test('a password reset link sets a new password once', { timeout: 60_000 }, (t) 
     await page.getByRole('link', { name: 'Sign in' }).click();
     await page.waitForURL('**/login');
     await page.getByRole('tab', { name: 'Username & password' }).click();
-    await page.getByLabel('Username').fill('rita');
-    await page.getByLabel('Password').fill('rita brand new password');
+    await page.getByLabel('Username', { exact: true }).fill('rita');
+    await page.getByLabel('Password', { exact: true }).fill('rita brand new password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const menu = page.getByTestId('user-menu');
     await menu.waitFor();
@@ -46,8 +46,8 @@ test('a password reset link sets a new password once', { timeout: 60_000 }, (t) 
 
     // The link works once.
     await page.goto(link);
-    await page.getByLabel('New password').fill('rita third long password');
-    await page.getByLabel('Repeat it').fill('rita third long password');
+    await page.getByLabel('New password', { exact: true }).fill('rita third long password');
+    await page.getByLabel('Repeat it', { exact: true }).fill('rita third long password');
     await page.getByRole('button', { name: 'Set password' }).click();
     const error = page.getByTestId('error-panel');
     await error.waitFor();
