@@ -7,10 +7,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
+use crate::auth::accounts::RegistrationSettings;
+use crate::auth::proxy::ProxyAuth;
 use crate::auth::{BootstrapToken, Role};
 use crate::inventory::kubectl::KubectlSettings;
 use crate::kube::cache::CacheSettings;
 use crate::kube::secret_box::SecretKey;
+use crate::mail::Mailer;
 use crate::request::normalize_origin;
 
 #[derive(Debug, Parser)]
@@ -161,6 +164,37 @@ pub struct SettingsArgs {
     /// The most a console kubectl command's stdout (and its stderr) may print (bytes, or with KiB/MiB).
     #[arg(long, env = "FLEETDECK_KUBECTL_OUTPUT_LIMIT", default_value = "1MiB", global = true)]
     pub kubectl_output_limit: String,
+    /// How long an admin-issued password reset link works.
+    #[arg(long, env = "FLEETDECK_PASSWORD_RESET_TTL", default_value = "1h", global = true)]
+    pub password_reset_ttl: String,
+    /// Self-service registration with an emailed verification code: off or on (needs the SMTP settings).
+    #[arg(long, env = "FLEETDECK_REGISTRATION", default_value = "off", global = true)]
+    pub registration: String,
+    /// The role of self-registered users: viewer, operator or admin.
+    #[arg(long, env = "FLEETDECK_REGISTRATION_ROLE", default_value = "viewer", global = true)]
+    pub registration_role: String,
+    /// SMTP server for outgoing mail: smtp://[user@]host:port (`?tls=required` for STARTTLS) or smtps://….
+    #[arg(long, env = "FLEETDECK_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail, e.g. `Fleetdeck <noreply@example.com>`.
+    #[arg(long, env = "FLEETDECK_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// File holding the SMTP password of the URL's user.
+    #[arg(long, env = "FLEETDECK_SMTP_PASSWORD_FILE", global = true)]
+    pub smtp_password_file: Option<PathBuf>,
+    /// Trusted reverse-proxy auth: the header a proxy in FLEETDECK_TRUSTED_PROXIES names the user in
+    /// (e.g. X-Forwarded-User); empty: off.
+    #[arg(long, env = "FLEETDECK_PROXY_AUTH_USER_HEADER", default_value = "", global = true)]
+    pub proxy_auth_user_header: String,
+    /// The header with the user's groups, comma separated (e.g. X-Forwarded-Groups).
+    #[arg(long, env = "FLEETDECK_PROXY_AUTH_GROUPS_HEADER", default_value = "", global = true)]
+    pub proxy_auth_groups_header: String,
+    /// Group to role for proxy-named users, comma-separated `group=role` (highest wins).
+    #[arg(long, env = "FLEETDECK_PROXY_AUTH_ROLES", default_value = "", global = true)]
+    pub proxy_auth_roles: String,
+    /// The role of proxy-named users none of whose groups is mapped; empty: they are denied.
+    #[arg(long, env = "FLEETDECK_PROXY_AUTH_DEFAULT_ROLE", default_value = "", global = true)]
+    pub proxy_auth_default_role: String,
     /// Leader election among replicas, so once-per-installation tasks (audit retention) run on
     /// one: auto (on when running in a pod), on (outside a pod: through the current context of
     /// the first FLEETDECK_KUBECONFIG file) or off (this replica is the only one).
@@ -211,6 +245,11 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub exec: ExecSettings,
     pub kubectl: KubectlSettings,
+    pub password_reset_ttl: Duration,
+    /// Self-service registration, when on.
+    pub registration: Option<RegistrationSettings>,
+    /// Trusted reverse-proxy auth, when on.
+    pub proxy_auth: Option<ProxyAuth>,
     pub leader: LeaderSettings,
 }
 
@@ -329,7 +368,7 @@ impl Settings {
                 ));
             }
         };
-        let trusted_proxies = split_list(&a.trusted_proxies)
+        let trusted_proxies: Vec<IpNet> = split_list(&a.trusted_proxies)
             .map(|s| {
                 s.parse::<IpNet>()
                     .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
@@ -456,6 +495,22 @@ impl Settings {
             timeout: positive("FLEETDECK_KUBECTL_TIMEOUT", &a.kubectl_timeout)?,
             output_limit: parse_size(&a.kubectl_output_limit).map_err(|m| bad("FLEETDECK_KUBECTL_OUTPUT_LIMIT", m))?,
         };
+        let password_reset_ttl =
+            parse_duration(&a.password_reset_ttl).map_err(|m| bad("FLEETDECK_PASSWORD_RESET_TTL", m))?;
+        let registration = registration(a)?;
+        let proxy_auth = ProxyAuth::parse(
+            &a.proxy_auth_user_header,
+            &a.proxy_auth_groups_header,
+            &a.proxy_auth_roles,
+            &a.proxy_auth_default_role,
+        )
+        .map_err(|(env, m)| bad(env, m))?;
+        if proxy_auth.is_some() && trusted_proxies.is_empty() {
+            return Err(bad(
+                "FLEETDECK_PROXY_AUTH_USER_HEADER",
+                "proxy auth needs FLEETDECK_TRUSTED_PROXIES: the header counts only from those proxies",
+            ));
+        }
         let election = match a.leader_election.trim() {
             "auto" => LeaderElection::Auto,
             "on" => LeaderElection::On,
@@ -506,6 +561,9 @@ impl Settings {
             log_format,
             exec,
             kubectl,
+            password_reset_ttl,
+            registration,
+            proxy_auth,
             leader,
         })
     }
@@ -527,6 +585,43 @@ impl SettingsArgs {
         }
         Only::parse_from(args).s
     }
+}
+
+/// Registration's settings when FLEETDECK_REGISTRATION is on; it cannot be on without mail.
+fn registration(a: &SettingsArgs) -> Result<Option<RegistrationSettings>, ConfigError> {
+    match a.registration.trim() {
+        "off" => return Ok(None),
+        "on" => {}
+        other => {
+            return Err(bad(
+                "FLEETDECK_REGISTRATION",
+                format!("expected off or on, got {other:?}"),
+            ));
+        }
+    }
+    let (Some(url), Some(from)) = (&a.smtp_url, &a.smtp_from) else {
+        return Err(bad(
+            "FLEETDECK_REGISTRATION",
+            "registration mails verification codes: set FLEETDECK_SMTP_URL and FLEETDECK_SMTP_FROM too",
+        ));
+    };
+    let from = crate::mail::parse_from(from).map_err(|m| bad("FLEETDECK_SMTP_FROM", m))?;
+    let password = match &a.smtp_password_file {
+        Some(path) => Some(read_file(path).map_err(|m| bad("FLEETDECK_SMTP_PASSWORD_FILE", m))?),
+        None => None,
+    };
+    let password = password.as_deref().map(|p| p.trim_end_matches(['\r', '\n']));
+    let mailer = Mailer::new(url, from, password).map_err(|m| bad("FLEETDECK_SMTP_URL", m))?;
+    let role = match a.registration_role.trim().parse::<Role>() {
+        Ok(r) if Role::Admin.satisfies(r) => r,
+        _ => {
+            return Err(bad(
+                "FLEETDECK_REGISTRATION_ROLE",
+                format!("expected viewer, operator or admin, got {:?}", a.registration_role),
+            ));
+        }
+    };
+    Ok(Some(RegistrationSettings { role, mailer }))
 }
 
 /// $KUBECONFIG's files, else ~/.kube/config; only those that exist.
@@ -693,6 +788,62 @@ mod tests {
                 "FLEETDECK_EXEC_SESSIONS_PER_CLUSTER",
             ),
             (&["--exec-idle-timeout", "0s"], "FLEETDECK_EXEC_IDLE_TIMEOUT"),
+            (&["--password-reset-ttl", "soon"], "FLEETDECK_PASSWORD_RESET_TTL"),
+            (&["--registration", "maybe"], "FLEETDECK_REGISTRATION"),
+            (
+                &["--registration", "on"],
+                "FLEETDECK_REGISTRATION (--registration): registration mails verification codes",
+            ),
+            (
+                &[
+                    "--registration",
+                    "on",
+                    "--smtp-url",
+                    "smtp://h:25",
+                    "--smtp-from",
+                    "nobody",
+                ],
+                "FLEETDECK_SMTP_FROM",
+            ),
+            (
+                &[
+                    "--registration",
+                    "on",
+                    "--smtp-url",
+                    "http://h",
+                    "--smtp-from",
+                    "a@b.example",
+                ],
+                "FLEETDECK_SMTP_URL",
+            ),
+            (
+                &[
+                    "--registration",
+                    "on",
+                    "--smtp-url",
+                    "smtp://h:25",
+                    "--smtp-from",
+                    "a@b.example",
+                    "--registration-role",
+                    "flux-reader",
+                ],
+                "FLEETDECK_REGISTRATION_ROLE",
+            ),
+            (
+                &["--proxy-auth-user-header", "X-Forwarded-User"],
+                "FLEETDECK_PROXY_AUTH_USER_HEADER (--proxy-auth-user-header): proxy auth needs FLEETDECK_TRUSTED_PROXIES",
+            ),
+            (
+                &[
+                    "--proxy-auth-user-header",
+                    "X-Forwarded-User",
+                    "--trusted-proxies",
+                    "10.0.0.0/8",
+                    "--proxy-auth-roles",
+                    "admins",
+                ],
+                "FLEETDECK_PROXY_AUTH_ROLES",
+            ),
         ];
         for (a, want) in cases {
             let err = Settings::from_args(&args(a)).unwrap_err().to_string();

@@ -16,6 +16,7 @@ pub mod error;
 pub mod flux;
 pub mod inventory;
 pub mod kube;
+pub mod mail;
 pub mod metrics;
 pub mod names;
 pub mod openapi;
@@ -41,6 +42,7 @@ pub struct AppState {
     /// Bootstrap tokens by the digest of their secret.
     pub tokens: Arc<HashMap<String, BootstrapToken>>,
     pub login_limiter: Arc<RateLimiter>,
+    pub registration_limits: Arc<auth::accounts::RegistrationLimits>,
     pub metrics: Arc<Metrics>,
     /// The audited routes of every router.
     pub audited_routes: Arc<Vec<audit::AuditedRoute>>,
@@ -91,6 +93,7 @@ impl AppState {
             access,
             streams,
             login_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
+            registration_limits: Arc::new(auth::accounts::RegistrationLimits::new(settings.login_rate_limit)),
             settings: Arc::new(settings),
             store,
             tokens: Arc::new(tokens),

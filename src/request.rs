@@ -33,6 +33,8 @@ pub struct RequestContext {
     pub client_ip: IpAddr,
     /// The client spoke HTTPS (to a trusted proxy that says so with X-Forwarded-Proto).
     pub https: bool,
+    /// The peer is a trusted proxy, whose identity headers count (proxy auth).
+    pub peer_trusted: bool,
 }
 
 impl Default for RequestContext {
@@ -41,6 +43,7 @@ impl Default for RequestContext {
             request_id: String::new(),
             client_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             https: false,
+            peer_trusted: false,
         }
     }
 }
@@ -117,6 +120,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         request_id: request_id.clone(),
         client_ip: client_ip(peer, req.headers(), trusted),
         https,
+        peer_trusted,
     };
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());

@@ -353,7 +353,7 @@ on_both_backends! {
             assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let (_, config) = json(app.request(Method::GET, "/api/auth/config").send().await.unwrap()).await;
-        assert_eq!(config, json!({"methods": ["password"], "providers": []}));
+        assert_eq!(config, json!({"methods": ["password"], "providers": [], "registration": false, "proxy": false}));
         let c = app.login("admin", &password).await;
         app.stop().await;
         let app = TestApp::with(s).await;

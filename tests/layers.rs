@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &str)] = &[
     // The auth router and its API types are a domain; the rest of auth is a service every router uses.
     ("auth::routes", "domain"),
     ("auth::model", "domain"),
+    ("auth::accounts", "domain"),
     ("inventory", "domain"),
     ("flux", "domain"),
     ("clusters", "clusters"),
@@ -33,6 +34,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("audit", "service"),
     ("kube", "service"),
     ("metrics", "service"),
+    ("mail", "service"),
     ("store", "store"),
     // Plain data and pure rules the store keeps as they are; they import only models and base.
     ("auth::identity", "model"),

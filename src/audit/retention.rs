@@ -1,4 +1,4 @@
-//! Background pruning: audit events past the retention period, and expired sessions.
+//! Background pruning: audit events past the retention period, expired sessions, and expired reset links and registrations.
 
 use std::time::Duration;
 
@@ -33,5 +33,8 @@ pub async fn prune_once(store: &Store, retention: Duration) {
     }
     if let Err(e) = store.prune_sessions().await {
         tracing::warn!(error = %e, "session pruning failed");
+    }
+    if let Err(e) = store.prune_account_tokens().await {
+        tracing::warn!(error = %e, "pruning reset links and registrations failed");
     }
 }

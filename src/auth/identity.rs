@@ -91,6 +91,8 @@ pub enum AuthMethod {
     Token,
     /// An API key as Bearer.
     ApiKey,
+    /// Named by a trusted reverse proxy's headers.
+    Proxy,
 }
 
 impl AuthMethod {
@@ -99,15 +101,18 @@ impl AuthMethod {
             AuthMethod::Password => "password",
             AuthMethod::Token => "token",
             AuthMethod::ApiKey => "api_key",
+            AuthMethod::Proxy => "proxy",
         }
     }
 }
 
-/// Who owns a session or an API key: a local user (by id) or a bootstrap token (by name).
+/// Who owns a session or an API key: a local user (by id) or a bootstrap token (by name); a
+/// user named by a trusted proxy (by that name) owns neither.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
     User(String),
     Token(String),
+    Proxy(String),
 }
 
 #[cfg(test)]

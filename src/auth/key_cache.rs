@@ -60,6 +60,7 @@ mod tests {
             session: None,
             expires_at,
             cluster_dns: None,
+            groups: vec![],
         }
     }
 

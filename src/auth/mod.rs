@@ -7,12 +7,14 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 
+pub mod accounts;
 pub mod bootstrap;
 pub mod csrf;
 pub mod identity;
 pub mod key_cache;
 pub mod model;
 pub mod password;
+pub mod proxy;
 pub mod rate_limit;
 pub mod resolve;
 pub mod routes;
@@ -80,6 +82,8 @@ pub struct Principal {
     pub expires_at: Option<DateTime<Utc>>,
     /// For a key bound to one cluster: the only cluster (by dns) whose Flux inputs it reads.
     pub cluster_dns: Option<String>,
+    /// Groups an identity provider or proxy put the principal in (impersonated on `impersonate` clusters).
+    pub groups: Vec<String>,
 }
 
 impl Principal {
@@ -99,7 +103,7 @@ impl Principal {
     pub fn user_id(&self) -> Option<&str> {
         match &self.owner {
             Owner::User(id) => Some(id),
-            Owner::Token(_) => None,
+            Owner::Token(_) | Owner::Proxy(_) => None,
         }
     }
 }

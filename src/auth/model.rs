@@ -15,6 +15,10 @@ pub struct AuthConfig {
     pub methods: Vec<String>,
     /// External identity providers (none yet).
     pub providers: Vec<AuthProvider>,
+    /// Self-service registration is on (POST /api/auth/register).
+    pub registration: bool,
+    /// A trusted reverse proxy signs users in: the console has no login page to show.
+    pub proxy: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

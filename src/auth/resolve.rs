@@ -1,5 +1,6 @@
-//! The authentication middleware: turns a Bearer credential or the session cookie into a
-//! `Principal` in the request's extensions, and applies the CSRF check to cookie writes.
+//! The authentication middleware: turns a Bearer credential, a trusted proxy's identity headers or
+//! the session cookie into a `Principal` in the request's extensions, and applies the CSRF check to
+//! cookie and proxy writes (a browser sends the proxy's cookie along on a cross-site form post too).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -21,24 +22,23 @@ pub const SESSION_COOKIE: &str = "fleetdeck_session";
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let principal = match resolve(&state, req.method(), req.headers()).await {
+    let ctx = req.extensions().get::<RequestContext>().cloned().unwrap_or_default();
+    let principal = match resolve(&state, req.method(), req.headers(), ctx.peer_trusted).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
     if let Some(p) = &principal
-        && p.session.is_some()
+        && (p.session.is_some() || p.method == AuthMethod::Proxy)
         && csrf::is_write(req.method())
-    {
-        let ctx = req.extensions().get::<RequestContext>().cloned().unwrap_or_default();
-        if let Err(reason) = csrf::check(
+        && let Err(reason) = csrf::check(
             req.headers(),
             &ctx.own_origin(req.headers()),
             &state.settings.trusted_origins,
-        ) {
-            let mut response = ApiError::forbidden("csrf_rejected", reason).into_response();
-            response.extensions_mut().insert(p.clone());
-            return response;
-        }
+        )
+    {
+        let mut response = ApiError::forbidden("csrf_rejected", reason).into_response();
+        response.extensions_mut().insert(p.clone());
+        return response;
     }
     if let Some(p) = &principal {
         req.extensions_mut().insert(p.clone());
@@ -50,7 +50,13 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
-async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+/// The Authorization header wins; then a trusted proxy's identity headers; then the session cookie.
+async fn resolve(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    peer_trusted: bool,
+) -> Result<Option<Principal>, ApiError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let Some(token) = value.to_str().ok().and_then(|v| credential(v, method)) else {
             state.metrics.auth_rejected("malformed_authorization");
@@ -70,6 +76,12 @@ async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> Resu
             }
         };
     }
+    if let Some(proxy) = &state.settings.proxy_auth
+        && peer_trusted
+        && let Some(p) = proxy.principal(headers)?
+    {
+        return Ok(Some(p));
+    }
     match session_secret(headers) {
         Some(secret) => session(state, secret).await,
         None => Ok(None),
@@ -79,23 +91,31 @@ async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> Resu
 /// What authenticated a request (its Authorization header and cookies), kept by a long-lived
 /// stream to check later that it still works.
 #[derive(Clone)]
-pub struct Credentials(HeaderMap);
+pub struct Credentials {
+    headers: HeaderMap,
+    /// Named by a trusted proxy: asserted afresh on each request, nothing of ours ends it.
+    proxy: bool,
+}
 
 impl Credentials {
-    pub fn of(headers: &HeaderMap) -> Credentials {
+    pub fn of(headers: &HeaderMap, principal: &Principal) -> Credentials {
         let mut kept = HeaderMap::new();
         for name in [header::AUTHORIZATION, header::COOKIE] {
             for value in headers.get_all(&name) {
                 kept.append(name.clone(), value.clone());
             }
         }
-        Credentials(kept)
+        Credentials {
+            headers: kept,
+            proxy: principal.method == AuthMethod::Proxy,
+        }
     }
 
     /// Whether they still authenticate `subject`: false once the session ended or expired, the
     /// key was revoked, the user disabled, or the store cannot tell (fail closed).
     pub async fn still_valid(&self, state: &AppState, subject: &str) -> bool {
-        matches!(resolve(state, &Method::GET, &self.0).await, Ok(Some(p)) if p.subject == subject)
+        self.proxy
+            || matches!(resolve(state, &Method::GET, &self.headers, false).await, Ok(Some(p)) if p.subject == subject)
     }
 }
 
@@ -109,6 +129,7 @@ fn token_principal(t: &BootstrapToken) -> Principal {
         session: None,
         expires_at: None,
         cluster_dns: None,
+        groups: vec![],
     }
 }
 
@@ -144,6 +165,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                     session: None,
                     expires_at: key.expires_at,
                     cluster_dns: key.cluster_dns.clone(),
+                    groups: vec![],
                 },
                 _ => return Ok(None),
             }
@@ -187,6 +209,7 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
                 session,
                 expires_at: Some(row.expires_at),
                 cluster_dns: None,
+                groups: vec![],
             },
             _ => return Ok(None),
         },

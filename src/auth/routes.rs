@@ -59,6 +59,8 @@ async fn auth_config(State(state): State<AppState>) -> Json<AuthConfig> {
     Json(AuthConfig {
         methods,
         providers: vec![],
+        registration: state.settings.registration.is_some(),
+        proxy: state.settings.proxy_auth.is_some(),
     })
 }
 
@@ -281,6 +283,12 @@ async fn create_api_key(
         return Err(ApiError::forbidden(
             "api_key_cannot_create_keys",
             "an API key cannot create API keys; sign in instead",
+        ));
+    }
+    if principal.method == AuthMethod::Proxy {
+        return Err(ApiError::forbidden(
+            "local_account_required",
+            "API keys belong to local users or bootstrap tokens, not to users a proxy names",
         ));
     }
     let name = body.name.trim();

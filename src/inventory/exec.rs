@@ -117,7 +117,7 @@ async fn exec(
     };
     let (upgrade, session) = opened.await.map_err(|e| e.with_audit(note.clone()))?;
     let reason = session.describe();
-    let watchdog = Watchdog::start(&state, Credentials::of(&headers), principal.subject.clone());
+    let watchdog = Watchdog::start(&state, Credentials::of(&headers, &principal), principal.subject.clone());
     let response = upgrade
         .max_message_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| session.run(socket, watchdog))

@@ -422,7 +422,7 @@ async fn watch(
         Err(cap) => futures::stream::iter([cap]).boxed(),
         Ok(slot) => Feed::open(&state, &principal, spec, slot).await?.into_stream(),
     };
-    let watchdog = Watchdog::start(&state, Credentials::of(&headers), principal.subject.clone());
+    let watchdog = Watchdog::start(&state, Credentials::of(&headers, &principal), principal.subject.clone());
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")
@@ -486,7 +486,7 @@ async fn stream_ws(
     principal.require(Role::Viewer)?;
     check_origin(&state, &headers, context)?;
     let upgrade = require_upgrade(upgrade)?;
-    let watchdog = Watchdog::start(&state, Credentials::of(&headers), principal.subject.clone());
+    let watchdog = Watchdog::start(&state, Credentials::of(&headers, &principal), principal.subject.clone());
     Ok(upgrade
         .max_message_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| multiplex(state, principal, watchdog, socket))

@@ -57,6 +57,8 @@ fn owner_columns(owner: &Owner) -> (Option<&str>, Option<&str>) {
     match owner {
         Owner::User(id) => (Some(id.as_str()), None),
         Owner::Token(name) => (None, Some(name.as_str())),
+        // Matches no key (`= NULL` is never true): a proxy-named user has none.
+        Owner::Proxy(_) => (None, None),
     }
 }
 

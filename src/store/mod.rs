@@ -14,6 +14,7 @@ use sqlx::{PgPool, SqlitePool};
 use crate::error::ApiError;
 use audit_writer::AuditWriter;
 
+pub mod account_tokens;
 pub mod api_keys;
 pub mod audit;
 mod audit_writer;

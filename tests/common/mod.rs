@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod smtp;
+
 use std::time::Duration;
 
 use base64::Engine;

@@ -19,6 +19,8 @@ import { HelmReleasesPage } from './pages/HelmReleasesPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { RegisterPage } from './pages/RegisterPage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { ResourceDetailPage } from './pages/ResourceDetailPage';
 import { ResourceListPage } from './pages/ResourceListPage';
 import { UsersPage } from './pages/UsersPage';
@@ -29,6 +31,8 @@ export function App() {
       <AuthProvider>
         <Routes>
           <Route path="/login" element={<LoginPage />} />
+          <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route path="/register" element={<RegisterPage />} />
           <Route
             element={
               <RequireAuth>

@@ -20,6 +20,11 @@ import type {
   KubeObject,
   KubectlResult,
   LoginRequest,
+  PasswordResetLink,
+  PasswordResetRequest,
+  RegistrationPending,
+  RegistrationRequest,
+  RegistrationVerification,
   PlatformComponent,
   RestartResult,
   RollbackResult,
@@ -100,6 +105,20 @@ export const createUser = (body: CreateUserRequest) => api.post<User>(paths.user
 export const updateUser = (username: string, body: UpdateUserRequest) => api.put<User>(userPath(username), body);
 
 export const deleteUser = (username: string) => api.delete(userPath(username));
+
+/** A one-time password reset link for a user (admin): shown once. */
+export const issuePasswordReset = (username: string) =>
+  api.post<PasswordResetLink>(`${userPath(username)}/password-reset`, undefined);
+
+// Signed out: a 401 here is not a lost session.
+export const resetPassword = (body: PasswordResetRequest) =>
+  api.post<void>('/api/auth/password-reset', body, { handleUnauthorized: false });
+
+export const register = (body: RegistrationRequest) =>
+  api.post<RegistrationPending>('/api/auth/register', body, { handleUnauthorized: false });
+
+export const verifyRegistration = (body: RegistrationVerification) =>
+  api.post<User>('/api/auth/register/verify', body, { handleUnauthorized: false });
 
 const skipVerifyQuery = (skipVerify: boolean) => (skipVerify ? '?skipVerify=true' : '');
 

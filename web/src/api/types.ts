@@ -208,3 +208,9 @@ export type SecretValue = Schemas['SecretValue'];
 export type CanIRequest = Schemas['CanIRequest'];
 // The console's read-only kubectl.
 export type KubectlResult = Schemas['KubectlResult'];
+// Local accounts: password reset links and self-service registration.
+export type PasswordResetLink = Schemas['PasswordResetLink'];
+export type PasswordResetRequest = Schemas['PasswordReset'];
+export type RegistrationRequest = Schemas['Registration'];
+export type RegistrationPending = Schemas['RegistrationPending'];
+export type RegistrationVerification = Schemas['RegistrationVerification'];

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { Navigate, useLocation } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import { login, paths } from '../api/endpoints';
 import { apiQuery } from '../api/queries';
 import type { AuthConfig, LoginRequest } from '../api/types';
@@ -57,6 +57,12 @@ export function LoginPage() {
         <p className="muted">Sign in to the fleet console.</p>
         {config.isLoading ? <Loading /> : null}
         {config.error ? <ErrorPanel error={config.error} title="Cannot load sign-in options" onRetry={() => void config.refetch()} /> : null}
+        {config.data?.proxy ? (
+          <p className="notice">
+            Sign-in goes through the proxy in front of Fleetdeck. If you see this page, it did not name you, or none of
+            your groups has a Fleetdeck role: ask your admin.
+          </p>
+        ) : null}
         {config.data && methods.length === 0 ? (
           <p className="notice">This server offers no sign-in method the console supports.</p>
         ) : null}
@@ -127,6 +133,11 @@ export function LoginPage() {
               </button>
             </form>
           </>
+        ) : null}
+        {config.data?.registration ? (
+          <p className="muted">
+            No account yet? <Link to="/register">Create account</Link>
+          </p>
         ) : null}
       </div>
     </div>

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { createUser, deleteUser, paths, updateUser } from '../api/endpoints';
+import { createUser, deleteUser, issuePasswordReset, paths, updateUser } from '../api/endpoints';
 import { apiQuery, changes } from '../api/queries';
-import type { Role, UpdateUserRequest, User, UserList } from '../api/types';
+import type { PasswordResetLink, Role, UpdateUserRequest, User, UserList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, RoleBadge } from '../components/Badge';
 import { MIN_PASSWORD_LENGTH } from '../components/ChangePasswordDialog';
+import { CopyButton } from '../components/CopyButton';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
@@ -134,6 +135,14 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
     (change: UpdateUserRequest | 'delete'): Promise<unknown> => (change === 'delete' ? deleteUser(user.username) : updateUser(user.username, change)),
     changes.users,
   );
+  // The link is shown once: it lives in this state until dismissed, never in a query cache.
+  const [resetLink, setResetLink] = useState<PasswordResetLink | null>(null);
+  const issueReset = useApiMutation(() => issuePasswordReset(user.username), []);
+
+  function issueResetLink() {
+    setResetLink(null);
+    issueReset.mutate(undefined, { onSuccess: setResetLink });
+  }
   const { error } = write;
   const busy = write.isPending;
 
@@ -212,6 +221,9 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
               <button type="button" disabled={busy} onClick={() => write.mutate({ disabled: !user.disabled })}>
                 {user.disabled ? 'Enable' : 'Disable'}
               </button>
+              <button type="button" disabled={issueReset.isPending} onClick={issueResetLink}>
+                Reset password
+              </button>
               <button type="button" className="danger" disabled={busy} onClick={remove}>
                 Delete
               </button>
@@ -219,6 +231,27 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
           )}
         </td>
       </tr>
+      {resetLink ? (
+        <tr data-testid="reset-link">
+          <td colSpan={7}>
+            <div className="notice">
+              <p>
+                One-time link for {user.username}, valid until <Time value={resetLink.expiresAt} />. Hand it over privately; it
+                is not shown again, and a new link replaces it.
+              </p>
+              <input readOnly aria-label="Reset link" value={resetLink.url} onFocus={(e) => e.target.select()} size={60} />{' '}
+              <CopyButton text={resetLink.url} /> <button type="button" onClick={() => setResetLink(null)}>Done</button>
+            </div>
+          </td>
+        </tr>
+      ) : null}
+      {issueReset.error ? (
+        <tr className="row-error">
+          <td colSpan={7}>
+            <ErrorPanel error={issueReset.error} title={`Cannot issue a reset link for ${user.username}`} />
+          </td>
+        </tr>
+      ) : null}
       {error ? (
         <tr className="row-error">
           <td colSpan={7}>
