@@ -350,3 +350,48 @@ on_both_backends! {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_user_is_impersonated_with_their_role_groups_and_the_proxy_groups() {
+    let db = TestDb::sqlite().await;
+    let sim = shop_sim().await;
+    let mut s = with_proxy(&db, "127.0.0.1/32");
+    s.secret_key = with_secret_key(&db).secret_key;
+    let app = TestApp::with(s).await;
+    register_sim(&app, "guarded", &sim, "impersonate").await;
+    sim.clear_requests();
+    let r = app
+        .request(Method::GET, "/api/clusters/guarded/dashboard")
+        .header("x-forwarded-user", "carol@example.com")
+        .header("x-forwarded-groups", "dev, sre")
+        .send()
+        .await
+        .unwrap();
+    // The simulator's RBAC knows nobody of these names and groups, so it refuses: as carol.
+    let (status, body) = json(r).await;
+    assert_error(status, &body, 403, "kube_forbidden");
+    assert!(
+        body["error"].as_str().unwrap().contains(r#"User "carol@example.com""#),
+        "{body}"
+    );
+    let seen = sim.requests();
+    assert!(!seen.is_empty());
+    for r in &seen {
+        assert_eq!(
+            r.impersonate_user.as_deref(),
+            Some("carol@example.com"),
+            "{} {}",
+            r.method,
+            r.path
+        );
+        assert_eq!(
+            r.impersonate_groups,
+            ["fleetdeck:operators", "dev", "sre"],
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+    app.stop().await;
+    db.cleanup().await;
+}
