@@ -19,6 +19,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::system::router().into(),
         document_router().into(),
         crate::auth::routes::router(),
+        crate::auth::oidc::routes::router(),
         crate::audit::routes::router().into(),
         crate::clusters::routes::router(),
         crate::inventory::fleet::router().into(),

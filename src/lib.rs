@@ -61,6 +61,8 @@ pub struct AppState {
     pub streams: Arc<inventory::streams::Streams>,
     /// Open pod exec sessions: the per-user and per-cluster caps.
     pub exec_sessions: Arc<inventory::exec_sessions::ExecSessions>,
+    /// The OIDC providers (login, token renewal, logout).
+    pub oidc: Arc<auth::oidc::Oidc>,
 }
 
 impl AppState {
@@ -86,7 +88,13 @@ impl AppState {
         }
         metrics.register(Box::new(access.calls.clone()));
         metrics.register(Box::new(access.hits.clone()));
+        let oidc = Arc::new(auth::oidc::Oidc::new(
+            settings.oidc_providers.clone(),
+            settings.public_url.clone(),
+            settings.secret_key.clone(),
+        ));
         AppState {
+            oidc,
             caches,
             access,
             streams,

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &str)] = &[
     // The auth router and its API types are a domain; the rest of auth is a service every router uses.
     ("auth::routes", "domain"),
     ("auth::model", "domain"),
+    ("auth::oidc::routes", "domain"),
     ("inventory", "domain"),
     ("flux", "domain"),
     ("clusters", "clusters"),

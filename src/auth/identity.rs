@@ -91,6 +91,8 @@ pub enum AuthMethod {
     Token,
     /// An API key as Bearer.
     ApiKey,
+    /// A console session opened through an OIDC provider.
+    Oidc,
 }
 
 impl AuthMethod {
@@ -99,6 +101,7 @@ impl AuthMethod {
             AuthMethod::Password => "password",
             AuthMethod::Token => "token",
             AuthMethod::ApiKey => "api_key",
+            AuthMethod::Oidc => "oidc",
         }
     }
 }
@@ -108,6 +111,8 @@ impl AuthMethod {
 pub enum Owner {
     User(String),
     Token(String),
+    /// A user of an OIDC provider (`provider:subject`), who owns no stored credentials.
+    Provider(String),
 }
 
 #[cfg(test)]

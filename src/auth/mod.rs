@@ -12,6 +12,7 @@ pub mod csrf;
 pub mod identity;
 pub mod key_cache;
 pub mod model;
+pub mod oidc;
 pub mod password;
 pub mod rate_limit;
 pub mod resolve;
@@ -80,6 +81,9 @@ pub struct Principal {
     pub expires_at: Option<DateTime<Utc>>,
     /// For a key bound to one cluster: the only cluster (by dns) whose Flux inputs it reads.
     pub cluster_dns: Option<String>,
+    /// From an OIDC provider: the user's email and groups (impersonated with on clusters).
+    pub email: Option<String>,
+    pub groups: Vec<String>,
 }
 
 impl Principal {
@@ -99,7 +103,7 @@ impl Principal {
     pub fn user_id(&self) -> Option<&str> {
         match &self.owner {
             Owner::User(id) => Some(id),
-            Owner::Token(_) => None,
+            Owner::Token(_) | Owner::Provider(_) => None,
         }
     }
 }

@@ -17,6 +17,12 @@ use crate::store::now;
 
 pub const SESSION_COOKIE: &str = "fleetdeck_session";
 
+/// The `Set-Cookie` value of a session (`max_age` 0 clears it); Secure when the client came over https.
+pub fn session_cookie(secret: &str, max_age: u64, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
 /// last_used_at is written at most this often per key.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
@@ -109,6 +115,8 @@ fn token_principal(t: &BootstrapToken) -> Principal {
         session: None,
         expires_at: None,
         cluster_dns: None,
+        email: None,
+        groups: vec![],
     }
 }
 
@@ -144,6 +152,8 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                     session: None,
                     expires_at: key.expires_at,
                     cluster_dns: key.cluster_dns.clone(),
+                    email: None,
+                    groups: vec![],
                 },
                 _ => return Ok(None),
             }
@@ -187,6 +197,8 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
                 session,
                 expires_at: Some(row.expires_at),
                 cluster_dns: None,
+                email: None,
+                groups: vec![],
             },
             _ => return Ok(None),
         },
@@ -198,6 +210,7 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
             },
             None => return Ok(None),
         },
+        (None, None) if row.oidc_provider.is_some() => return super::oidc::session::principal(state, row).await,
         (None, None) => return Ok(None),
     };
     Ok(Some(principal))

@@ -109,7 +109,8 @@ fn failure(
     )
 }
 
-/// Who the caller is on a cluster: Fleetdeck itself in `shared` mode, the caller impersonated otherwise.
+/// Who the caller is on a cluster: Fleetdeck itself in `shared` mode, the caller impersonated
+/// otherwise — with the groups of their role and, from an OIDC provider, their own groups.
 pub fn identity(cluster: &ClusterRow, principal: &Principal, groups: &[(Role, String)]) -> Option<Impersonation> {
     (cluster.authz_mode == AuthzMode::Impersonate.as_str()).then(|| Impersonation {
         user: principal.subject.clone(),
@@ -117,6 +118,7 @@ pub fn identity(cluster: &ClusterRow, principal: &Principal, groups: &[(Role, St
             .iter()
             .filter(|(r, _)| *r == principal.role)
             .map(|(_, g)| g.clone())
+            .chain(principal.groups.iter().cloned())
             .collect(),
     })
 }

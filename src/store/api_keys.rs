@@ -57,6 +57,7 @@ fn owner_columns(owner: &Owner) -> (Option<&str>, Option<&str>) {
     match owner {
         Owner::User(id) => (Some(id.as_str()), None),
         Owner::Token(name) => (None, Some(name.as_str())),
+        Owner::Provider(_) => (None, None),
     }
 }
 
