@@ -13,7 +13,7 @@ use super::{AuthMethod, Owner, Principal, Role, bootstrap, is_valid_name, passwo
 use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody, ErrorCode};
 use crate::request::RequestContext;
 use crate::store::api_keys::NewApiKey;
 use crate::store::logins::NewLogin;
@@ -96,28 +96,32 @@ async fn login(
     ctx: RequestContext,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> ApiResult<impl IntoResponse> {
+) -> Response {
     let method = if body.token.is_some() {
         AuthMethod::Token
     } else {
         AuthMethod::Password
     };
-    let attempted = body.username.clone().unwrap_or_else(|| "anonymous".into());
-    let result = open_session(&state, &ctx, &headers, body).await;
-    let (subject, outcome, reason) = match &result {
-        Ok((_, _, Json(who))) => (who.subject.clone(), Outcome::Success, None),
-        Err(e) => (attempted, crate::audit::outcome(e.status), Some(e.code)),
-    };
+    let response = open_session(&state, &ctx, &headers, body).await.into_response();
+    // The history says what the audit row says: who, and why it failed.
+    let note = response.extensions().get::<AuditNote>().cloned().unwrap_or_default();
+    let outcome = crate::audit::outcome(response.status());
+    let reason = note
+        .reason
+        .or_else(|| response.extensions().get::<ErrorCode>().map(|c| c.0.to_string()))
+        .filter(|_| outcome != Outcome::Success);
     let login = NewLogin {
-        subject: &subject,
+        subject: note.actor.as_deref().unwrap_or("anonymous"),
         method: method.as_str(),
         provider: None,
         client_ip: &ctx.client_ip.to_string(),
         outcome: outcome.as_str(),
-        reason,
+        reason: reason.as_deref(),
     };
-    state.store.record_login(&login).await?;
-    result
+    if let Err(e) = state.store.record_login(&login).await {
+        return ApiError::from(e).into_response();
+    }
+    response
 }
 
 type OpenedSession = (
