@@ -16,7 +16,7 @@ ALTER TABLE sessions ADD COLUMN oidc_id_token TEXT;
 -- When the ID token expires; the session is renewed with the refresh token before.
 ALTER TABLE sessions ADD COLUMN oidc_token_expires_at TEXT;
 -- One request renews at a time: it claims the session until then.
-ALTER TABLE sessions ADD COLUMN oidc_refreshing_until TEXT;
+ALTER TABLE sessions ADD COLUMN oidc_refresh_claim_ends_at TEXT;
 
 CREATE INDEX sessions_oidc_subject ON sessions (oidc_provider, oidc_subject);
 

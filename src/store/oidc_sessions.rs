@@ -43,8 +43,8 @@ impl Store {
 
     /// Claims the renewal of a session until `until`; false when another request holds it.
     pub async fn claim_oidc_refresh(&self, id: &str, until: DateTime<Utc>) -> sqlx::Result<bool> {
-        let sql = "UPDATE sessions SET oidc_refreshing_until = $1 \
-                   WHERE id = $2 AND (oidc_refreshing_until IS NULL OR oidc_refreshing_until <= $3)";
+        let sql = "UPDATE sessions SET oidc_refresh_claim_ends_at = $1 \
+                   WHERE id = $2 AND (oidc_refresh_claim_ends_at IS NULL OR oidc_refresh_claim_ends_at <= $3)";
         with_pool!(self, pool => sqlx::query(sql).bind(until).bind(id).bind(now())
             .execute(pool).await.map(|r| r.rows_affected() == 1))
     }
@@ -57,7 +57,7 @@ impl Store {
     /// Writes a renewal's identity and tokens and releases the claim.
     pub async fn renew_oidc_session(&self, id: &str, o: &OidcIdentity<'_>) -> sqlx::Result<()> {
         let sql = "UPDATE sessions SET oidc_email = $1, oidc_name = $2, oidc_groups = $3, oidc_role = $4, \
-                   oidc_refresh_token = $5, oidc_id_token = $6, oidc_token_expires_at = $7, oidc_refreshing_until = NULL \
+                   oidc_refresh_token = $5, oidc_id_token = $6, oidc_token_expires_at = $7, oidc_refresh_claim_ends_at = NULL \
                    WHERE id = $8";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(o.email).bind(o.name).bind(o.groups).bind(o.role)
