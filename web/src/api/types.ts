@@ -208,3 +208,7 @@ export type SecretValue = Schemas['SecretValue'];
 export type CanIRequest = Schemas['CanIRequest'];
 // The console's read-only kubectl.
 export type KubectlResult = Schemas['KubectlResult'];
+// OIDC sign-in and the login history.
+export type AuthProvider = Schemas['AuthProvider'];
+export type OidcLogout = Schemas['OidcLogout'];
+export type LoginList = Schemas['LoginList'];
