@@ -3,71 +3,13 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
+use common::oidc::{Op, providers};
 use common::{ADMIN_TOKEN, TestApp, TestDb, VIEWER_TOKEN};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Client, Method, Response, redirect};
 use serde_json::{Value, json};
-use tokio::io::AsyncBufReadExt;
-
-/// The test provider, killed when dropped.
-struct Op {
-    issuer: String,
-    _child: tokio::process::Child,
-}
-
-impl Op {
-    async fn start(fleetdeck: &str, ttl: u64) -> Op {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
-        assert!(
-            std::path::Path::new(dir).join("node_modules/oidc-provider").is_dir(),
-            "the test OpenID Provider is not installed: run `npm ci --prefix tests/oidc` (scripts/test does)"
-        );
-        let config = json!({
-            "ttl": ttl,
-            "clients": [{
-                "client_id": "fleetdeck", "client_secret": "fleetdeck-test-secret",
-                "redirect_uris": [format!("{fleetdeck}/api/auth/callback")],
-                "post_logout_redirect_uris": [format!("{fleetdeck}/")],
-                "grant_types": ["authorization_code", "refresh_token"],
-            }],
-            "users": {
-                "alice": {"groups": ["sre"], "name": "Alice A."},
-                "bob": {"groups": ["dev", "admins"]},
-                "carol": {"groups": ["interns"]},
-            },
-        });
-        let mut child = tokio::process::Command::new("node")
-            .arg(format!("{dir}/op.mjs"))
-            .arg(config.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("the provider starts")
-            .unwrap()
-            .expect("the provider prints its issuer");
-        let issuer = serde_json::from_str::<Value>(&line).unwrap()["issuer"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        Op { issuer, _child: child }
-    }
-
-    async fn admin(&self, path: &str, body: Option<Value>) -> Value {
-        let mut r = Client::new().post(format!("{}{path}", self.issuer));
-        if let Some(b) = body {
-            r = r.body(b.to_string());
-        }
-        r.send().await.unwrap().json().await.unwrap()
-    }
-}
 
 /// Fleetdeck with the provider `test` (group → role map, no default role) and the test provider.
 struct Setup {
@@ -86,23 +28,11 @@ fn free_port() -> u16 {
 }
 
 async fn setup_with(db: &TestDb, ttl: u64, adjust: impl FnOnce(&mut fleetdeck::config::Settings)) -> Setup {
-    let port = free_port();
+    let port = common::oidc::free_port();
     let base = format!("http://127.0.0.1:{port}");
     let op = Op::start(&base, ttl).await;
-    let yaml = format!(
-        "providers:
-  - {{id: test, name: Test OP, issuer: '{}', clientId: fleetdeck, clientSecretEnv: SECRET,
-      scopes: [openid, email, profile, groups, offline_access], roles: {{admins: admin, sre: operator, dev: viewer}}}}
-  - {{id: down, name: Down, issuer: 'http://127.0.0.1:9', clientId: x, clientSecretEnv: SECRET}}
-",
-        op.issuer
-    );
-    let providers = fleetdeck::auth::oidc::config::parse(
-        &yaml,
-        |_| Err("no files".into()),
-        |_| Some("fleetdeck-test-secret".into()),
-    )
-    .unwrap();
+    let down = "  - {id: down, name: Down, issuer: 'http://127.0.0.1:9', clientId: x, clientSecretEnv: SECRET}\n";
+    let providers = providers(&op.issuer, down);
     let mut settings = common::with_secret_key(db);
     settings.addr = format!("127.0.0.1:{port}").parse().unwrap();
     settings.public_url = Some(base);
@@ -172,31 +102,7 @@ impl Setup {
 
     /// Signs `user` in at the provider: the URL it sends the browser back to Fleetdeck with.
     async fn authorize(&self, auth_url: &str, user: &str) -> String {
-        let op = Client::builder()
-            .cookie_store(true)
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        let mut url = format!("{auth_url}&login_hint={user}");
-        for _ in 0..10 {
-            if url.starts_with(&self.app.base) {
-                return url;
-            }
-            let r = op.get(&url).send().await.unwrap();
-            assert!(
-                r.status().is_redirection(),
-                "{url}: {} {}",
-                r.status(),
-                r.text().await.unwrap()
-            );
-            let next = r.headers()[LOCATION].to_str().unwrap();
-            url = if next.starts_with('/') {
-                format!("{}{next}", self.op.issuer)
-            } else {
-                next.to_string()
-            };
-        }
-        panic!("the provider never sent the browser back");
+        self.op.authorize(auth_url, user, &self.app.base).await
     }
 
     async fn callback(&self, url: &str, login_cookie: &str, headers: &[(&str, &str)]) -> Response {
