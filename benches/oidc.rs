@@ -4,6 +4,8 @@
 //! the session, the login history and the audit row. Fleetdeck runs in-process on SQLite.
 //! See docs/benchmarks.md.
 
+// Shared with tests/oidc.rs, whose provider controls this bench does not use.
+#[allow(dead_code)]
 #[path = "../tests/common/oidc.rs"]
 mod op;
 

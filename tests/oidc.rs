@@ -19,14 +19,6 @@ struct Setup {
     http: Client,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn setup_with(db: &TestDb, ttl: u64, adjust: impl FnOnce(&mut fleetdeck::config::Settings)) -> Setup {
     let port = common::oidc::free_port();
     let base = format!("http://127.0.0.1:{port}");

@@ -46,7 +46,7 @@ impl Op {
             .spawn()
             .expect("node runs");
         let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
             .expect("the provider starts")
             .unwrap()
