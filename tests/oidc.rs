@@ -55,18 +55,14 @@ fn pair(set_cookie: &str) -> String {
 }
 
 impl Setup {
+    async fn auth_config(&self) -> Value {
+        let r = self.app.request(Method::GET, "/api/auth/config").send().await.unwrap();
+        r.json().await.unwrap()
+    }
+
     async fn wait_until_available(&self) {
         for _ in 0..100 {
-            let config: Value = self
-                .app
-                .request(Method::GET, "/api/auth/config")
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if config["providers"][0]["available"] == true {
+            if self.auth_config().await["providers"][0]["available"] == true {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -405,17 +401,8 @@ async fn state_pkce_expiry_and_provider_errors_are_rejected() {
         .await
         .unwrap();
     assert_eq!(error_code(r).await, (503, "oidc_provider_unavailable".to_string()));
-    let config: Value = s
-        .app
-        .request(Method::GET, "/api/auth/config")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     assert_eq!(
-        config["providers"][1],
+        s.auth_config().await["providers"][1],
         json!({"id": "down", "name": "Down", "available": false})
     );
     s.app.stop().await;

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::model::{LoggedOutEverywhere, LoginList, LoginsQuery, OidcCallbackQuery, OidcLoginQuery};
-use crate::auth::resolve::session_cookie;
+use crate::auth::resolve::{cookie, session_cookie};
 use crate::auth::{AuthMethod, Owner, Principal, Role, csrf, secret};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::request::RequestContext;
@@ -176,7 +176,7 @@ async fn sign_in(
         .login_limiter
         .check(ctx.client_ip)
         .map_err(ApiError::too_many_requests)?;
-    let cookie = cookie_value(headers, LOGIN_COOKIE);
+    let cookie = cookie(headers, LOGIN_COOKIE);
     let attempt = state.oidc.attempt(cookie, q.state.as_deref().unwrap_or_default())?;
     *provider = Some(attempt.provider.clone());
     if let Some(error) = &q.error {
@@ -241,18 +241,6 @@ fn failure_response(e: ApiError, headers: &HeaderMap) -> Response {
         );
     }
     response
-}
-
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
 }
 
 /// Ends every session of the caller (all browsers), not only this one. A GET, as the issue names
