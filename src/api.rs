@@ -20,6 +20,7 @@ fn routers() -> Vec<AuditedRouter> {
         document_router().into(),
         crate::auth::routes::router(),
         crate::auth::accounts::router(),
+        crate::auth::oidc::routes::router(),
         crate::audit::routes::router().into(),
         crate::clusters::routes::router(),
         crate::inventory::fleet::router().into(),

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use crate::auth::accounts::RegistrationSettings;
+use crate::auth::oidc::config::ProviderConfig;
 use crate::auth::proxy::ProxyAuth;
 use crate::auth::{BootstrapToken, Role};
 use crate::inventory::kubectl::KubectlSettings;
@@ -164,6 +165,13 @@ pub struct SettingsArgs {
     /// The most a console kubectl command's stdout (and its stderr) may print (bytes, or with KiB/MiB).
     #[arg(long, env = "FLEETDECK_KUBECTL_OUTPUT_LIMIT", default_value = "1MiB", global = true)]
     pub kubectl_output_limit: String,
+    /// The URL users reach Fleetdeck at (e.g. https://fleetdeck.example.com); the OIDC redirect
+    /// URI is this + /api/auth/callback. Required with OIDC providers.
+    #[arg(long, env = "FLEETDECK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// YAML file of OIDC providers (issuer, client id and secret, scopes, group → role map).
+    #[arg(long, env = "FLEETDECK_OIDC_CONFIG", global = true)]
+    pub oidc_config: Option<PathBuf>,
     /// How long an admin-issued password reset link works.
     #[arg(long, env = "FLEETDECK_PASSWORD_RESET_TTL", default_value = "1h", global = true)]
     pub password_reset_ttl: String,
@@ -245,6 +253,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub exec: ExecSettings,
     pub kubectl: KubectlSettings,
+    pub public_url: Option<String>,
+    pub oidc_providers: Vec<ProviderConfig>,
     pub password_reset_ttl: Duration,
     /// Self-service registration, when on.
     pub registration: Option<RegistrationSettings>,
@@ -495,6 +505,7 @@ impl Settings {
             timeout: positive("FLEETDECK_KUBECTL_TIMEOUT", &a.kubectl_timeout)?,
             output_limit: parse_size(&a.kubectl_output_limit).map_err(|m| bad("FLEETDECK_KUBECTL_OUTPUT_LIMIT", m))?,
         };
+        let (public_url, oidc_providers) = oidc_settings(a, secret_key.is_some())?;
         let password_reset_ttl =
             parse_duration(&a.password_reset_ttl).map_err(|m| bad("FLEETDECK_PASSWORD_RESET_TTL", m))?;
         let registration = registration(a)?;
@@ -540,6 +551,8 @@ impl Settings {
             lease_name: lease_name.to_string(),
         };
         Ok(Settings {
+            public_url,
+            oidc_providers,
             addr,
             database_url,
             auth_tokens,
@@ -622,6 +635,34 @@ fn registration(a: &SettingsArgs) -> Result<Option<RegistrationSettings>, Config
         }
     };
     Ok(Some(RegistrationSettings { role, mailer }))
+}
+
+/// The public URL and the OIDC providers; providers need both the URL and the secret key.
+fn oidc_settings(a: &SettingsArgs, has_secret_key: bool) -> Result<(Option<String>, Vec<ProviderConfig>), ConfigError> {
+    let public_url = a
+        .public_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| crate::auth::oidc::config::parse_public_url(u).map_err(|m| bad("FLEETDECK_PUBLIC_URL", m)))
+        .transpose()?;
+    let providers = match &a.oidc_config {
+        None => vec![],
+        Some(path) => crate::auth::oidc::config::load(path, |name| std::env::var(name).ok())
+            .map_err(|m| bad("FLEETDECK_OIDC_CONFIG", m))?,
+    };
+    if !providers.is_empty() && public_url.is_none() {
+        return Err(bad(
+            "FLEETDECK_PUBLIC_URL",
+            "required with OIDC providers: their redirect URI is FLEETDECK_PUBLIC_URL/api/auth/callback",
+        ));
+    }
+    if !providers.is_empty() && !has_secret_key {
+        return Err(bad(
+            "FLEETDECK_SECRET_KEY",
+            "required with OIDC providers: login cookies and refresh tokens are encrypted with it",
+        ));
+    }
+    Ok((public_url, providers))
 }
 
 /// $KUBECONFIG's files, else ~/.kube/config; only those that exist.
@@ -844,6 +885,14 @@ mod tests {
                 ],
                 "FLEETDECK_PROXY_AUTH_ROLES",
             ),
+            (
+                &["--public-url", "fleetdeck.example.com"],
+                "FLEETDECK_PUBLIC_URL (--public-url)",
+            ),
+            (
+                &["--oidc-config", "/nonexistent/oidc.yaml"],
+                "FLEETDECK_OIDC_CONFIG (--oidc-config): cannot read",
+            ),
         ];
         for (a, want) in cases {
             let err = Settings::from_args(&args(a)).unwrap_err().to_string();
@@ -897,5 +946,45 @@ mod tests {
         assert_eq!(parse_size("512KiB").unwrap(), 512 * 1024);
         assert_eq!(parse_size("2048").unwrap(), 2048);
         assert!(parse_size("10").is_err());
+    }
+}
+
+#[cfg(test)]
+mod oidc_tests {
+    use super::*;
+
+    #[test]
+    fn oidc_providers_need_the_public_url_and_the_secret_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("oidc.yaml");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "s3cret\n").unwrap();
+        let yaml = format!(
+            "providers:\n  - {{id: dex, name: Dex, issuer: 'https://dex.example.com', clientId: fd, clientSecretFile: {}}}\n",
+            secret.display()
+        );
+        std::fs::write(&file, yaml).unwrap();
+        let key = "--secret-key=BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=";
+        let parse = |extra: &[&str]| {
+            let mut v = vec!["fleetdeck", "--oidc-config", file.to_str().unwrap()];
+            v.extend_from_slice(extra);
+            Settings::from_args(&SettingsArgs::parse_from(v))
+        };
+        let err = parse(&[key]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("FLEETDECK_PUBLIC_URL (--public-url): required"),
+            "{err}"
+        );
+        let err = parse(&["--public-url", "https://fd.example.com"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("FLEETDECK_SECRET_KEY (--secret-key): required"),
+            "{err}"
+        );
+        let s = parse(&[key, "--public-url", "https://fd.example.com/"]).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://fd.example.com"));
+        assert_eq!(s.oidc_providers[0].id, "dex");
+        assert!(!format!("{s:?}").contains("s3cret"), "the client secret never prints");
     }
 }

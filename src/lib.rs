@@ -63,6 +63,8 @@ pub struct AppState {
     pub streams: Arc<inventory::streams::Streams>,
     /// Open pod exec sessions: the per-user and per-cluster caps.
     pub exec_sessions: Arc<inventory::exec_sessions::ExecSessions>,
+    /// The OIDC providers (login, token renewal, logout).
+    pub oidc: Arc<auth::oidc::Oidc>,
 }
 
 impl AppState {
@@ -88,7 +90,13 @@ impl AppState {
         }
         metrics.register(Box::new(access.calls.clone()));
         metrics.register(Box::new(access.hits.clone()));
+        let oidc = Arc::new(auth::oidc::Oidc::new(
+            settings.oidc_providers.clone(),
+            settings.public_url.clone(),
+            settings.secret_key.clone(),
+        ));
         AppState {
+            oidc,
             caches,
             access,
             streams,

@@ -164,12 +164,13 @@ impl Server {
         };
         let retention = crate::audit::retention::spawn(store.clone(), settings.audit_retention, leadership.clone());
         let state = AppState::new(settings, store.clone());
-        let background = vec![
+        let mut background = vec![
             retention,
             state.inputs_cache.spawn_poller(store),
             state.caches.spawn_idle_stopper(),
             report_leadership(&state, leadership),
         ];
+        background.extend(state.oidc.spawn_discovery());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(

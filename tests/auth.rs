@@ -482,3 +482,32 @@ on_both_backends! {
         app.stop().await;
     }
 }
+
+on_both_backends! {
+    async fn password_logins_go_into_the_login_history(db) {
+        let app = TestApp::start(db).await;
+        app.create_user("rita", "viewer", "rita's long password").await;
+        let c = app.session_client();
+        for password in ["wrong password!!", "rita's long password"] {
+            c.post(app.url("/api/auth/login"))
+                .json(&json!({"username": "rita", "password": password}))
+                .send()
+                .await
+                .unwrap();
+        }
+        let (status, page) = json(c.get(app.url("/api/users/rita/logins?limit=1")).send().await.unwrap()).await;
+        assert_eq!(status, 200, "rita reads her own history: {page}");
+        let newest = &page["items"][0];
+        assert_eq!((newest["method"].as_str(), newest["outcome"].as_str()), (Some("password"), Some("success")));
+        let before = page["next"].as_str().expect("an older page");
+        let path = format!("/api/users/rita/logins?before={before}");
+        let (_, page) = json(app.bearer(Method::GET, &path, ADMIN_TOKEN).send().await.unwrap()).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        assert_eq!(page["items"][0]["outcome"], "failure");
+        assert_eq!(page["items"][0]["reason"], "wrong_password");
+        assert_eq!(page["next"], serde_json::Value::Null);
+        let r = c.get(app.url("/api/users/admin/logins")).send().await.unwrap();
+        assert_eq!(r.status(), 403, "not another user's");
+        app.stop().await;
+    }
+}

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("auth::routes", "domain"),
     ("auth::model", "domain"),
     ("auth::accounts", "domain"),
+    ("auth::oidc::routes", "domain"),
     ("inventory", "domain"),
     ("flux", "domain"),
     ("clusters", "clusters"),

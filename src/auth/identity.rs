@@ -93,6 +93,8 @@ pub enum AuthMethod {
     ApiKey,
     /// Named by a trusted reverse proxy's headers.
     Proxy,
+    /// A console session opened through an OIDC provider.
+    Oidc,
 }
 
 impl AuthMethod {
@@ -102,6 +104,7 @@ impl AuthMethod {
             AuthMethod::Token => "token",
             AuthMethod::ApiKey => "api_key",
             AuthMethod::Proxy => "proxy",
+            AuthMethod::Oidc => "oidc",
         }
     }
 }
@@ -113,6 +116,8 @@ pub enum Owner {
     User(String),
     Token(String),
     Proxy(String),
+    /// A user of an OIDC provider (`provider:subject`), who owns no stored credentials.
+    Provider(String),
 }
 
 #[cfg(test)]

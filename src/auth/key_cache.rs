@@ -57,10 +57,11 @@ mod tests {
             role: Role::Viewer,
             method: AuthMethod::ApiKey,
             owner: Owner::User("u1".into()),
+            email: None,
+            groups: vec![],
             session: None,
             expires_at,
             cluster_dns: None,
-            groups: vec![],
         }
     }
 

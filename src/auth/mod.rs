@@ -13,6 +13,7 @@ pub mod csrf;
 pub mod identity;
 pub mod key_cache;
 pub mod model;
+pub mod oidc;
 pub mod password;
 pub mod proxy;
 pub mod rate_limit;
@@ -82,6 +83,8 @@ pub struct Principal {
     pub expires_at: Option<DateTime<Utc>>,
     /// For a key bound to one cluster: the only cluster (by dns) whose Flux inputs it reads.
     pub cluster_dns: Option<String>,
+    /// From an OIDC provider: the user's email.
+    pub email: Option<String>,
     /// Groups an identity provider or proxy put the principal in (impersonated on `impersonate` clusters).
     pub groups: Vec<String>,
 }
@@ -103,7 +106,7 @@ impl Principal {
     pub fn user_id(&self) -> Option<&str> {
         match &self.owner {
             Owner::User(id) => Some(id),
-            Owner::Token(_) | Owner::Proxy(_) => None,
+            Owner::Token(_) | Owner::Proxy(_) | Owner::Provider(_) => None,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::store::users::UserRow;
 pub struct AuthConfig {
     /// `token` and/or `password`.
     pub methods: Vec<String>,
-    /// External identity providers (none yet).
+    /// OIDC providers: sign in at `GET /api/auth/login?provider={id}`.
     pub providers: Vec<AuthProvider>,
     /// Self-service registration is on (POST /api/auth/register).
     pub registration: bool,
@@ -22,10 +22,12 @@ pub struct AuthConfig {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct AuthProvider {
     pub id: String,
-    pub display_name: String,
+    /// Display name for the login page.
+    pub name: String,
+    /// False until the provider's discovery succeeded (it is retried while unreachable).
+    pub available: bool,
 }
 
 /// Either `token`, or `username` and `password`.
@@ -49,6 +51,9 @@ pub struct WhoAmI {
     pub expires_at: Option<DateTime<Utc>>,
     /// A key bound to one cluster: that cluster's dns (the only Flux inputs it reads).
     pub cluster_dns: Option<String>,
+    /// From an OIDC provider: the user's email and groups.
+    pub email: Option<String>,
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -166,6 +171,94 @@ impl From<UserRow> for User {
             created_at: r.created_at,
             updated_at: r.updated_at,
             last_login_at: r.last_login_at,
+        }
+    }
+}
+
+/// `GET /api/auth/login`: start an OIDC login.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OidcLoginQuery {
+    /// The provider's id from `/api/auth/config`.
+    pub provider: String,
+    /// Where to go once signed in: a path on this site (anything else is ignored: `/`).
+    pub redirect: Option<String>,
+}
+
+/// `GET /api/auth/callback`: what the provider sends the browser back with. Unknown parameters
+/// (`iss`, `session_state`…) are ignored.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OidcCallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    /// The provider's error instead of a code (`access_denied`…).
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Logout of an OIDC session.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OidcLogout {
+    /// The provider's RP-initiated logout URL, for the browser to follow; `null` when the
+    /// provider advertises no end-session endpoint.
+    pub end_session_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedOutEverywhere {
+    /// How many sessions ended, this one included.
+    pub sessions_ended: u64,
+}
+
+/// One sign-in attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Login {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// `password`, `token` or `oidc`.
+    pub method: String,
+    /// The OIDC provider's id.
+    pub provider: Option<String>,
+    pub client_ip: String,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    /// A failure's code (`wrong_password`, `no_role_mapped`, `oidc_state_mismatch`…).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginList {
+    /// Newest first.
+    pub items: Vec<Login>,
+    /// Pass as `before` for the next (older) page; `null` on the last.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LoginsQuery {
+    /// 1 to 200; default 50.
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    pub before: Option<String>,
+}
+
+impl From<crate::store::logins::LoginRow> for Login {
+    fn from(r: crate::store::logins::LoginRow) -> Login {
+        Login {
+            id: r.id,
+            at: r.at,
+            method: r.method,
+            provider: r.provider,
+            client_ip: r.client_ip,
+            outcome: r.outcome,
+            reason: r.reason,
         }
     }
 }

@@ -119,6 +119,7 @@ impl ProxyAuth {
             session: None,
             expires_at: None,
             cluster_dns: None,
+            email: None,
             groups,
         }))
     }

@@ -18,6 +18,12 @@ use crate::store::now;
 
 pub const SESSION_COOKIE: &str = "fleetdeck_session";
 
+/// The `Set-Cookie` value of a session (`max_age` 0 clears it); Secure when the client came over https.
+pub fn session_cookie(secret: &str, max_age: u64, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
 /// last_used_at is written at most this often per key.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
@@ -129,6 +135,7 @@ fn token_principal(t: &BootstrapToken) -> Principal {
         session: None,
         expires_at: None,
         cluster_dns: None,
+        email: None,
         groups: vec![],
     }
 }
@@ -165,6 +172,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                     session: None,
                     expires_at: key.expires_at,
                     cluster_dns: key.cluster_dns.clone(),
+                    email: None,
                     groups: vec![],
                 },
                 _ => return Ok(None),
@@ -209,6 +217,7 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
                 session,
                 expires_at: Some(row.expires_at),
                 cluster_dns: None,
+                email: None,
                 groups: vec![],
             },
             _ => return Ok(None),
@@ -221,6 +230,7 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
             },
             None => return Ok(None),
         },
+        (None, None) if row.oidc_provider.is_some() => return super::oidc::session::principal(state, row).await,
         (None, None) => return Ok(None),
     };
     Ok(Some(principal))
@@ -245,13 +255,18 @@ fn credential(value: &str, method: &Method) -> Option<String> {
 
 /// The value of the `fleetdeck_session` cookie.
 pub fn session_secret(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name`, when set and not empty.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
         .filter(|v| !v.is_empty())
 }

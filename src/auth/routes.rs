@@ -3,18 +3,20 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{AppendHeaders, IntoResponse};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::model::*;
-use super::resolve::SESSION_COOKIE;
-use super::{AuthMethod, Principal, Role, bootstrap, is_valid_name, password, secret};
+use super::resolve::session_cookie;
+use super::{AuthMethod, Owner, Principal, Role, bootstrap, is_valid_name, password, secret};
 use crate::AppState;
+use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody, ErrorCode};
 use crate::request::RequestContext;
 use crate::store::api_keys::NewApiKey;
+use crate::store::logins::NewLogin;
 use crate::store::now;
 use crate::store::sessions::NewSession;
 use crate::store::users::{UserChanges, UserWrite};
@@ -56,9 +58,19 @@ async fn auth_config(State(state): State<AppState>) -> Json<AuthConfig> {
         methods.push("token".to_string());
     }
     methods.push("password".to_string());
+    let providers = state
+        .oidc
+        .providers()
+        .iter()
+        .map(|p| AuthProvider {
+            id: p.config.id.clone(),
+            name: p.config.name.clone(),
+            available: p.available(),
+        })
+        .collect();
     Json(AuthConfig {
         methods,
-        providers: vec![],
+        providers,
         registration: state.settings.registration.is_some(),
         proxy: state.settings.proxy_auth.is_some(),
     })
@@ -89,7 +101,46 @@ async fn login(
     ctx: RequestContext,
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> ApiResult<impl IntoResponse> {
+) -> Response {
+    let method = if body.token.is_some() {
+        AuthMethod::Token
+    } else {
+        AuthMethod::Password
+    };
+    let response = open_session(&state, &ctx, &headers, body).await.into_response();
+    // The history says what the audit row says: who, and why it failed.
+    let note = response.extensions().get::<AuditNote>().cloned().unwrap_or_default();
+    let outcome = crate::audit::outcome(response.status());
+    let reason = note
+        .reason
+        .or_else(|| response.extensions().get::<ErrorCode>().map(|c| c.0.to_string()))
+        .filter(|_| outcome != Outcome::Success);
+    let login = NewLogin {
+        subject: note.actor.as_deref().unwrap_or("anonymous"),
+        method: method.as_str(),
+        provider: None,
+        client_ip: &ctx.client_ip.to_string(),
+        outcome: outcome.as_str(),
+        reason: reason.as_deref(),
+    };
+    if let Err(e) = state.store.record_login(&login).await {
+        return ApiError::from(e).into_response();
+    }
+    response
+}
+
+type OpenedSession = (
+    AuditNote,
+    AppendHeaders<[(header::HeaderName, String); 1]>,
+    Json<WhoAmI>,
+);
+
+async fn open_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    headers: &HeaderMap,
+    body: LoginRequest,
+) -> ApiResult<OpenedSession> {
     let attempted = body.username.clone().unwrap_or_else(|| "anonymous".into());
     if let Err(wait) = state.login_limiter.check(ctx.client_ip) {
         return Err(ApiError::too_many_requests(wait).with_audit(AuditNote::default().actor(&attempted, "none")));
@@ -106,6 +157,8 @@ async fn login(
                 method: AuthMethod::Token,
                 expires_at: None,
                 cluster_dns: None,
+                email: None,
+                groups: vec![],
             };
             (None, Some(t.name.clone()), p)
         }
@@ -118,7 +171,7 @@ async fn login(
                 Some(u) if u.disabled => return Err(invalid_login(&username, "user_disabled")),
                 Some(u) => u,
             };
-            state.store.record_login(&user.id).await?;
+            state.store.set_last_login(&user.id).await?;
             let p = WhoAmI {
                 subject: user.username.clone(),
                 display_name: user.display_name.clone(),
@@ -126,6 +179,8 @@ async fn login(
                 method: AuthMethod::Password,
                 expires_at: None,
                 cluster_dns: None,
+                email: None,
+                groups: vec![],
             };
             (Some(user.id), None, p)
         }
@@ -155,11 +210,7 @@ async fn login(
             user_agent: &user_agent.chars().take(256).collect::<String>(),
         })
         .await?;
-    let secure = if ctx.https { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={cookie_secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        ttl.as_secs()
-    );
+    let cookie = session_cookie(&cookie_secret, ttl.as_secs(), ctx.https);
     let note = AuditNote::named(&principal.subject).actor(&principal.subject, principal.method.as_str());
     let body = WhoAmI {
         expires_at: Some(expires_at),
@@ -168,14 +219,35 @@ async fn login(
     Ok((note, AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)))
 }
 
-/// Ends the current console session and clears its cookie.
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<impl IntoResponse> {
+/// Ends the current console session and clears its cookie. An OIDC session answers 200 with
+/// the provider's end-session URL (RP-initiated logout) for the browser to follow.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    responses((status = 200, body = OidcLogout, description = "an OIDC session"), (status = 204), (status = 401, body = ErrorBody))
+)]
+async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<Response> {
+    let mut end_session_url = None;
     if let Some(session) = &principal.session {
+        if let Owner::Provider(key) = &principal.owner {
+            let id_token = state
+                .store
+                .oidc_tokens(&session.id)
+                .await?
+                .and_then(|t| t.oidc_id_token);
+            let id_token = id_token.and_then(|t| state.oidc.open(&session.id, &t));
+            let provider = key.split_once(':').map_or(key.as_str(), |(p, _)| p);
+            end_session_url = Some(state.oidc.end_session_url(provider, id_token.as_deref()));
+        }
         state.store.delete_session(&session.id).await?;
     }
     let clear = HeaderValue::from_static("fleetdeck_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, clear)])))
+    let cleared = AppendHeaders([(header::SET_COOKIE, clear)]);
+    Ok(match end_session_url {
+        Some(end_session_url) => (cleared, Json(OidcLogout { end_session_url })).into_response(),
+        None => (StatusCode::NO_CONTENT, cleared).into_response(),
+    })
 }
 
 /// Who the credential of this request belongs to.
@@ -188,6 +260,8 @@ async fn whoami(principal: Principal) -> Json<WhoAmI> {
         method: principal.method,
         expires_at: principal.expires_at,
         cluster_dns: principal.cluster_dns,
+        email: principal.email,
+        groups: principal.groups,
     })
 }
 
@@ -285,10 +359,10 @@ async fn create_api_key(
             "an API key cannot create API keys; sign in instead",
         ));
     }
-    if principal.method == AuthMethod::Proxy {
+    if matches!(principal.owner, Owner::Proxy(_) | Owner::Provider(_)) {
         return Err(ApiError::forbidden(
             "local_account_required",
-            "API keys belong to local users or bootstrap tokens, not to users a proxy names",
+            "API keys belong to local users and bootstrap tokens, not to users an OIDC provider or a proxy names",
         ));
     }
     let name = body.name.trim();

@@ -424,3 +424,46 @@ async fn dashboard(
         nodes: lines,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{AuthMethod, Owner};
+
+    #[test]
+    fn impersonation_carries_the_role_groups_and_an_oidc_users_own() {
+        let at = chrono::Utc::now();
+        let cluster = |authz: AuthzMode| ClusterRow {
+            name: "prod".into(),
+            display_name: "prod".into(),
+            dns: None,
+            environment: "prod".into(),
+            labels: sqlx::types::Json(Default::default()),
+            source: "registered".into(),
+            server_url: None,
+            authz_mode: authz.as_str().into(),
+            created_at: at,
+            updated_at: at,
+        };
+        let principal = Principal {
+            subject: "alice@example.com".into(),
+            display_name: "Alice".into(),
+            role: Role::Operator,
+            method: AuthMethod::Oidc,
+            owner: Owner::Provider("dex:alice@example.com".into()),
+            session: None,
+            expires_at: None,
+            cluster_dns: None,
+            email: Some("alice@example.com".into()),
+            groups: vec!["sre".into()],
+        };
+        let groups = [
+            (Role::Viewer, "fd:viewers".to_string()),
+            (Role::Operator, "fd:operators".to_string()),
+        ];
+        let who = identity(&cluster(AuthzMode::Impersonate), &principal, &groups).unwrap();
+        assert_eq!(who.user, "alice@example.com");
+        assert_eq!(who.groups, ["fd:operators", "sre"]);
+        assert!(identity(&cluster(AuthzMode::Shared), &principal, &groups).is_none());
+    }
+}

@@ -59,6 +59,7 @@ fn owner_columns(owner: &Owner) -> (Option<&str>, Option<&str>) {
         Owner::Token(name) => (None, Some(name.as_str())),
         // Matches no key (`= NULL` is never true): a proxy-named user has none.
         Owner::Proxy(_) => (None, None),
+        Owner::Provider(_) => (None, None),
     }
 }
 

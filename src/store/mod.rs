@@ -21,6 +21,8 @@ mod audit_writer;
 pub mod catalog;
 pub mod clusters;
 mod db;
+pub mod logins;
+pub mod oidc_sessions;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -29,6 +29,15 @@ pub struct SessionRow {
     pub display_name: Option<String>,
     pub role: Option<String>,
     pub disabled: Option<bool>,
+    /// Set on OIDC sessions (see store/oidc_sessions.rs).
+    pub oidc_provider: Option<String>,
+    pub oidc_subject: Option<String>,
+    pub oidc_email: Option<String>,
+    pub oidc_name: Option<String>,
+    /// JSON array.
+    pub oidc_groups: Option<String>,
+    pub oidc_role: Option<String>,
+    pub oidc_token_expires_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -44,7 +53,9 @@ impl Store {
     /// The live (unexpired) session with this id.
     pub async fn live_session(&self, id: &str) -> sqlx::Result<Option<SessionRow>> {
         let sql = "SELECT s.id, s.user_id, s.token_name, s.method, s.expires_at, \
-                          u.username, u.display_name, u.role, u.disabled \
+                          u.username, u.display_name, u.role, u.disabled, \
+                          s.oidc_provider, s.oidc_subject, s.oidc_email, s.oidc_name, s.oidc_groups, s.oidc_role, \
+                          s.oidc_token_expires_at \
                    FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
                    WHERE s.id = $1 AND s.expires_at > $2";
         with_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(now()).fetch_optional(pool).await)

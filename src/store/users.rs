@@ -169,7 +169,7 @@ impl Store {
         })
     }
 
-    pub async fn record_login(&self, user_id: &str) -> sqlx::Result<()> {
+    pub async fn set_last_login(&self, user_id: &str) -> sqlx::Result<()> {
         with_pool!(self, pool => sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
             .bind(now()).bind(user_id).execute(pool).await.map(|_| ()))
     }

@@ -17,6 +17,8 @@ use kubesim::Sim;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 
+pub mod oidc;
+
 pub const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef";
 pub const OPERATOR_TOKEN: &str = "operator-token-0123456789abcdef";
 pub const VIEWER_TOKEN: &str = "viewer-token-0123456789abcdef";

@@ -99,7 +99,8 @@ function saveArtifact(name, content) {
 
 /**
  * Registers the hooks that start fleetdeck and the browser before this file's tests and stop them
- * after; `env` adds to (or overrides) the server's environment, e.g. FLEETDECK_WRITE_ACTIONS_ENABLED.
+ * after; `env` adds to (or overrides) the server's environment, e.g. FLEETDECK_WRITE_ACTIONS_ENABLED
+ * (or is an async function of the server's port returning that).
  */
 export function startConsole({ env = {} } = {}) {
   before(async () => {
@@ -117,7 +118,8 @@ export function startConsole({ env = {} } = {}) {
       FLEETDECK_LOGIN_RATE_LIMIT: '1000',
       // Registered connections are stored sealed with this key.
       FLEETDECK_SECRET_KEY: randomBytes(32).toString('base64'),
-      ...env,
+      // A function of the port: for what must know the server's URL first (an OIDC provider).
+      ...(typeof env === 'function' ? await env(port) : env),
     });
     await waitUntil(server, 'fleetdeck healthy', async () => (await fetch(`${baseURL}/healthz`).catch(() => null))?.status === 200, 30_000);
 

@@ -4,6 +4,7 @@ import { RequireAdmin, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditPage } from './pages/AuditPage';
+import { LoginHistoryPage } from './pages/LoginHistoryPage';
 import { ClusterResourcesLayout } from './pages/ClusterResourcesLayout';
 import { ClusterSettingsPage } from './pages/ClusterSettingsPage';
 import { FleetPage } from './pages/FleetPage';
@@ -63,6 +64,7 @@ export function App() {
               }
             />
             <Route path="audit" element={<AuditPage />} />
+            <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />
             <Route path="flux/clusters" element={<FluxClustersPage />} />
             <Route path="flux/clusters/:name" element={<FluxClusterEditorPage />} />

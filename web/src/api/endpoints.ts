@@ -25,6 +25,7 @@ import type {
   RegistrationPending,
   RegistrationRequest,
   RegistrationVerification,
+  OidcLogout,
   PlatformComponent,
   RestartResult,
   RollbackResult,
@@ -86,7 +87,13 @@ const userPath = (username: string) => `${paths.users}/${encodeURIComponent(user
 export const login = (body: LoginRequest) =>
   api.post<Whoami>('/api/auth/login', body, { handleUnauthorized: false });
 
-export const logout = () => api.post<void>('/api/auth/logout', undefined, { handleUnauthorized: false });
+/** An OIDC session answers with the provider's end-session URL; others with nothing (204). */
+export const logout = () => api.post<OidcLogout | undefined>('/api/auth/logout', undefined, { handleUnauthorized: false });
+/** The login history of a user, newest first. */
+export const userLoginsPath = (username: string) => `/api/users/${encodeURIComponent(username)}/logins`;
+/** Where the browser goes to sign in with an OIDC provider (a navigation, not a fetch). */
+export const oidcLoginUrl = (provider: string, redirect: string) =>
+  `/api/auth/login?${new URLSearchParams({ provider, redirect }).toString()}`;
 
 export const fetchWhoami = (signal?: AbortSignal) =>
   api.get<Whoami>(paths.whoami, { signal, handleUnauthorized: false });

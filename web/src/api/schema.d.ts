@@ -76,6 +76,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider sends the browser back here: the state, the code (exchanged with the PKCE
+         *     verifier) and the ID token are checked, the same session as a password login is created, and
+         *     the browser goes to the page the login started from.
+         */
+        get: operations["oidc_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/config": {
         parameters: {
             query?: never;
@@ -100,7 +121,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Starts an OIDC login: a redirect to the provider with state, nonce and PKCE (S256), the
+         *     login kept in a sealed, HttpOnly cookie scoped to the callback for 10 minutes.
+         */
+        get: operations["oidc_login"];
         put?: never;
         /** Signs in with a token or a username and password; sets the `fleetdeck_session` cookie. */
         post: operations["login"];
@@ -119,8 +144,32 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the current console session and clears its cookie. */
+        /**
+         * Ends the current console session and clears its cookie. An OIDC session answers 200 with
+         *     the provider's end-session URL (RP-initiated logout) for the browser to follow.
+         */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout/everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ends every session of the caller (all browsers), not only this one. A GET, as the issue names
+         *     it, yet it needs the session cookie and passes the same origin check as cookie writes
+         *     (a link from another site is refused), and answers JSON.
+         */
+        get: operations["logout_everywhere"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1509,6 +1558,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{username}/logins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's sign-in attempts, newest first (admin, or the user themselves). Any subject may be
+         *     asked for: OIDC users have no local account.
+         */
+        get: operations["user_logins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{username}/password-reset": {
         parameters: {
             query?: never;
@@ -1764,7 +1833,7 @@ export interface components {
         AuthConfig: {
             /** @description `token` and/or `password`. */
             methods: string[];
-            /** @description External identity providers (none yet). */
+            /** @description OIDC providers: sign in at `GET /api/auth/login?provider={id}`. */
             providers: components["schemas"]["AuthProvider"][];
             /** @description A trusted reverse proxy signs users in: the console has no login page to show. */
             proxy: boolean;
@@ -1775,10 +1844,13 @@ export interface components {
          * @description How a principal proved who it is.
          * @enum {string}
          */
-        AuthMethod: "password" | "token" | "api_key" | "proxy";
+        AuthMethod: "password" | "token" | "api_key" | "proxy" | "oidc";
         AuthProvider: {
-            displayName: string;
+            /** @description False until the provider's discovery succeeded (it is retried while unreachable). */
+            available: boolean;
             id: string;
+            /** @description Display name for the login page. */
+            name: string;
         };
         /**
          * @description How requests to a cluster are authorized.
@@ -2348,6 +2420,34 @@ export interface components {
             truncated: boolean;
         };
         ListItem: components["schemas"]["Row"] | components["schemas"]["KubeObject"];
+        LoggedOutEverywhere: {
+            /**
+             * Format: int64
+             * @description How many sessions ended, this one included.
+             */
+            sessionsEnded: number;
+        };
+        /** @description One sign-in attempt. */
+        Login: {
+            /** Format: date-time */
+            at: string;
+            clientIp: string;
+            id: string;
+            /** @description `password`, `token` or `oidc`. */
+            method: string;
+            /** @description `success`, `failure` or `denied`. */
+            outcome: string;
+            /** @description The OIDC provider's id. */
+            provider?: string | null;
+            /** @description A failure's code (`wrong_password`, `no_role_mapped`, `oidc_state_mismatch`…). */
+            reason?: string | null;
+        };
+        LoginList: {
+            /** @description Newest first. */
+            items: components["schemas"]["Login"][];
+            /** @description Pass as `before` for the next (older) page; `null` on the last. */
+            next?: string | null;
+        };
         /** @description Either `token`, or `username` and `password`. */
         LoginRequest: {
             password?: string | null;
@@ -2404,6 +2504,14 @@ export interface components {
                 [key: string]: string;
             };
             window: string;
+        };
+        /** @description Logout of an OIDC session. */
+        OidcLogout: {
+            /**
+             * @description The provider's RP-initiated logout URL, for the browser to follow; `null` when the
+             *     provider advertises no end-session endpoint.
+             */
+            endSessionUrl?: string | null;
         };
         /** @enum {string} */
         Outcome: "success" | "denied" | "failure";
@@ -2932,11 +3040,14 @@ export interface components {
             /** @description A key bound to one cluster: that cluster's dns (the only Flux inputs it reads). */
             clusterDns?: string | null;
             displayName: string;
+            /** @description From an OIDC provider: the user's email and groups. */
+            email?: string | null;
             /**
              * Format: date-time
              * @description When this session or API key stops working; `null` for none.
              */
             expiresAt?: string | null;
+            groups: string[];
             method: components["schemas"]["AuthMethod"];
             roles: components["schemas"]["Role"][];
             /** @description The username, or `token:<name>` for a bootstrap token. */
@@ -3273,6 +3384,96 @@ export interface operations {
             };
         };
     };
+    oidc_callback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                /** @description The provider's error instead of a code (`access_denied`…). */
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signed in: to the login's redirect path with the session cookie; or a browser's failure: to /login?error=CODE */
+            302: {
+                headers: {
+                    Location?: string;
+                    /** @description fleetdeck_session, HttpOnly, SameSite=Lax */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description oidc_state_mismatch, oidc_login_expired, oidc_access_denied, oidc_login_required, oidc_provider_error, invalid_callback */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description oidc_token_invalid, oidc_code_rejected (a wrong PKCE verifier, a used code), oidc_claim_missing */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no_role_mapped */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description oidc_provider_unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description oidc_provider_unreachable */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description oidc_provider_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     auth_config: {
         parameters: {
             query?: never;
@@ -3292,6 +3493,67 @@ export interface operations {
             };
             /** @description No credentials, or ones that are not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    oidc_login: {
+        parameters: {
+            query: {
+                /** @description The provider's id from `/api/auth/config`. */
+                provider: string;
+                /** @description Where to go once signed in: a path on this site (anything else is ignored: `/`). */
+                redirect?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the provider's authorization endpoint (or, for a browser, to /login?error=CODE on an error) */
+            302: {
+                headers: {
+                    Location?: string;
+                    /** @description fleetdeck_oidc, HttpOnly, SameSite=Lax, Path=/api/auth/callback */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description oidc_provider_unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description oidc_provider_unavailable: discovery has not succeeded yet */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3386,6 +3648,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description an OIDC session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcLogout"];
+                };
+            };
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3401,6 +3672,44 @@ export interface operations {
                 };
             };
             /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_everywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description clears fleetdeck_session */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoggedOutEverywhere"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description session_required (a Bearer credential), csrf_rejected */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12229,6 +12538,64 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    user_logins: {
+        parameters: {
+            query?: {
+                /** @description 1 to 200; default 50. */
+                limit?: number;
+                /** @description The `next` of the previous page. */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -214,3 +214,7 @@ export type PasswordResetRequest = Schemas['PasswordReset'];
 export type RegistrationRequest = Schemas['Registration'];
 export type RegistrationPending = Schemas['RegistrationPending'];
 export type RegistrationVerification = Schemas['RegistrationVerification'];
+// OIDC sign-in and the login history.
+export type AuthProvider = Schemas['AuthProvider'];
+export type OidcLogout = Schemas['OidcLogout'];
+export type LoginList = Schemas['LoginList'];

@@ -57,10 +57,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const signOut = useCallback(async () => {
+    let endSessionUrl: string | null | undefined;
     try {
-      await logout();
+      endSessionUrl = (await logout())?.endSessionUrl;
     } catch {
       // Signed out locally all the same; the server drops the session when it expires.
+    }
+    // An OIDC session: sign out at the provider too (it sends the browser back here).
+    if (endSessionUrl) {
+      window.location.assign(endSessionUrl);
+      return;
     }
     navigate('/login', { replace: true });
     setState({ status: 'anonymous' });

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
 import type { Whoami } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { highestRole } from '../lib/roles';
@@ -61,6 +62,9 @@ export function UserMenu({ user }: { user: Whoami }) {
               Change password
             </button>
           ) : null}
+          <Link role="menuitem" to={`/logins/${encodeURIComponent(user.subject)}`} onClick={() => setOpen(false)}>
+            Sign-in history
+          </Link>
           <button type="button" role="menuitem" onClick={() => void signOut()}>
             Log out
           </button>

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { Link, Navigate, useLocation } from 'react-router';
-import { login, paths } from '../api/endpoints';
+import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
+import { login, oidcLoginUrl, paths } from '../api/endpoints';
 import { apiQuery } from '../api/queries';
 import type { AuthConfig, LoginRequest } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -15,6 +15,9 @@ const METHOD_LABELS: Record<LoginMethod, string> = { token: 'Token', password: '
 export function LoginPage() {
   const { state, signedIn } = useAuth();
   const location = useLocation();
+  // A failed OIDC sign-in comes back as /login?error=CODE.
+  const [search] = useSearchParams();
+  const oidcError = search.get('error');
   const config = useQuery(apiQuery<AuthConfig>(paths.authConfig));
   const [chosen, setChosen] = useState<LoginMethod | null>(null);
   const [token, setToken] = useState('');
@@ -62,6 +65,26 @@ export function LoginPage() {
             Sign-in goes through the proxy in front of Fleetdeck. If you see this page, it did not name you, or none of
             your groups has a Fleetdeck role: ask your admin.
           </p>
+        ) : null}
+        {oidcError ? (
+          <p className="notice" role="alert">
+            Sign-in with your identity provider failed: <code>{oidcError}</code>
+          </p>
+        ) : null}
+        {config.data?.providers.length ? (
+          <div className="login-providers">
+            {config.data.providers.map((p) =>
+              p.available ? (
+                <a key={p.id} className="button-link primary" href={oidcLoginUrl(p.id, redirectTarget(location.state))}>
+                  Sign in with {p.name}
+                </a>
+              ) : (
+                <button key={p.id} type="button" disabled title="The provider cannot be reached yet">
+                  {p.name} (unavailable)
+                </button>
+              ),
+            )}
+          </div>
         ) : null}
         {config.data && methods.length === 0 ? (
           <p className="notice">This server offers no sign-in method the console supports.</p>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { createUser, deleteUser, issuePasswordReset, paths, updateUser } from '../api/endpoints';
 import { apiQuery, changes } from '../api/queries';
 import type { PasswordResetLink, Role, UpdateUserRequest, User, UserList } from '../api/types';
@@ -218,6 +219,9 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
               <button type="button" onClick={startEditing} disabled={busy}>
                 Edit
               </button>
+              <Link className="button-link" to={`/logins/${encodeURIComponent(user.username)}`}>
+                Sign-ins
+              </Link>
               <button type="button" disabled={busy} onClick={() => write.mutate({ disabled: !user.disabled })}>
                 {user.disabled ? 'Enable' : 'Disable'}
               </button>
