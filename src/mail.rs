@@ -40,6 +40,19 @@ pub fn is_address(s: &str) -> bool {
     s.len() <= 254 && s.parse::<lettre::Address>().is_ok()
 }
 
+/// A user's mail address as it is kept: trimmed and lowercase; 422 `invalid_email` otherwise.
+pub fn parse_address(s: &str) -> Result<String, crate::error::ApiError> {
+    let address = s.trim().to_ascii_lowercase();
+    if is_address(&address) {
+        Ok(address)
+    } else {
+        Err(crate::error::ApiError::unprocessable(
+            "invalid_email",
+            "email is not a mail address",
+        ))
+    }
+}
+
 /// The user named in an SMTP URL (`smtp://user@host:port`), percent-decoding left aside.
 fn url_user(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;

@@ -152,6 +152,20 @@ on_both_backends! {
         app.stop().await;
     }
 
+    async fn a_reset_link_names_the_public_url_when_one_is_set(db) {
+        let mut s = settings(db);
+        s.public_url = Some("https://fleetdeck.example.com".into());
+        let app = TestApp::with(s).await;
+        app.create_user("ann", "viewer", ANN_PASSWORD).await;
+        let r = app.bearer(Method::POST, "/api/users/ann/password-reset", ADMIN_TOKEN).send().await.unwrap();
+        let (status, body) = json(r).await;
+        assert_eq!(status, 201, "{body}");
+        let url = body["url"].as_str().unwrap();
+        let token = url.strip_prefix("https://fleetdeck.example.com/reset-password#token=").unwrap_or_else(|| panic!("{url}"));
+        assert_eq!(reset(&app, token, NEW_PASSWORD).await.0, 204);
+        app.stop().await;
+    }
+
     async fn register_mail_verify_then_sign_in(db) {
         let mut smtp = SmtpReceiver::start().await;
         let app = TestApp::with(with_registration(db, &smtp)).await;
@@ -176,6 +190,7 @@ on_both_backends! {
         assert_eq!(status, 201, "{user}");
         assert_eq!(user["username"], "dora");
         assert_eq!(user["role"], "viewer");
+        assert_eq!(user["email"], "dora@example.com", "the verified address is kept");
         assert_eq!(login_status(&app, "dora", "a long enough password").await, 200);
         let (status, body) = verify(&app, "dora", &code).await;
         assert_error(status, &body, 400, "verification_invalid");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 on_both_backends! {
     async fn every_role_against_read_and_write_routes(db) {
@@ -289,6 +289,22 @@ on_both_backends! {
         assert_eq!(status, 200);
         assert_eq!(bob["role"], "operator");
         assert_eq!(bob["displayName"], "Bob B.");
+        assert_eq!(bob["email"], Value::Null);
+
+        // A mail address is kept lowercase, refused when it is not one, and removed by "".
+        let (status, body) = json(admin(Method::PUT, "/api/users/bob").json(&json!({"email": "not an address"})).send().await.unwrap()).await;
+        assert_error(status, &body, 422, "invalid_email");
+        let (_, bob) = json(admin(Method::PUT, "/api/users/bob").json(&json!({"email": " Bob@Example.com "})).send().await.unwrap()).await;
+        assert_eq!(bob["email"], "bob@example.com");
+        let (_, bob) = json(admin(Method::PUT, "/api/users/bob").json(&json!({"displayName": "Bob"})).send().await.unwrap()).await;
+        assert_eq!(bob["email"], "bob@example.com", "absent fields are kept");
+        let (_, bob) = json(admin(Method::PUT, "/api/users/bob").json(&json!({"email": ""})).send().await.unwrap()).await;
+        assert_eq!(bob["email"], Value::Null);
+        let (status, body) = json(admin(Method::POST, "/api/users").json(&json!({"username": "cat", "role": "viewer", "password": "long enough pw", "email": "@"})).send().await.unwrap()).await;
+        assert_error(status, &body, 422, "invalid_email");
+        let (status, cat) = json(admin(Method::POST, "/api/users").json(&json!({"username": "cat", "role": "viewer", "password": "long enough pw", "email": "cat@example.com"})).send().await.unwrap()).await;
+        assert_eq!((status, &cat["email"]), (201, &json!("cat@example.com")));
+        assert_eq!(admin(Method::DELETE, "/api/users/cat").send().await.unwrap().status(), 204);
 
         // The last enabled admin can be neither demoted, disabled nor deleted.
         assert_eq!(admin(Method::PUT, "/api/users/bob").json(&json!({"role": "viewer"})).send().await.unwrap().status(), 200);

@@ -5,7 +5,17 @@ mod common;
 use fleetdeck::auth::{Owner, Role};
 use fleetdeck::store::api_keys::NewApiKey;
 use fleetdeck::store::sessions::NewSession;
-use fleetdeck::store::users::{UserChanges, UserWrite};
+use fleetdeck::store::users::{NewUser, UserChanges, UserWrite};
+
+fn user<'a>(username: &'a str, display_name: &'a str, role: Role) -> NewUser<'a> {
+    NewUser {
+        username,
+        display_name,
+        role,
+        password_hash: "hash",
+        email: None,
+    }
+}
 
 on_both_backends! {
     async fn settings_upsert_and_delete(db) {
@@ -21,14 +31,14 @@ on_both_backends! {
 
     async fn users_round_trip_and_keep_an_admin(db) {
         let store = db.store().await;
-        let u = store.insert_user("ada", "Ada", Role::Admin, "hash").await.unwrap().unwrap();
-        assert!(store.insert_user("ada", "Other", Role::Viewer, "hash").await.unwrap().is_none(), "taken username");
+        let u = store.insert_user(&user("ada", "Ada", Role::Admin)).await.unwrap().unwrap();
+        assert!(store.insert_user(&user("ada", "Other", Role::Viewer)).await.unwrap().is_none(), "taken username");
         let back = store.user_by_username("ada").await.unwrap().unwrap();
         assert_eq!((back.id.as_str(), back.role, back.disabled, back.created_at), (u.id.as_str(), Role::Admin, false, u.created_at));
         assert!(matches!(store.update_user("ada", UserChanges { disabled: Some(true), ..Default::default() }).await.unwrap(), UserWrite::LastAdmin));
         assert!(matches!(store.delete_user("ada").await.unwrap(), UserWrite::LastAdmin));
         assert!(matches!(store.update_user("nobody", UserChanges::default()).await.unwrap(), UserWrite::NotFound));
-        store.insert_user("bea", "Bea", Role::Admin, "hash").await.unwrap().unwrap();
+        store.insert_user(&user("bea", "Bea", Role::Admin)).await.unwrap().unwrap();
         let UserWrite::Done(ada) = store.update_user("ada", UserChanges { role: Some(Role::Viewer), ..Default::default() }).await.unwrap() else {
             panic!("a second admin exists")
         };
@@ -39,7 +49,7 @@ on_both_backends! {
 
     async fn sessions_expire_and_follow_their_user(db) {
         let store = db.store().await;
-        let u = store.insert_user("cy", "Cy", Role::Operator, "hash").await.unwrap().unwrap();
+        let u = store.insert_user(&user("cy", "Cy", Role::Operator)).await.unwrap().unwrap();
         let later = fleetdeck::store::now() + chrono::Duration::hours(1);
         let earlier = fleetdeck::store::now() - chrono::Duration::seconds(1);
         for (id, expires_at) in [("live", later), ("dead", earlier)] {
@@ -59,7 +69,7 @@ on_both_backends! {
 
     async fn api_keys_belong_to_their_owner(db) {
         let store = db.store().await;
-        let u = store.insert_user("dee", "Dee", Role::Operator, "hash").await.unwrap().unwrap();
+        let u = store.insert_user(&user("dee", "Dee", Role::Operator)).await.unwrap().unwrap();
         let owner = Owner::User(u.id.clone());
         let token_owner = Owner::Token("ci".into());
         let k = store

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Role, password, secret};
 use crate::store::Store;
+use crate::store::users::NewUser;
 
 pub const PASSWORD_FILE_NAME: &str = "fleetdeck-initial-admin-password";
 const SETTING: &str = "initial_admin_password";
@@ -36,7 +37,16 @@ pub async fn ensure_initial_admin(
         None => (secret::generate(""), true),
     };
     let hash = password::hash_blocking(password.clone()).await;
-    let Some(user) = store.insert_user("admin", "Administrator", Role::Admin, &hash).await? else {
+    let Some(user) = store
+        .insert_user(&NewUser {
+            username: "admin",
+            display_name: "Administrator",
+            role: Role::Admin,
+            password_hash: &hash,
+            email: None,
+        })
+        .await?
+    else {
         return Ok(None); // another replica created it first
     };
     if !generated {

@@ -52,16 +52,14 @@ mod tests {
 
     fn principal(expires_at: Option<chrono::DateTime<chrono::Utc>>) -> Principal {
         Principal {
-            subject: "alice".into(),
-            display_name: "Alice".into(),
-            role: Role::Viewer,
-            method: AuthMethod::ApiKey,
-            owner: Owner::User("u1".into()),
-            email: None,
-            groups: vec![],
-            session: None,
             expires_at,
-            cluster_dns: None,
+            ..Principal::new(
+                "alice".into(),
+                "Alice".into(),
+                Role::Viewer,
+                AuthMethod::ApiKey,
+                Owner::User("u1".into()),
+            )
         }
     }
 

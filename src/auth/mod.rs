@@ -60,6 +60,18 @@ pub fn is_valid_name(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
 }
 
+/// A new user's name, checked: 422 `invalid_username` unless [`is_valid_name`].
+pub fn check_username(s: &str) -> Result<(), ApiError> {
+    if is_valid_name(s) {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            "invalid_username",
+            "username must be 1 to 63 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+        ))
+    }
+}
+
 /// The session a principal came in through.
 #[derive(Debug, Clone)]
 pub struct SessionRef {
@@ -90,6 +102,23 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// A principal with no session, expiry, cluster binding, email or groups; callers add those
+    /// with struct update syntax.
+    pub fn new(subject: String, display_name: String, role: Role, method: AuthMethod, owner: Owner) -> Principal {
+        Principal {
+            subject,
+            display_name,
+            role,
+            method,
+            owner,
+            session: None,
+            expires_at: None,
+            cluster_dns: None,
+            email: None,
+            groups: vec![],
+        }
+    }
+
     /// 403 `forbidden` unless the principal's role satisfies `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role.satisfies(role) {

@@ -110,6 +110,8 @@ pub struct ApiKeyList {
 pub struct User {
     pub username: String,
     pub display_name: String,
+    /// The user's mail address: set by an admin or verified at self-service registration.
+    pub email: Option<String>,
     pub role: Role,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
@@ -133,6 +135,8 @@ pub struct CreateUser {
     pub role: Role,
     /// At least 12 characters.
     pub password: String,
+    /// The user's mail address.
+    pub email: Option<String>,
 }
 
 /// Absent fields are left as they are.
@@ -144,6 +148,8 @@ pub struct UpdateUser {
     pub disabled: Option<bool>,
     /// A new password (an admin reset); ends the user's sessions.
     pub password: Option<String>,
+    /// A new mail address; an empty string removes it.
+    pub email: Option<String>,
 }
 
 impl From<ApiKeyRow> for ApiKey {
@@ -166,6 +172,7 @@ impl From<UserRow> for User {
         User {
             username: r.username,
             display_name: r.display_name,
+            email: r.email,
             role: r.role,
             disabled: r.disabled,
             created_at: r.created_at,

@@ -111,16 +111,14 @@ impl ProxyAuth {
             )
         })?;
         Ok(Some(Principal {
-            subject: user.to_string(),
-            display_name: user.to_string(),
-            role,
-            method: AuthMethod::Proxy,
-            owner: Owner::Proxy(user.to_string()),
-            session: None,
-            expires_at: None,
-            cluster_dns: None,
-            email: None,
             groups,
+            ..Principal::new(
+                user.to_string(),
+                user.to_string(),
+                role,
+                AuthMethod::Proxy,
+                Owner::Proxy(user.to_string()),
+            )
         }))
     }
 }

@@ -126,18 +126,13 @@ impl Credentials {
 }
 
 fn token_principal(t: &BootstrapToken) -> Principal {
-    Principal {
-        subject: format!("token:{}", t.name),
-        display_name: t.name.clone(),
-        role: t.role,
-        method: AuthMethod::Token,
-        owner: Owner::Token(t.name.clone()),
-        session: None,
-        expires_at: None,
-        cluster_dns: None,
-        email: None,
-        groups: vec![],
-    }
+    Principal::new(
+        format!("token:{}", t.name),
+        t.name.clone(),
+        t.role,
+        AuthMethod::Token,
+        Owner::Token(t.name.clone()),
+    )
 }
 
 /// A bootstrap token or an API key.
@@ -164,16 +159,15 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
             let role = key.user_role.as_deref().and_then(|r| r.parse().ok());
             match (role, key.disabled, &key.username) {
                 (Some(role), Some(false), Some(username)) if super::Role::may_grant(role, key.role) => Principal {
-                    subject: username.clone(),
-                    display_name: key.display_name.clone().unwrap_or_default(),
-                    role: key.role,
-                    method: AuthMethod::ApiKey,
-                    owner: Owner::User(user_id.clone()),
-                    session: None,
                     expires_at: key.expires_at,
                     cluster_dns: key.cluster_dns.clone(),
-                    email: None,
-                    groups: vec![],
+                    ..Principal::new(
+                        username.clone(),
+                        key.display_name.clone().unwrap_or_default(),
+                        key.role,
+                        AuthMethod::ApiKey,
+                        Owner::User(user_id.clone()),
+                    )
                 },
                 _ => return Ok(None),
             }
@@ -209,16 +203,15 @@ async fn session(state: &AppState, secret: &str) -> Result<Option<Principal>, Ap
     let principal = match (&row.user_id, &row.token_name) {
         (Some(user_id), _) => match (row.user_role(), row.disabled, &row.username) {
             (Some(role), Some(false), Some(username)) => Principal {
-                subject: username.clone(),
-                display_name: row.display_name.clone().unwrap_or_default(),
-                role,
-                method: AuthMethod::Password,
-                owner: Owner::User(user_id.clone()),
                 session,
                 expires_at: Some(row.expires_at),
-                cluster_dns: None,
-                email: None,
-                groups: vec![],
+                ..Principal::new(
+                    username.clone(),
+                    row.display_name.clone().unwrap_or_default(),
+                    role,
+                    AuthMethod::Password,
+                    Owner::User(user_id.clone()),
+                )
             },
             _ => return Ok(None),
         },

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::model::*;
 use super::resolve::session_cookie;
-use super::{AuthMethod, Owner, Principal, Role, bootstrap, is_valid_name, password, secret};
+use super::{AuthMethod, Owner, Principal, Role, bootstrap, check_username, password, secret};
 use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
@@ -19,7 +19,7 @@ use crate::store::api_keys::NewApiKey;
 use crate::store::logins::NewLogin;
 use crate::store::now;
 use crate::store::sessions::NewSession;
-use crate::store::users::{UserChanges, UserWrite};
+use crate::store::users::{NewUser, UserChanges, UserWrite};
 
 pub fn router() -> AuditedRouter {
     let routes = OpenApiRouter::new()
@@ -485,13 +485,9 @@ async fn create_user(
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<impl IntoResponse> {
     principal.require(Role::Admin)?;
-    if !is_valid_name(&body.username) {
-        return Err(ApiError::unprocessable(
-            "invalid_username",
-            "username must be 1 to 63 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
-        ));
-    }
+    check_username(&body.username)?;
     let role = human_role(body.role)?;
+    let email = body.email.as_deref().map(crate::mail::parse_address).transpose()?;
     password::check_strength(&body.password).map_err(|m| ApiError::unprocessable("weak_password", m))?;
     let display_name = body
         .display_name
@@ -500,7 +496,13 @@ async fn create_user(
     let hash = password::hash_blocking(body.password).await;
     match state
         .store
-        .insert_user(&body.username, display_name.trim(), role, &hash)
+        .insert_user(&NewUser {
+            username: &body.username,
+            display_name: display_name.trim(),
+            role,
+            password_hash: &hash,
+            email: email.as_deref(),
+        })
         .await?
     {
         Some(user) => Ok((StatusCode::CREATED, Json(User::from(user)))),
@@ -577,9 +579,16 @@ async fn update_user(
         }
         None => None,
     };
+    // An empty string removes the address.
+    let email = match body.email.as_deref().map(str::trim) {
+        Some("") => Some(None),
+        Some(e) => Some(Some(crate::mail::parse_address(e)?)),
+        None => None,
+    };
     let new_password = password_hash.is_some();
     let changes = UserChanges {
         display_name,
+        email,
         role,
         disabled: body.disabled,
         password_hash,

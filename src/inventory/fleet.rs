@@ -446,16 +446,15 @@ mod tests {
             updated_at: at,
         };
         let principal = Principal {
-            subject: "alice@example.com".into(),
-            display_name: "Alice".into(),
-            role: Role::Operator,
-            method: AuthMethod::Oidc,
-            owner: Owner::Provider("dex:alice@example.com".into()),
-            session: None,
-            expires_at: None,
-            cluster_dns: None,
             email: Some("alice@example.com".into()),
             groups: vec!["sre".into()],
+            ..Principal::new(
+                "alice@example.com".into(),
+                "Alice".into(),
+                Role::Operator,
+                AuthMethod::Oidc,
+                Owner::Provider("dex:alice@example.com".into()),
+            )
         };
         let groups = [
             (Role::Viewer, "fd:viewers".to_string()),

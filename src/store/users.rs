@@ -10,6 +10,7 @@ pub struct UserRow {
     pub id: String,
     pub username: String,
     pub display_name: String,
+    pub email: Option<String>,
     #[sqlx(try_from = "String")]
     pub role: Role,
     pub password_hash: String,
@@ -19,10 +20,21 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
+/// A user to insert.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+    pub email: Option<&'a str>,
+}
+
 /// Changes to a user; `None` keeps the value.
 #[derive(Debug, Default)]
 pub struct UserChanges {
     pub display_name: Option<String>,
+    /// `Some(None)` removes the address.
+    pub email: Option<Option<String>>,
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
@@ -39,7 +51,7 @@ pub enum UserWrite {
 /// `SELECT … FROM users`, for `concat!` with a condition.
 macro_rules! select_users {
     () => {
-        "SELECT id, username, display_name, role, password_hash, disabled, created_at, updated_at, last_login_at FROM users"
+        "SELECT id, username, display_name, email, role, password_hash, disabled, created_at, updated_at, last_login_at FROM users"
     };
 }
 
@@ -49,29 +61,24 @@ impl Store {
     }
 
     /// Inserts a user; a taken username is `Ok(None)`.
-    pub async fn insert_user(
-        &self,
-        username: &str,
-        display_name: &str,
-        role: Role,
-        password_hash: &str,
-    ) -> sqlx::Result<Option<UserRow>> {
+    pub async fn insert_user(&self, new: &NewUser<'_>) -> sqlx::Result<Option<UserRow>> {
         let at = now();
         let row = UserRow {
             id: uuid::Uuid::new_v4().to_string(),
-            username: username.to_string(),
-            display_name: display_name.to_string(),
-            role,
-            password_hash: password_hash.to_string(),
+            username: new.username.to_string(),
+            display_name: new.display_name.to_string(),
+            email: new.email.map(str::to_string),
+            role: new.role,
+            password_hash: new.password_hash.to_string(),
             disabled: false,
             created_at: at,
             updated_at: at,
             last_login_at: None,
         };
-        let sql = "INSERT INTO users (id, username, display_name, role, password_hash, disabled, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)";
+        let sql = "INSERT INTO users (id, username, display_name, email, role, password_hash, disabled, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)";
         let result = with_pool!(self, pool => sqlx::query(sql)
-            .bind(&row.id).bind(&row.username).bind(&row.display_name).bind(role.as_str())
+            .bind(&row.id).bind(&row.username).bind(&row.display_name).bind(&row.email).bind(row.role.as_str())
             .bind(&row.password_hash).bind(at)
             .execute(pool).await.map(|_| ()));
         match result {
@@ -104,6 +111,7 @@ impl Store {
             };
             let was_admin = user.role == Role::Admin && !user.disabled;
             if let Some(v) = changes.display_name { user.display_name = v; }
+            if let Some(v) = changes.email { user.email = v; }
             if let Some(v) = changes.role { user.role = v; }
             if let Some(v) = changes.disabled { user.disabled = v; }
             let new_password = changes.password_hash.is_some();
@@ -118,8 +126,8 @@ impl Store {
                 }
             }
             user.updated_at = now();
-            sqlx::query("UPDATE users SET display_name = $1, role = $2, disabled = $3, password_hash = $4, updated_at = $5 WHERE id = $6")
-                .bind(&user.display_name).bind(user.role.as_str()).bind(user.disabled)
+            sqlx::query("UPDATE users SET display_name = $1, email = $2, role = $3, disabled = $4, password_hash = $5, updated_at = $6 WHERE id = $7")
+                .bind(&user.display_name).bind(&user.email).bind(user.role.as_str()).bind(user.disabled)
                 .bind(&user.password_hash).bind(user.updated_at).bind(&user.id)
                 .execute(&mut *tx).await?;
             if user.disabled || new_password {

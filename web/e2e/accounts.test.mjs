@@ -1,5 +1,5 @@
-// Browser end-to-end test of local accounts (harness.mjs): an admin issues a password reset link
-// on the users page, the user opens it, sets a new password, signs in with it; the link then fails.
+// Browser end-to-end test of local accounts (harness.mjs): an admin sets a user's mail address and
+// issues a password reset link on the users page, the user opens it, sets a new password, signs in with it; the link then fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseURL, signIn, startConsole, users, withPage } from './harness.mjs';
@@ -20,6 +20,11 @@ test('a password reset link sets a new password once', { timeout: 60_000 }, (t) 
     await signIn(page, users.admin.token);
     await page.waitForURL('**/users');
     const row = page.getByTestId('user-row').filter({ hasText: 'rita' });
+    // The admin gives rita a mail address on her row.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await row.getByLabel('Email').fill('Rita@Example.com');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('rita@example.com').waitFor();
     await row.getByRole('button', { name: 'Reset password' }).click();
     const linkField = page.getByLabel('Reset link');
     await linkField.waitFor();

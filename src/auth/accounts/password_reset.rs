@@ -52,8 +52,14 @@ pub(super) async fn issue(
         .store
         .insert_password_reset(&secret::digest(&token), &user.id, expires_at)
         .await?;
+    // Behind a proxy the admin may reach Fleetdeck by another name than users do.
+    let origin = state
+        .settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| ctx.own_origin(&headers));
     let body = PasswordResetLink {
-        url: link(&ctx.own_origin(&headers), &token),
+        url: link(&origin, &token),
         expires_at,
     };
     Ok((StatusCode::CREATED, AuditNote::named(&username), Json(body)))

@@ -3,7 +3,7 @@
 //!
 //! What it tells about existing accounts: a taken username is said (409 `username_taken`), since
 //! choosing a name needs it and admins' user lists are no secret to the team; the email address is
-//! never looked up (users keep none), so answers never depend on it. A new sign-up for a username
+//! never looked up, so answers never depend on it (the user keeps it once the code is verified). A new sign-up for a username
 //! that is still pending replaces the earlier one.
 
 use axum::Json;
@@ -17,11 +17,12 @@ use super::settings::RegistrationSettings;
 use crate::AppState;
 use crate::audit::AuditNote;
 use crate::auth::model::User;
-use crate::auth::{is_valid_name, password, secret};
+use crate::auth::{check_username, password, secret};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 use crate::request::RequestContext;
 use crate::store::account_tokens::RegistrationRow;
 use crate::store::now;
+use crate::store::users::NewUser;
 
 /// How long a mailed code works.
 const CODE_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
@@ -94,19 +95,8 @@ pub(super) async fn register(
 ) -> ApiResult<impl IntoResponse> {
     let settings = admit(&state, &ctx, &body.username)?;
     let fail = |e: ApiError| e.with_audit(note(&body.username));
-    if !is_valid_name(&body.username) {
-        return Err(fail(ApiError::unprocessable(
-            "invalid_username",
-            "username must be 1 to 63 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
-        )));
-    }
-    let email = body.email.trim().to_ascii_lowercase();
-    if !crate::mail::is_address(&email) {
-        return Err(fail(ApiError::unprocessable(
-            "invalid_email",
-            "email is not a mail address",
-        )));
-    }
+    check_username(&body.username).map_err(fail)?;
+    let email = crate::mail::parse_address(&body.email).map_err(fail)?;
     password::check_strength(&body.password).map_err(|m| fail(ApiError::unprocessable("weak_password", m)))?;
     if state.store.user_by_username(&body.username).await?.is_some() {
         return Err(fail(ApiError::conflict(
@@ -208,7 +198,13 @@ pub(super) async fn verify(
     }
     let created = state
         .store
-        .insert_user(&row.username, &row.username, settings.role, &row.password_hash)
+        .insert_user(&NewUser {
+            username: &row.username,
+            display_name: &row.username,
+            role: settings.role,
+            password_hash: &row.password_hash,
+            email: Some(&row.email),
+        })
         .await?;
     state.store.delete_registration(&row.username).await?;
     match created {

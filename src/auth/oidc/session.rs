@@ -152,18 +152,19 @@ fn of_row(row: &SessionRow) -> Option<Principal> {
     let provider = row.oidc_provider.clone()?;
     let subject = row.oidc_subject.clone()?;
     Some(Principal {
-        display_name: row.oidc_name.clone().unwrap_or_else(|| subject.clone()),
-        owner: Owner::Provider(format!("{provider}:{subject}")),
-        subject,
-        role,
-        method: AuthMethod::Oidc,
         session: Some(SessionRef {
             id: row.id.clone(),
             expires_at: row.expires_at,
         }),
         expires_at: Some(row.expires_at),
-        cluster_dns: None,
         email: row.oidc_email.clone(),
         groups: groups_of(row),
+        ..Principal::new(
+            subject.clone(),
+            row.oidc_name.clone().unwrap_or_else(|| subject.clone()),
+            role,
+            AuthMethod::Oidc,
+            Owner::Provider(format!("{provider}:{subject}")),
+        )
     })
 }

@@ -2139,6 +2139,8 @@ export interface components {
         CreateUser: {
             /** @description Defaults to the username. */
             displayName?: string | null;
+            /** @description The user's mail address. */
+            email?: string | null;
             /** @description At least 12 characters. */
             password: string;
             /** @description viewer, operator or admin. */
@@ -2980,6 +2982,8 @@ export interface components {
         UpdateUser: {
             disabled?: boolean | null;
             displayName?: string | null;
+            /** @description A new mail address; an empty string removes it. */
+            email?: string | null;
             /** @description A new password (an admin reset); ends the user's sessions. */
             password?: string | null;
             role?: components["schemas"]["Role"] | null;
@@ -2993,6 +2997,8 @@ export interface components {
             createdAt: string;
             disabled: boolean;
             displayName: string;
+            /** @description The user's mail address: set by an admin or verified at self-service registration. */
+            email?: string | null;
             /** Format: date-time */
             lastLoginAt?: string | null;
             role: components["schemas"]["Role"];

@@ -37,6 +37,7 @@ export function UsersPage() {
                 <tr>
                   <th>Username</th>
                   <th>Display name</th>
+                  <th>Email</th>
                   <th>Role</th>
                   <th>Status</th>
                   <th>Created</th>
@@ -60,6 +61,7 @@ export function UsersPage() {
 function CreateUserForm() {
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
+  const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [password, setPassword] = useState('');
   const create = useApiMutation(createUser, changes.users);
@@ -67,11 +69,12 @@ function CreateUserForm() {
   function submit(event: FormEvent) {
     event.preventDefault();
     create.mutate(
-      { username: username.trim(), displayName: displayName.trim() || undefined, role, password },
+      { username: username.trim(), displayName: displayName.trim() || undefined, email: email.trim() || undefined, role, password },
       {
         onSuccess: () => {
           setUsername('');
           setDisplayName('');
+          setEmail('');
           setPassword('');
         },
       },
@@ -89,6 +92,10 @@ function CreateUserForm() {
         <label>
           Display name
           <input value={displayName} placeholder="same as username" onChange={(e) => setDisplayName(e.target.value)} />
+        </label>
+        <label>
+          Email
+          <input type="email" value={email} placeholder="optional" onChange={(e) => setEmail(e.target.value)} />
         </label>
         <label>
           Role
@@ -129,6 +136,7 @@ function RoleSelect({ value, onChange }: { value: Role; onChange: (role: Role) =
 function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
   const [editing, setEditing] = useState(false);
   const [displayName, setDisplayName] = useState(user.displayName);
+  const [email, setEmail] = useState(user.email ?? '');
   const [role, setRole] = useState(user.role);
   const [password, setPassword] = useState('');
   // One write at a time per row (an update, or 'delete'), so one busy state and one error.
@@ -156,6 +164,8 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
     event.preventDefault();
     const change: UpdateUserRequest = {};
     if (displayName.trim() !== user.displayName) change.displayName = displayName.trim();
+    // An empty string removes the address.
+    if (email.trim() !== (user.email ?? '')) change.email = email.trim();
     if (role !== user.role) change.role = role;
     if (password !== '') change.password = password;
     if (Object.keys(change).length === 0) stopEditing();
@@ -164,6 +174,7 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
 
   function startEditing() {
     setDisplayName(user.displayName);
+    setEmail(user.email ?? '');
     setRole(user.role);
     setPassword('');
     write.reset();
@@ -187,6 +198,13 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
             <input form={formId} aria-label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
           ) : (
             user.displayName || <span className="muted">—</span>
+          )}
+        </td>
+        <td>
+          {editing ? (
+            <input form={formId} type="email" aria-label="Email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          ) : (
+            user.email || <span className="muted">—</span>
           )}
         </td>
         <td>{editing ? <RoleSelect value={role} onChange={setRole} /> : <RoleBadge role={user.role} />}</td>
@@ -237,7 +255,7 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
       </tr>
       {resetLink ? (
         <tr data-testid="reset-link">
-          <td colSpan={7}>
+          <td colSpan={8}>
             <div className="notice">
               <p>
                 One-time link for {user.username}, valid until <Time value={resetLink.expiresAt} />. Hand it over privately; it
@@ -251,14 +269,14 @@ function UserRow({ user, isMe }: { user: User; isMe: boolean }) {
       ) : null}
       {issueReset.error ? (
         <tr className="row-error">
-          <td colSpan={7}>
+          <td colSpan={8}>
             <ErrorPanel error={issueReset.error} title={`Cannot issue a reset link for ${user.username}`} />
           </td>
         </tr>
       ) : null}
       {error ? (
         <tr className="row-error">
-          <td colSpan={7}>
+          <td colSpan={8}>
             <ErrorPanel
               error={error}
               title={error.code === 'last_admin' ? 'At least one enabled admin must remain' : `Cannot change ${user.username}`}
