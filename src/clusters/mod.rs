@@ -1,10 +1,13 @@
 //! Clusters: the record every domain shares (`record`), where connections come from
-//! (`registry`), and the cluster registry API (`routes`, `model`).
+//! (`registry`), a cluster's clients (`clients`) and what a request may see of it (`scope`),
+//! and the cluster registry API (`routes`, `model`).
 
+pub mod clients;
 pub mod model;
 pub mod record;
 pub mod registry;
 pub mod routes;
+pub mod scope;
 
 use axum::http::StatusCode;
 

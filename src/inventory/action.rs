@@ -4,10 +4,10 @@
 
 use kube::api::{Api, DynamicObject, PatchParams};
 
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::AuditNote;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiResult};
 use crate::kube::discovery::ResourceInfo;
 

@@ -24,7 +24,6 @@ use utoipa_axum::routes;
 
 use super::exec_frames::{ClientFrame, ExecRequest, ServerFrame, Utf8Carry, final_frame, pick_container};
 use super::exec_sessions::{Cap, Ended, ExecSessionInfo, ExecSlot, Summary, warning_lead};
-use super::scope::ClusterScope;
 use super::streams::{Watchdog, check_origin, require_upgrade};
 use super::watch_frames::WatchFrame;
 use crate::AppState;
@@ -33,6 +32,7 @@ use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::resolve::Credentials;
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 use crate::kube::errors::api_error;
 use crate::request::RequestContext;

@@ -19,10 +19,10 @@ use utoipa_axum::routes;
 
 use super::helm_diff::{self, ManifestDiff, ValuesDiff};
 use super::helm_release::{self, OWNER_SELECTOR, RELEASE_KEY, Release, ReleaseDetail, ReleaseSummary, SECRET_TYPE};
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::discovery::ResourceInfo;
 use crate::kube::errors::api_error;

@@ -18,13 +18,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::fleet::{config_for, identity};
 use super::kubectl_args::{audit_text, check};
-use super::scope::no_client;
 use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
+use crate::clusters::clients::{config_for, identity};
+use crate::clusters::scope::no_client;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 
 const AUDITED: &[AuditedRoute] = &[AuditedRoute::new(

@@ -29,10 +29,10 @@ use utoipa_axum::routes;
 use super::log_fanout::{Action, Fanout, MAX_PODS, PodView};
 use super::log_frames::{Frame, Lines, LogError, LogLine, Position, split_stamp};
 use super::rows::{CachedRow, Row};
-use super::scope::ClusterScope;
 use super::selector::{LabelSelector, spec_selector};
 use crate::AppState;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::access::Attributes;
 use crate::kube::cache::{Change, ResourceCache};
@@ -266,7 +266,7 @@ async fn workload(
     }
     scope.namespaces(state, info, Some(namespace)).await?;
     let object = scope
-        .cache(state, info)
+        .cache(&state.caches, info)
         .await?
         .object(Some(namespace), name)
         .ok_or_else(|| ApiError::not_found(format!("no {} named {name} in namespace {namespace}", info.path())))?;
@@ -292,7 +292,7 @@ async fn workload(
         cluster: scope.name.clone(),
         namespace: namespace.to_string(),
         selector: spec_selector(&object.data),
-        pods: scope.cache(state, &pods).await?,
+        pods: scope.cache(&state.caches, &pods).await?,
         fanout: Fanout::new(options.container.clone(), MAX_PODS),
         options: options.clone(),
         parts: JoinSet::new(),

@@ -26,7 +26,6 @@ pub mod rendered;
 pub mod rollout;
 pub mod routes;
 pub mod rows;
-pub mod scope;
 pub mod search;
 pub mod secrets;
 pub mod selector;

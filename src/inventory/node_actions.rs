@@ -25,12 +25,12 @@ use utoipa_axum::routes;
 
 use super::action::{self, kube_error, note, only};
 use super::drain_plan::{self, DrainPod, DrainPreview, PodAction};
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditLater, AuditNote, AuditedRoute, AuditedRouter, Finished};
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult, ErrorBody};
 
 const AUDITED: &[AuditedRoute] = &[

@@ -18,11 +18,11 @@ use utoipa_axum::routes;
 use super::action::{self, kube_error, note};
 use super::manifests::{self, Manifest};
 use super::model::KubeObject;
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::Principal;
 use crate::auth::write_gate::WriteActionsEnabled;
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::discovery::ResourceInfo;
 

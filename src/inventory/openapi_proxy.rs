@@ -12,9 +12,9 @@ use futures::StreamExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 
 /// The largest document passed on (a real cluster's `api/v1` is about 2 MB).

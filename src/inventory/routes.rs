@@ -19,11 +19,11 @@ use utoipa_axum::routes;
 
 use super::model::*;
 use super::query::{Cursor, Query};
-use super::scope::ClusterScope;
 use super::selector::{FieldSelector, LabelSelector};
 use crate::AppState;
 use crate::audit::AuditedRouter;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::cache;
 use crate::kube::discovery::ResourceInfo;
@@ -165,7 +165,7 @@ async fn rows(
         },
     };
     let full = p.full == Some(true);
-    let cache = scope.cache(state, info).await?;
+    let cache = scope.cache(&state.caches, info).await?;
     let version = (cache.epoch, cache.seq());
     let body = state
         .rendered
@@ -361,7 +361,7 @@ async fn find(
         .namespaces(state, &info, Some(namespace.unwrap_or_default()))
         .await?;
     let object = scope
-        .cache(state, &info)
+        .cache(&state.caches, &info)
         .await?
         .object(namespace, name)
         .ok_or_else(|| no_object(&info, namespace, name))?;
@@ -404,7 +404,7 @@ async fn events_about(state: &AppState, f: &Found) -> ApiResult<Json<EventList>>
     let info = ResourceInfo::builtin("", "v1", "events", "Event", true);
     let namespace = f.object.metadata.namespace.as_deref();
     let allowed = f.scope.namespaces(state, &info, namespace).await?;
-    let cache = f.scope.cache(state, &info).await?;
+    let cache = f.scope.cache(&state.caches, &info).await?;
     let meta = &f.object.metadata;
     let kind = f.info.kind.as_str();
     // An event names its object by uid, or (from older reporters) by kind, namespace and name.

@@ -13,9 +13,9 @@ use utoipa_axum::routes;
 
 use super::routes::WATCH_STREAMS;
 use super::rows::Row;
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 
 /// Each cluster × kind gets this long (a cold cache may be loading); late ones are reported.
@@ -182,7 +182,7 @@ async fn search_kind(
         Err(e) if e.code == "kube_forbidden" => return Ok(vec![]),
         other => other?,
     };
-    let cache = scope.cache(state, &info).await?;
+    let cache = scope.cache(&state.caches, &info).await?;
     let snapshot = cache.snapshot();
     let mut found: Vec<(Match, &Row)> = snapshot
         .rows

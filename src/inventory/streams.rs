@@ -24,13 +24,13 @@ use utoipa_axum::routes;
 
 use super::query::Query;
 use super::rows::CachedRow;
-use super::scope::ClusterScope;
 use super::selector::LabelSelector;
 use super::sse::HEARTBEAT;
 use super::watch_frames::{EventId, RowEvent, WatchFrame};
 use crate::AppState;
 use crate::auth::resolve::Credentials;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::cache::{Change, Event, ResourceCache, Start};
 use crate::kube::discovery::ResourceInfo;
@@ -178,7 +178,7 @@ impl Feed {
             .resource(state, &spec.group, &spec.version, &spec.resource)
             .await?;
         let namespaces = scope.namespaces(state, &info, spec.namespace.as_deref()).await?;
-        let cache = scope.cache(state, &info).await?;
+        let cache = scope.cache(&state.caches, &info).await?;
         let after = spec
             .last_event_id
             .as_deref()

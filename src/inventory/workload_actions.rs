@@ -19,11 +19,11 @@ use utoipa_axum::routes;
 use super::action::{self, kube_error, note, only};
 use super::drain_plan::controller_kind;
 use super::rollout::{self, Revision, RollbackError};
-use super::scope::ClusterScope;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::discovery::ResourceInfo;
 

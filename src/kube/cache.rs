@@ -184,7 +184,8 @@ enum Phase {
     Failed(ApiError),
 }
 
-type Key = (String, String);
+/// An object's namespace (empty for cluster-scoped ones) and name.
+pub type Key = (String, String);
 
 struct Rows<R> {
     rows: BTreeMap<Key, (Arc<R>, usize)>,
@@ -423,6 +424,12 @@ impl<R: Derive> ResourceCache<R> {
             r = r.within(ns);
         }
         self.store.get(&r).map(|s| Arc::new(s.object()))
+    }
+
+    /// The namespace and name of every cached object, without parsing them.
+    pub fn keys(&self) -> Vec<Key> {
+        self.touch();
+        self.store.state().iter().map(|s| key(s)).collect()
     }
 
     /// Every cached object.

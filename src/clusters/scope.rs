@@ -8,16 +8,15 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use super::fleet::{client_for, client_reading};
-use super::rows::CachedRow;
+use super::clients::{client_for, client_reading, connection, identity};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::clusters::record::AuthzMode;
 use crate::error::{ApiError, ApiResult};
 use crate::kube::access::Attributes;
-use crate::kube::cache::{ResourceCache, Source};
+use crate::kube::cache::{Caches, Derive, ResourceCache, Source};
 use crate::kube::discovery::ResourceInfo;
-use crate::kube::pool::{Impersonation, NoClient, Reads, connection_id};
+use crate::kube::pool::{Impersonation, NoClient, Reads};
 use crate::store::clusters::ClusterRow;
 
 /// Access reviews sent at once when a user's namespaces are checked one by one.
@@ -58,23 +57,14 @@ impl ClusterScope {
             .cluster(name)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no cluster named {name}")))?;
-        let sealed = match cluster.source.as_str() {
-            crate::clusters::record::REGISTERED => state.store.cluster_credentials(name).await?,
-            _ => None,
-        };
-        let connection = connection_id(crate::kube::pool::Target {
-            name,
-            source: &cluster.source,
-            server_url: cluster.server_url.as_deref(),
-            sealed: sealed.as_deref(),
-        });
+        let connection = connection(state, &cluster).await.map_err(|e| no_client(name, e))?;
         let client = client_for(state, &cluster, None)
             .await
             .map_err(|e| no_client(name, e))?;
         let user = match cluster.authz_mode == AuthzMode::Impersonate.as_str() {
             false => None,
             true => {
-                let identity = super::fleet::identity(&cluster, principal, &state.settings.impersonate_groups)
+                let identity = identity(&cluster, principal, &state.settings.impersonate_groups)
                     .expect("impersonate mode has an identity");
                 let key = format!("{}|{}", identity.user, identity.groups.join(","));
                 let client = client_for(state, &cluster, Some(&identity))
@@ -165,9 +155,9 @@ impl ClusterScope {
         Ok(info.clone())
     }
 
-    /// The shared cache of `info`.
-    pub async fn cache(&self, state: &AppState, info: &ResourceInfo) -> ApiResult<Arc<ResourceCache<CachedRow>>> {
-        state.caches.get(&self.source(), info).await
+    /// The shared cache of `info` (`caches` is `state.caches`).
+    pub async fn cache<R: Derive>(&self, caches: &Caches<R>, info: &ResourceInfo) -> ApiResult<Arc<ResourceCache<R>>> {
+        caches.get(&self.source(), info).await
     }
 
     /// Whether the caller may do `what`: asked of the apiserver as them on `impersonate`
@@ -222,8 +212,8 @@ impl ClusterScope {
         if wanted.is_some() || !info.namespaced {
             return Err(denied());
         }
-        let namespaces = self.cache(state, &namespaces_resource()).await?.snapshot();
-        let names: Vec<String> = namespaces.rows.iter().map(|r| r.row.name.clone()).collect();
+        let namespaces = self.cache(&state.caches, &namespaces_resource()).await?;
+        let names: Vec<String> = namespaces.keys().into_iter().map(|(_, name)| name).collect();
         let allowed: HashSet<String> = futures::stream::iter(names.into_iter().map(ask))
             .buffer_unordered(REVIEWS_AT_ONCE)
             .filter_map(|(ok, ns)| async move { ok.then_some(ns) })
