@@ -30,6 +30,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("auth::oidc::routes", "domain"),
     ("inventory", "domain"),
     ("flux", "domain"),
+    ("incidents", "domain"),
     ("clusters", "clusters"),
     ("auth", "service"),
     ("audit", "service"),
