@@ -86,6 +86,12 @@ pub struct SettingsArgs {
     /// How long audit events are kept (e.g. 90d).
     #[arg(long, env = "FLEETDECK_AUDIT_RETENTION", default_value = "90d", global = true)]
     pub audit_retention: String,
+    /// Analyze every cluster continuously for findings (on the leader): on or off.
+    #[arg(long, env = "FLEETDECK_DIAGNOSTICS", default_value = "on", global = true)]
+    pub diagnostics: String,
+    /// How long resolved findings are kept (e.g. 30d).
+    #[arg(long, env = "FLEETDECK_FINDINGS_RETENTION", default_value = "30d", global = true)]
+    pub findings_retention: String,
     /// Allow routes that change Kubernetes objects (true/false).
     #[arg(
         long,
@@ -241,6 +247,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub trusted_origins: Vec<String>,
     pub audit_retention: Duration,
+    /// Whether the leader analyzes every cluster for findings.
+    pub diagnostics: bool,
+    pub findings_retention: Duration,
     pub write_actions_enabled: bool,
     pub flux_environments: Vec<String>,
     pub secret_key: Option<SecretKey>,
@@ -401,6 +410,13 @@ impl Settings {
             })
             .collect::<Result<_, _>>()?;
         let audit_retention = parse_duration(&a.audit_retention).map_err(|m| bad("FLEETDECK_AUDIT_RETENTION", m))?;
+        let diagnostics = match a.diagnostics.trim() {
+            "on" => true,
+            "off" => false,
+            other => return Err(bad("FLEETDECK_DIAGNOSTICS", format!("expected on or off, got {other:?}"))),
+        };
+        let findings_retention =
+            parse_duration(&a.findings_retention).map_err(|m| bad("FLEETDECK_FINDINGS_RETENTION", m))?;
         let caches = CacheSettings {
             warm_timeout: parse_duration(&a.cache_warm_timeout).map_err(|m| bad("FLEETDECK_CACHE_WARM_TIMEOUT", m))?,
             idle_timeout: parse_duration(&a.cache_idle_timeout).map_err(|m| bad("FLEETDECK_CACHE_IDLE_TIMEOUT", m))?,
@@ -564,6 +580,8 @@ impl Settings {
             trusted_proxies,
             trusted_origins,
             audit_retention,
+            diagnostics,
+            findings_retention,
             caches,
             watch,
             write_actions_enabled,
@@ -776,6 +794,8 @@ mod tests {
         assert_eq!(s.import_body_limit, 64 * 1024 * 1024);
         assert_eq!(s.login_rate_limit, 10);
         assert_eq!(s.audit_retention, Duration::from_secs(90 * 86400));
+        assert!(s.diagnostics);
+        assert_eq!(s.findings_retention, Duration::from_secs(30 * 86400));
         assert!(!s.write_actions_enabled);
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.flux_environments, ["dev", "qa", "uat", "stage", "prod"]);

@@ -124,7 +124,7 @@ pub struct Server {
     pub state: AppState,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Audit retention and the inputs cache's poller.
+    /// Audit retention, the inputs cache's poller, the diagnostics monitor.
     background: Vec<tokio::task::JoinHandle<()>>,
     /// The leader election's task, and how to end it (it then releases the lease).
     election: Option<(tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
@@ -168,8 +168,11 @@ impl Server {
             retention,
             state.inputs_cache.spawn_poller(store),
             state.caches.spawn_idle_stopper(),
-            report_leadership(&state, leadership),
+            report_leadership(&state, leadership.clone()),
         ];
+        if state.settings.diagnostics {
+            background.push(crate::incidents::monitor::spawn(state.clone(), leadership));
+        }
         background.extend(state.oidc.spawn_discovery());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

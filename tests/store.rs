@@ -4,8 +4,35 @@ mod common;
 
 use fleetdeck::auth::{Owner, Role};
 use fleetdeck::store::api_keys::NewApiKey;
+use fleetdeck::store::findings::{FindingFilter, FindingWrite};
 use fleetdeck::store::sessions::NewSession;
 use fleetdeck::store::users::{NewUser, UserChanges, UserWrite};
+use serde_json::{Value, json};
+
+/// A finding of a pod (or node, without a namespace) in cluster `prod`.
+fn finding<'a>(id: &'a str, namespace: &'a str, name: &'a str, severity: &'a str, body: &'a Value) -> FindingWrite<'a> {
+    let kind = if namespace.is_empty() { "Node" } else { "Pod" };
+    FindingWrite {
+        id,
+        cluster: "prod",
+        namespace,
+        kind,
+        name,
+        class: "pod_crash_loop",
+        severity,
+        body,
+    }
+}
+
+async fn ids(store: &fleetdeck::store::Store, filter: FindingFilter<'_>) -> Vec<String> {
+    store
+        .findings(&filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
 
 fn user<'a>(username: &'a str, display_name: &'a str, role: Role) -> NewUser<'a> {
     NewUser {
@@ -92,6 +119,45 @@ on_both_backends! {
         assert!(store.api_key_by_digest("d1").await.unwrap().is_none(), "a deleted user's keys go with them");
         let stats = store.pool_stats();
         assert!(stats.max >= stats.size && stats.size >= 1);
+        store.close().await;
+    }
+
+    async fn findings_open_reopen_resolve_page_and_prune(db) {
+        let store = db.store().await;
+        let (a, b, c) = (json!({"title": "a"}), json!({"title": "b"}), json!({"title": "c"}));
+        let t0 = fleetdeck::store::now();
+        let t = |s: i64| t0 + chrono::Duration::seconds(s);
+        store.write_findings(&[finding("f1", "web", "api-1", "critical", &a), finding("f2", "web", "api-2", "warning", &b)], &[], t0).await.unwrap();
+        store.write_findings(&[finding("f3", "", "node-1", "warning", &c)], &[], t0).await.unwrap();
+
+        // Seen again: the first sighting stays, the body and last sighting move.
+        store.write_findings(&[finding("f1", "web", "api-1", "warning", &b)], &["f2"], t(10)).await.unwrap();
+        let f1 = store.finding("f1").await.unwrap().unwrap();
+        assert_eq!((f1.first_seen_at, f1.last_seen_at, f1.resolved_at, f1.severity.as_str(), &f1.body.0), (t0, t(10), None, "warning", &b));
+        let f2 = store.finding("f2").await.unwrap().unwrap();
+        assert_eq!(f2.resolved_at, Some(t(10)));
+        // Resolving twice keeps the first time.
+        store.write_findings(&[], &["f2"], t(20)).await.unwrap();
+        assert_eq!(store.finding("f2").await.unwrap().unwrap().resolved_at, Some(t(10)));
+        // A condition that comes back reopens its row as a new sighting.
+        store.write_findings(&[finding("f2", "web", "api-2", "warning", &b)], &[], t(30)).await.unwrap();
+        let f2 = store.finding("f2").await.unwrap().unwrap();
+        assert_eq!((f2.first_seen_at, f2.resolved_at), (t(30), None));
+
+        assert_eq!(store.open_findings("prod").await.unwrap().len(), 3);
+        assert_eq!(ids(&store, FindingFilter { limit: 10, ..Default::default() }).await, ["f3", "f1", "f2"], "cluster, namespace, kind, name order");
+        assert_eq!(ids(&store, FindingFilter { kind: Some("Node"), limit: 10, ..Default::default() }).await, ["f3"]);
+        assert_eq!(ids(&store, FindingFilter { limit: 2, after: Some(["prod", "web", "Pod", "api-1", "f1"]), ..Default::default() }).await, ["f2"]);
+        assert_eq!(ids(&store, FindingFilter { severity: Some("warning"), namespace: Some("web"), limit: 10, ..Default::default() }).await, ["f1", "f2"]);
+        assert_eq!(ids(&store, FindingFilter { cluster: Some("dev"), limit: 10, ..Default::default() }).await, Vec::<String>::new());
+
+        store.touch_findings("prod", t(40)).await.unwrap();
+        assert_eq!(store.finding("f3").await.unwrap().unwrap().last_seen_at, t(40));
+        assert_eq!(store.resolve_findings_of("prod", t(50)).await.unwrap(), 3);
+        assert_eq!(ids(&store, FindingFilter { resolved: Some(false), limit: 10, ..Default::default() }).await, Vec::<String>::new());
+        assert_eq!(ids(&store, FindingFilter { resolved: Some(true), limit: 10, ..Default::default() }).await.len(), 3);
+        assert_eq!(store.prune_findings(t(50)).await.unwrap(), 0, "resolved at the bound: kept");
+        assert_eq!(store.prune_findings(t(51)).await.unwrap(), 3);
         store.close().await;
     }
 }

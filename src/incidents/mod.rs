@@ -2,3 +2,4 @@
 //! shared watch caches' objects into findings (pure).
 
 pub mod diagnostics;
+pub mod monitor;

@@ -156,6 +156,10 @@ impl crate::kube::cache::Derive for CachedRow {
         let json = serde_json::value::to_raw_value(&row).expect("rows serialize");
         CachedRow { row, json }
     }
+
+    fn key(&self) -> (&str, &str) {
+        (self.row.namespace.as_deref().unwrap_or_default(), &self.row.name)
+    }
 }
 
 /// k8s-openapi's timestamps (jiff) as chrono's, which the rest of Fleetdeck uses.

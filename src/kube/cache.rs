@@ -26,6 +26,9 @@ use crate::error::ApiError;
 /// What a cache derives from each object, once per change.
 pub trait Derive: Send + Sync + 'static {
     fn derive(resource: &ResourceInfo, object: &DynamicObject) -> Self;
+    /// The namespace ("" when cluster-scoped) and name of the object it was derived from, so a
+    /// reader of the changes can look the object up.
+    fn key(&self) -> (&str, &str);
 }
 
 /// The value every redacted Secret value is replaced with.

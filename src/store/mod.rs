@@ -21,6 +21,7 @@ mod audit_writer;
 pub mod catalog;
 pub mod clusters;
 mod db;
+pub mod findings;
 pub mod logins;
 pub mod oidc_sessions;
 pub mod sessions;
