@@ -14,6 +14,7 @@ pub mod clusters;
 pub mod config;
 pub mod error;
 pub mod flux;
+pub mod incidents;
 pub mod inventory;
 pub mod kube;
 pub mod mail;

@@ -357,7 +357,7 @@ async fn apply_checked(
 fn parse(yaml: &str) -> ApiResult<Vec<Manifest>> {
     manifests::parse(yaml).map_err(|e| {
         ApiError::unprocessable("invalid_manifest", format!("document {}: {}", e.document, e.message))
-            .with_details(json!({"document": e.document}))
+            .with_details(json!({"document": e.document, "reason": e.code}))
     })
 }
 
