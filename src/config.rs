@@ -641,7 +641,10 @@ fn risk_guard(a: &SettingsArgs) -> Result<RiskGuardSettings, ConfigError> {
             }
         })
         .collect::<Result<_, _>>()?;
-    Ok(RiskGuardSettings { policy, image_allowlist })
+    Ok(RiskGuardSettings {
+        policy,
+        image_allowlist,
+    })
 }
 
 /// Registration's settings when FLEETDECK_REGISTRATION is on; it cannot be on without mail.

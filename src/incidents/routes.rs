@@ -103,7 +103,9 @@ async fn analyze(
     };
     let options = Options {
         kubernetes_version,
-        environment: body.environment.or_else(|| cluster.as_ref().map(|c| c.environment.clone())),
+        environment: body
+            .environment
+            .or_else(|| cluster.as_ref().map(|c| c.environment.clone())),
         image_allowlist: state.settings.risk_guard.image_allowlist.clone(),
         default_namespace,
     };
@@ -112,7 +114,10 @@ async fn analyze(
         .await
         .map_err(ApiError::internal)?;
     if analysis.documents == 0 && analysis.errors.is_empty() {
-        return Err(ApiError::unprocessable("empty_manifest", "the manifest holds no document"));
+        return Err(ApiError::unprocessable(
+            "empty_manifest",
+            "the manifest holds no document",
+        ));
     }
     if let Some(c) = &cluster {
         for s in analysis.skipped.iter_mut().filter(|s| s.check == Check::RemovedApi) {

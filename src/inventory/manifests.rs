@@ -102,7 +102,11 @@ fn manifest(document: usize, object: Value) -> Result<Manifest, ManifestError> {
             Some(_) => " (generateName cannot be applied: apply needs a name)",
             None => "",
         };
-        err(document, "name_missing", format!("{kind}: metadata.name is missing{hint}"))
+        err(
+            document,
+            "name_missing",
+            format!("{kind}: metadata.name is missing{hint}"),
+        )
     })?;
     let (group, version) = match api_version.split_once('/') {
         Some((g, v)) => (g, v),
@@ -168,7 +172,12 @@ mod tests {
                 "name_missing",
                 "generateName",
             ),
-            ("apiVersion: v1\nkind: List\nitems: []\n".to_string(), 1, "list_kind", "one by one"),
+            (
+                "apiVersion: v1\nkind: List\nitems: []\n".to_string(),
+                1,
+                "list_kind",
+                "one by one",
+            ),
             ("- a\n- b\n".to_string(), 1, "not_an_object", "not an object"),
             (format!("{good}---\nkind: [\n"), 2, "not_yaml", "not YAML"),
             ("---\n".to_string(), 1, "no_documents", "no object"),

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+use super::findings::{Check, Found, Options, namespace_of};
 use super::pod_templates::PodTemplate;
-use super::{Check, Found, Options, namespace_of};
 use crate::inventory::manifests::Manifest;
 
 const PRODUCTION: &[&str] = &["prod", "production"];
@@ -75,7 +75,12 @@ fn selects(selector: &Value, labels: &Value) -> bool {
         .flatten()
         .all(|e| {
             let key = e["key"].as_str().unwrap_or_default();
-            let values: Vec<&str> = e["values"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let values: Vec<&str> = e["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             match (e["operator"].as_str(), label(key)) {
                 (Some("In"), Some(v)) => values.contains(&v),
                 (Some("NotIn"), v) => v.is_none_or(|v| !values.contains(&v)),
@@ -101,7 +106,9 @@ mod tests {
     }
 
     fn pdb(namespace: &str, selector: &str) -> String {
-        format!("---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: web, namespace: {namespace}}}\nspec: {{minAvailable: 1, selector: {selector}}}\n")
+        format!(
+            "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: web, namespace: {namespace}}}\nspec: {{minAvailable: 1, selector: {selector}}}\n"
+        )
     }
 
     fn found(text: &str, environment: Option<&str>) -> bool {
@@ -122,13 +129,22 @@ mod tests {
         assert!(found(&deployment("production", ""), None), "no replicas is one");
         assert!(found(&deployment("shop", ""), Some("prod")), "the environment given");
         assert!(!found(&deployment("shop", ""), None), "not production");
-        assert!(!found(&deployment("prod", ""), Some("dev")), "the environment given wins over the namespace");
+        assert!(
+            !found(&deployment("prod", ""), Some("dev")),
+            "the environment given wins over the namespace"
+        );
         assert!(!found(&deployment("prod", "replicas: 3\n  "), None));
         assert!(!found(&deployment("prod", "replicas: 0\n  "), None));
         let with = |ns: &str, selector: &str| format!("{}{}", deployment("prod", ""), pdb(ns, selector));
         assert!(!found(&with("prod", "{matchLabels: {app: web}}"), None));
-        assert!(found(&with("shop", "{matchLabels: {app: web}}"), None), "a budget in another namespace");
-        assert!(found(&with("prod", "{matchLabels: {app: api}}"), None), "a budget of other pods");
+        assert!(
+            found(&with("shop", "{matchLabels: {app: web}}"), None),
+            "a budget in another namespace"
+        );
+        assert!(
+            found(&with("prod", "{matchLabels: {app: api}}"), None),
+            "a budget of other pods"
+        );
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
+use super::findings::{Check, Found, Options};
 use super::images::{self, Pin};
 use super::pod_templates::PodTemplate;
 use super::removed_apis::{self, KubeVersion};
-use super::{Check, Found, Options};
 use crate::inventory::manifests::Manifest;
 
 /// Capabilities that hand a container its node (or its network): blocking.
@@ -154,7 +154,10 @@ impl ContainerCheck<'_> {
         }
         let (user, user_at) = match c["runAsUser"].as_i64() {
             Some(u) => (Some(u), format!("{at}.securityContext.runAsUser")),
-            None => (pod["runAsUser"].as_i64(), format!("{}.securityContext.runAsUser", self.pod.path)),
+            None => (
+                pod["runAsUser"].as_i64(),
+                format!("{}.securityContext.runAsUser", self.pod.path),
+            ),
         };
         let non_root = c["runAsNonRoot"].as_bool().or(pod["runAsNonRoot"].as_bool());
         if user == Some(0) {
@@ -381,7 +384,10 @@ mod tests {
 
     /// `CLEAN` with the securityContext replaced.
     fn with_security(security: &str) -> String {
-        CLEAN.replace("securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}", security)
+        CLEAN.replace(
+            "securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false}",
+            security,
+        )
     }
 
     #[test]
@@ -394,12 +400,22 @@ mod tests {
     #[test]
     fn privileged_container() {
         let f = only(
-            &run("", &with_security("securityContext: {runAsNonRoot: true, privileged: true}")),
+            &run(
+                "",
+                &with_security("securityContext: {runAsNonRoot: true, privileged: true}"),
+            ),
             Check::PrivilegedContainer,
         );
         assert_eq!(f.path, "spec.template.spec.containers[0].securityContext.privileged");
         assert_eq!((f.container.as_deref(), f.blocking), (Some("app"), true));
-        assert_eq!((f.object.kind.as_str(), f.object.name.as_str(), f.object.namespace.as_deref()), ("Deployment", "web", Some("shop")));
+        assert_eq!(
+            (
+                f.object.kind.as_str(),
+                f.object.name.as_str(),
+                f.object.namespace.as_deref()
+            ),
+            ("Deployment", "web", Some("shop"))
+        );
     }
 
     #[test]
@@ -413,7 +429,13 @@ mod tests {
 
     #[test]
     fn host_path_volume() {
-        let f = only(&run("volumes: [{name: docker, hostPath: {path: /var/run/docker.sock}}],", CLEAN), Check::HostPathVolume);
+        let f = only(
+            &run(
+                "volumes: [{name: docker, hostPath: {path: /var/run/docker.sock}}],",
+                CLEAN,
+            ),
+            Check::HostPathVolume,
+        );
         assert_eq!(f.path, "spec.template.spec.volumes[0].hostPath");
         assert!(f.explanation.contains("/var/run/docker.sock"), "{}", f.explanation);
     }
@@ -425,7 +447,10 @@ mod tests {
         assert_eq!(f.path, "spec.template.spec.securityContext.runAsUser");
         // The container's own setting wins over the pod's.
         let container = with_security("securityContext: {allowPrivilegeEscalation: false, runAsUser: 0}");
-        let f = only(&run("securityContext: {runAsUser: 1000},", &container), Check::RunAsRoot);
+        let f = only(
+            &run("securityContext: {runAsUser: 1000},", &container),
+            Check::RunAsRoot,
+        );
         assert_eq!(f.path, "spec.template.spec.containers[0].securityContext.runAsUser");
         assert!(f.blocking);
         let fine = with_security("securityContext: {allowPrivilegeEscalation: false, runAsUser: 1000}");
@@ -434,46 +459,86 @@ mod tests {
 
     #[test]
     fn run_as_non_root_not_enforced() {
-        let f = only(&run("", &with_security("securityContext: {allowPrivilegeEscalation: false}")), Check::RunAsNonRootNotEnforced);
+        let f = only(
+            &run("", &with_security("securityContext: {allowPrivilegeEscalation: false}")),
+            Check::RunAsNonRootNotEnforced,
+        );
         assert!(!f.blocking && f.explanation.contains("not set"));
         // The pod's runAsNonRoot counts; a container's false overrides it.
         let bare = with_security("securityContext: {allowPrivilegeEscalation: false}");
         assert!(run("securityContext: {runAsNonRoot: true},", &bare).findings.is_empty());
         let off = with_security("securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: false}");
-        only(&run("securityContext: {runAsNonRoot: true},", &off), Check::RunAsNonRootNotEnforced);
+        only(
+            &run("securityContext: {runAsNonRoot: true},", &off),
+            Check::RunAsNonRootNotEnforced,
+        );
     }
 
     #[test]
     fn privilege_escalation_allowed() {
-        let f = only(&run("", &with_security("securityContext: {runAsNonRoot: true}")), Check::PrivilegeEscalationAllowed);
+        let f = only(
+            &run("", &with_security("securityContext: {runAsNonRoot: true}")),
+            Check::PrivilegeEscalationAllowed,
+        );
         assert!(f.explanation.contains("defaults it to true"));
-        let f = only(&run("", &with_security("securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: true}")), Check::PrivilegeEscalationAllowed);
+        let f = only(
+            &run(
+                "",
+                &with_security("securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: true}"),
+            ),
+            Check::PrivilegeEscalationAllowed,
+        );
         assert!(f.explanation.contains("is true"));
     }
 
     #[test]
     fn capabilities() {
-        let caps = |add: &str| with_security(&format!("securityContext: {{runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {{add: [{add}]}}}}"));
+        let caps = |add: &str| {
+            with_security(&format!(
+                "securityContext: {{runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {{add: [{add}]}}}}"
+            ))
+        };
         let f = only(&run("", &caps("NET_ADMIN")), Check::DangerousCapability);
-        assert_eq!((f.path.as_str(), f.blocking), ("spec.template.spec.containers[0].securityContext.capabilities.add[0]", true));
+        assert_eq!(
+            (f.path.as_str(), f.blocking),
+            (
+                "spec.template.spec.containers[0].securityContext.capabilities.add[0]",
+                true
+            )
+        );
         only(&run("", &caps("CAP_SYS_PTRACE")), Check::DangerousCapability);
         let f = only(&run("", &caps("NET_BIND_SERVICE, CHOWN")), Check::CapabilityAdded);
-        assert_eq!((f.path.as_str(), f.blocking), ("spec.template.spec.containers[0].securityContext.capabilities.add[1]", false));
+        assert_eq!(
+            (f.path.as_str(), f.blocking),
+            (
+                "spec.template.spec.containers[0].securityContext.capabilities.add[1]",
+                false
+            )
+        );
         assert!(run("", &caps("NET_BIND_SERVICE")).findings.is_empty());
     }
 
     #[test]
     fn missing_requests_and_memory_limit() {
-        let a = run("", &CLEAN.replace("requests: {cpu: 100m, memory: 64Mi}", "requests: {cpu: 100m}"));
+        let a = run(
+            "",
+            &CLEAN.replace("requests: {cpu: 100m, memory: 64Mi}", "requests: {cpu: 100m}"),
+        );
         let f = only(&a, Check::MissingResourceRequests);
         assert!(f.explanation.starts_with("no memory request"), "{}", f.explanation);
-        let f = only(&run("", &CLEAN.replace("limits: {memory: 128Mi}", "limits: {cpu: '1'}")), Check::MissingMemoryLimit);
+        let f = only(
+            &run("", &CLEAN.replace("limits: {memory: 128Mi}", "limits: {cpu: '1'}")),
+            Check::MissingMemoryLimit,
+        );
         assert_eq!(f.path, "spec.template.spec.containers[0].resources.limits.memory");
     }
 
     #[test]
     fn image_latest_tag() {
-        let f = only(&run("", &CLEAN.replace("ghcr.io/acme/app:1.2", "ghcr.io/acme/app")), Check::ImageLatestTag);
+        let f = only(
+            &run("", &CLEAN.replace("ghcr.io/acme/app:1.2", "ghcr.io/acme/app")),
+            Check::ImageLatestTag,
+        );
         assert!(f.explanation.contains("no tag"));
         only(&run("", &CLEAN.replace("app:1.2", "app:latest")), Check::ImageLatestTag);
         assert!(run("", &CLEAN.replace("app:1.2", "app@sha256:abc")).findings.is_empty());
@@ -481,8 +546,15 @@ mod tests {
 
     #[test]
     fn image_not_allowed() {
-        let f = only(&run("", &CLEAN.replace("ghcr.io/acme/app:1.2", "docker.io/evil/app:1.2")), Check::ImageNotAllowed);
-        assert!(f.blocking && f.explanation.contains("ghcr.io/acme"), "{}", f.explanation);
+        let f = only(
+            &run("", &CLEAN.replace("ghcr.io/acme/app:1.2", "docker.io/evil/app:1.2")),
+            Check::ImageNotAllowed,
+        );
+        assert!(
+            f.blocking && f.explanation.contains("ghcr.io/acme"),
+            "{}",
+            f.explanation
+        );
     }
 
     #[test]
@@ -490,9 +562,20 @@ mod tests {
         let no_probes = CLEAN.replace(", readinessProbe: {httpGet: {path: /ready, port: 8080}}", "");
         let f = only(&run("", &no_probes), Check::MissingReadinessProbe);
         assert_eq!(f.path, "spec.template.spec.containers[0].readinessProbe");
-        only(&run("", &CLEAN.replace(", livenessProbe: {httpGet: {path: /live, port: 8080}}", "")), Check::MissingLivenessProbe);
-        let job = deployment("", &no_probes).replace("apps/v1\nkind: Deployment", "batch/v1\nkind: Job").replace("  replicas: 2\n", "");
-        assert!(analyze(&job, &options()).findings.is_empty(), "a Job's pods need no probes");
+        only(
+            &run(
+                "",
+                &CLEAN.replace(", livenessProbe: {httpGet: {path: /live, port: 8080}}", ""),
+            ),
+            Check::MissingLivenessProbe,
+        );
+        let job = deployment("", &no_probes)
+            .replace("apps/v1\nkind: Deployment", "batch/v1\nkind: Job")
+            .replace("  replicas: 2\n", "");
+        assert!(
+            analyze(&job, &options()).findings.is_empty(),
+            "a Job's pods need no probes"
+        );
         // Init containers are checked (here their image) but never for probes.
         let init = format!("initContainers: [{{{}}}],", no_probes.replace("app:1.2", "app"));
         let a = run(&init, CLEAN);
@@ -513,12 +596,20 @@ mod tests {
 
     #[test]
     fn removed_api() {
-        let text = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: {minAvailable: 1}\n";
+        let text =
+            "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: {minAvailable: 1}\n";
         let a = analyze(text, &options());
         let f = only(&a, Check::RemovedApi);
         assert_eq!((f.path.as_str(), f.blocking), ("apiVersion", true));
-        assert!(f.explanation.contains("1.25") && f.explanation.contains("policy/v1."), "{}", f.explanation);
-        let older = Options { kubernetes_version: super::KubeVersion::parse("1.24"), ..options() };
+        assert!(
+            f.explanation.contains("1.25") && f.explanation.contains("policy/v1."),
+            "{}",
+            f.explanation
+        );
+        let older = Options {
+            kubernetes_version: super::KubeVersion::parse("1.24"),
+            ..options()
+        };
         assert!(analyze(text, &older).findings.is_empty());
     }
 }

@@ -27,8 +27,7 @@ pub fn pin(image: &str) -> Pin<'_> {
 /// `docker.io/` (and `library/` for official images), so `nginx` is `docker.io/library/nginx`.
 pub fn normalized(image: &str) -> String {
     let first = image.split('/').next().unwrap_or_default();
-    let has_registry =
-        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry = image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
     match (has_registry, image.contains('/')) {
         (true, _) => image.to_string(),
         (false, true) => format!("docker.io/{image}"),
@@ -75,7 +74,11 @@ mod tests {
 
     #[test]
     fn a_prefix_allows_whole_segments_only() {
-        let list = vec!["ghcr.io/acme/".to_string(), "registry.example.com".to_string(), "docker.io/library".to_string()];
+        let list = vec![
+            "ghcr.io/acme/".to_string(),
+            "registry.example.com".to_string(),
+            "docker.io/library".to_string(),
+        ];
         assert!(allowed("ghcr.io/acme/api:1", &list));
         assert!(!allowed("ghcr.io/acme-evil/api:1", &list));
         assert!(allowed("registry.example.com/x/y@sha256:00", &list));

@@ -8,6 +8,7 @@
 
 mod availability;
 mod checks;
+mod findings;
 pub mod images;
 mod pod_templates;
 pub mod removed_apis;
@@ -18,157 +19,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::inventory::manifests::{self, Manifest};
+use findings::namespace_of;
+pub use findings::{Check, Finding, ObjectRef, Options, Severity};
 pub use removed_apis::KubeVersion;
-
-/// What the guard checks; each serializes as its stable snake_case code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Check {
-    PrivilegedContainer,
-    HostNamespace,
-    HostPathVolume,
-    RunAsRoot,
-    RunAsNonRootNotEnforced,
-    PrivilegeEscalationAllowed,
-    DangerousCapability,
-    CapabilityAdded,
-    MissingResourceRequests,
-    MissingMemoryLimit,
-    ImageLatestTag,
-    MissingReadinessProbe,
-    MissingLivenessProbe,
-    SingleReplicaWithoutPdb,
-    SecretEnvLiteral,
-    ImageNotAllowed,
-    RemovedApi,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    /// What one finding of this severity takes off the score.
-    pub fn weight(self) -> u32 {
-        match self {
-            Severity::Critical => 40,
-            Severity::High => 20,
-            Severity::Medium => 10,
-            Severity::Low => 5,
-        }
-    }
-}
-
-impl Check {
-    pub const ALL: [Check; 17] = [
-        Check::PrivilegedContainer,
-        Check::HostNamespace,
-        Check::HostPathVolume,
-        Check::RunAsRoot,
-        Check::RunAsNonRootNotEnforced,
-        Check::PrivilegeEscalationAllowed,
-        Check::DangerousCapability,
-        Check::CapabilityAdded,
-        Check::MissingResourceRequests,
-        Check::MissingMemoryLimit,
-        Check::ImageLatestTag,
-        Check::MissingReadinessProbe,
-        Check::MissingLivenessProbe,
-        Check::SingleReplicaWithoutPdb,
-        Check::SecretEnvLiteral,
-        Check::ImageNotAllowed,
-        Check::RemovedApi,
-    ];
-
-    /// The stable code, as serialized.
-    pub fn code(self) -> &'static str {
-        match self {
-            Check::PrivilegedContainer => "privileged_container",
-            Check::HostNamespace => "host_namespace",
-            Check::HostPathVolume => "host_path_volume",
-            Check::RunAsRoot => "run_as_root",
-            Check::RunAsNonRootNotEnforced => "run_as_non_root_not_enforced",
-            Check::PrivilegeEscalationAllowed => "privilege_escalation_allowed",
-            Check::DangerousCapability => "dangerous_capability",
-            Check::CapabilityAdded => "capability_added",
-            Check::MissingResourceRequests => "missing_resource_requests",
-            Check::MissingMemoryLimit => "missing_memory_limit",
-            Check::ImageLatestTag => "image_latest_tag",
-            Check::MissingReadinessProbe => "missing_readiness_probe",
-            Check::MissingLivenessProbe => "missing_liveness_probe",
-            Check::SingleReplicaWithoutPdb => "single_replica_without_pdb",
-            Check::SecretEnvLiteral => "secret_env_literal",
-            Check::ImageNotAllowed => "image_not_allowed",
-            Check::RemovedApi => "removed_api",
-        }
-    }
-
-    pub fn severity(self) -> Severity {
-        use Check::*;
-        match self {
-            PrivilegedContainer | HostNamespace | DangerousCapability | RemovedApi => Severity::Critical,
-            HostPathVolume | RunAsRoot | SecretEnvLiteral | ImageNotAllowed | SingleReplicaWithoutPdb => {
-                Severity::High
-            }
-            PrivilegeEscalationAllowed | CapabilityAdded | MissingResourceRequests | MissingMemoryLimit
-            | ImageLatestTag | MissingReadinessProbe => Severity::Medium,
-            RunAsNonRootNotEnforced | MissingLivenessProbe => Severity::Low,
-        }
-    }
-
-    /// Whether a finding of this check blocks an apply under the `block` policy: the workload
-    /// can take over its node or leak a secret, or the apiserver would refuse it anyway.
-    pub fn blocking(self) -> bool {
-        use Check::*;
-        matches!(
-            self,
-            PrivilegedContainer
-                | HostNamespace
-                | HostPathVolume
-                | RunAsRoot
-                | DangerousCapability
-                | SecretEnvLiteral
-                | ImageNotAllowed
-                | RemovedApi
-        )
-    }
-}
-
-/// The object a finding is about.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ObjectRef {
-    pub api_version: String,
-    pub kind: String,
-    /// The namespace the object goes to (its own, else the default one); absent for
-    /// cluster-scoped kinds that name none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    pub name: String,
-    /// 1-based, counting the non-empty documents (as the apply does).
-    pub document: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Finding {
-    pub check: Check,
-    pub severity: Severity,
-    pub blocking: bool,
-    pub object: ObjectRef,
-    /// The container (or init container) at fault, when the finding is about one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container: Option<String>,
-    /// The offending field, e.g. `spec.template.spec.containers[0].securityContext.privileged`.
-    pub path: String,
-    /// What is wrong, with the value found, and how to fix it.
-    pub explanation: String,
-}
 
 /// A document that could not be read as a Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -206,20 +59,6 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     pub errors: Vec<DocumentError>,
     pub skipped: Vec<Skipped>,
-}
-
-/// What the guard checks against, beyond the manifests.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// The target Kubernetes version; none skips the removed-API check.
-    pub kubernetes_version: Option<KubeVersion>,
-    /// The environment the manifests go to; `prod` or `production` turns on the single-replica
-    /// check everywhere (else it runs in namespaces named so).
-    pub environment: Option<String>,
-    /// Registry prefixes images must come from; empty skips the check.
-    pub image_allowlist: Vec<String>,
-    /// The namespace of namespaced objects that name none.
-    pub default_namespace: String,
 }
 
 /// The apply policy: `off` (not run), `warn` (findings in the answer), `block` (blocking findings
@@ -290,8 +129,7 @@ pub fn analyze_manifests(all: &[Manifest], options: &Options) -> Analysis {
     if options.kubernetes_version.is_none() {
         skipped.push(Skipped {
             check: Check::RemovedApi,
-            reason: "no target Kubernetes version: give kubernetesVersion (or a cluster whose version is known)"
-                .into(),
+            reason: "no target Kubernetes version: give kubernetesVersion (or a cluster whose version is known)".into(),
         });
     }
     if options.image_allowlist.is_empty() {
@@ -318,38 +156,6 @@ pub fn score(findings: &[Finding]) -> u32 {
     100u32.saturating_sub(lost)
 }
 
-/// The namespace `m` goes to: its own, else the default one (cluster-scoped kinds the guard
-/// knows have none).
-fn namespace_of(m: &Manifest, options: &Options) -> Option<String> {
-    const CLUSTER_SCOPED: &[&str] = &[
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "StorageClass",
-        "PriorityClass",
-        "IngressClass",
-        "RuntimeClass",
-        "PodSecurityPolicy",
-        "MutatingWebhookConfiguration",
-        "ValidatingWebhookConfiguration",
-        "APIService",
-        "CSIDriver",
-        "CSINode",
-        "VolumeAttachment",
-        "FlowSchema",
-        "PriorityLevelConfiguration",
-        "CertificateSigningRequest",
-    ];
-    match (&m.namespace, CLUSTER_SCOPED.contains(&m.kind.as_str())) {
-        (Some(ns), _) => Some(ns.clone()),
-        (None, true) => None,
-        (None, false) => Some(options.default_namespace.clone()),
-    }
-}
-
 fn object_ref(m: &Manifest, options: &Options) -> ObjectRef {
     ObjectRef {
         api_version: m.object["apiVersion"].as_str().unwrap_or_default().to_string(),
@@ -359,9 +165,6 @@ fn object_ref(m: &Manifest, options: &Options) -> ObjectRef {
         document: m.document,
     }
 }
-
-/// Reports one finding: the check, the container, the field's path and the explanation.
-type Found<'a> = dyn FnMut(Check, Option<&str>, String, String) + 'a;
 
 #[cfg(test)]
 mod tests {
@@ -390,7 +193,11 @@ mod tests {
                     {name: b, image: 'x:1', securityContext: {privileged: true}}]}\n";
         let a = analyze(text, &options());
         assert!(a.errors.is_empty(), "{:?}", a.errors);
-        let privileged = a.findings.iter().filter(|f| f.check == Check::PrivilegedContainer).count();
+        let privileged = a
+            .findings
+            .iter()
+            .filter(|f| f.check == Check::PrivilegedContainer)
+            .count();
         assert_eq!(privileged, 2, "one finding per container");
         let distinct: BTreeSet<Check> = a.findings.iter().map(|f| f.check).collect();
         let lost: u32 = distinct.iter().map(|c| c.severity().weight()).sum();
@@ -420,7 +227,10 @@ mod tests {
 
     #[test]
     fn checks_without_their_input_are_skipped_and_say_so() {
-        let a = analyze("apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\n", &options());
+        let a = analyze(
+            "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\n",
+            &options(),
+        );
         let skipped: Vec<Check> = a.skipped.iter().map(|s| s.check).collect();
         assert_eq!(skipped, vec![Check::RemovedApi, Check::ImageNotAllowed]);
         assert!(a.findings.is_empty());
@@ -439,10 +249,26 @@ mod tests {
     fn objects_are_named_with_the_namespace_they_go_to() {
         let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n---\n\
                     apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: shop}\nspec: {containers: [{name: a, image: x}]}\n";
-        let a = analyze(text, &Options { default_namespace: "orders".into(), ..Options::default() });
-        let at = |doc: usize| a.findings.iter().find(|f| f.object.document == doc).unwrap().object.clone();
+        let a = analyze(
+            text,
+            &Options {
+                default_namespace: "orders".into(),
+                ..Options::default()
+            },
+        );
+        let at = |doc: usize| {
+            a.findings
+                .iter()
+                .find(|f| f.object.document == doc)
+                .unwrap()
+                .object
+                .clone()
+        };
         assert_eq!(at(1).namespace.as_deref(), Some("orders"));
-        assert_eq!((at(2).namespace.as_deref(), at(2).name.as_str(), at(2).kind.as_str()), (Some("shop"), "q", "Pod"));
+        assert_eq!(
+            (at(2).namespace.as_deref(), at(2).name.as_str(), at(2).kind.as_str()),
+            (Some("shop"), "q", "Pod")
+        );
     }
 
     #[test]

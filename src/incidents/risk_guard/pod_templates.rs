@@ -56,13 +56,22 @@ mod tests {
                     apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: empty}\n";
         let all = parse(text).unwrap();
         let cron = of(&all[0]).unwrap();
-        assert_eq!((cron.path, cron.long_running), ("spec.jobTemplate.spec.template.spec", false));
+        assert_eq!(
+            (cron.path, cron.long_running),
+            ("spec.jobTemplate.spec.template.spec", false)
+        );
         assert_eq!(cron.labels.unwrap()["app"], "c");
         assert_eq!(cron.spec["containers"][0]["name"], "a");
         let deployment = of(&all[1]).unwrap();
-        assert_eq!((deployment.path, deployment.long_running, deployment.labels), ("spec.template.spec", true, None));
+        assert_eq!(
+            (deployment.path, deployment.long_running, deployment.labels),
+            ("spec.template.spec", true, None)
+        );
         assert_eq!(of(&all[2]).unwrap().labels.unwrap()["app"], "p");
         assert!(of(&all[3]).is_none());
-        assert!(of(&all[4]).is_none(), "a workload without a template has nothing to check");
+        assert!(
+            of(&all[4]).is_none(),
+            "a workload without a template has nothing to check"
+        );
     }
 }

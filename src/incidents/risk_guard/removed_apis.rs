@@ -61,7 +61,12 @@ pub const REMOVED: &[RemovedApi] = &[
     removed("extensions/v1beta1", "DaemonSet", 16, "apps/v1"),
     removed("extensions/v1beta1", "ReplicaSet", 16, "apps/v1"),
     removed("extensions/v1beta1", "NetworkPolicy", 16, "networking.k8s.io/v1"),
-    removed("extensions/v1beta1", "PodSecurityPolicy", 16, "policy/v1beta1 (itself removed in 1.25)"),
+    removed(
+        "extensions/v1beta1",
+        "PodSecurityPolicy",
+        16,
+        "policy/v1beta1 (itself removed in 1.25)",
+    ),
     removed("apps/v1beta1", "Deployment", 16, "apps/v1"),
     removed("apps/v1beta1", "StatefulSet", 16, "apps/v1"),
     removed("apps/v1beta2", "Deployment", 16, "apps/v1"),
@@ -72,20 +77,85 @@ pub const REMOVED: &[RemovedApi] = &[
     removed("extensions/v1beta1", "Ingress", 22, "networking.k8s.io/v1"),
     removed("networking.k8s.io/v1beta1", "Ingress", 22, "networking.k8s.io/v1"),
     removed("networking.k8s.io/v1beta1", "IngressClass", 22, "networking.k8s.io/v1"),
-    removed("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration", 22, "admissionregistration.k8s.io/v1"),
-    removed("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration", 22, "admissionregistration.k8s.io/v1"),
-    removed("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", 22, "apiextensions.k8s.io/v1"),
-    removed("apiregistration.k8s.io/v1beta1", "APIService", 22, "apiregistration.k8s.io/v1"),
-    removed("authentication.k8s.io/v1beta1", "TokenReview", 22, "authentication.k8s.io/v1"),
-    removed("authorization.k8s.io/v1beta1", "SubjectAccessReview", 22, "authorization.k8s.io/v1"),
-    removed("authorization.k8s.io/v1beta1", "LocalSubjectAccessReview", 22, "authorization.k8s.io/v1"),
-    removed("authorization.k8s.io/v1beta1", "SelfSubjectAccessReview", 22, "authorization.k8s.io/v1"),
-    removed("certificates.k8s.io/v1beta1", "CertificateSigningRequest", 22, "certificates.k8s.io/v1"),
+    removed(
+        "admissionregistration.k8s.io/v1beta1",
+        "MutatingWebhookConfiguration",
+        22,
+        "admissionregistration.k8s.io/v1",
+    ),
+    removed(
+        "admissionregistration.k8s.io/v1beta1",
+        "ValidatingWebhookConfiguration",
+        22,
+        "admissionregistration.k8s.io/v1",
+    ),
+    removed(
+        "apiextensions.k8s.io/v1beta1",
+        "CustomResourceDefinition",
+        22,
+        "apiextensions.k8s.io/v1",
+    ),
+    removed(
+        "apiregistration.k8s.io/v1beta1",
+        "APIService",
+        22,
+        "apiregistration.k8s.io/v1",
+    ),
+    removed(
+        "authentication.k8s.io/v1beta1",
+        "TokenReview",
+        22,
+        "authentication.k8s.io/v1",
+    ),
+    removed(
+        "authorization.k8s.io/v1beta1",
+        "SubjectAccessReview",
+        22,
+        "authorization.k8s.io/v1",
+    ),
+    removed(
+        "authorization.k8s.io/v1beta1",
+        "LocalSubjectAccessReview",
+        22,
+        "authorization.k8s.io/v1",
+    ),
+    removed(
+        "authorization.k8s.io/v1beta1",
+        "SelfSubjectAccessReview",
+        22,
+        "authorization.k8s.io/v1",
+    ),
+    removed(
+        "certificates.k8s.io/v1beta1",
+        "CertificateSigningRequest",
+        22,
+        "certificates.k8s.io/v1",
+    ),
     removed("coordination.k8s.io/v1beta1", "Lease", 22, "coordination.k8s.io/v1"),
-    removed("rbac.authorization.k8s.io/v1beta1", "ClusterRole", 22, "rbac.authorization.k8s.io/v1"),
-    removed("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding", 22, "rbac.authorization.k8s.io/v1"),
-    removed("rbac.authorization.k8s.io/v1beta1", "Role", 22, "rbac.authorization.k8s.io/v1"),
-    removed("rbac.authorization.k8s.io/v1beta1", "RoleBinding", 22, "rbac.authorization.k8s.io/v1"),
+    removed(
+        "rbac.authorization.k8s.io/v1beta1",
+        "ClusterRole",
+        22,
+        "rbac.authorization.k8s.io/v1",
+    ),
+    removed(
+        "rbac.authorization.k8s.io/v1beta1",
+        "ClusterRoleBinding",
+        22,
+        "rbac.authorization.k8s.io/v1",
+    ),
+    removed(
+        "rbac.authorization.k8s.io/v1beta1",
+        "Role",
+        22,
+        "rbac.authorization.k8s.io/v1",
+    ),
+    removed(
+        "rbac.authorization.k8s.io/v1beta1",
+        "RoleBinding",
+        22,
+        "rbac.authorization.k8s.io/v1",
+    ),
     removed("scheduling.k8s.io/v1beta1", "PriorityClass", 22, "scheduling.k8s.io/v1"),
     removed("storage.k8s.io/v1beta1", "CSIDriver", 22, "storage.k8s.io/v1"),
     removed("storage.k8s.io/v1beta1", "CSINode", 22, "storage.k8s.io/v1"),
@@ -97,20 +167,55 @@ pub const REMOVED: &[RemovedApi] = &[
     removed("events.k8s.io/v1beta1", "Event", 25, "events.k8s.io/v1"),
     removed("autoscaling/v2beta1", "HorizontalPodAutoscaler", 25, "autoscaling/v2"),
     removed("policy/v1beta1", "PodDisruptionBudget", 25, "policy/v1"),
-    removed("policy/v1beta1", "PodSecurityPolicy", 25, "Pod Security Admission (no replacement kind)"),
+    removed(
+        "policy/v1beta1",
+        "PodSecurityPolicy",
+        25,
+        "Pod Security Admission (no replacement kind)",
+    ),
     removed("node.k8s.io/v1beta1", "RuntimeClass", 25, "node.k8s.io/v1"),
     // 1.26
-    removed("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", 26, "flowcontrol.apiserver.k8s.io/v1"),
-    removed("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration", 26, "flowcontrol.apiserver.k8s.io/v1"),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "FlowSchema",
+        26,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "PriorityLevelConfiguration",
+        26,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
     removed("autoscaling/v2beta2", "HorizontalPodAutoscaler", 26, "autoscaling/v2"),
     // 1.27
     removed("storage.k8s.io/v1beta1", "CSIStorageCapacity", 27, "storage.k8s.io/v1"),
     // 1.29
-    removed("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", 29, "flowcontrol.apiserver.k8s.io/v1"),
-    removed("flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration", 29, "flowcontrol.apiserver.k8s.io/v1"),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        "FlowSchema",
+        29,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        "PriorityLevelConfiguration",
+        29,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
     // 1.32
-    removed("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", 32, "flowcontrol.apiserver.k8s.io/v1"),
-    removed("flowcontrol.apiserver.k8s.io/v1beta3", "PriorityLevelConfiguration", 32, "flowcontrol.apiserver.k8s.io/v1"),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        "FlowSchema",
+        32,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    removed(
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        "PriorityLevelConfiguration",
+        32,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
 ];
 
 /// The entry saying `api_version` `kind` is no longer served by `target`, if any.
@@ -156,7 +261,12 @@ mod tests {
     fn the_table_has_one_entry_per_api_and_kind() {
         let mut seen = std::collections::HashSet::new();
         for r in REMOVED {
-            assert!(seen.insert((r.api_version, r.kind)), "{} {} twice", r.api_version, r.kind);
+            assert!(
+                seen.insert((r.api_version, r.kind)),
+                "{} {} twice",
+                r.api_version,
+                r.kind
+            );
             assert!(r.api_version.contains('/') && !r.replacement.is_empty());
         }
     }
