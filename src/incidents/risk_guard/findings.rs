@@ -10,6 +10,7 @@ use crate::inventory::manifests::Manifest;
 /// What the guard checks; each serializes as its stable snake_case code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RiskCheck)]
 pub enum Check {
     PrivilegedContainer,
     HostNamespace,
@@ -32,6 +33,7 @@ pub enum Check {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RiskSeverity)]
 pub enum Severity {
     Low,
     Medium,
@@ -131,6 +133,7 @@ impl Check {
 /// The object a finding is about.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RiskObjectRef)]
 pub struct ObjectRef {
     pub api_version: String,
     pub kind: String,
@@ -145,6 +148,7 @@ pub struct ObjectRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RiskFinding)]
 pub struct Finding {
     pub check: Check,
     pub severity: Severity,

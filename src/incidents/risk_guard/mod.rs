@@ -26,6 +26,7 @@ pub use removed_apis::KubeVersion;
 /// A document that could not be read as a Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RiskDocumentError)]
 pub struct DocumentError {
     pub document: usize,
     /// `not_yaml`, `not_an_object`, `api_version_missing`, `kind_missing`, `list_kind`,
@@ -37,6 +38,7 @@ pub struct DocumentError {
 /// A check that did not run, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RiskSkipped)]
 pub struct Skipped {
     pub check: Check,
     pub reason: String,
@@ -45,6 +47,7 @@ pub struct Skipped {
 /// What the guard makes of a set of manifests.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RiskAnalysis)]
 pub struct Analysis {
     /// 0–100: 100 less each finding's weight (critical 40, high 20, medium 10, low 5), a check
     /// counted once per document however many containers it finds; never below 0.
@@ -65,6 +68,7 @@ pub struct Analysis {
 /// refuse the apply). Ordered from the laxest, so a request's wish is `max`ed with the setting.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RiskGuardPolicy)]
 pub enum Policy {
     Off,
     #[default]
