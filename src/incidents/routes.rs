@@ -1,10 +1,12 @@
 //! `POST /api/risk-guard/analyze`: the risk guard's findings on manifests before they are
-//! applied (any signed-in role; a read, so not audited). The target Kubernetes version is the
+//! applied (any signed-in role). A read, but a POST: like every POST it leaves an audit row
+//! (`risk_analyze`, with the counts, never the manifest). The target Kubernetes version is the
 //! one given, else none (the cluster record keeps no version): the removed-API check is then
 //! skipped and the answer says so. The environment is the one given, else the cluster's.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::Method;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,14 +14,21 @@ use utoipa_axum::routes;
 
 use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy};
 use crate::AppState;
-use crate::audit::AuditedRouter;
+use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
+
+const AUDITED: &[AuditedRoute] = &[AuditedRoute::new(
+    Method::POST,
+    "/api/risk-guard/analyze",
+    "risk_analyze",
+    "manifest",
+)];
 
 pub fn router() -> AuditedRouter {
     AuditedRouter {
         routes: OpenApiRouter::new().routes(routes!(analyze)),
-        audited: &[],
+        audited: AUDITED,
     }
 }
 
@@ -61,7 +70,7 @@ async fn analyze(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(body): ApiJson<AnalyzeRequest>,
-) -> ApiResult<Json<RiskGuardReport>> {
+) -> ApiResult<(AuditNote, Json<RiskGuardReport>)> {
     principal.require(Role::Viewer)?;
     if body.manifest.trim().is_empty() {
         return Err(ApiError::unprocessable("empty_manifest", "manifest is empty"));
@@ -127,8 +136,20 @@ async fn analyze(
             );
         }
     }
-    Ok(Json(RiskGuardReport {
+    let note = AuditNote {
+        cluster: cluster.map(|c| c.name),
+        reason: Some(format!(
+            "documents={} findings={} blocking={} score={}",
+            analysis.documents,
+            analysis.findings.len(),
+            analysis.blocking,
+            analysis.score
+        )),
+        ..AuditNote::default()
+    };
+    let report = RiskGuardReport {
         policy: state.settings.risk_guard.policy,
         analysis,
-    }))
+    };
+    Ok((note, Json(report)))
 }

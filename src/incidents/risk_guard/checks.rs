@@ -169,7 +169,7 @@ impl ContainerCheck<'_> {
                  runAsNonRoot: true)."
                     .into(),
             );
-        } else if non_root != Some(true) && !user.is_some_and(|u| u > 0) {
+        } else if non_root != Some(true) && user.is_none_or(|u| u <= 0) {
             found(
                 Check::RunAsNonRootNotEnforced,
                 name,
