@@ -40,6 +40,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::inventory::openapi_proxy::router().into(),
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
+        crate::incidents::routes::router(),
     ]
 }
 

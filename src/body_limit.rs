@@ -1,6 +1,6 @@
 //! Request body limits: FLEETDECK_BODY_LIMIT for every route but those that take whole documents
-//! — the catalog import (the whole catalog) and the YAML applies (a manifest as large as the
-//! objects it holds) — which FLEETDECK_IMPORT_BODY_LIMIT bounds. A 413 names the setting to raise.
+//! — the catalog import (the whole catalog), the YAML applies and the risk guard's analysis (a
+//! manifest as large as the objects it holds) — which FLEETDECK_IMPORT_BODY_LIMIT bounds. A 413 names the setting to raise.
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -15,6 +15,7 @@ pub const DOCUMENT_ROUTES: &[&str] = &[
     "/api/clusters/{cluster}/apply",
     "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/yaml",
     "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{name}/yaml",
+    "/api/risk-guard/analyze",
 ];
 
 tokio::task_local! {

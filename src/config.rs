@@ -11,6 +11,7 @@ use crate::auth::accounts::RegistrationSettings;
 use crate::auth::oidc::config::ProviderConfig;
 use crate::auth::proxy::ProxyAuth;
 use crate::auth::{BootstrapToken, Role};
+use crate::incidents::risk_guard::Policy;
 use crate::inventory::kubectl::KubectlSettings;
 use crate::kube::cache::CacheSettings;
 use crate::kube::secret_box::SecretKey;
@@ -225,6 +226,14 @@ pub struct SettingsArgs {
         global = true
     )]
     pub lease_name: String,
+    /// The risk guard on applies: off, warn (apply and answer the findings) or block (blocking
+    /// findings refuse the apply with 422 risk_guard_blocked).
+    #[arg(long, env = "FLEETDECK_RISK_GUARD", default_value = "warn", global = true)]
+    pub risk_guard: String,
+    /// Registry prefixes container images must come from, comma separated (e.g.
+    /// `registry.example.com,ghcr.io/acme`); empty: any registry.
+    #[arg(long, env = "FLEETDECK_IMAGE_ALLOWLIST", default_value = "", global = true)]
+    pub image_allowlist: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +279,15 @@ pub struct Settings {
     /// Trusted reverse-proxy auth, when on.
     pub proxy_auth: Option<ProxyAuth>,
     pub leader: LeaderSettings,
+    pub risk_guard: RiskGuardSettings,
+}
+
+/// The risk guard's policy on applies and the platform's image registries.
+#[derive(Debug, Clone, Default)]
+pub struct RiskGuardSettings {
+    pub policy: Policy,
+    /// Normalized registry prefixes (no trailing `/`); empty: the allowlist check is skipped.
+    pub image_allowlist: Vec<String>,
 }
 
 /// Whether and where replicas elect a leader.
@@ -566,7 +584,9 @@ impl Settings {
                 .map(str::to_string),
             lease_name: lease_name.to_string(),
         };
+        let risk_guard = risk_guard(a)?;
         Ok(Settings {
+            risk_guard,
             public_url,
             oidc_providers,
             addr,
@@ -616,6 +636,33 @@ impl SettingsArgs {
         }
         Only::parse_from(args).s
     }
+}
+
+/// The risk guard's policy and image allowlist.
+fn risk_guard(a: &SettingsArgs) -> Result<RiskGuardSettings, ConfigError> {
+    let policy = a.risk_guard.parse().map_err(|m| bad("FLEETDECK_RISK_GUARD", m))?;
+    let image_allowlist = split_list(&a.image_allowlist)
+        .map(|prefix| {
+            let prefix = prefix.trim_end_matches('/');
+            // A prefix is a registry host, maybe with a port and a path: no scheme, tag or digest.
+            let valid = !prefix.is_empty()
+                && !prefix.contains("://")
+                && !prefix.contains('@')
+                && !prefix.chars().any(char::is_whitespace)
+                && prefix.split('/').all(|segment| !segment.is_empty());
+            match valid {
+                true => Ok(prefix.to_string()),
+                false => Err(bad(
+                    "FLEETDECK_IMAGE_ALLOWLIST",
+                    format!("{prefix:?} is not a registry prefix such as registry.example.com or ghcr.io/acme"),
+                )),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(RiskGuardSettings {
+        policy,
+        image_allowlist,
+    })
 }
 
 /// Registration's settings when FLEETDECK_REGISTRATION is on; it cannot be on without mail.
@@ -799,6 +846,32 @@ mod tests {
         assert!(!s.write_actions_enabled);
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.flux_environments, ["dev", "qa", "uat", "stage", "prod"]);
+    }
+
+    #[test]
+    fn risk_guard_settings_default_and_parse() {
+        let s = Settings::from_args(&args(&[])).unwrap().risk_guard;
+        assert_eq!(s.policy, Policy::Warn);
+        assert!(s.image_allowlist.is_empty());
+        let s = Settings::from_args(&args(&[
+            "--risk-guard",
+            "block",
+            "--image-allowlist",
+            "registry.example.com:5000/, ghcr.io/acme",
+        ]))
+        .unwrap()
+        .risk_guard;
+        assert_eq!(s.policy, Policy::Block);
+        assert_eq!(s.image_allowlist, ["registry.example.com:5000", "ghcr.io/acme"]);
+        for (flag, value) in [
+            ("--risk-guard", "strict"),
+            ("--image-allowlist", "https://registry.example.com"),
+            ("--image-allowlist", "ghcr.io//acme"),
+            ("--image-allowlist", "ghcr.io/acme/app@sha256:00"),
+        ] {
+            let e = Settings::from_args(&args(&[flag, value])).unwrap_err().to_string();
+            assert!(e.contains(&format!("({flag})")), "{e}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Operations against a simulated cluster: delete, pod restart, rollback and revisions, CronJob
-//! trigger, cordon and drain, apply (dry run, conflicts, force, many documents) and the secret
+//! trigger, cordon and drain, apply (dry run, conflicts, force, many documents, the risk guard) and the secret
 //! reveal — each through the three gates (write gate, operator role, RBAC as the caller), each
 //! leaving one audit row with its outcome.
 
@@ -273,6 +273,67 @@ on_both_backends! {
         let (_, body) = call(&app, Method::POST, "open/apply?namespace=orders", OPERATOR_TOKEN, Some(json!({"yaml": both}))).await;
         assert_eq!(body["items"][0]["action"], "unchanged", "{body}");
         assert_eq!(last_audit(&app, "apply").await["reason"], "ConfigMap/fresh,Namespace/fresh-ns,Pod/debug");
+        app.stop().await;
+    }
+
+    async fn apply_answers_the_risk_guards_findings_under_warn(db) {
+        let sim = ops_sim().await;
+        let app = app_with_sim(db, &sim, true).await;
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: root-pod}\nspec: {containers: [{name: sh, image: 'busybox:1.36', securityContext: {privileged: true}}]}\n";
+        let (status, body) = call(&app, Method::POST, "open/apply?namespace=orders", OPERATOR_TOKEN, Some(json!({"yaml": pod}))).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(sim.get("v1", "Pod", "orders", "root-pod").is_some(), "warn applies");
+        let guard = &body["riskGuard"];
+        // The target version is the cluster's (the simulator says v1.33.1).
+        assert_eq!(guard["kubernetesVersion"], "1.33", "{guard}");
+        let privileged = guard["findings"].as_array().unwrap().iter().find(|f| f["check"] == "privileged_container").expect("privileged_container");
+        assert_eq!((&privileged["blocking"], &privileged["container"], &privileged["path"]), (&json!(true), &json!("sh"), &json!("spec.containers[0].securityContext.privileged")));
+        assert_eq!((&privileged["object"]["namespace"], &privileged["object"]["document"]), (&json!("orders"), &json!(1)));
+        assert!(guard["blocking"].as_u64().unwrap() >= 1 && guard["score"].as_u64().unwrap() < 100, "{guard}");
+
+        // A request may raise the policy to block: nothing is written, not even a dry run's check.
+        let second = pod.replace("root-pod", "root-pod-2");
+        let (status, body) = call(&app, Method::POST, "open/apply?namespace=orders&riskGuard=block", OPERATOR_TOKEN, Some(json!({"yaml": second}))).await;
+        assert_error(status, &body, 422, "risk_guard_blocked");
+        let findings = body["details"]["findings"].as_array().unwrap();
+        assert!(!findings.is_empty() && findings.iter().all(|f| f["blocking"] == true), "{body}");
+        assert!(sim.get("v1", "Pod", "orders", "root-pod-2").is_none());
+        assert_eq!(last_audit(&app, "apply").await["outcome"], "failure");
+        // The object's own YAML apply holds to it too.
+        let path = format!("open/{R}/core/v1/pods/orders/root-pod/yaml?riskGuard=block");
+        let (status, body) = call(&app, Method::PUT, &path, OPERATOR_TOKEN, Some(json!({"yaml": pod}))).await;
+        assert_error(status, &body, 422, "risk_guard_blocked");
+        app.stop().await;
+    }
+
+    async fn apply_is_refused_by_the_risk_guard_under_block(db) {
+        let sim = ops_sim().await;
+        let mut s = with_secret_key(db);
+        s.write_actions_enabled = true;
+        s.risk_guard.policy = fleetdeck::incidents::risk_guard::Policy::Block;
+        s.risk_guard.image_allowlist = vec!["ghcr.io/acme".into()];
+        let app = TestApp::with(s).await;
+        register_sim(&app, "open", &sim, "shared").await;
+        let config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\ndata: {a: b}\n";
+        // An image from outside the allowlist blocks, whatever the request asks (it may not lower the policy).
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: outsider}\nspec:\n  securityContext: {runAsNonRoot: true}\n  containers:\n  \
+                   - {name: app, image: 'docker.io/someone/app:1.0', securityContext: {allowPrivilegeEscalation: false}}\n";
+        let (status, body) = call(&app, Method::POST, "open/apply?namespace=orders&riskGuard=off", OPERATOR_TOKEN, Some(json!({"yaml": format!("{config}---\n{pod}")}))).await;
+        assert_error(status, &body, 422, "risk_guard_blocked");
+        let checks: Vec<&str> = body["details"]["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
+        assert_eq!(checks, ["image_not_allowed"], "{body}");
+        assert_eq!(body["details"]["findings"][0]["object"]["document"], 2);
+        assert!(sim.get("v1", "ConfigMap", "orders", "fine").is_none(), "nothing applied");
+        // An API the cluster's version no longer serves blocks (before the cluster is asked about the kind).
+        let old = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: old}\nspec: {minAvailable: 1, selector: {matchLabels: {app: x}}}\n";
+        let (status, body) = call(&app, Method::POST, "open/apply?namespace=orders", OPERATOR_TOKEN, Some(json!({"yaml": old}))).await;
+        assert_error(status, &body, 422, "risk_guard_blocked");
+        assert_eq!(body["details"]["findings"][0]["check"], "removed_api", "{body}");
+        // What has no blocking finding is applied, its findings answered.
+        let (status, body) = call(&app, Method::POST, "open/apply?namespace=orders", OPERATOR_TOKEN, Some(json!({"yaml": config}))).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!((&body["riskGuard"]["score"], &body["riskGuard"]["blocking"]), (&json!(100), &json!(0)), "{body}");
+        assert!(sim.get("v1", "ConfigMap", "orders", "fine").is_some());
         app.stop().await;
     }
 

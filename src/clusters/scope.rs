@@ -101,6 +101,11 @@ impl ClusterScope {
             .map_or_else(|| self.client.clone(), |u| u.client.clone())
     }
 
+    /// The cluster's environment (`prod`, `dev`…), as registered.
+    pub fn environment(&self) -> &str {
+        &self.cluster.environment
+    }
+
     /// Whether reads go to the apiserver as the caller (`impersonate` clusters), so Kubernetes
     /// RBAC decides what they may read; in `shared` mode Fleetdeck reads as itself.
     pub fn acts_as_caller(&self) -> bool {

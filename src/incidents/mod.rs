@@ -1,5 +1,9 @@
 //! Incidents: what is wrong in the clusters and what to do about it. `diagnostics` turns the
-//! shared watch caches' objects into findings (pure).
+//! shared watch caches' objects into findings (pure); `monitor` runs it continuously on the
+//! leader and keeps the findings in the store; `risk_guard` checks manifests (pure, a model the
+//! inventory's apply calls); `routes` serves them.
 
 pub mod diagnostics;
 pub mod monitor;
+pub mod risk_guard;
+pub mod routes;

@@ -3,7 +3,9 @@
 //! with `dryRun` and `force`. Each passes the write gate, the operator role and Kubernetes RBAC
 //! as the caller, and leaves one audit row with its outcome. A many-document apply is checked
 //! whole first (parsed, each kind resolved, then a server dry run of every document), so a bad
-//! document changes nothing.
+//! document changes nothing. Before any of that the risk guard (`incidents::risk_guard`) reads the
+//! manifests under FLEETDECK_RISK_GUARD: `warn` answers its findings with the apply, `block`
+//! refuses an apply with blocking findings (422 `risk_guard_blocked`) before anything is sent.
 
 use axum::Json;
 use axum::extract::State;
@@ -24,6 +26,7 @@ use crate::auth::Principal;
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::incidents::risk_guard::{self, Analysis, KubeVersion, Policy};
 use crate::kube::discovery::ResourceInfo;
 
 const OBJECT: &str = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}";
@@ -99,6 +102,9 @@ pub struct ApplyQuery {
     pub force: Option<bool>,
     /// On `/apply`: the namespace of namespaced documents that name none (default `default`).
     pub namespace: Option<String>,
+    /// A stricter risk guard policy than FLEETDECK_RISK_GUARD for this apply (a laxer one is
+    /// ignored: a request may not lower the policy).
+    pub risk_guard: Option<Policy>,
 }
 
 /// What an apply did to one document.
@@ -132,6 +138,9 @@ pub struct AppliedObject {
 pub struct ApplyResult {
     pub dry_run: bool,
     pub items: Vec<AppliedObject>,
+    /// The risk guard's findings (absent when its policy is `off`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_guard: Option<Analysis>,
 }
 
 type NamespacedPath = (String, String, String, String, String, String);
@@ -351,13 +360,60 @@ async fn apply_checked(
         true => checked,
         false => apply_all(scope, cluster, planned, false, force).await?,
     };
-    Ok(ApplyResult { dry_run, items })
+    Ok(ApplyResult {
+        dry_run,
+        items,
+        risk_guard: None,
+    })
+}
+
+/// The risk guard on `manifests` going to `scope`'s cluster, under the stricter of
+/// FLEETDECK_RISK_GUARD and the request's `asked`: nothing when `off`; 422 `risk_guard_blocked`
+/// with the blocking findings under `block`. The target version is the cluster's, asked of its
+/// apiserver; when it cannot be had the removed-API check is skipped (the analysis says so).
+async fn risk_guard(
+    state: &AppState,
+    scope: &ClusterScope,
+    manifests: &[Manifest],
+    default_namespace: &str,
+    asked: Option<Policy>,
+) -> ApiResult<Option<Analysis>> {
+    let settings = &state.settings.risk_guard;
+    let policy = settings.policy.max(asked.unwrap_or(Policy::Off));
+    if policy == Policy::Off {
+        return Ok(None);
+    }
+    let version = scope.reader_client().apiserver_version().await.ok();
+    let options = risk_guard::Options {
+        kubernetes_version: version.and_then(|v| KubeVersion::parse(&v.git_version)),
+        environment: Some(scope.environment().to_string()),
+        image_allowlist: settings.image_allowlist.clone(),
+        default_namespace: default_namespace.to_string(),
+    };
+    let analysis = risk_guard::analyze_manifests(manifests, &options);
+    if policy == Policy::Block && analysis.blocking > 0 {
+        let blocking: Vec<_> = analysis.findings.iter().filter(|f| f.blocking).collect();
+        let first = blocking[0];
+        return Err(ApiError::unprocessable(
+            "risk_guard_blocked",
+            format!(
+                "the risk guard blocks this apply: {} blocking finding(s), the first {} on {} {} (document {})",
+                blocking.len(),
+                first.check.code(),
+                first.object.kind,
+                first.object.name,
+                first.object.document
+            ),
+        )
+        .with_details(json!({"score": analysis.score, "blocking": blocking.len(), "findings": blocking})));
+    }
+    Ok(Some(analysis))
 }
 
 fn parse(yaml: &str) -> ApiResult<Vec<Manifest>> {
     manifests::parse(yaml).map_err(|e| {
         ApiError::unprocessable("invalid_manifest", format!("document {}: {}", e.document, e.message))
-            .with_details(json!({"document": e.document}))
+            .with_details(json!({"document": e.document, "reason": e.code}))
     })
 }
 
@@ -389,7 +445,7 @@ fn apply_reason(planned: &[Planned], q: &ApplyQuery) -> String {
     responses((status = 200, body = ApplyResult),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "an apply conflict: the apiserver's Status under `details.kubeStatus` (its `details.causes` name each field and its manager); `document` names the document", body = ErrorBody),
-        (status = 422, description = "`invalid_manifest`, `unknown_kind` (with `details.document`), or the apiserver's `kube_invalid`", body = ErrorBody),
+        (status = 422, description = "`invalid_manifest`, `unknown_kind` (with `details.document`), `risk_guard_blocked` (the blocking findings under `details.findings`), or the apiserver's `kube_invalid`", body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn apply(
     State(state): State<AppState>,
@@ -407,8 +463,11 @@ async fn apply(
     let scope = action::open(&state, &principal, &cluster)
         .await
         .map_err(|e| e.with_audit(audit.clone()))?;
-    let all = scope.discovery(&state).await?;
     let default_ns = q.namespace.clone().unwrap_or_else(|| "default".into());
+    let guarded = risk_guard(&state, &scope, &manifests, &default_ns, q.risk_guard)
+        .await
+        .map_err(|e| e.with_audit(audit.clone()))?;
+    let all = scope.discovery(&state).await?;
     let planned = manifests
         .into_iter()
         .map(|m| {
@@ -428,9 +487,10 @@ async fn apply(
         reason: Some(apply_reason(&planned, &q)),
         ..audit
     };
-    let result = apply_checked(&scope, &cluster, &planned, &q)
+    let mut result = apply_checked(&scope, &cluster, &planned, &q)
         .await
         .map_err(|e| e.with_audit(audit.clone()))?;
+    result.risk_guard = guarded;
     Ok((audit, Json(result)))
 }
 
@@ -488,6 +548,17 @@ async fn apply_one(
     {
         return Err(mismatch("namespace", given, path));
     }
+    // Its findings under `warn` have no place in this answer (the object): the console asks
+    // POST /api/risk-guard/analyze for them; `block` holds here as on /apply.
+    risk_guard(
+        state,
+        &scope,
+        std::slice::from_ref(&manifest),
+        namespace.unwrap_or("default"),
+        q.risk_guard,
+    )
+    .await
+    .map_err(fail)?;
     let planned = [Planned {
         manifest,
         info,
@@ -509,7 +580,7 @@ async fn apply_one(
     responses((status = 200, description = "the object as applied (or as it would be, on a dry run)", body = KubeObject),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "an apply conflict: the apiserver's Status under `details.kubeStatus`", body = ErrorBody),
-        (status = 422, description = "`invalid_manifest`, `manifest_mismatch`, or the apiserver's `kube_invalid`", body = ErrorBody),
+        (status = 422, description = "`invalid_manifest`, `manifest_mismatch`, `risk_guard_blocked`, or the apiserver's `kube_invalid`", body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn apply_object(
     State(state): State<AppState>,
@@ -539,7 +610,7 @@ async fn apply_object(
     responses((status = 200, description = "the object as applied (or as it would be, on a dry run)", body = KubeObject),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "an apply conflict: the apiserver's Status under `details.kubeStatus`", body = ErrorBody),
-        (status = 422, description = "`invalid_manifest`, `manifest_mismatch`, or the apiserver's `kube_invalid`", body = ErrorBody),
+        (status = 422, description = "`invalid_manifest`, `manifest_mismatch`, `risk_guard_blocked`, or the apiserver's `kube_invalid`", body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn apply_cluster_object(
     State(state): State<AppState>,

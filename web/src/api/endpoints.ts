@@ -1,6 +1,7 @@
 // Every API call the console makes. Reads are paths (fed to apiQuery, api/queries.ts); writes are functions.
 import { api, apiRequest } from './client';
 import type {
+  AnalyzeRequest,
   ApiKey,
   ApplyResult,
   CanIResponse,
@@ -28,6 +29,7 @@ import type {
   OidcLogout,
   PlatformComponent,
   RestartResult,
+  RiskGuardReport,
   RollbackResult,
   ScaleResult,
   SecretValue,
@@ -208,6 +210,8 @@ export const applyObject = (object: string, yaml: string, options: { dryRun?: bo
 /** Server-side apply of many documents, all checked by a dry run first. */
 export const applyManifests = (cluster: string, yaml: string, options: { dryRun?: boolean; force?: boolean; namespace?: string }) =>
   api.post<ApplyResult>(`${clusterPath(cluster)}/apply${flags(options)}`, { yaml });
+/** The risk guard's findings on manifests before they are applied (a read; not audited). */
+export const analyzeManifests = (request: AnalyzeRequest) => api.post<RiskGuardReport>('/api/risk-guard/analyze', request);
 /** One value of a Secret, decoded; audited. */
 export const revealSecret = (cluster: string, namespace: string, name: string, key: string) =>
   api.get<SecretValue>(`${clusterPath(cluster)}/secrets/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/data/${encodeURIComponent(key)}`);

@@ -1477,6 +1477,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/risk-guard/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyses manifests for risks: each finding with its check, severity, whether it blocks, the
+         *     object, container and field, and how to fix it; a 0–100 score (docs/api.md#risk-guard).
+         */
+        post: operations["analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/search": {
         parameters: {
             query?: never;
@@ -1735,6 +1755,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AnalyzeRequest: {
+            /** @description The cluster the manifests go to: its environment is used when none is given. */
+            cluster?: string | null;
+            /**
+             * @description The environment, e.g. `prod`: `prod` or `production` turns on the single-replica check
+             *     for every namespace (else only in namespaces named so).
+             */
+            environment?: string | null;
+            /**
+             * @description The Kubernetes version the manifests are for, e.g. `1.33` or `v1.33.2`; without it the
+             *     removed-API check is skipped.
+             */
+            kubernetesVersion?: string | null;
+            /** @description The manifests: YAML or JSON, several documents separated by `---`. */
+            manifest: string;
+            /** @description The namespace of namespaced objects that name none (default `default`), as on apply. */
+            namespace?: string | null;
+        };
         ApiKey: {
             /** @description The cluster a `flux-reader` key is bound to. */
             clusterDns?: string | null;
@@ -1779,6 +1817,7 @@ export interface components {
         ApplyResult: {
             dryRun: boolean;
             items: components["schemas"]["AppliedObject"][];
+            riskGuard?: components["schemas"]["RiskAnalysis"] | null;
         };
         /** @description One audit row, as stored and as served. */
         AuditEvent: {
@@ -2723,6 +2762,82 @@ export interface components {
         RevisionList: {
             /** @description Newest first. */
             items: components["schemas"]["Revision"][];
+        };
+        /** @description What the guard makes of a set of manifests. */
+        RiskAnalysis: {
+            /** @description How many findings block. */
+            blocking: number;
+            /** @description The documents analysed (those that could be read). */
+            documents: number;
+            errors: components["schemas"]["RiskDocumentError"][];
+            findings: components["schemas"]["RiskFinding"][];
+            /** @description The Kubernetes version API removals were checked against. */
+            kubernetesVersion?: string | null;
+            /**
+             * Format: int32
+             * @description 0–100: 100 less each finding's weight (critical 40, high 20, medium 10, low 5), a check
+             *     counted once per document however many containers it finds; never below 0.
+             */
+            score: number;
+            skipped: components["schemas"]["RiskSkipped"][];
+        };
+        /**
+         * @description What the guard checks; each serializes as its stable snake_case code.
+         * @enum {string}
+         */
+        RiskCheck: "privileged_container" | "host_namespace" | "host_path_volume" | "run_as_root" | "run_as_non_root_not_enforced" | "privilege_escalation_allowed" | "dangerous_capability" | "capability_added" | "missing_resource_requests" | "missing_memory_limit" | "image_latest_tag" | "missing_readiness_probe" | "missing_liveness_probe" | "single_replica_without_pdb" | "secret_env_literal" | "image_not_allowed" | "removed_api";
+        /** @description A document that could not be read as a Kubernetes object. */
+        RiskDocumentError: {
+            /**
+             * @description `not_yaml`, `not_an_object`, `api_version_missing`, `kind_missing`, `list_kind`,
+             *     `name_missing` or `too_many_documents`.
+             */
+            code: string;
+            document: number;
+            message: string;
+        };
+        RiskFinding: {
+            blocking: boolean;
+            check: components["schemas"]["RiskCheck"];
+            /** @description The container (or init container) at fault, when the finding is about one. */
+            container?: string | null;
+            /** @description What is wrong, with the value found, and how to fix it. */
+            explanation: string;
+            object: components["schemas"]["RiskObjectRef"];
+            /** @description The offending field, e.g. `spec.template.spec.containers[0].securityContext.privileged`. */
+            path: string;
+            severity: components["schemas"]["RiskSeverity"];
+        };
+        /**
+         * @description The apply policy: `off` (not run), `warn` (findings in the answer), `block` (blocking findings
+         *     refuse the apply). Ordered from the laxest, so a request's wish is `max`ed with the setting.
+         * @enum {string}
+         */
+        RiskGuardPolicy: "off" | "warn" | "block";
+        /** @description The analysis and the policy applies run under. */
+        RiskGuardReport: components["schemas"]["RiskAnalysis"] & {
+            /** @description FLEETDECK_RISK_GUARD: under `block`, an apply with blocking findings is refused. */
+            policy: components["schemas"]["RiskGuardPolicy"];
+        };
+        /** @description The object a finding is about. */
+        RiskObjectRef: {
+            apiVersion: string;
+            /** @description 1-based, counting the non-empty documents (as the apply does). */
+            document: number;
+            kind: string;
+            name: string;
+            /**
+             * @description The namespace the object goes to (its own, else the default one); absent for
+             *     cluster-scoped kinds that name none.
+             */
+            namespace?: string | null;
+        };
+        /** @enum {string} */
+        RiskSeverity: "low" | "medium" | "high" | "critical";
+        /** @description A check that did not run, and why. */
+        RiskSkipped: {
+            check: components["schemas"]["RiskCheck"];
+            reason: string;
         };
         /**
          * @description Human roles are ordered `viewer` < `operator` < `admin`; service roles stand outside
@@ -4324,6 +4439,11 @@ export interface operations {
                 force?: boolean;
                 /** @description On `/apply`: the namespace of namespaced documents that name none (default `default`). */
                 namespace?: string;
+                /**
+                 * @description A stricter risk guard policy than FLEETDECK_RISK_GUARD for this apply (a laxer one is
+                 *     ignored: a request may not lower the policy).
+                 */
+                riskGuard?: components["schemas"]["RiskGuardPolicy"];
             };
             header?: never;
             path: {
@@ -4406,7 +4526,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_manifest`, `unknown_kind` (with `details.document`), or the apiserver's `kube_invalid` */
+            /** @description `invalid_manifest`, `unknown_kind` (with `details.document`), `risk_guard_blocked` (the blocking findings under `details.findings`), or the apiserver's `kube_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8691,6 +8811,11 @@ export interface operations {
                 force?: boolean;
                 /** @description On `/apply`: the namespace of namespaced documents that name none (default `default`). */
                 namespace?: string;
+                /**
+                 * @description A stricter risk guard policy than FLEETDECK_RISK_GUARD for this apply (a laxer one is
+                 *     ignored: a request may not lower the policy).
+                 */
+                riskGuard?: components["schemas"]["RiskGuardPolicy"];
             };
             header?: never;
             path: {
@@ -8779,7 +8904,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_manifest`, `manifest_mismatch`, or the apiserver's `kube_invalid` */
+            /** @description `invalid_manifest`, `manifest_mismatch`, `risk_guard_blocked`, or the apiserver's `kube_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10014,6 +10139,11 @@ export interface operations {
                 force?: boolean;
                 /** @description On `/apply`: the namespace of namespaced documents that name none (default `default`). */
                 namespace?: string;
+                /**
+                 * @description A stricter risk guard policy than FLEETDECK_RISK_GUARD for this apply (a laxer one is
+                 *     ignored: a request may not lower the policy).
+                 */
+                riskGuard?: components["schemas"]["RiskGuardPolicy"];
             };
             header?: never;
             path: {
@@ -10101,7 +10231,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_manifest`, `manifest_mismatch`, or the apiserver's `kube_invalid` */
+            /** @description `invalid_manifest`, `manifest_mismatch`, `risk_guard_blocked`, or the apiserver's `kube_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12117,6 +12247,92 @@ export interface operations {
             };
             /** @description No credentials, or ones that are not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    analyze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyzeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskGuardReport"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such cluster */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `empty_manifest`, `invalid_kubernetes_version`, `invalid_environment`, `invalid_namespace` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -202,6 +202,14 @@ export type CordonResult = Schemas['CordonResult'];
 export type DeleteResult = Schemas['DeleteResult'];
 export type DrainRequest = Schemas['DrainRequest'];
 export type ApplyResult = Schemas['ApplyResult'];
+
+// The risk guard: POST /api/risk-guard/analyze, and the findings an apply answers.
+export type AnalyzeRequest = Schemas['AnalyzeRequest'];
+export type RiskGuardReport = Schemas['RiskGuardReport'];
+export type RiskAnalysis = Schemas['RiskAnalysis'];
+export type RiskFinding = Schemas['RiskFinding'];
+export type RiskSeverity = Schemas['RiskSeverity'];
+export type RiskGuardPolicy = Schemas['RiskGuardPolicy'];
 export type AppliedObject = Schemas['AppliedObject'];
 export type SecretValue = Schemas['SecretValue'];
 // Permission pre-checks (POST /api/clusters/{c}/can-i).

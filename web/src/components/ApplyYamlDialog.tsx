@@ -3,12 +3,14 @@ import { applyManifests } from '../api/endpoints';
 import { changes } from '../api/queries';
 import type { ApplyResult } from '../api/types';
 import { useApiMutation } from '../hooks/useApiMutation';
+import { useRiskGuard } from '../hooks/useRiskGuard';
 import { applyConflicts } from '../lib/conflicts';
 import { Badge } from './Badge';
 import { ConflictNotice } from './ConflictNotice';
 import { Dialog } from './Dialog';
 import { ErrorPanel } from './ErrorPanel';
 import { Loading } from './Loading';
+import { RiskGuardPanel } from './RiskGuardPanel';
 
 const CodeEditor = lazy(() => import('./CodeEditor'));
 
@@ -20,6 +22,8 @@ interface Run {
 /**
  * Applies YAML documents (separated by `---`) to a cluster: a dry run of all first, then all for
  * real; each document's result (created, configured, unchanged), or the document that failed.
+ * The risk guard analyses the text as it is edited; under the `block` policy its blocking findings
+ * keep Apply off.
  */
 export function ApplyYamlDialog({ cluster, onClose }: { cluster: string; onClose: () => void }) {
   const [yaml, setYaml] = useState('');
@@ -32,6 +36,8 @@ export function ApplyYamlDialog({ cluster, onClose }: { cluster: string; onClose
   };
   const conflicts = apply.error ? applyConflicts(apply.error) : null;
   const failedDocument = apply.error?.details?.document;
+  const guard = useRiskGuard(cluster, yaml, namespace);
+  const applyOff = guard.blocked;
 
   return (
     <Dialog title={`Apply YAML to ${cluster}`} wide onClose={onClose}>
@@ -44,6 +50,7 @@ export function ApplyYamlDialog({ cluster, onClose }: { cluster: string; onClose
           Default namespace
           <input value={namespace} onChange={(e) => setNamespace(e.target.value)} />
         </label>
+        <RiskGuardPanel analysis={guard.report} error={guard.error} pending={guard.isPending} />
         {conflicts ? (
           <ConflictNotice
             title={`${typeof failedDocument === 'number' ? `Document ${failedDocument}: ` : ''}other field managers own these fields.`}
@@ -79,6 +86,11 @@ export function ApplyYamlDialog({ cluster, onClose }: { cluster: string; onClose
             </tbody>
           </table>
         ) : null}
+        {applyOff ? (
+          <p className="text-warn" data-testid="apply-blocked">
+            {applyOff}
+          </p>
+        ) : null}
         <div className="actions">
           <button type="button" onClick={onClose}>
             Close
@@ -86,7 +98,14 @@ export function ApplyYamlDialog({ cluster, onClose }: { cluster: string; onClose
           <button type="button" disabled={apply.isPending || yaml.trim() === ''} onClick={() => run({ dryRun: true, force: false })}>
             Dry run
           </button>
-          <button type="button" className="primary" disabled={apply.isPending || yaml.trim() === ''} onClick={() => run({ dryRun: false, force: false })}>
+          <button
+            type="button"
+            className="primary"
+            disabled={apply.isPending || yaml.trim() === '' || applyOff !== null}
+            title={applyOff ?? undefined}
+            data-blocked={applyOff ?? undefined}
+            onClick={() => run({ dryRun: false, force: false })}
+          >
             Apply
           </button>
         </div>

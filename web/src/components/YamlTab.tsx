@@ -5,6 +5,7 @@ import { apiTextQuery, changes, invalidatePaths } from '../api/queries';
 import type { KubeObject } from '../api/types';
 import { useApiMutation } from '../hooks/useApiMutation';
 import { useCanI } from '../hooks/useCanI';
+import { useRiskGuard } from '../hooks/useRiskGuard';
 import { checkFor, deniedReason } from '../lib/actions';
 import { applyConflicts } from '../lib/conflicts';
 import type { KindRef } from '../lib/kinds';
@@ -14,6 +15,7 @@ import { ConflictNotice } from './ConflictNotice';
 import { UnifiedDiff } from './UnifiedDiff';
 import { ErrorPanel } from './ErrorPanel';
 import { Loading } from './Loading';
+import { RiskGuardPanel } from './RiskGuardPanel';
 
 const CodeEditor = lazy(() => import('./CodeEditor'));
 
@@ -25,7 +27,8 @@ interface Run {
 /**
  * An object's YAML, editable: a dry run shows what the apply would change (a line diff of the live
  * object against the dry run's answer), Apply applies it (server-side apply), and a conflict with
- * another field manager lists its fields with "Force" and "Take theirs".
+ * another field manager lists its fields with "Force" and "Take theirs". The risk guard analyses
+ * the edit as it is typed; under the `block` policy its blocking findings keep Apply off.
  */
 export function YamlTab({ cluster, kind, object, path }: { cluster: string; kind: KindRef; object: KubeObject; path: string }) {
   const yaml = useQuery(apiTextQuery(`${path}/yaml`));
@@ -37,6 +40,9 @@ export function YamlTab({ cluster, kind, object, path }: { cluster: string; kind
   const checks = useMemo(() => [checkFor('apply', { kind, namespace: object.metadata.namespace ?? null, name: object.metadata.name })], [kind, object.metadata.namespace, object.metadata.name]);
   const access = useCanI(cluster, checks);
   const denied = deniedReason('apply', access.results[0]);
+  // Only an edit is analysed: the live object is what is already there.
+  const guard = useRiskGuard(cluster, draft?.text ?? '', object.metadata.namespace ?? undefined);
+  const blocked = guard.blocked;
   const apply = useApiMutation((run: Run) => applyObject(path, draft?.text ?? yaml.data ?? '', run), (run) => (run.dryRun ? [] : changes.clusterObjects(cluster)));
 
   if (yaml.error) return <ErrorPanel error={yaml.error} title="Cannot read the YAML" onRetry={() => void yaml.refetch()} />;
@@ -77,7 +83,15 @@ export function YamlTab({ cluster, kind, object, path }: { cluster: string; kind
         <button type="button" disabled={apply.isPending || denied !== null || access.isPending} title={denied ?? undefined} onClick={() => run({ dryRun: true, force: false })}>
           Dry run
         </button>
-        <button type="button" className="primary" disabled={apply.isPending || denied !== null || access.isPending} title={denied ?? undefined} data-denied={denied ?? undefined} onClick={() => run({ dryRun: false, force: false })}>
+        <button
+          type="button"
+          className="primary"
+          disabled={apply.isPending || denied !== null || access.isPending || blocked !== null}
+          title={denied ?? blocked ?? undefined}
+          data-denied={denied ?? undefined}
+          data-blocked={blocked ?? undefined}
+          onClick={() => run({ dryRun: false, force: false })}
+        >
           Apply
         </button>
         <button type="button" disabled={draft === null} onClick={takeTheirs}>
@@ -99,6 +113,12 @@ export function YamlTab({ cluster, kind, object, path }: { cluster: string; kind
       <Suspense fallback={<Loading label="Loading the editor…" />}>
         <CodeEditor label="YAML" cluster={cluster} value={text} onChange={(next) => setDraft((d) => (next === (d?.base ?? live) ? null : { text: next, base: d?.base ?? live }))} />
       </Suspense>
+      {draft ? <RiskGuardPanel analysis={guard.report} error={guard.error} pending={guard.isPending} /> : null}
+      {blocked ? (
+        <p className="text-warn" data-testid="apply-blocked">
+          {blocked}
+        </p>
+      ) : null}
       {conflicts ? (
         <ConflictNotice
           title={`Other field managers own fields this apply changes. ${apply.error?.message ?? ''}`}
