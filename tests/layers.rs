@@ -50,7 +50,6 @@ const LAYERS: &[(&str, &str)] = &[
     ("names", "base"),
     // The risk guard is pure and the inventory's apply calls it; it reads documents with the
     // manifests parser, which imports nothing of the crate.
-    ("incidents", "domain"),
     ("incidents::risk_guard", "model"),
     ("inventory::manifests", "model"),
 ];
