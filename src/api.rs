@@ -41,6 +41,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::flux::routes::router(),
         crate::flux::inputs::router().into(),
         crate::incidents::routes::router(),
+        crate::incidents::findings::router().into(),
     ]
 }
 

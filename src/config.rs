@@ -431,7 +431,12 @@ impl Settings {
         let diagnostics = match a.diagnostics.trim() {
             "on" => true,
             "off" => false,
-            other => return Err(bad("FLEETDECK_DIAGNOSTICS", format!("expected on or off, got {other:?}"))),
+            other => {
+                return Err(bad(
+                    "FLEETDECK_DIAGNOSTICS",
+                    format!("expected on or off, got {other:?}"),
+                ));
+            }
         };
         let findings_retention =
             parse_duration(&a.findings_retention).map_err(|m| bad("FLEETDECK_FINDINGS_RETENTION", m))?;

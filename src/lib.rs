@@ -66,6 +66,8 @@ pub struct AppState {
     pub exec_sessions: Arc<inventory::exec_sessions::ExecSessions>,
     /// The OIDC providers (login, token renewal, logout).
     pub oidc: Arc<auth::oidc::Oidc>,
+    /// Wakes the diagnostics monitor when this replica changed the cluster registry.
+    pub registry_changed: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
         ));
         AppState {
             oidc,
+            registry_changed: Arc::default(),
             caches,
             access,
             streams,
@@ -121,6 +124,7 @@ impl AppState {
     pub fn clusters_changed(&self) {
         self.inputs_cache.invalidate();
         self.fleet_cache.invalidate();
+        self.registry_changed.notify_one();
     }
 
     /// The bootstrap token with this name, if the settings still have it.

@@ -4,6 +4,7 @@
 //! inventory's apply calls); `routes` serves them.
 
 pub mod diagnostics;
+pub mod findings;
 pub mod monitor;
 pub mod risk_guard;
 pub mod routes;

@@ -27,7 +27,8 @@ use crate::kube::leader::Leadership;
 use crate::store::clusters::ClusterRow;
 use crate::store::findings::FindingWrite;
 
-/// How often the cluster list is read again (new, changed and deleted clusters).
+/// How often the cluster list is read again (new, changed and deleted clusters), besides when
+/// this replica changed it.
 const RESCAN: Duration = Duration::from_secs(10);
 /// How often every object is analyzed again, for the rules that time alone changes.
 const FULL_PASS: Duration = Duration::from_secs(60);
@@ -88,11 +89,16 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
                 prune(&state).await;
                 pruned = Some(Instant::now());
             }
+            let rescan_due = tokio::time::sleep(RESCAN);
             if settled {
-                tokio::time::sleep(RESCAN).await;
+                tokio::select! {
+                    _ = rescan_due => {}
+                    _ = state.registry_changed.notified() => {}
+                }
             } else {
                 tokio::select! {
-                    _ = tokio::time::sleep(RESCAN) => {}
+                    _ = rescan_due => {}
+                    _ = state.registry_changed.notified() => {}
                     changed = leadership.changed() => settled = changed.is_none(),
                 }
             }
@@ -115,7 +121,12 @@ async fn prune(state: &AppState) {
 async fn rescan(state: &AppState, tasks: &mut Tasks, first: bool) -> anyhow::Result<()> {
     let clusters = state.store.list_clusters().await?;
     let names: HashSet<&str> = clusters.iter().map(|c| c.name.as_str()).collect();
-    let mut gone: BTreeSet<String> = tasks.0.keys().filter(|n| !names.contains(n.as_str())).cloned().collect();
+    let mut gone: BTreeSet<String> = tasks
+        .0
+        .keys()
+        .filter(|n| !names.contains(n.as_str()))
+        .cloned()
+        .collect();
     if first {
         let open = state.store.clusters_with_open_findings().await?;
         gone.extend(open.into_iter().filter(|n| !names.contains(n.as_str())));
@@ -213,11 +224,18 @@ async fn watch_cluster(state: &AppState, cluster: &ClusterRow, connection: Strin
         match state.caches.get(&source, info).await {
             Ok(cache) => {
                 let (_, changes) = cache.subscribe(None);
-                forwarders.0.push(tokio::spawn(forward(feeds.len(), changes, tx.clone())));
+                forwarders
+                    .0
+                    .push(tokio::spawn(forward(feeds.len(), changes, tx.clone())));
                 feeds.push((info.clone(), cache));
             }
             // Without this kind (Fleetdeck may not list it) the rest is still worth analyzing.
-            Err(e) => tracing::warn!(cluster = cluster.name, resource = info.path(), error = e.message, "diagnostics: skipping a resource"),
+            Err(e) => tracing::warn!(
+                cluster = cluster.name,
+                resource = info.path(),
+                error = e.message,
+                "diagnostics: skipping a resource"
+            ),
         }
     }
     drop(tx);
@@ -327,7 +345,9 @@ impl<R: Derive> Analysis<'_, R> {
                     match cache.object(ns, &name) {
                         Some(object) => match self.facts.apply(info, &object) {
                             Ok(keys) => affected.extend(keys),
-                            Err(e) => tracing::debug!(cluster = self.cluster, error = %e, "diagnostics: object skipped"),
+                            Err(e) => {
+                                tracing::debug!(cluster = self.cluster, error = %e, "diagnostics: object skipped")
+                            }
                         },
                         None => affected.extend(self.facts.delete(info, &namespace, &name)),
                     }
@@ -358,7 +378,13 @@ fn body(f: &Finding) -> Value {
 
 /// Writes what changed between the open findings `before` (ids) and those seen now (`after`):
 /// new or changed ones are upserted, those no longer seen resolved; `stored` follows on success.
-async fn write(state: &AppState, stored: &mut HashMap<String, Value>, before: &[String], after: &[&Finding], at: DateTime<Utc>) {
+async fn write(
+    state: &AppState,
+    stored: &mut HashMap<String, Value>,
+    before: &[String],
+    after: &[&Finding],
+    at: DateTime<Utc>,
+) {
     let bodies: Vec<(&Finding, Value)> = after
         .iter()
         .map(|f| (*f, body(f)))

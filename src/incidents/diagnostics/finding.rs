@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::facts::{ContainerFacts, ContainerState, EventFacts, ObjectKey};
 
 /// The classes of findings. docs/diagnostics.md says when each fires and what it ignores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingClass {
     /// A container waits in CrashLoopBackOff; the last exit code and reason say why.
@@ -78,7 +78,7 @@ pub enum FindingClass {
     WarningEventBurst,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -87,7 +87,7 @@ pub enum Severity {
 }
 
 /// The kinds of remediation the console may offer for a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Remediation {
     Restart,
@@ -100,7 +100,7 @@ pub enum Remediation {
 }
 
 /// The object a finding is about, or one related to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     pub api_version: String,
@@ -109,7 +109,7 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
     pub name: String,
     /// Empty for a related object that does not exist (that is often the finding).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub uid: String,
 }
 
@@ -125,7 +125,7 @@ impl ObjectRef {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// Deterministic from cluster, class, object and detail (a container, condition or webhook):
@@ -142,7 +142,7 @@ pub struct Finding {
     pub remediations: Vec<Remediation>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
     pub containers: Vec<ContainerEvidence>,
@@ -155,7 +155,7 @@ pub struct Evidence {
     pub logs: Vec<LogExcerpt>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerEvidence {
     pub name: String,
@@ -182,7 +182,11 @@ impl From<&ContainerFacts> for ContainerEvidence {
         let (state, reason, message) = match &c.state {
             ContainerState::Waiting { reason, message } => ("waiting", some(reason), some(message)),
             ContainerState::Running { .. } => ("running", None, None),
-            ContainerState::Terminated(t) => ("terminated", some(&t.reason), Some(format!("exit code {}", t.exit_code))),
+            ContainerState::Terminated(t) => (
+                "terminated",
+                some(&t.reason),
+                Some(format!("exit code {}", t.exit_code)),
+            ),
             ContainerState::Unknown => ("unknown", None, None),
         };
         ContainerEvidence {
@@ -200,7 +204,7 @@ impl From<&ContainerFacts> for ContainerEvidence {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventEvidence {
     pub reason: String,
@@ -212,12 +216,17 @@ pub struct EventEvidence {
 
 impl From<&EventFacts> for EventEvidence {
     fn from(e: &EventFacts) -> EventEvidence {
-        EventEvidence { reason: e.reason.clone(), message: e.message.clone(), count: e.count, last_seen: e.last }
+        EventEvidence {
+            reason: e.reason.clone(),
+            message: e.message.clone(),
+            count: e.count,
+            last_seen: e.last,
+        }
     }
 }
 
 /// A container's log worth reading: the current instance, or the previous one (that crashed).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogExcerpt {
     /// The pod, when it is not the finding's object (a failed Job's pod).
@@ -234,7 +243,14 @@ pub fn finding_id(cluster: &str, class: FindingClass, object: &ObjectKey, detail
     // The class's JSON name, so that renaming a variant in Rust alone does not change ids.
     let class = serde_json::to_value(class).expect("a class serializes");
     let mut hash = Sha256::new();
-    for part in [cluster, class.as_str().unwrap_or_default(), object.kind.name(), &object.namespace, &object.name, detail] {
+    for part in [
+        cluster,
+        class.as_str().unwrap_or_default(),
+        object.kind.name(),
+        &object.namespace,
+        &object.name,
+        detail,
+    ] {
         hash.update(part.as_bytes());
         hash.update([0]);
     }

@@ -1244,6 +1244,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/diagnostics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fleet's findings in cluster, namespace, kind and name order: open ones unless `state`
+         *     says otherwise, only those the caller may see.
+         */
+        get: operations["list_findings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/diagnostics/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One finding, with the last log lines of the containers it points at (read as the caller;
+         *     left empty when the logs cannot be read).
+         */
+        get: operations["get_finding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/features": {
         parameters: {
             query?: never;
@@ -2096,6 +2136,21 @@ export interface components {
             };
             source: components["schemas"]["Source"];
         };
+        ContainerEvidence: {
+            image: string;
+            /** Format: int32 */
+            lastExitCode?: number | null;
+            lastReason?: string | null;
+            memoryLimit?: string | null;
+            message?: string | null;
+            name: string;
+            ready: boolean;
+            reason?: string | null;
+            /** Format: int32 */
+            restarts: number;
+            /** @description waiting, running, terminated or unknown. */
+            state: string;
+        };
         ContainerInfo: {
             image: string;
             /** @description An init container (they run before the others, in order). */
@@ -2264,13 +2319,59 @@ export interface components {
             /** @description The request's X-Request-Id. */
             requestId: string;
         };
+        EventEvidence: {
+            /** Format: int32 */
+            count: number;
+            /** Format: date-time */
+            lastSeen?: string | null;
+            message: string;
+            reason: string;
+        };
         /** @description The rows of the events about one object. */
         EventList: {
             items: components["schemas"]["Row"][];
         };
+        Evidence: {
+            containers: components["schemas"]["ContainerEvidence"][];
+            /** @description The object's recent Warning events, newest first. */
+            events: components["schemas"]["EventEvidence"][];
+            /** @description Key facts, such as the scheduler's message or the replica counts. */
+            facts: {
+                [key: string]: string;
+            };
+            /** @description The logs worth reading; analyzers leave `lines` empty and whoever shows the finding reads them. */
+            logs: components["schemas"]["LogExcerpt"][];
+            related: components["schemas"]["ObjectRef"][];
+        };
         Features: {
             /** @description The kinds whose lists can be streamed (`group/version/resource`, core written `core`). */
             watchStreams: string[];
+        };
+        Finding: {
+            class: components["schemas"]["FindingClass"];
+            cluster: string;
+            evidence: components["schemas"]["Evidence"];
+            /** @description A sentence or two with the actual values. */
+            explanation: string;
+            /**
+             * @description Deterministic from cluster, class, object and detail (a container, condition or webhook):
+             *     the same condition has the same id across restarts.
+             */
+            id: string;
+            object: components["schemas"]["ObjectRef"];
+            remediations: components["schemas"]["Remediation"][];
+            severity: components["schemas"]["Severity"];
+            title: string;
+        };
+        /**
+         * @description The classes of findings. docs/diagnostics.md says when each fires and what it ignores.
+         * @enum {string}
+         */
+        FindingClass: "pod_crash_loop" | "pod_image_pull" | "pod_oom_killed" | "pod_config_missing" | "pod_unschedulable" | "pod_probe_failing" | "pod_restart_burst" | "workload_unavailable" | "workload_progress_deadline" | "daemonset_misscheduled" | "job_failed" | "cronjob_suspended" | "cronjob_missed_schedule" | "node_not_ready" | "node_pressure" | "node_cordoned_long" | "pvc_pending" | "pvc_lost" | "pvc_no_storage_class" | "service_no_pods" | "service_no_ready_endpoints" | "ingress_backend_missing" | "ingress_tls_secret_missing" | "ingress_class_missing" | "hpa_target_missing" | "hpa_metrics_unavailable" | "hpa_at_max" | "pdb_blocks_disruptions" | "network_policy_selects_nothing" | "webhook_service_missing" | "warning_event_burst";
+        FindingList: {
+            /** @description Pass it as `continue` for the next page; absent on the last page. */
+            continue?: string | null;
+            items: components["schemas"]["StoredFinding"][];
         };
         Fleet: {
             items: components["schemas"]["FleetEntry"][];
@@ -2461,6 +2562,15 @@ export interface components {
             truncated: boolean;
         };
         ListItem: components["schemas"]["Row"] | components["schemas"]["KubeObject"];
+        /** @description A container's log worth reading: the current instance, or the previous one (that crashed). */
+        LogExcerpt: {
+            container: string;
+            /** @description Filled on demand by whoever shows the finding; empty from the analyzers. */
+            lines: string[];
+            /** @description The pod, when it is not the finding's object (a failed Job's pod). */
+            pod?: string | null;
+            previous: boolean;
+        };
         LoggedOutEverywhere: {
             /**
              * Format: int64
@@ -2545,6 +2655,15 @@ export interface components {
                 [key: string]: string;
             };
             window: string;
+        };
+        /** @description The object a finding is about, or one related to it. */
+        ObjectRef: {
+            apiVersion: string;
+            kind: string;
+            name: string;
+            namespace?: string | null;
+            /** @description Empty for a related object that does not exist (that is often the finding). */
+            uid?: string;
         };
         /** @description Logout of an OIDC session. */
         OidcLogout: {
@@ -2702,6 +2821,11 @@ export interface components {
             /** @description What the user supplied (`helm get values`). */
             user: Record<string, never>;
         };
+        /**
+         * @description The kinds of remediation the console may offer for a finding.
+         * @enum {string}
+         */
+        Remediation: "restart" | "rollback" | "scale" | "cordon" | "drain" | "patch_memory_limit" | "delete_pod";
         /** @description An object of the manifest that is new, gone or different. */
         ResourceChange: {
             change: components["schemas"]["Change"];
@@ -2942,6 +3066,8 @@ export interface components {
             /** @description The decoded value: text when it is UTF-8, else base64 (see `encoding`). */
             value: string;
         };
+        /** @enum {string} */
+        Severity: "info" | "warning" | "critical";
         /** @description A release Secret that could not be read: its release is left out, never the whole answer. */
         SkippedSecret: {
             namespace: string;
@@ -2952,6 +3078,21 @@ export interface components {
         Source: {
             oci_tag: string;
             oci_url: string;
+        };
+        /** @description A finding with when it was first and last seen, and when it cleared. */
+        StoredFinding: components["schemas"]["Finding"] & {
+            /** Format: date-time */
+            firstSeen: string;
+            /**
+             * Format: date-time
+             * @description The last time the analyzers saw the condition (refreshed every minute while it holds).
+             */
+            lastSeen: string;
+            /**
+             * Format: date-time
+             * @description Set once the condition cleared.
+             */
+            resolvedAt?: string | null;
         };
         /** @description A subject of a role binding, as in `rbac.authorization.k8s.io/v1`. */
         Subject: {
@@ -10856,6 +10997,119 @@ export interface operations {
                 };
             };
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_findings: {
+        parameters: {
+            query?: {
+                cluster?: string;
+                namespace?: string;
+                /** @description The object's kind, e.g. `Pod`, `Deployment`, `Node`. */
+                kind?: string;
+                /** @description The object's name. */
+                name?: string;
+                severity?: "info" | "warning" | "critical";
+                class?: "pod_crash_loop" | "pod_image_pull" | "pod_oom_killed" | "pod_config_missing" | "pod_unschedulable" | "pod_probe_failing" | "pod_restart_burst" | "workload_unavailable" | "workload_progress_deadline" | "daemonset_misscheduled" | "job_failed" | "cronjob_suspended" | "cronjob_missed_schedule" | "node_not_ready" | "node_pressure" | "node_cordoned_long" | "pvc_pending" | "pvc_lost" | "pvc_no_storage_class" | "service_no_pods" | "service_no_ready_endpoints" | "ingress_backend_missing" | "ingress_tls_secret_missing" | "ingress_class_missing" | "hpa_target_missing" | "hpa_metrics_unavailable" | "hpa_at_max" | "pdb_blocks_disruptions" | "network_policy_selects_nothing" | "webhook_service_missing" | "warning_event_burst";
+                /** @description open (default), resolved or all. */
+                state?: "open" | "resolved" | "all";
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingList"];
+                };
+            };
+            /** @description invalid_query, invalid_continue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_finding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredFinding"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

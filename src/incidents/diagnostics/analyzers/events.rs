@@ -11,7 +11,10 @@ pub const WARNING_BURST_WINDOW: Duration = Duration::minutes(10);
 
 pub fn analyze(cx: &Context) -> Vec<Finding> {
     let events = cx.facts.events(cx.key);
-    let recent: Vec<_> = events.into_iter().filter(|e| e.warning && e.last.is_some_and(|t| cx.now - t <= WARNING_BURST_WINDOW)).collect();
+    let recent: Vec<_> = events
+        .into_iter()
+        .filter(|e| e.warning && e.last.is_some_and(|t| cx.now - t <= WARNING_BURST_WINDOW))
+        .collect();
     // An event's count covers its whole life, so an old event seen again counts in full: a
     // burst is an approximation on the events the API keeps.
     let total: i32 = recent.iter().map(|e| e.count).sum();
@@ -24,7 +27,10 @@ pub fn analyze(cx: &Context) -> Vec<Finding> {
         FindingClass::WarningEventBurst,
         "",
         Severity::Warning,
-        format!("{total} Warning events in {} minutes", WARNING_BURST_WINDOW.num_minutes()),
+        format!(
+            "{total} Warning events in {} minutes",
+            WARNING_BURST_WINDOW.num_minutes()
+        ),
         format!(
             "{} {} drew {total} Warning events in the last {} minutes ({}).",
             cx.key.kind.name(),
@@ -52,10 +58,17 @@ mod tests {
     }
 
     fn findings(events: &[Value]) -> Vec<Finding> {
-        let mut objects = vec![json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"replicas": 0}})];
+        let mut objects = vec![
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": 0}}),
+        ];
         objects.extend_from_slice(events);
-        analyze_object("prod", &facts_of(&objects), &key(Kind::Deployment, "shop", "web"), now())
+        analyze_object(
+            "prod",
+            &facts_of(&objects),
+            &key(Kind::Deployment, "shop", "web"),
+            now(),
+        )
     }
 
     #[test]
