@@ -180,7 +180,7 @@ impl ClusterFacts {
                 _ => None,
             })
             .collect();
-        events.sort_by(|a, b| b.last.cmp(&a.last));
+        events.sort_by_key(|e| std::cmp::Reverse(e.last));
         events
     }
 
