@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use kubesim::Rule;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -146,6 +147,38 @@ on_both_backends! {
         let r = app.bearer(Method::GET, "/api/diagnostics/nope", VIEWER_TOKEN).send().await.unwrap();
         assert_eq!(r.status(), 404);
         assert_eq!(app.request(Method::GET, "/api/diagnostics").send().await.unwrap().status(), 401);
+        app.stop().await;
+    }
+
+    async fn callers_see_only_what_kubernetes_lets_them(db) {
+        let sim = shop_sim().await;
+        let mut elsewhere = crashing_pod();
+        elsewhere["metadata"]["namespace"] = json!("other");
+        sim.create_or_update(elsewhere).unwrap();
+        sim.create_or_update(json!({
+            "apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-9"},
+            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady",
+                                       "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+        })).unwrap();
+        // Viewers may list pods in shop only (not nodes); admins anything.
+        sim.add_rule(Rule::group("fleetdeck:viewers", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
+        sim.add_rule(Rule::group("fleetdeck:admins", &["*"], &["*"], &["*"], &[]));
+        let app = TestApp::with(with_diagnostics(db)).await;
+        register_sim(&app, "guarded", &sim, "impersonate").await;
+
+        let wanted = ["api-1/pod_crash_loop", "db-1/pod_crash_loop", "node-9/node_not_ready"];
+        let all = until(&app, "", ADMIN_TOKEN, |l| wanted.iter().all(|w| classes(l).contains(&w.to_string()))).await;
+        let (_, seen) = findings(&app, "", VIEWER_TOKEN).await;
+        let seen = seen["items"].as_array().unwrap();
+        assert!(seen.iter().any(|f| f["object"]["name"] == "db-1"), "{seen:?}");
+        assert!(seen.iter().all(|f| f["object"]["namespace"] == "shop"), "only shop's findings: {seen:?}");
+        let node = all["items"].as_array().unwrap().iter().find(|f| f["object"]["name"] == "node-9").unwrap();
+        let path = format!("/api/diagnostics/{}", node["id"].as_str().unwrap());
+        assert_eq!(app.bearer(Method::GET, &path, VIEWER_TOKEN).send().await.unwrap().status(), 404);
+        assert_eq!(app.bearer(Method::GET, &path, ADMIN_TOKEN).send().await.unwrap().status(), 200);
+        // The operator role may list nothing there: no findings at all.
+        let (_, none) = findings(&app, "", OPERATOR_TOKEN).await;
+        assert_eq!(none["items"], json!([]));
         app.stop().await;
     }
 }
