@@ -203,7 +203,6 @@ pub struct PodFacts {
     pub tolerations: Vec<Toleration>,
     /// The PodScheduled condition when it is False.
     pub unscheduled: Option<Condition>,
-    pub started: Option<DateTime<Utc>>,
     /// Init containers first, then the app containers.
     pub containers: Vec<ContainerFacts>,
     /// The ConfigMaps, Secrets and claims it reads, by name in its namespace.
@@ -262,7 +261,7 @@ pub struct Taint {
 impl Toleration {
     pub fn tolerates(&self, taint: &Taint) -> bool {
         let effect = self.effect.is_empty() || self.effect == taint.effect;
-        let key = self.key.is_empty() && self.operator == "Exists" || self.key == taint.key;
+        let key = (self.key.is_empty() && self.operator == "Exists") || self.key == taint.key;
         let value = self.operator == "Exists" || self.value == taint.value;
         effect && key && value
     }
@@ -672,7 +671,6 @@ fn pod(v: &Value, labels: BTreeMap<String, String>) -> PodFacts {
             })
             .collect(),
         unscheduled: condition(&status["conditions"], "PodScheduled").filter(|c| c.status == "False"),
-        started: time(&status["startTime"]),
         containers,
         config_maps,
         secrets,

@@ -134,34 +134,28 @@ impl ClusterFacts {
         self.children.get(owner).into_iter().flatten()
     }
 
-    /// The pods an owner controls, directly or through ReplicaSets (a Deployment's).
+    /// The pods an owner controls, directly or through its ReplicaSets (a Deployment's).
     pub fn pods_of(&self, owner: &ObjectKey) -> Vec<(&ObjectKey, &Object)> {
-        let mut pods = Vec::new();
-        for child in self.children(owner) {
-            match child.kind {
-                Kind::Pod => pods.extend(self.get(child).map(|o| (child, o))),
-                Kind::ReplicaSet => pods.extend(self.pods_of(child)),
-                _ => {}
-            }
-        }
-        pods
+        let replica_sets = self.children(owner).filter(|k| k.kind == Kind::ReplicaSet);
+        let through = replica_sets.flat_map(|rs| self.children(rs));
+        let pods = self.children(owner).chain(through).filter(|k| k.kind == Kind::Pod);
+        pods.filter_map(|k| self.get(k).map(|o| (k, o))).collect()
     }
 
     /// The Events about `key`, newest first.
     pub fn events(&self, key: &ObjectKey) -> Vec<&EventFacts> {
-        let mut events: Vec<&EventFacts> = self
-            .about
-            .get(key)
-            .into_iter()
-            .flatten()
-            .filter(|k| k.kind == Kind::Event)
-            .filter_map(|k| match self.get(k).map(|o| &o.facts) {
-                Some(Facts::Event(e)) => Some(e),
-                _ => None,
-            })
-            .collect();
+        let mut events: Vec<&EventFacts> = self.unordered_events(key).collect();
         events.sort_by(|a, b| b.last.cmp(&a.last));
         events
+    }
+
+    /// The Events about `key`, in no particular order.
+    pub fn unordered_events(&self, key: &ObjectKey) -> impl Iterator<Item = &EventFacts> {
+        let keys = self.about.get(key).into_iter().flatten().filter(|k| k.kind == Kind::Event);
+        keys.filter_map(|k| match self.get(k).map(|o| &o.facts) {
+            Some(Facts::Event(e)) => Some(e),
+            _ => None,
+        })
     }
 
     /// The EndpointSlices of a Service.
@@ -187,7 +181,8 @@ impl ClusterFacts {
             return out;
         };
         let mut owner = object.meta.owner.clone();
-        while let Some(o) = owner {
+        // Stops at a key already seen: owner references could form a loop.
+        while let Some(o) = owner.filter(|o| !out.contains(o)) {
             owner = self.get(&o).and_then(|x| x.meta.owner.clone());
             out.insert(o);
         }

@@ -26,12 +26,13 @@ pub fn analyze(cx: &Context, p: &PvcFacts) -> Vec<Finding> {
             finding.evidence.facts.extend(p.volume.clone().map(|v| ("volume".to_string(), v)));
             vec![finding]
         }
-        "Pending" => pending(cx, p, &name).into_iter().collect(),
+        "Pending" => pending(cx, p).into_iter().collect(),
         _ => Vec::new(),
     }
 }
 
-fn pending(cx: &Context, p: &PvcFacts, name: &str) -> Option<Finding> {
+fn pending(cx: &Context, p: &PvcFacts) -> Option<Finding> {
+    let name = cx.display();
     let class = match p.storage_class.as_deref() {
         // No class on purpose: it waits for a matching volume made by hand.
         Some("") => None,
