@@ -28,7 +28,9 @@ const FULL_RUNS: usize = 20;
 const INCREMENTAL_RUNS: usize = 500;
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn resource(object: &Value) -> ResourceInfo {
@@ -62,7 +64,10 @@ fn pod(ns: &str, app: &str, name: &str, node: usize, broken: bool) -> Value {
         json!({"ready": true, "restartCount": 0, "state": {"running": {"startedAt": "2026-12-01T10:00:00Z"}}})
     };
     let mut status = json!({"name": "app", "image": format!("registry.example.com/{app}:1.4.2"), "imageID": "sha256:abc", "containerID": "containerd://abc"});
-    status.as_object_mut().unwrap().extend(state.as_object().unwrap().clone());
+    status
+        .as_object_mut()
+        .unwrap()
+        .extend(state.as_object().unwrap().clone());
     json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": ns, "uid": format!("uid-{ns}-{name}"), "creationTimestamp": "2026-12-01T10:00:00Z",
             "labels": {"app": app, "pod-template-hash": "7d9f8", "team": ns}, "ownerReferences": owner("ReplicaSet", &format!("{app}-7d9f8"))},
@@ -77,8 +82,27 @@ fn pod(ns: &str, app: &str, name: &str, node: usize, broken: bool) -> Value {
             "containerStatuses": [status]}})
 }
 
-/// One cluster's objects and the names of its pods.
-fn cluster_objects() -> (Vec<Value>, Vec<(String, String, String, usize)>) {
+/// Where one pod of the generated cluster is: what `pod` needs to write it again.
+struct PodPlace {
+    namespace: String,
+    app: String,
+    name: String,
+    node: usize,
+}
+
+/// The resident set of this process, in bytes.
+fn rss_bytes() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
+    Ok(kb * 1024)
+}
+
+/// One cluster's objects and where its pods are.
+fn cluster_objects() -> (Vec<Value>, Vec<PodPlace>) {
     let mut objects = Vec::new();
     let mut pods = Vec::new();
     for n in 0..NODES {
@@ -110,7 +134,12 @@ fn cluster_objects() -> (Vec<Value>, Vec<(String, String, String, usize)>) {
                     "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": ns, "name": name},
                     "type": "Normal", "reason": "Pulled", "message": "Container image already present", "count": 1,
                     "lastTimestamp": "2026-12-01T10:00:00Z"}));
-                pods.push((ns.clone(), app.clone(), name, node));
+                pods.push(PodPlace {
+                    namespace: ns.clone(),
+                    app: app.clone(),
+                    name,
+                    node,
+                });
                 index += 1;
             }
             objects.push(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": app, "namespace": ns, "uid": format!("uid-{app}")},
@@ -142,6 +171,7 @@ fn main() -> anyhow::Result<()> {
         .map(|o| Ok((resource(o), serde_json::from_value(o.clone())?)))
         .collect::<anyhow::Result<_>>()?;
     let mut clusters: Vec<ClusterFacts> = Vec::new();
+    let rss_before = rss_bytes()?;
     let started = Instant::now();
     for _ in 0..CLUSTERS {
         let mut facts = ClusterFacts::default();
@@ -151,6 +181,7 @@ fn main() -> anyhow::Result<()> {
         clusters.push(facts);
     }
     let build = started.elapsed();
+    let rss = rss_bytes()?.saturating_sub(rss_before);
     println!(
         "built facts of {CLUSTERS} clusters x {} pods ({} objects each) through apply: {:.0} ms ({:.1} µs per object)",
         pods.len(),
@@ -158,30 +189,44 @@ fn main() -> anyhow::Result<()> {
         ms(build),
         build.as_secs_f64() * 1e6 / (CLUSTERS * dynamic.len()) as f64
     );
+    println!(
+        "memory of the facts (RSS growth): {:.1} MB, {:.0} bytes per object",
+        rss as f64 / 1e6,
+        rss as f64 / (CLUSTERS * dynamic.len()) as f64
+    );
 
     let names: Vec<String> = (0..CLUSTERS).map(|i| format!("sim-{i}")).collect();
     let mut times = Vec::new();
     let mut found = 0;
     for _ in 0..FULL_RUNS {
         let started = Instant::now();
-        found = clusters.iter().zip(&names).map(|(facts, name)| analyze_all(name, facts, now()).len()).sum();
+        found = clusters
+            .iter()
+            .zip(&names)
+            .map(|(facts, name)| analyze_all(name, facts, now()).len())
+            .sum();
         times.push(started.elapsed());
     }
     let (p50, p99) = percentiles(times);
-    println!("full analyze_all over {CLUSTERS} clusters ({found} findings), {FULL_RUNS} runs: p50 {p50:.1} ms, p99 {p99:.1} ms (target < 200 ms)");
+    println!(
+        "full analyze_all over {CLUSTERS} clusters ({found} findings), {FULL_RUNS} runs: p50 {p50:.1} ms, p99 {p99:.1} ms (target < 200 ms)"
+    );
 
     // One pod flips between healthy and crash-looping; each change is applied, its affected
     // objects found, and each of them analyzed.
     let mut times: Vec<Duration> = Vec::new();
     let mut affected_count = 0;
     for run in 0..INCREMENTAL_RUNS {
-        let (ns, app, name, node) = &pods[(run * 7919) % pods.len()];
-        let object = pod(ns, app, name, *node, run % 2 == 0);
+        let place = &pods[(run * 7919) % pods.len()];
+        let object = pod(&place.namespace, &place.app, &place.name, place.node, run % 2 == 0);
         let (resource, object) = (resource(&object), serde_json::from_value::<DynamicObject>(object)?);
         let facts = &mut clusters[run % CLUSTERS];
         let started = Instant::now();
         let affected = facts.apply(&resource, &object)?;
-        let findings: usize = affected.iter().map(|key| analyze_object("sim", facts, key, now()).len()).sum();
+        let findings: usize = affected
+            .iter()
+            .map(|key| analyze_object("sim", facts, key, now()).len())
+            .sum();
         times.push(started.elapsed());
         affected_count = affected_count.max(affected.len());
         std::hint::black_box(findings);

@@ -128,7 +128,11 @@ pub struct ObjectKey {
 
 impl ObjectKey {
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectKey {
-        ObjectKey { kind, namespace: namespace.to_string(), name: name.to_string() }
+        ObjectKey {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
     }
 }
 
@@ -166,7 +170,9 @@ pub enum Facts {
     Service(ServiceFacts),
     EndpointSlice(EndpointSliceFacts),
     Ingress(IngressFacts),
-    IngressClass { is_default: bool },
+    IngressClass {
+        is_default: bool,
+    },
     /// ConfigMaps and Secrets: only that they exist.
     Exists,
     HorizontalPodAutoscaler(HpaFacts),
@@ -227,8 +233,13 @@ pub struct ContainerFacts {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContainerState {
-    Waiting { reason: String, message: String },
-    Running { since: Option<DateTime<Utc>> },
+    Waiting {
+        reason: String,
+        message: String,
+    },
+    Running {
+        since: Option<DateTime<Utc>>,
+    },
     Terminated(Terminated),
     /// No status yet (not started, or the kubelet has not reported).
     Unknown,
@@ -469,7 +480,11 @@ impl Selector {
                     other => return Err(format!("unknown selector operator {other:?}")),
                 };
                 let values = items(&e["values"]).map(|v| text(v).to_string()).collect();
-                Ok(Requirement { key: text(&e["key"]).to_string(), operator, values })
+                Ok(Requirement {
+                    key: text(&e["key"]).to_string(),
+                    operator,
+                    values,
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Selector { labels, expressions })
@@ -499,14 +514,24 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
     let m = &object.metadata;
     let namespace = m.namespace.clone().unwrap_or_default();
     let name = m.name.clone().unwrap_or_default();
-    let error = |reason: String| FactsError { kind: kind.name(), namespace: namespace.clone(), name: name.clone(), reason };
+    let error = |reason: String| FactsError {
+        kind: kind.name(),
+        namespace: namespace.clone(),
+        name: name.clone(),
+        reason,
+    };
     if name.is_empty() {
         return Err(error("the object has no name".into()));
     }
-    let owner = m.owner_references.iter().flatten().find(|o| o.controller == Some(true)).and_then(|o| {
-        let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        Kind::of(group, &o.kind).map(|k| ObjectKey::new(k, &namespace, &o.name))
-    });
+    let owner = m
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|o| o.controller == Some(true))
+        .and_then(|o| {
+            let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            Kind::of(group, &o.kind).map(|k| ObjectKey::new(k, &namespace, &o.name))
+        });
     let meta = Meta {
         uid: m.uid.clone().unwrap_or_default(),
         created: m.creation_timestamp.as_ref().and_then(|t| jiff_time(&t.0)),
@@ -527,7 +552,9 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
         Kind::StatefulSet => Facts::StatefulSet(StatefulSetFacts {
             desired: int_or(&v["spec"]["replicas"], 1),
             available: int(&v["status"]["availableReplicas"]),
-            rolling: v["status"]["updateRevision"].as_str().is_some_and(|u| Some(u) != v["status"]["currentRevision"].as_str()),
+            rolling: v["status"]["updateRevision"]
+                .as_str()
+                .is_some_and(|u| Some(u) != v["status"]["currentRevision"].as_str()),
         }),
         Kind::DaemonSet => Facts::DaemonSet(DaemonSetFacts {
             desired: int(&v["status"]["desiredNumberScheduled"]),
@@ -565,7 +592,9 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
         Kind::EndpointSlice => Facts::EndpointSlice(EndpointSliceFacts {
             service: labels.get("kubernetes.io/service-name").cloned(),
             // An endpoint without a ready condition is ready (the API's rule).
-            ready: items(&v["endpoints"]).filter(|e| e["conditions"]["ready"].as_bool() != Some(false)).count(),
+            ready: items(&v["endpoints"])
+                .filter(|e| e["conditions"]["ready"].as_bool() != Some(false))
+                .count(),
         }),
         Kind::Ingress => Facts::Ingress(ingress(v, annotations("kubernetes.io/ingress.class").is_some())),
         Kind::IngressClass => Facts::IngressClass {
@@ -595,9 +624,12 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
             items(&v["webhooks"])
                 .map(|w| WebhookFacts {
                     name: text(&w["name"]).to_string(),
-                    service: w["clientConfig"]["service"]
-                        .is_object()
-                        .then(|| (text(&w["clientConfig"]["service"]["namespace"]).to_string(), text(&w["clientConfig"]["service"]["name"]).to_string())),
+                    service: w["clientConfig"]["service"].is_object().then(|| {
+                        (
+                            text(&w["clientConfig"]["service"]["namespace"]).to_string(),
+                            text(&w["clientConfig"]["service"]["name"]).to_string(),
+                        )
+                    }),
                     fail_closed: text(&w["failurePolicy"]) != "Ignore",
                 })
                 .collect(),
@@ -627,7 +659,9 @@ fn pod(v: &Value, labels: BTreeMap<String, String>) -> PodFacts {
                 ready: s["ready"].as_bool().unwrap_or(false),
                 restarts: int(&s["restartCount"]),
                 state: container_state(&s["state"]),
-                last_terminated: s["lastState"]["terminated"].is_object().then(|| terminated(&s["lastState"]["terminated"])),
+                last_terminated: s["lastState"]["terminated"]
+                    .is_object()
+                    .then(|| terminated(&s["lastState"]["terminated"])),
                 probed: c["readinessProbe"].is_object() || c["livenessProbe"].is_object(),
                 memory_limit: opt_text(&c["resources"]["limits"]["memory"]),
             }
@@ -703,7 +737,9 @@ fn container_state(state: &Value) -> ContainerState {
             message: text(&state["waiting"]["message"]).to_string(),
         }
     } else if state["running"].is_object() {
-        ContainerState::Running { since: time(&state["running"]["startedAt"]) }
+        ContainerState::Running {
+            since: time(&state["running"]["startedAt"]),
+        }
     } else if state["terminated"].is_object() {
         ContainerState::Terminated(terminated(&state["terminated"]))
     } else {
@@ -753,7 +789,12 @@ fn ingress(v: &Value, legacy_class: bool) -> IngressFacts {
     for tls in items(&spec["tls"]) {
         push_name(&mut tls_secrets, &tls["secretName"]);
     }
-    IngressFacts { class: opt_text(&spec["ingressClassName"]), legacy_class, services, tls_secrets }
+    IngressFacts {
+        class: opt_text(&spec["ingressClassName"]),
+        legacy_class,
+        services,
+        tls_secrets,
+    }
 }
 
 fn event(v: &Value) -> EventFacts {
@@ -811,7 +852,9 @@ fn string_map(v: &Value) -> BTreeMap<String, String> {
 }
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(v.as_str()?).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn jiff_time(t: &k8s_openapi::jiff::Timestamp) -> Option<DateTime<Utc>> {

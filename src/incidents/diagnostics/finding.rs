@@ -182,7 +182,11 @@ impl From<&ContainerFacts> for ContainerEvidence {
         let (state, reason, message) = match &c.state {
             ContainerState::Waiting { reason, message } => ("waiting", some(reason), some(message)),
             ContainerState::Running { .. } => ("running", None, None),
-            ContainerState::Terminated(t) => ("terminated", some(&t.reason), Some(format!("exit code {}", t.exit_code))),
+            ContainerState::Terminated(t) => (
+                "terminated",
+                some(&t.reason),
+                Some(format!("exit code {}", t.exit_code)),
+            ),
             ContainerState::Unknown => ("unknown", None, None),
         };
         ContainerEvidence {
@@ -212,7 +216,12 @@ pub struct EventEvidence {
 
 impl From<&EventFacts> for EventEvidence {
     fn from(e: &EventFacts) -> EventEvidence {
-        EventEvidence { reason: e.reason.clone(), message: e.message.clone(), count: e.count, last_seen: e.last }
+        EventEvidence {
+            reason: e.reason.clone(),
+            message: e.message.clone(),
+            count: e.count,
+            last_seen: e.last,
+        }
     }
 }
 
@@ -234,7 +243,14 @@ pub fn finding_id(cluster: &str, class: FindingClass, object: &ObjectKey, detail
     // The class's JSON name, so that renaming a variant in Rust alone does not change ids.
     let class = serde_json::to_value(class).expect("a class serializes");
     let mut hash = Sha256::new();
-    for part in [cluster, class.as_str().unwrap_or_default(), object.kind.name(), &object.namespace, &object.name, detail] {
+    for part in [
+        cluster,
+        class.as_str().unwrap_or_default(),
+        object.kind.name(),
+        &object.namespace,
+        &object.name,
+        detail,
+    ] {
         hash.update(part.as_bytes());
         hash.update([0]);
     }

@@ -15,7 +15,9 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).expect("a fixture time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .expect("a fixture time")
+        .with_timezone(&Utc)
 }
 
 /// `now` less `minutes`, as the API writes times.

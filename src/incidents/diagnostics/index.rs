@@ -29,7 +29,11 @@ pub struct ClusterFacts {
 impl ClusterFacts {
     /// Takes in a new or changed object; answers the objects whose findings must be recomputed
     /// (before and after the change). A kind diagnostics does not read changes nothing.
-    pub fn apply(&mut self, resource: &ResourceInfo, object: &DynamicObject) -> Result<BTreeSet<ObjectKey>, FactsError> {
+    pub fn apply(
+        &mut self,
+        resource: &ResourceInfo,
+        object: &DynamicObject,
+    ) -> Result<BTreeSet<ObjectKey>, FactsError> {
         let Some((key, object)) = extract(resource, object)? else {
             return Ok(BTreeSet::new());
         };
@@ -40,7 +44,12 @@ impl ClusterFacts {
     pub fn insert(&mut self, key: ObjectKey, object: Object) -> BTreeSet<ObjectKey> {
         let mut affected = self.remove(&key);
         self.link(&key, &object, true);
-        let names = self.objects.entry(key.kind).or_default().entry(key.namespace.clone()).or_default();
+        let names = self
+            .objects
+            .entry(key.kind)
+            .or_default()
+            .entry(key.namespace.clone())
+            .or_default();
         names.insert(key.name.clone(), object);
         affected.extend(self.dependents(&key));
         affected
@@ -101,7 +110,10 @@ impl ClusterFacts {
 
     /// Whether an object exists (a ConfigMap, a Secret, a Service named by another).
     pub fn contains(&self, kind: Kind, namespace: &str, name: &str) -> bool {
-        self.objects.get(&kind).and_then(|n| n.get(namespace)).is_some_and(|n| n.contains_key(name))
+        self.objects
+            .get(&kind)
+            .and_then(|n| n.get(namespace))
+            .is_some_and(|n| n.contains_key(name))
     }
 
     /// Every object of `kind`, by namespace and name.
@@ -112,21 +124,29 @@ impl ClusterFacts {
 
     /// Every object, by kind, namespace and name.
     pub fn every(&self) -> impl Iterator<Item = (Kind, &str, &str, &Object)> {
-        self.objects.keys().flat_map(|kind| self.all(*kind).map(|(ns, name, o)| (*kind, ns, name, o)))
+        self.objects
+            .keys()
+            .flat_map(|kind| self.all(*kind).map(|(ns, name, o)| (*kind, ns, name, o)))
     }
 
     /// The objects of `kind` in `namespace`, by name.
     pub fn in_namespace(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = (&str, &Object)> {
-        let names = self.objects.get(&kind).and_then(|n| n.get(namespace)).into_iter().flatten();
+        let names = self
+            .objects
+            .get(&kind)
+            .and_then(|n| n.get(namespace))
+            .into_iter()
+            .flatten();
         names.map(|(name, o)| (name.as_str(), o))
     }
 
     /// The pods of `namespace`, by name.
     pub fn pods(&self, namespace: &str) -> impl Iterator<Item = (&str, &Object, &PodFacts)> {
-        self.in_namespace(Kind::Pod, namespace).filter_map(|(name, o)| match &o.facts {
-            Facts::Pod(p) => Some((name, o, p)),
-            _ => None,
-        })
+        self.in_namespace(Kind::Pod, namespace)
+            .filter_map(|(name, o)| match &o.facts {
+                Facts::Pod(p) => Some((name, o, p)),
+                _ => None,
+            })
     }
 
     /// What `owner` controls.
@@ -145,13 +165,18 @@ impl ClusterFacts {
     /// The Events about `key`, newest first.
     pub fn events(&self, key: &ObjectKey) -> Vec<&EventFacts> {
         let mut events: Vec<&EventFacts> = self.unordered_events(key).collect();
-        events.sort_by(|a, b| b.last.cmp(&a.last));
+        events.sort_by_key(|e| std::cmp::Reverse(e.last));
         events
     }
 
     /// The Events about `key`, in no particular order.
     pub fn unordered_events(&self, key: &ObjectKey) -> impl Iterator<Item = &EventFacts> {
-        let keys = self.about.get(key).into_iter().flatten().filter(|k| k.kind == Kind::Event);
+        let keys = self
+            .about
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter(|k| k.kind == Kind::Event);
         keys.filter_map(|k| match self.get(k).map(|o| &o.facts) {
             Some(Facts::Event(e)) => Some(e),
             _ => None,
@@ -160,7 +185,12 @@ impl ClusterFacts {
 
     /// The EndpointSlices of a Service.
     pub fn endpoint_slices(&self, service: &ObjectKey) -> impl Iterator<Item = &Object> {
-        let slices = self.about.get(service).into_iter().flatten().filter(|k| k.kind == Kind::EndpointSlice);
+        let slices = self
+            .about
+            .get(service)
+            .into_iter()
+            .flatten()
+            .filter(|k| k.kind == Kind::EndpointSlice);
         slices.filter_map(|k| self.get(k))
     }
 
@@ -199,17 +229,25 @@ impl ClusterFacts {
                 out.extend(selecting(Kind::Service, &|f| {
                     matches!(f, Facts::Service(s) if !s.selector.is_empty() && s.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)))
                 }));
-                out.extend(selecting(Kind::PodDisruptionBudget, &|f| {
-                    matches!(f, Facts::PodDisruptionBudget(p) if p.selector.matches(&pod.labels))
-                }));
-                out.extend(selecting(Kind::NetworkPolicy, &|f| {
-                    matches!(f, Facts::NetworkPolicy(p) if p.selector.matches(&pod.labels))
-                }));
-                out.extend(pod.claims.iter().map(|c| ObjectKey::new(Kind::PersistentVolumeClaim, ns, c)));
+                out.extend(selecting(
+                    Kind::PodDisruptionBudget,
+                    &|f| matches!(f, Facts::PodDisruptionBudget(p) if p.selector.matches(&pod.labels)),
+                ));
+                out.extend(selecting(
+                    Kind::NetworkPolicy,
+                    &|f| matches!(f, Facts::NetworkPolicy(p) if p.selector.matches(&pod.labels)),
+                ));
+                out.extend(
+                    pod.claims
+                        .iter()
+                        .map(|c| ObjectKey::new(Kind::PersistentVolumeClaim, ns, c)),
+                );
             }
             Facts::StorageClass(_) => out.extend(
                 self.all(Kind::PersistentVolumeClaim)
-                    .filter(|(_, _, o)| matches!(&o.facts, Facts::PersistentVolumeClaim(p) if p.storage_class.is_none()))
+                    .filter(
+                        |(_, _, o)| matches!(&o.facts, Facts::PersistentVolumeClaim(p) if p.storage_class.is_none()),
+                    )
                     .map(|(ns, name, _)| ObjectKey::new(Kind::PersistentVolumeClaim, ns, name)),
             ),
             Facts::IngressClass { .. } => out.extend(
@@ -227,7 +265,10 @@ impl ClusterFacts {
 fn subject(key: &ObjectKey, facts: &Facts) -> Option<ObjectKey> {
     match facts {
         Facts::Event(e) => e.involved.clone(),
-        Facts::EndpointSlice(s) => s.service.as_ref().map(|svc| ObjectKey::new(Kind::Service, &key.namespace, svc)),
+        Facts::EndpointSlice(s) => s
+            .service
+            .as_ref()
+            .map(|svc| ObjectKey::new(Kind::Service, &key.namespace, svc)),
         _ => None,
     }
 }
@@ -263,7 +304,10 @@ fn reads(key: &ObjectKey, facts: &Facts) -> Vec<ObjectKey> {
         Facts::HorizontalPodAutoscaler(h) => h.target(ns).into_iter().collect(),
         Facts::PersistentVolumeClaim(p) => {
             let class = p.storage_class.as_deref().filter(|c| !c.is_empty());
-            class.map(|c| ObjectKey::new(Kind::StorageClass, "", c)).into_iter().collect()
+            class
+                .map(|c| ObjectKey::new(Kind::StorageClass, "", c))
+                .into_iter()
+                .collect()
         }
         _ => Vec::new(),
     }
@@ -317,8 +361,14 @@ mod tests {
     #[test]
     fn a_pod_change_touches_its_owner_chain_and_what_selects_it() {
         let mut facts = neighbourhood();
-        let changed = pod("web-1-a", json!({"app": "web", "tier": "front"}), Some(("ReplicaSet", "web-1")));
-        let affected = facts.apply(&resource(&changed), &serde_json::from_value(changed).unwrap()).unwrap();
+        let changed = pod(
+            "web-1-a",
+            json!({"app": "web", "tier": "front"}),
+            Some(("ReplicaSet", "web-1")),
+        );
+        let affected = facts
+            .apply(&resource(&changed), &serde_json::from_value(changed).unwrap())
+            .unwrap();
         assert_eq!(
             affected,
             keys(&[
@@ -337,8 +387,14 @@ mod tests {
     fn a_relabelled_pod_touches_what_selected_it_before_and_what_selects_it_now() {
         let mut facts = neighbourhood();
         let changed = pod("web-1-a", json!({"app": "api"}), Some(("ReplicaSet", "web-1")));
-        let affected = facts.apply(&resource(&changed), &serde_json::from_value(changed).unwrap()).unwrap();
-        for (kind, name) in [(Kind::Service, "web"), (Kind::Service, "api"), (Kind::NetworkPolicy, "deny")] {
+        let affected = facts
+            .apply(&resource(&changed), &serde_json::from_value(changed).unwrap())
+            .unwrap();
+        for (kind, name) in [
+            (Kind::Service, "web"),
+            (Kind::Service, "api"),
+            (Kind::NetworkPolicy, "deny"),
+        ] {
             assert!(affected.contains(&key(kind, "shop", name)), "{name}");
         }
         assert!(!affected.contains(&key(Kind::Service, "other", "web")));
@@ -360,12 +416,23 @@ mod tests {
     #[test]
     fn a_missing_config_map_or_secret_appearing_touches_the_objects_waiting_on_it() {
         let mut facts = neighbourhood();
-        let config = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-config", "namespace": "shop"}});
-        let affected = facts.apply(&resource(&config), &serde_json::from_value(config).unwrap()).unwrap();
-        assert_eq!(affected, keys(&[(Kind::ConfigMap, "shop", "shop-config"), (Kind::Pod, "shop", "web-1-a")]));
+        let config =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-config", "namespace": "shop"}});
+        let affected = facts
+            .apply(&resource(&config), &serde_json::from_value(config).unwrap())
+            .unwrap();
+        assert_eq!(
+            affected,
+            keys(&[(Kind::ConfigMap, "shop", "shop-config"), (Kind::Pod, "shop", "web-1-a")])
+        );
         let tls = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "web-tls", "namespace": "shop"}});
-        let affected = facts.apply(&resource(&tls), &serde_json::from_value(tls).unwrap()).unwrap();
-        assert_eq!(affected, keys(&[(Kind::Secret, "shop", "web-tls"), (Kind::Ingress, "shop", "web")]));
+        let affected = facts
+            .apply(&resource(&tls), &serde_json::from_value(tls).unwrap())
+            .unwrap();
+        assert_eq!(
+            affected,
+            keys(&[(Kind::Secret, "shop", "web-tls"), (Kind::Ingress, "shop", "web")])
+        );
     }
 
     #[test]
@@ -374,8 +441,13 @@ mod tests {
         let event = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web-1-a.1", "namespace": "shop"},
             "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": "shop", "name": "web-1-a"},
             "type": "Warning", "reason": "BackOff", "message": "Back-off restarting failed container", "count": 3});
-        let affected = facts.apply(&resource(&event), &serde_json::from_value(event).unwrap()).unwrap();
-        assert_eq!(affected, keys(&[(Kind::Event, "shop", "web-1-a.1"), (Kind::Pod, "shop", "web-1-a")]));
+        let affected = facts
+            .apply(&resource(&event), &serde_json::from_value(event).unwrap())
+            .unwrap();
+        assert_eq!(
+            affected,
+            keys(&[(Kind::Event, "shop", "web-1-a.1"), (Kind::Pod, "shop", "web-1-a")])
+        );
         assert_eq!(facts.events(&key(Kind::Pod, "shop", "web-1-a")).len(), 1);
         let hpa = key(Kind::HorizontalPodAutoscaler, "shop", "web");
         assert!(facts.dependents(&key(Kind::Deployment, "shop", "web")).contains(&hpa));
@@ -386,7 +458,11 @@ mod tests {
         let mut facts = neighbourhood();
         let rs = key(Kind::ReplicaSet, "shop", "web-1");
         assert_eq!(facts.pods_of(&key(Kind::Deployment, "shop", "web")).len(), 1);
-        let affected = facts.delete(&resource(&json!({"apiVersion": "v1", "kind": "Pod"})), "shop", "web-1-a");
+        let affected = facts.delete(
+            &resource(&json!({"apiVersion": "v1", "kind": "Pod"})),
+            "shop",
+            "web-1-a",
+        );
         assert!(affected.contains(&key(Kind::Pod, "shop", "web-1-a")) && affected.contains(&rs));
         assert!(facts.get(&key(Kind::Pod, "shop", "web-1-a")).is_none());
         assert_eq!(facts.pods_of(&key(Kind::Deployment, "shop", "web")).len(), 0);
@@ -396,7 +472,13 @@ mod tests {
     #[test]
     fn kinds_diagnostics_does_not_read_change_nothing() {
         let mut facts = ClusterFacts::default();
-        let crd = json!({"apiVersion": "example.io/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "shop"}});
-        assert!(facts.apply(&resource(&crd), &serde_json::from_value(crd).unwrap()).unwrap().is_empty());
+        let crd =
+            json!({"apiVersion": "example.io/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "shop"}});
+        assert!(
+            facts
+                .apply(&resource(&crd), &serde_json::from_value(crd).unwrap())
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -22,7 +22,11 @@ pub fn analyze(cx: &Context, p: &PdbFacts) -> Vec<Finding> {
             p.desired_healthy
         ),
     );
-    for (key, value) in [("currentHealthy", p.current_healthy), ("desiredHealthy", p.desired_healthy), ("expectedPods", p.expected)] {
+    for (key, value) in [
+        ("currentHealthy", p.current_healthy),
+        ("desiredHealthy", p.desired_healthy),
+        ("expectedPods", p.expected),
+    ] {
         finding.evidence.facts.insert(key.into(), value.to_string());
     }
     // The selected pods that are not ready: why the budget has no room.
@@ -30,7 +34,9 @@ pub fn analyze(cx: &Context, p: &PdbFacts) -> Vec<Finding> {
         .facts
         .pods(&cx.key.namespace)
         .filter(|(_, _, pod)| p.selector.matches(&pod.labels) && pod.containers.iter().any(|c| !c.init && !c.ready));
-    let related = unready.take(EVIDENCE_LIMIT).map(|(name, _, _)| cx.related(&cx.sibling(Kind::Pod, name)));
+    let related = unready
+        .take(EVIDENCE_LIMIT)
+        .map(|(name, _, _)| cx.related(&cx.sibling(Kind::Pod, name)));
     finding.evidence.related.extend(related);
     vec![finding]
 }
@@ -56,14 +62,27 @@ mod tests {
     }
 
     fn findings(objects: &[Value]) -> Vec<Finding> {
-        analyze_object("prod", &facts_of(objects), &key(Kind::PodDisruptionBudget, "shop", "db"), now())
+        analyze_object(
+            "prod",
+            &facts_of(objects),
+            &key(Kind::PodDisruptionBudget, "shop", "db"),
+            now(),
+        )
     }
 
     #[test]
     fn a_budget_with_no_room_names_the_unready_pods() {
         let found = findings(&[pdb(0, 2, 1), pod("db-0", true), pod("db-1", false)]);
         assert_eq!(classes(&found), [FindingClass::PdbBlocksDisruptions]);
-        assert_eq!(found[0].evidence.related.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["db-1"]);
+        assert_eq!(
+            found[0]
+                .evidence
+                .related
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["db-1"]
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub fn analyze(cx: &Context) -> Vec<Finding> {
         FindingClass::WarningEventBurst,
         "",
         Severity::Warning,
-        format!("{total} Warning events in {} minutes", WARNING_BURST_WINDOW.num_minutes()),
+        format!(
+            "{total} Warning events in {} minutes",
+            WARNING_BURST_WINDOW.num_minutes()
+        ),
         format!(
             "{} {} drew {total} Warning events in the last {} minutes ({}).",
             cx.key.kind.name(),
@@ -55,10 +58,17 @@ mod tests {
     }
 
     fn findings(events: &[Value]) -> Vec<Finding> {
-        let mut objects = vec![json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"replicas": 0}})];
+        let mut objects = vec![
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": 0}}),
+        ];
         objects.extend_from_slice(events);
-        analyze_object("prod", &facts_of(&objects), &key(Kind::Deployment, "shop", "web"), now())
+        analyze_object(
+            "prod",
+            &facts_of(&objects),
+            &key(Kind::Deployment, "shop", "web"),
+            now(),
+        )
     }
 
     #[test]

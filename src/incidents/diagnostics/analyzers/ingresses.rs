@@ -9,11 +9,25 @@ pub fn analyze(cx: &Context, i: &IngressFacts) -> Vec<Finding> {
     let name = cx.display();
     let mut findings = Vec::new();
     let missing = |kind: Kind, names: &[String]| -> Vec<String> {
-        names.iter().filter(|n| !cx.facts.contains(kind, ns, n)).cloned().collect()
+        names
+            .iter()
+            .filter(|n| !cx.facts.contains(kind, ns, n))
+            .cloned()
+            .collect()
     };
     for (kind, names, class, what) in [
-        (Kind::Service, &i.services, FindingClass::IngressBackendMissing, "backend Service"),
-        (Kind::Secret, &i.tls_secrets, FindingClass::IngressTlsSecretMissing, "TLS Secret"),
+        (
+            Kind::Service,
+            &i.services,
+            FindingClass::IngressBackendMissing,
+            "backend Service",
+        ),
+        (
+            Kind::Secret,
+            &i.tls_secrets,
+            FindingClass::IngressTlsSecretMissing,
+            "TLS Secret",
+        ),
     ] {
         let absent = missing(kind, names);
         if absent.is_empty() {
@@ -24,31 +38,48 @@ pub fn analyze(cx: &Context, i: &IngressFacts) -> Vec<Finding> {
             "",
             Severity::Warning,
             format!("Ingress {what} missing"),
-            format!("Ingress {name} names {what}(s) {} that do not exist in {ns}.", absent.join(", ")),
+            format!(
+                "Ingress {name} names {what}(s) {} that do not exist in {ns}.",
+                absent.join(", ")
+            ),
         );
-        finding.evidence.related.extend(absent.iter().map(|n| cx.related(&cx.sibling(kind, n))));
+        finding
+            .evidence
+            .related
+            .extend(absent.iter().map(|n| cx.related(&cx.sibling(kind, n))));
         findings.push(finding);
     }
     let class_problem = match &i.class {
-        Some(class) if !cx.facts.contains(Kind::IngressClass, "", class) => {
-            Some(format!("Ingress {name} names IngressClass {class}, which does not exist: no controller serves it."))
-        }
+        Some(class) if !cx.facts.contains(Kind::IngressClass, "", class) => Some(format!(
+            "Ingress {name} names IngressClass {class}, which does not exist: no controller serves it."
+        )),
         // The legacy annotation names a controller directly.
-        None if !i.legacy_class && !has_default_class(cx) => {
-            Some(format!("Ingress {name} names no IngressClass and the cluster has no default one: no controller serves it."))
-        }
+        None if !i.legacy_class && !has_default_class(cx) => Some(format!(
+            "Ingress {name} names no IngressClass and the cluster has no default one: no controller serves it."
+        )),
         _ => None,
     };
     if let Some(explanation) = class_problem {
-        let mut finding = cx.finding(FindingClass::IngressClassMissing, "", Severity::Warning, "Ingress class missing".into(), explanation);
-        finding.evidence.facts.extend(i.class.clone().map(|c| ("ingressClassName".to_string(), c)));
+        let mut finding = cx.finding(
+            FindingClass::IngressClassMissing,
+            "",
+            Severity::Warning,
+            "Ingress class missing".into(),
+            explanation,
+        );
+        finding
+            .evidence
+            .facts
+            .extend(i.class.clone().map(|c| ("ingressClassName".to_string(), c)));
         findings.push(finding);
     }
     findings
 }
 
 fn has_default_class(cx: &Context) -> bool {
-    cx.facts.all(Kind::IngressClass).any(|(_, _, o)| matches!(o.facts, Facts::IngressClass { is_default: true }))
+    cx.facts
+        .all(Kind::IngressClass)
+        .any(|(_, _, o)| matches!(o.facts, Facts::IngressClass { is_default: true }))
 }
 
 #[cfg(test)]
@@ -96,9 +127,21 @@ mod tests {
         let found = findings(&[ingress(Some("traefik")), object("Service", "v1", "web", "shop")]);
         assert_eq!(
             classes(&found),
-            [FindingClass::IngressBackendMissing, FindingClass::IngressTlsSecretMissing, FindingClass::IngressClassMissing]
+            [
+                FindingClass::IngressBackendMissing,
+                FindingClass::IngressTlsSecretMissing,
+                FindingClass::IngressClassMissing
+            ]
         );
-        assert_eq!(found[0].evidence.related.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["api"]);
+        assert_eq!(
+            found[0]
+                .evidence
+                .related
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["api"]
+        );
     }
 
     #[test]
@@ -110,6 +153,14 @@ mod tests {
         assert!(findings(&objects).is_empty());
         let mut legacy = ingress(None);
         legacy["metadata"]["annotations"] = json!({"kubernetes.io/ingress.class": "nginx"});
-        assert!(findings(&[complete()[0].clone(), complete()[1].clone(), complete()[2].clone(), legacy]).is_empty());
+        assert!(
+            findings(&[
+                complete()[0].clone(),
+                complete()[1].clone(),
+                complete()[2].clone(),
+                legacy
+            ])
+            .is_empty()
+        );
     }
 }

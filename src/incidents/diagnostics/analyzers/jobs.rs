@@ -28,7 +28,13 @@ pub fn job(cx: &Context, j: &JobFacts) -> Vec<Finding> {
         "",
         Severity::Warning,
         "Job failed".into(),
-        format!("Job {} failed ({}): {} {} pod(s) failed.", cx.display(), failed.reason, failed.message, j.failed_pods),
+        format!(
+            "Job {} failed ({}): {} {} pod(s) failed.",
+            cx.display(),
+            failed.reason,
+            failed.message,
+            j.failed_pods
+        ),
     );
     finding.evidence.facts.insert("reason".into(), failed.reason.clone());
     let pods = cx.facts.pods_of(cx.key);
@@ -39,7 +45,12 @@ pub fn job(cx: &Context, j: &JobFacts) -> Vec<Finding> {
             && let Some(c) = pod.containers.iter().find(|c| !c.init)
         {
             // The first pod's main container: its log says why the Job failed.
-            let log = LogExcerpt { pod: Some(key.name.clone()), container: c.name.clone(), previous: false, lines: Vec::new() };
+            let log = LogExcerpt {
+                pod: Some(key.name.clone()),
+                container: c.name.clone(),
+                previous: false,
+                lines: Vec::new(),
+            };
             finding.evidence.logs.push(log);
         }
     }
@@ -53,7 +64,11 @@ pub fn cron_job(cx: &Context, c: &CronJobFacts) -> Vec<Finding> {
             "",
             Severity::Info,
             "CronJob is suspended".into(),
-            format!("CronJob {} is suspended: its schedule \"{}\" starts no Job.", cx.display(), c.schedule),
+            format!(
+                "CronJob {} is suspended: its schedule \"{}\" starts no Job.",
+                cx.display(),
+                c.schedule
+            ),
         );
         finding.evidence.facts.insert("schedule".into(), c.schedule.clone());
         return vec![finding];
@@ -82,7 +97,8 @@ pub fn cron_job(cx: &Context, c: &CronJobFacts) -> Vec<Finding> {
             cx.display(),
             due.format("%Y-%m-%d %H:%M UTC"),
             c.schedule,
-            c.last_schedule.map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            c.last_schedule
+                .map_or("never".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         ),
     );
     finding.evidence.facts.insert("schedule".into(), c.schedule.clone());
@@ -98,7 +114,10 @@ pub fn cron_job(cx: &Context, c: &CronJobFacts) -> Vec<Finding> {
 /// most `MAX_WEST` before the true instant.
 fn latest_due(schedule: &str, time_zone: Option<&str>, since: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let schedule = schedule.trim();
-    let (prefix_zone, pattern) = match schedule.strip_prefix("CRON_TZ=").or_else(|| schedule.strip_prefix("TZ=")) {
+    let (prefix_zone, pattern) = match schedule
+        .strip_prefix("CRON_TZ=")
+        .or_else(|| schedule.strip_prefix("TZ="))
+    {
         Some(rest) => rest.split_once(' ').map(|(zone, pattern)| (Some(zone), pattern))?,
         None => (None, schedule),
     };
@@ -147,7 +166,10 @@ mod tests {
 
     #[test]
     fn a_suspended_cron_job_is_only_suspended() {
-        let found = findings(Kind::CronJob, cron(json!({"schedule": "*/5 * * * *", "suspend": true}), Some(ago(600))));
+        let found = findings(
+            Kind::CronJob,
+            cron(json!({"schedule": "*/5 * * * *", "suspend": true}), Some(ago(600))),
+        );
         assert_eq!(classes(&found), [FindingClass::CronjobSuspended]);
         assert_eq!(found[0].severity, Severity::Info);
     }
@@ -156,14 +178,23 @@ mod tests {
     fn a_cron_job_that_stopped_running_missed_its_schedule() {
         let found = findings(Kind::CronJob, cron(json!({"schedule": "*/5 * * * *"}), Some(ago(30))));
         assert_eq!(classes(&found), [FindingClass::CronjobMissedSchedule]);
-        assert_eq!(found[0].evidence.facts["dueBy"], at("2026-12-06T11:35:00Z").to_rfc3339());
+        assert_eq!(
+            found[0].evidence.facts["dueBy"],
+            at("2026-12-06T11:35:00Z").to_rfc3339()
+        );
         assert!(findings(Kind::CronJob, cron(json!({"schedule": "*/5 * * * *"}), Some(ago(4)))).is_empty());
-        assert!(findings(Kind::CronJob, cron(json!({"schedule": "0 3 * * *"}), Some(ago(9 * 60)))).is_empty(), "ran at 03:00");
+        assert!(
+            findings(Kind::CronJob, cron(json!({"schedule": "0 3 * * *"}), Some(ago(9 * 60)))).is_empty(),
+            "ran at 03:00"
+        );
     }
 
     #[test]
     fn a_forbidden_overlap_is_not_a_missed_schedule() {
-        let mut busy = cron(json!({"schedule": "*/5 * * * *", "concurrencyPolicy": "Forbid"}), Some(ago(30)));
+        let mut busy = cron(
+            json!({"schedule": "*/5 * * * *", "concurrencyPolicy": "Forbid"}),
+            Some(ago(30)),
+        );
         busy["status"]["active"] = json!([{"kind": "Job", "name": "nightly-1", "namespace": "shop"}]);
         assert!(findings(Kind::CronJob, busy).is_empty());
     }

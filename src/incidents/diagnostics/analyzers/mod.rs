@@ -18,7 +18,7 @@ mod workloads;
 use chrono::{DateTime, Utc};
 
 use super::facts::{Facts, Kind, Meta, Object, ObjectKey};
-use super::finding::{Evidence, EventEvidence, Finding, FindingClass, ObjectRef, Severity, finding_id};
+use super::finding::{EventEvidence, Evidence, Finding, FindingClass, ObjectRef, Severity, finding_id};
 use super::index::ClusterFacts;
 
 /// The most events and related objects a finding lists.
@@ -27,7 +27,16 @@ const EVIDENCE_LIMIT: usize = 5;
 /// The findings of one object (none when it does not exist or is being deleted).
 pub fn analyze_object(cluster: &str, facts: &ClusterFacts, key: &ObjectKey, now: DateTime<Utc>) -> Vec<Finding> {
     match facts.get(key) {
-        Some(object) => analyze(&Context { cluster, facts, key, meta: &object.meta, now }, object),
+        Some(object) => analyze(
+            &Context {
+                cluster,
+                facts,
+                key,
+                meta: &object.meta,
+                now,
+            },
+            object,
+        ),
         None => Vec::new(),
     }
 }
@@ -36,10 +45,21 @@ pub fn analyze_object(cluster: &str, facts: &ClusterFacts, key: &ObjectKey, now:
 pub fn analyze_all(cluster: &str, facts: &ClusterFacts, now: DateTime<Utc>) -> Vec<Finding> {
     let mut findings = Vec::new();
     // Events and EndpointSlices are only ever about other objects: none has findings.
-    let judged = facts.every().filter(|(kind, ..)| !matches!(kind, Kind::Event | Kind::EndpointSlice));
+    let judged = facts
+        .every()
+        .filter(|(kind, ..)| !matches!(kind, Kind::Event | Kind::EndpointSlice));
     for (kind, namespace, name, object) in judged {
         let key = ObjectKey::new(kind, namespace, name);
-        findings.extend(analyze(&Context { cluster, facts, key: &key, meta: &object.meta, now }, object));
+        findings.extend(analyze(
+            &Context {
+                cluster,
+                facts,
+                key: &key,
+                meta: &object.meta,
+                now,
+            },
+            object,
+        ));
     }
     findings
 }
@@ -71,7 +91,11 @@ fn analyze(cx: &Context, object: &Object) -> Vec<Finding> {
         | Facts::Event(_) => Vec::new(),
     };
     // An object with a finding already shows its Warning events as that finding's evidence.
-    if findings.is_empty() { events::analyze(cx) } else { findings }
+    if findings.is_empty() {
+        events::analyze(cx)
+    } else {
+        findings
+    }
 }
 
 /// What every analyzer is given besides the object's own facts.
@@ -86,7 +110,14 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// A finding about this object; `detail` tells apart findings of one class on one object
     /// (a container, a condition, a webhook). Evidence starts with the object's Warning events.
-    fn finding(&self, class: FindingClass, detail: &str, severity: Severity, title: String, explanation: String) -> Finding {
+    fn finding(
+        &self,
+        class: FindingClass,
+        detail: &str,
+        severity: Severity,
+        title: String,
+        explanation: String,
+    ) -> Finding {
         Finding {
             id: finding_id(self.cluster, class, self.key, detail),
             cluster: self.cluster.to_string(),
@@ -95,7 +126,10 @@ impl Context<'_> {
             severity,
             title,
             explanation,
-            evidence: Evidence { events: self.warning_events(), ..Evidence::default() },
+            evidence: Evidence {
+                events: self.warning_events(),
+                ..Evidence::default()
+            },
             remediations: Vec::new(),
         }
     }
@@ -187,17 +221,28 @@ mod tests {
         assert_eq!(json["object"]["apiVersion"], "v1");
         assert_eq!(json["evidence"]["containers"][0]["lastExitCode"], 1);
         assert_eq!(json["evidence"]["events"][0]["reason"], "BackOff");
-        assert_eq!(json["evidence"]["logs"][0], json!({"container": "app", "previous": true, "lines": []}));
+        assert_eq!(
+            json["evidence"]["logs"][0],
+            json!({"container": "app", "previous": true, "lines": []})
+        );
     }
 
     #[test]
     fn a_warning_burst_is_reported_only_for_objects_without_another_finding() {
         let quiet = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "quiet", "namespace": "shop"},
             "spec": {"containers": [{"name": "app", "image": "shop:2"}]}, "status": {"phase": "Running"}});
-        let facts = facts_of(&[crashing_pod(), quiet, warning("e1", "web-1", 30), warning("e2", "quiet", 30)]);
+        let facts = facts_of(&[
+            crashing_pod(),
+            quiet,
+            warning("e1", "web-1", 30),
+            warning("e2", "quiet", 30),
+        ]);
         let all = analyze_all("prod", &facts, now());
         // Ordered by name: "quiet" before "web-1".
-        assert_eq!(classes(&all), [FindingClass::WarningEventBurst, FindingClass::PodCrashLoop]);
+        assert_eq!(
+            classes(&all),
+            [FindingClass::WarningEventBurst, FindingClass::PodCrashLoop]
+        );
         assert_eq!(all[0].object.name, "quiet");
     }
 

@@ -6,7 +6,12 @@ use super::Context;
 
 pub fn analyze(cx: &Context, n: &NetworkPolicyFacts) -> Vec<Finding> {
     // An empty selector selects every pod of the namespace, those to come included.
-    if n.selector.is_empty() || cx.facts.pods(&cx.key.namespace).any(|(_, _, pod)| n.selector.matches(&pod.labels)) {
+    if n.selector.is_empty()
+        || cx
+            .facts
+            .pods(&cx.key.namespace)
+            .any(|(_, _, pod)| n.selector.matches(&pod.labels))
+    {
         return Vec::new();
     }
     vec![cx.finding(
@@ -14,7 +19,11 @@ pub fn analyze(cx: &Context, n: &NetworkPolicyFacts) -> Vec<Finding> {
         "",
         Severity::Info,
         "Network policy selects no pod".into(),
-        format!("NetworkPolicy {} selects no pod in {}: it restricts nothing.", cx.display(), cx.key.namespace),
+        format!(
+            "NetworkPolicy {} selects no pod in {}: it restricts nothing.",
+            cx.display(),
+            cx.key.namespace
+        ),
     )]
 }
 
@@ -35,12 +44,20 @@ mod tests {
     fn findings(selector: Value) -> Vec<Finding> {
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db-0", "namespace": "shop", "labels": {"app": "db"}},
             "spec": {"containers": [{"name": "db", "image": "pg"}]}});
-        analyze_object("prod", &facts_of(&[policy(selector), pod]), &key(Kind::NetworkPolicy, "shop", "db-only"), now())
+        analyze_object(
+            "prod",
+            &facts_of(&[policy(selector), pod]),
+            &key(Kind::NetworkPolicy, "shop", "db-only"),
+            now(),
+        )
     }
 
     #[test]
     fn a_policy_selecting_no_pod_is_reported() {
-        assert_eq!(classes(&findings(json!({"matchLabels": {"app": "dbb"}}))), [FindingClass::NetworkPolicySelectsNothing]);
+        assert_eq!(
+            classes(&findings(json!({"matchLabels": {"app": "dbb"}}))),
+            [FindingClass::NetworkPolicySelectsNothing]
+        );
         let not_in = json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["db"]}]});
         assert_eq!(classes(&findings(not_in)), [FindingClass::NetworkPolicySelectsNothing]);
     }

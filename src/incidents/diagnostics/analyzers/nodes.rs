@@ -14,7 +14,11 @@ pub fn analyze(cx: &Context, n: &NodeFacts) -> Vec<Finding> {
     let name = cx.display();
     // A node without a Ready condition is still registering.
     if let Some(ready) = n.ready.as_ref().filter(|c| !c.is_true()) {
-        let state = if ready.status == "Unknown" { "has not reported" } else { "is NotReady" };
+        let state = if ready.status == "Unknown" {
+            "has not reported"
+        } else {
+            "is NotReady"
+        };
         let mut finding = cx.finding(
             FindingClass::NodeNotReady,
             "",
@@ -22,7 +26,10 @@ pub fn analyze(cx: &Context, n: &NodeFacts) -> Vec<Finding> {
             format!("Node {state}"),
             format!(
                 "Node {name} {state}{} ({}): {}",
-                ready.since.map(|s| format!(" for {}", age(s, cx.now))).unwrap_or_default(),
+                ready
+                    .since
+                    .map(|s| format!(" for {}", age(s, cx.now)))
+                    .unwrap_or_default(),
                 ready.reason,
                 ready.message
             ),
@@ -38,23 +45,38 @@ pub fn analyze(cx: &Context, n: &NodeFacts) -> Vec<Finding> {
             kind,
             Severity::Warning,
             format!("Node under {kind}"),
-            format!("Node {name} reports {kind} ({}): {}", condition.reason, condition.message),
+            format!(
+                "Node {name} reports {kind} ({}): {}",
+                condition.reason, condition.message
+            ),
         );
         finding.evidence.facts.insert("condition".into(), kind.clone());
-        finding.evidence.facts.insert("message".into(), condition.message.clone());
+        finding
+            .evidence
+            .facts
+            .insert("message".into(), condition.message.clone());
         finding.remediations = vec![Remediation::Cordon, Remediation::Drain];
         findings.push(finding);
     }
     // Without the taint's timeAdded there is no telling how long the cordon has lasted.
-    if let Some(since) = n.cordoned_since.filter(|s| n.unschedulable && cx.now - *s > CORDONED_TOO_LONG) {
+    if let Some(since) = n
+        .cordoned_since
+        .filter(|s| n.unschedulable && cx.now - *s > CORDONED_TOO_LONG)
+    {
         let mut finding = cx.finding(
             FindingClass::NodeCordonedLong,
             "",
             Severity::Warning,
             "Node cordoned for long".into(),
-            format!("Node {name} has been cordoned for {}: no new pods are placed on it.", age(since, cx.now)),
+            format!(
+                "Node {name} has been cordoned for {}: no new pods are placed on it.",
+                age(since, cx.now)
+            ),
         );
-        finding.evidence.facts.insert("cordonedSince".into(), since.to_rfc3339());
+        finding
+            .evidence
+            .facts
+            .insert("cordonedSince".into(), since.to_rfc3339());
         findings.push(finding);
     }
     findings
@@ -94,18 +116,27 @@ mod tests {
     #[test]
     fn each_pressure_is_its_own_finding() {
         let pressure = |kind: &str, status: &str| json!({"type": kind, "status": status, "reason": "KubeletHasPressure", "message": "low"});
-        let conditions = json!([ready("True"), pressure("MemoryPressure", "True"), pressure("DiskPressure", "True"), pressure("PIDPressure", "False")]);
+        let conditions = json!([
+            ready("True"),
+            pressure("MemoryPressure", "True"),
+            pressure("DiskPressure", "True"),
+            pressure("PIDPressure", "False")
+        ]);
         let found = findings(node(json!({}), conditions));
-        assert_eq!(classes(&found), [FindingClass::NodePressure, FindingClass::NodePressure]);
+        assert_eq!(
+            classes(&found),
+            [FindingClass::NodePressure, FindingClass::NodePressure]
+        );
         assert_ne!(found[0].id, found[1].id);
     }
 
     #[test]
     fn a_cordon_is_reported_after_a_day_only() {
-        let cordoned = |minutes| {
-            json!({"unschedulable": true, "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule", "timeAdded": ago(minutes)}]})
-        };
-        assert_eq!(classes(&findings(node(cordoned(26 * 60), json!([ready("True")])))), [FindingClass::NodeCordonedLong]);
+        let cordoned = |minutes| json!({"unschedulable": true, "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule", "timeAdded": ago(minutes)}]});
+        assert_eq!(
+            classes(&findings(node(cordoned(26 * 60), json!([ready("True")])))),
+            [FindingClass::NodeCordonedLong]
+        );
         assert!(findings(node(cordoned(60), json!([ready("True")]))).is_empty());
     }
 }

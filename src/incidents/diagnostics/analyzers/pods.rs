@@ -56,7 +56,8 @@ fn container(cx: &Context, pod: &PodFacts, c: &ContainerFacts) -> Option<Finding
                 "Container {} of pod {pod_name} is in CrashLoopBackOff after {} restarts{}.",
                 c.name,
                 c.restarts,
-                last.map(|t| format!("; it last exited with code {} ({})", t.exit_code, t.reason)).unwrap_or_default()
+                last.map(|t| format!("; it last exited with code {} ({})", t.exit_code, t.reason))
+                    .unwrap_or_default()
             ),
             vec![Remediation::Rollback, Remediation::Restart],
             true,
@@ -65,7 +66,10 @@ fn container(cx: &Context, pod: &PodFacts, c: &ContainerFacts) -> Option<Finding
             FindingClass::PodImagePull,
             Severity::Critical,
             format!("Image {} cannot be pulled", c.image),
-            format!("Container {} of pod {pod_name} cannot pull image {} ({reason}): {message}", c.name, c.image),
+            format!(
+                "Container {} of pod {pod_name} cannot pull image {} ({reason}): {message}",
+                c.name, c.image
+            ),
             vec![Remediation::Rollback],
             false,
         ),
@@ -83,7 +87,10 @@ fn container(cx: &Context, pod: &PodFacts, c: &ContainerFacts) -> Option<Finding
                 let missing = names.iter().filter(|n| !cx.facts.contains(kind, &cx.key.namespace, n));
                 missing.map(|n| cx.related(&cx.sibling(kind, n))).collect::<Vec<_>>()
             };
-            finding.evidence.related.extend(missing(Kind::ConfigMap, &pod.config_maps));
+            finding
+                .evidence
+                .related
+                .extend(missing(Kind::ConfigMap, &pod.config_maps));
             finding.evidence.related.extend(missing(Kind::Secret, &pod.secrets));
             return Some(finding);
         }
@@ -95,7 +102,9 @@ fn container(cx: &Context, pod: &PodFacts, c: &ContainerFacts) -> Option<Finding
                 "Container {} of pod {pod_name} was killed for running out of memory ({}) {} ago; it has restarted {} times.",
                 c.name,
                 limit_text(c),
-                last.and_then(|t| t.finished).map(|at| age(at, cx.now)).unwrap_or_default(),
+                last.and_then(|t| t.finished)
+                    .map(|at| age(at, cx.now))
+                    .unwrap_or_default(),
                 c.restarts
             ),
             vec![Remediation::PatchMemoryLimit],
@@ -110,7 +119,8 @@ fn container(cx: &Context, pod: &PodFacts, c: &ContainerFacts) -> Option<Finding
                 c.name,
                 c.restarts,
                 RESTART_BURST_WINDOW.num_minutes(),
-                last.map(|t| format!(" (exit code {}, {})", t.exit_code, t.reason)).unwrap_or_default()
+                last.map(|t| format!(" (exit code {}, {})", t.exit_code, t.reason))
+                    .unwrap_or_default()
             ),
             vec![Remediation::Restart, Remediation::Rollback],
             true,
@@ -131,7 +141,12 @@ fn container(cx: &Context, pod: &PodFacts, c: &ContainerFacts) -> Option<Finding
     };
     let mut finding = cx.finding(class, &c.name, severity, title, explanation);
     finding.evidence.containers.push(ContainerEvidence::from(c));
-    finding.evidence.logs.push(LogExcerpt { pod: None, container: c.name.clone(), previous: previous_log, lines: Vec::new() });
+    finding.evidence.logs.push(LogExcerpt {
+        pod: None,
+        container: c.name.clone(),
+        previous: previous_log,
+        lines: Vec::new(),
+    });
     finding.remediations = remediations;
     Some(finding)
 }
@@ -145,7 +160,11 @@ fn limit_text(c: &ContainerFacts) -> String {
 
 fn unschedulable(cx: &Context, pod: &PodFacts) -> Option<Finding> {
     let condition = pod.unscheduled.as_ref().filter(|c| c.reason == "Unschedulable")?;
-    if condition.since.is_some_and(|since| cx.now - since < UNSCHEDULABLE_GRACE) || daemon_pod_on_intolerant_node(cx, pod) {
+    if condition
+        .since
+        .is_some_and(|since| cx.now - since < UNSCHEDULABLE_GRACE)
+        || daemon_pod_on_intolerant_node(cx, pod)
+    {
         return None;
     }
     let mut finding = cx.finding(
@@ -156,11 +175,17 @@ fn unschedulable(cx: &Context, pod: &PodFacts) -> Option<Finding> {
         format!(
             "The scheduler cannot place pod {}{}: {}",
             cx.display(),
-            condition.since.map(|s| format!(" (pending for {})", age(s, cx.now))).unwrap_or_default(),
+            condition
+                .since
+                .map(|s| format!(" (pending for {})", age(s, cx.now)))
+                .unwrap_or_default(),
             condition.message
         ),
     );
-    finding.evidence.facts.insert("schedulerMessage".into(), condition.message.clone());
+    finding
+        .evidence
+        .facts
+        .insert("schedulerMessage".into(), condition.message.clone());
     finding.remediations = vec![Remediation::Scale];
     Some(finding)
 }
@@ -169,7 +194,10 @@ fn unschedulable(cx: &Context, pod: &PodFacts) -> Option<Finding> {
 /// DaemonSet does not belong there, and its controller cleans it up; not a stuck pod.
 fn daemon_pod_on_intolerant_node(cx: &Context, pod: &PodFacts) -> bool {
     let from_daemon_set = cx.meta.owner.as_ref().is_some_and(|o| o.kind == Kind::DaemonSet);
-    let node = pod.node.as_ref().and_then(|n| cx.facts.get(&ObjectKey::new(Kind::Node, "", n)));
+    let node = pod
+        .node
+        .as_ref()
+        .and_then(|n| cx.facts.get(&ObjectKey::new(Kind::Node, "", n)));
     let Some(Facts::Node(node)) = node.map(|n| &n.facts) else {
         return false;
     };
@@ -199,7 +227,9 @@ mod tests {
 
     fn running(container: Value) -> Value {
         let mut c = json!({"name": "app", "image": "shop:2", "ready": true, "restartCount": 0, "state": {"running": {"startedAt": ago(60)}}});
-        c.as_object_mut().unwrap().extend(container.as_object().unwrap().clone());
+        c.as_object_mut()
+            .unwrap()
+            .extend(container.as_object().unwrap().clone());
         json!({"phase": "Running", "containerStatuses": [c]})
     }
 
@@ -214,19 +244,29 @@ mod tests {
 
     #[test]
     fn a_crash_loop_names_the_last_exit_code_and_reason() {
-        let status = running(json!({"ready": false, "restartCount": 9, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-            "lastState": {"terminated": {"exitCode": 137, "reason": "Error", "finishedAt": ago(1)}}}));
+        let status = running(
+            json!({"ready": false, "restartCount": 9, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            "lastState": {"terminated": {"exitCode": 137, "reason": "Error", "finishedAt": ago(1)}}}),
+        );
         let found = findings(&[pod(status)]);
         assert_eq!(classes(&found), [FindingClass::PodCrashLoop]);
         assert_eq!(found[0].severity, Severity::Critical);
-        assert!(found[0].explanation.contains("after 9 restarts; it last exited with code 137 (Error)"), "{}", found[0].explanation);
+        assert!(
+            found[0]
+                .explanation
+                .contains("after 9 restarts; it last exited with code 137 (Error)"),
+            "{}",
+            found[0].explanation
+        );
         assert!(found[0].evidence.logs[0].previous);
     }
 
     #[test]
     fn a_crash_loop_out_of_memory_is_an_oom_kill_with_the_limit() {
-        let status = running(json!({"ready": false, "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-            "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(1)}}}));
+        let status = running(
+            json!({"ready": false, "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(1)}}}),
+        );
         let found = findings(&[pod(status)]);
         assert_eq!(classes(&found), [FindingClass::PodOomKilled]);
         assert!(found[0].explanation.contains("memory limit 256Mi"));
@@ -236,7 +276,9 @@ mod tests {
     #[test]
     fn an_oom_kill_is_reported_while_recent_only() {
         let oom = |minutes| {
-            running(json!({"restartCount": 1, "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(minutes)}}}))
+            running(
+                json!({"restartCount": 1, "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(minutes)}}}),
+            )
         };
         assert_eq!(classes(&findings(&[pod(oom(10))])), [FindingClass::PodOomKilled]);
         assert!(findings(&[pod(oom(OOM_WINDOW.num_minutes() + 5))]).is_empty());
@@ -244,7 +286,9 @@ mod tests {
 
     #[test]
     fn an_image_pull_failure_names_the_image() {
-        let status = running(json!({"image": "shop:tpyo", "ready": false, "state": {"waiting": {"reason": "ImagePullBackOff", "message": "manifest unknown"}}}));
+        let status = running(
+            json!({"image": "shop:tpyo", "ready": false, "state": {"waiting": {"reason": "ImagePullBackOff", "message": "manifest unknown"}}}),
+        );
         let found = findings(&[pod(status)]);
         assert_eq!(classes(&found), [FindingClass::PodImagePull]);
         assert!(found[0].title.contains("shop:tpyo") && found[0].explanation.contains("manifest unknown"));
@@ -253,11 +297,19 @@ mod tests {
 
     #[test]
     fn missing_configuration_lists_the_missing_objects_only() {
-        let status = running(json!({"ready": false, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "secret \"db\" not found"}}}));
-        let config = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-config", "namespace": "shop"}});
+        let status = running(
+            json!({"ready": false, "state": {"waiting": {"reason": "CreateContainerConfigError", "message": "secret \"db\" not found"}}}),
+        );
+        let config =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-config", "namespace": "shop"}});
         let found = findings(&[pod(status), config]);
         assert_eq!(classes(&found), [FindingClass::PodConfigMissing]);
-        let related: Vec<_> = found[0].evidence.related.iter().map(|r| (r.kind.as_str(), r.name.as_str())).collect();
+        let related: Vec<_> = found[0]
+            .evidence
+            .related
+            .iter()
+            .map(|r| (r.kind.as_str(), r.name.as_str()))
+            .collect();
         assert_eq!(related, [("Secret", "db")]);
     }
 
@@ -269,7 +321,10 @@ mod tests {
         };
         let found = findings(&[pod(pending(ago(30)))]);
         assert_eq!(classes(&found), [FindingClass::PodUnschedulable]);
-        assert_eq!(found[0].evidence.facts["schedulerMessage"], "0/3 nodes are available: 3 Insufficient memory.");
+        assert_eq!(
+            found[0].evidence.facts["schedulerMessage"],
+            "0/3 nodes are available: 3 Insufficient memory."
+        );
         assert!(findings(&[pod(pending(ago(1)))]).is_empty());
     }
 
@@ -288,22 +343,33 @@ mod tests {
             "spec": {"taints": [{"key": "gpu", "value": "true", "effect": "NoSchedule"}]}});
         assert!(findings(&[daemon_pod(json!([])), node.clone()]).is_empty());
         let tolerating = json!([{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]);
-        assert_eq!(classes(&findings(&[daemon_pod(tolerating), node])), [FindingClass::PodUnschedulable]);
+        assert_eq!(
+            classes(&findings(&[daemon_pod(tolerating), node])),
+            [FindingClass::PodUnschedulable]
+        );
     }
 
     #[test]
     fn a_probed_container_not_ready_past_the_grace_fails_its_probes() {
         let not_ready = |minutes| running(json!({"ready": false, "state": {"running": {"startedAt": ago(minutes)}}}));
-        assert_eq!(classes(&findings(&[pod(not_ready(20))])), [FindingClass::PodProbeFailing]);
+        assert_eq!(
+            classes(&findings(&[pod(not_ready(20))])),
+            [FindingClass::PodProbeFailing]
+        );
         assert!(findings(&[pod(not_ready(1))]).is_empty(), "still starting");
     }
 
     #[test]
     fn many_recent_restarts_are_a_burst_and_old_ones_are_not() {
         let restarted = |count: i32, minutes| {
-            running(json!({"restartCount": count, "lastState": {"terminated": {"exitCode": 2, "reason": "Error", "finishedAt": ago(minutes)}}}))
+            running(
+                json!({"restartCount": count, "lastState": {"terminated": {"exitCode": 2, "reason": "Error", "finishedAt": ago(minutes)}}}),
+            )
         };
-        assert_eq!(classes(&findings(&[pod(restarted(6, 10))])), [FindingClass::PodRestartBurst]);
+        assert_eq!(
+            classes(&findings(&[pod(restarted(6, 10))])),
+            [FindingClass::PodRestartBurst]
+        );
         assert!(findings(&[pod(restarted(6, 600))]).is_empty());
         assert!(findings(&[pod(restarted(2, 10))]).is_empty());
     }

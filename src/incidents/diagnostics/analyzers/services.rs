@@ -26,7 +26,12 @@ pub fn analyze(cx: &Context, s: &ServiceFacts) -> Vec<Finding> {
     if ready > 0 {
         return Vec::new();
     }
-    let selector = s.selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    let selector = s
+        .selector
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let selected: Vec<_> = cx
         .facts
         .pods(&cx.key.namespace)
@@ -38,12 +43,18 @@ pub fn analyze(cx: &Context, s: &ServiceFacts) -> Vec<Finding> {
             "",
             Severity::Warning,
             "Service selects no pods".into(),
-            format!("Service {} selects pods with {selector}, and there is none in its namespace.", cx.display()),
+            format!(
+                "Service {} selects pods with {selector}, and there is none in its namespace.",
+                cx.display()
+            ),
         );
         finding.evidence.facts.insert("selector".into(), selector);
         return vec![finding];
     }
-    if !selected.iter().any(|(_, o, _)| o.meta.created.is_some_and(|c| cx.now - c > NO_READY_ENDPOINTS_GRACE)) {
+    if !selected
+        .iter()
+        .any(|(_, o, _)| o.meta.created.is_some_and(|c| cx.now - c > NO_READY_ENDPOINTS_GRACE))
+    {
         return Vec::new();
     }
     let mut finding = cx.finding(
@@ -59,7 +70,10 @@ pub fn analyze(cx: &Context, s: &ServiceFacts) -> Vec<Finding> {
     );
     finding.evidence.facts.insert("selector".into(), selector);
     let pods = selected.iter().take(EVIDENCE_LIMIT);
-    finding.evidence.related.extend(pods.map(|(name, _, _)| cx.related(&cx.sibling(Kind::Pod, name))));
+    finding
+        .evidence
+        .related
+        .extend(pods.map(|(name, _, _)| cx.related(&cx.sibling(Kind::Pod, name))));
     vec![finding]
 }
 
@@ -100,7 +114,12 @@ mod tests {
     #[test]
     fn selector_less_and_external_name_services_are_not_judged() {
         assert!(findings(&[service(json!({"ports": [{"port": 5432}]}))]).is_empty());
-        assert!(findings(&[service(json!({"type": "ExternalName", "externalName": "db.example.com", "selector": {"app": "x"}}))]).is_empty());
+        assert!(
+            findings(&[service(
+                json!({"type": "ExternalName", "externalName": "db.example.com", "selector": {"app": "x"}})
+            )])
+            .is_empty()
+        );
     }
 
     #[test]
@@ -110,6 +129,9 @@ mod tests {
         assert_eq!(classes(&found), [FindingClass::ServiceNoReadyEndpoints]);
         assert_eq!(found[0].evidence.related[0].name, "web-1");
         assert!(findings(&[svc.clone(), pod("web-1", "web", 30), slice(true)]).is_empty());
-        assert!(findings(&[svc, pod("web-1", "web", 1), slice(false)]).is_empty(), "just started");
+        assert!(
+            findings(&[svc, pod("web-1", "web", 1), slice(false)]).is_empty(),
+            "just started"
+        );
     }
 }

@@ -23,7 +23,10 @@ pub fn analyze(cx: &Context, p: &PvcFacts) -> Vec<Finding> {
                     p.volume.as_deref().unwrap_or("(unnamed)")
                 ),
             );
-            finding.evidence.facts.extend(p.volume.clone().map(|v| ("volume".to_string(), v)));
+            finding
+                .evidence
+                .facts
+                .extend(p.volume.clone().map(|v| ("volume".to_string(), v)));
             vec![finding]
         }
         "Pending" => pending(cx, p).into_iter().collect(),
@@ -36,14 +39,28 @@ fn pending(cx: &Context, p: &PvcFacts) -> Option<Finding> {
     let class = match p.storage_class.as_deref() {
         // No class on purpose: it waits for a matching volume made by hand.
         Some("") => None,
-        Some(class) => match cx.facts.get(&ObjectKey::new(Kind::StorageClass, "", class)).map(|o| &o.facts) {
+        Some(class) => match cx
+            .facts
+            .get(&ObjectKey::new(Kind::StorageClass, "", class))
+            .map(|o| &o.facts)
+        {
             Some(Facts::StorageClass(c)) => Some(c),
-            _ => return Some(no_class(cx, format!("PersistentVolumeClaim {name} names StorageClass {class}, which does not exist."))),
+            _ => {
+                return Some(no_class(
+                    cx,
+                    format!("PersistentVolumeClaim {name} names StorageClass {class}, which does not exist."),
+                ));
+            }
         },
         None if p.volume.is_some() => None,
         None => match default_class(cx) {
             Some(c) => Some(c),
-            None => return Some(no_class(cx, format!("PersistentVolumeClaim {name} names no StorageClass and the cluster has no default one."))),
+            None => {
+                return Some(no_class(
+                    cx,
+                    format!("PersistentVolumeClaim {name} names no StorageClass and the cluster has no default one."),
+                ));
+            }
         },
     };
     let pending_for = cx.meta.created.map(|c| cx.now - c);
@@ -62,18 +79,28 @@ fn pending(cx: &Context, p: &PvcFacts) -> Option<Finding> {
         "Claim stays Pending".into(),
         format!(
             "PersistentVolumeClaim {name} has been Pending{}{}.",
-            cx.meta.created.map(|c| format!(" for {}", age(c, cx.now))).unwrap_or_default(),
+            cx.meta
+                .created
+                .map(|c| format!(" for {}", age(c, cx.now)))
+                .unwrap_or_default(),
             latest_warning(cx)
         ),
     );
-    finding.evidence.facts.insert("storageClass".into(), p.storage_class.clone().unwrap_or_else(|| "(default)".into()));
+    finding.evidence.facts.insert(
+        "storageClass".into(),
+        p.storage_class.clone().unwrap_or_else(|| "(default)".into()),
+    );
     Some(finding)
 }
 
 /// The latest Warning event's message (ProvisioningFailed, …), which says why.
 fn latest_warning(cx: &Context) -> String {
     let events = cx.facts.events(cx.key);
-    events.into_iter().find(|e| e.warning).map(|e| format!(": {}", e.message)).unwrap_or_default()
+    events
+        .into_iter()
+        .find(|e| e.warning)
+        .map(|e| format!(": {}", e.message))
+        .unwrap_or_default()
 }
 
 fn default_class<'a>(cx: &Context<'a>) -> Option<&'a StorageClassFacts> {
@@ -84,7 +111,13 @@ fn default_class<'a>(cx: &Context<'a>) -> Option<&'a StorageClassFacts> {
 }
 
 fn no_class(cx: &Context, explanation: String) -> Finding {
-    cx.finding(FindingClass::PvcNoStorageClass, "", Severity::Warning, "Claim has no StorageClass".into(), explanation)
+    cx.finding(
+        FindingClass::PvcNoStorageClass,
+        "",
+        Severity::Warning,
+        "Claim has no StorageClass".into(),
+        explanation,
+    )
 }
 
 #[cfg(test)]
@@ -108,7 +141,12 @@ mod tests {
     }
 
     fn findings(objects: &[Value]) -> Vec<Finding> {
-        analyze_object("prod", &facts_of(objects), &key(Kind::PersistentVolumeClaim, "shop", "data"), now())
+        analyze_object(
+            "prod",
+            &facts_of(objects),
+            &key(Kind::PersistentVolumeClaim, "shop", "data"),
+            now(),
+        )
     }
 
     #[test]
@@ -116,9 +154,17 @@ mod tests {
         let event = json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "data.1", "namespace": "shop"},
             "involvedObject": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data"},
             "type": "Warning", "reason": "ProvisioningFailed", "message": "quota exceeded", "lastTimestamp": ago(1)});
-        let found = findings(&[pvc(Some("fast"), "Pending", 30), class("fast", false, "Immediate"), event]);
+        let found = findings(&[
+            pvc(Some("fast"), "Pending", 30),
+            class("fast", false, "Immediate"),
+            event,
+        ]);
         assert_eq!(classes(&found), [FindingClass::PvcPending]);
-        assert!(found[0].explanation.ends_with(": quota exceeded."), "{}", found[0].explanation);
+        assert!(
+            found[0].explanation.ends_with(": quota exceeded."),
+            "{}",
+            found[0].explanation
+        );
         assert!(findings(&[pvc(Some("fast"), "Pending", 1), class("fast", false, "Immediate")]).is_empty());
         assert!(findings(&[pvc(Some("fast"), "Bound", 30), class("fast", false, "Immediate")]).is_empty());
     }
@@ -136,8 +182,14 @@ mod tests {
 
     #[test]
     fn a_missing_class_or_default_is_no_storage_class() {
-        assert_eq!(classes(&findings(&[pvc(Some("gone"), "Pending", 1)])), [FindingClass::PvcNoStorageClass]);
-        assert_eq!(classes(&findings(&[pvc(None, "Pending", 1), class("slow", false, "Immediate")])), [FindingClass::PvcNoStorageClass]);
+        assert_eq!(
+            classes(&findings(&[pvc(Some("gone"), "Pending", 1)])),
+            [FindingClass::PvcNoStorageClass]
+        );
+        assert_eq!(
+            classes(&findings(&[pvc(None, "Pending", 1), class("slow", false, "Immediate")])),
+            [FindingClass::PvcNoStorageClass]
+        );
         assert!(findings(&[pvc(Some(""), "Pending", 1)]).is_empty(), "static binding");
     }
 

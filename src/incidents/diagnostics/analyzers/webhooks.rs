@@ -29,7 +29,10 @@ pub fn analyze(cx: &Context, webhooks: &[WebhookFacts]) -> Vec<Finding> {
                     cx.key.kind.name()
                 ),
             );
-            finding.evidence.related.push(cx.related(&ObjectKey::new(Kind::Service, ns, name)));
+            finding
+                .evidence
+                .related
+                .push(cx.related(&ObjectKey::new(Kind::Service, ns, name)));
             finding.evidence.facts.insert("webhook".into(), w.name.clone());
             Some(finding)
         })
@@ -52,11 +55,23 @@ mod tests {
                 {"name": "b.injector.io", "failurePolicy": "Ignore", "clientConfig": {"service": {"namespace": "mesh", "name": "gone"}}},
                 {"name": "c.injector.io", "failurePolicy": "Fail", "clientConfig": {"service": {"namespace": "mesh", "name": "gone"}}},
                 {"name": "d.injector.io", "clientConfig": {"url": "https://hooks.example.com"}}]});
-        let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "injector", "namespace": "mesh"}});
+        let service =
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "injector", "namespace": "mesh"}});
         let facts = facts_of(&[config, service]);
-        let found = analyze_object("prod", &facts, &key(Kind::MutatingWebhookConfiguration, "", "injector"), now());
-        assert_eq!(classes(&found), [FindingClass::WebhookServiceMissing, FindingClass::WebhookServiceMissing]);
-        assert_eq!((found[0].severity, found[1].severity), (Severity::Warning, Severity::Critical));
+        let found = analyze_object(
+            "prod",
+            &facts,
+            &key(Kind::MutatingWebhookConfiguration, "", "injector"),
+            now(),
+        );
+        assert_eq!(
+            classes(&found),
+            [FindingClass::WebhookServiceMissing, FindingClass::WebhookServiceMissing]
+        );
+        assert_eq!(
+            (found[0].severity, found[1].severity),
+            (Severity::Warning, Severity::Critical)
+        );
         assert_ne!(found[0].id, found[1].id);
     }
 }

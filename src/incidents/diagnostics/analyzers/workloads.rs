@@ -11,7 +11,11 @@ pub fn deployment(cx: &Context, d: &DeploymentFacts) -> Vec<Finding> {
         return Vec::new();
     }
     let name = cx.display();
-    if let Some(p) = d.progressing.as_ref().filter(|p| p.reason == "ProgressDeadlineExceeded") {
+    if let Some(p) = d
+        .progressing
+        .as_ref()
+        .filter(|p| p.reason == "ProgressDeadlineExceeded")
+    {
         let mut finding = cx.finding(
             FindingClass::WorkloadProgressDeadline,
             "",
@@ -28,7 +32,10 @@ pub fn deployment(cx: &Context, d: &DeploymentFacts) -> Vec<Finding> {
         return vec![finding];
     }
     // While a rollout progresses, fewer available replicas are expected (maxUnavailable).
-    let settled = d.progressing.as_ref().is_some_and(|p| p.reason == "NewReplicaSetAvailable");
+    let settled = d
+        .progressing
+        .as_ref()
+        .is_some_and(|p| p.reason == "NewReplicaSetAvailable");
     if settled && d.available < d.desired {
         return vec![unavailable(cx, "Deployment", d.desired, d.available)];
     }
@@ -61,20 +68,30 @@ pub fn daemon_set(cx: &Context, d: &DaemonSetFacts) -> Vec<Finding> {
                 d.misscheduled
             ),
         );
-        finding.evidence.facts.insert("misscheduled".into(), d.misscheduled.to_string());
+        finding
+            .evidence
+            .facts
+            .insert("misscheduled".into(), d.misscheduled.to_string());
         findings.push(finding);
     }
     findings
 }
 
 fn unavailable(cx: &Context, kind: &str, desired: i32, available: i32) -> Finding {
-    let severity = if available == 0 { Severity::Critical } else { Severity::Warning };
+    let severity = if available == 0 {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
     let mut finding = cx.finding(
         FindingClass::WorkloadUnavailable,
         "",
         severity,
         format!("{} of {desired} replicas unavailable", desired - available),
-        format!("{kind} {} wants {desired} replicas and {available} are available.", cx.display()),
+        format!(
+            "{kind} {} wants {desired} replicas and {available} are available.",
+            cx.display()
+        ),
     );
     with_replicas(cx, &mut finding, desired, available);
     finding.remediations = vec![Remediation::Rollback, Remediation::Restart];
@@ -83,13 +100,22 @@ fn unavailable(cx: &Context, kind: &str, desired: i32, available: i32) -> Findin
 
 /// The replica counts, and the workload's pods that are not ready as related objects.
 fn with_replicas(cx: &Context, finding: &mut Finding, desired: i32, available: i32) {
-    finding.evidence.facts.insert("desiredReplicas".into(), desired.to_string());
-    finding.evidence.facts.insert("availableReplicas".into(), available.to_string());
+    finding
+        .evidence
+        .facts
+        .insert("desiredReplicas".into(), desired.to_string());
+    finding
+        .evidence
+        .facts
+        .insert("availableReplicas".into(), available.to_string());
     let not_ready = cx.facts.pods_of(cx.key).into_iter().filter(|(_, o)| match &o.facts {
         Facts::Pod(p) => p.containers.iter().any(|c| !c.init && !c.ready),
         _ => false,
     });
-    finding.evidence.related.extend(not_ready.take(EVIDENCE_LIMIT).map(|(key, _)| cx.related(key)));
+    finding
+        .evidence
+        .related
+        .extend(not_ready.take(EVIDENCE_LIMIT).map(|(key, _)| cx.related(key)));
 }
 
 #[cfg(test)]
@@ -126,11 +152,30 @@ mod tests {
                 "spec": {"containers": [{"name": "app", "image": "web:1"}]},
                 "status": {"phase": "Running", "containerStatuses": [{"name": "app", "ready": ready, "state": {"running": {}}}]}})
         };
-        let found = findings(Kind::Deployment, &[deployment(3, 2, settled()), rs, pod("web-7-a", true), pod("web-7-b", false)]);
+        let found = findings(
+            Kind::Deployment,
+            &[
+                deployment(3, 2, settled()),
+                rs,
+                pod("web-7-a", true),
+                pod("web-7-b", false),
+            ],
+        );
         assert_eq!(classes(&found), [FindingClass::WorkloadUnavailable]);
         assert_eq!(found[0].severity, Severity::Warning);
-        assert_eq!(found[0].evidence.related.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["web-7-b"]);
-        assert_eq!(findings(Kind::Deployment, &[deployment(3, 0, settled())])[0].severity, Severity::Critical);
+        assert_eq!(
+            found[0]
+                .evidence
+                .related
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+            ["web-7-b"]
+        );
+        assert_eq!(
+            findings(Kind::Deployment, &[deployment(3, 0, settled())])[0].severity,
+            Severity::Critical
+        );
     }
 
     #[test]
@@ -156,7 +201,10 @@ mod tests {
             json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "shop"},
                 "spec": {"replicas": 3}, "status": {"availableReplicas": 1, "currentRevision": current, "updateRevision": "db-2"}})
         };
-        assert_eq!(classes(&findings(Kind::StatefulSet, &[sts("db-2")])), [FindingClass::WorkloadUnavailable]);
+        assert_eq!(
+            classes(&findings(Kind::StatefulSet, &[sts("db-2")])),
+            [FindingClass::WorkloadUnavailable]
+        );
         assert!(findings(Kind::StatefulSet, &[sts("db-1")]).is_empty());
     }
 
@@ -168,7 +216,10 @@ mod tests {
                     "numberMisscheduled": misscheduled}})
         };
         let found = findings(Kind::DaemonSet, &[ds(1, 4, 2)]);
-        assert_eq!(classes(&found), [FindingClass::WorkloadUnavailable, FindingClass::DaemonsetMisscheduled]);
+        assert_eq!(
+            classes(&found),
+            [FindingClass::WorkloadUnavailable, FindingClass::DaemonsetMisscheduled]
+        );
         assert!(findings(Kind::DaemonSet, &[ds(1, 2, 0)]).is_empty(), "rolling");
         assert!(findings(Kind::DaemonSet, &[ds(0, 4, 0)]).is_empty());
     }
