@@ -17,7 +17,7 @@ pub struct ClusterFacts {
     objects: BTreeMap<Kind, BTreeMap<String, Names>>,
     /// Controller owner → what it controls (ReplicaSet → pods, Deployment → ReplicaSets, …).
     children: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
-    /// Object → the Events about it and, for a Service, its EndpointSlices.
+    /// Object → the Warning Events about it and, for a Service, its EndpointSlices.
     about: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Object → the objects whose analysis reads it by name, whether it exists or not (a pod
     /// its ConfigMaps, Secrets, claims and, while unbound, its node; an Ingress its Services,
@@ -144,7 +144,7 @@ impl ClusterFacts {
     pub fn pods(&self, namespace: &str) -> impl Iterator<Item = (&str, &Object, &PodFacts)> {
         self.in_namespace(Kind::Pod, namespace)
             .filter_map(|(name, o)| match &o.facts {
-                Facts::Pod(p) => Some((name, o, p)),
+                Facts::Pod(p) => Some((name, o, p.as_ref())),
                 _ => None,
             })
     }
@@ -162,7 +162,7 @@ impl ClusterFacts {
         pods.filter_map(|k| self.get(k).map(|o| (k, o))).collect()
     }
 
-    /// The Events about `key`, newest first.
+    /// The Warning Events about `key` (the only ones kept), newest first.
     pub fn events(&self, key: &ObjectKey) -> Vec<&EventFacts> {
         let mut events: Vec<&EventFacts> = self.unordered_events(key).collect();
         events.sort_by_key(|e| std::cmp::Reverse(e.last));
@@ -178,7 +178,7 @@ impl ClusterFacts {
             .flatten()
             .filter(|k| k.kind == Kind::Event);
         keys.filter_map(|k| match self.get(k).map(|o| &o.facts) {
-            Some(Facts::Event(e)) => Some(e),
+            Some(Facts::Event(e)) => Some(e.as_ref()),
             _ => None,
         })
     }
@@ -451,6 +451,46 @@ mod tests {
         assert_eq!(facts.events(&key(Kind::Pod, "shop", "web-1-a")).len(), 1);
         let hpa = key(Kind::HorizontalPodAutoscaler, "shop", "web");
         assert!(facts.dependents(&key(Kind::Deployment, "shop", "web")).contains(&hpa));
+    }
+
+    #[test]
+    fn defaults_slices_and_nodes_touch_what_falls_back_on_them() {
+        let facts = facts_of(&[
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "plain", "namespace": "shop"}, "spec": {}}),
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "fast", "namespace": "shop"},
+                "spec": {"storageClassName": "fast"}}),
+            json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "standard"}}),
+            json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"name": "web-x", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "agent-x", "namespace": "shop"},
+                "spec": {"containers": [{"name": "agent", "image": "agent:1"}],
+                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}]}}}}}),
+        ]);
+        let standard = key(Kind::StorageClass, "", "standard");
+        assert_eq!(
+            facts.dependents(&standard),
+            keys(&[
+                (Kind::StorageClass, "", "standard"),
+                (Kind::PersistentVolumeClaim, "shop", "plain")
+            ])
+        );
+        let fast = facts.dependents(&key(Kind::StorageClass, "", "fast"));
+        assert!(
+            fast.contains(&key(Kind::PersistentVolumeClaim, "shop", "fast")),
+            "a missing class named by a claim"
+        );
+        assert!(
+            facts
+                .dependents(&key(Kind::EndpointSlice, "shop", "web-x"))
+                .contains(&key(Kind::Service, "shop", "web"))
+        );
+        assert!(
+            facts
+                .dependents(&key(Kind::Node, "", "n1"))
+                .contains(&key(Kind::Pod, "shop", "agent-x")),
+            "an unbound pod pinned to it"
+        );
     }
 
     #[test]

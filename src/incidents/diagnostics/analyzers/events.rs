@@ -12,7 +12,7 @@ pub const WARNING_BURST_WINDOW: Duration = Duration::minutes(10);
 pub fn analyze(cx: &Context) -> Vec<Finding> {
     let recent = || {
         let events = cx.facts.unordered_events(cx.key);
-        events.filter(|e| e.warning && e.last.is_some_and(|t| cx.now - t <= WARNING_BURST_WINDOW))
+        events.filter(|e| e.last.is_some_and(|t| cx.now - t <= WARNING_BURST_WINDOW))
     };
     // An event's count covers its whole life, so an old event seen again counts in full: a
     // burst is an approximation on the events the API keeps.

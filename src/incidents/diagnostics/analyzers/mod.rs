@@ -136,7 +136,7 @@ impl Context<'_> {
 
     /// The object's most recent Warning events.
     fn warning_events(&self) -> Vec<EventEvidence> {
-        let events = self.facts.events(self.key).into_iter().filter(|e| e.warning);
+        let events = self.facts.events(self.key).into_iter();
         events.take(EVIDENCE_LIMIT).map(EventEvidence::from).collect()
     }
 

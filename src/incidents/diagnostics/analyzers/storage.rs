@@ -44,7 +44,7 @@ fn pending(cx: &Context, p: &PvcFacts) -> Option<Finding> {
             .get(&ObjectKey::new(Kind::StorageClass, "", class))
             .map(|o| &o.facts)
         {
-            Some(Facts::StorageClass(c)) => Some(c),
+            Some(Facts::StorageClass(c)) => Some(c.as_ref()),
             _ => {
                 return Some(no_class(
                     cx,
@@ -98,14 +98,14 @@ fn latest_warning(cx: &Context) -> String {
     let events = cx.facts.events(cx.key);
     events
         .into_iter()
-        .find(|e| e.warning)
+        .next()
         .map(|e| format!(": {}", e.message))
         .unwrap_or_default()
 }
 
 fn default_class<'a>(cx: &Context<'a>) -> Option<&'a StorageClassFacts> {
     cx.facts.all(Kind::StorageClass).find_map(|(_, _, o)| match &o.facts {
-        Facts::StorageClass(c) if c.is_default => Some(c),
+        Facts::StorageClass(c) if c.is_default => Some(c.as_ref()),
         _ => None,
     })
 }
