@@ -154,32 +154,33 @@ pub struct Object {
     pub facts: Facts,
 }
 
+/// Boxed, so that an object costs one pointer in the maps whatever its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Facts {
-    Pod(PodFacts),
-    Deployment(DeploymentFacts),
-    StatefulSet(StatefulSetFacts),
-    DaemonSet(DaemonSetFacts),
+    Pod(Box<PodFacts>),
+    Deployment(Box<DeploymentFacts>),
+    StatefulSet(Box<StatefulSetFacts>),
+    DaemonSet(Box<DaemonSetFacts>),
     /// Kept for the owner chain pod → ReplicaSet → Deployment (in `Meta::owner`).
     ReplicaSet,
-    Job(JobFacts),
-    CronJob(CronJobFacts),
-    Node(NodeFacts),
-    PersistentVolumeClaim(PvcFacts),
-    StorageClass(StorageClassFacts),
-    Service(ServiceFacts),
-    EndpointSlice(EndpointSliceFacts),
-    Ingress(IngressFacts),
+    Job(Box<JobFacts>),
+    CronJob(Box<CronJobFacts>),
+    Node(Box<NodeFacts>),
+    PersistentVolumeClaim(Box<PvcFacts>),
+    StorageClass(Box<StorageClassFacts>),
+    Service(Box<ServiceFacts>),
+    EndpointSlice(Box<EndpointSliceFacts>),
+    Ingress(Box<IngressFacts>),
     IngressClass {
         is_default: bool,
     },
     /// ConfigMaps and Secrets: only that they exist.
     Exists,
-    HorizontalPodAutoscaler(HpaFacts),
-    PodDisruptionBudget(PdbFacts),
-    NetworkPolicy(NetworkPolicyFacts),
+    HorizontalPodAutoscaler(Box<HpaFacts>),
+    PodDisruptionBudget(Box<PdbFacts>),
+    NetworkPolicy(Box<NetworkPolicyFacts>),
     Webhooks(Vec<WebhookFacts>),
-    Event(EventFacts),
+    Event(Box<EventFacts>),
 }
 
 /// A status condition.
@@ -209,7 +210,6 @@ pub struct PodFacts {
     pub tolerations: Vec<Toleration>,
     /// The PodScheduled condition when it is False.
     pub unscheduled: Option<Condition>,
-    pub started: Option<DateTime<Utc>>,
     /// Init containers first, then the app containers.
     pub containers: Vec<ContainerFacts>,
     /// The ConfigMaps, Secrets and claims it reads, by name in its namespace.
@@ -273,7 +273,7 @@ pub struct Taint {
 impl Toleration {
     pub fn tolerates(&self, taint: &Taint) -> bool {
         let effect = self.effect.is_empty() || self.effect == taint.effect;
-        let key = self.key.is_empty() && self.operator == "Exists" || self.key == taint.key;
+        let key = (self.key.is_empty() && self.operator == "Exists") || self.key == taint.key;
         let value = self.operator == "Exists" || self.value == taint.value;
         effect && key && value
     }
@@ -421,7 +421,6 @@ pub struct WebhookFacts {
 pub struct EventFacts {
     /// The involved object, when it is a kind diagnostics reads.
     pub involved: Option<ObjectKey>,
-    pub warning: bool,
     pub reason: String,
     pub message: String,
     pub count: i32,
@@ -507,7 +506,8 @@ impl FactsError {
     pub const CODE: &'static str = "diagnostics_object_unreadable";
 }
 
-/// The key and facts of `object`, or None when diagnostics does not read its kind.
+/// The key and facts of `object`, or None when diagnostics does not read it (another kind, a
+/// Normal event).
 pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option<(ObjectKey, Object)>, FactsError> {
     let Some(kind) = Kind::of(&resource.group, &resource.kind) else {
         return Ok(None);
@@ -543,66 +543,69 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
     let labels = m.labels.clone().unwrap_or_default();
     let v = &object.data;
     let facts = match kind {
-        Kind::Pod => Facts::Pod(pod(v, labels)),
-        Kind::Deployment => Facts::Deployment(DeploymentFacts {
+        Kind::Pod => Facts::Pod(Box::new(pod(v, labels))),
+        Kind::Deployment => Facts::Deployment(Box::new(DeploymentFacts {
             desired: int_or(&v["spec"]["replicas"], 1),
             available: int(&v["status"]["availableReplicas"]),
             updated: int(&v["status"]["updatedReplicas"]),
             progressing: condition(&v["status"]["conditions"], "Progressing"),
-        }),
-        Kind::StatefulSet => Facts::StatefulSet(StatefulSetFacts {
+        })),
+        Kind::StatefulSet => Facts::StatefulSet(Box::new(StatefulSetFacts {
             desired: int_or(&v["spec"]["replicas"], 1),
             available: int(&v["status"]["availableReplicas"]),
             rolling: v["status"]["updateRevision"]
                 .as_str()
                 .is_some_and(|u| Some(u) != v["status"]["currentRevision"].as_str()),
-        }),
-        Kind::DaemonSet => Facts::DaemonSet(DaemonSetFacts {
+        })),
+        Kind::DaemonSet => Facts::DaemonSet(Box::new(DaemonSetFacts {
             desired: int(&v["status"]["desiredNumberScheduled"]),
             unavailable: int(&v["status"]["numberUnavailable"]),
             updated: int(&v["status"]["updatedNumberScheduled"]),
             misscheduled: int(&v["status"]["numberMisscheduled"]),
-        }),
+        })),
         Kind::ReplicaSet => Facts::ReplicaSet,
-        Kind::Job => Facts::Job(JobFacts {
+        Kind::Job => Facts::Job(Box::new(JobFacts {
             failed: condition(&v["status"]["conditions"], "Failed").filter(Condition::is_true),
             failed_pods: int(&v["status"]["failed"]),
-        }),
-        Kind::CronJob => Facts::CronJob(CronJobFacts {
+        })),
+        Kind::CronJob => Facts::CronJob(Box::new(CronJobFacts {
             schedule: text(&v["spec"]["schedule"]).to_string(),
             time_zone: opt_text(&v["spec"]["timeZone"]),
             suspended: v["spec"]["suspend"].as_bool().unwrap_or(false),
             last_schedule: time(&v["status"]["lastScheduleTime"]),
             forbid_concurrent: text(&v["spec"]["concurrencyPolicy"]) == "Forbid",
             active: items(&v["status"]["active"]).count(),
-        }),
-        Kind::Node => Facts::Node(node(v)),
-        Kind::PersistentVolumeClaim => Facts::PersistentVolumeClaim(PvcFacts {
+        })),
+        Kind::Node => Facts::Node(Box::new(node(v))),
+        Kind::PersistentVolumeClaim => Facts::PersistentVolumeClaim(Box::new(PvcFacts {
             phase: text(&v["status"]["phase"]).to_string(),
             storage_class: v["spec"]["storageClassName"].as_str().map(str::to_string),
             volume: opt_text(&v["spec"]["volumeName"]),
-        }),
-        Kind::StorageClass => Facts::StorageClass(StorageClassFacts {
+        })),
+        Kind::StorageClass => Facts::StorageClass(Box::new(StorageClassFacts {
             is_default: annotations("storageclass.kubernetes.io/is-default-class") == Some("true"),
             wait_for_first_consumer: text(&v["volumeBindingMode"]) == "WaitForFirstConsumer",
-        }),
-        Kind::Service => Facts::Service(ServiceFacts {
+        })),
+        Kind::Service => Facts::Service(Box::new(ServiceFacts {
             selector: string_map(&v["spec"]["selector"]),
             external_name: text(&v["spec"]["type"]) == "ExternalName",
-        }),
-        Kind::EndpointSlice => Facts::EndpointSlice(EndpointSliceFacts {
+        })),
+        Kind::EndpointSlice => Facts::EndpointSlice(Box::new(EndpointSliceFacts {
             service: labels.get("kubernetes.io/service-name").cloned(),
             // An endpoint without a ready condition is ready (the API's rule).
             ready: items(&v["endpoints"])
                 .filter(|e| e["conditions"]["ready"].as_bool() != Some(false))
                 .count(),
-        }),
-        Kind::Ingress => Facts::Ingress(ingress(v, annotations("kubernetes.io/ingress.class").is_some())),
+        })),
+        Kind::Ingress => Facts::Ingress(Box::new(ingress(
+            v,
+            annotations("kubernetes.io/ingress.class").is_some(),
+        ))),
         Kind::IngressClass => Facts::IngressClass {
             is_default: annotations("ingressclass.kubernetes.io/is-default-class") == Some("true"),
         },
         Kind::ConfigMap | Kind::Secret => Facts::Exists,
-        Kind::HorizontalPodAutoscaler => Facts::HorizontalPodAutoscaler(HpaFacts {
+        Kind::HorizontalPodAutoscaler => Facts::HorizontalPodAutoscaler(Box::new(HpaFacts {
             target_kind: text(&v["spec"]["scaleTargetRef"]["kind"]).to_string(),
             target_name: text(&v["spec"]["scaleTargetRef"]["name"]).to_string(),
             max: int(&v["spec"]["maxReplicas"]),
@@ -610,17 +613,17 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
             desired: int(&v["status"]["desiredReplicas"]),
             scaling_active: condition(&v["status"]["conditions"], "ScalingActive"),
             scaling_limited: condition(&v["status"]["conditions"], "ScalingLimited"),
-        }),
-        Kind::PodDisruptionBudget => Facts::PodDisruptionBudget(PdbFacts {
+        })),
+        Kind::PodDisruptionBudget => Facts::PodDisruptionBudget(Box::new(PdbFacts {
             selector: Selector::parse(&v["spec"]["selector"]).map_err(error)?,
             disruptions_allowed: int(&v["status"]["disruptionsAllowed"]),
             expected: int(&v["status"]["expectedPods"]),
             current_healthy: int(&v["status"]["currentHealthy"]),
             desired_healthy: int(&v["status"]["desiredHealthy"]),
-        }),
-        Kind::NetworkPolicy => Facts::NetworkPolicy(NetworkPolicyFacts {
+        })),
+        Kind::NetworkPolicy => Facts::NetworkPolicy(Box::new(NetworkPolicyFacts {
             selector: Selector::parse(&v["spec"]["podSelector"]).map_err(error)?,
-        }),
+        })),
         Kind::ValidatingWebhookConfiguration | Kind::MutatingWebhookConfiguration => Facts::Webhooks(
             items(&v["webhooks"])
                 .map(|w| WebhookFacts {
@@ -635,7 +638,9 @@ pub fn extract(resource: &ResourceInfo, object: &DynamicObject) -> Result<Option
                 })
                 .collect(),
         ),
-        Kind::Event => Facts::Event(event(v)),
+        // Analyzers read Warning events only: Normal ones are not kept.
+        Kind::Event if v["type"].as_str() != Some("Warning") => return Ok(None),
+        Kind::Event => Facts::Event(Box::new(event(v))),
     };
     Ok(Some((ObjectKey { kind, namespace, name }, Object { meta, facts })))
 }
@@ -706,7 +711,6 @@ fn pod(v: &Value, labels: BTreeMap<String, String>) -> PodFacts {
             })
             .collect(),
         unscheduled: condition(&status["conditions"], "PodScheduled").filter(|c| c.status == "False"),
-        started: time(&status["startTime"]),
         containers,
         config_maps,
         secrets,
@@ -805,7 +809,6 @@ fn event(v: &Value) -> EventFacts {
     EventFacts {
         involved: Kind::of(group, text(&involved["kind"]))
             .map(|k| ObjectKey::new(k, text(&involved["namespace"]), text(&involved["name"]))),
-        warning: text(&v["type"]) == "Warning",
         reason: text(&v["reason"]).to_string(),
         message: text(&v["message"]).to_string(),
         count: int_or(&v["count"], 1),

@@ -17,7 +17,7 @@ pub struct ClusterFacts {
     objects: BTreeMap<Kind, BTreeMap<String, Names>>,
     /// Controller owner → what it controls (ReplicaSet → pods, Deployment → ReplicaSets, …).
     children: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
-    /// Object → the Events about it and, for a Service, its EndpointSlices.
+    /// Object → the Warning Events about it and, for a Service, its EndpointSlices.
     about: HashMap<ObjectKey, BTreeSet<ObjectKey>>,
     /// Object → the objects whose analysis reads it by name, whether it exists or not (a pod
     /// its ConfigMaps, Secrets, claims and, while unbound, its node; an Ingress its Services,
@@ -144,7 +144,7 @@ impl ClusterFacts {
     pub fn pods(&self, namespace: &str) -> impl Iterator<Item = (&str, &Object, &PodFacts)> {
         self.in_namespace(Kind::Pod, namespace)
             .filter_map(|(name, o)| match &o.facts {
-                Facts::Pod(p) => Some((name, o, p)),
+                Facts::Pod(p) => Some((name, o, p.as_ref())),
                 _ => None,
             })
     }
@@ -154,34 +154,33 @@ impl ClusterFacts {
         self.children.get(owner).into_iter().flatten()
     }
 
-    /// The pods an owner controls, directly or through ReplicaSets (a Deployment's).
+    /// The pods an owner controls, directly or through its ReplicaSets (a Deployment's).
     pub fn pods_of(&self, owner: &ObjectKey) -> Vec<(&ObjectKey, &Object)> {
-        let mut pods = Vec::new();
-        for child in self.children(owner) {
-            match child.kind {
-                Kind::Pod => pods.extend(self.get(child).map(|o| (child, o))),
-                Kind::ReplicaSet => pods.extend(self.pods_of(child)),
-                _ => {}
-            }
-        }
-        pods
+        let replica_sets = self.children(owner).filter(|k| k.kind == Kind::ReplicaSet);
+        let through = replica_sets.flat_map(|rs| self.children(rs));
+        let pods = self.children(owner).chain(through).filter(|k| k.kind == Kind::Pod);
+        pods.filter_map(|k| self.get(k).map(|o| (k, o))).collect()
     }
 
-    /// The Events about `key`, newest first.
+    /// The Warning Events about `key` (the only ones kept), newest first.
     pub fn events(&self, key: &ObjectKey) -> Vec<&EventFacts> {
-        let mut events: Vec<&EventFacts> = self
+        let mut events: Vec<&EventFacts> = self.unordered_events(key).collect();
+        events.sort_by_key(|e| std::cmp::Reverse(e.last));
+        events
+    }
+
+    /// The Events about `key`, in no particular order.
+    pub fn unordered_events(&self, key: &ObjectKey) -> impl Iterator<Item = &EventFacts> {
+        let keys = self
             .about
             .get(key)
             .into_iter()
             .flatten()
-            .filter(|k| k.kind == Kind::Event)
-            .filter_map(|k| match self.get(k).map(|o| &o.facts) {
-                Some(Facts::Event(e)) => Some(e),
-                _ => None,
-            })
-            .collect();
-        events.sort_by_key(|e| std::cmp::Reverse(e.last));
-        events
+            .filter(|k| k.kind == Kind::Event);
+        keys.filter_map(|k| match self.get(k).map(|o| &o.facts) {
+            Some(Facts::Event(e)) => Some(e.as_ref()),
+            _ => None,
+        })
     }
 
     /// The EndpointSlices of a Service.
@@ -212,7 +211,8 @@ impl ClusterFacts {
             return out;
         };
         let mut owner = object.meta.owner.clone();
-        while let Some(o) = owner {
+        // Stops at a key already seen: owner references could form a loop.
+        while let Some(o) = owner.filter(|o| !out.contains(o)) {
             owner = self.get(&o).and_then(|x| x.meta.owner.clone());
             out.insert(o);
         }
@@ -451,6 +451,46 @@ mod tests {
         assert_eq!(facts.events(&key(Kind::Pod, "shop", "web-1-a")).len(), 1);
         let hpa = key(Kind::HorizontalPodAutoscaler, "shop", "web");
         assert!(facts.dependents(&key(Kind::Deployment, "shop", "web")).contains(&hpa));
+    }
+
+    #[test]
+    fn defaults_slices_and_nodes_touch_what_falls_back_on_them() {
+        let facts = facts_of(&[
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "plain", "namespace": "shop"}, "spec": {}}),
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "fast", "namespace": "shop"},
+                "spec": {"storageClassName": "fast"}}),
+            json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "standard"}}),
+            json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"name": "web-x", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "agent-x", "namespace": "shop"},
+                "spec": {"containers": [{"name": "agent", "image": "agent:1"}],
+                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}]}}}}}),
+        ]);
+        let standard = key(Kind::StorageClass, "", "standard");
+        assert_eq!(
+            facts.dependents(&standard),
+            keys(&[
+                (Kind::StorageClass, "", "standard"),
+                (Kind::PersistentVolumeClaim, "shop", "plain")
+            ])
+        );
+        let fast = facts.dependents(&key(Kind::StorageClass, "", "fast"));
+        assert!(
+            fast.contains(&key(Kind::PersistentVolumeClaim, "shop", "fast")),
+            "a missing class named by a claim"
+        );
+        assert!(
+            facts
+                .dependents(&key(Kind::EndpointSlice, "shop", "web-x"))
+                .contains(&key(Kind::Service, "shop", "web"))
+        );
+        assert!(
+            facts
+                .dependents(&key(Kind::Node, "", "n1"))
+                .contains(&key(Kind::Pod, "shop", "agent-x")),
+            "an unbound pod pinned to it"
+        );
     }
 
     #[test]

@@ -10,18 +10,18 @@ pub const WARNING_BURST_COUNT: i32 = 10;
 pub const WARNING_BURST_WINDOW: Duration = Duration::minutes(10);
 
 pub fn analyze(cx: &Context) -> Vec<Finding> {
-    let events = cx.facts.events(cx.key);
-    let recent: Vec<_> = events
-        .into_iter()
-        .filter(|e| e.warning && e.last.is_some_and(|t| cx.now - t <= WARNING_BURST_WINDOW))
-        .collect();
+    let recent = || {
+        let events = cx.facts.unordered_events(cx.key);
+        events.filter(|e| e.last.is_some_and(|t| cx.now - t <= WARNING_BURST_WINDOW))
+    };
     // An event's count covers its whole life, so an old event seen again counts in full: a
     // burst is an approximation on the events the API keeps.
-    let total: i32 = recent.iter().map(|e| e.count).sum();
+    let total: i32 = recent().map(|e| e.count).sum();
     if total < WARNING_BURST_COUNT {
         return Vec::new();
     }
-    let mut reasons: Vec<&str> = recent.iter().map(|e| e.reason.as_str()).collect();
+    let mut reasons: Vec<&str> = recent().map(|e| e.reason.as_str()).collect();
+    reasons.sort_unstable();
     reasons.dedup();
     let finding = cx.finding(
         FindingClass::WarningEventBurst,

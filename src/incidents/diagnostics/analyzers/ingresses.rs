@@ -15,14 +15,20 @@ pub fn analyze(cx: &Context, i: &IngressFacts) -> Vec<Finding> {
             .cloned()
             .collect()
     };
-    for (kind, class, what) in [
-        (Kind::Service, FindingClass::IngressBackendMissing, "backend Service"),
-        (Kind::Secret, FindingClass::IngressTlsSecretMissing, "TLS Secret"),
+    for (kind, names, class, what) in [
+        (
+            Kind::Service,
+            &i.services,
+            FindingClass::IngressBackendMissing,
+            "backend Service",
+        ),
+        (
+            Kind::Secret,
+            &i.tls_secrets,
+            FindingClass::IngressTlsSecretMissing,
+            "TLS Secret",
+        ),
     ] {
-        let names = match kind {
-            Kind::Service => &i.services,
-            _ => &i.tls_secrets,
-        };
         let absent = missing(kind, names);
         if absent.is_empty() {
             continue;

@@ -44,7 +44,11 @@ pub fn analyze_object(cluster: &str, facts: &ClusterFacts, key: &ObjectKey, now:
 /// The findings of every object of the cluster, ordered by kind, namespace and name.
 pub fn analyze_all(cluster: &str, facts: &ClusterFacts, now: DateTime<Utc>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (kind, namespace, name, object) in facts.every() {
+    // Events and EndpointSlices are only ever about other objects: none has findings.
+    let judged = facts
+        .every()
+        .filter(|(kind, ..)| !matches!(kind, Kind::Event | Kind::EndpointSlice));
+    for (kind, namespace, name, object) in judged {
         let key = ObjectKey::new(kind, namespace, name);
         findings.extend(analyze(
             &Context {
@@ -132,7 +136,7 @@ impl Context<'_> {
 
     /// The object's most recent Warning events.
     fn warning_events(&self) -> Vec<EventEvidence> {
-        let events = self.facts.events(self.key).into_iter().filter(|e| e.warning);
+        let events = self.facts.events(self.key).into_iter();
         events.take(EVIDENCE_LIMIT).map(EventEvidence::from).collect()
     }
 
@@ -146,11 +150,20 @@ impl Context<'_> {
         ObjectKey::new(kind, &self.key.namespace, name)
     }
 
-    /// The object as people write it: namespace/name, or the name alone when cluster-scoped.
-    fn display(&self) -> String {
-        match self.key.namespace.as_str() {
-            "" => self.key.name.clone(),
-            ns => format!("{ns}/{}", self.key.name),
+    /// The object as people write it: namespace/name, or the name alone when cluster-scoped
+    /// (formatted only when a finding uses it).
+    fn display(&self) -> Shown<'_> {
+        Shown(self.key)
+    }
+}
+
+struct Shown<'a>(&'a ObjectKey);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.namespace.as_str() {
+            "" => f.write_str(&self.0.name),
+            ns => write!(f, "{ns}/{}", self.0.name),
         }
     }
 }

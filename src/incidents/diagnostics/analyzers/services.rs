@@ -14,6 +14,18 @@ pub fn analyze(cx: &Context, s: &ServiceFacts) -> Vec<Finding> {
     if s.external_name || s.selector.is_empty() {
         return Vec::new();
     }
+    let ready: usize = cx
+        .facts
+        .endpoint_slices(cx.key)
+        .map(|o| match &o.facts {
+            Facts::EndpointSlice(e) => e.ready,
+            _ => 0,
+        })
+        .sum();
+    // A ready endpoint means selected pods serve it: no need to look at the pods.
+    if ready > 0 {
+        return Vec::new();
+    }
     let selector = s
         .selector
         .iter()
@@ -39,18 +51,10 @@ pub fn analyze(cx: &Context, s: &ServiceFacts) -> Vec<Finding> {
         finding.evidence.facts.insert("selector".into(), selector);
         return vec![finding];
     }
-    let ready: usize = cx
-        .facts
-        .endpoint_slices(cx.key)
-        .map(|o| match &o.facts {
-            Facts::EndpointSlice(e) => e.ready,
-            _ => 0,
-        })
-        .sum();
-    let settled = selected
+    if !selected
         .iter()
-        .any(|(_, o, _)| o.meta.created.is_some_and(|c| cx.now - c > NO_READY_ENDPOINTS_GRACE));
-    if ready > 0 || !settled {
+        .any(|(_, o, _)| o.meta.created.is_some_and(|c| cx.now - c > NO_READY_ENDPOINTS_GRACE))
+    {
         return Vec::new();
     }
     let mut finding = cx.finding(

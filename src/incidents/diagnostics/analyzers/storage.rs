@@ -29,12 +29,13 @@ pub fn analyze(cx: &Context, p: &PvcFacts) -> Vec<Finding> {
                 .extend(p.volume.clone().map(|v| ("volume".to_string(), v)));
             vec![finding]
         }
-        "Pending" => pending(cx, p, &name).into_iter().collect(),
+        "Pending" => pending(cx, p).into_iter().collect(),
         _ => Vec::new(),
     }
 }
 
-fn pending(cx: &Context, p: &PvcFacts, name: &str) -> Option<Finding> {
+fn pending(cx: &Context, p: &PvcFacts) -> Option<Finding> {
+    let name = cx.display();
     let class = match p.storage_class.as_deref() {
         // No class on purpose: it waits for a matching volume made by hand.
         Some("") => None,
@@ -43,7 +44,7 @@ fn pending(cx: &Context, p: &PvcFacts, name: &str) -> Option<Finding> {
             .get(&ObjectKey::new(Kind::StorageClass, "", class))
             .map(|o| &o.facts)
         {
-            Some(Facts::StorageClass(c)) => Some(c),
+            Some(Facts::StorageClass(c)) => Some(c.as_ref()),
             _ => {
                 return Some(no_class(
                     cx,
@@ -97,14 +98,14 @@ fn latest_warning(cx: &Context) -> String {
     let events = cx.facts.events(cx.key);
     events
         .into_iter()
-        .find(|e| e.warning)
+        .next()
         .map(|e| format!(": {}", e.message))
         .unwrap_or_default()
 }
 
 fn default_class<'a>(cx: &Context<'a>) -> Option<&'a StorageClassFacts> {
     cx.facts.all(Kind::StorageClass).find_map(|(_, _, o)| match &o.facts {
-        Facts::StorageClass(c) if c.is_default => Some(c),
+        Facts::StorageClass(c) if c.is_default => Some(c.as_ref()),
         _ => None,
     })
 }
