@@ -2,7 +2,7 @@
 
 use super::super::facts::HpaFacts;
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::Context;
+use super::context::Context;
 
 pub fn analyze(cx: &Context, h: &HpaFacts) -> Vec<Finding> {
     let name = cx.display();

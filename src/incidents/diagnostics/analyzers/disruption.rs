@@ -2,7 +2,7 @@
 
 use super::super::facts::{Kind, PdbFacts};
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::{Context, EVIDENCE_LIMIT};
+use super::context::{Context, EVIDENCE_LIMIT};
 
 pub fn analyze(cx: &Context, p: &PdbFacts) -> Vec<Finding> {
     // No pods expected (the workload is scaled to zero): nothing to block.

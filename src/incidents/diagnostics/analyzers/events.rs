@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::Context;
+use super::context::Context;
 
 /// Warning events (by their count) within `WARNING_BURST_WINDOW` that make a burst.
 pub const WARNING_BURST_COUNT: i32 = 10;

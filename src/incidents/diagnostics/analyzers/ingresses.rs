@@ -2,7 +2,7 @@
 
 use super::super::facts::{Facts, IngressFacts, Kind};
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::Context;
+use super::context::Context;
 
 pub fn analyze(cx: &Context, i: &IngressFacts) -> Vec<Finding> {
     let ns = &cx.key.namespace;

@@ -7,7 +7,7 @@ use croner::Cron;
 
 use super::super::facts::{CronJobFacts, Facts, JobFacts};
 use super::super::finding::{Finding, FindingClass, LogExcerpt, Severity};
-use super::{Context, EVIDENCE_LIMIT};
+use super::context::{Context, EVIDENCE_LIMIT};
 
 /// How late a scheduled run may start before it counts as missed.
 pub const MISSED_SCHEDULE_GRACE: Duration = Duration::minutes(5);

@@ -2,7 +2,7 @@
 
 use super::super::facts::NetworkPolicyFacts;
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::Context;
+use super::context::Context;
 
 pub fn analyze(cx: &Context, n: &NetworkPolicyFacts) -> Vec<Finding> {
     // An empty selector selects every pod of the namespace, those to come included.

@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use super::super::facts::NodeFacts;
 use super::super::finding::{Finding, FindingClass, Remediation, Severity};
-use super::{Context, age};
+use super::context::{Context, age};
 
 /// A cordon older than this is likely forgotten.
 pub const CORDONED_TOO_LONG: Duration = Duration::hours(24);

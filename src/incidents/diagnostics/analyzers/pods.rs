@@ -5,7 +5,7 @@ use chrono::Duration;
 
 use super::super::facts::{ContainerFacts, ContainerState, Facts, Kind, ObjectKey, PodFacts};
 use super::super::finding::{ContainerEvidence, Finding, FindingClass, LogExcerpt, Remediation, Severity};
-use super::{Context, age};
+use super::context::{Context, age};
 
 /// Restarts that make a burst, when the last one is recent (`RESTART_BURST_WINDOW`).
 pub const RESTART_BURST_COUNT: i32 = 5;

@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use super::super::facts::{Facts, Kind, ServiceFacts};
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::{Context, EVIDENCE_LIMIT};
+use super::context::{Context, EVIDENCE_LIMIT};
 
 /// How long new pods may take to become ready endpoints.
 pub const NO_READY_ENDPOINTS_GRACE: Duration = Duration::minutes(2);

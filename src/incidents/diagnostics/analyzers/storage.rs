@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use super::super::facts::{Facts, Kind, ObjectKey, PvcFacts, StorageClassFacts};
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::{Context, age};
+use super::context::{Context, age};
 
 /// How long provisioning may take before a Pending claim is reported.
 pub const PVC_PENDING_GRACE: Duration = Duration::minutes(5);

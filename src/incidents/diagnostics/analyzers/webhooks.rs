@@ -3,7 +3,7 @@
 
 use super::super::facts::{Kind, ObjectKey, WebhookFacts};
 use super::super::finding::{Finding, FindingClass, Severity};
-use super::Context;
+use super::context::Context;
 
 pub fn analyze(cx: &Context, webhooks: &[WebhookFacts]) -> Vec<Finding> {
     let config = cx.display();

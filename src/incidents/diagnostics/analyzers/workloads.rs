@@ -3,7 +3,7 @@
 
 use super::super::facts::{DaemonSetFacts, DeploymentFacts, Facts, StatefulSetFacts};
 use super::super::finding::{Finding, FindingClass, Remediation, Severity};
-use super::{Context, EVIDENCE_LIMIT};
+use super::context::{Context, EVIDENCE_LIMIT};
 
 pub fn deployment(cx: &Context, d: &DeploymentFacts) -> Vec<Finding> {
     // Scaled to zero: nothing is expected to run.
