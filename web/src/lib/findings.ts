@@ -7,6 +7,8 @@ import { clusterRoutes } from './clusterRoutes';
 import { resourceOfKind, splitApiVersion } from './kinds';
 
 export const FINDINGS_PAGE_SIZE = 100;
+/** The monitor writes findings as clusters change: lists on screen are asked again this often. */
+export const FINDINGS_REFRESH_MS = 10_000;
 /** The console route of the fleet's findings. */
 export const FINDINGS_ROUTE = '/findings';
 

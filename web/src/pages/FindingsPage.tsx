@@ -16,6 +16,7 @@ import {
   FINDING_CLASSES,
   FINDING_SEVERITIES,
   FINDING_STATES,
+  FINDINGS_REFRESH_MS,
   findingsApiPath,
   findingsViewFromSearch,
   findingsViewToSearch,
@@ -34,6 +35,7 @@ export function FindingsPage() {
     queryFn: async ({ pageParam, signal }) => (await apiRequest<FindingList>(findingsApiPath(view.filters, undefined, pageParam), { signal })).data,
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.continue ?? undefined,
+    refetchInterval: FINDINGS_REFRESH_MS,
   });
   const items = findings.data?.pages.flatMap((p) => p.items) ?? [];
   const counts = countBySeverity(items);

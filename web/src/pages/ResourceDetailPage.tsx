@@ -20,7 +20,7 @@ import { YamlTab } from '../components/YamlTab';
 import { useNow } from '../hooks/useNow';
 import { clusterRoutes, linkRoute, type DetailTab } from '../lib/clusterRoutes';
 import { columnsFor, defaultSort, rowStatusTone } from '../lib/columns';
-import { bySeverity, findingsApiPath, findingsRoute } from '../lib/findings';
+import { bySeverity, FINDINGS_REFRESH_MS, findingsApiPath, findingsRoute } from '../lib/findings';
 import { findResource, objectApiPath, listApiPath, type KindRef } from '../lib/kinds';
 import { defaultView } from '../lib/listView';
 import { hasLogs, isPodKind } from '../lib/logs';
@@ -276,7 +276,7 @@ function RowFacts({ cluster, kind, info, name, namespace }: { cluster: string; k
 /** The object's open findings, most severe first; a row opens its evidence below. */
 function ObjectFindings({ cluster, resources, object }: { cluster: string; resources: ResourceInfo[]; object: KubeObject }) {
   const filters = { cluster, namespace: object.metadata.namespace ?? '', kind: object.kind, name: object.metadata.name };
-  const findings = useQuery(apiQuery<FindingList>(findingsApiPath(filters)));
+  const findings = useQuery({ ...apiQuery<FindingList>(findingsApiPath(filters)), refetchInterval: FINDINGS_REFRESH_MS });
   const [selected, setSelected] = useState<string | null>(null);
   const items = bySeverity(findings.data?.items ?? []);
   return (
