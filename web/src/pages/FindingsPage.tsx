@@ -30,7 +30,7 @@ export function FindingsPage() {
   const view = findingsViewFromSearch(search);
   const firstPage = findingsApiPath(view.filters);
   const findings = useInfiniteQuery({
-    // The first page's key, marked as the pages after it ride along.
+    // Under the first page's path; 'pages' keeps it apart from an apiQuery of that path (another shape).
     queryKey: [...apiKey(firstPage), 'pages'],
     queryFn: async ({ pageParam, signal }) => (await apiRequest<FindingList>(findingsApiPath(view.filters, undefined, pageParam), { signal })).data,
     initialPageParam: null as string | null,
