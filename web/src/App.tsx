@@ -7,6 +7,7 @@ import { AuditPage } from './pages/AuditPage';
 import { LoginHistoryPage } from './pages/LoginHistoryPage';
 import { ClusterResourcesLayout } from './pages/ClusterResourcesLayout';
 import { ClusterSettingsPage } from './pages/ClusterSettingsPage';
+import { FindingsPage } from './pages/FindingsPage';
 import { FleetPage } from './pages/FleetPage';
 import { FluxClusterEditorPage } from './pages/FluxClusterEditorPage';
 import { FluxClustersPage } from './pages/FluxClustersPage';
@@ -63,6 +64,7 @@ export function App() {
                 </RequireAdmin>
               }
             />
+            <Route path="findings" element={<FindingsPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />

@@ -50,6 +50,8 @@ export const paths = {
   apiKeys: '/api/auth/api-keys',
   users: '/api/users',
   audit: '/api/audit',
+  /** The fleet's findings (query: lib/findings findingsApiPath); under it, one finding with its log lines. */
+  diagnostics: '/api/diagnostics',
   auditVerify: '/api/audit/verify',
   clusters: '/api/clusters',
   fleet: '/api/fleet',
@@ -80,6 +82,8 @@ export const namespacesPath = (name: string) => `${clusterPath(name)}/namespaces
 export const openApiPath = (name: string, documentPath?: string) => `${clusterPath(name)}/openapi/v3${documentPath ? `/${documentPath}` : ''}`;
 /** The pods scheduled on a node. */
 export const nodePodsPath = (name: string, node: string) => `${clusterPath(name)}/nodes/${encodeURIComponent(node)}/pods`;
+/** One finding, its containers' last log lines filled. */
+export const findingPath = (id: string) => `${paths.diagnostics}/${encodeURIComponent(id)}`;
 export const fluxClusterPath = (name: string) => `${paths.fluxClusters}/${encodeURIComponent(name)}`;
 export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
   `${paths.fluxInputs}/${encodeURIComponent(dns)}/${kind}`;

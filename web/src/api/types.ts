@@ -226,3 +226,14 @@ export type RegistrationVerification = Schemas['RegistrationVerification'];
 export type AuthProvider = Schemas['AuthProvider'];
 export type OidcLogout = Schemas['OidcLogout'];
 export type LoginList = Schemas['LoginList'];
+
+// Diagnostics: the findings the monitor keeps about each cluster's objects.
+export type StoredFinding = Schemas['StoredFinding'];
+export type FindingList = Schemas['FindingList'];
+export type FindingClass = Schemas['FindingClass'];
+export type FindingSeverity = Schemas['Severity'];
+export type FindingObjectRef = Schemas['ObjectRef'];
+export type FindingRemediation = Schemas['Remediation'];
+export type ContainerEvidence = Schemas['ContainerEvidence'];
+/** The query parameters of GET /api/diagnostics. */
+export type FindingsQuery = NonNullable<operations['list_findings']['parameters']['query']>;

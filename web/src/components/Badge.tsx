@@ -1,3 +1,5 @@
+import type { FindingSeverity } from '../api/types';
+import { severityTone } from '../lib/findings';
 import { statusTone } from '../lib/fleet';
 
 /** A small coloured label: roles, outcomes, states. `tone` picks the colour. */
@@ -16,4 +18,8 @@ export function RoleBadge({ role }: { role: string }) {
 
 export function ClusterStatusBadge({ status }: { status: string }) {
   return <Badge tone={statusTone(status)}>{status}</Badge>;
+}
+
+export function SeverityBadge({ severity }: { severity: FindingSeverity }) {
+  return <Badge tone={severityTone(severity)}>{severity}</Badge>;
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { useCurrentUser } from '../auth/AuthContext';
+import { FINDINGS_ROUTE } from '../lib/findings';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { isAdmin } from '../lib/roles';
 import { SearchPalette } from './SearchPalette';
@@ -26,6 +27,7 @@ export function Layout() {
       title: null,
       links: [
         { to: '/', label: 'Fleet', end: true },
+        { to: FINDINGS_ROUTE, label: 'Findings' },
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
         { to: '/audit', label: 'Audit log' },

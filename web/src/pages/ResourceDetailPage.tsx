@@ -1,12 +1,14 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { ApiError } from '../api/client';
 import { nodePodsPath } from '../api/endpoints';
 import { apiQuery } from '../api/queries';
-import type { ContainerInfo, ContainerList, ContainerState, EventRowList, KubeObject, ResourceInfo, ResourceRowList } from '../api/types';
+import type { ContainerInfo, ContainerList, ContainerState, EventRowList, FindingList, KubeObject, ResourceInfo, ResourceRowList } from '../api/types';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FindingEvidence } from '../components/FindingEvidence';
+import { FindingsTable } from '../components/FindingsTable';
 import { LabelChips } from '../components/LabelChips';
 import { Loading } from '../components/Loading';
 import { LogViewer } from '../components/LogViewer';
@@ -18,6 +20,7 @@ import { YamlTab } from '../components/YamlTab';
 import { useNow } from '../hooks/useNow';
 import { clusterRoutes, linkRoute, type DetailTab } from '../lib/clusterRoutes';
 import { columnsFor, defaultSort, rowStatusTone } from '../lib/columns';
+import { bySeverity, FINDINGS_REFRESH_MS, findingsApiPath, findingsRoute } from '../lib/findings';
 import { findResource, objectApiPath, listApiPath, type KindRef } from '../lib/kinds';
 import { defaultView } from '../lib/listView';
 import { hasLogs, isPodKind } from '../lib/logs';
@@ -159,6 +162,8 @@ function Overview({ cluster, kind, info, resources, object, path }: { cluster: s
         </dl>
       </section>
 
+      <ObjectFindings cluster={cluster} resources={resources} object={object} />
+
       {related.length > 0 || selector ? (
         <section className="panel" aria-labelledby="related-title">
           <h2 id="related-title">Related</h2>
@@ -265,6 +270,29 @@ function RowFacts({ cluster, kind, info, name, namespace }: { cluster: string; k
         );
       })}
     </>
+  );
+}
+
+/** The object's open findings, most severe first; a row opens its evidence below. */
+function ObjectFindings({ cluster, resources, object }: { cluster: string; resources: ResourceInfo[]; object: KubeObject }) {
+  const filters = { cluster, namespace: object.metadata.namespace ?? '', kind: object.kind, name: object.metadata.name };
+  const findings = useQuery({ ...apiQuery<FindingList>(findingsApiPath(filters)), refetchInterval: FINDINGS_REFRESH_MS });
+  const [selected, setSelected] = useState<string | null>(null);
+  const items = bySeverity(findings.data?.items ?? []);
+  return (
+    <section className="panel" aria-labelledby="findings-title" data-testid="object-findings">
+      <div className="table-toolbar">
+        <h2 id="findings-title">Findings {findings.data ? <span className="muted">{items.length}</span> : null}</h2>
+        <span className="spacer" />
+        <Link to={findingsRoute(filters)}>On the Findings page</Link>
+      </div>
+      {findings.error ? <ErrorPanel error={findings.error} title="Cannot read the findings" onRetry={() => void findings.refetch()} /> : null}
+      {findings.data && items.length === 0 ? <p className="muted">No open findings.</p> : null}
+      {items.length > 0 ? (
+        <FindingsTable label="Findings of this object" findings={items} selected={selected} onSelect={setSelected} resources={resources} showCluster={false} />
+      ) : null}
+      {selected ? <FindingEvidence key={selected} id={selected} resources={resources} onClose={() => setSelected(null)} /> : null}
+    </section>
   );
 }
 

@@ -1,0 +1,205 @@
+import { useQuery } from '@tanstack/react-query';
+import { findingPath } from '../api/endpoints';
+import { apiQuery } from '../api/queries';
+import type { ContainerEvidence, ResourceInfo, StoredFinding } from '../api/types';
+import { useNow } from '../hooks/useNow';
+import { classLabel, remediationLabel } from '../lib/findings';
+import { Badge, SeverityBadge } from './Badge';
+import { ErrorPanel } from './ErrorPanel';
+import { FindingObjectLink } from './FindingsTable';
+import { Loading } from './Loading';
+import { Age, Time } from './Time';
+
+/** One finding's evidence, read whole (GET /api/diagnostics/{id}: with its containers' last log lines). */
+export function FindingEvidence({ id, resources, onClose }: { id: string; resources?: readonly ResourceInfo[]; onClose: () => void }) {
+  const finding = useQuery(apiQuery<StoredFinding>(findingPath(id)));
+  return (
+    <section className="panel finding-evidence" aria-label="Evidence" data-testid="finding-evidence">
+      <div className="table-toolbar">
+        <h2>{finding.data?.title ?? 'Evidence'}</h2>
+        <span className="spacer" />
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {finding.error ? (
+        <ErrorPanel error={finding.error} title="Cannot read the finding" onRetry={() => void finding.refetch()} />
+      ) : !finding.data ? (
+        <Loading />
+      ) : (
+        <EvidenceBody finding={finding.data} resources={resources} />
+      )}
+    </section>
+  );
+}
+
+function EvidenceBody({ finding, resources }: { finding: StoredFinding; resources?: readonly ResourceInfo[] }) {
+  const { evidence } = finding;
+  const now = useNow();
+  const facts = Object.entries(evidence.facts);
+  return (
+    <>
+      <dl className="facts" data-testid="finding-summary">
+        <dt>Severity</dt>
+        <dd>
+          <SeverityBadge severity={finding.severity} />
+        </dd>
+        <dt>Class</dt>
+        <dd>{classLabel(finding.class)}</dd>
+        <dt>Object</dt>
+        <dd>
+          <FindingObjectLink cluster={finding.cluster} object={finding.object} resources={resources} />
+        </dd>
+        <dt>Cluster</dt>
+        <dd>{finding.cluster}</dd>
+        <dt>First seen</dt>
+        <dd>
+          <Age value={finding.firstSeen} now={now} />
+        </dd>
+        <dt>Last seen</dt>
+        <dd>
+          <Age value={finding.lastSeen} now={now} />
+        </dd>
+        {finding.resolvedAt ? (
+          <>
+            <dt>Resolved</dt>
+            <dd>
+              <Time value={finding.resolvedAt} />
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <p className="finding-explanation" data-testid="finding-explanation">
+        {finding.explanation}
+      </p>
+
+      {evidence.containers.length > 0 ? (
+        <>
+          <h3 className="subhead">Containers</h3>
+          <ContainersEvidence containers={evidence.containers} />
+        </>
+      ) : null}
+
+      {evidence.events.length > 0 ? (
+        <>
+          <h3 className="subhead">Warning events</h3>
+          <table className="table" data-testid="finding-events">
+            <thead>
+              <tr>
+                <th>Reason</th>
+                <th>Message</th>
+                <th>Count</th>
+                <th>Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {evidence.events.map((e, i) => (
+                <tr key={`${e.reason}/${i}`}>
+                  <td>{e.reason}</td>
+                  <td>{e.message}</td>
+                  <td>{e.count}</td>
+                  <td>
+                    <Age value={e.lastSeen} now={now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+
+      {evidence.related.length > 0 ? (
+        <>
+          <h3 className="subhead">Related objects</h3>
+          <ul className="related-list" data-testid="finding-related">
+            {evidence.related.map((r) => (
+              <li key={`${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`}>
+                <FindingObjectLink cluster={finding.cluster} object={r} resources={resources} />
+                {/* No uid: the object does not exist, which is often the finding. */}
+                {r.uid ? null : <span className="muted"> (missing)</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+
+      {facts.length > 0 ? (
+        <>
+          <h3 className="subhead">Key facts</h3>
+          <dl className="facts" data-testid="finding-facts">
+            {facts.map(([key, value]) => (
+              <div key={key} className="fact">
+                <dt>{key}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </>
+      ) : null}
+
+      {evidence.logs.map((log) => (
+        <div key={`${log.pod ?? ''}/${log.container}/${log.previous}`} data-testid="finding-log">
+          <h3 className="subhead">
+            Logs of {log.pod ? `${log.pod} / ` : ''}
+            {log.container}
+            {log.previous ? ' (previous instance)' : ''}
+          </h3>
+          {log.lines.length > 0 ? <pre className="finding-log">{log.lines.join('\n')}</pre> : <p className="muted">No log lines could be read.</p>}
+        </div>
+      ))}
+
+      {finding.remediations.length > 0 ? (
+        <>
+          <h3 className="subhead">Suggested remediations</h3>
+          <span className="chips" data-testid="finding-remediations">
+            {finding.remediations.map((r) => (
+              <span key={r} className="chip">
+                {remediationLabel(r)}
+              </span>
+            ))}
+          </span>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function ContainersEvidence({ containers }: { containers: readonly ContainerEvidence[] }) {
+  return (
+    <div className="table-scroll">
+      <table className="table" data-testid="finding-containers">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Image</th>
+            <th>Ready</th>
+            <th>State</th>
+            <th>Restarts</th>
+            <th>Last exit</th>
+            <th>Memory limit</th>
+          </tr>
+        </thead>
+        <tbody>
+          {containers.map((c) => (
+            <tr key={c.name} data-testid="finding-container" data-name={c.name}>
+              <td>{c.name}</td>
+              <td>
+                <code>{c.image}</code>
+              </td>
+              <td>{c.ready ? <Badge tone="good">ready</Badge> : <Badge tone="warn">not ready</Badge>}</td>
+              <td data-col="state" className={c.state === 'running' ? undefined : 'text-bad'} title={c.message ?? undefined}>
+                {[c.state, c.reason].filter(Boolean).join(' · ')}
+              </td>
+              <td data-col="restarts">{c.restarts}</td>
+              <td data-col="lastExit">
+                {c.lastExitCode !== null && c.lastExitCode !== undefined ? `exit code ${c.lastExitCode}` : <span className="muted">—</span>}
+                {c.lastReason ? ` (${c.lastReason})` : ''}
+              </td>
+              <td>{c.memoryLimit ?? <span className="muted">—</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
