@@ -189,6 +189,10 @@ on_both_backends! {
         assert_eq!(status, 201, "{gone}");
         assert_eq!(gone["object"], json!({"kind": "Node", "name": "node-1"}));
         let (status, e) = call(&app, Method::POST, "/api/memory/fixes", OPERATOR_TOKEN,
+            Some(json!({"class": "node_not_ready", "cluster": "prod", "object": {"kind": "Node", "name": "n".repeat(254)},
+                        "action": "cordon", "success": false}))).await;
+        assert_error(status, &e, 422, "invalid_fix");
+        let (status, e) = call(&app, Method::POST, "/api/memory/fixes", OPERATOR_TOKEN,
             Some(json!({"findingId": "f-oom", "action": " ", "success": true}))).await;
         assert_error(status, &e, 422, "invalid_fix");
         let (status, e) = call(&app, Method::POST, "/api/memory/fixes", OPERATOR_TOKEN,

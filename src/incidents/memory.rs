@@ -30,6 +30,8 @@ const TAGS_MAX: usize = 20;
 const TAG_MAX_CHARS: usize = 63;
 const ACTION_MAX_CHARS: usize = 200;
 const NOTE_MAX_BYTES: usize = 4 * 1024;
+/// Kubernetes names are at most 253 characters.
+const NAME_MAX_CHARS: usize = 253;
 
 const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(Method::POST, "/api/memory/runbooks", "create", "runbook"),
@@ -256,7 +258,11 @@ fn rank(runbooks: &mut [Runbook]) {
     runbooks.sort_by(|a, b| {
         let rate = |r: &Runbook| {
             let used = r.successes + r.failures;
-            (used > 0).then(|| r.successes as f64 / used as f64).unwrap_or(-1.0)
+            if used > 0 {
+                r.successes as f64 / used as f64
+            } else {
+                -1.0
+            }
         };
         b.successes
             .cmp(&a.successes)
@@ -450,6 +456,12 @@ async fn list_fixes(
     Ok(Json(FixList { items }))
 }
 
+/// A cluster, kind, namespace or object name as a fix records it: not checked against a cluster
+/// (the object may be gone), only bounded.
+fn is_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= NAME_MAX_CHARS
+}
+
 fn invalid_fix(message: impl Into<String>) -> ApiError {
     ApiError::unprocessable("invalid_fix", message)
 }
@@ -491,14 +503,18 @@ async fn record_fix(
         }
         None => match (body.class, body.cluster, body.object) {
             (Some(class), Some(cluster), Some(object))
-                if !cluster.is_empty() && !object.kind.is_empty() && !object.name.is_empty() =>
+                if is_name(&cluster)
+                    && is_name(&object.kind)
+                    && is_name(&object.name)
+                    && object.namespace.as_deref().is_none_or(is_name) =>
             {
                 (class, cluster, object)
             }
             _ => {
-                return Err(invalid_fix(
-                    "class, cluster and object (kind and name) are required unless findingId names a stored finding",
-                ));
+                return Err(invalid_fix(format!(
+                    "class, cluster and object (kind and name) are required unless findingId names a stored \
+                     finding; names are 1 to {NAME_MAX_CHARS} characters"
+                )));
             }
         },
     };
