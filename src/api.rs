@@ -42,6 +42,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::flux::inputs::router().into(),
         crate::incidents::routes::router(),
         crate::incidents::findings::router().into(),
+        crate::incidents::memory::router(),
     ]
 }
 

@@ -23,6 +23,7 @@ pub mod clusters;
 mod db;
 pub mod findings;
 pub mod logins;
+pub mod memory;
 pub mod oidc_sessions;
 pub mod sessions;
 pub mod settings;

@@ -1483,6 +1483,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/memory/fixes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recorded fixes, newest first. */
+        get: operations["list_fixes"];
+        put?: never;
+        /** Records what was done about a finding and whether it worked (operator). */
+        post: operations["record_fix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memory/runbooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The runbooks, by title; with `class`, those for it ranked by how their fixes of it went. */
+        get: operations["list_runbooks"];
+        put?: never;
+        /** Writes a runbook (operator). */
+        post: operations["create_runbook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/memory/runbooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One runbook, with how all the fixes that followed it went. */
+        get: operations["get_runbook"];
+        /** Replaces a runbook's content (operator). */
+        put: operations["update_runbook"];
+        post?: never;
+        /** Deletes a runbook (admin); the fixes that followed it stay, without it. */
+        delete: operations["delete_runbook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -2373,6 +2428,49 @@ export interface components {
             continue?: string | null;
             items: components["schemas"]["StoredFinding"][];
         };
+        Fix: {
+            /** @description What was done: free text or a remediation kind such as `restart`. */
+            action: string;
+            class: components["schemas"]["FindingClass"];
+            cluster: string;
+            /** @description The finding fixed (it may since have been pruned). */
+            findingId?: string | null;
+            id: string;
+            note?: string | null;
+            object: components["schemas"]["FixObject"];
+            /** Format: date-time */
+            recordedAt: string;
+            recordedBy: string;
+            /** @description The runbook followed; absent when none was, or once it was deleted. */
+            runbookId?: string | null;
+            success: boolean;
+        };
+        /**
+         * @description A fix to record. With the `findingId` of a stored finding, its class, cluster and object are
+         *     the finding's (those given are ignored); else all three are required.
+         */
+        FixInput: {
+            /** @description 1 to 200 characters: free text or a remediation kind such as `restart`. */
+            action: string;
+            class?: components["schemas"]["FindingClass"] | null;
+            cluster?: string | null;
+            findingId?: string | null;
+            /** @description At most 4 KiB. */
+            note?: string | null;
+            object?: components["schemas"]["FixObject"] | null;
+            runbookId?: string | null;
+            success: boolean;
+        };
+        FixList: {
+            items: components["schemas"]["Fix"][];
+        };
+        /** @description The object a fix acted on. */
+        FixObject: {
+            kind: string;
+            name: string;
+            /** @description Absent for cluster-scoped objects. */
+            namespace?: string | null;
+        };
         Fleet: {
             items: components["schemas"]["FleetEntry"][];
             rollup: components["schemas"]["Rollup"];
@@ -3025,6 +3123,47 @@ export interface components {
             status: string;
             summary: components["schemas"]["Summary"];
             uid: string;
+        };
+        /**
+         * @description A runbook, with how the fixes that followed it went (those of the class asked for, when one
+         *     was).
+         */
+        Runbook: {
+            /** @description Markdown. */
+            body: string;
+            /** @description The finding classes it is for. */
+            classes: components["schemas"]["FindingClass"][];
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: int64 */
+            failures: number;
+            id: string;
+            /**
+             * Format: date-time
+             * @description When a fix that followed it was last recorded.
+             */
+            lastUsedAt?: string | null;
+            /** Format: int64 */
+            successes: number;
+            tags: string[];
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        /** @description A runbook's content; a PUT replaces all of it. */
+        RunbookInput: {
+            /** @description Markdown, at most 64 KiB. */
+            body?: string;
+            classes?: components["schemas"]["FindingClass"][];
+            /** @description At most 20, each lowercase letters, digits and `-`. */
+            tags?: string[];
+            /** @description 1 to 200 characters. */
+            title: string;
+        };
+        RunbookList: {
+            items: components["schemas"]["Runbook"][];
         };
         ScaleRequest: {
             /** Format: int32 */
@@ -12445,6 +12584,451 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_fixes: {
+        parameters: {
+            query?: {
+                class?: "pod_crash_loop" | "pod_image_pull" | "pod_oom_killed" | "pod_config_missing" | "pod_unschedulable" | "pod_probe_failing" | "pod_restart_burst" | "workload_unavailable" | "workload_progress_deadline" | "daemonset_misscheduled" | "job_failed" | "cronjob_suspended" | "cronjob_missed_schedule" | "node_not_ready" | "node_pressure" | "node_cordoned_long" | "pvc_pending" | "pvc_lost" | "pvc_no_storage_class" | "service_no_pods" | "service_no_ready_endpoints" | "ingress_backend_missing" | "ingress_tls_secret_missing" | "ingress_class_missing" | "hpa_target_missing" | "hpa_metrics_unavailable" | "hpa_at_max" | "pdb_blocks_disruptions" | "network_policy_selects_nothing" | "webhook_service_missing" | "warning_event_burst";
+                findingId?: string;
+                runbookId?: string;
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixList"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_fix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fix"];
+                };
+            };
+            /** @description invalid_body (such as an unknown class) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_fix, unknown_runbook */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_runbooks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only runbooks for this class, ranked by their fixes of it: most successes first, then
+                 *     the best success rate, then the most recently used.
+                 */
+                class?: "pod_crash_loop" | "pod_image_pull" | "pod_oom_killed" | "pod_config_missing" | "pod_unschedulable" | "pod_probe_failing" | "pod_restart_burst" | "workload_unavailable" | "workload_progress_deadline" | "daemonset_misscheduled" | "job_failed" | "cronjob_suspended" | "cronjob_missed_schedule" | "node_not_ready" | "node_pressure" | "node_cordoned_long" | "pvc_pending" | "pvc_lost" | "pvc_no_storage_class" | "service_no_pods" | "service_no_ready_endpoints" | "ingress_backend_missing" | "ingress_tls_secret_missing" | "ingress_class_missing" | "hpa_target_missing" | "hpa_metrics_unavailable" | "hpa_at_max" | "pdb_blocks_disruptions" | "network_policy_selects_nothing" | "webhook_service_missing" | "warning_event_burst";
+                /** @description Only runbooks with this tag. */
+                tag?: string;
+                /** @description Only runbooks whose title or body holds this text (any case). */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunbookList"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_runbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunbookInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"];
+                };
+            };
+            /** @description invalid_body (such as an unknown class) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_runbook */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_runbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_runbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunbookInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Runbook"];
+                };
+            };
+            /** @description invalid_body (such as an unknown class) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_runbook */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_runbook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
