@@ -256,3 +256,24 @@ pub fn finding_id(cluster: &str, class: FindingClass, object: &ObjectKey, detail
     }
     hex::encode(&hash.finalize()[..8])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/api.md is where users look up a class's evidence: a new class must be added there.
+    #[test]
+    fn the_api_document_lists_every_class() {
+        let api = include_str!("../../../docs/api.md");
+        let schema = serde_json::to_value(<FindingClass as utoipa::PartialSchema>::schema()).unwrap();
+        let classes = schema["enum"].as_array().expect("FindingClass is a string enum");
+        assert!(classes.len() > 30, "{schema}");
+        for class in classes {
+            let row = format!("| `{}` |", class.as_str().unwrap());
+            assert!(
+                api.contains(&row),
+                "docs/api.md has no row {row} in its finding classes"
+            );
+        }
+    }
+}
