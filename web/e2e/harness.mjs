@@ -32,10 +32,11 @@ const kubesimBin = process.env.KUBESIM_BIN || join(dirname(serverBin), 'kubesim'
 export const users = {
   admin: { name: 'e2e-admin', token: randomBytes(20).toString('hex') },
   viewer: { name: 'e2e-viewer', token: randomBytes(20).toString('hex') },
+  operator: { name: 'e2e-operator', token: randomBytes(20).toString('hex') },
   // Reads the Flux inputs and nothing else: no cluster's inventory.
   fluxReader: { name: 'e2e-flux-reader', token: randomBytes(20).toString('hex') },
 };
-const roles = { admin: 'admin', viewer: 'viewer', fluxReader: 'flux-reader' };
+const roles = { admin: 'admin', viewer: 'viewer', operator: 'operator', fluxReader: 'flux-reader' };
 
 /** The server's URL, set once startConsole's `before` ran. */
 export let baseURL;

@@ -25,6 +25,7 @@ import { RegisterPage } from './pages/RegisterPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { ResourceDetailPage } from './pages/ResourceDetailPage';
 import { ResourceListPage } from './pages/ResourceListPage';
+import { RunbooksPage } from './pages/RunbooksPage';
 import { UsersPage } from './pages/UsersPage';
 
 export function App() {
@@ -65,6 +66,7 @@ export function App() {
               }
             />
             <Route path="findings" element={<FindingsPage />} />
+            <Route path="runbooks" element={<RunbooksPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />

@@ -11,6 +11,8 @@ import type {
   CreateApiKeyRequest,
   CreateClusterRequest,
   CreatedApiKey,
+  Fix,
+  FixInput,
   CreateUserRequest,
   CordonResult,
   DeleteResult,
@@ -31,6 +33,8 @@ import type {
   RestartResult,
   RiskGuardReport,
   RollbackResult,
+  Runbook,
+  RunbookInput,
   ScaleResult,
   SecretValue,
   TriggerResult,
@@ -52,6 +56,10 @@ export const paths = {
   audit: '/api/audit',
   /** The fleet's findings (query: lib/findings findingsApiPath); under it, one finding with its log lines. */
   diagnostics: '/api/diagnostics',
+  /** Runbooks (query: lib/runbooks runbooksApiPath); under it, one runbook. */
+  runbooks: '/api/memory/runbooks',
+  /** The fixes recorded against findings (query: lib/runbooks fixesApiPath). */
+  fixes: '/api/memory/fixes',
   auditVerify: '/api/audit/verify',
   clusters: '/api/clusters',
   fleet: '/api/fleet',
@@ -87,6 +95,12 @@ export const findingPath = (id: string) => `${paths.diagnostics}/${encodeURIComp
 export const fluxClusterPath = (name: string) => `${paths.fluxClusters}/${encodeURIComponent(name)}`;
 export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
   `${paths.fluxInputs}/${encodeURIComponent(dns)}/${kind}`;
+
+export const runbookPath = (id: string) => `${paths.runbooks}/${encodeURIComponent(id)}`;
+export const createRunbook = (body: RunbookInput) => api.post<Runbook>(paths.runbooks, body);
+export const updateRunbook = ({ id, input }: { id: string; input: RunbookInput }) => api.put<Runbook>(runbookPath(id), input);
+export const deleteRunbook = (id: string) => api.delete(runbookPath(id));
+export const recordFix = (body: FixInput) => api.post<Fix>(paths.fixes, body);
 
 const userPath = (username: string) => `${paths.users}/${encodeURIComponent(username)}`;
 

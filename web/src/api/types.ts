@@ -235,5 +235,12 @@ export type FindingSeverity = Schemas['Severity'];
 export type FindingObjectRef = Schemas['ObjectRef'];
 export type FindingRemediation = Schemas['Remediation'];
 export type ContainerEvidence = Schemas['ContainerEvidence'];
+// Memory: runbooks and the fixes recorded against findings.
+export type Runbook = Schemas['Runbook'];
+export type RunbookList = Schemas['RunbookList'];
+export type RunbookInput = Schemas['RunbookInput'];
+export type Fix = Schemas['Fix'];
+export type FixList = Schemas['FixList'];
+export type FixInput = Schemas['FixInput'];
 /** The query parameters of GET /api/diagnostics. */
 export type FindingsQuery = NonNullable<operations['list_findings']['parameters']['query']>;

@@ -6,6 +6,7 @@ import { useNow } from '../hooks/useNow';
 import { classLabel, remediationLabel } from '../lib/findings';
 import { Badge, SeverityBadge } from './Badge';
 import { ErrorPanel } from './ErrorPanel';
+import { FindingRunbooks } from './FindingRunbooks';
 import { FindingObjectLink } from './FindingsTable';
 import { Loading } from './Loading';
 import { Age, Time } from './Time';
@@ -160,6 +161,8 @@ function EvidenceBody({ finding, resources }: { finding: StoredFinding; resource
           </span>
         </>
       ) : null}
+
+      <FindingRunbooks finding={finding} />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { useCurrentUser } from '../auth/AuthContext';
 import { FINDINGS_ROUTE } from '../lib/findings';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { isAdmin } from '../lib/roles';
+import { RUNBOOKS_ROUTE } from '../lib/runbooks';
 import { SearchPalette } from './SearchPalette';
 import { UserMenu } from './UserMenu';
 
@@ -28,6 +29,7 @@ export function Layout() {
       links: [
         { to: '/', label: 'Fleet', end: true },
         { to: FINDINGS_ROUTE, label: 'Findings' },
+        { to: RUNBOOKS_ROUTE, label: 'Runbooks' },
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
         { to: '/audit', label: 'Audit log' },
