@@ -115,14 +115,24 @@ on_both_backends! {
         let skipped: Vec<&str> = body["skipped"].as_array().unwrap().iter().map(|s| s["check"].as_str().unwrap()).collect();
         assert_eq!(skipped, ["image_not_allowed"], "no allowlist in these settings");
 
-        // A cluster gives its environment (the simulator's is prod); its version is not recorded, so
-        // the removed-API check is skipped and the answer says why.
-        let (status, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": SINGLE, "cluster": "open"})).await;
+        // A cluster gives its environment (the simulator's is prod) and its version, read from its
+        // apiserver as the caller: an API removed in 1.25 is found.
+        let removed_pdb = format!("{SINGLE}---\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {{name: checkout, namespace: shop}}\nspec: {{minAvailable: 1}}\n");
+        let (status, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": removed_pdb, "cluster": "open"})).await;
         assert_eq!(status, 200, "{body}");
         assert!(has(&body, "single_replica_without_pdb"), "{body}");
-        let removed = body["skipped"].as_array().unwrap().iter().find(|s| s["check"] == "removed_api").expect("removed_api skipped");
-        assert!(removed["reason"].as_str().unwrap().contains("open"), "{removed}");
+        assert_eq!(body["kubernetesVersion"], "1.33", "the simulator reports v1.33.1");
+        let removed = body["findings"].as_array().unwrap().iter().find(|f| f["check"] == "removed_api").expect("removed_api");
+        assert_eq!(removed["object"]["kind"], "PodDisruptionBudget", "{removed}");
+        // An unreachable cluster's version cannot be read: the check is skipped and says why.
+        register_sim(&app, "gone", &shop_sim().await, "shared").await;
+        let (status, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": SINGLE, "cluster": "gone"})).await;
+        assert_eq!(status, 200, "{body}");
+        let skipped = body["skipped"].as_array().unwrap().iter().find(|s| s["check"] == "removed_api").expect("removed_api skipped");
+        assert!(skipped["reason"].as_str().unwrap().starts_with("the Kubernetes version of cluster gone could not be read"), "{skipped}");
         assert!(body.get("kubernetesVersion").is_none());
+        let (status, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": SINGLE, "cluster": "open"})).await;
+        assert_eq!(status, 200, "{body}");
         // A POST leaves its audit row: the counts, never the manifest.
         let row = app.audit("verb=risk_analyze").await.into_iter().next().expect("a risk_analyze row");
         assert_eq!((&row["outcome"], &row["cluster"]), (&json!("success"), &json!("open")), "{row}");

@@ -1,8 +1,9 @@
 //! `POST /api/risk-guard/analyze`: the risk guard's findings on manifests before they are
 //! applied (any signed-in role). A read, but a POST: like every POST it leaves an audit row
 //! (`risk_analyze`, with the counts, never the manifest). The target Kubernetes version is the
-//! one given, else none (the cluster record keeps no version): the removed-API check is then
-//! skipped and the answer says so. The environment is the one given, else the cluster's.
+//! one given, else the cluster's as its apiserver tells the caller; without either the
+//! removed-API check is skipped and the answer says why. The environment is the one given, else
+//! the cluster's.
 
 use axum::Json;
 use axum::extract::State;
@@ -16,6 +17,7 @@ use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
+use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 
 const AUDITED: &[AuditedRoute] = &[AuditedRoute::new(
@@ -110,6 +112,14 @@ async fn analyze(
                 .ok_or_else(|| ApiError::not_found(format!("no cluster named {name}")))?,
         ),
     };
+    // The cluster's version, read as the caller; when it cannot be read the check says why.
+    let (kubernetes_version, version_problem) = match (kubernetes_version, &cluster) {
+        (None, Some(c)) => match cluster_version(&state, &principal, &c.name).await {
+            Ok(version) => (Some(version), None),
+            Err(problem) => (None, Some(problem)),
+        },
+        (version, _) => (version, None),
+    };
     let options = Options {
         kubernetes_version,
         environment: body
@@ -128,10 +138,10 @@ async fn analyze(
             "the manifest holds no document",
         ));
     }
-    if let Some(c) = &cluster {
+    if let (Some(c), Some(problem)) = (&cluster, version_problem) {
         for s in analysis.skipped.iter_mut().filter(|s| s.check == Check::RemovedApi) {
             s.reason = format!(
-                "Fleetdeck keeps no Kubernetes version for cluster {}: give kubernetesVersion (its dashboard shows it)",
+                "the Kubernetes version of cluster {} could not be read ({problem}): give kubernetesVersion",
                 c.name
             );
         }
@@ -152,4 +162,18 @@ async fn analyze(
         analysis,
     };
     Ok((note, Json(report)))
+}
+
+/// The Kubernetes version of cluster `name`, as its apiserver tells the caller; else why not.
+async fn cluster_version(state: &AppState, principal: &Principal, name: &str) -> Result<KubeVersion, String> {
+    let scope = ClusterScope::open(state, principal, name)
+        .await
+        .map_err(|e| e.message)?;
+    let version = scope
+        .reader_client()
+        .apiserver_version()
+        .await
+        .map_err(|e| crate::kube::errors::api_error(name, &e).message)?;
+    KubeVersion::parse(&version.git_version)
+        .ok_or_else(|| format!("its version {:?} is not one Fleetdeck reads", version.git_version))
 }

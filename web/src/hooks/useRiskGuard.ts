@@ -1,26 +1,22 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { analyzeManifests, dashboardPath } from '../api/endpoints';
-import { apiQuery } from '../api/queries';
-import type { Dashboard } from '../api/types';
+import { analyzeManifests } from '../api/endpoints';
 import { blockedReason } from '../lib/riskGuard';
 import { useDebounced } from './useDebounced';
 
 /**
  * The risk guard's analysis of `text` bound for `cluster`, asked again once the text has stayed
- * the same for a moment; nothing is asked while `text` is empty. The cluster's Kubernetes version
- * (from its dashboard, when it can be read) is the target of the removed-API check. The last
+ * the same for a moment; nothing is asked while `text` is empty. The server reads the cluster's
+ * Kubernetes version, the target of the removed-API check. The last
  * analysis stays shown while the next one is asked; under the `block` policy `blocked` says why
  * Apply is off — blocking findings, or an analysis of the current text still to come.
  */
 export function useRiskGuard(cluster: string, text: string, namespace?: string) {
   const settled = useDebounced(text, 600);
-  const dashboard = useQuery({ ...apiQuery<Dashboard>(dashboardPath(cluster)), staleTime: 5 * 60_000, retry: false });
-  const kubernetesVersion = dashboard.data?.kubernetesVersion;
   const empty = text.trim() === '';
-  const enabled = settled.trim() !== '' && !dashboard.isPending;
+  const enabled = settled.trim() !== '';
   const report = useQuery({
-    queryKey: ['risk-guard', cluster, namespace ?? '', kubernetesVersion ?? '', settled],
-    queryFn: () => analyzeManifests({ manifest: settled, cluster, namespace: namespace || undefined, kubernetesVersion }),
+    queryKey: ['risk-guard', cluster, namespace ?? '', settled],
+    queryFn: () => analyzeManifests({ manifest: settled, cluster, namespace: namespace || undefined }),
     enabled,
     retry: false,
     staleTime: Infinity,
