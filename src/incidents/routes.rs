@@ -39,10 +39,10 @@ pub fn router() -> AuditedRouter {
 pub struct AnalyzeRequest {
     /// The manifests: YAML or JSON, several documents separated by `---`.
     pub manifest: String,
-    /// The Kubernetes version the manifests are for, e.g. `1.33` or `v1.33.2`; without it the
-    /// removed-API check is skipped.
+    /// The Kubernetes version the manifests are for, e.g. `1.33` or `v1.33.2`; without it, the
+    /// cluster's; without either the removed-API check is skipped.
     pub kubernetes_version: Option<String>,
-    /// The cluster the manifests go to: its environment is used when none is given.
+    /// The cluster the manifests go to: its environment and version are used when none is given.
     pub cluster: Option<String>,
     /// The environment, e.g. `prod`: `prod` or `production` turns on the single-replica check
     /// for every namespace (else only in namespaces named so).

@@ -1851,7 +1851,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AnalyzeRequest: {
-            /** @description The cluster the manifests go to: its environment is used when none is given. */
+            /** @description The cluster the manifests go to: its environment and version are used when none is given. */
             cluster?: string | null;
             /**
              * @description The environment, e.g. `prod`: `prod` or `production` turns on the single-replica check
@@ -1859,8 +1859,8 @@ export interface components {
              */
             environment?: string | null;
             /**
-             * @description The Kubernetes version the manifests are for, e.g. `1.33` or `v1.33.2`; without it the
-             *     removed-API check is skipped.
+             * @description The Kubernetes version the manifests are for, e.g. `1.33` or `v1.33.2`; without it, the
+             *     cluster's; without either the removed-API check is skipped.
              */
             kubernetesVersion?: string | null;
             /** @description The manifests: YAML or JSON, several documents separated by `---`. */
