@@ -11,6 +11,7 @@ use common::*;
 use fleetdeck::audit::model::{AuditEvent, Outcome};
 use fleetdeck::store::Store;
 use fleetdeck::store::findings::FindingWrite;
+use kubesim::Rule;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -51,24 +52,32 @@ async fn write_finding(
     name: &str,
     at: DateTime<Utc>,
 ) {
-    let body = finding_body(id, class, severity, kind, name, at + Duration::minutes(5));
-    store
-        .write_findings(
-            &[FindingWrite {
-                id,
-                cluster: "prod",
-                namespace: "shop",
-                kind,
-                name,
-                class,
-                severity,
-                body: &body,
-            }],
-            &[],
-            at,
-        )
-        .await
-        .unwrap();
+    write_finding_in(store, "prod", "shop", id, (class, severity, kind, name), at).await;
+}
+
+/// A finding about `kind` `name` in `namespace` of `cluster`.
+async fn write_finding_in(
+    store: &Store,
+    cluster: &str,
+    namespace: &str,
+    id: &str,
+    (class, severity, kind, name): (&str, &str, &str, &str),
+    at: DateTime<Utc>,
+) {
+    let mut body = finding_body(id, class, severity, kind, name, at + Duration::minutes(5));
+    body["cluster"] = json!(cluster);
+    body["object"]["namespace"] = json!(namespace);
+    let write = FindingWrite {
+        id,
+        cluster,
+        namespace,
+        kind,
+        name,
+        class,
+        severity,
+        body: &body,
+    };
+    store.write_findings(&[write], &[], at).await.unwrap();
 }
 
 async fn create_runbook(app: &TestApp, title: &str, body: &str, classes: &[&str]) -> String {
@@ -376,6 +385,38 @@ on_both_backends! {
         let (_, bundle) = call(&app, Method::GET, &format!("/api/incidents/{id}/evidence"), VIEWER_TOKEN, None).await;
         assert_eq!(audit_ids(&bundle), Vec::<String>::new());
         assert_eq!(audit_ids(&bundle["postmortem"]), Vec::<String>::new());
+        store.close().await;
+        app.stop().await;
+    }
+
+    async fn findings_a_caller_may_not_see_are_unknown_to_them(db) {
+        let sim = shop_sim().await;
+        // On this impersonate cluster operators and viewers may list pods in shop only.
+        sim.add_rule(Rule::group("fleetdeck:operators", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
+        sim.add_rule(Rule::group("fleetdeck:viewers", &["get", "list", "watch"], &[""], &["pods"], &["shop"]));
+        sim.add_rule(Rule::group("fleetdeck:admins", &["*"], &["*"], &["*"], &[]));
+        let app = TestApp::with(with_secret_key(db)).await;
+        register_sim(&app, "guarded", &sim, "impersonate").await;
+        let store = db.store().await;
+        let at = fleetdeck::store::now();
+        write_finding_in(&store, "guarded", "shop", "f-shop", ("pod_crash_loop", "critical", "Pod", "api-1"), at).await;
+        write_finding_in(&store, "guarded", "other", "f-other", ("pod_crash_loop", "critical", "Pod", "db-1"), at).await;
+
+        let (status, e) = call(&app, Method::POST, "/api/incidents", OPERATOR_TOKEN, Some(json!({"findingIds": ["f-other"]}))).await;
+        assert_error(status, &e, 422, "unknown_finding");
+        let (status, mine) = call(&app, Method::POST, "/api/incidents", OPERATOR_TOKEN, Some(json!({"findingIds": ["f-shop"]}))).await;
+        assert_eq!(status, 201, "{mine}");
+
+        // An admin opens one from both; a viewer sees only the finding (and its entries) in shop.
+        let (status, both) = call(&app, Method::POST, "/api/incidents", ADMIN_TOKEN, Some(json!({"findingIds": ["f-shop", "f-other"]}))).await;
+        assert_eq!((status, both["findings"].as_array().unwrap().len()), (201, 2), "{both}");
+        let id = both["id"].as_str().unwrap();
+        let (status, seen) = call(&app, Method::GET, &format!("/api/incidents/{id}"), VIEWER_TOKEN, None).await;
+        assert_eq!(status, 200, "{seen}");
+        let ids: Vec<&str> = seen["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["f-shop"]);
+        let objects: Vec<&Value> = seen["timeline"].as_array().unwrap().iter().filter_map(|e| e.get("object")).collect();
+        assert!(!objects.is_empty() && objects.iter().all(|o| o["namespace"] == "shop"), "{objects:?}");
         store.close().await;
         app.stop().await;
     }
