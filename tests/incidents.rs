@@ -385,6 +385,16 @@ on_both_backends! {
         let (_, bundle) = call(&app, Method::GET, &format!("/api/incidents/{id}/evidence"), VIEWER_TOKEN, None).await;
         assert_eq!(audit_ids(&bundle), Vec::<String>::new());
         assert_eq!(audit_ids(&bundle["postmortem"]), Vec::<String>::new());
+
+        // Other work (remediation) records its events through the store; they join the timeline.
+        let detail = json!({"title": "Restart proposed", "remediationId": "rem-1"});
+        assert!(store.record_incident_event(id, "remediation_proposed", "token:operator", detail.clone()).await.unwrap());
+        assert!(!store.record_incident_event("nope", "remediation_proposed", "token:operator", detail).await.unwrap());
+        let (_, after) = call(&app, Method::GET, &format!("/api/incidents/{id}"), VIEWER_TOKEN, None).await;
+        let last = after["timeline"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["source"].as_str(), last["kind"].as_str(), last["title"].as_str()),
+                   (Some("incident"), Some("remediation_proposed"), Some("Restart proposed")), "{last}");
+        assert_eq!((last["actor"].as_str(), last["detail"]["remediationId"].as_str()), (Some("token:operator"), Some("rem-1")));
         store.close().await;
         app.stop().await;
     }
