@@ -28,6 +28,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         (name = "flux inputs", description = "ExternalService inputs polled by Flux Operator's ResourceSetInputProvider"),
         (name = "diagnostics", description = "What is wrong in the clusters: findings with evidence, kept current by the analyzers"),
         (name = "memory", description = "Runbooks for classes of findings and the fixes recorded, ranked by past success"),
+        (name = "incidents", description = "Incidents opened from findings: steps from the matched runbook, notes, timeline, replay, evidence bundle"),
+        (name = "postmortems", description = "What was learned from an incident: impact, root cause, actions, with its timeline"),
         (name = "risk guard", description = "Risks in manifests before they are applied: findings, blocking ones, a score"),
     )
 )]

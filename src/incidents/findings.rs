@@ -105,7 +105,7 @@ fn word(v: impl Serialize) -> String {
 }
 
 /// What a caller may see of the findings of one cluster.
-enum View {
+pub(super) enum View {
     All,
     /// The namespaces (None: every one) and whether cluster-scoped objects are visible.
     Some(Option<HashSet<String>>, bool),
@@ -113,11 +113,16 @@ enum View {
 }
 
 impl View {
-    fn shows(&self, row: &FindingRow) -> bool {
+    pub(super) fn shows(&self, row: &FindingRow) -> bool {
+        self.shows_namespace(&row.namespace)
+    }
+
+    /// Whether findings of objects in `namespace` ('' for cluster-scoped ones) are visible.
+    pub(super) fn shows_namespace(&self, namespace: &str) -> bool {
         match self {
             View::All => true,
             View::Nothing => false,
-            View::Some(namespaces, cluster_scoped) => match row.namespace.as_str() {
+            View::Some(namespaces, cluster_scoped) => match namespace {
                 "" => *cluster_scoped,
                 ns => namespaces.as_ref().is_none_or(|n| n.contains(ns)),
             },
@@ -131,7 +136,7 @@ fn pods_resource() -> ResourceInfo {
 
 /// What `principal` may see of `cluster`'s findings; a cluster that cannot be opened shows
 /// nothing (fail closed).
-async fn view(state: &AppState, principal: &Principal, cluster: &str) -> View {
+pub(super) async fn view(state: &AppState, principal: &Principal, cluster: &str) -> View {
     let Ok(Some(row)) = state.store.cluster(cluster).await else {
         // Findings of a deleted cluster, resolved by now: history anyone may read.
         return View::All;
@@ -150,7 +155,7 @@ async fn view(state: &AppState, principal: &Principal, cluster: &str) -> View {
     }
 }
 
-fn stored(row: FindingRow) -> Option<StoredFinding> {
+pub(super) fn stored(row: FindingRow) -> Option<StoredFinding> {
     match serde_json::from_value::<Finding>(row.body.0) {
         Ok(finding) => Some(StoredFinding {
             finding,

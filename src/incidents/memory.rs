@@ -283,6 +283,34 @@ async fn read_runbook(state: &AppState, id: &str) -> ApiResult<Runbook> {
     Ok(runbook(row, stats))
 }
 
+/// The runbooks, by title; with `class`, those for it ranked by how their fixes of it went (the
+/// best first). Incidents take the first as the one to follow.
+pub(super) async fn runbooks_for(state: &AppState, class: Option<FindingClass>) -> ApiResult<Vec<Runbook>> {
+    let class = class.map(class_word);
+    let stats: HashMap<String, RunbookStatsRow> = state
+        .store
+        .runbook_stats(class.as_deref())
+        .await?
+        .into_iter()
+        .map(|s| (s.runbook_id.clone(), s))
+        .collect();
+    let mut items: Vec<Runbook> = state
+        .store
+        .runbooks()
+        .await?
+        .into_iter()
+        .filter(|r| class.as_ref().is_none_or(|c| r.classes.0.contains(c)))
+        .map(|r| {
+            let s = stats.get(&r.id);
+            runbook(r, s)
+        })
+        .collect();
+    if class.is_some() {
+        rank(&mut items);
+    }
+    Ok(items)
+}
+
 /// The runbooks, by title; with `class`, those for it ranked by how their fixes of it went.
 #[utoipa::path(get, path = "/api/memory/runbooks", tag = "memory", params(RunbooksQuery),
     responses((status = 200, body = RunbookList),
@@ -294,34 +322,16 @@ async fn list_runbooks(
     ApiQuery(q): ApiQuery<RunbooksQuery>,
 ) -> ApiResult<Json<RunbookList>> {
     principal.require(Role::Viewer)?;
-    let class = q.class.map(class_word);
-    let stats: HashMap<String, RunbookStatsRow> = state
-        .store
-        .runbook_stats(class.as_deref())
-        .await?
-        .into_iter()
-        .map(|s| (s.runbook_id.clone(), s))
-        .collect();
     let text = q.q.as_deref().map(str::to_lowercase).filter(|t| !t.is_empty());
-    let mut items: Vec<Runbook> = state
-        .store
-        .runbooks()
+    let items = runbooks_for(&state, q.class)
         .await?
         .into_iter()
-        .filter(|r| class.as_ref().is_none_or(|c| r.classes.0.contains(c)))
-        .filter(|r| q.tag.as_ref().is_none_or(|t| r.tags.0.contains(t)))
+        .filter(|r| q.tag.as_ref().is_none_or(|t| r.tags.contains(t)))
         .filter(|r| {
             text.as_ref()
                 .is_none_or(|t| r.title.to_lowercase().contains(t) || r.body.to_lowercase().contains(t))
         })
-        .map(|r| {
-            let s = stats.get(&r.id);
-            runbook(r, s)
-        })
         .collect();
-    if class.is_some() {
-        rank(&mut items);
-    }
     Ok(Json(RunbookList { items }))
 }
 

@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod clusters;
 mod db;
 pub mod findings;
+pub mod incidents;
 pub mod logins;
 pub mod memory;
 pub mod oidc_sessions;

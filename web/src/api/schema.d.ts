@@ -1483,6 +1483,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incidents, newest first. */
+        get: operations["list_incidents"];
+        put?: never;
+        /**
+         * Opens an incident (operator): from findings (`findingIds`; the title defaults to the most
+         *     severe finding's, the severity to the highest) or by hand (`title` required, severity
+         *     `warning` by default), with the steps of its runbook.
+         */
+        post: operations["create_incident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An incident with its findings (their current state), steps, notes, runbook and timeline. */
+        get: operations["get_incident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The evidence bundle: the incident, its findings with their full evidence, steps, notes,
+         *     timeline and postmortem, as JSON or as a Markdown file.
+         */
+        get: operations["evidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adds a note (Markdown) to an open incident (operator). */
+        post: operations["add_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/postmortem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Writes an incident's postmortem (operator), open or resolved; it replaces the one it has.
+         *     The incident's timeline as the writer sees it is kept with it.
+         */
+        post: operations["write_postmortem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The timeline as it unfolded: each entry with its offset from the start and the incident's
+         *     state after it; with `at`, only the entries until then.
+         */
+        get: operations["replay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolves an open incident (operator); it is read-only afterwards, but for its postmortem. */
+        post: operations["resolve_incident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/steps/{step}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Marks a step done, skipped or pending again, and/or sets its note (operator). */
+        patch: operations["update_step"];
+        trace?: never;
+    };
     "/api/memory/fixes": {
         parameters: {
             query?: never;
@@ -1564,6 +1714,40 @@ export interface paths {
         };
         /** This API's OpenAPI document (YAML). */
         get: operations["openapi_yaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/postmortems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Postmortems, newest first. */
+        get: operations["list_postmortems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/postmortems/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One postmortem. */
+        get: operations["get_postmortem"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2285,6 +2469,21 @@ export interface components {
             /** @description A bearer token for the apiserver (stored sealed, never returned). */
             token?: string | null;
         };
+        /** @description An incident to open: from findings (`findingIds`), or by hand (`title` required). */
+        CreateIncident: {
+            /** @description Stored findings the caller may see; at most 100. */
+            findingIds?: string[];
+            /**
+             * @description The runbook whose steps to follow; by default the best-ranked runbook for the findings'
+             *     classes (the most severe finding's class first).
+             */
+            runbookId?: string | null;
+            severity?: components["schemas"]["Severity"] | null;
+            /** @description Markdown, at most 16 KiB. */
+            summary?: string | null;
+            /** @description 1 to 200 characters; from findings, the most severe finding's title by default. */
+            title?: string | null;
+        };
         CreateUser: {
             /** @description Defaults to the username. */
             displayName?: string | null;
@@ -2364,6 +2563,19 @@ export interface components {
              */
             timeoutSeconds?: number | null;
         };
+        /** @description The object an entry is about. */
+        EntryObject: {
+            cluster: string;
+            /** @description Absent on audit rows, which name no kind. */
+            kind?: string | null;
+            name: string;
+            namespace?: string | null;
+        };
+        /**
+         * @description Where an entry comes from.
+         * @enum {string}
+         */
+        EntrySource: "finding" | "event" | "audit" | "note" | "incident";
         /** @description The error envelope as it goes over the wire. */
         ErrorBody: {
             /** @description Stable snake_case code, for programs. */
@@ -2397,6 +2609,20 @@ export interface components {
             /** @description The logs worth reading; analyzers leave `lines` empty and whoever shows the finding reads them. */
             logs: components["schemas"]["LogExcerpt"][];
             related: components["schemas"]["ObjectRef"][];
+        };
+        /**
+         * @description Everything known about an incident, to keep or hand over. Findings carry their full evidence
+         *     as the analyzers recorded it, which never holds environment values or Secret data.
+         */
+        EvidenceBundle: {
+            findings: components["schemas"]["StoredFinding"][];
+            /** Format: date-time */
+            generatedAt: string;
+            incident: components["schemas"]["Incident"];
+            notes: components["schemas"]["Note"][];
+            postmortem?: components["schemas"]["Postmortem"] | null;
+            steps: components["schemas"]["Step"][];
+            timeline: components["schemas"]["TimelineEntry"][];
         };
         Features: {
             /** @description The kinds whose lists can be streamed (`group/version/resource`, core written `core`). */
@@ -2538,6 +2764,41 @@ export interface components {
             rolebindings: components["schemas"]["Counts"];
             warnings: components["schemas"]["Warning"][];
         };
+        Incident: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            id: string;
+            resolution?: string | null;
+            /** Format: date-time */
+            resolvedAt?: string | null;
+            resolvedBy?: string | null;
+            /** @description The runbook its steps came from (absent when none matched, or once it was deleted). */
+            runbookId?: string | null;
+            severity: components["schemas"]["Severity"];
+            state: components["schemas"]["IncidentState"];
+            /** @description Markdown; empty when none was given. */
+            summary: string;
+            title: string;
+        };
+        /**
+         * @description An incident with its findings (their current state: first/last seen, resolved), steps,
+         *     notes, runbook and timeline.
+         */
+        IncidentDetail: components["schemas"]["Incident"] & {
+            findings: components["schemas"]["StoredFinding"][];
+            notes: components["schemas"]["Note"][];
+            runbook?: components["schemas"]["RunbookRef"] | null;
+            steps: components["schemas"]["Step"][];
+            timeline: components["schemas"]["TimelineEntry"][];
+        };
+        IncidentList: {
+            /** @description Pass it as `continue` for the next page; absent on the last page. */
+            continue?: string | null;
+            items: components["schemas"]["Incident"][];
+        };
+        /** @enum {string} */
+        IncidentState: "open" | "resolved";
         /** @description The ExternalService response: `{"inputs": [...]}`. */
         Inputs_ClusterInput: {
             inputs: {
@@ -2754,6 +3015,18 @@ export interface components {
             };
             window: string;
         };
+        Note: {
+            /** Format: date-time */
+            at: string;
+            author: string;
+            /** @description Markdown. */
+            body: string;
+            id: string;
+        };
+        NoteInput: {
+            /** @description Markdown, 1 byte to 16 KiB. */
+            body: string;
+        };
         /** @description The object a finding is about, or one related to it. */
         ObjectRef: {
             apiVersion: string;
@@ -2790,6 +3063,11 @@ export interface components {
             /** @description `…/reset-password#token=…`; the token is in the fragment, which browsers do not send on. */
             url: string;
         };
+        /**
+         * @description Where the incident stands at a point of its replay.
+         * @enum {string}
+         */
+        Phase: "before" | "open" | "resolved";
         /** @description A platform component of the catalog: a Helm chart or OCI artifact every assigned cluster runs. */
         PlatformComponent: {
             /** @description When true, templates append `/<environment>` to the path. */
@@ -2824,6 +3102,56 @@ export interface components {
             metadata: components["schemas"]["UsageMeta"];
             timestamp: string;
             window: string;
+        };
+        Postmortem: {
+            actions: components["schemas"]["PostmortemAction"][];
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            id: string;
+            /** Format: date-time */
+            impactEnd: string;
+            /** Format: date-time */
+            impactStart: string;
+            incidentId: string;
+            remediationIds: string[];
+            rootCause: string;
+            summary: string;
+            /** @description The incident's timeline when the postmortem was last written. */
+            timeline: components["schemas"]["TimelineEntry"][];
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        /** @description A follow-up action of a postmortem. */
+        PostmortemAction: {
+            done?: boolean;
+            /** @description Who does it. */
+            owner?: string | null;
+            /** @description 1 to 200 characters. */
+            title: string;
+        };
+        PostmortemInput: {
+            /** @description At most 50. */
+            actions?: components["schemas"]["PostmortemAction"][];
+            /**
+             * Format: date-time
+             * @description Not before `impactStart`.
+             */
+            impactEnd: string;
+            /** Format: date-time */
+            impactStart: string;
+            /** @description The remediations that were applied; at most 50. */
+            remediationIds?: string[];
+            /** @description Markdown, at most 64 KiB. */
+            rootCause?: string;
+            /** @description Markdown, 1 byte to 64 KiB. */
+            summary: string;
+        };
+        PostmortemList: {
+            /** @description Pass it as `continue` for the next page; absent on the last page. */
+            continue?: string | null;
+            items: components["schemas"]["Postmortem"][];
         };
         /** @description A column of a CRD's `additionalPrinterColumns`. */
         PrinterColumn: {
@@ -2924,6 +3252,49 @@ export interface components {
          * @enum {string}
          */
         Remediation: "restart" | "rollback" | "scale" | "cordon" | "drain" | "patch_memory_limit" | "delete_pod";
+        /** @description The timeline as it unfolded. */
+        Replay: {
+            /**
+             * Format: date-time
+             * @description The `at` asked for.
+             */
+            at?: string | null;
+            entries: components["schemas"]["ReplayEntry"][];
+            incidentId: string;
+            /**
+             * Format: date-time
+             * @description What offsets count from: the first linked finding's first sighting, or the opening when
+             *     that came first.
+             */
+            startedAt: string;
+            /** @description The state after the last entry (at `at`, when given). */
+            state: components["schemas"]["ReplayState"];
+        };
+        ReplayEntry: components["schemas"]["TimelineEntry"] & {
+            /**
+             * Format: int64
+             * @description Milliseconds since the replay's start (negative for what led up to it).
+             */
+            offsetMs: number;
+            /** @description The incident's state once this entry happened. */
+            state: components["schemas"]["ReplayState"];
+        };
+        ReplayState: {
+            /**
+             * Format: int32
+             * @description Linked findings seen and not cleared.
+             */
+            openFindings: number;
+            phase: components["schemas"]["Phase"];
+            /** Format: int32 */
+            stepsDone: number;
+            /** Format: int32 */
+            stepsTotal: number;
+        };
+        ResolveInput: {
+            /** @description What ended it: 1 byte to 16 KiB of Markdown. */
+            resolution: string;
+        };
         /** @description An object of the manifest that is new, gone or different. */
         ResourceChange: {
             change: components["schemas"]["Change"];
@@ -3165,6 +3536,10 @@ export interface components {
         RunbookList: {
             items: components["schemas"]["Runbook"][];
         };
+        RunbookRef: {
+            id: string;
+            title: string;
+        };
         ScaleRequest: {
             /** Format: int32 */
             replicas: number;
@@ -3218,6 +3593,29 @@ export interface components {
             oci_tag: string;
             oci_url: string;
         };
+        Step: {
+            /** @description The lines under the runbook's item (Markdown); may be empty. */
+            detail: string;
+            note?: string | null;
+            state: components["schemas"]["StepState"];
+            /**
+             * Format: int32
+             * @description The step's number, from 1: `PATCH /api/incidents/{id}/steps/{step}` names it.
+             */
+            step: number;
+            title: string;
+            /** Format: date-time */
+            updatedAt?: string | null;
+            updatedBy?: string | null;
+        };
+        /** @description A step's change; at least one of the two. */
+        StepInput: {
+            /** @description At most 4 KiB; replaces the step's note. */
+            note?: string | null;
+            state?: components["schemas"]["StepState"] | null;
+        };
+        /** @enum {string} */
+        StepState: "pending" | "done" | "skipped";
         /** @description A finding with when it was first and last seen, and when it cleared. */
         StoredFinding: components["schemas"]["Finding"] & {
             /** Format: date-time */
@@ -3345,6 +3743,22 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "other";
+        };
+        TimelineEntry: {
+            actor?: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @description What else the source says, as a JSON object. */
+            detail: Record<string, never>;
+            /**
+             * @description finding_seen, finding_resolved; the event's reason; the audit verb; note; the incident
+             *     event's kind (opened, finding_linked, step_changed, resolved, postmortem_written,
+             *     remediation_*).
+             */
+            kind: string;
+            object?: components["schemas"]["EntryObject"] | null;
+            source: components["schemas"]["EntrySource"];
+            title: string;
         };
         TriggerRequest: {
             /** @description The Job's name; default `<cronjob>-manual-<5 random characters>`. */
@@ -12593,6 +13007,690 @@ export interface operations {
             };
         };
     };
+    list_incidents: {
+        parameters: {
+            query?: {
+                state?: "open" | "resolved";
+                severity?: "info" | "warning" | "critical";
+                /** @description Incidents with a finding in this cluster. */
+                cluster?: string;
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentList"];
+                };
+            };
+            /** @description invalid_query, invalid_continue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIncident"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetail"];
+                };
+            };
+            /** @description invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_incident, unknown_finding, unknown_runbook */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetail"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    evidence: {
+        parameters: {
+            query?: {
+                /** @description json (default) or markdown (a `text/markdown` attachment). */
+                format?: "json" | "markdown";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundle; with `format=markdown` a Markdown attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceBundle"];
+                    "text/markdown": string;
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Note"];
+                };
+            };
+            /** @description invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    write_postmortem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostmortemInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Postmortem"];
+                };
+            };
+            /** @description Written for the first time */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Postmortem"];
+                };
+            };
+            /** @description invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_postmortem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay: {
+        parameters: {
+            query?: {
+                /** @description Only the entries up to this time (RFC 3339), and the state then. */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replay"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolve_incident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentDetail"];
+                };
+            };
+            /** @description invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_resolution */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description The step's number, from 1 */
+                step: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Step"];
+                };
+            };
+            /** @description invalid_body, invalid_path */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_not_found, step_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description incident_resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_step */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_fixes: {
         parameters: {
             query?: {
@@ -13085,6 +14183,110 @@ export interface operations {
             };
             /** @description No credentials, or ones that are not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_postmortems: {
+        parameters: {
+            query?: {
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostmortemList"];
+                };
+            };
+            /** @description invalid_query, invalid_continue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_postmortem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Postmortem"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description postmortem_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
