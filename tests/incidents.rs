@@ -242,6 +242,9 @@ on_both_backends! {
         let pm_id = written["id"].as_str().unwrap().to_string();
         let (status, got) = call(&app, Method::GET, &format!("/api/postmortems/{pm_id}"), VIEWER_TOKEN, None).await;
         assert_eq!((status, got["rootCause"].as_str()), (200, Some("A bad release without a canary")));
+        // The incident's detail carries it, so the workbench shows it without another request.
+        let (status, d) = call(&app, Method::GET, &format!("/api/incidents/{id}"), VIEWER_TOKEN, None).await;
+        assert_eq!((status, &d["postmortem"]["id"]), (200, &json!(pm_id)), "{d}");
         let (status, l) = call(&app, Method::GET, "/api/postmortems", VIEWER_TOKEN, None).await;
         assert_eq!((status, l["items"].as_array().unwrap().len()), (200, 1), "{l}");
         let (status, e) = call(&app, Method::GET, "/api/postmortems/nope", VIEWER_TOKEN, None).await;

@@ -80,7 +80,7 @@ pub struct Note {
 }
 
 /// An incident with its findings (their current state: first/last seen, resolved), steps,
-/// notes, runbook and timeline.
+/// notes, runbook, timeline and postmortem.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IncidentDetail {
@@ -91,6 +91,8 @@ pub struct IncidentDetail {
     pub notes: Vec<Note>,
     pub runbook: Option<RunbookRef>,
     pub timeline: Vec<TimelineEntry>,
+    /// Absent until one is written (`POST /api/incidents/{id}/postmortem`).
+    pub postmortem: Option<Postmortem>,
 }
 
 /// An incident to open: from findings (`findingIds`), or by hand (`title` required).

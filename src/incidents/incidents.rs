@@ -112,6 +112,7 @@ async fn detail(state: &AppState, principal: &Principal, id: &str) -> ApiResult<
         notes: l.notes,
         runbook,
         timeline: l.timeline,
+        postmortem: postmortem_of(state, principal, id).await?,
     })
 }
 

@@ -18,6 +18,8 @@ import { FluxPreviewPage } from './pages/FluxPreviewPage';
 import { FluxRoleBindingsPage } from './pages/FluxRoleBindingsPage';
 import { HelmReleasePage } from './pages/HelmReleasePage';
 import { HelmReleasesPage } from './pages/HelmReleasesPage';
+import { IncidentPage } from './pages/IncidentPage';
+import { IncidentsPage } from './pages/IncidentsPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
@@ -66,6 +68,8 @@ export function App() {
               }
             />
             <Route path="findings" element={<FindingsPage />} />
+            <Route path="incidents" element={<IncidentsPage />} />
+            <Route path="incidents/:id" element={<IncidentPage />} />
             <Route path="runbooks" element={<RunbooksPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />

@@ -86,7 +86,7 @@ export function setUnauthorizedHandler(handler: ((err: ApiError) => void) | null
   unauthorizedHandler = handler;
 }
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestOptions {
   method?: Method;
@@ -161,6 +161,8 @@ export const api = {
     (await apiRequest<T>(path, { ...options, method: 'POST', body })).data,
   put: async <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
     (await apiRequest<T>(path, { ...options, method: 'PUT', body })).data,
+  patch: async <T>(path: string, body?: unknown, options?: Omit<RequestOptions, 'method' | 'body'>) =>
+    (await apiRequest<T>(path, { ...options, method: 'PATCH', body })).data,
   delete: async (path: string, options?: Omit<RequestOptions, 'method' | 'body'>) => {
     await apiRequest<void>(path, { ...options, method: 'DELETE' });
   },

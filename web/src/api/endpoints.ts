@@ -11,6 +11,7 @@ import type {
   CreateApiKeyRequest,
   CreateClusterRequest,
   CreatedApiKey,
+  CreateIncident,
   Fix,
   FixInput,
   CreateUserRequest,
@@ -20,9 +21,11 @@ import type {
   FluxNamespace,
   FluxRoleBinding,
   ImportResult,
+  IncidentDetail,
   KubeObject,
   KubectlResult,
   LoginRequest,
+  Note,
   PasswordResetLink,
   PasswordResetRequest,
   RegistrationPending,
@@ -30,6 +33,8 @@ import type {
   RegistrationVerification,
   OidcLogout,
   PlatformComponent,
+  Postmortem,
+  PostmortemInput,
   RestartResult,
   RiskGuardReport,
   RollbackResult,
@@ -37,6 +42,8 @@ import type {
   RunbookInput,
   ScaleResult,
   SecretValue,
+  Step,
+  StepInput,
   TriggerResult,
   UpdateClusterRequest,
   UpdateUserRequest,
@@ -56,6 +63,8 @@ export const paths = {
   audit: '/api/audit',
   /** The fleet's findings (query: lib/findings findingsApiPath); under it, one finding with its log lines. */
   diagnostics: '/api/diagnostics',
+  /** Incidents (query: lib/incidents incidentsApiPath); under it, one incident, its replay and evidence. */
+  incidents: '/api/incidents',
   /** Runbooks (query: lib/runbooks runbooksApiPath); under it, one runbook. */
   runbooks: '/api/memory/runbooks',
   /** The fixes recorded against findings (query: lib/runbooks fixesApiPath). */
@@ -95,6 +104,14 @@ export const findingPath = (id: string) => `${paths.diagnostics}/${encodeURIComp
 export const fluxClusterPath = (name: string) => `${paths.fluxClusters}/${encodeURIComponent(name)}`;
 export const fluxInputsPath = (dns: string, kind: FluxInputKind) =>
   `${paths.fluxInputs}/${encodeURIComponent(dns)}/${kind}`;
+
+const incidentApi = (id: string) => `${paths.incidents}/${encodeURIComponent(id)}`;
+export const createIncident = (body: CreateIncident) => api.post<IncidentDetail>(paths.incidents, body);
+export const addIncidentNote = ({ id, body }: { id: string; body: string }) => api.post<Note>(`${incidentApi(id)}/notes`, { body });
+export const updateIncidentStep = ({ id, step, input }: { id: string; step: number; input: StepInput }) =>
+  api.patch<Step>(`${incidentApi(id)}/steps/${step}`, input);
+export const resolveIncident = ({ id, resolution }: { id: string; resolution: string }) => api.post<IncidentDetail>(`${incidentApi(id)}/resolve`, { resolution });
+export const writePostmortem = ({ id, input }: { id: string; input: PostmortemInput }) => api.post<Postmortem>(`${incidentApi(id)}/postmortem`, input);
 
 export const runbookPath = (id: string) => `${paths.runbooks}/${encodeURIComponent(id)}`;
 export const createRunbook = (body: RunbookInput) => api.post<Runbook>(paths.runbooks, body);

@@ -137,6 +137,8 @@ const CLUSTER_VIEWS = [paths.clusters, paths.fleet, paths.fluxClusters, paths.fl
 export const changes = {
   apiKeys: [paths.apiKeys],
   users: [paths.users],
+  /** An incident opened or worked on. */
+  incidents: [paths.incidents],
   /** A runbook written or a fix recorded: runbooks rank by their fixes. */
   memory: [paths.runbooks, paths.fixes],
   /** A cluster's metadata or connection, or the cluster itself. */

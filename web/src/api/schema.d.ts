@@ -2783,11 +2783,12 @@ export interface components {
         };
         /**
          * @description An incident with its findings (their current state: first/last seen, resolved), steps,
-         *     notes, runbook and timeline.
+         *     notes, runbook, timeline and postmortem.
          */
         IncidentDetail: components["schemas"]["Incident"] & {
             findings: components["schemas"]["StoredFinding"][];
             notes: components["schemas"]["Note"][];
+            postmortem?: components["schemas"]["Postmortem"] | null;
             runbook?: components["schemas"]["RunbookRef"] | null;
             steps: components["schemas"]["Step"][];
             timeline: components["schemas"]["TimelineEntry"][];

@@ -235,6 +235,21 @@ export type FindingSeverity = Schemas['Severity'];
 export type FindingObjectRef = Schemas['ObjectRef'];
 export type FindingRemediation = Schemas['Remediation'];
 export type ContainerEvidence = Schemas['ContainerEvidence'];
+// Incidents and postmortems.
+export type Incident = Schemas['Incident'];
+export type IncidentList = Schemas['IncidentList'];
+export type IncidentDetail = Schemas['IncidentDetail'];
+export type IncidentState = Schemas['IncidentState'];
+export type CreateIncident = Schemas['CreateIncident'];
+export type Step = Schemas['Step'];
+export type Note = Schemas['Note'];
+export type StepState = Schemas['StepState'];
+export type StepInput = Schemas['StepInput'];
+export type TimelineEntry = Schemas['TimelineEntry'];
+export type Replay = Schemas['Replay'];
+export type Postmortem = Schemas['Postmortem'];
+export type PostmortemInput = Schemas['PostmortemInput'];
+export type PostmortemAction = Schemas['PostmortemAction'];
 // Memory: runbooks and the fixes recorded against findings.
 export type Runbook = Schemas['Runbook'];
 export type RunbookList = Schemas['RunbookList'];

@@ -1,9 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
-import { findingPath } from '../api/endpoints';
-import { apiQuery } from '../api/queries';
+import { useNavigate } from 'react-router';
+import { createIncident, findingPath } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
 import type { ContainerEvidence, ResourceInfo, StoredFinding } from '../api/types';
+import { useCurrentUser } from '../auth/AuthContext';
+import { useApiMutation } from '../hooks/useApiMutation';
 import { useNow } from '../hooks/useNow';
 import { classLabel, remediationLabel } from '../lib/findings';
+import { incidentRoute } from '../lib/incidents';
+import { hasRoleAtLeast } from '../lib/roles';
 import { Badge, SeverityBadge } from './Badge';
 import { ErrorPanel } from './ErrorPanel';
 import { FindingRunbooks } from './FindingRunbooks';
@@ -163,7 +168,24 @@ function EvidenceBody({ finding, resources }: { finding: StoredFinding; resource
       ) : null}
 
       <FindingRunbooks finding={finding} />
+      <OpenIncident finding={finding} />
     </>
+  );
+}
+
+/** Operators open an incident from the finding: its steps come from the best-ranked runbook of its class. */
+function OpenIncident({ finding }: { finding: StoredFinding }) {
+  const user = useCurrentUser();
+  const navigate = useNavigate();
+  const open = useApiMutation(createIncident, changes.incidents);
+  if (!hasRoleAtLeast(user.roles, 'operator') || finding.resolvedAt) return null;
+  return (
+    <div className="actions">
+      {open.error ? <ErrorPanel error={open.error} title="No incident opened" /> : null}
+      <button type="button" className="primary" disabled={open.isPending} onClick={() => open.mutate({ findingIds: [finding.id] }, { onSuccess: (d) => void navigate(incidentRoute(d.id)) })}>
+        Open incident
+      </button>
+    </div>
   );
 }
 

@@ -3,6 +3,7 @@ import { NavLink, Outlet } from 'react-router';
 import { useCurrentUser } from '../auth/AuthContext';
 import { FINDINGS_ROUTE } from '../lib/findings';
 import { fluxRoutes } from '../lib/fluxRoutes';
+import { INCIDENTS_ROUTE } from '../lib/incidents';
 import { isAdmin } from '../lib/roles';
 import { RUNBOOKS_ROUTE } from '../lib/runbooks';
 import { SearchPalette } from './SearchPalette';
@@ -29,6 +30,7 @@ export function Layout() {
       links: [
         { to: '/', label: 'Fleet', end: true },
         { to: FINDINGS_ROUTE, label: 'Findings' },
+        { to: INCIDENTS_ROUTE, label: 'Incidents' },
         { to: RUNBOOKS_ROUTE, label: 'Runbooks' },
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
