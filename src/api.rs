@@ -43,6 +43,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::incidents::routes::router(),
         crate::incidents::findings::router().into(),
         crate::incidents::memory::router(),
+        crate::incidents::remediation::router(),
     ]
 }
 

@@ -28,6 +28,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         (name = "flux inputs", description = "ExternalService inputs polled by Flux Operator's ResourceSetInputProvider"),
         (name = "diagnostics", description = "What is wrong in the clusters: findings with evidence, kept current by the analyzers"),
         (name = "memory", description = "Runbooks for classes of findings and the fixes recorded, ranked by past success"),
+        (name = "remediation", description = "Changes proposed from findings, approved by a second person, executed through the operations pipeline, and their GitOps artifacts"),
         (name = "risk guard", description = "Risks in manifests before they are applied: findings, blocking ones, a score"),
     )
 )]

@@ -25,6 +25,7 @@ pub mod findings;
 pub mod logins;
 pub mod memory;
 pub mod oidc_sessions;
+pub mod remediations;
 pub mod sessions;
 pub mod settings;
 pub mod users;
