@@ -330,6 +330,16 @@ on_both_backends! {
         assert_error(status, &body, 422, "invalid_path");
         assert_eq!(last_audit(&app, "remediation_gitops").await["outcome"], "failure");
 
+        // A restart of a crash-looping pod restarts its Deployment (a rollout), declaratively too.
+        let (status, r) = propose(&app, json!({"findingId": "f-oom", "kind": "restart"})).await;
+        assert_eq!(status, 201, "{r}");
+        let restart = &r["items"][0];
+        assert_eq!((restart["target"]["kind"].as_str(), restart["target"]["name"].as_str()), (Some("Deployment"), Some("api")));
+        assert!(restart["change"]["diff"].as_str().unwrap().contains("+        kubectl.kubernetes.io/restartedAt: "), "{restart}");
+        assert!(restart["risk"]["score"].is_u64(), "{restart}");
+        let (status, a) = call(&app, Method::GET, &format!("/api/remediation/{}/gitops", restart["id"].as_str().unwrap()), VIEWER_TOKEN, None).await;
+        assert_eq!((status, a["fileName"].as_str()), (200, Some("deployment-api-restart.yaml")), "{a}");
+
         // A pod delete has no declarative form.
         let (_, d) = propose(&app, json!({"findingId": "f-oom", "kind": "delete_pod"})).await;
         let pod = &d["items"][0];
@@ -362,16 +372,40 @@ on_both_backends! {
 
     async fn execution_on_an_impersonate_cluster_acts_as_the_executor(db) {
         let sim = sim().await;
-        sim.add_rule(Rule::group("fleetdeck:operators", &["get", "list", "watch", "patch", "update"],
-            &["apps", ""], &["deployments", "deployments/scale", "replicasets", "pods"], &["shop"]));
+        // Operators may read what a proposal reads, not change it yet.
+        sim.add_rule(Rule::group("fleetdeck:operators", &["get", "list", "watch"],
+            &["apps", ""], &["deployments", "replicasets", "pods"], &["shop"]));
         let app = app_with_sim(db, &sim, true).await;
         oom_finding(db, "guarded", "f-guarded", json!(["scale"])).await;
-        let (status, p) = propose(&app, json!({"findingId": "f-guarded", "kind": "scale", "params": {"replicas": 3}})).await;
-        assert_eq!(status, 201, "{p}");
-        let id = p["items"][0]["id"].as_str().unwrap().to_string();
         let olga = second_operator(&app).await;
-        let (status, _) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
-        assert_eq!(status, 200);
+        let approved = |replicas: u32| {
+            let (app, olga) = (&app, &olga);
+            async move {
+                let (status, p) = propose(app, json!({"findingId": "f-guarded", "kind": "scale", "params": {"replicas": replicas}})).await;
+                assert_eq!(status, 201, "{p}");
+                let id = p["items"][0]["id"].as_str().unwrap().to_string();
+                let (status, _) = as_user(app, olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
+                assert_eq!(status, 200);
+                id
+            }
+        };
+
+        // Kubernetes refuses the executor: the remediation failed, and memory says so.
+        let id = approved(3).await;
+        let (status, body) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/execute"), None).await;
+        assert_error(status, &body, 403, "kube_forbidden");
+        assert_eq!(last_audit(&app, "remediation_execute").await["outcome"], "denied");
+        let (_, failed) = call(&app, Method::GET, &format!("/api/remediation/{id}"), OPERATOR_TOKEN, None).await;
+        assert_eq!((failed["state"].as_str(), failed["executedBy"].as_str()), (Some("failed"), Some("olga")), "{failed}");
+        assert!(failed["error"].as_str().unwrap().starts_with("kube_forbidden"), "{failed}");
+        let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes?findingId=f-guarded", VIEWER_TOKEN, None).await;
+        assert_eq!((fixes["items"][0]["action"].as_str(), fixes["items"][0]["success"].as_bool()), (Some("scale"), Some(false)), "{fixes}");
+        assert_eq!(api_deployment(&sim)["spec"]["replicas"], 2);
+
+        // Allowed to scale, the executor's own identity makes the change.
+        sim.add_rule(Rule::group("fleetdeck:operators", &["get", "patch", "update"],
+            &["apps"], &["deployments", "deployments/scale"], &["shop"]));
+        let id = approved(3).await;
         let (status, done) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/execute"), None).await;
         assert_eq!(status, 200, "{done}");
         assert_eq!(api_deployment(&sim)["spec"]["replicas"], 3);
