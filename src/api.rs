@@ -44,6 +44,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::incidents::findings::router().into(),
         crate::incidents::memory::router(),
         crate::incidents::incidents::router(),
+        crate::incidents::remediation::router(),
     ]
 }
 

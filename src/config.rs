@@ -234,6 +234,15 @@ pub struct SettingsArgs {
     /// `registry.example.com,ghcr.io/acme`); empty: any registry.
     #[arg(long, env = "FLEETDECK_IMAGE_ALLOWLIST", default_value = "", global = true)]
     pub image_allowlist: String,
+    /// Cluster environments where the proposer of a remediation may approve it themselves,
+    /// comma separated (e.g. `dev,qa`); empty (the default): a second person approves everywhere.
+    #[arg(
+        long,
+        env = "FLEETDECK_REMEDIATION_SELF_APPROVAL_ENVIRONMENTS",
+        default_value = "",
+        global = true
+    )]
+    pub remediation_self_approval_environments: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,6 +289,8 @@ pub struct Settings {
     pub proxy_auth: Option<ProxyAuth>,
     pub leader: LeaderSettings,
     pub risk_guard: RiskGuardSettings,
+    /// Environments where a remediation's proposer may approve it (the two-person rule waived).
+    pub remediation_self_approval_environments: Vec<String>,
 }
 
 /// The risk guard's policy on applies and the platform's image registries.
@@ -590,7 +601,20 @@ impl Settings {
             lease_name: lease_name.to_string(),
         };
         let risk_guard = risk_guard(a)?;
+        let remediation_self_approval_environments: Vec<String> = split_list(&a.remediation_self_approval_environments)
+            .map(str::to_string)
+            .collect();
+        if let Some(bad_env) = remediation_self_approval_environments
+            .iter()
+            .find(|e| !crate::names::is_dns_label(e))
+        {
+            return Err(bad(
+                "FLEETDECK_REMEDIATION_SELF_APPROVAL_ENVIRONMENTS",
+                format!("{bad_env:?} is not a lowercase DNS label"),
+            ));
+        }
         Ok(Settings {
+            remediation_self_approval_environments,
             risk_guard,
             public_url,
             oidc_providers,
@@ -851,6 +875,20 @@ mod tests {
         assert!(!s.write_actions_enabled);
         assert_eq!(s.log_format, LogFormat::Text);
         assert_eq!(s.flux_environments, ["dev", "qa", "uat", "stage", "prod"]);
+    }
+
+    #[test]
+    fn remediation_self_approval_environments_default_empty_and_parse() {
+        let s = Settings::from_args(&args(&[])).unwrap();
+        assert!(s.remediation_self_approval_environments.is_empty());
+        let s = Settings::from_args(&args(&["--remediation-self-approval-environments", "dev, qa"])).unwrap();
+        assert_eq!(s.remediation_self_approval_environments, ["dev", "qa"]);
+        let e = Settings::from_args(&args(&["--remediation-self-approval-environments", "Dev"])).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("FLEETDECK_REMEDIATION_SELF_APPROVAL_ENVIRONMENTS"),
+            "{e}"
+        );
     }
 
     #[test]

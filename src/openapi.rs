@@ -30,6 +30,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         (name = "memory", description = "Runbooks for classes of findings and the fixes recorded, ranked by past success"),
         (name = "incidents", description = "Incidents opened from findings: steps from the matched runbook, notes, timeline, replay, evidence bundle"),
         (name = "postmortems", description = "What was learned from an incident: impact, root cause, actions, with its timeline"),
+        (name = "remediation", description = "Changes proposed from findings, approved by a second person, executed through the operations pipeline, and their GitOps artifacts"),
         (name = "risk guard", description = "Risks in manifests before they are applied: findings, blocking ones, a score"),
     )
 )]

@@ -52,6 +52,13 @@ const LAYERS: &[(&str, &str)] = &[
     // manifests parser, which imports nothing of the crate.
     ("incidents::risk_guard", "model"),
     ("inventory::manifests", "model"),
+    // Pure rules the action cores (clusters::actions) and remediation plans share: revisions and
+    // the rollback patch, the drain plan and the selectors it reads, unified text diffs.
+    ("inventory::rollout", "model"),
+    ("inventory::drain_plan", "model"),
+    ("inventory::selector", "model"),
+    ("inventory::helm_diff", "model"),
+    ("inventory::helm_release", "model"),
 ];
 
 /// Imports the layers would allow but which are forbidden: (from, to, why).

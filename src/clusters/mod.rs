@@ -1,7 +1,9 @@
 //! Clusters: the record every domain shares (`record`), where connections come from
 //! (`registry`), a cluster's clients (`clients`) and what a request may see of it (`scope`),
-//! and the cluster registry API (`routes`, `model`).
+//! the action cores every domain's writes share (`actions`), and the cluster registry API
+//! (`routes`, `model`).
 
+pub mod actions;
 pub mod clients;
 pub mod model;
 pub mod record;

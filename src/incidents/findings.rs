@@ -104,7 +104,8 @@ fn word(v: impl Serialize) -> String {
         .unwrap_or_default()
 }
 
-/// What a caller may see of the findings of one cluster.
+/// What a caller may see of the findings of one cluster (and of the remediations proposed
+/// from them).
 pub(super) enum View {
     All,
     /// The namespaces (None: every one) and whether cluster-scoped objects are visible.
@@ -117,7 +118,7 @@ impl View {
         self.shows_namespace(&row.namespace)
     }
 
-    /// Whether findings of objects in `namespace` ('' for cluster-scoped ones) are visible.
+    /// Whether objects in `namespace` ('' for cluster-scoped ones) are visible.
     pub(super) fn shows_namespace(&self, namespace: &str) -> bool {
         match self {
             View::All => true,
@@ -155,6 +156,17 @@ pub(super) async fn view(state: &AppState, principal: &Principal, cluster: &str)
     }
 }
 
+/// The finding `id` if the caller may see it.
+pub(super) async fn visible(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Option<StoredFinding>> {
+    let Some(row) = state.store.finding(id).await? else {
+        return Ok(None);
+    };
+    if !view(state, principal, &row.cluster).await.shows(&row) {
+        return Ok(None);
+    }
+    Ok(stored(row))
+}
+
 pub(super) fn stored(row: FindingRow) -> Option<StoredFinding> {
     match serde_json::from_value::<Finding>(row.body.0) {
         Ok(finding) => Some(StoredFinding {
@@ -176,16 +188,29 @@ fn sort_key(row: &FindingRow) -> [String; 5] {
     [&row.cluster, &row.namespace, &row.kind, &row.name, &row.id].map(String::clone)
 }
 
-fn encode_continue(key: &[String; 5]) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).expect("strings serialize"))
+/// A list's `continue` token: the sort key of the last row given, opaque to the client.
+pub(super) fn encode_continue(key: &impl Serialize) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).expect("sort keys serialize"))
 }
 
-fn decode_continue(token: &str) -> Result<[String; 5], ApiError> {
+pub(super) fn decode_continue<T: serde::de::DeserializeOwned>(token: &str) -> Result<T, ApiError> {
     URL_SAFE_NO_PAD
         .decode(token)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| ApiError::bad_request("invalid_continue", "continue is not a token this list gave"))
+}
+
+/// A list's `limit`: 1 to 500, default 100 (400 `invalid_query` otherwise).
+pub(super) fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(100);
+    match (1..=500).contains(&limit) {
+        true => Ok(limit),
+        false => Err(ApiError::bad_request(
+            "invalid_query",
+            "limit must be between 1 and 500",
+        )),
+    }
 }
 
 /// The fleet's findings in cluster, namespace, kind and name order: open ones unless `state`
@@ -208,14 +233,8 @@ async fn list_findings(
     ApiQuery(q): ApiQuery<FindingsQuery>,
 ) -> ApiResult<Json<FindingList>> {
     principal.require(Role::Viewer)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "limit must be between 1 and 500",
-        ));
-    }
-    let mut after = q.next.as_deref().map(decode_continue).transpose()?;
+    let limit = page_limit(q.limit)?;
+    let mut after: Option<[String; 5]> = q.next.as_deref().map(decode_continue).transpose()?;
     let (severity, class) = (q.severity.map(word), q.class.map(word));
     let resolved = match q.state.unwrap_or_default() {
         FindingState::Open => Some(false),
@@ -282,11 +301,7 @@ async fn get_finding(
 ) -> ApiResult<Json<StoredFinding>> {
     principal.require(Role::Viewer)?;
     let not_found = || ApiError::not_found(format!("no finding {id}"));
-    let row = state.store.finding(&id).await?.ok_or_else(not_found)?;
-    if !view(&state, &principal, &row.cluster).await.shows(&row) {
-        return Err(not_found());
-    }
-    let mut finding = stored(row).ok_or_else(not_found)?;
+    let mut finding = visible(&state, &principal, &id).await?.ok_or_else(not_found)?;
     if finding.resolved_at.is_none() && !finding.finding.evidence.logs.is_empty() {
         read_logs(&state, &principal, &mut finding.finding).await;
     }

@@ -448,13 +448,7 @@ async fn list_fixes(
     ApiQuery(q): ApiQuery<FixesQuery>,
 ) -> ApiResult<Json<FixList>> {
     principal.require(Role::Viewer)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "limit must be between 1 and 500",
-        ));
-    }
+    let limit = super::findings::page_limit(q.limit)?;
     let class = q.class.map(class_word);
     let filter = FixFilter {
         class: class.as_deref(),

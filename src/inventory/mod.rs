@@ -1,6 +1,5 @@
 //! Inventory: every cluster's status and resources, from the shared watch caches.
 
-pub mod action;
 pub mod can_i;
 pub mod drain_plan;
 pub mod exec;

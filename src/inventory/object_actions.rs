@@ -17,13 +17,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::action::{self, kube_error, note};
 use super::manifests::{self, Manifest};
 use super::model::KubeObject;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::Principal;
 use crate::auth::write_gate::WriteActionsEnabled;
+use crate::clusters::actions::{self as action, kube_error, note};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::incidents::risk_guard::{self, Analysis, KubeVersion, Policy};
@@ -214,10 +214,9 @@ async fn delete(
             .unwrap_or_default(),
         if dry_run { " dryRun" } else { "" }
     );
-    let answer = action::api(&scope, &info, namespace)
-        .delete(name, &params)
+    let finalizing = action::delete(&scope, &info, namespace, name, &params)
         .await
-        .map_err(|e| kube_error(cluster)(e).with_audit(note(cluster, namespace, name, reason.clone())))?;
+        .map_err(|e| e.with_audit(note(cluster, namespace, name, reason.clone())))?;
     Ok((
         note(cluster, namespace, name, reason),
         Json(DeleteResult {
@@ -225,7 +224,7 @@ async fn delete(
             namespace: namespace.map(str::to_string),
             name: name.to_string(),
             dry_run,
-            finalizing: answer.is_left(),
+            finalizing,
         }),
     ))
 }

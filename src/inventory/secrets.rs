@@ -15,10 +15,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::action::{kube_error, note};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
+use crate::clusters::actions::{kube_error, note};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiPath, ApiResult, ErrorBody};
 

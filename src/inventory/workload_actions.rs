@@ -9,20 +9,20 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PostParams};
+use kube::api::{DynamicObject, PostParams};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::action::{self, kube_error, note, only};
-use super::drain_plan::controller_kind;
-use super::rollout::{self, Revision, RollbackError};
+use super::rollout::{self, Revision};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
+use crate::clusters::actions::{
+    self as action, RESTARTABLE, ROLLABLE, SCALABLE, TRIGGERABLE, Target, kube_error, note, only,
+};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::discovery::ResourceInfo;
@@ -66,16 +66,8 @@ pub fn router() -> AuditedRouter {
     }
 }
 
-/// The annotation `kubectl rollout restart` sets on the pod template.
-const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// More replicas than this is a typo, not a plan.
 const MAX_REPLICAS: u32 = 10_000;
-
-/// Which kinds take which action.
-const SCALABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/replicasets"];
-const RESTARTABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/daemonsets", "core/pods"];
-const ROLLABLE: &[&str] = &["apps/deployments", "apps/statefulsets", "apps/daemonsets"];
-const TRIGGERABLE: &[&str] = &["batch/cronjobs"];
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,6 +154,16 @@ fn note_of(path: &WorkloadPath, reason: impl Into<String>) -> AuditNote {
     note(&path.0, Some(&path.4), &path.5, reason)
 }
 
+/// The object at `path` as an action's target.
+fn at<'a>(scope: &'a ClusterScope, info: &'a ResourceInfo, path: &'a WorkloadPath) -> Target<'a> {
+    Target {
+        scope,
+        info,
+        namespace: &path.4,
+        name: &path.5,
+    }
+}
+
 /// Sets a Deployment's, StatefulSet's or ReplicaSet's replicas (operator; write gate).
 #[utoipa::path(post, path = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}/scale", tag = "operations",
     params(("cluster" = String, Path), ("group" = String, Path), ("version" = String, Path), ("resource" = String, Path),
@@ -185,12 +187,7 @@ async fn scale(
         ));
     }
     let (scope, info) = target(&state, &principal, &path, "scale", SCALABLE).await?;
-    let patch = json!({"spec": {"replicas": body.replicas}});
-    let scaled = action::api(&scope, &info, Some(&path.4))
-        .patch_scale(&path.5, &action::as_fleetdeck(), &Patch::Merge(&patch))
-        .await
-        .map_err(kube_error(&path.0))?;
-    let replicas = scaled.spec.and_then(|s| s.replicas).unwrap_or_default();
+    let replicas = action::scale(at(&scope, &info, &path), body.replicas).await?;
     Ok((
         note_of(&path, format!("replicas={replicas}")),
         Json(ScaleResult { replicas }),
@@ -220,72 +217,20 @@ async fn restart(
     ApiQuery(q): ApiQuery<RestartQuery>,
 ) -> ApiResult<(AuditNote, Json<RestartResult>)> {
     let (scope, info) = target(&state, &principal, &path, "restart", RESTARTABLE).await?;
-    let api = action::api(&scope, &info, Some(&path.4));
+    let target = at(&scope, &info, &path);
     let restarted_at = now();
     if info.resource == "pods" {
-        let force = q.force.unwrap_or(false);
-        let pod = api.get(&path.5).await.map_err(kube_error(&path.0))?;
-        let owner = controller_kind(&serde_json::to_value(&pod).map_err(ApiError::internal)?).map(str::to_string);
-        if owner.is_none() && !force {
-            return Err(ApiError::conflict(
-                "unmanaged_pod",
-                format!(
-                    "pod {} has no controller, so deleting it does not bring it back; add force=true to delete it anyway",
-                    path.5
-                ),
-            )
-            .with_audit(note_of(&path, "unmanaged")));
-        }
-        // Delete this very pod, not one that replaced it meanwhile under the same name.
-        let params = DeleteParams {
-            preconditions: pod.metadata.uid.map(|uid| kube::api::Preconditions {
-                uid: Some(uid),
-                resource_version: None,
-            }),
-            ..DeleteParams::default()
-        };
-        api.delete(&path.5, &params).await.map_err(kube_error(&path.0))?;
-        let reason = match owner {
-            Some(kind) => format!("deleted for its {kind} to replace"),
-            None => "deleted (force: no controller)".into(),
-        };
+        let reason = action::delete_pod(target, q.force.unwrap_or(false)).await?;
         return Ok((note_of(&path, reason), Json(RestartResult { restarted_at })));
     }
     if q.force.is_some() {
         return Err(ApiError::bad_request("invalid_query", "force is for pods only"));
     }
-    let patch = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: restarted_at}}}}});
-    api.patch(&path.5, &action::as_fleetdeck(), &Patch::Merge(&patch))
-        .await
-        .map_err(kube_error(&path.0))?;
+    action::restart_workload(target, &restarted_at).await?;
     Ok((
         note_of(&path, format!("restartedAt={restarted_at}")),
         Json(RestartResult { restarted_at }),
     ))
-}
-
-/// The workload at `path` and what holds its revisions — ReplicaSets for a Deployment,
-/// ControllerRevisions otherwise — read as the caller.
-async fn workload_and_revisions(
-    scope: &ClusterScope,
-    info: &ResourceInfo,
-    path: &WorkloadPath,
-) -> ApiResult<(serde_json::Value, Vec<serde_json::Value>)> {
-    let workload = action::api(scope, info, Some(&path.4))
-        .get(&path.5)
-        .await
-        .map_err(kube_error(&path.0))?;
-    let holders = match info.resource.as_str() {
-        "deployments" => ResourceInfo::builtin("apps", "v1", "replicasets", "ReplicaSet", true),
-        _ => ResourceInfo::builtin("apps", "v1", "controllerrevisions", "ControllerRevision", true),
-    };
-    let held = action::api(scope, &holders, Some(&path.4))
-        .list(&ListParams::default())
-        .await
-        .map_err(kube_error(&path.0))?;
-    let value = |o: &DynamicObject| serde_json::to_value(o).map_err(ApiError::internal);
-    let held = held.items.iter().map(value).collect::<ApiResult<Vec<_>>>()?;
-    Ok((value(&workload)?, held))
 }
 
 /// A Deployment's, StatefulSet's or DaemonSet's revisions (its ReplicaSets or ControllerRevisions),
@@ -306,7 +251,7 @@ async fn revisions(
     let scope = ClusterScope::open(&state, &principal, &path.0).await?;
     let info = scope.resource(&state, &path.1, &path.2, &path.3).await?;
     only(&info, "list revisions", ROLLABLE)?;
-    let (workload, held) = workload_and_revisions(&scope, &info, &path).await?;
+    let (workload, held) = action::workload_and_revisions(at(&scope, &info, &path)).await?;
     Ok(Json(RevisionList {
         items: rollout::revisions(&workload, &held),
     }))
@@ -337,31 +282,7 @@ async fn rollback(
         ));
     }
     let (scope, info) = target(&state, &principal, &path, "roll back", ROLLABLE).await?;
-    let (workload, held) = workload_and_revisions(&scope, &info, &path).await?;
-    let revisions = rollout::revisions(&workload, &held);
-    let (revision, patch) = rollout::rollback_patch(&revisions, &held, body.revision).map_err(|e| {
-        let e = match e {
-            RollbackError::NoRevision(0) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "revision_not_found",
-                "there is no revision before the current one",
-            ),
-            RollbackError::NoRevision(n) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "revision_not_found",
-                format!("{} has no revision {n}", path.5),
-            ),
-            RollbackError::AlreadyCurrent(n) => {
-                ApiError::conflict("already_current", format!("{} runs revision {n} already", path.5))
-            }
-        };
-        e.with_audit(note_of(&path, format!("revision={}", body.revision)))
-    })?;
-    let patch: json_patch::Patch = serde_json::from_value(patch).map_err(ApiError::internal)?;
-    action::api(&scope, &info, Some(&path.4))
-        .patch(&path.5, &action::as_fleetdeck(), &Patch::<()>::Json(patch))
-        .await
-        .map_err(|e| kube_error(&path.0)(e).with_audit(note_of(&path, format!("revision={revision}"))))?;
+    let revision = action::rollback(at(&scope, &info, &path), body.revision).await?;
     Ok((
         note_of(&path, format!("revision={revision}")),
         Json(RollbackResult { revision }),

@@ -67,6 +67,34 @@ pub struct FixFilter<'a> {
     pub limit: u32,
 }
 
+/// Inserts the fix `$row` on `$executor` (a transaction of either backend): remediations record
+/// their fix in the transaction that records their outcome.
+macro_rules! insert_fix {
+    ($row:expr, $executor:expr) => {
+        sqlx::query(
+            "INSERT INTO fixes (id, runbook_id, finding_id, class, cluster, object_kind, object_namespace, \
+             object_name, action, success, note, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&$row.id)
+        .bind(&$row.runbook_id)
+        .bind(&$row.finding_id)
+        .bind(&$row.class)
+        .bind(&$row.cluster)
+        .bind(&$row.object_kind)
+        .bind(&$row.object_namespace)
+        .bind(&$row.object_name)
+        .bind(&$row.action)
+        .bind($row.success)
+        .bind(&$row.note)
+        .bind(&$row.recorded_by)
+        .bind($row.recorded_at)
+        .execute($executor)
+        .await
+    };
+}
+pub(super) use insert_fix;
+
 /// `SELECT … FROM runbooks`, for `concat!` with a condition.
 macro_rules! select_runbooks {
     () => {
@@ -151,9 +179,6 @@ impl Store {
     /// Records a fix; `false` (nothing written) when it names a runbook that does not exist.
     pub async fn insert_fix(&self, row: &FixRow) -> sqlx::Result<bool> {
         let exists = "SELECT COUNT(*) FROM runbooks WHERE id = $1";
-        let insert = "INSERT INTO fixes (id, runbook_id, finding_id, class, cluster, object_kind, object_namespace, \
-                      object_name, action, success, note, recorded_by, recorded_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             if let Some(runbook) = &row.runbook_id {
@@ -162,11 +187,7 @@ impl Store {
                     return Ok(false);
                 }
             }
-            sqlx::query(insert)
-                .bind(&row.id).bind(&row.runbook_id).bind(&row.finding_id).bind(&row.class).bind(&row.cluster)
-                .bind(&row.object_kind).bind(&row.object_namespace).bind(&row.object_name).bind(&row.action)
-                .bind(row.success).bind(&row.note).bind(&row.recorded_by).bind(row.recorded_at)
-                .execute(&mut *tx).await?;
+            insert_fix!(row, &mut *tx)?;
             tx.commit().await?;
             Ok(true)
         })

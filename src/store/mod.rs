@@ -26,6 +26,7 @@ pub mod incidents;
 pub mod logins;
 pub mod memory;
 pub mod oidc_sessions;
+pub mod remediations;
 pub mod sessions;
 pub mod settings;
 pub mod users;

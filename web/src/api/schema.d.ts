@@ -1756,6 +1756,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/remediation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Remediations, newest first, those whose finding the caller may see (viewer). */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remediation/propose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Proposes remediations for a finding (operator): each reads the live object as the caller and
+         *     holds the exact change. Without `kind`, one proposal for each of the finding's remediations
+         *     that can be made (the others under `skipped`).
+         */
+        post: operations["propose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remediation/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One remediation (viewer; 404 when its finding is not visible to the caller). */
+        get: operations["get_one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remediation/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approves a proposed remediation (operator). The two-person rule: the proposer may not
+         *     approve their own (403 `approver_is_proposer`) unless the cluster's environment is in
+         *     FLEETDECK_REMEDIATION_SELF_APPROVAL_ENVIRONMENTS.
+         */
+        post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remediation/{id}/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Executes an approved remediation (operator; write gate) through the same action core as the
+         *     console's buttons, as the executor (impersonated on `impersonate` clusters). A change computed
+         *     from the object (scale, rollback, patch_memory_limit, cordon) is refused with 409
+         *     `remediation_stale` once the object's resourceVersion moved: propose it again. The outcome is
+         *     recorded on the remediation and as a fix in memory; a failure answers the action's error.
+         */
+        post: operations["execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remediation/{id}/gitops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The change as a GitOps artifact: a kustomize strategic-merge patch, its file name, the
+         *     kustomization entry and the unified diff (viewer). `format=patch` answers the patch file.
+         */
+        get: operations["gitops_get"];
+        put?: never;
+        /** The GitOps artifact with the file under `path`, the kustomization's folder (viewer). */
+        post: operations["gitops_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/remediation/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a proposed remediation (operator; the proposer may withdraw their own). */
+        post: operations["reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/risk-guard/analyze": {
         parameters: {
             query?: never;
@@ -2508,6 +2645,10 @@ export interface components {
             status: components["schemas"]["ClusterStatus"];
             summary: components["schemas"]["ClusterSummary"];
         };
+        DecisionRequest: {
+            /** @description Why (at most 4 KiB). */
+            note?: string | null;
+        };
         DeleteResult: {
             dryRun: boolean;
             /**
@@ -2735,6 +2876,24 @@ export interface components {
             /** @description The ClusterRole to bind, e.g. `cluster-admin`. */
             role: string;
             subjects: components["schemas"]["Subject"][];
+        };
+        /** @description The GitOps artifact of a change. */
+        GitopsArtifact: {
+            /** @description Where the patch goes in the repository: `<path>/<kind>-<name>-<remediation>.yaml`. */
+            fileName: string;
+            /** @description What to add to the kustomization.yaml beside it. */
+            kustomization: string;
+            /**
+             * @description A kustomize strategic-merge patch: the object's apiVersion, kind, name and namespace
+             *     and only the fields the change sets.
+             */
+            kustomizePatch: string;
+            /** @description The change as a unified diff of the object's YAML. */
+            unifiedDiff: string;
+        };
+        GitopsRequest: {
+            /** @description The folder of the kustomization in the repository, prefixed to the file name. */
+            path?: string | null;
         };
         Hook: {
             /** @description `pre-install`, `post-upgrade`, … */
@@ -3160,6 +3319,18 @@ export interface components {
             name: string;
             type: string;
         };
+        ProposeRequest: {
+            findingId: string;
+            /** @description The incident the remediation is for. */
+            incidentId?: string | null;
+            kind?: components["schemas"]["Remediation"] | null;
+            params?: components["schemas"]["RemediationParams"];
+        };
+        ProposeResult: {
+            items: components["schemas"]["RemediationItem"][];
+            /** @description Without `kind`: the finding's remediations that could not be proposed, with why. */
+            skipped: components["schemas"]["SkippedKind"][];
+        };
         Ready: {
             /** @description `ready` */
             status: string;
@@ -3253,6 +3424,88 @@ export interface components {
          * @enum {string}
          */
         Remediation: "restart" | "rollback" | "scale" | "cordon" | "drain" | "patch_memory_limit" | "delete_pod";
+        /** @description The exact change a remediation makes. */
+        RemediationChange: {
+            /** @description The object after the change; empty when the object goes (a pod deleted). */
+            after: string;
+            /** @description The object as it was read (YAML, without status and server-kept fields). */
+            before: string;
+            /** @description `diff -u` of before and after. */
+            diff: string;
+            /**
+             * @description The patch sent: a merge patch (scale, restart, cordon), a JSON patch (rollback) or a
+             *     strategic merge patch (patch_memory_limit); absent for a pod delete and a drain.
+             */
+            patch?: Record<string, never>;
+            /** @description The object's resourceVersion the change was computed from. */
+            resourceVersion: string;
+        };
+        /** @description A remediation and where it stands. */
+        RemediationItem: {
+            change: components["schemas"]["RemediationChange"];
+            cluster: string;
+            /** Format: date-time */
+            decidedAt?: string | null;
+            decidedBy?: string | null;
+            decisionNote?: string | null;
+            /** @description Why the execution failed. */
+            error?: string | null;
+            /** Format: date-time */
+            executedAt?: string | null;
+            /** @description Set when an execution starts (an `approved` one with an executor is running). */
+            executedBy?: string | null;
+            findingId: string;
+            id: string;
+            incidentId?: string | null;
+            kind: components["schemas"]["Remediation"];
+            params: components["schemas"]["RemediationParams"];
+            /** Format: date-time */
+            proposedAt: string;
+            proposedBy: string;
+            /** @description What the action answered (`replicas`, `revision`, `restartedAt`, a drain's summary, …). */
+            result?: Record<string, never>;
+            risk?: components["schemas"]["RiskAnalysis"] | null;
+            state: components["schemas"]["RemediationState"];
+            target: components["schemas"]["RemediationTarget"];
+        };
+        RemediationList: {
+            /** @description Pass it as `continue` for the next page; absent on the last page. */
+            continue?: string | null;
+            /** @description Newest first. */
+            items: components["schemas"]["RemediationItem"][];
+        };
+        /** @description What a proposal asks for beyond its kind. */
+        RemediationParams: {
+            /** @description patch_memory_limit: the container; none: the finding's container. */
+            container?: string | null;
+            /**
+             * @description patch_memory_limit: the new limit (a Kubernetes quantity such as `512Mi`); none: the
+             *     current limit × 1.5, rounded up to a whole Mi.
+             */
+            memory?: string | null;
+            /**
+             * Format: int32
+             * @description scale: the replicas wanted (required for scale).
+             */
+            replicas?: number | null;
+            /**
+             * Format: int64
+             * @description rollback: the revision to go back to; 0 or none: the one before the current.
+             */
+            revision?: number | null;
+        };
+        /** @enum {string} */
+        RemediationState: "proposed" | "approved" | "rejected" | "executed" | "failed";
+        /** @description The object a remediation changes. */
+        RemediationTarget: {
+            /** @description Empty for the core group. */
+            group: string;
+            kind: string;
+            name: string;
+            namespace?: string | null;
+            resource: string;
+            version: string;
+        };
         /** @description The timeline as it unfolded. */
         Replay: {
             /**
@@ -3583,6 +3836,12 @@ export interface components {
         };
         /** @enum {string} */
         Severity: "info" | "warning" | "critical";
+        /** @description A kind that could not be proposed when the request named none. */
+        SkippedKind: {
+            code: string;
+            kind: components["schemas"]["Remediation"];
+            message: string;
+        };
         /** @description A release Secret that could not be read: its release is left out, never the whole answer. */
         SkippedSecret: {
             namespace: string;
@@ -14288,6 +14547,661 @@ export interface operations {
             };
             /** @description postmortem_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                state?: "proposed" | "approved" | "rejected" | "executed" | "failed";
+                incidentId?: string;
+                cluster?: string;
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+                /** @description The `continue` of the previous page. */
+                continue?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationList"];
+                };
+            };
+            /** @description invalid_query, invalid_continue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    propose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposeRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposeResult"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `finding_not_found` (or not visible to the caller); the apiserver's `kube_not_found` for the object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `already_current`: a rollback to the revision running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `revision_not_found` is 404 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationItem"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description optional */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationItem"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `approver_is_proposer`, or not an operator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_pending`: decided already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_note` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationItem"];
+                };
+            };
+            /** @description `action_not_supported` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not an operator, write actions disabled, or Kubernetes RBAC (`kube_forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_found`, or the object is gone (`kube_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_approved`, `remediation_stale`, `unmanaged_pod`, `drain_refused`, `drain_incomplete`, `already_current` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    gitops_get: {
+        parameters: {
+            query?: {
+                format?: "json" | "patch";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the artifact; with `format=patch`, the patch file (`application/yaml`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitopsArtifact"];
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `gitops_not_applicable`: a pod delete or a drain */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    gitops_post: {
+        parameters: {
+            query?: {
+                format?: "json" | "patch";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description optional */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GitopsRequest"];
+            };
+        };
+        responses: {
+            /** @description the artifact; with `format=patch`, the patch file (`application/yaml`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitopsArtifact"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `gitops_not_applicable`: a pod delete or a drain; `invalid_path` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description optional */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationItem"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `remediation_not_pending`: decided already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_note` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,659 @@
+//! The pure half of a remediation: which object a kind of remediation changes, the change itself
+//! (the patch and the object after it), the texts a reviewer reads (YAML before and after, their
+//! unified diff) and the GitOps artifact (a kustomize strategic-merge patch). No IO: the routes
+//! read the live objects and hand them in.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::incidents::diagnostics::finding::Remediation;
+use crate::inventory::helm_diff;
+
+/// One mebibyte.
+const MI: u128 = 1024 * 1024;
+
+/// A kind's JSON name (`patch_memory_limit`).
+pub fn kind_word(kind: Remediation) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// 422 `remediation_not_applicable`.
+pub fn not_applicable(message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("remediation_not_applicable", message)
+}
+
+/// A Kubernetes kind a remediation may change, with its API coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetKind {
+    pub group: &'static str,
+    pub version: &'static str,
+    pub resource: &'static str,
+    pub kind: &'static str,
+    pub namespaced: bool,
+}
+
+const KINDS: &[TargetKind] = &[
+    TargetKind {
+        group: "apps",
+        version: "v1",
+        resource: "deployments",
+        kind: "Deployment",
+        namespaced: true,
+    },
+    TargetKind {
+        group: "apps",
+        version: "v1",
+        resource: "statefulsets",
+        kind: "StatefulSet",
+        namespaced: true,
+    },
+    TargetKind {
+        group: "apps",
+        version: "v1",
+        resource: "daemonsets",
+        kind: "DaemonSet",
+        namespaced: true,
+    },
+    TargetKind {
+        group: "apps",
+        version: "v1",
+        resource: "replicasets",
+        kind: "ReplicaSet",
+        namespaced: true,
+    },
+    TargetKind {
+        group: "",
+        version: "v1",
+        resource: "pods",
+        kind: "Pod",
+        namespaced: true,
+    },
+    TargetKind {
+        group: "",
+        version: "v1",
+        resource: "nodes",
+        kind: "Node",
+        namespaced: false,
+    },
+];
+
+/// The coordinates of `kind` (`Deployment`, `Pod`, …), if remediations change such objects.
+pub fn target_kind(kind: &str) -> Option<TargetKind> {
+    KINDS.iter().copied().find(|k| k.kind == kind)
+}
+
+/// The kinds of object each remediation changes. Pod findings are followed up their controller
+/// chain (pod → ReplicaSet → Deployment) to the first of these.
+pub fn changes(kind: Remediation) -> &'static [&'static str] {
+    match kind {
+        Remediation::Restart => &["Deployment", "StatefulSet", "DaemonSet", "Pod"],
+        Remediation::Rollback | Remediation::PatchMemoryLimit => &["Deployment", "StatefulSet", "DaemonSet"],
+        Remediation::Scale => &["Deployment", "StatefulSet", "ReplicaSet"],
+        Remediation::Cordon | Remediation::Drain => &["Node"],
+        Remediation::DeletePod => &["Pod"],
+    }
+}
+
+/// Whether the change was computed from the object's content, so that it is stale once the
+/// object changed (a restart, a pod delete or a drain acts whatever the object holds).
+pub fn computed_from_object(kind: Remediation) -> bool {
+    matches!(
+        kind,
+        Remediation::Scale | Remediation::Rollback | Remediation::PatchMemoryLimit | Remediation::Cordon
+    )
+}
+
+/// Whether the change has a declarative form a Git repository can hold.
+pub fn declarative(kind: Remediation, target: &str) -> bool {
+    !matches!(kind, Remediation::DeletePod | Remediation::Drain) && target != "Pod"
+}
+
+/// An object's controller: (kind, name), from its ownerReferences.
+pub fn controller(object: &Value) -> Option<(String, String)> {
+    object["metadata"]["ownerReferences"]
+        .as_array()?
+        .iter()
+        .find(|o| o["controller"] == json!(true))
+        .and_then(|o| Some((o["kind"].as_str()?.to_string(), o["name"].as_str()?.to_string())))
+}
+
+/// What a proposal asks for beyond its kind.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = RemediationParams)]
+pub struct Params {
+    /// scale: the replicas wanted (required for scale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(maximum = 10000)]
+    pub replicas: Option<u32>,
+    /// rollback: the revision to go back to; 0 or none: the one before the current.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub revision: Option<i64>,
+    /// patch_memory_limit: the new limit (a Kubernetes quantity such as `512Mi`); none: the
+    /// current limit × 1.5, rounded up to a whole Mi.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+    /// patch_memory_limit: the container; none: the finding's container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+}
+
+/// A change: the patch sent (none for a pod delete or a drain) and the object after it (none
+/// when the object goes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub patch: Option<Value>,
+    pub after: Option<Value>,
+    /// The parameters as resolved (the revision a rollback goes to, the limit chosen).
+    pub params: Params,
+}
+
+/// Sets the replicas.
+pub fn scale(before: &Value, replicas: Option<u32>) -> ApiResult<Change> {
+    let replicas = replicas.ok_or_else(|| ApiError::unprocessable("invalid_params", "scale needs params.replicas"))?;
+    if replicas > 10_000 {
+        return Err(ApiError::unprocessable("invalid_params", "at most 10000 replicas"));
+    }
+    let patch = json!({"spec": {"replicas": replicas}});
+    Ok(Change {
+        after: Some(merged(before, &patch)),
+        patch: Some(patch),
+        params: Params {
+            replicas: Some(replicas),
+            ..Params::default()
+        },
+    })
+}
+
+/// A rollout restart with the pod template annotated at `patch` (see
+/// `clusters::actions::restart_patch`).
+pub fn restart(before: &Value, patch: Value) -> Change {
+    Change {
+        after: Some(merged(before, &patch)),
+        patch: Some(patch),
+        params: Params::default(),
+    }
+}
+
+/// A node marked unschedulable.
+pub fn cordon(before: &Value) -> Change {
+    let patch = json!({"spec": {"unschedulable": true}});
+    Change {
+        after: Some(merged(before, &patch)),
+        patch: Some(patch),
+        params: Params::default(),
+    }
+}
+
+/// A drain: the node cordoned, then its pods evicted (the eviction plan is read when it runs).
+pub fn drain(before: &Value) -> Change {
+    Change {
+        patch: None,
+        ..cordon(before)
+    }
+}
+
+/// The object deleted (a pod, for its controller to replace).
+pub fn deleted() -> Change {
+    Change {
+        patch: None,
+        after: None,
+        params: Params::default(),
+    }
+}
+
+/// A rollback to `revision` by the JSON patch `rollout::rollback_patch` made.
+pub fn rollback(before: &Value, revision: i64, patch: Value) -> ApiResult<Change> {
+    let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(ApiError::internal)?;
+    let mut after = before.clone();
+    json_patch::patch(&mut after, &ops).map_err(ApiError::internal)?;
+    Ok(Change {
+        patch: Some(patch),
+        after: Some(after),
+        params: Params {
+            revision: Some(revision),
+            ..Params::default()
+        },
+    })
+}
+
+/// The pod template's containers of a workload.
+fn containers(object: &Value) -> Option<&Vec<Value>> {
+    object.pointer("/spec/template/spec/containers")?.as_array()
+}
+
+/// A container's memory limit raised: to `memory`, or to the current limit × 1.5 rounded up to
+/// a whole Mi. The patch is a strategic merge patch (containers merge by name).
+pub fn memory_limit(before: &Value, container: &str, memory: Option<&str>) -> ApiResult<Change> {
+    let found = containers(before)
+        .and_then(|cs| cs.iter().position(|c| c["name"] == json!(container)))
+        .ok_or_else(|| not_applicable(format!("the workload has no container {container:?}")))?;
+    let memory = match memory {
+        Some(m) => {
+            quantity_bytes(m)
+                .filter(|b| *b > 0)
+                .ok_or_else(|| ApiError::unprocessable("invalid_params", format!("{m:?} is not a memory quantity")))?;
+            m.to_string()
+        }
+        None => {
+            let current = before
+                .pointer(&format!(
+                    "/spec/template/spec/containers/{found}/resources/limits/memory"
+                ))
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "invalid_params",
+                        format!("container {container} has no memory limit to raise; give params.memory"),
+                    )
+                })?;
+            grown(current).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_params",
+                    format!("the current limit {current:?} cannot be read; give params.memory"),
+                )
+            })?
+        }
+    };
+    let patch = json!({"spec": {"template": {"spec": {"containers": [
+        {"name": container, "resources": {"limits": {"memory": memory}}}
+    ]}}}});
+    let mut after = before.clone();
+    after["spec"]["template"]["spec"]["containers"][found]["resources"]["limits"]["memory"] = json!(memory);
+    Ok(Change {
+        patch: Some(patch),
+        after: Some(after),
+        params: Params {
+            memory: Some(memory),
+            container: Some(container.to_string()),
+            ..Params::default()
+        },
+    })
+}
+
+/// A Kubernetes quantity in bytes (`512Mi`, `1G`, `1.5Gi`, `1e9`); None if it is not one.
+pub fn quantity_bytes(q: &str) -> Option<u128> {
+    let q = q.trim();
+    let split = q.find(|c: char| c.is_ascii_alphabetic() && c != 'e').unwrap_or(q.len());
+    let (number, suffix) = q.split_at(split);
+    let factor: f64 = match suffix {
+        "" => 1.0,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        _ => return None,
+    };
+    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
+    Some((n * factor).ceil() as u128)
+}
+
+/// `current` × 1.5, rounded up to a whole Mi.
+pub fn grown(current: &str) -> Option<String> {
+    let bytes = quantity_bytes(current)?;
+    let wanted = (bytes * 3).div_ceil(2);
+    Some(format!("{}Mi", wanted.div_ceil(MI).max(1)))
+}
+
+/// A JSON merge patch applied (RFC 7386): enough for the patches above, whose lists are whole.
+pub fn merged(before: &Value, patch: &Value) -> Value {
+    let mut out = before.clone();
+    merge(&mut out, patch);
+    out
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(t), Some(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+/// The object as a reviewer reads it: without its status and the fields the apiserver keeps
+/// (resourceVersion, uid, managedFields, …), which a change does not touch.
+pub fn clean(object: &Value) -> Value {
+    let mut o = object.clone();
+    if let Some(map) = o.as_object_mut() {
+        map.remove("status");
+    }
+    if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+        for field in [
+            "resourceVersion",
+            "uid",
+            "managedFields",
+            "creationTimestamp",
+            "generation",
+            "selfLink",
+        ] {
+            meta.remove(field);
+        }
+        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+            annotations.remove("deployment.kubernetes.io/revision");
+        }
+    }
+    o
+}
+
+pub fn yaml(object: &Value) -> ApiResult<String> {
+    yaml_serde::to_string(object).map_err(ApiError::internal)
+}
+
+/// The unified diff of the object before and after (an object deleted diffs to nothing).
+pub fn diff(before_yaml: &str, after_yaml: &str, label: &str) -> String {
+    helm_diff::unified(
+        before_yaml,
+        after_yaml,
+        &format!("{label} (live)"),
+        &format!("{label} (after)"),
+    )
+}
+
+/// What changed from `before` to `after`, as a merge patch: changed fields only, lists whole
+/// (a strategic merge merges containers by name, so a whole list says the same), removed
+/// fields as null.
+pub fn changed_fields(before: &Value, after: &Value) -> Option<Value> {
+    match (before.as_object(), after.as_object()) {
+        (Some(b), Some(a)) => {
+            let mut out = Map::new();
+            for (k, av) in a {
+                match b.get(k) {
+                    Some(bv) => {
+                        if let Some(d) = changed_fields(bv, av) {
+                            out.insert(k.clone(), d);
+                        }
+                    }
+                    None => {
+                        out.insert(k.clone(), av.clone());
+                    }
+                }
+            }
+            for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                out.insert(k.clone(), Value::Null);
+            }
+            (!out.is_empty()).then_some(Value::Object(out))
+        }
+        _ => (before != after).then(|| after.clone()),
+    }
+}
+
+/// The GitOps artifact of a change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = GitopsArtifact)]
+pub struct Artifact {
+    /// Where the patch goes in the repository: `<path>/<kind>-<name>-<remediation>.yaml`.
+    pub file_name: String,
+    /// A kustomize strategic-merge patch: the object's apiVersion, kind, name and namespace
+    /// and only the fields the change sets.
+    pub kustomize_patch: String,
+    /// The change as a unified diff of the object's YAML.
+    pub unified_diff: String,
+    /// What to add to the kustomization.yaml beside it.
+    pub kustomization: String,
+}
+
+/// 422 `invalid_path` unless `path` is a relative path in a repository (no `..`, no leading `/`).
+pub fn check_path(path: &str) -> ApiResult<&str> {
+    let path = path.trim_end_matches('/');
+    let ok = path.is_empty()
+        || (path.len() <= 512
+            && !path.starts_with('/')
+            && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+            && path.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)));
+    match ok {
+        true => Ok(path),
+        false => Err(ApiError::unprocessable(
+            "invalid_path",
+            "path is a relative path in the repository (letters, digits, . _ - /; no ..)",
+        )),
+    }
+}
+
+/// The artifact of the change from `before` to `after` (both as read: cleaned here).
+pub fn artifact(
+    kind: Remediation,
+    before: &Value,
+    after: &Value,
+    unified_diff: &str,
+    path: &str,
+) -> ApiResult<Artifact> {
+    let (before, after) = (clean(before), clean(after));
+    let mut patch = changed_fields(&before, &after)
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    patch.remove("metadata");
+    let mut metadata = json!({"name": after["metadata"]["name"]});
+    if let Some(ns) = after["metadata"]["namespace"].as_str() {
+        metadata["namespace"] = json!(ns);
+    }
+    let mut head = Map::new();
+    head.insert("apiVersion".into(), after["apiVersion"].clone());
+    head.insert("kind".into(), after["kind"].clone());
+    head.insert("metadata".into(), metadata);
+    head.extend(patch);
+    let kind_name = after["kind"].as_str().unwrap_or_default();
+    let base = format!(
+        "{}-{}-{}.yaml",
+        kind_name.to_ascii_lowercase(),
+        after["metadata"]["name"].as_str().unwrap_or_default(),
+        kind_word(kind).replace('_', "-"),
+    );
+    let file_name = match path {
+        "" => base,
+        p => format!("{p}/{base}"),
+    };
+    let mut kustomization = format!("patches:\n  - path: {file_name}\n    target:\n      kind: {kind_name}\n");
+    kustomization.push_str(&format!(
+        "      name: {}\n",
+        after["metadata"]["name"].as_str().unwrap_or_default()
+    ));
+    if let Some(ns) = after["metadata"]["namespace"].as_str() {
+        kustomization.push_str(&format!("      namespace: {ns}\n"));
+    }
+    Ok(Artifact {
+        file_name,
+        kustomize_patch: yaml(&Value::Object(head))?,
+        unified_diff: unified_diff.to_string(),
+        kustomization,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(limit: Option<&str>) -> Value {
+        let mut c = json!({"name": "app", "image": "shop:2"});
+        if let Some(l) = limit {
+            c["resources"] = json!({"limits": {"memory": l, "cpu": "1"}});
+        }
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "shop", "resourceVersion": "7", "uid": "u1"},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "api"}},
+                "spec": {"containers": [c, {"name": "sidecar", "image": "envoy:1"}]}}},
+            "status": {"replicas": 2}
+        })
+    }
+
+    #[test]
+    fn quantities_read_in_bytes() {
+        assert_eq!(quantity_bytes("256Mi"), Some(256 * MI));
+        assert_eq!(quantity_bytes("1Gi"), Some(1024 * MI));
+        assert_eq!(quantity_bytes("1G"), Some(1_000_000_000));
+        assert_eq!(quantity_bytes("1e9"), Some(1_000_000_000));
+        assert_eq!(quantity_bytes("1.5Gi"), Some(1536 * MI));
+        assert_eq!(quantity_bytes("12"), Some(12));
+        assert_eq!(quantity_bytes("lots"), None);
+        assert_eq!(quantity_bytes("5Xi"), None);
+        assert_eq!(quantity_bytes("-1Mi"), None);
+    }
+
+    #[test]
+    fn the_default_limit_is_half_again_rounded_up_to_mi() {
+        assert_eq!(grown("256Mi").as_deref(), Some("384Mi"));
+        assert_eq!(grown("1Gi").as_deref(), Some("1536Mi"));
+        // 100 MB × 1.5 = 150,000,000 bytes = 143.05 Mi → 144Mi.
+        assert_eq!(grown("100M").as_deref(), Some("144Mi"));
+        assert_eq!(grown("1").as_deref(), Some("1Mi"));
+        assert_eq!(grown("x"), None);
+    }
+
+    #[test]
+    fn a_memory_limit_patch_touches_one_container() {
+        let before = deployment(Some("256Mi"));
+        let c = memory_limit(&before, "app", None).unwrap();
+        assert_eq!(c.params.memory.as_deref(), Some("384Mi"));
+        let after = c.after.unwrap();
+        assert_eq!(
+            after
+                .pointer("/spec/template/spec/containers/0/resources/limits/memory")
+                .unwrap(),
+            "384Mi"
+        );
+        assert_eq!(
+            after
+                .pointer("/spec/template/spec/containers/0/resources/limits/cpu")
+                .unwrap(),
+            "1"
+        );
+        assert_eq!(
+            after["spec"]["template"]["spec"]["containers"][1],
+            before["spec"]["template"]["spec"]["containers"][1]
+        );
+        assert_eq!(
+            c.patch.unwrap(),
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "384Mi"}}}]}}}})
+        );
+        let given = memory_limit(&before, "app", Some("1Gi")).unwrap();
+        assert_eq!(given.params.memory.as_deref(), Some("1Gi"));
+        assert_eq!(
+            memory_limit(&before, "nope", None).unwrap_err().code,
+            "remediation_not_applicable"
+        );
+        assert_eq!(
+            memory_limit(&deployment(None), "app", None).unwrap_err().code,
+            "invalid_params"
+        );
+        assert_eq!(
+            memory_limit(&before, "app", Some("big")).unwrap_err().code,
+            "invalid_params"
+        );
+    }
+
+    #[test]
+    fn scale_needs_its_replicas() {
+        let c = scale(&deployment(None), Some(5)).unwrap();
+        assert_eq!(c.after.unwrap()["spec"]["replicas"], 5);
+        assert_eq!(scale(&deployment(None), None).unwrap_err().code, "invalid_params");
+        assert_eq!(
+            scale(&deployment(None), Some(10_001)).unwrap_err().code,
+            "invalid_params"
+        );
+    }
+
+    #[test]
+    fn a_rollback_applies_its_json_patch() {
+        let template = json!({"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "app", "image": "shop:1"}]}});
+        let patch = json!([{"op": "replace", "path": "/spec/template", "value": template}]);
+        let c = rollback(&deployment(None), 3, patch).unwrap();
+        assert_eq!(c.params.revision, Some(3));
+        assert_eq!(c.after.unwrap()["spec"]["template"], template);
+    }
+
+    #[test]
+    fn the_diff_shows_only_the_change() {
+        let before = deployment(Some("256Mi"));
+        let after = memory_limit(&before, "app", None).unwrap().after.unwrap();
+        let (b, a) = (yaml(&clean(&before)).unwrap(), yaml(&clean(&after)).unwrap());
+        assert!(!b.contains("resourceVersion") && !b.contains("status"), "{b}");
+        let d = diff(&b, &a, "Deployment shop/api");
+        assert!(
+            d.starts_with("--- Deployment shop/api (live)\n+++ Deployment shop/api (after)\n"),
+            "{d}"
+        );
+        let changed: Vec<&str> = d.lines().skip(2).filter(|l| l.starts_with(['-', '+'])).collect();
+        assert_eq!(
+            changed,
+            ["-            memory: 256Mi", "+            memory: 384Mi"],
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn changed_fields_are_a_merge_patch() {
+        let before = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2], "gone": true});
+        let after = json!({"a": 1, "b": {"c": 2, "d": 4}, "e": [1, 2, 3], "new": "x"});
+        assert_eq!(
+            changed_fields(&before, &after).unwrap(),
+            json!({"b": {"d": 4}, "e": [1, 2, 3], "new": "x", "gone": null})
+        );
+        assert_eq!(changed_fields(&before, &before), None);
+    }
+
+    #[test]
+    fn the_artifact_names_the_object_and_holds_only_the_change() {
+        let before = deployment(Some("256Mi"));
+        let after = memory_limit(&before, "app", None).unwrap().after.unwrap();
+        let a = artifact(Remediation::PatchMemoryLimit, &before, &after, "diff", "apps/shop").unwrap();
+        assert_eq!(a.file_name, "apps/shop/deployment-api-patch-memory-limit.yaml");
+        let patch: Value = yaml_serde::from_str(&a.kustomize_patch).unwrap();
+        assert_eq!(patch["apiVersion"], "apps/v1");
+        assert_eq!(patch["kind"], "Deployment");
+        assert_eq!(patch["metadata"], json!({"name": "api", "namespace": "shop"}));
+        assert_eq!(
+            patch["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"],
+            "384Mi"
+        );
+        assert!(
+            patch["spec"].get("replicas").is_none() && patch.get("status").is_none(),
+            "{patch}"
+        );
+        assert!(
+            a.kustomization
+                .contains("- path: apps/shop/deployment-api-patch-memory-limit.yaml")
+        );
+        assert_eq!(a.unified_diff, "diff");
+    }
+
+    #[test]
+    fn paths_stay_in_the_repository() {
+        assert_eq!(check_path("").unwrap(), "");
+        assert_eq!(check_path("clusters/prod/").unwrap(), "clusters/prod");
+        for bad in ["/etc", "a/../b", "a//b", "a b", "./a"] {
+            assert_eq!(check_path(bad).unwrap_err().code, "invalid_path", "{bad}");
+        }
+    }
+
+    #[test]
+    fn kinds_change_their_objects() {
+        assert!(declarative(Remediation::Scale, "Deployment"));
+        assert!(!declarative(Remediation::Drain, "Node"));
+        assert!(!declarative(Remediation::DeletePod, "Pod"));
+        assert!(!declarative(Remediation::Restart, "Pod"));
+        assert!(computed_from_object(Remediation::PatchMemoryLimit));
+        assert!(!computed_from_object(Remediation::Restart));
+        assert_eq!(target_kind("Node").unwrap().resource, "nodes");
+        let pod =
+            json!({"metadata": {"ownerReferences": [{"kind": "ReplicaSet", "name": "api-1", "controller": true}]}});
+        assert_eq!(controller(&pod), Some(("ReplicaSet".into(), "api-1".into())));
+        assert_eq!(controller(&json!({"metadata": {}})), None);
+    }
+}
