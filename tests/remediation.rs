@@ -161,14 +161,20 @@ on_both_backends! {
         let app = app_with_sim(db, &sim, true).await;
         oom_finding(db, "open", "f-oom", json!(["patch_memory_limit", "rollback"])).await;
 
-        // The proposal: the Deployment up the pod's controller chain, the exact change and its risk.
-        let (status, proposed) = propose(&app, json!({"findingId": "f-oom", "kind": "patch_memory_limit", "incidentId": "inc-1"})).await;
+        // The proposal, for an incident opened from the finding: the Deployment up the pod's
+        // controller chain, the exact change and its risk.
+        let (status, incident) = call(&app, Method::POST, "/api/incidents", OPERATOR_TOKEN, Some(json!({"findingIds": ["f-oom"]}))).await;
+        assert_eq!(status, 201, "{incident}");
+        let incident = incident["id"].as_str().unwrap().to_string();
+        let (status, body) = propose(&app, json!({"findingId": "f-oom", "kind": "patch_memory_limit", "incidentId": "nope"})).await;
+        assert_error(status, &body, 422, "unknown_incident");
+        let (status, proposed) = propose(&app, json!({"findingId": "f-oom", "kind": "patch_memory_limit", "incidentId": incident})).await;
         assert_eq!(status, 201, "{proposed}");
         assert_eq!(proposed["items"].as_array().unwrap().len(), 1, "{proposed}");
         let r = &proposed["items"][0];
         assert_eq!(r["state"], "proposed");
         assert_eq!((r["kind"].as_str(), r["incidentId"].as_str(), r["proposedBy"].as_str()),
-            (Some("patch_memory_limit"), Some("inc-1"), Some("token:operator")));
+            (Some("patch_memory_limit"), Some(incident.as_str()), Some("token:operator")));
         assert_eq!(r["target"], json!({"group": "apps", "version": "v1", "resource": "deployments", "kind": "Deployment", "namespace": "shop", "name": "api"}));
         assert_eq!(r["params"], json!({"memory": "384Mi", "container": "app"}));
         let diff = r["change"]["diff"].as_str().unwrap();
@@ -184,7 +190,7 @@ on_both_backends! {
         // Viewers read it; the list filters.
         let (status, got) = call(&app, Method::GET, &format!("/api/remediation/{id}"), VIEWER_TOKEN, None).await;
         assert_eq!((status, got["id"].as_str()), (200, Some(id.as_str())));
-        let (_, list) = call(&app, Method::GET, "/api/remediation?state=proposed&incidentId=inc-1", VIEWER_TOKEN, None).await;
+        let (_, list) = call(&app, Method::GET, &format!("/api/remediation?state=proposed&incidentId={incident}"), VIEWER_TOKEN, None).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
         let (_, list) = call(&app, Method::GET, "/api/remediation?state=approved", VIEWER_TOKEN, None).await;
         assert_eq!(list["items"], json!([]));
@@ -224,6 +230,16 @@ on_both_backends! {
         // Once only.
         let (status, body) = call(&app, Method::POST, &execute, OPERATOR_TOKEN, None).await;
         assert_error(status, &body, 409, "remediation_not_approved");
+
+        // Each step is on the incident's timeline, by whoever took it.
+        let (_, detail) = call(&app, Method::GET, &format!("/api/incidents/{incident}"), VIEWER_TOKEN, None).await;
+        let steps: Vec<(&str, &str)> = detail["timeline"].as_array().unwrap().iter()
+            .filter(|e| e["kind"].as_str().unwrap().starts_with("remediation_"))
+            .map(|e| (e["kind"].as_str().unwrap(), e["actor"].as_str().unwrap())).collect();
+        assert_eq!(steps, [("remediation_proposed", "token:operator"), ("remediation_approved", "olga"), ("remediation_executed", "token:operator")], "{detail}");
+        let executed = detail["timeline"].as_array().unwrap().iter().find(|e| e["kind"] == "remediation_executed").unwrap();
+        assert_eq!(executed["title"], "Remediation patch_memory_limit of Deployment shop/api executed");
+        assert_eq!(executed["detail"]["remediationId"], json!(id));
 
         // The fix is in memory.
         let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes?findingId=f-oom", VIEWER_TOKEN, None).await;

@@ -43,6 +43,7 @@ use crate::clusters::actions::{self, Target, drain, kube_error};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
 use crate::kube::discovery::ResourceInfo;
+use crate::store::incidents::IncidentEventRow;
 use crate::store::memory::FixRow;
 use crate::store::remediations::{Execution, RemediationFilter, RemediationRow};
 use plan::{Artifact, Change, Params, TargetKind};
@@ -358,6 +359,28 @@ async fn visible(state: &AppState, principal: &Principal, id: &str) -> ApiResult
 }
 
 /// The audit note of a step on `row`: the target, the remediation, and who proposed and decided.
+/// The entry a remediation's step (`proposed`, `approved`, `rejected`, `executed`, `failed`)
+/// adds to the timeline of the incident it is for, if any.
+fn incident_event(row: &RemediationRow, step: &str, actor: &str) -> Option<IncidentEventRow> {
+    let incident = row.incident_id.as_deref()?;
+    let object = match row.target_namespace.as_str() {
+        "" => row.target_name.clone(),
+        ns => format!("{ns}/{}", row.target_name),
+    };
+    let detail = json!({
+        "title": format!("Remediation {} of {} {object} {step}", row.kind, row.target_kind),
+        "remediationId": row.id,
+        "kind": row.kind,
+        "cluster": row.cluster,
+    });
+    Some(IncidentEventRow::new(
+        incident,
+        &format!("remediation_{step}"),
+        actor,
+        detail,
+    ))
+}
+
 fn audit(row: &RemediationRow) -> AuditNote {
     let mut reason = format!(
         "remediation={} kind={} proposedBy={}",
@@ -574,7 +597,7 @@ async fn proposal(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`finding_not_found` (or not visible to the caller); the apiserver's `kube_not_found` for the object", body = ErrorBody),
         (status = 409, description = "`already_current`: a rollback to the revision running", body = ErrorBody),
-        (status = 422, description = "`remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `revision_not_found` is 404", body = ErrorBody),
+        (status = 422, description = "`remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404", body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn propose(
     State(state): State<AppState>,
@@ -590,6 +613,14 @@ async fn propose(
         return Err(ApiError::unprocessable(
             "invalid_incident_id",
             format!("incidentId is 1 to {INCIDENT_ID_MAX_CHARS} characters"),
+        ));
+    }
+    if let Some(incident) = &request.incident_id
+        && state.store.incident(incident).await?.is_none()
+    {
+        return Err(ApiError::unprocessable(
+            "unknown_incident",
+            format!("no incident {incident}"),
         ));
     }
     let finding = findings::visible(&state, &principal, &request.finding_id)
@@ -642,7 +673,11 @@ async fn propose(
     if rows.is_empty() {
         return Err(fail(first_error.expect("a kind was tried")));
     }
-    state.store.insert_remediations(&rows).await?;
+    let events: Vec<IncidentEventRow> = rows
+        .iter()
+        .filter_map(|r| incident_event(r, "proposed", &principal.subject))
+        .collect();
+    state.store.insert_remediations(&rows, &events).await?;
     let reason = rows
         .iter()
         .map(|r| format!("{}={}", r.kind, r.id))
@@ -763,7 +798,14 @@ async fn decide(
     }
     let decided = state
         .store
-        .decide_remediation(id, to.word(), &principal.subject, now(), request.note.as_deref())
+        .decide_remediation(
+            id,
+            to.word(),
+            &principal.subject,
+            now(),
+            request.note.as_deref(),
+            incident_event(&row, to.word(), &principal.subject).as_ref(),
+        )
         .await?
         .ok_or_else(not_pending)?;
     Ok((audit(&decided), Json(item_of(decided)?)))
@@ -949,7 +991,18 @@ async fn execute(
         error: error.as_deref(),
         fix: &fix,
     };
-    let finished = state.store.finish_remediation(&id, &execution).await?;
+    let outcome_word = if outcome.is_ok() {
+        RemediationState::Executed.word()
+    } else {
+        RemediationState::Failed.word()
+    };
+    let event = incident_event(&row, outcome_word, &principal.subject).map(|mut e| {
+        if let Some(error) = &error {
+            e.detail.0["error"] = json!(error);
+        }
+        e
+    });
+    let finished = state.store.finish_remediation(&id, &execution, event.as_ref()).await?;
     let mut note = audit(&row);
     note.reason = note.reason.map(|r| format!("{r} executedBy={}", principal.subject));
     match outcome {

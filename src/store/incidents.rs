@@ -158,7 +158,7 @@ macro_rules! insert_incident_event {
         .await?;
     }};
 }
-#[allow(unused_imports)] // for the remediation store, which records its events in its own writes
+/// The remediation store records its events in its own writes.
 pub(crate) use insert_incident_event;
 
 /// Locks an open incident's row through `$tx`; `Err(Refused)` from the enclosing fn when it is

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
 
+use super::incidents::{IncidentEventRow, insert_incident_event};
 use super::memory::{FixRow, insert_fix};
 use super::{BeginWrite, Store, with_pool};
 
@@ -75,8 +76,8 @@ macro_rules! select_remediations {
 }
 
 impl Store {
-    /// Inserts proposals, all or none.
-    pub async fn insert_remediations(&self, rows: &[RemediationRow]) -> sqlx::Result<()> {
+    /// Inserts proposals and the events they add to their incident's timeline, all or none.
+    pub async fn insert_remediations(&self, rows: &[RemediationRow], events: &[IncidentEventRow]) -> sqlx::Result<()> {
         let sql = "INSERT INTO remediations (id, incident_id, finding_id, finding_class, kind, cluster, target_group, target_version, \
                    target_resource, target_kind, target_namespace, target_name, params, patch, before_yaml, after_yaml, \
                    diff, resource_version, risk, state, proposed_by, proposed_at) \
@@ -91,6 +92,9 @@ impl Store {
                     .bind(&r.before_yaml).bind(&r.after_yaml).bind(&r.diff).bind(&r.resource_version)
                     .bind(&r.risk).bind(&r.state).bind(&r.proposed_by).bind(r.proposed_at)
                     .execute(&mut *tx).await?;
+            }
+            for e in events {
+                insert_incident_event!(tx, e);
             }
             tx.commit().await
         })
@@ -115,7 +119,8 @@ impl Store {
             .fetch_all(pool).await)
     }
 
-    /// Approves or rejects a proposed remediation; `None` when it is not (or no longer) proposed.
+    /// Approves or rejects a proposed remediation, with the event it adds to its incident's
+    /// timeline; `None` when it is not (or no longer) proposed.
     pub async fn decide_remediation(
         &self,
         id: &str,
@@ -123,6 +128,7 @@ impl Store {
         by: &str,
         at: DateTime<Utc>,
         note: Option<&str>,
+        event: Option<&IncidentEventRow>,
     ) -> sqlx::Result<Option<RemediationRow>> {
         let update = "UPDATE remediations SET state = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
                       WHERE id = $5 AND state = 'proposed'";
@@ -133,6 +139,9 @@ impl Store {
                 .execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Ok(None);
+            }
+            if let Some(e) = event {
+                insert_incident_event!(tx, e);
             }
             let row = sqlx::query_as(select).bind(id).fetch_one(&mut *tx).await?;
             tx.commit().await?;
@@ -149,8 +158,14 @@ impl Store {
             .map(|r| r.rows_affected() == 1))
     }
 
-    /// Records how a claimed execution ended and its fix in memory, in one transaction.
-    pub async fn finish_remediation(&self, id: &str, e: &Execution<'_>) -> sqlx::Result<Option<RemediationRow>> {
+    /// Records how a claimed execution ended, its fix in memory and the event it adds to its
+    /// incident's timeline, in one transaction.
+    pub async fn finish_remediation(
+        &self,
+        id: &str,
+        e: &Execution<'_>,
+        event: Option<&IncidentEventRow>,
+    ) -> sqlx::Result<Option<RemediationRow>> {
         let update = "UPDATE remediations SET state = $1, result = $2, error = $3 \
                       WHERE id = $4 AND state = 'approved' AND executed_by IS NOT NULL";
         let select = concat!(select_remediations!(), " WHERE id = $1");
@@ -163,6 +178,9 @@ impl Store {
                 return Ok(None);
             }
             insert_fix!(e.fix, &mut *tx)?;
+            if let Some(event) = event {
+                insert_incident_event!(tx, event);
+            }
             let row = sqlx::query_as(select).bind(id).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(row))

@@ -14690,7 +14690,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `revision_not_found` is 404 */
+            /** @description `remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404 */
             422: {
                 headers: {
                     [name: string]: unknown;
