@@ -24,6 +24,7 @@ import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
 import { RegisterPage } from './pages/RegisterPage';
+import { RemediationPage } from './pages/RemediationPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { ResourceDetailPage } from './pages/ResourceDetailPage';
 import { ResourceListPage } from './pages/ResourceListPage';
@@ -70,6 +71,7 @@ export function App() {
             <Route path="findings" element={<FindingsPage />} />
             <Route path="incidents" element={<IncidentsPage />} />
             <Route path="incidents/:id" element={<IncidentPage />} />
+            <Route path="remediation" element={<RemediationPage />} />
             <Route path="runbooks" element={<RunbooksPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />

@@ -33,6 +33,9 @@ import type {
   RegistrationVerification,
   OidcLogout,
   PlatformComponent,
+  ProposeRequest,
+  ProposeResult,
+  RemediationItem,
   Postmortem,
   PostmortemInput,
   RestartResult,
@@ -65,6 +68,8 @@ export const paths = {
   diagnostics: '/api/diagnostics',
   /** Incidents (query: lib/incidents incidentsApiPath); under it, one incident, its replay and evidence. */
   incidents: '/api/incidents',
+  /** Remediations (query: lib/remediation remediationApiPath); under it, one, its decisions and GitOps artifact. */
+  remediation: '/api/remediation',
   /** Runbooks (query: lib/runbooks runbooksApiPath); under it, one runbook. */
   runbooks: '/api/memory/runbooks',
   /** The fixes recorded against findings (query: lib/runbooks fixesApiPath). */
@@ -112,6 +117,12 @@ export const updateIncidentStep = ({ id, step, input }: { id: string; step: numb
   api.patch<Step>(`${incidentApi(id)}/steps/${step}`, input);
 export const resolveIncident = ({ id, resolution }: { id: string; resolution: string }) => api.post<IncidentDetail>(`${incidentApi(id)}/resolve`, { resolution });
 export const writePostmortem = ({ id, input }: { id: string; input: PostmortemInput }) => api.post<Postmortem>(`${incidentApi(id)}/postmortem`, input);
+
+const remediationApi = (id: string) => `${paths.remediation}/${encodeURIComponent(id)}`;
+export const proposeRemediation = (body: ProposeRequest) => api.post<ProposeResult>(`${paths.remediation}/propose`, body);
+export const approveRemediation = ({ id, note }: { id: string; note?: string }) => api.post<RemediationItem>(`${remediationApi(id)}/approve`, { note });
+export const rejectRemediation = ({ id, note }: { id: string; note?: string }) => api.post<RemediationItem>(`${remediationApi(id)}/reject`, { note });
+export const executeRemediation = (id: string) => api.post<RemediationItem>(`${remediationApi(id)}/execute`, undefined);
 
 export const runbookPath = (id: string) => `${paths.runbooks}/${encodeURIComponent(id)}`;
 export const createRunbook = (body: RunbookInput) => api.post<Runbook>(paths.runbooks, body);

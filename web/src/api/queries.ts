@@ -133,12 +133,19 @@ const FLUX_CATALOG = [paths.fluxComponents, paths.fluxNamespaces, paths.fluxRole
 /** Everything that shows a cluster: its views, the fleet, and the Flux views that name clusters (dns, assignments). */
 const CLUSTER_VIEWS = [paths.clusters, paths.fleet, paths.fluxClusters, paths.fluxInputs];
 
+/** An action on a cluster's objects: every view of its resources, a node's pods, its dashboard and Helm releases. */
+const clusterObjects = (cluster: string) => [`${clusterPath(cluster)}/resources`, `${clusterPath(cluster)}/nodes`, `${clusterPath(cluster)}/dashboard`, `${clusterPath(cluster)}/helm`];
+
 /** What each kind of write changes, as API paths for invalidatePaths (useApiMutation adds the audit log). */
 export const changes = {
   apiKeys: [paths.apiKeys],
   users: [paths.users],
   /** An incident opened or worked on. */
   incidents: [paths.incidents],
+  /** A remediation proposed or decided: the queue, and the incident it is for. */
+  remediation: [paths.remediation, paths.incidents],
+  /** A remediation executed: also the fix it recorded, and the cluster's objects it changed. */
+  remediationExecuted: (cluster: string) => [paths.remediation, paths.incidents, paths.fixes, paths.runbooks, ...clusterObjects(cluster)],
   /** A runbook written or a fix recorded: runbooks rank by their fixes. */
   memory: [paths.runbooks, paths.fixes],
   /** A cluster's metadata or connection, or the cluster itself. */
@@ -151,6 +158,5 @@ export const changes = {
   catalogDelete: (listPath: string) => [listPath, paths.fluxClusters, paths.fluxInputs],
   /** An applied import: the whole catalog, and clusters' metadata (dns) and assignments. */
   fluxImport: [...FLUX_CATALOG, ...CLUSTER_VIEWS],
-  /** An action on a cluster's objects: every view of its resources, a node's pods, its dashboard and Helm releases. */
-  clusterObjects: (cluster: string) => [`${clusterPath(cluster)}/resources`, `${clusterPath(cluster)}/nodes`, `${clusterPath(cluster)}/dashboard`, `${clusterPath(cluster)}/helm`],
+  clusterObjects,
 } as const;

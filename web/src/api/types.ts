@@ -250,6 +250,13 @@ export type Replay = Schemas['Replay'];
 export type Postmortem = Schemas['Postmortem'];
 export type PostmortemInput = Schemas['PostmortemInput'];
 export type PostmortemAction = Schemas['PostmortemAction'];
+// Remediation: proposals from findings, the two-person decision, the execution, the GitOps artifact.
+export type RemediationItem = Schemas['RemediationItem'];
+export type RemediationList = Schemas['RemediationList'];
+export type RemediationState = Schemas['RemediationState'];
+export type ProposeRequest = Schemas['ProposeRequest'];
+export type ProposeResult = Schemas['ProposeResult'];
+export type GitopsArtifact = Schemas['GitopsArtifact'];
 // Memory: runbooks and the fixes recorded against findings.
 export type Runbook = Schemas['Runbook'];
 export type RunbookList = Schemas['RunbookList'];

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
-import { createIncident, findingPath } from '../api/endpoints';
+import { createIncident, findingPath, proposeRemediation } from '../api/endpoints';
 import { apiQuery, changes } from '../api/queries';
 import type { ContainerEvidence, ResourceInfo, StoredFinding } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
@@ -8,6 +8,7 @@ import { useApiMutation } from '../hooks/useApiMutation';
 import { useNow } from '../hooks/useNow';
 import { classLabel, remediationLabel } from '../lib/findings';
 import { incidentRoute } from '../lib/incidents';
+import { remediationRoute } from '../lib/remediation';
 import { hasRoleAtLeast } from '../lib/roles';
 import { Badge, SeverityBadge } from './Badge';
 import { ErrorPanel } from './ErrorPanel';
@@ -16,8 +17,8 @@ import { FindingObjectLink } from './FindingsTable';
 import { Loading } from './Loading';
 import { Age, Time } from './Time';
 
-/** One finding's evidence, read whole (GET /api/diagnostics/{id}: with its containers' last log lines). */
-export function FindingEvidence({ id, resources, onClose }: { id: string; resources?: readonly ResourceInfo[]; onClose: () => void }) {
+/** One finding's evidence, read whole (GET /api/diagnostics/{id}: with its containers' last log lines); in an incident's workbench, `incidentId` links what is proposed to it. */
+export function FindingEvidence({ id, resources, incidentId, onClose }: { id: string; resources?: readonly ResourceInfo[]; incidentId?: string; onClose: () => void }) {
   const finding = useQuery(apiQuery<StoredFinding>(findingPath(id)));
   return (
     <section className="panel finding-evidence" aria-label="Evidence" data-testid="finding-evidence">
@@ -33,13 +34,13 @@ export function FindingEvidence({ id, resources, onClose }: { id: string; resour
       ) : !finding.data ? (
         <Loading />
       ) : (
-        <EvidenceBody finding={finding.data} resources={resources} />
+        <EvidenceBody finding={finding.data} resources={resources} incidentId={incidentId} />
       )}
     </section>
   );
 }
 
-function EvidenceBody({ finding, resources }: { finding: StoredFinding; resources?: readonly ResourceInfo[] }) {
+function EvidenceBody({ finding, resources, incidentId }: { finding: StoredFinding; resources?: readonly ResourceInfo[]; incidentId?: string }) {
   const { evidence } = finding;
   const now = useNow();
   const facts = Object.entries(evidence.facts);
@@ -168,24 +169,55 @@ function EvidenceBody({ finding, resources }: { finding: StoredFinding; resource
       ) : null}
 
       <FindingRunbooks finding={finding} />
-      <OpenIncident finding={finding} />
+      <FindingActions finding={finding} incidentId={incidentId} />
     </>
   );
 }
 
-/** Operators open an incident from the finding: its steps come from the best-ranked runbook of its class. */
-function OpenIncident({ finding }: { finding: StoredFinding }) {
+/**
+ * What operators do about an open finding: propose its remediations (each with its exact change
+ * and risk, for a second person to approve) and, outside an incident, open one (its steps come
+ * from the best-ranked runbook of the finding's class).
+ */
+function FindingActions({ finding, incidentId }: { finding: StoredFinding; incidentId?: string }) {
   const user = useCurrentUser();
   const navigate = useNavigate();
   const open = useApiMutation(createIncident, changes.incidents);
+  const propose = useApiMutation(proposeRemediation, changes.remediation);
   if (!hasRoleAtLeast(user.roles, 'operator') || finding.resolvedAt) return null;
+  const skipped = propose.data?.items.length === 0 ? propose.data.skipped : [];
   return (
-    <div className="actions">
+    <>
+      <div className="actions">
+        {finding.remediations.length > 0 ? (
+          <button
+            type="button"
+            disabled={propose.isPending}
+            onClick={() =>
+              propose.mutate({ findingId: finding.id, incidentId }, { onSuccess: (r) => (r.items.length > 0 ? void navigate(remediationRoute(r.items[0].id)) : undefined) })
+            }
+          >
+            Propose remediation
+          </button>
+        ) : null}
+        {incidentId ? null : (
+          <button type="button" className="primary" disabled={open.isPending} onClick={() => open.mutate({ findingIds: [finding.id] }, { onSuccess: (d) => void navigate(incidentRoute(d.id)) })}>
+            Open incident
+          </button>
+        )}
+      </div>
+      {skipped.length > 0 ? (
+        <ul className="form-problems" data-testid="proposal-skipped">
+          {skipped.map((s) => (
+            <li key={s.kind}>
+              {remediationLabel(s.kind)}: {s.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {open.error ? <ErrorPanel error={open.error} title="No incident opened" /> : null}
-      <button type="button" className="primary" disabled={open.isPending} onClick={() => open.mutate({ findingIds: [finding.id] }, { onSuccess: (d) => void navigate(incidentRoute(d.id)) })}>
-        Open incident
-      </button>
-    </div>
+      {propose.error ? <ErrorPanel error={propose.error} title="Nothing proposed" /> : null}
+    </>
   );
 }
 

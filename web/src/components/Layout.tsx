@@ -4,6 +4,7 @@ import { useCurrentUser } from '../auth/AuthContext';
 import { FINDINGS_ROUTE } from '../lib/findings';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { INCIDENTS_ROUTE } from '../lib/incidents';
+import { REMEDIATION_ROUTE } from '../lib/remediation';
 import { isAdmin } from '../lib/roles';
 import { RUNBOOKS_ROUTE } from '../lib/runbooks';
 import { SearchPalette } from './SearchPalette';
@@ -31,6 +32,7 @@ export function Layout() {
         { to: '/', label: 'Fleet', end: true },
         { to: FINDINGS_ROUTE, label: 'Findings' },
         { to: INCIDENTS_ROUTE, label: 'Incidents' },
+        { to: REMEDIATION_ROUTE, label: 'Remediation' },
         { to: RUNBOOKS_ROUTE, label: 'Runbooks' },
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),

@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { addIncidentNote, resolveIncident, updateIncidentStep, writePostmortem } from '../api/endpoints';
 import { apiQuery, changes } from '../api/queries';
-import type { IncidentDetail, Postmortem, PostmortemAction, Replay, Step, StepState, TimelineEntry } from '../api/types';
+import type { IncidentDetail, Postmortem, PostmortemAction, RemediationList, Replay, Step, StepState, TimelineEntry } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, SeverityBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
@@ -12,6 +12,7 @@ import { FindingsTable } from '../components/FindingsTable';
 import { Loading } from '../components/Loading';
 import { Markdown } from '../components/Markdown';
 import { Time } from '../components/Time';
+import { RemediationTable } from './RemediationPage';
 import { useApiMutation } from '../hooks/useApiMutation';
 import {
   formatOffset,
@@ -26,6 +27,7 @@ import {
   TIMELINE_SOURCES,
   type PostmortemDraft,
 } from '../lib/incidents';
+import { remediationApiPath, remediationRoute } from '../lib/remediation';
 import { hasRoleAtLeast } from '../lib/roles';
 import { runbookRoute } from '../lib/runbooks';
 
@@ -84,6 +86,7 @@ export function IncidentPage() {
       ) : null}
 
       <IncidentFindings detail={detail} />
+      <IncidentRemediations id={detail.id} />
       <StepsPanel detail={detail} canWork={canWork && open} />
       <TimelinePanel entries={detail.timeline} />
       <ReplayPanel id={detail.id} />
@@ -101,7 +104,21 @@ function IncidentFindings({ detail }: { detail: IncidentDetail }) {
     <section className="panel">
       <h2>Findings</h2>
       <FindingsTable label="Findings of this incident" findings={detail.findings} selected={selected} onSelect={setSelected} />
-      {selected ? <FindingEvidence key={selected} id={selected} onClose={() => setSelected(null)} /> : null}
+      {selected ? <FindingEvidence key={selected} id={selected} incidentId={detail.id} onClose={() => setSelected(null)} /> : null}
+    </section>
+  );
+}
+
+/** What was proposed for this incident, and where each stands; a finding's evidence proposes more. */
+function IncidentRemediations({ id }: { id: string }) {
+  const list = useQuery({ ...apiQuery<RemediationList>(remediationApiPath({ incidentId: id })), refetchInterval: INCIDENT_REFRESH_MS });
+  const navigate = useNavigate();
+  if (list.error) return <ErrorPanel error={list.error} title="Cannot list the remediations" onRetry={() => void list.refetch()} />;
+  if (!list.data || list.data.items.length === 0) return null;
+  return (
+    <section className="panel" aria-label="Remediations">
+      <h2>Remediations</h2>
+      <RemediationTable items={list.data.items} selected={null} onSelect={(r) => void navigate(remediationRoute(r))} />
     </section>
   );
 }
