@@ -103,6 +103,33 @@ async fn oom_finding(db: &TestDb, cluster: &str, id: &str, remediations: Value) 
         .unwrap();
 }
 
+/// A NotReady finding on the shop fixture's node-0, written through the store.
+async fn node_finding(db: &TestDb) {
+    let body = json!({
+        "id": "f-node", "cluster": "open",
+        "object": {"apiVersion": "v1", "kind": "Node", "name": "node-0"},
+        "class": "node_not_ready", "severity": "critical",
+        "title": "Node is not ready", "explanation": "Node node-0 is NotReady.",
+        "evidence": {"containers": [], "events": [], "related": [], "facts": {"reason": "KubeletStopped"}, "logs": []},
+        "remediations": ["cordon", "drain"],
+    });
+    let finding = FindingWrite {
+        id: "f-node",
+        cluster: "open",
+        namespace: "",
+        kind: "Node",
+        name: "node-0",
+        class: "node_not_ready",
+        severity: "critical",
+        body: &body,
+    };
+    db.store()
+        .await
+        .write_findings(&[finding], &[], fleetdeck::store::now())
+        .await
+        .unwrap();
+}
+
 async fn sim() -> Sim {
     let sim = shop_sim().await;
     sim.load_yaml(API).unwrap();
@@ -215,6 +242,14 @@ on_both_backends! {
         let (status, body) = as_user(&app, &olga, Method::POST, &approve, None).await;
         assert_error(status, &body, 409, "remediation_not_pending");
 
+        // A server that stopped mid-execution leaves its claim: it holds others off for 10
+        // minutes, then counts as abandoned.
+        let store = db.store().await;
+        let long_ago = chrono::Utc::now() - chrono::TimeDelta::minutes(11);
+        let cutoff = long_ago - chrono::TimeDelta::minutes(10);
+        assert!(store.claim_remediation(&id, "ghost", long_ago, cutoff).await.unwrap());
+        assert!(!store.claim_remediation(&id, "other", long_ago, cutoff).await.unwrap(), "a claim in force holds");
+
         // Executed through the action core: the simulator's Deployment has the new limit.
         let (status, done) = call(&app, Method::POST, &execute, OPERATOR_TOKEN, None).await;
         assert_eq!(status, 200, "{done}");
@@ -250,6 +285,35 @@ on_both_backends! {
         // Propose, approve and reject are audited too.
         assert_eq!(last_audit(&app, "remediation_propose").await["outcome"], "success");
         assert_eq!(last_audit(&app, "remediation_approve").await["actor"], "olga");
+        app.stop().await;
+    }
+
+    async fn a_cordon_is_proposed_for_a_node_and_executed_after_approval(db) {
+        let sim = sim().await;
+        let app = app_with_sim(db, &sim, true).await;
+        node_finding(db).await;
+
+        let (status, proposed) = propose(&app, json!({"findingId": "f-node", "kind": "cordon"})).await;
+        assert_eq!(status, 201, "{proposed}");
+        let r = &proposed["items"][0];
+        assert_eq!(r["target"], json!({"group": "", "version": "v1", "resource": "nodes", "kind": "Node", "name": "node-0"}));
+        assert!(r["change"]["diff"].as_str().unwrap().contains("+  unschedulable: true"), "{r}");
+        let id = r["id"].as_str().unwrap().to_string();
+        let olga = second_operator(&app).await;
+        let (status, approved) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
+        assert_eq!(status, 200, "{approved}");
+
+        // Committed through Git instead, it is the node's `spec.unschedulable`.
+        let (status, artifact) = call(&app, Method::GET, &format!("/api/remediation/{id}/gitops"), VIEWER_TOKEN, None).await;
+        assert_eq!(status, 200, "{artifact}");
+        let patch = artifact["kustomizePatch"].as_str().unwrap();
+        assert!(patch.contains("kind: Node") && patch.contains("unschedulable: true"), "{patch}");
+
+        let (status, done) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
+        assert_eq!((status, done["state"].as_str()), (200, Some("executed")), "{done}");
+        assert_eq!(sim.get("v1", "Node", "", "node-0").unwrap()["spec"]["unschedulable"], true);
+        let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes?findingId=f-node", VIEWER_TOKEN, None).await;
+        assert_eq!((fixes["items"][0]["action"].as_str(), fixes["items"][0]["success"].as_bool()), (Some("cordon"), Some(true)), "{fixes}");
         app.stop().await;
     }
 

@@ -100,6 +100,9 @@ const NOTE_MAX_BYTES: usize = 4096;
 const INCIDENT_ID_MAX_CHARS: usize = 253;
 /// How long a drain run by a remediation may take.
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+/// An execution claimed longer ago than this was abandoned (its server stopped mid-way: every
+/// action ends well within it, a drain within DRAIN_TIMEOUT): it may be claimed again.
+const CLAIM_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -186,7 +189,8 @@ pub struct RemediationItem {
     pub decided_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision_note: Option<String>,
-    /// Set when an execution starts (an `approved` one with an executor is running).
+    /// Set when an execution starts: an `approved` one with an executor is running, unless its
+    /// claim is over 10 minutes old (its server stopped mid-way), when it may be executed again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub executed_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -931,7 +935,10 @@ async fn execute(
             format!("remediation {id} is {}; only an approved one runs, once", row.state),
         ))
     };
-    if row.state != RemediationState::Approved.word() || row.executed_by.is_some() {
+    let claimed_at = now();
+    let abandoned_before = claimed_at - CLAIM_TIMEOUT;
+    let running = row.executed_at.is_some_and(|at| at >= abandoned_before);
+    if row.state != RemediationState::Approved.word() || running {
         return Err(not_approved());
     }
     let kind: Remediation = serde_json::from_value(json!(row.kind)).map_err(ApiError::internal)?;
@@ -956,7 +963,11 @@ async fn execute(
             ));
         }
     }
-    if !state.store.claim_remediation(&id, &principal.subject, now()).await? {
+    if !state
+        .store
+        .claim_remediation(&id, &principal.subject, claimed_at, abandoned_before)
+        .await?
+    {
         return Err(not_approved());
     }
     let outcome = run(&scope, &row, kind, &params).await;

@@ -150,11 +150,18 @@ impl Store {
     }
 
     /// Claims an approved remediation for execution by `by`: `false` when it is not approved or
-    /// someone claimed it already (an execution in progress keeps `approved` with its executor).
-    pub async fn claim_remediation(&self, id: &str, by: &str, at: DateTime<Utc>) -> sqlx::Result<bool> {
+    /// someone claimed it at or after `abandoned_before` (an execution in progress keeps
+    /// `approved` with its executor; an older claim was abandoned).
+    pub async fn claim_remediation(
+        &self,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
         let sql = "UPDATE remediations SET executed_by = $1, executed_at = $2 \
-                   WHERE id = $3 AND state = 'approved' AND executed_by IS NULL";
-        with_pool!(self, pool => sqlx::query(sql).bind(by).bind(at).bind(id).execute(pool).await
+                   WHERE id = $3 AND state = 'approved' AND (executed_at IS NULL OR executed_at < $4)";
+        with_pool!(self, pool => sqlx::query(sql).bind(by).bind(at).bind(id).bind(abandoned_before).execute(pool).await
             .map(|r| r.rows_affected() == 1))
     }
 

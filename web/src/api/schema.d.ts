@@ -3452,7 +3452,10 @@ export interface components {
             error?: string | null;
             /** Format: date-time */
             executedAt?: string | null;
-            /** @description Set when an execution starts (an `approved` one with an executor is running). */
+            /**
+             * @description Set when an execution starts: an `approved` one with an executor is running, unless its
+             *     claim is over 10 minutes old (its server stopped mid-way), when it may be executed again.
+             */
             executedBy?: string | null;
             findingId: string;
             id: string;
