@@ -1,4 +1,3 @@
-import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { paths } from '../api/endpoints';
@@ -7,6 +6,7 @@ import type { AuditPage as AuditPageBody, AuditVerification } from '../api/types
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, OutcomeBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FilterBar, FilterSelect } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import {
@@ -93,72 +93,46 @@ function ChainBadge() {
 }
 
 function AuditFilterBar({ filters, onApply }: { filters: AuditFilters; onApply: (filters: AuditFilters) => void }) {
-  const [form, setForm] = useState<AuditFilters>(() => filtersToForm(filters));
-
-  const field = (key: keyof AuditFilters) => ({
-    value: form[key],
-    onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value })),
-  });
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    onApply(filtersFromForm(form));
-  }
-
   return (
-    <form className="panel filter-bar" onSubmit={submit} aria-label="Audit filters">
-      <label>
-        Actor
-        <input {...field('actor')} />
-      </label>
-      <label>
-        Verb
-        <input {...field('verb')} />
-      </label>
-      <label>
-        Outcome
-        <select {...field('outcome')}>
-          <option value="">any</option>
-          {AUDIT_OUTCOMES.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Cluster
-        <input {...field('cluster')} />
-      </label>
-      <label>
-        Namespace
-        <input {...field('namespace')} />
-      </label>
-      <label>
-        Name
-        <input {...field('name')} />
-      </label>
-      <label>
-        Request id
-        <input {...field('requestId')} />
-      </label>
-      <label>
-        From
-        <input type="datetime-local" {...field('from')} />
-      </label>
-      <label>
-        To
-        <input type="datetime-local" {...field('to')} />
-      </label>
-      <div className="filter-actions">
-        <button type="submit" className="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => onApply(EMPTY_AUDIT_FILTERS)}>
-          Clear
-        </button>
-      </div>
-    </form>
+    <FilterBar label="Audit filters" filters={filtersToForm(filters)} empty={EMPTY_AUDIT_FILTERS} onApply={(form) => onApply(filtersFromForm(form))}>
+      {(field) => (
+        <>
+          <label>
+            Actor
+            <input {...field('actor')} />
+          </label>
+          <label>
+            Verb
+            <input {...field('verb')} />
+          </label>
+          <FilterSelect label="Outcome" values={AUDIT_OUTCOMES} {...field('outcome')} />
+          <label>
+            Cluster
+            <input {...field('cluster')} />
+          </label>
+          <label>
+            Namespace
+            <input {...field('namespace')} />
+          </label>
+          <label>
+            Name
+            <input {...field('name')} />
+          </label>
+          <label>
+            Request id
+            <input {...field('requestId')} />
+          </label>
+          <label>
+            From
+            <input type="datetime-local" {...field('from')} />
+          </label>
+          <label>
+            To
+            <input type="datetime-local" {...field('to')} />
+          </label>
+        </>
+      )}
+    </FilterBar>
   );
 }
 

@@ -1,4 +1,3 @@
-import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { apiRequest } from '../api/client';
@@ -6,6 +5,7 @@ import { apiKey } from '../api/queries';
 import type { FindingList } from '../api/types';
 import { SeverityBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FilterBar, FilterSelect } from '../components/FilterBar';
 import { FindingEvidence } from '../components/FindingEvidence';
 import { FindingsTable } from '../components/FindingsTable';
 import { Loading } from '../components/Loading';
@@ -84,76 +84,31 @@ export function FindingsPage() {
 }
 
 function FindingsFilterBar({ filters, onApply }: { filters: FindingFilters; onApply: (filters: FindingFilters) => void }) {
-  const [form, setForm] = useState<FindingFilters>(filters);
-
-  const field = <K extends keyof FindingFilters>(key: K) => ({
-    value: form[key],
-    onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value })),
-  });
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    onApply(form);
-  }
-
   return (
-    <form className="panel filter-bar" onSubmit={submit} aria-label="Findings filters">
-      <label>
-        Cluster
-        <input {...field('cluster')} />
-      </label>
-      <label>
-        Namespace
-        <input {...field('namespace')} />
-      </label>
-      <label>
-        Kind
-        <input {...field('kind')} placeholder="Pod" />
-      </label>
-      <label>
-        Name
-        <input {...field('name')} />
-      </label>
-      <label>
-        Severity
-        <select {...field('severity')}>
-          <option value="">any</option>
-          {FINDING_SEVERITIES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Class
-        <select {...field('class')}>
-          <option value="">any</option>
-          {FINDING_CLASSES.map((c) => (
-            <option key={c} value={c}>
-              {classLabel(c)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        State
-        <select {...field('state')}>
-          {FINDING_STATES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div className="filter-actions">
-        <button type="submit" className="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => onApply(EMPTY_FINDING_FILTERS)}>
-          Clear
-        </button>
-      </div>
-    </form>
+    <FilterBar label="Findings filters" filters={filters} empty={EMPTY_FINDING_FILTERS} onApply={onApply}>
+      {(field) => (
+        <>
+          <label>
+            Cluster
+            <input {...field('cluster')} />
+          </label>
+          <label>
+            Namespace
+            <input {...field('namespace')} />
+          </label>
+          <label>
+            Kind
+            <input {...field('kind')} placeholder="Pod" />
+          </label>
+          <label>
+            Name
+            <input {...field('name')} />
+          </label>
+          <FilterSelect label="Severity" values={FINDING_SEVERITIES} {...field('severity')} />
+          <FilterSelect label="Class" values={FINDING_CLASSES} labelOf={classLabel} {...field('class')} />
+          <FilterSelect label="State" values={FINDING_STATES} any={false} {...field('state')} />
+        </>
+      )}
+    </FilterBar>
   );
 }

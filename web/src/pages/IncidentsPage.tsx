@@ -8,6 +8,7 @@ import type { FindingSeverity, IncidentList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, SeverityBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FilterBar, FilterSelect } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import { useApiMutation } from '../hooks/useApiMutation';
@@ -93,52 +94,19 @@ export function IncidentsPage() {
 }
 
 function IncidentsFilterBar({ filters, onApply }: { filters: IncidentFilters; onApply: (filters: IncidentFilters) => void }) {
-  const [form, setForm] = useState<IncidentFilters>(filters);
-  const field = <K extends keyof IncidentFilters>(key: K) => ({
-    value: form[key],
-    onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value })),
-  });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    onApply(form);
-  }
   return (
-    <form className="panel filter-bar" onSubmit={submit} aria-label="Incident filters">
-      <label>
-        State
-        <select {...field('state')}>
-          <option value="">any</option>
-          {INCIDENT_STATES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Severity
-        <select {...field('severity')}>
-          <option value="">any</option>
-          {FINDING_SEVERITIES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Cluster
-        <input {...field('cluster')} />
-      </label>
-      <div className="filter-actions">
-        <button type="submit" className="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => onApply(DEFAULT_INCIDENT_FILTERS)}>
-          Clear
-        </button>
-      </div>
-    </form>
+    <FilterBar label="Incident filters" filters={filters} empty={DEFAULT_INCIDENT_FILTERS} onApply={onApply}>
+      {(field) => (
+        <>
+          <FilterSelect label="State" values={INCIDENT_STATES} {...field('state')} />
+          <FilterSelect label="Severity" values={FINDING_SEVERITIES} {...field('severity')} />
+          <label>
+            Cluster
+            <input {...field('cluster')} />
+          </label>
+        </>
+      )}
+    </FilterBar>
   );
 }
 

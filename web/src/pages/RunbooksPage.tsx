@@ -7,6 +7,7 @@ import type { FixList, Runbook, RunbookList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { FilterBar, FilterSelect } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Markdown } from '../components/Markdown';
 import { Time } from '../components/Time';
@@ -117,45 +118,22 @@ export function RunbooksPage() {
 }
 
 function RunbooksFilterBar({ filters, onApply }: { filters: RunbookFilters; onApply: (filters: RunbookFilters) => void }) {
-  const [form, setForm] = useState<RunbookFilters>(filters);
-  const field = <K extends keyof RunbookFilters>(key: K) => ({
-    value: form[key],
-    onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value })),
-  });
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    onApply(form);
-  }
   return (
-    <form className="panel filter-bar" onSubmit={submit} aria-label="Runbook filters">
-      <label>
-        Class
-        <select {...field('class')}>
-          <option value="">any</option>
-          {FINDING_CLASSES.map((c) => (
-            <option key={c} value={c}>
-              {classLabel(c)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Tag
-        <input {...field('tag')} />
-      </label>
-      <label>
-        Text
-        <input {...field('q')} type="search" />
-      </label>
-      <div className="filter-actions">
-        <button type="submit" className="primary">
-          Apply
-        </button>
-        <button type="button" onClick={() => onApply(EMPTY_RUNBOOK_FILTERS)}>
-          Clear
-        </button>
-      </div>
-    </form>
+    <FilterBar label="Runbook filters" filters={filters} empty={EMPTY_RUNBOOK_FILTERS} onApply={onApply}>
+      {(field) => (
+        <>
+          <FilterSelect label="Class" values={FINDING_CLASSES} labelOf={classLabel} {...field('class')} />
+          <label>
+            Tag
+            <input {...field('tag')} />
+          </label>
+          <label>
+            Text
+            <input {...field('q')} type="search" />
+          </label>
+        </>
+      )}
+    </FilterBar>
   );
 }
 
