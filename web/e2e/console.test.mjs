@@ -47,6 +47,18 @@ test('sign in with a token and find the login in the audit log', { timeout: 60_0
     const chain = page.getByTestId('audit-chain');
     await chain.waitFor();
     assert.match(await chain.innerText(), /^chain verified: \d+ rows?$/);
+
+    // The filters go to the URL and the list: only denied rows (none yet), then Clear.
+    const filters = page.getByRole('form', { name: 'Audit filters' });
+    await filters.getByLabel('Outcome').selectOption('denied');
+    await filters.getByLabel('Verb').fill('login');
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL((url) => url.searchParams.get('outcome') === 'denied' && url.searchParams.get('verb') === 'login');
+    await page.getByText('No events match.').waitFor();
+    await filters.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForURL((url) => url.search === '');
+    await loginRow.first().waitFor();
+    assert.equal(await filters.getByLabel('Verb').inputValue(), '');
   }),
 );
 
