@@ -430,6 +430,32 @@ on_both_backends! {
         assert_eq!(ids, ["f-shop"]);
         let objects: Vec<&Value> = seen["timeline"].as_array().unwrap().iter().filter_map(|e| e.get("object")).collect();
         assert!(!objects.is_empty() && objects.iter().all(|o| o["namespace"] == "shop"), "{objects:?}");
+
+        // One opened only from what they may not see does not exist for them: not listed, 404
+        // everywhere, nothing they can write to; its postmortem likewise.
+        let (status, hidden) = call(&app, Method::POST, "/api/incidents", ADMIN_TOKEN, Some(json!({"findingIds": ["f-other"]}))).await;
+        assert_eq!(status, 201, "{hidden}");
+        let hidden = hidden["id"].as_str().unwrap();
+        let pm = json!({"summary": "s", "impactStart": at, "impactEnd": at});
+        let (status, written) = call(&app, Method::POST, &format!("/api/incidents/{hidden}/postmortem"), ADMIN_TOKEN, Some(pm)).await;
+        assert_eq!(status, 201, "{written}");
+        let (_, list) = call(&app, Method::GET, "/api/incidents", VIEWER_TOKEN, None).await;
+        let listed: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+        assert!(listed.contains(&id) && !listed.contains(&hidden), "{list}");
+        let (_, list) = call(&app, Method::GET, "/api/incidents", ADMIN_TOKEN, None).await;
+        assert!(list["items"].as_array().unwrap().iter().any(|i| i["id"] == hidden), "admins see it: {list}");
+        for path in ["", "/replay", "/evidence"] {
+            let (status, e) = call(&app, Method::GET, &format!("/api/incidents/{hidden}{path}"), VIEWER_TOKEN, None).await;
+            assert_error(status, &e, 404, "incident_not_found");
+        }
+        let (status, e) = call(&app, Method::POST, &format!("/api/incidents/{hidden}/notes"), OPERATOR_TOKEN, Some(json!({"body": "hi"}))).await;
+        assert_error(status, &e, 404, "incident_not_found");
+        let (status, e) = call(&app, Method::POST, &format!("/api/incidents/{hidden}/resolve"), OPERATOR_TOKEN, Some(json!({"resolution": "x"}))).await;
+        assert_error(status, &e, 404, "incident_not_found");
+        let (status, e) = call(&app, Method::GET, &format!("/api/postmortems/{}", written["id"].as_str().unwrap()), VIEWER_TOKEN, None).await;
+        assert_error(status, &e, 404, "postmortem_not_found");
+        let (_, pms) = call(&app, Method::GET, "/api/postmortems", VIEWER_TOKEN, None).await;
+        assert_eq!(pms["items"], json!([]), "{pms}");
         store.close().await;
         app.stop().await;
     }

@@ -129,6 +129,30 @@ impl<'a> Views<'a> {
     }
 }
 
+/// Whether the caller may see incident `id` at all: one opened by hand (no findings) is
+/// everyone's; one from findings only theirs who may see at least one of its findings (as
+/// Kubernetes would let them, on `impersonate` clusters). Fails closed.
+pub(super) async fn may_see(views: &mut Views<'_>, id: &str) -> ApiResult<bool> {
+    let places = views.state.store.incident_finding_places(id).await?;
+    if places.is_empty() {
+        return Ok(true);
+    }
+    for (cluster, namespace) in &places {
+        if views.shows(cluster, namespace).await {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// 404 `incident_not_found` unless incident `id` exists and the caller may see it.
+pub(super) async fn ensure_visible(state: &AppState, principal: &Principal, id: &str) -> ApiResult<()> {
+    if state.store.incident(id).await?.is_none() || !may_see(&mut Views::new(state, principal), id).await? {
+        return Err(incident_not_found(id));
+    }
+    Ok(())
+}
+
 /// The incident's findings the caller may see: as the findings store has them now, else (pruned
 /// since) as they were when linked.
 pub(super) async fn visible_findings(
@@ -206,6 +230,9 @@ pub(super) struct Loaded {
 
 pub(super) async fn load(state: &AppState, principal: &Principal, id: &str) -> ApiResult<Loaded> {
     let row = state.store.incident(id).await?.ok_or_else(|| incident_not_found(id))?;
+    if !may_see(&mut Views::new(state, principal), id).await? {
+        return Err(incident_not_found(id));
+    }
     let findings = visible_findings(state, principal, id).await?;
     let audit = audit_rows(state, principal, &findings, row.resolved_at).await?;
     let notes = state.store.incident_notes(id).await?;

@@ -22,8 +22,8 @@ use super::incident_model::{
     IncidentsQuery, Note, NoteInput, Replay, ReplayQuery, ResolveInput, RunbookRef, Step, StepInput, StepState,
 };
 use super::incident_read::{
-    Views, decode_continue, encode_continue, incident, incident_not_found, load, note, page_limit, postmortem_of, step,
-    word,
+    Views, decode_continue, encode_continue, ensure_visible, incident, incident_not_found, load, may_see, note,
+    page_limit, postmortem_of, step, word,
 };
 use super::memory::runbooks_for;
 use super::runbook_steps;
@@ -138,13 +138,18 @@ async fn list_incidents(
         limit,
     };
     let rows = state.store.incidents(&filter).await?;
+    // Paged before the visibility filter: a page may hold fewer than `limit`, never a gap.
     let next = (rows.len() == limit as usize)
         .then(|| rows.last().map(|r| encode_continue(r.created_at, &r.id)))
         .flatten();
-    Ok(Json(IncidentList {
-        items: rows.into_iter().map(incident).collect(),
-        next,
-    }))
+    let mut views = Views::new(&state, &principal);
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        if may_see(&mut views, &row.id).await? {
+            items.push(incident(row));
+        }
+    }
+    Ok(Json(IncidentList { items, next }))
 }
 
 /// The steps to follow: the runbook given, else the best-ranked runbook for the findings'
@@ -336,6 +341,7 @@ async fn add_note(
     ApiJson(body): ApiJson<NoteInput>,
 ) -> ApiResult<(StatusCode, AuditNote, Json<Note>)> {
     principal.require(Role::Operator)?;
+    ensure_visible(&state, &principal, &id).await?;
     let body = text(&body.body, "body", TEXT_MAX_BYTES, "invalid_note")?;
     let row = NoteRow {
         id: uuid::Uuid::new_v4().to_string(),
@@ -368,6 +374,7 @@ async fn update_step(
     ApiJson(body): ApiJson<StepInput>,
 ) -> ApiResult<(AuditNote, Json<Step>)> {
     principal.require(Role::Operator)?;
+    ensure_visible(&state, &principal, &id).await?;
     if body.state.is_none() && body.note.is_none() {
         return Err(ApiError::unprocessable("invalid_step", "give a state, a note or both"));
     }
@@ -411,6 +418,7 @@ async fn resolve_incident(
     ApiJson(body): ApiJson<ResolveInput>,
 ) -> ApiResult<(AuditNote, Json<IncidentDetail>)> {
     principal.require(Role::Operator)?;
+    ensure_visible(&state, &principal, &id).await?;
     let resolution = text(&body.resolution, "resolution", TEXT_MAX_BYTES, "invalid_resolution")?;
     let title: String = format!("Resolved: {}", resolution.lines().next().unwrap_or_default());
     let event = IncidentEventRow::new(&id, "resolved", &principal.subject, json!({"title": title}));

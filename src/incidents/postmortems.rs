@@ -12,7 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::incident_model::{Postmortem, PostmortemInput, PostmortemList, PostmortemsQuery};
-use super::incident_read::{decode_continue, encode_continue, incident_not_found, load, page_limit, postmortem};
+use super::incident_read::{
+    Views, decode_continue, encode_continue, incident_not_found, load, may_see, page_limit, postmortem,
+};
 use crate::AppState;
 use crate::audit::AuditNote;
 use crate::auth::{Principal, Role};
@@ -140,9 +142,12 @@ async fn list_postmortems(
     let next = (rows.len() == limit as usize)
         .then(|| rows.last().map(|r| encode_continue(r.created_at, &r.id)))
         .flatten();
+    let mut views = Views::new(&state, &principal);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        items.push(postmortem(&state, &principal, row).await);
+        if may_see(&mut views, &row.incident_id).await? {
+            items.push(postmortem(&state, &principal, row).await);
+        }
     }
     Ok(Json(PostmortemList { items, next }))
 }
@@ -157,13 +162,17 @@ async fn get_postmortem(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Postmortem>> {
     principal.require(Role::Viewer)?;
-    let row = state.store.postmortem(&id).await?.ok_or_else(|| {
+    let not_found = || {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "postmortem_not_found",
             format!("no postmortem {id}"),
         )
-    })?;
+    };
+    let row = state.store.postmortem(&id).await?.ok_or_else(not_found)?;
+    if !may_see(&mut Views::new(&state, &principal), &row.incident_id).await? {
+        return Err(not_found());
+    }
     Ok(Json(postmortem(&state, &principal, row).await))
 }
 

@@ -34,6 +34,7 @@ use utoipa_axum::routes;
 
 use super::diagnostics::finding::Remediation;
 use super::findings::{self, StoredFinding};
+use super::incident_read::{Views, may_see};
 use super::risk_guard::{self, Analysis, KubeVersion};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
@@ -620,7 +621,8 @@ async fn propose(
         ));
     }
     if let Some(incident) = &request.incident_id
-        && state.store.incident(incident).await?.is_none()
+        && (state.store.incident(incident).await?.is_none()
+            || !may_see(&mut Views::new(&state, &principal), incident).await?)
     {
         return Err(ApiError::unprocessable(
             "unknown_incident",

@@ -255,6 +255,12 @@ impl Store {
         with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await)
     }
 
+    /// Where an incident's findings are: (cluster, namespace; '' for cluster-scoped objects).
+    pub async fn incident_finding_places(&self, id: &str) -> sqlx::Result<Vec<(String, String)>> {
+        let sql = "SELECT cluster, namespace FROM incident_findings WHERE incident_id = $1";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await)
+    }
+
     pub async fn incident_steps(&self, id: &str) -> sqlx::Result<Vec<StepRow>> {
         let sql = "SELECT position, title, detail, state, note, updated_by, updated_at FROM incident_steps \
                    WHERE incident_id = $1 ORDER BY position";
