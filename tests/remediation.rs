@@ -317,6 +317,43 @@ on_both_backends! {
         app.stop().await;
     }
 
+    async fn a_rollback_is_proposed_for_a_deployment_and_executed_after_approval(db) {
+        let sim = sim().await;
+        sim.load_yaml(include_str!("fixtures/operations.yaml")).unwrap();
+        let app = app_with_sim(db, &sim, true).await;
+        let body = json!({
+            "id": "f-api", "cluster": "open",
+            "object": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "orders", "name": "api"},
+            "class": "workload_unavailable", "severity": "critical",
+            "title": "Deployment has no available replicas", "explanation": "0 of 2 available.",
+            "evidence": {"containers": [], "events": [], "related": [], "facts": {}, "logs": []},
+            "remediations": ["rollback", "restart"],
+        });
+        let finding = FindingWrite {
+            id: "f-api", cluster: "open", namespace: "orders", kind: "Deployment", name: "api",
+            class: "workload_unavailable", severity: "critical", body: &body,
+        };
+        db.store().await.write_findings(&[finding], &[], fleetdeck::store::now()).await.unwrap();
+
+        // Back to the revision before the current one: the diff shows the image going back.
+        let (status, proposed) = propose(&app, json!({"findingId": "f-api", "kind": "rollback"})).await;
+        assert_eq!(status, 201, "{proposed}");
+        let r = &proposed["items"][0];
+        let diff = r["change"]["diff"].as_str().unwrap();
+        let changed = |sign: char, text: &str| diff.lines().any(|l| l.starts_with(sign) && l.ends_with(text));
+        assert!(changed('-', "image: api:2") && changed('+', "image: api:1"), "{diff}");
+        let id = r["id"].as_str().unwrap().to_string();
+        let olga = second_operator(&app).await;
+        let (status, approved) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
+        assert_eq!(status, 200, "{approved}");
+
+        let (status, done) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
+        assert_eq!((status, done["state"].as_str(), done["result"]["revision"].as_i64()), (200, Some("executed"), Some(1)), "{done}");
+        let live = sim.get("apps/v1", "Deployment", "orders", "api").unwrap();
+        assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["image"], "api:1");
+        app.stop().await;
+    }
+
     async fn bad_proposals_stale_changes_and_rejections_are_refused(db) {
         let sim = sim().await;
         let app = app_with_sim(db, &sim, true).await;
