@@ -10,7 +10,6 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use fleetdeck::incidents::remediation::plan::merged;
 use fleetdeck::store::findings::FindingWrite;
 use kubesim::Sim;
 use kubesim::auth::Rule;
@@ -302,6 +301,10 @@ on_both_backends! {
         let olga = second_operator(&app).await;
         let (status, approved) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
         assert_eq!(status, 200, "{approved}");
+        // A twin proposed from the same version of the node goes stale once the first runs.
+        let (_, twin) = propose(&app, json!({"findingId": "f-node", "kind": "cordon"})).await;
+        let twin = twin["items"][0]["id"].as_str().unwrap().to_string();
+        as_user(&app, &olga, Method::POST, &format!("/api/remediation/{twin}/approve"), None).await;
 
         // Committed through Git instead, it is the node's `spec.unschedulable`.
         let (status, artifact) = call(&app, Method::GET, &format!("/api/remediation/{id}/gitops"), VIEWER_TOKEN, None).await;
@@ -314,12 +317,22 @@ on_both_backends! {
         assert_eq!(sim.get("v1", "Node", "", "node-0").unwrap()["spec"]["unschedulable"], true);
         let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes?findingId=f-node", VIEWER_TOKEN, None).await;
         assert_eq!((fixes["items"][0]["action"].as_str(), fixes["items"][0]["success"].as_bool()), (Some("cordon"), Some(true)), "{fixes}");
+        let (status, body) = call(&app, Method::POST, &format!("/api/remediation/{twin}/execute"), OPERATOR_TOKEN, None).await;
+        assert_error(status, &body, 409, "remediation_stale");
         app.stop().await;
     }
 
     async fn a_rollback_is_proposed_for_a_deployment_and_executed_after_approval(db) {
         let sim = sim().await;
         sim.load_yaml(include_str!("fixtures/operations.yaml")).unwrap();
+        // Revision 2 added a sidecar and an env var, which going back to revision 1 removes.
+        let revision_2 = json!([{"name": "api", "image": "api:2", "env": [{"name": "MODE", "value": "fast"}]},
+            {"name": "proxy", "image": "proxy:1"}]);
+        let mut deployment = sim.get("apps/v1", "Deployment", "orders", "api").unwrap();
+        let mut current = sim.get("apps/v1", "ReplicaSet", "orders", "api-7c9b4").unwrap();
+        deployment["spec"]["template"]["spec"]["containers"] = revision_2.clone();
+        current["spec"]["template"]["spec"]["containers"] = revision_2;
+        sim.load_objects([deployment, current]).unwrap();
         let app = app_with_sim(db, &sim, true).await;
         let body = json!({
             "id": "f-api", "cluster": "open",
@@ -346,9 +359,25 @@ on_both_backends! {
         let olga = second_operator(&app).await;
         let (status, approved) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
         assert_eq!(status, 200, "{approved}");
+        // Through Git, the patch removes what the rollback removes: a strategic merge (what
+        // kustomize renders) of it onto the Deployment gives the rolled-back template.
+        let (_, artifact) = call(&app, Method::GET, &format!("/api/remediation/{id}/gitops"), VIEWER_TOKEN, None).await;
+        let patch: Value = yaml_serde::from_str(artifact["kustomizePatch"].as_str().unwrap()).unwrap();
+        let mut rendered = sim.get("apps/v1", "Deployment", "orders", "api").unwrap();
+        kubesim::patch::strategic_merge_patch(&mut rendered, &patch);
+        // A twin would roll back again, to api:2; the first one's write makes it stale instead.
+        let (_, twin) = propose(&app, json!({"findingId": "f-api", "kind": "rollback"})).await;
+        let twin = twin["items"][0]["id"].as_str().unwrap().to_string();
+        as_user(&app, &olga, Method::POST, &format!("/api/remediation/{twin}/approve"), None).await;
 
         let (status, done) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
         assert_eq!((status, done["state"].as_str(), done["result"]["revision"].as_i64()), (200, Some("executed"), Some(1)), "{done}");
+        let live = sim.get("apps/v1", "Deployment", "orders", "api").unwrap();
+        let containers = live["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+        assert_eq!((containers.len(), &containers[0]["image"], containers[0].get("env")), (1, &json!("api:1"), None));
+        assert_eq!(rendered["spec"]["template"], live["spec"]["template"], "{patch}");
+        let (status, body) = call(&app, Method::POST, &format!("/api/remediation/{twin}/execute"), OPERATOR_TOKEN, None).await;
+        assert_error(status, &body, 409, "remediation_stale");
         let live = sim.get("apps/v1", "Deployment", "orders", "api").unwrap();
         assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["image"], "api:1");
         app.stop().await;
@@ -396,16 +425,29 @@ on_both_backends! {
         assert_error(status, &body, 409, "remediation_stale");
         assert_eq!(api_deployment(&sim)["spec"]["replicas"], 2, "nothing changed");
         assert_eq!(last_audit(&app, "remediation_execute").await["outcome"], "failure");
-        let (_, still) = call(&app, Method::GET, &format!("/api/remediation/{id}"), VIEWER_TOKEN, None).await;
-        assert_eq!(still["state"], "approved");
+        let (_, failed) = call(&app, Method::GET, &format!("/api/remediation/{id}"), VIEWER_TOKEN, None).await;
+        assert_eq!(failed["state"], "failed");
+        assert!(failed["error"].as_str().unwrap().starts_with("remediation_stale:"), "{failed}");
+        // Nothing ran, so memory learns nothing about scaling.
+        let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes", VIEWER_TOKEN, None).await;
+        assert_eq!(fixes["items"].as_array().unwrap().len(), 0, "{fixes}");
+        let (status, body) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
+        assert_error(status, &body, 409, "remediation_not_approved");
 
-        // Proposed again, it runs.
+        // Proposed again, it runs, and a memory limit proposed beside it goes stale.
         let (_, again) = propose(&app, json!({"findingId": "f-oom", "kind": "scale", "params": {"replicas": 4}})).await;
         let id = again["items"][0]["id"].as_str().unwrap().to_string();
         as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
+        let (_, memory) = propose(&app, json!({"findingId": "f-oom", "kind": "patch_memory_limit"})).await;
+        let memory = memory["items"][0]["id"].as_str().unwrap().to_string();
+        as_user(&app, &olga, Method::POST, &format!("/api/remediation/{memory}/approve"), None).await;
         let (status, done) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
         assert_eq!((status, done["result"].clone()), (200, json!({"replicas": 4})), "{done}");
         assert_eq!(api_deployment(&sim)["spec"]["replicas"], 4);
+        let limits = api_deployment(&sim)["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"].clone();
+        let (status, body) = call(&app, Method::POST, &format!("/api/remediation/{memory}/execute"), OPERATOR_TOKEN, None).await;
+        assert_error(status, &body, 409, "remediation_stale");
+        assert_eq!(api_deployment(&sim)["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"], limits);
 
         // Rejected: never runs; decided once.
         let (_, third) = propose(&app, json!({"findingId": "f-oom", "kind": "scale", "params": {"replicas": 9}})).await;
@@ -466,8 +508,9 @@ on_both_backends! {
 
         // The patch merged onto the live object, applied by kubectl with a server dry run.
         let Some(kubectl) = kubectl() else { app.stop().await; return };
-        // A merge patch does what a strategic merge of this patch does: its lists are whole.
-        let mut object = merged(&api_deployment(&sim), &patch);
+        // Rendered as kustomize does: a strategic merge onto the object.
+        let mut object = api_deployment(&sim);
+        kubesim::patch::strategic_merge_patch(&mut object, &patch);
         for field in ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation"] {
             object["metadata"].as_object_mut().unwrap().remove(field);
         }

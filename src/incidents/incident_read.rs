@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 
 use axum::http::StatusCode;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -78,30 +76,6 @@ pub(super) fn note(row: NoteRow) -> Note {
         body: row.body,
         at: row.at,
     }
-}
-
-/// Keyset tokens: the (created_at, id) of a page's last row.
-pub(super) fn encode_continue(at: DateTime<Utc>, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(at, id)).expect("serializes"))
-}
-
-pub(super) fn decode_continue(token: &str) -> ApiResult<(DateTime<Utc>, String)> {
-    URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| ApiError::bad_request("invalid_continue", "continue is not a token this list gave"))
-}
-
-pub(super) fn page_limit(limit: Option<u32>) -> ApiResult<u32> {
-    let limit = limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "limit must be between 1 and 500",
-        ));
-    }
-    Ok(limit)
 }
 
 /// What the caller may see of each cluster's findings, asked once per cluster.

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::types::Json as SqlJson;
 use utoipa_axum::router::OpenApiRouter;
@@ -16,14 +17,13 @@ use utoipa_axum::routes;
 
 use super::diagnostics::finding::Severity;
 use super::evidence_bundle;
-use super::findings::{StoredFinding, stored};
+use super::findings::{StoredFinding, decode_continue, encode_continue, page_limit, stored};
 use super::incident_model::{
     BundleFormat, CreateIncident, EvidenceBundle, EvidenceQuery, IncidentDetail, IncidentList, IncidentState,
     IncidentsQuery, Note, NoteInput, Replay, ReplayQuery, ResolveInput, RunbookRef, Step, StepInput, StepState,
 };
 use super::incident_read::{
-    Views, decode_continue, encode_continue, ensure_visible, incident, incident_not_found, load, may_see, note,
-    page_limit, postmortem_of, step, word,
+    Views, ensure_visible, incident, incident_not_found, load, may_see, note, postmortem_of, step, word,
 };
 use super::memory::runbooks_for;
 use super::runbook_steps;
@@ -128,7 +128,11 @@ async fn list_incidents(
 ) -> ApiResult<Json<IncidentList>> {
     principal.require(Role::Viewer)?;
     let limit = page_limit(q.limit)?;
-    let before = q.next.as_deref().map(decode_continue).transpose()?;
+    let before = q
+        .next
+        .as_deref()
+        .map(decode_continue::<(DateTime<Utc>, String)>)
+        .transpose()?;
     let (st, severity) = (q.state.map(word), q.severity.map(word));
     let filter = IncidentFilter {
         state: st.as_deref(),
@@ -140,7 +144,7 @@ async fn list_incidents(
     let rows = state.store.incidents(&filter).await?;
     // Paged before the visibility filter: a page may hold fewer than `limit`, never a gap.
     let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| encode_continue(r.created_at, &r.id)))
+        .then(|| rows.last().map(|r| encode_continue(&(r.created_at, &r.id))))
         .flatten();
     let mut views = Views::new(&state, &principal);
     let mut items = Vec::with_capacity(rows.len());

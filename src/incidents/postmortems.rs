@@ -6,15 +6,15 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::types::Json as SqlJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::findings::{decode_continue, encode_continue, page_limit};
 use super::incident_model::{Postmortem, PostmortemInput, PostmortemList, PostmortemsQuery};
-use super::incident_read::{
-    Views, decode_continue, encode_continue, incident_not_found, load, may_see, page_limit, postmortem,
-};
+use super::incident_read::{Views, incident_not_found, load, may_see, postmortem};
 use crate::AppState;
 use crate::audit::AuditNote;
 use crate::auth::{Principal, Role};
@@ -134,13 +134,17 @@ async fn list_postmortems(
 ) -> ApiResult<Json<PostmortemList>> {
     principal.require(Role::Viewer)?;
     let limit = page_limit(q.limit)?;
-    let before = q.next.as_deref().map(decode_continue).transpose()?;
+    let before = q
+        .next
+        .as_deref()
+        .map(decode_continue::<(DateTime<Utc>, String)>)
+        .transpose()?;
     let rows = state
         .store
         .postmortems(before.as_ref().map(|(at, id)| (*at, id.as_str())), limit)
         .await?;
     let next = (rows.len() == limit as usize)
-        .then(|| rows.last().map(|r| encode_continue(r.created_at, &r.id)))
+        .then(|| rows.last().map(|r| encode_continue(&(r.created_at, &r.id))))
         .flatten();
     let mut views = Views::new(&state, &principal);
     let mut items = Vec::with_capacity(rows.len());

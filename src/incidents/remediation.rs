@@ -8,9 +8,11 @@
 //! - `POST /api/remediation/{id}/approve|reject`: the two-person rule — the approver is not the
 //!   proposer, unless the cluster's environment is in
 //!   FLEETDECK_REMEDIATION_SELF_APPROVAL_ENVIRONMENTS.
-//! - `POST /api/remediation/{id}/execute` (write gate): refuses a change computed from an object
-//!   that changed since (409 `remediation_stale`), records the outcome on the remediation and a
-//!   fix in memory in one transaction; the audit row names the proposer and the approver.
+//! - `POST /api/remediation/{id}/execute` (write gate): a change computed from an object carries
+//!   the resourceVersion it was computed from as the apiserver's precondition, so one that
+//!   changed since is refused (409 `remediation_stale`, the remediation failed) with no window
+//!   between a check and the write. The outcome lands on the remediation and as a fix in memory
+//!   in one transaction; the audit row names the proposer and the approver.
 //! - `GET|POST /api/remediation/{id}/gitops`: the change as a kustomize strategic-merge patch and
 //!   a unified diff, for teams that change clusters only through Git.
 //!
@@ -489,6 +491,7 @@ async fn change(
         info: &info,
         namespace: live.namespace.as_deref().unwrap_or_default(),
         name: &live.name,
+        precondition: None,
     };
     let unmanaged = || {
         plan::not_applicable(format!(
@@ -854,6 +857,18 @@ async fn reject(
     decide(&state, &principal, &id, &body, RemediationState::Rejected).await
 }
 
+/// 409 `remediation_stale`: the object changed since the change was computed from it.
+fn stale(row: &RemediationRow) -> ApiError {
+    ApiError::conflict(
+        "remediation_stale",
+        format!(
+            "{} {} changed since the proposal (it was computed from resourceVersion {}); propose it again",
+            row.target_kind, row.target_name, row.resource_version
+        ),
+    )
+    .with_details(json!({"proposedFrom": row.resource_version}))
+}
+
 /// Runs the approved change through the action core, as the executor.
 async fn run(scope: &ClusterScope, row: &RemediationRow, kind: Remediation, params: &Params) -> ApiResult<Value> {
     let tk = plan::target_kind(&row.target_kind)
@@ -864,6 +879,7 @@ async fn run(scope: &ClusterScope, row: &RemediationRow, kind: Remediation, para
         info: &info,
         namespace: &row.target_namespace,
         name: &row.target_name,
+        precondition: plan::computed_from_object(kind).then_some(row.resource_version.as_str()),
     };
     Ok(match kind {
         Remediation::Scale => json!({"replicas": actions::scale(target, params.replicas.unwrap_or_default()).await?}),
@@ -884,12 +900,12 @@ async fn run(scope: &ClusterScope, row: &RemediationRow, kind: Remediation, para
             json!({"resourceVersion": after.metadata.resource_version})
         }
         Remediation::Cordon => {
-            json!({"unschedulable": actions::set_unschedulable(scope, &row.target_name, true).await?})
+            json!({"unschedulable": actions::set_unschedulable(scope, &row.target_name, true, target.precondition).await?})
         }
         Remediation::Drain => {
             let preview = drain::plan(scope, &row.target_name).await?;
             drain::refuse_unsafe(&preview, false, false)?;
-            actions::set_unschedulable(scope, &row.target_name, true).await?;
+            actions::set_unschedulable(scope, &row.target_name, true, None).await?;
             // Nobody listens to the progress: the summary is the result.
             let (frames, _) = tokio::sync::mpsc::channel(1);
             let summary = drain::Drainer::new(scope, None, DRAIN_TIMEOUT, frames)
@@ -910,8 +926,9 @@ async fn run(scope: &ClusterScope, row: &RemediationRow, kind: Remediation, para
 
 /// Executes an approved remediation (operator; write gate) through the same action core as the
 /// console's buttons, as the executor (impersonated on `impersonate` clusters). A change computed
-/// from the object (scale, rollback, patch_memory_limit, cordon) is refused with 409
-/// `remediation_stale` once the object's resourceVersion moved: propose it again. The outcome is
+/// from the object (scale, rollback, patch_memory_limit, cordon) is refused by the apiserver's
+/// resourceVersion precondition once the object moved on: 409 `remediation_stale`, the
+/// remediation failed, nothing changed and no fix is recorded; propose it again. The outcome is
 /// recorded on the remediation and as a fix in memory; a failure answers the action's error.
 #[utoipa::path(post, path = "/api/remediation/{id}/execute", tag = "remediation", params(("id" = String, Path)),
     responses((status = 200, body = RemediationItem),
@@ -946,25 +963,6 @@ async fn execute(
     let kind: Remediation = serde_json::from_value(json!(row.kind)).map_err(ApiError::internal)?;
     let params: Params = serde_json::from_value(row.params.0.clone()).map_err(ApiError::internal)?;
     let scope = actions::open(&state, &principal, &row.cluster).await.map_err(fail)?;
-    if plan::computed_from_object(kind) {
-        let tk = plan::target_kind(&row.target_kind)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("an unknown target kind")))?;
-        let namespace = Some(row.target_namespace.as_str()).filter(|n| !n.is_empty());
-        let live = read(&scope, tk, namespace, &row.target_name).await.map_err(fail)?;
-        let now_version = live["metadata"]["resourceVersion"].as_str().unwrap_or_default();
-        if now_version != row.resource_version {
-            return Err(fail(
-                ApiError::conflict(
-                    "remediation_stale",
-                    format!(
-                        "{} {} changed since the proposal (resourceVersion {} → {now_version}); propose it again",
-                        row.target_kind, row.target_name, row.resource_version
-                    ),
-                )
-                .with_details(json!({"proposedFrom": row.resource_version, "now": now_version})),
-            ));
-        }
-    }
     if !state
         .store
         .claim_remediation(&id, &principal.subject, claimed_at, abandoned_before)
@@ -972,12 +970,18 @@ async fn execute(
     {
         return Err(not_approved());
     }
-    let outcome = run(&scope, &row, kind, &params).await;
+    let outcome = run(&scope, &row, kind, &params).await.map_err(|e| match e.code {
+        // The apiserver refused the precondition: the object moved on since the proposal.
+        "kube_conflict" if plan::computed_from_object(kind) => stale(&row),
+        _ => e,
+    });
+    let is_stale = outcome.as_ref().is_err_and(|e| e.code == "remediation_stale");
     let (result, error) = match &outcome {
         Ok(v) => (Some(v.clone()), None),
         Err(e) => (e.details.clone(), Some(format!("{}: {}", e.code, e.message))),
     };
-    let fix = FixRow {
+    // A stale change never ran: it says nothing of how well the fix works.
+    let fix = (!is_stale).then(|| FixRow {
         id: uuid::Uuid::new_v4().to_string(),
         runbook_id: None,
         finding_id: Some(row.finding_id.clone()),
@@ -997,12 +1001,12 @@ async fn execute(
         )),
         recorded_by: principal.subject.clone(),
         recorded_at: now(),
-    };
+    });
     let execution = Execution {
         success: outcome.is_ok(),
         result: result.as_ref(),
         error: error.as_deref(),
-        fix: &fix,
+        fix: fix.as_ref(),
     };
     let outcome_word = if outcome.is_ok() {
         RemediationState::Executed.word()

@@ -124,7 +124,7 @@ async fn set_unschedulable(
     let scope = node_scope(state, principal, path, verb)
         .await
         .map_err(|e| e.with_audit(audit.clone()))?;
-    let unschedulable = action::set_unschedulable(&scope, &path.4, on).await?;
+    let unschedulable = action::set_unschedulable(&scope, &path.4, on, None).await?;
     Ok((audit, Json(CordonResult { unschedulable })))
 }
 
@@ -212,7 +212,9 @@ async fn drain(
     let scope = node_scope(&state, &principal, &path, "drain").await.map_err(fail)?;
     let preview = drain::plan(&scope, &path.4).await.map_err(fail)?;
     drain::refuse_unsafe(&preview, body.delete_empty_dir_data, body.force).map_err(fail)?;
-    action::set_unschedulable(&scope, &path.4, true).await.map_err(fail)?;
+    action::set_unschedulable(&scope, &path.4, true, None)
+        .await
+        .map_err(fail)?;
 
     let (frames, receiver) = mpsc::channel(64);
     let (later, finished) = AuditLater::new();

@@ -161,6 +161,7 @@ fn at<'a>(scope: &'a ClusterScope, info: &'a ResourceInfo, path: &'a WorkloadPat
         info,
         namespace: &path.4,
         name: &path.5,
+        precondition: None,
     }
 }
 

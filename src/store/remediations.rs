@@ -62,8 +62,8 @@ pub struct Execution<'a> {
     pub success: bool,
     pub result: Option<&'a Value>,
     pub error: Option<&'a str>,
-    /// The fix recorded in memory with the outcome.
-    pub fix: &'a FixRow,
+    /// The fix recorded in memory with the outcome (none when the change never ran).
+    pub fix: Option<&'a FixRow>,
 }
 
 macro_rules! select_remediations {
@@ -184,7 +184,9 @@ impl Store {
             if n == 0 {
                 return Ok(None);
             }
-            insert_fix!(e.fix, &mut *tx)?;
+            if let Some(fix) = e.fix {
+                insert_fix!(fix, &mut *tx)?;
+            }
             if let Some(event) = event {
                 insert_incident_event!(tx, event);
             }

@@ -95,6 +95,9 @@ pub struct Target<'a> {
     pub info: &'a ResourceInfo,
     pub namespace: &'a str,
     pub name: &'a str,
+    /// The resourceVersion a change was computed from: the apiserver refuses it (409 Conflict)
+    /// once the object moved on. `None` changes whatever the object is now.
+    pub precondition: Option<&'a str>,
 }
 
 impl Target<'_> {
@@ -111,9 +114,18 @@ impl Target<'_> {
     }
 }
 
+/// A merge or strategic patch that applies only to `precondition`'s resourceVersion: the
+/// apiserver treats a resourceVersion in a patch as a precondition.
+fn guarded(mut patch: Value, precondition: Option<&str>) -> Value {
+    if let Some(rv) = precondition {
+        patch["metadata"]["resourceVersion"] = json!(rv);
+    }
+    patch
+}
+
 /// Sets the replicas on the scale subresource; the replicas the apiserver now has.
 pub async fn scale(t: Target<'_>, replicas: u32) -> ApiResult<i32> {
-    let patch = json!({"spec": {"replicas": replicas}});
+    let patch = guarded(json!({"spec": {"replicas": replicas}}), t.precondition);
     let scaled = t
         .api()
         .patch_scale(t.name, &as_fleetdeck(), &Patch::Merge(&patch))
@@ -212,7 +224,10 @@ pub fn rollback_plan(t: Target<'_>, workload: &Value, held: &[Value], revision: 
 /// revision it now has.
 pub async fn rollback(t: Target<'_>, revision: i64) -> ApiResult<i64> {
     let (workload, held) = workload_and_revisions(t).await?;
-    let (revision, patch) = rollback_plan(t, &workload, &held, revision)?;
+    let (revision, mut patch) = rollback_plan(t, &workload, &held, revision)?;
+    if let (Some(rv), Some(ops)) = (t.precondition, patch.as_array_mut()) {
+        ops.push(json!({"op": "replace", "path": "/metadata/resourceVersion", "value": rv}));
+    }
     let patch: json_patch::Patch = serde_json::from_value(patch).map_err(ApiError::internal)?;
     t.api()
         .patch(t.name, &as_fleetdeck(), &Patch::<()>::Json(patch))
@@ -224,19 +239,29 @@ pub async fn rollback(t: Target<'_>, revision: i64) -> ApiResult<i64> {
 /// Sends a strategic merge patch (what `kubectl patch` sends by default); the object after it.
 pub async fn patch_strategic(t: Target<'_>, patch: &Value) -> ApiResult<DynamicObject> {
     t.api()
-        .patch(t.name, &as_fleetdeck(), &Patch::Strategic(patch))
+        .patch(
+            t.name,
+            &as_fleetdeck(),
+            &Patch::Strategic(guarded(patch.clone(), t.precondition)),
+        )
         .await
         .map_err(kube_error(t.cluster()))
 }
 
-/// Marks a node unschedulable (or schedulable again); what the node now says.
-pub async fn set_unschedulable(scope: &ClusterScope, node: &str, on: bool) -> ApiResult<bool> {
+/// Marks a node unschedulable (or schedulable again), only at `precondition`'s resourceVersion
+/// when given; what the node now says.
+pub async fn set_unschedulable(
+    scope: &ClusterScope,
+    node: &str,
+    on: bool,
+    precondition: Option<&str>,
+) -> ApiResult<bool> {
     let audit = note(&scope.name, None, node, format!("unschedulable={on}"));
     let node = Api::<k8s_openapi::api::core::v1::Node>::all(scope.reader_client())
         .patch(
             node,
             &as_fleetdeck(),
-            &Patch::Merge(json!({"spec": {"unschedulable": on}})),
+            &Patch::Merge(guarded(json!({"spec": {"unschedulable": on}}), precondition)),
         )
         .await
         .map_err(|e| kube_error(&scope.name)(e).with_audit(audit))?;
@@ -256,4 +281,19 @@ pub async fn delete(
         .await
         .map_err(kube_error(&scope.name))?;
     Ok(answer.is_left())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_precondition_is_the_patchs_resource_version() {
+        let patch = json!({"spec": {"unschedulable": true}});
+        assert_eq!(guarded(patch.clone(), None), patch);
+        assert_eq!(
+            guarded(patch, Some("41")),
+            json!({"spec": {"unschedulable": true}, "metadata": {"resourceVersion": "41"}})
+        );
+    }
 }

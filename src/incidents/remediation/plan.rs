@@ -304,7 +304,7 @@ pub fn grown(current: &str) -> Option<String> {
 }
 
 /// A JSON merge patch applied (RFC 7386): enough for the patches above, whose lists are whole.
-pub fn merged(before: &Value, patch: &Value) -> Value {
+fn merged(before: &Value, patch: &Value) -> Value {
     let mut out = before.clone();
     merge(&mut out, patch);
     out
@@ -365,17 +365,39 @@ pub fn diff(before_yaml: &str, after_yaml: &str, label: &str) -> String {
     )
 }
 
-/// What changed from `before` to `after`, as a merge patch: changed fields only, lists whole
-/// (a strategic merge merges containers by name, so a whole list says the same), removed
-/// fields as null.
-pub fn changed_fields(before: &Value, after: &Value) -> Option<Value> {
+/// The merge key of the pod template's lists that a strategic merge merges element by element
+/// (the `patchMergeKey`s of the Kubernetes API); other lists are replaced whole.
+fn merge_key(field: &str) -> Option<&'static str> {
+    match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims" => Some("name"),
+        "ports" => Some("containerPort"),
+        "volumeMounts" => Some("mountPath"),
+        "volumeDevices" => Some("devicePath"),
+        "hostAliases" => Some("ip"),
+        _ => None,
+    }
+}
+
+/// What changed from `before` to `after`, as a strategic merge patch: changed fields only,
+/// removed fields as null, a changed list whole (see `whole`).
+pub fn strategic_patch(before: &Value, after: &Value) -> Option<Value> {
+    changed(None, before, after)
+}
+
+fn changed(field: Option<&str>, before: &Value, after: &Value) -> Option<Value> {
     match (before.as_object(), after.as_object()) {
         (Some(b), Some(a)) => {
             let mut out = Map::new();
             for (k, av) in a {
                 match b.get(k) {
                     Some(bv) => {
-                        if let Some(d) = changed_fields(bv, av) {
+                        if let Some(d) = changed(Some(k), bv, av) {
                             out.insert(k.clone(), d);
                         }
                     }
@@ -389,7 +411,47 @@ pub fn changed_fields(before: &Value, after: &Value) -> Option<Value> {
             }
             (!out.is_empty()).then_some(Value::Object(out))
         }
-        _ => (before != after).then(|| after.clone()),
+        _ => (before != after).then(|| whole(field, before, after)),
+    }
+}
+
+/// `after` whole, written so that a strategic merge onto `before` gives exactly `after`: the
+/// fields it lost as null, and the elements a keyed list lost as `$patch: delete` (merged by
+/// key, they would stay otherwise), at every depth.
+fn whole(field: Option<&str>, before: &Value, after: &Value) -> Value {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let mut out = a.clone();
+            for (k, av) in a {
+                if let Some(bv) = b.get(k) {
+                    out.insert(k.clone(), whole(Some(k), bv, av));
+                }
+            }
+            for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                out.insert(k.clone(), Value::Null);
+            }
+            Value::Object(out)
+        }
+        (Value::Array(b), Value::Array(a)) => {
+            let Some(key) = field.and_then(merge_key) else {
+                return after.clone();
+            };
+            let id = |e: &Value| e.get(key).filter(|k| !k.is_null()).cloned();
+            let mut out: Vec<Value> = a
+                .iter()
+                .map(|ae| match b.iter().find(|be| id(be).is_some() && id(be) == id(ae)) {
+                    Some(be) => whole(None, be, ae),
+                    None => ae.clone(),
+                })
+                .collect();
+            for k in b.iter().filter_map(id) {
+                if !a.iter().any(|ae| id(ae).as_ref() == Some(&k)) {
+                    out.push(json!({key: k, "$patch": "delete"}));
+                }
+            }
+            Value::Array(out)
+        }
+        _ => after.clone(),
     }
 }
 
@@ -435,7 +497,7 @@ pub fn artifact(
     path: &str,
 ) -> ApiResult<Artifact> {
     let (before, after) = (clean(before), clean(after));
-    let mut patch = changed_fields(&before, &after)
+    let mut patch = strategic_patch(&before, &after)
         .and_then(|v| v.as_object().cloned())
         .unwrap_or_default();
     patch.remove("metadata");
@@ -598,14 +660,36 @@ mod tests {
     }
 
     #[test]
-    fn changed_fields_are_a_merge_patch() {
+    fn a_strategic_patch_holds_the_changes_and_what_was_removed() {
         let before = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2], "gone": true});
         let after = json!({"a": 1, "b": {"c": 2, "d": 4}, "e": [1, 2, 3], "new": "x"});
         assert_eq!(
-            changed_fields(&before, &after).unwrap(),
+            strategic_patch(&before, &after).unwrap(),
             json!({"b": {"d": 4}, "e": [1, 2, 3], "new": "x", "gone": null})
         );
-        assert_eq!(changed_fields(&before, &before), None);
+        assert_eq!(strategic_patch(&before, &before), None);
+    }
+
+    #[test]
+    fn a_keyed_list_says_which_elements_go_at_every_depth() {
+        let container =
+            |env: Value, mounts: Value| json!({"name": "app", "image": "a:1", "env": env, "volumeMounts": mounts});
+        let before = json!({"spec": {"containers": [
+            container(json!([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]), json!([{"mountPath": "/d", "name": "d"}])),
+            {"name": "sidecar", "image": "s:1"},
+        ], "tolerations": [{"key": "x"}]}});
+        let after = json!({"spec": {"containers": [
+            container(json!([{"name": "A", "value": "1"}]), json!([])),
+        ], "tolerations": []}});
+        let patch = strategic_patch(&before, &after).unwrap();
+        assert_eq!(
+            patch,
+            json!({"spec": {"containers": [
+                container(json!([{"name": "A", "value": "1"}, {"name": "B", "$patch": "delete"}]),
+                    json!([{"mountPath": "/d", "$patch": "delete"}])),
+                {"name": "sidecar", "$patch": "delete"},
+            ], "tolerations": []}})
+        );
     }
 
     #[test]

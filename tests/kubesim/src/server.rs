@@ -615,10 +615,6 @@ fn resource_request(ctx: &Ctx, method: &Method, rp: ResourcePath) -> ApiResult<R
             let body = ctx.body_json()?;
             let mut st = ctx.writable(None)?;
             let obj = st.get(r, ns, name)?;
-            let body_rv = body["metadata"]["resourceVersion"].as_str().unwrap_or_default();
-            if !body_rv.is_empty() && body_rv != crate::store::rv_of(&obj) {
-                return Err(ApiError::conflict(&r.group, &r.resource, name));
-            }
             let updated = set_replicas(ctx, &mut st, r, ns, name, obj, &body)?;
             Ok(json_response(200, &scale_of(r, &updated)))
         }
@@ -995,6 +991,11 @@ fn set_replicas(
     old: Value,
     scale: &Value,
 ) -> ApiResult<Value> {
+    // A resourceVersion in the Scale (put, or set by a patch) is a precondition on the object's.
+    let scale_rv = scale["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+    if !scale_rv.is_empty() && scale_rv != crate::store::rv_of(&old) {
+        return Err(ApiError::conflict(&r.group, &r.resource, name));
+    }
     let replicas = scale["spec"]["replicas"].as_i64().filter(|n| *n >= 0).ok_or_else(|| {
         ApiError::invalid(
             "Scale",

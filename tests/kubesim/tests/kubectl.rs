@@ -64,6 +64,38 @@ async fn scale_then_get_shows_new_replicas() {
         assert_eq!(out, "3", "{version}");
         let out = k.ok(&["get", "deploy", "web", "-n", "shop"]).await;
         assert_eq!(words(out.lines().nth(1).unwrap())[1], "2/3", "{version}");
+        // A resourceVersion in a patch of the Scale is the apiserver's precondition (kubectl
+        // scale --resource-version checks on the client first, so patch the subresource).
+        let rv = k
+            .ok(&[
+                "get",
+                "deploy",
+                "web",
+                "-n",
+                "shop",
+                "-o",
+                "jsonpath={.metadata.resourceVersion}",
+            ])
+            .await;
+        let scale_to_5 =
+            |rv: &str| format!(r#"{{"metadata": {{"resourceVersion": "{rv}"}}, "spec": {{"replicas": 5}}}}"#);
+        let patch = [
+            "patch",
+            "deploy",
+            "web",
+            "-n",
+            "shop",
+            "--subresource=scale",
+            "--type=merge",
+            "-p",
+        ];
+        let err = k.err(&[&patch[..], &[scale_to_5("1").as_str()]].concat()).await;
+        assert!(err.contains("the object has been modified"), "{version}: {err}");
+        k.ok(&[&patch[..], &[scale_to_5(&rv).as_str()]].concat()).await;
+        let out = k
+            .ok(&["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}"])
+            .await;
+        assert_eq!(out, "5", "{version}");
     }
 }
 

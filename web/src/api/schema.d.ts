@@ -1844,8 +1844,9 @@ export interface paths {
         /**
          * Executes an approved remediation (operator; write gate) through the same action core as the
          *     console's buttons, as the executor (impersonated on `impersonate` clusters). A change computed
-         *     from the object (scale, rollback, patch_memory_limit, cordon) is refused with 409
-         *     `remediation_stale` once the object's resourceVersion moved: propose it again. The outcome is
+         *     from the object (scale, rollback, patch_memory_limit, cordon) is refused by the apiserver's
+         *     resourceVersion precondition once the object moved on: 409 `remediation_stale`, the
+         *     remediation failed, nothing changed and no fix is recorded; propose it again. The outcome is
          *     recorded on the remediation and as a fix in memory; a failure answers the action's error.
          */
         post: operations["execute"];
