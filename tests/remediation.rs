@@ -322,6 +322,66 @@ on_both_backends! {
         app.stop().await;
     }
 
+    async fn a_drain_runs_on_after_the_answer_and_records_its_end(db) {
+        let sim = sim().await;
+        let app = app_with_sim(db, &sim, true).await;
+        node_finding(db).await;
+        let pods_api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(sim_client(&sim).await);
+        let on_node = async || {
+            let node_0 = kube::api::ListParams::default().fields("spec.nodeName=node-0");
+            pods_api.list(&node_0).await.unwrap().items.len()
+        };
+        let pods = on_node().await;
+        assert!(pods > 0, "the fixture runs pods on node-0");
+
+        // Pods no controller owns would be lost: refused at once, unless the proposal says force.
+        let (status, body) = propose(&app, json!({"findingId": "f-node", "kind": "drain"})).await;
+        assert_error(status, &body, 409, "drain_refused");
+        let (status, proposed) = propose(&app, json!({"findingId": "f-node", "kind": "drain", "params": {"force": true}})).await;
+        assert_eq!(status, 201, "{proposed}");
+        assert_eq!(proposed["items"][0]["params"], json!({"force": true}));
+        let id = proposed["items"][0]["id"].as_str().unwrap().to_string();
+        let olga = second_operator(&app).await;
+        as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
+
+        // Answered at once, cordoned, evicting on: the result is the drain's progress.
+        let (status, running) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
+        assert_eq!((status, running["state"].as_str()), (202, Some("approved")), "{running}");
+        assert!(running["executedBy"].is_string(), "{running}");
+        assert_eq!((&running["result"]["node"], &running["result"]["toEvict"]), (&json!("node-0"), &json!(pods)), "{running}");
+        assert_eq!(sim.get("v1", "Node", "", "node-0").unwrap()["spec"]["unschedulable"], true);
+        let (status, body) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
+        assert_error(status, &body, 409, "remediation_not_approved");
+
+        let mut done = Value::Null;
+        for _ in 0..100 {
+            let (_, now) = call(&app, Method::GET, &format!("/api/remediation/{id}"), VIEWER_TOKEN, None).await;
+            if now["state"] != "approved" {
+                done = now;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(done["state"], "executed", "{done}");
+        assert_eq!((&done["result"]["evicted"], &done["result"]["failed"]), (&json!(pods), &json!([])), "{done}");
+        assert_eq!(on_node().await, 0);
+        let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes?findingId=f-node", VIEWER_TOKEN, None).await;
+        assert_eq!((fixes["items"][0]["action"].as_str(), fixes["items"][0]["success"].as_bool()), (Some("drain"), Some(true)), "{fixes}");
+        // The request's audit row is written when the drain ends, and says how it ended.
+        let mut row = Value::Null;
+        for _ in 0..50 {
+            if let Some(r) = app.audit("verb=remediation_execute&outcome=success").await.into_iter().next() {
+                row = r;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(row["outcome"], "success", "{row}");
+        let reason = row["reason"].as_str().unwrap();
+        assert!(reason.contains("approvedBy=olga") && reason.ends_with(&format!("evicted={pods} failed=0")), "{reason}");
+        app.stop().await;
+    }
+
     async fn a_rollback_is_proposed_for_a_deployment_and_executed_after_approval(db) {
         let sim = sim().await;
         sim.load_yaml(include_str!("fixtures/operations.yaml")).unwrap();

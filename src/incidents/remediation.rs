@@ -18,6 +18,8 @@
 //!
 //! A remediation is visible to whoever may see its finding (see `findings::view`).
 
+mod execution;
+mod item;
 pub mod plan;
 
 use axum::Json;
@@ -37,19 +39,17 @@ use utoipa_axum::routes;
 use super::diagnostics::finding::Remediation;
 use super::findings::{self, StoredFinding};
 use super::incident_read::{Views, may_see};
-use super::risk_guard::{self, Analysis, KubeVersion};
+use super::risk_guard::{self, KubeVersion};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
-use crate::auth::write_gate::WriteActionsEnabled;
 use crate::auth::{Principal, Role};
 use crate::clusters::actions::{self, Target, drain, kube_error};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::kube::discovery::ResourceInfo;
 use crate::store::incidents::IncidentEventRow;
-use crate::store::memory::FixRow;
-use crate::store::remediations::{Execution, RemediationFilter, RemediationRow};
-use plan::{Artifact, Change, Params, TargetKind};
+use crate::store::remediations::{RemediationFilter, RemediationRow};
+use item::{RemediationItem, RemediationState, audit, incident_event, item, item_of, visible};
+use plan::{Artifact, Change, Params, TargetKind, info_of};
 
 const AUDITED: &[AuditedRoute] = &[
     AuditedRoute::new(
@@ -92,7 +92,7 @@ pub fn router() -> AuditedRouter {
             .routes(routes!(get_one))
             .routes(routes!(approve))
             .routes(routes!(reject))
-            .routes(routes!(execute))
+            .routes(routes!(execution::execute))
             .routes(routes!(gitops_get, gitops_post)),
         audited: AUDITED,
     }
@@ -101,111 +101,6 @@ pub fn router() -> AuditedRouter {
 /// The longest decision note and incident id taken.
 const NOTE_MAX_BYTES: usize = 4096;
 const INCIDENT_ID_MAX_CHARS: usize = 253;
-/// How long a drain run by a remediation may take.
-const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
-/// An execution claimed longer ago than this was abandoned (its server stopped mid-way: every
-/// action ends well within it, a drain within DRAIN_TIMEOUT): it may be claimed again.
-const CLAIM_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RemediationState {
-    Proposed,
-    Approved,
-    Rejected,
-    Executed,
-    Failed,
-}
-
-impl RemediationState {
-    fn word(self) -> &'static str {
-        match self {
-            RemediationState::Proposed => "proposed",
-            RemediationState::Approved => "approved",
-            RemediationState::Rejected => "rejected",
-            RemediationState::Executed => "executed",
-            RemediationState::Failed => "failed",
-        }
-    }
-
-    fn parse(word: &str) -> Option<RemediationState> {
-        serde_json::from_value(json!(word)).ok()
-    }
-}
-
-/// The object a remediation changes.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RemediationTarget {
-    /// Empty for the core group.
-    pub group: String,
-    pub version: String,
-    pub resource: String,
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
-/// The exact change a remediation makes.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RemediationChange {
-    /// The patch sent: a merge patch (scale, restart, cordon), a JSON patch (rollback) or a
-    /// strategic merge patch (patch_memory_limit); absent for a pod delete and a drain.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
-    pub patch: Option<Value>,
-    /// The object as it was read (YAML, without status and server-kept fields).
-    pub before: String,
-    /// The object after the change; empty when the object goes (a pod deleted).
-    pub after: String,
-    /// `diff -u` of before and after.
-    pub diff: String,
-    /// The object's resourceVersion the change was computed from.
-    pub resource_version: String,
-}
-
-/// A remediation and where it stands.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RemediationItem {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident_id: Option<String>,
-    pub finding_id: String,
-    pub kind: Remediation,
-    pub cluster: String,
-    pub target: RemediationTarget,
-    pub params: Params,
-    pub change: RemediationChange,
-    /// The risk guard's analysis of the object after the change (workloads only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Analysis>)]
-    pub risk: Option<Value>,
-    pub state: RemediationState,
-    pub proposed_by: String,
-    pub proposed_at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decided_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decided_at: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decision_note: Option<String>,
-    /// Set when an execution starts: an `approved` one with an executor is running, unless its
-    /// claim is over 10 minutes old (its server stopped mid-way), when it may be executed again.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub executed_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub executed_at: Option<DateTime<Utc>>,
-    /// What the action answered (`replicas`, `revision`, `restartedAt`, a drain's summary, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
-    pub result: Option<Value>,
-    /// Why the execution failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -291,126 +186,12 @@ pub struct GitopsQuery {
     pub format: Option<GitopsFormat>,
 }
 
-fn now() -> DateTime<Utc> {
-    Utc::now()
-}
-
 /// A body that may be empty: `curl -X POST …/approve` takes the defaults.
 fn optional_body<T: Default + serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
     match body.is_empty() {
         true => Ok(T::default()),
         false => serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string())),
     }
-}
-
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "remediation_not_found",
-        format!("no remediation {id}"),
-    )
-}
-
-fn item(row: RemediationRow) -> Option<RemediationItem> {
-    // A kind or state this version does not know (written by a newer one) leaves the row out.
-    let kind = serde_json::from_value(json!(row.kind)).ok()?;
-    let state = RemediationState::parse(&row.state)?;
-    Some(RemediationItem {
-        id: row.id,
-        incident_id: row.incident_id,
-        finding_id: row.finding_id,
-        kind,
-        cluster: row.cluster,
-        target: RemediationTarget {
-            group: row.target_group,
-            version: row.target_version,
-            resource: row.target_resource,
-            kind: row.target_kind,
-            namespace: Some(row.target_namespace).filter(|n| !n.is_empty()),
-            name: row.target_name,
-        },
-        params: serde_json::from_value(row.params.0).unwrap_or_default(),
-        change: RemediationChange {
-            patch: row.patch.map(|p| p.0),
-            before: row.before_yaml,
-            after: row.after_yaml,
-            diff: row.diff,
-            resource_version: row.resource_version,
-        },
-        risk: row.risk.map(|r| r.0),
-        state,
-        proposed_by: row.proposed_by,
-        proposed_at: row.proposed_at,
-        decided_by: row.decided_by,
-        decided_at: row.decided_at,
-        decision_note: row.decision_note,
-        executed_by: row.executed_by,
-        executed_at: row.executed_at,
-        result: row.result.map(|r| r.0),
-        error: row.error,
-    })
-}
-
-fn item_of(row: RemediationRow) -> ApiResult<RemediationItem> {
-    item(row).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a remediation this version cannot read")))
-}
-
-/// The remediation `id` if the caller may see its finding's namespace.
-async fn visible(state: &AppState, principal: &Principal, id: &str) -> ApiResult<RemediationRow> {
-    let row = state.store.remediation(id).await?.ok_or_else(|| not_found(id))?;
-    let view = findings::view(state, principal, &row.cluster).await;
-    match view.shows_namespace(&row.target_namespace) {
-        true => Ok(row),
-        false => Err(not_found(id)),
-    }
-}
-
-/// The audit note of a step on `row`: the target, the remediation, and who proposed and decided.
-/// The entry a remediation's step (`proposed`, `approved`, `rejected`, `executed`, `failed`)
-/// adds to the timeline of the incident it is for, if any.
-fn incident_event(row: &RemediationRow, step: &str, actor: &str) -> Option<IncidentEventRow> {
-    let incident = row.incident_id.as_deref()?;
-    let object = match row.target_namespace.as_str() {
-        "" => row.target_name.clone(),
-        ns => format!("{ns}/{}", row.target_name),
-    };
-    let detail = json!({
-        "title": format!("Remediation {} of {} {object} {step}", row.kind, row.target_kind),
-        "remediationId": row.id,
-        "kind": row.kind,
-        "cluster": row.cluster,
-    });
-    Some(IncidentEventRow::new(
-        incident,
-        &format!("remediation_{step}"),
-        actor,
-        detail,
-    ))
-}
-
-fn audit(row: &RemediationRow) -> AuditNote {
-    let mut reason = format!(
-        "remediation={} kind={} proposedBy={}",
-        row.id, row.kind, row.proposed_by
-    );
-    if let Some(by) = &row.decided_by {
-        let verb = if row.state == "rejected" {
-            "rejectedBy"
-        } else {
-            "approvedBy"
-        };
-        reason.push_str(&format!(" {verb}={by}"));
-    }
-    actions::note(
-        &row.cluster,
-        Some(row.target_namespace.as_str()).filter(|n| !n.is_empty()),
-        &row.target_name,
-        reason,
-    )
-}
-
-fn info_of(k: TargetKind) -> ResourceInfo {
-    ResourceInfo::builtin(k.group, k.version, k.resource, k.kind, k.namespaced)
 }
 
 /// An object read as the caller.
@@ -506,7 +287,7 @@ async fn change(
             plan::deleted()
         }
         Remediation::Restart => {
-            let at = now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let at = crate::store::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             plan::restart(&live.object, actions::restart_patch(&at))
         }
         Remediation::Rollback => {
@@ -523,7 +304,13 @@ async fn change(
             plan::memory_limit(&live.object, &container, params.memory.as_deref())?
         }
         Remediation::Cordon => plan::cordon(&live.object),
-        Remediation::Drain => plan::drain(&live.object),
+        Remediation::Drain => {
+            // Refused now rather than after approval: the pods it would lose need their flags.
+            let preview = drain::plan(scope, &live.name).await?;
+            let (delete_empty_dir_data, force) = params.drain_flags();
+            drain::refuse_unsafe(&preview, delete_empty_dir_data, force)?;
+            plan::drain(&live.object, params)
+        }
         Remediation::DeletePod => plan::deleted(),
     })
 }
@@ -586,7 +373,7 @@ async fn proposal(
         risk,
         state: RemediationState::Proposed.word().into(),
         proposed_by: principal.subject.clone(),
-        proposed_at: now(),
+        proposed_at: crate::store::now(),
         decided_by: None,
         decided_at: None,
         decision_note: None,
@@ -604,7 +391,7 @@ async fn proposal(
     responses((status = 201, body = ProposeResult),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`finding_not_found` (or not visible to the caller); the apiserver's `kube_not_found` for the object", body = ErrorBody),
-        (status = 409, description = "`already_current`: a rollback to the revision running", body = ErrorBody),
+        (status = 409, description = "`already_current`: a rollback to the revision running; `drain_refused`: the drain would lose pods without `params.deleteEmptyDirData` or `params.force`", body = ErrorBody),
         (status = 422, description = "`remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404", body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn propose(
@@ -811,7 +598,7 @@ async fn decide(
             id,
             to.word(),
             &principal.subject,
-            now(),
+            crate::store::now(),
             request.note.as_deref(),
             incident_event(&row, to.word(), &principal.subject).as_ref(),
         )
@@ -855,181 +642,6 @@ async fn reject(
     body: Bytes,
 ) -> ApiResult<(AuditNote, Json<RemediationItem>)> {
     decide(&state, &principal, &id, &body, RemediationState::Rejected).await
-}
-
-/// 409 `remediation_stale`: the object changed since the change was computed from it.
-fn stale(row: &RemediationRow) -> ApiError {
-    ApiError::conflict(
-        "remediation_stale",
-        format!(
-            "{} {} changed since the proposal (it was computed from resourceVersion {}); propose it again",
-            row.target_kind, row.target_name, row.resource_version
-        ),
-    )
-    .with_details(json!({"proposedFrom": row.resource_version}))
-}
-
-/// Runs the approved change through the action core, as the executor.
-async fn run(scope: &ClusterScope, row: &RemediationRow, kind: Remediation, params: &Params) -> ApiResult<Value> {
-    let tk = plan::target_kind(&row.target_kind)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("an unknown target kind")))?;
-    let info = info_of(tk);
-    let target = Target {
-        scope,
-        info: &info,
-        namespace: &row.target_namespace,
-        name: &row.target_name,
-        precondition: plan::computed_from_object(kind).then_some(row.resource_version.as_str()),
-    };
-    Ok(match kind {
-        Remediation::Scale => json!({"replicas": actions::scale(target, params.replicas.unwrap_or_default()).await?}),
-        // A pod restarts by being deleted for its controller to replace.
-        Remediation::DeletePod | Remediation::Restart if tk.kind == "Pod" => {
-            json!({"deleted": actions::delete_pod(target, false).await?})
-        }
-        Remediation::DeletePod => return Err(ApiError::internal(anyhow::anyhow!("delete_pod of a non-pod"))),
-        Remediation::Restart => {
-            let at = now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            actions::restart_workload(target, &at).await?;
-            json!({"restartedAt": at})
-        }
-        Remediation::Rollback => json!({"revision": actions::rollback(target, params.revision.unwrap_or(0)).await?}),
-        Remediation::PatchMemoryLimit => {
-            let patch = row.patch.as_ref().map(|p| p.0.clone()).unwrap_or_default();
-            let after = actions::patch_strategic(target, &patch).await?;
-            json!({"resourceVersion": after.metadata.resource_version})
-        }
-        Remediation::Cordon => {
-            json!({"unschedulable": actions::set_unschedulable(scope, &row.target_name, true, target.precondition).await?})
-        }
-        Remediation::Drain => {
-            let preview = drain::plan(scope, &row.target_name).await?;
-            drain::refuse_unsafe(&preview, false, false)?;
-            actions::set_unschedulable(scope, &row.target_name, true, None).await?;
-            // Nobody listens to the progress: the summary is the result.
-            let (frames, _) = tokio::sync::mpsc::channel(1);
-            let summary = drain::Drainer::new(scope, None, DRAIN_TIMEOUT, frames)
-                .run(preview)
-                .await;
-            let value = serde_json::to_value(&summary).map_err(ApiError::internal)?;
-            if !summary.failed.is_empty() {
-                return Err(ApiError::conflict(
-                    "drain_incomplete",
-                    format!("{} pod(s) could not be evicted", summary.failed.len()),
-                )
-                .with_details(json!({"summary": value})));
-            }
-            value
-        }
-    })
-}
-
-/// Executes an approved remediation (operator; write gate) through the same action core as the
-/// console's buttons, as the executor (impersonated on `impersonate` clusters). A change computed
-/// from the object (scale, rollback, patch_memory_limit, cordon) is refused by the apiserver's
-/// resourceVersion precondition once the object moved on: 409 `remediation_stale`, the
-/// remediation failed, nothing changed and no fix is recorded; propose it again. The outcome is
-/// recorded on the remediation and as a fix in memory; a failure answers the action's error.
-#[utoipa::path(post, path = "/api/remediation/{id}/execute", tag = "remediation", params(("id" = String, Path)),
-    responses((status = 200, body = RemediationItem),
-        (status = 400, description = "`action_not_supported`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "not an operator, write actions disabled, or Kubernetes RBAC (`kube_forbidden`)", body = ErrorBody),
-        (status = 404, description = "`remediation_not_found`, or the object is gone (`kube_not_found`)", body = ErrorBody),
-        (status = 409, description = "`remediation_not_approved`, `remediation_stale`, `unmanaged_pod`, `drain_refused`, `drain_incomplete`, `already_current`", body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
-async fn execute(
-    State(state): State<AppState>,
-    _writes: WriteActionsEnabled,
-    principal: Principal,
-    ApiPath(id): ApiPath<String>,
-) -> ApiResult<(AuditNote, Json<RemediationItem>)> {
-    principal.require(Role::Operator)?;
-    let row = visible(&state, &principal, &id).await?;
-    let note = audit(&row);
-    let fail = |e: ApiError| e.with_audit(note.clone());
-    let not_approved = || {
-        fail(ApiError::conflict(
-            "remediation_not_approved",
-            format!("remediation {id} is {}; only an approved one runs, once", row.state),
-        ))
-    };
-    let claimed_at = now();
-    let abandoned_before = claimed_at - CLAIM_TIMEOUT;
-    let running = row.executed_at.is_some_and(|at| at >= abandoned_before);
-    if row.state != RemediationState::Approved.word() || running {
-        return Err(not_approved());
-    }
-    let kind: Remediation = serde_json::from_value(json!(row.kind)).map_err(ApiError::internal)?;
-    let params: Params = serde_json::from_value(row.params.0.clone()).map_err(ApiError::internal)?;
-    let scope = actions::open(&state, &principal, &row.cluster).await.map_err(fail)?;
-    if !state
-        .store
-        .claim_remediation(&id, &principal.subject, claimed_at, abandoned_before)
-        .await?
-    {
-        return Err(not_approved());
-    }
-    let outcome = run(&scope, &row, kind, &params).await.map_err(|e| match e.code {
-        // The apiserver refused the precondition: the object moved on since the proposal.
-        "kube_conflict" if plan::computed_from_object(kind) => stale(&row),
-        _ => e,
-    });
-    let is_stale = outcome.as_ref().is_err_and(|e| e.code == "remediation_stale");
-    let (result, error) = match &outcome {
-        Ok(v) => (Some(v.clone()), None),
-        Err(e) => (e.details.clone(), Some(format!("{}: {}", e.code, e.message))),
-    };
-    // A stale change never ran: it says nothing of how well the fix works.
-    let fix = (!is_stale).then(|| FixRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        runbook_id: None,
-        finding_id: Some(row.finding_id.clone()),
-        class: row.finding_class.clone(),
-        cluster: row.cluster.clone(),
-        object_kind: row.target_kind.clone(),
-        object_namespace: row.target_namespace.clone(),
-        object_name: row.target_name.clone(),
-        action: row.kind.clone(),
-        success: outcome.is_ok(),
-        note: Some(format!(
-            "remediation {} proposed by {}, approved by {}, executed by {}",
-            row.id,
-            row.proposed_by,
-            row.decided_by.as_deref().unwrap_or_default(),
-            principal.subject
-        )),
-        recorded_by: principal.subject.clone(),
-        recorded_at: now(),
-    });
-    let execution = Execution {
-        success: outcome.is_ok(),
-        result: result.as_ref(),
-        error: error.as_deref(),
-        fix: fix.as_ref(),
-    };
-    let outcome_word = if outcome.is_ok() {
-        RemediationState::Executed.word()
-    } else {
-        RemediationState::Failed.word()
-    };
-    let event = incident_event(&row, outcome_word, &principal.subject).map(|mut e| {
-        if let Some(error) = &error {
-            e.detail.0["error"] = json!(error);
-        }
-        e
-    });
-    let finished = state.store.finish_remediation(&id, &execution, event.as_ref()).await?;
-    let mut note = audit(&row);
-    note.reason = note.reason.map(|r| format!("{r} executedBy={}", principal.subject));
-    match outcome {
-        Ok(_) => {
-            let finished =
-                finished.ok_or_else(|| ApiError::internal(anyhow::anyhow!("the remediation's claim was lost")))?;
-            Ok((note, Json(item_of(finished)?)))
-        }
-        Err(e) => Err(e.with_audit(note)),
-    }
 }
 
 /// The artifact of `id`, or 422 `gitops_not_applicable`.

@@ -165,6 +165,13 @@ impl Store {
             .map(|r| r.rows_affected() == 1))
     }
 
+    /// The result so far of a claimed execution that is still running (a drain's progress).
+    pub async fn record_remediation_progress(&self, id: &str, result: &Value) -> sqlx::Result<()> {
+        let sql =
+            "UPDATE remediations SET result = $1 WHERE id = $2 AND state = 'approved' AND executed_by IS NOT NULL";
+        with_pool!(self, pool => sqlx::query(sql).bind(Json(result)).bind(id).execute(pool).await.map(|_| ()))
+    }
+
     /// Records how a claimed execution ended, its fix in memory and the event it adds to its
     /// incident's timeline, in one transaction.
     pub async fn finish_remediation(

@@ -31,7 +31,7 @@ const RETRY_EVERY: Duration = Duration::from_secs(5);
 const GONE_POLL: Duration = Duration::from_millis(500);
 
 /// One pod's end in a drain.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PodOutcome {
     pub namespace: String,
@@ -53,6 +53,50 @@ pub struct DrainSummary {
     pub failed: Vec<PodOutcome>,
     /// The drain's time ran out before every pod was gone.
     pub timed_out: bool,
+}
+
+/// A drain's progress so far, folded from its frames: what a remediation running one shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DrainProgress {
+    pub node: String,
+    /// Pods the drain evicts.
+    pub to_evict: usize,
+    pub evicted: usize,
+    /// Pods a budget refuses for now; they are asked again until the timeout.
+    pub blocked: Vec<PodOutcome>,
+    pub failed: Vec<PodOutcome>,
+}
+
+impl DrainProgress {
+    pub fn of(preview: &DrainPreview) -> DrainProgress {
+        DrainProgress {
+            node: preview.node.clone(),
+            to_evict: preview.evict,
+            ..DrainProgress::default()
+        }
+    }
+
+    pub fn apply(&mut self, frame: &DrainFrame) {
+        match frame {
+            DrainFrame::Plan(preview) => *self = DrainProgress::of(preview),
+            DrainFrame::Blocked(o) => self.blocked.push(o.clone()),
+            DrainFrame::Evicted(o) => {
+                self.unblock(o);
+                self.evicted += 1;
+            }
+            DrainFrame::Failed(o) => {
+                self.unblock(o);
+                self.failed.push(o.clone());
+            }
+            DrainFrame::Done(_) | DrainFrame::Notice(_) => {}
+        }
+    }
+
+    fn unblock(&mut self, o: &PodOutcome) {
+        self.blocked
+            .retain(|b| (&b.namespace, &b.name) != (&o.namespace, &o.name));
+    }
 }
 
 /// A drain's progress.
@@ -311,15 +355,7 @@ mod tests {
         DrainSummary {
             node: "n1".into(),
             evicted: 3,
-            failed: failed
-                .iter()
-                .map(|c| PodOutcome {
-                    namespace: "a".into(),
-                    name: "p".into(),
-                    code: Some(c.to_string()),
-                    message: None,
-                })
-                .collect(),
+            failed: failed.iter().map(|c| pod("p", Some(c))).collect(),
             timed_out: failed.contains(&"timeout"),
         }
     }
@@ -331,6 +367,43 @@ mod tests {
         let partial = summary_outcome(&summary(&["timeout", "kube_forbidden"]));
         assert_eq!(partial.outcome, Outcome::Failure);
         assert_eq!(partial.reason, "evicted=3 failed=2 timedOut");
+    }
+
+    fn pod(name: &str, code: Option<&str>) -> PodOutcome {
+        PodOutcome {
+            namespace: "a".into(),
+            name: name.into(),
+            code: code.map(str::to_string),
+            message: None,
+        }
+    }
+
+    #[test]
+    fn progress_follows_the_frames() {
+        let preview = DrainPreview {
+            node: "n1".into(),
+            unschedulable: true,
+            pods: vec![],
+            evict: 3,
+            skipped: 1,
+            blocked: 1,
+            needs_delete_empty_dir_data: vec![],
+            needs_force: vec![],
+        };
+        let mut p = DrainProgress::default();
+        p.apply(&DrainFrame::Plan(preview));
+        assert_eq!((p.node.as_str(), p.to_evict, p.evicted), ("n1", 3, 0));
+        p.apply(&DrainFrame::Blocked(pod("web-1", Some("kube_too_many_requests"))));
+        p.apply(&DrainFrame::Evicted(pod("web-0", None)));
+        assert_eq!((p.evicted, p.blocked.len()), (1, 1));
+        // A blocked pod that is evicted at last is no longer blocked.
+        p.apply(&DrainFrame::Evicted(pod("web-1", None)));
+        p.apply(&DrainFrame::Failed(pod("db-0", Some("timeout"))));
+        p.apply(&DrainFrame::Notice("slow".into()));
+        assert_eq!(
+            (p.evicted, p.blocked.len(), p.failed),
+            (2, 0, vec![pod("db-0", Some("timeout"))])
+        );
     }
 
     #[test]

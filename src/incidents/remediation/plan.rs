@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{ApiError, ApiResult};
 use crate::incidents::diagnostics::finding::Remediation;
 use crate::inventory::helm_diff;
+use crate::kube::discovery::ResourceInfo;
 
 /// One mebibyte.
 const MI: u128 = 1024 * 1024;
@@ -106,6 +107,11 @@ pub fn computed_from_object(kind: Remediation) -> bool {
     )
 }
 
+/// The API resource of a target kind.
+pub fn info_of(k: TargetKind) -> ResourceInfo {
+    ResourceInfo::builtin(k.group, k.version, k.resource, k.kind, k.namespaced)
+}
+
 /// Whether the change has a declarative form a Git repository can hold.
 pub fn declarative(kind: Remediation, target: &str) -> bool {
     !matches!(kind, Remediation::DeletePod | Remediation::Drain) && target != "Pod"
@@ -140,6 +146,19 @@ pub struct Params {
     /// patch_memory_limit: the container; none: the finding's container.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// drain: also evict pods with emptyDir data, which is lost (kubectl's --delete-emptydir-data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_empty_dir_data: Option<bool>,
+    /// drain: also delete pods no controller owns, which nothing brings back (kubectl's --force).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force: Option<bool>,
+}
+
+impl Params {
+    /// A drain's (deleteEmptyDirData, force), off unless given.
+    pub fn drain_flags(&self) -> (bool, bool) {
+        (self.delete_empty_dir_data.unwrap_or(false), self.force.unwrap_or(false))
+    }
 }
 
 /// A change: the patch sent (none for a pod delete or a drain) and the object after it (none
@@ -190,9 +209,14 @@ pub fn cordon(before: &Value) -> Change {
 }
 
 /// A drain: the node cordoned, then its pods evicted (the eviction plan is read when it runs).
-pub fn drain(before: &Value) -> Change {
+pub fn drain(before: &Value, params: &Params) -> Change {
     Change {
         patch: None,
+        params: Params {
+            delete_empty_dir_data: params.delete_empty_dir_data,
+            force: params.force,
+            ..Params::default()
+        },
         ..cordon(before)
     }
 }

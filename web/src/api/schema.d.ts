@@ -1848,6 +1848,8 @@ export interface paths {
          *     resourceVersion precondition once the object moved on: 409 `remediation_stale`, the
          *     remediation failed, nothing changed and no fix is recorded; propose it again. The outcome is
          *     recorded on the remediation and as a fix in memory; a failure answers the action's error.
+         *     A drain cordons the node and answers 202 at once: it evicts on (up to 5 minutes), its
+         *     progress in `result`, and its outcome, fix and audit row are recorded when it ends.
          */
         post: operations["execute"];
         delete?: never;
@@ -3466,7 +3468,10 @@ export interface components {
             /** Format: date-time */
             proposedAt: string;
             proposedBy: string;
-            /** @description What the action answered (`replicas`, `revision`, `restartedAt`, a drain's summary, …). */
+            /**
+             * @description What the action answered (`replicas`, `revision`, `restartedAt`, a drain's summary, …);
+             *     while a drain runs, its progress (`node`, `toEvict`, `evicted`, `blocked`, `failed`).
+             */
             result?: Record<string, never>;
             risk?: components["schemas"]["RiskAnalysis"] | null;
             state: components["schemas"]["RemediationState"];
@@ -3482,6 +3487,10 @@ export interface components {
         RemediationParams: {
             /** @description patch_memory_limit: the container; none: the finding's container. */
             container?: string | null;
+            /** @description drain: also evict pods with emptyDir data, which is lost (kubectl's --delete-emptydir-data). */
+            deleteEmptyDirData?: boolean | null;
+            /** @description drain: also delete pods no controller owns, which nothing brings back (kubectl's --force). */
+            force?: boolean | null;
             /**
              * @description patch_memory_limit: the new limit (a Kubernetes quantity such as `512Mi`); none: the
              *     current limit × 1.5, rounded up to a whole Mi.
@@ -14667,7 +14676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `already_current`: a rollback to the revision running */
+            /** @description `already_current`: a rollback to the revision running; `drain_refused`: the drain would lose pods without `params.deleteEmptyDirData` or `params.force` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14892,6 +14901,15 @@ export interface operations {
                     "application/json": components["schemas"]["RemediationItem"];
                 };
             };
+            /** @description a drain, cordoned and evicting: `state` stays `approved` with `executedBy` set until it ends; `result` is its progress */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationItem"];
+                };
+            };
             /** @description `action_not_supported` */
             400: {
                 headers: {
@@ -14927,7 +14945,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `remediation_not_approved`, `remediation_stale`, `unmanaged_pod`, `drain_refused`, `drain_incomplete`, `already_current` */
+            /** @description `remediation_not_approved`, `remediation_stale`, `unmanaged_pod`, `drain_refused`, `already_current` */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gitopsPath, nextActions, remediationApiPath, remediationRoute, remediationViewFromSearch, remediationViewToSearch, targetLabel } from './remediation';
+import { gitopsPath, isRunning, nextActions, remediationApiPath, remediationRoute, remediationViewFromSearch, remediationViewToSearch, targetLabel } from './remediation';
 
 describe('the remediation queue in the URL', () => {
   it('shows what waits for a decision by default', () => {
@@ -34,9 +34,20 @@ describe('an item', () => {
   });
 
   it('offers the decisions its state allows', () => {
-    expect(nextActions('proposed')).toEqual(['approve', 'reject']);
-    expect(nextActions('approved')).toEqual(['execute']);
-    expect(nextActions('executed')).toEqual([]);
-    expect(nextActions('rejected')).toEqual([]);
+    expect(nextActions({ state: 'proposed' })).toEqual(['approve', 'reject']);
+    expect(nextActions({ state: 'approved' })).toEqual(['execute']);
+    expect(nextActions({ state: 'executed' })).toEqual([]);
+    expect(nextActions({ state: 'rejected' })).toEqual([]);
+  });
+
+  it('knows a running execution from an abandoned one', () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const running = { state: 'approved' as const, executedAt: '2026-12-06T11:58:00Z' };
+    expect(isRunning(running, now)).toBe(true);
+    expect(nextActions(running, now)).toEqual([]);
+    const abandoned = { ...running, executedAt: '2026-12-06T11:49:00Z' };
+    expect(isRunning(abandoned, now)).toBe(false);
+    expect(nextActions(abandoned, now)).toEqual(['execute']);
+    expect(isRunning({ state: 'executed', executedAt: running.executedAt }, now)).toBe(false);
   });
 });

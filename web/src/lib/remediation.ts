@@ -53,10 +53,20 @@ export function targetLabel(target: RemediationItem['target']): string {
   return `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
 }
 
-/** What an operator may do with an item in `state`: the server has the last word (the two-person rule). */
-export function nextActions(state: RemediationState): ('approve' | 'reject' | 'execute')[] {
-  if (state === 'proposed') return ['approve', 'reject'];
-  if (state === 'approved') return ['execute'];
+/** The server's claim timeout: an execution claimed longer ago was abandoned (its server stopped). */
+const CLAIM_TIMEOUT_MS = 10 * 60_000;
+
+type Progress = Pick<RemediationItem, 'state' | 'executedAt'>;
+
+/** Approved with an executor: it is running (a drain evicts for minutes), unless the claim was abandoned. */
+export function isRunning(item: Progress, now = Date.now()): boolean {
+  return item.state === 'approved' && !!item.executedAt && now - Date.parse(item.executedAt) < CLAIM_TIMEOUT_MS;
+}
+
+/** What an operator may do with an item: the server has the last word (the two-person rule). */
+export function nextActions(item: Progress, now = Date.now()): ('approve' | 'reject' | 'execute')[] {
+  if (item.state === 'proposed') return ['approve', 'reject'];
+  if (item.state === 'approved' && !isRunning(item, now)) return ['execute'];
   return [];
 }
 

@@ -19,6 +19,7 @@ import { diffLines } from '../lib/helm';
 import { incidentRoute } from '../lib/incidents';
 import {
   gitopsPath,
+  isRunning,
   nextActions,
   REMEDIATION_STATES,
   remediationApiPath,
@@ -123,7 +124,9 @@ export function RemediationTable({ items, selected, onSelect }: { items: readonl
 
 /** One remediation: its exact change, risk, decisions, result, the GitOps artifact; the next action for operators. */
 function RemediationPanel({ id, onClose }: { id: string; onClose: () => void }) {
-  const item = useQuery(apiQuery<RemediationItem>(remediationPath(id)));
+  // A running execution (a drain) is followed until it ends.
+  const item = useQuery({ ...apiQuery<RemediationItem>(remediationPath(id)), refetchInterval: (q) => (q.state.data && isRunning(q.state.data) ? 1000 : false) });
+  const running = item.data ? isRunning(item.data) : false;
   const user = useCurrentUser();
   const [note, setNote] = useState('');
   const approve = useApiMutation(approveRemediation, changes.remediation);
@@ -152,7 +155,7 @@ function RemediationPanel({ id, onClose }: { id: string; onClose: () => void }) 
           <dl className="facts">
             <dt>State</dt>
             <dd data-testid="remediation-state">
-              <Badge tone={stateTone(item.data.state)}>{item.data.state}</Badge>
+              {running ? <Badge tone="info">executing</Badge> : <Badge tone={stateTone(item.data.state)}>{item.data.state}</Badge>}
             </dd>
             <dt>Cluster</dt>
             <dd>{item.data.cluster}</dd>
@@ -171,7 +174,7 @@ function RemediationPanel({ id, onClose }: { id: string; onClose: () => void }) 
             ) : null}
             {item.data.executedBy ? (
               <>
-                <dt>Executed</dt>
+                <dt>{running ? 'Executing' : 'Executed'}</dt>
                 <dd>
                   <Time value={item.data.executedAt} /> by {item.data.executedBy}
                 </dd>
@@ -197,7 +200,7 @@ function RemediationPanel({ id, onClose }: { id: string; onClose: () => void }) 
           {item.data.change.diff ? <UnifiedDiff lines={diffLines(item.data.change.diff)} /> : <p className="muted">No object change to show (a delete or a drain).</p>}
           {item.data.risk ? <RiskGuardPanel analysis={item.data.risk as RiskAnalysis} error={null} pending={false} /> : null}
 
-          {hasRoleAtLeast(user.roles, 'operator') && nextActions(item.data.state).length > 0 ? (
+          {hasRoleAtLeast(user.roles, 'operator') && nextActions(item.data).length > 0 ? (
             <div className="form-row">
               {item.data.state === 'proposed' ? (
                 <label>
@@ -205,7 +208,7 @@ function RemediationPanel({ id, onClose }: { id: string; onClose: () => void }) 
                   <input value={note} onChange={(e) => setNote(e.target.value)} />
                 </label>
               ) : null}
-              {nextActions(item.data.state).map((action) => (
+              {nextActions(item.data).map((action) => (
                 <button
                   key={action}
                   type="button"
