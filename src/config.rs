@@ -93,6 +93,21 @@ pub struct SettingsArgs {
     /// How long resolved findings are kept (e.g. 30d).
     #[arg(long, env = "FLEETDECK_FINDINGS_RETENTION", default_value = "30d", global = true)]
     pub findings_retention: String,
+    /// Sample every cluster's readiness and usage (on the leader): on or off.
+    #[arg(long, env = "FLEETDECK_SAMPLING", default_value = "on", global = true)]
+    pub sampling: String,
+    /// How often the sampler takes a pass over every cluster (e.g. 60s).
+    #[arg(long, env = "FLEETDECK_SAMPLE_INTERVAL", default_value = "60s", global = true)]
+    pub sample_interval: String,
+    /// How long raw samples are kept before they fold into 5-minute buckets (e.g. 1d).
+    #[arg(long, env = "FLEETDECK_SAMPLES_RAW_RETENTION", default_value = "1d", global = true)]
+    pub samples_raw_retention: String,
+    /// How long samples (as 5-minute buckets) are kept (e.g. 30d).
+    #[arg(long, env = "FLEETDECK_SAMPLES_RETENTION", default_value = "30d", global = true)]
+    pub samples_retention: String,
+    /// How long node events are kept (e.g. 90d).
+    #[arg(long, env = "FLEETDECK_NODE_EVENTS_RETENTION", default_value = "90d", global = true)]
+    pub node_events_retention: String,
     /// Allow routes that change Kubernetes objects (true/false).
     #[arg(
         long,
@@ -268,6 +283,12 @@ pub struct Settings {
     /// Whether the leader analyzes every cluster for findings.
     pub diagnostics: bool,
     pub findings_retention: Duration,
+    /// Whether the leader samples every cluster (signals).
+    pub sampling: bool,
+    pub sample_interval: Duration,
+    pub samples_raw_retention: Duration,
+    pub samples_retention: Duration,
+    pub node_events_retention: Duration,
     pub write_actions_enabled: bool,
     pub flux_environments: Vec<String>,
     pub secret_key: Option<SecretKey>,
@@ -439,16 +460,18 @@ impl Settings {
             })
             .collect::<Result<_, _>>()?;
         let audit_retention = parse_duration(&a.audit_retention).map_err(|m| bad("FLEETDECK_AUDIT_RETENTION", m))?;
-        let diagnostics = match a.diagnostics.trim() {
-            "on" => true,
-            "off" => false,
-            other => {
-                return Err(bad(
-                    "FLEETDECK_DIAGNOSTICS",
-                    format!("expected on or off, got {other:?}"),
-                ));
-            }
+        let switch = |name: &'static str, value: &str| match value.trim() {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            other => Err(bad(name, format!("expected on or off, got {other:?}"))),
         };
+        let diagnostics = switch("FLEETDECK_DIAGNOSTICS", &a.diagnostics)?;
+        let sampling = switch("FLEETDECK_SAMPLING", &a.sampling)?;
+        let duration = |name: &'static str, value: &str| parse_duration(value).map_err(|m| bad(name, m));
+        let sample_interval = duration("FLEETDECK_SAMPLE_INTERVAL", &a.sample_interval)?;
+        let samples_raw_retention = duration("FLEETDECK_SAMPLES_RAW_RETENTION", &a.samples_raw_retention)?;
+        let samples_retention = duration("FLEETDECK_SAMPLES_RETENTION", &a.samples_retention)?;
+        let node_events_retention = duration("FLEETDECK_NODE_EVENTS_RETENTION", &a.node_events_retention)?;
         let findings_retention =
             parse_duration(&a.findings_retention).map_err(|m| bad("FLEETDECK_FINDINGS_RETENTION", m))?;
         let caches = CacheSettings {
@@ -631,6 +654,11 @@ impl Settings {
             audit_retention,
             diagnostics,
             findings_retention,
+            sampling,
+            sample_interval,
+            samples_raw_retention,
+            samples_retention,
+            node_events_retention,
             caches,
             watch,
             write_actions_enabled,

@@ -171,7 +171,10 @@ impl Server {
             report_leadership(&state, leadership.clone()),
         ];
         if state.settings.diagnostics {
-            background.push(crate::incidents::monitor::spawn(state.clone(), leadership));
+            background.push(crate::incidents::monitor::spawn(state.clone(), leadership.clone()));
+        }
+        if state.settings.sampling {
+            background.push(crate::signals::sampler::spawn(state.clone(), leadership));
         }
         background.extend(state.oidc.spawn_discovery());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -9,4 +9,5 @@ pub mod errors;
 pub mod kubeconfig;
 pub mod leader;
 pub mod pool;
+pub mod quantity;
 pub mod secret_box;

@@ -27,6 +27,7 @@ pub mod logins;
 pub mod memory;
 pub mod oidc_sessions;
 pub mod remediations;
+pub mod samples;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -142,9 +142,10 @@ pub fn settings(db: &TestDb) -> Settings {
     let mut s = Settings::with_database(&db.url);
     s.addr = "127.0.0.1:0".parse().unwrap();
     s.kubeconfig = vec![];
-    // The monitor would start caches of every kind on each registered cluster; the tests of
-    // diagnostics turn it on.
+    // The monitor and the sampler would start caches on each registered cluster; the tests of
+    // diagnostics and signals turn them on.
     s.diagnostics = false;
+    s.sampling = false;
     s.auth_tokens = vec![
         BootstrapToken::new("admin", Role::Admin, ADMIN_TOKEN),
         BootstrapToken::new("operator", Role::Operator, OPERATOR_TOKEN),

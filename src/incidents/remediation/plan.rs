@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::incidents::diagnostics::finding::Remediation;
 use crate::inventory::helm_diff;
 use crate::kube::discovery::ResourceInfo;
+use crate::kube::quantity;
 
 /// One mebibyte.
 const MI: u128 = 1024 * 1024;
@@ -258,7 +259,7 @@ pub fn memory_limit(before: &Value, container: &str, memory: Option<&str>) -> Ap
         .ok_or_else(|| not_applicable(format!("the workload has no container {container:?}")))?;
     let memory = match memory {
         Some(m) => {
-            quantity_bytes(m)
+            quantity::bytes(m)
                 .filter(|b| *b > 0)
                 .ok_or_else(|| ApiError::unprocessable("invalid_params", format!("{m:?} is not a memory quantity")))?;
             m.to_string()
@@ -299,30 +300,9 @@ pub fn memory_limit(before: &Value, container: &str, memory: Option<&str>) -> Ap
     })
 }
 
-/// A Kubernetes quantity in bytes (`512Mi`, `1G`, `1.5Gi`, `1e9`); None if it is not one.
-pub fn quantity_bytes(q: &str) -> Option<u128> {
-    let q = q.trim();
-    let split = q.find(|c: char| c.is_ascii_alphabetic() && c != 'e').unwrap_or(q.len());
-    let (number, suffix) = q.split_at(split);
-    let factor: f64 = match suffix {
-        "" => 1.0,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        _ => return None,
-    };
-    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
-    Some((n * factor).ceil() as u128)
-}
-
 /// `current` × 1.5, rounded up to a whole Mi.
 pub fn grown(current: &str) -> Option<String> {
-    let bytes = quantity_bytes(current)?;
+    let bytes = quantity::bytes(current)?;
     let wanted = (bytes * 3).div_ceil(2);
     Some(format!("{}Mi", wanted.div_ceil(MI).max(1)))
 }
@@ -577,19 +557,6 @@ mod tests {
                 "spec": {"containers": [c, {"name": "sidecar", "image": "envoy:1"}]}}},
             "status": {"replicas": 2}
         })
-    }
-
-    #[test]
-    fn quantities_read_in_bytes() {
-        assert_eq!(quantity_bytes("256Mi"), Some(256 * MI));
-        assert_eq!(quantity_bytes("1Gi"), Some(1024 * MI));
-        assert_eq!(quantity_bytes("1G"), Some(1_000_000_000));
-        assert_eq!(quantity_bytes("1e9"), Some(1_000_000_000));
-        assert_eq!(quantity_bytes("1.5Gi"), Some(1536 * MI));
-        assert_eq!(quantity_bytes("12"), Some(12));
-        assert_eq!(quantity_bytes("lots"), None);
-        assert_eq!(quantity_bytes("5Xi"), None);
-        assert_eq!(quantity_bytes("-1Mi"), None);
     }
 
     #[test]

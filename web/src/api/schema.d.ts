@@ -1688,6 +1688,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/node-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Node history across the fleet, newest first (viewer). */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -3163,12 +3180,35 @@ export interface components {
             ready: number;
             total: number;
         };
+        /** @description A node's status change, or its joining, cordoning or going. */
+        NodeEvent: {
+            cluster: string;
+            id: string;
+            message: string;
+            newStatus?: components["schemas"]["NodeStatus"] | null;
+            node: string;
+            /**
+             * Format: date-time
+             * @description When the sampler saw it (within one sample interval of the change).
+             */
+            observedAt: string;
+            oldStatus?: components["schemas"]["NodeStatus"] | null;
+            type: components["schemas"]["NodeEventType"];
+        };
+        NodeEventList: {
+            /** @description Newest first. */
+            events: components["schemas"]["NodeEvent"][];
+        };
+        /** @enum {string} */
+        NodeEventType: "joined" | "ready" | "not_ready" | "unknown" | "cordoned" | "uncordoned" | "deleted";
         NodeLine: {
             kubeletVersion: string;
             name: string;
             ready: boolean;
             roles: string[];
         };
+        /** @enum {string} */
+        NodeStatus: "ready" | "not_ready" | "unknown";
         /** @description A NodeMetrics: the node's usage over the last window. */
         NodeUsage: {
             metadata: components["schemas"]["UsageMeta"];
@@ -14400,6 +14440,57 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                cluster?: string;
+                node?: string;
+                type?: "joined" | "ready" | "not_ready" | "unknown" | "cordoned" | "uncordoned" | "deleted";
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeEventList"];
+                };
+            };
+            /** @description `invalid_query`: an unknown parameter or type, or a limit outside 1..500 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,78 @@
+//! Kubernetes resource quantities (`512Mi`, `250m`, `5123456n`, `1.5Gi`, `1e9`) as numbers, for
+//! the code that does arithmetic on requests, limits and usage.
+
+/// The value of a quantity in base units (bytes, cores); None unless it is a non-negative
+/// quantity.
+pub fn parse(q: &str) -> Option<f64> {
+    let q = q.trim();
+    // An `e` followed by digits is an exponent (`1e9`); any other letter starts the suffix.
+    let split = q
+        .char_indices()
+        .find(|&(i, c)| c.is_ascii_alphabetic() && !(c == 'e' && q[i + 1..].starts_with(|d: char| d.is_ascii_digit())))
+        .map_or(q.len(), |(i, _)| i);
+    let (number, suffix) = q.split_at(split);
+    let factor: f64 = match suffix {
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "" => 1.0,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        _ => return None,
+    };
+    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
+    Some(n * factor)
+}
+
+/// A quantity in whole bytes, rounded up.
+pub fn bytes(q: &str) -> Option<u128> {
+    parse(q).map(|v| v.ceil() as u128)
+}
+
+/// A CPU quantity in millicores.
+pub fn millicores(q: &str) -> Option<f64> {
+    parse(q).map(|v| v * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MI: u128 = 1024 * 1024;
+
+    #[test]
+    fn memory_reads_in_bytes() {
+        assert_eq!(bytes("256Mi"), Some(256 * MI));
+        assert_eq!(bytes("1Gi"), Some(1024 * MI));
+        assert_eq!(bytes("1G"), Some(1_000_000_000));
+        assert_eq!(bytes("1e9"), Some(1_000_000_000));
+        assert_eq!(bytes("1.5Gi"), Some(1536 * MI));
+        assert_eq!(bytes("12"), Some(12));
+        assert_eq!(bytes("lots"), None);
+        assert_eq!(bytes("5Xi"), None);
+        assert_eq!(bytes("-1Mi"), None);
+    }
+
+    #[test]
+    fn cpu_reads_in_millicores() {
+        assert_eq!(millicores("250m"), Some(250.0));
+        assert_eq!(millicores("2"), Some(2000.0));
+        assert_eq!(millicores("1.5"), Some(1500.0));
+        let nano = millicores("5123456n").unwrap();
+        assert!((nano - 5.123456).abs() < 1e-9, "{nano}");
+        assert!((millicores("100u").unwrap() - 0.1).abs() < 1e-12);
+        // `m` is milli, `M` is mega.
+        assert_eq!(parse("1M"), Some(1e6));
+        assert_eq!(parse("2E"), Some(2e18));
+    }
+}

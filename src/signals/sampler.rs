@@ -1,0 +1,293 @@
+//! The sampler: on the leader, every `FLEETDECK_SAMPLE_INTERVAL`, one pass over each cluster
+//! records its workloads' readiness and restarts (from the shared watch caches), its containers'
+//! and nodes' usage (one list each of metrics.k8s.io's PodMetrics and NodeMetrics, as
+//! Fleetdeck), and what changed of its nodes. Every few minutes it folds raw samples older than
+//! `FLEETDECK_SAMPLES_RAW_RETENTION` into 5-minute buckets and drops what is past retention.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use kube::api::DynamicObject;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::node_history::{self, NodeState, NodeStatus};
+use super::samples::{self, Observed, Pass};
+use crate::AppState;
+use crate::clusters::clients::{client_for, connection};
+use crate::kube::cache::Source;
+use crate::kube::discovery::ResourceInfo;
+use crate::kube::leader::Leadership;
+use crate::store::clusters::ClusterRow;
+use crate::store::samples::{NodeEventRow, SAMPLE_TABLES, SampleRow, SamplesWrite};
+
+/// How often raw samples are folded and old ones dropped.
+const MAINTAIN_EVERY: Duration = Duration::from_secs(300);
+/// Clusters sampled at once.
+const CLUSTERS_AT_ONCE: usize = 4;
+
+/// Samples while this replica leads, until the runtime stops.
+pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(state.settings.sample_interval);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut maintained: Option<Instant> = None;
+        loop {
+            if !leadership.is_leader() {
+                maintained = None;
+                if leadership.changed().await.is_none() {
+                    return;
+                }
+                continue;
+            }
+            tick.tick().await;
+            for (cluster, outcome) in sample_all(&state, crate::store::now()).await {
+                if let Err(e) = outcome {
+                    tracing::warn!(cluster, error = format!("{e:#}"), "signals: sampling failed");
+                }
+            }
+            if maintained.is_none_or(|at| at.elapsed() >= MAINTAIN_EVERY) {
+                if let Err(e) = maintain(&state, crate::store::now()).await {
+                    tracing::warn!(error = %e, "signals: folding or pruning samples failed");
+                }
+                maintained = Some(Instant::now());
+            }
+        }
+    })
+}
+
+/// How much one pass recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub workloads: usize,
+    pub containers: usize,
+    pub nodes: usize,
+    pub node_events: usize,
+}
+
+/// One pass over every cluster at `at`, a few clusters at once; each cluster's outcome.
+pub async fn sample_all(state: &AppState, at: DateTime<Utc>) -> Vec<(String, anyhow::Result<Counts>)> {
+    let clusters = match state.store.list_clusters().await {
+        Ok(c) => c,
+        Err(e) => return vec![(String::new(), Err(e.into()))],
+    };
+    futures::stream::iter(clusters)
+        .map(|c| async move {
+            let outcome = sample_cluster(state, &c, at).await;
+            (c.name, outcome)
+        })
+        .buffer_unordered(CLUSTERS_AT_ONCE)
+        .collect()
+        .await
+}
+
+/// The resources a pass reads from the caches, by (group, kind).
+const READ: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("", "Pod"),
+    ("", "Node"),
+];
+
+const METRICS_GROUP: &str = "metrics.k8s.io";
+
+/// One pass over `cluster` at `at`: reads, computes and writes its samples in one transaction.
+pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>) -> anyhow::Result<Counts> {
+    let connection = connection(state, cluster)
+        .await
+        .map_err(|e| anyhow!("no connection: {e:?}"))?;
+    let client = client_for(state, cluster, None)
+        .await
+        .map_err(|e| anyhow!("no client: {e:?}"))?;
+    let source = Source {
+        cluster: &cluster.name,
+        connection: &connection,
+        client: client.clone(),
+    };
+    let served = state.caches.discovery(&source).await.map_err(|e| anyhow!(e.message))?;
+    let mut objects: HashMap<&str, Vec<Arc<DynamicObject>>> = HashMap::new();
+    for (group, kind) in READ {
+        let Some(info) = served
+            .iter()
+            .find(|r| r.preferred && r.group == *group && r.kind == *kind && r.can("list") && r.can("watch"))
+        else {
+            continue;
+        };
+        // A kind that cannot be read is left out; without nodes, node history waits.
+        match state.caches.get(&source, info).await {
+            Ok(cache) => {
+                objects.insert(kind, cache.objects());
+            }
+            Err(e) => tracing::debug!(
+                cluster = cluster.name,
+                resource = info.path(),
+                error = e.message,
+                "signals: skipped"
+            ),
+        }
+    }
+    let (pod_metrics, node_metrics) = match served.iter().find(|r| r.group == METRICS_GROUP && r.preferred) {
+        Some(info) => (
+            metrics(&client, info, "pods").await.context("PodMetrics")?,
+            metrics(&client, info, "nodes").await.context("NodeMetrics")?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let of = |kind: &str| {
+        objects
+            .get(kind)
+            .map(|v| v.iter().map(Arc::as_ref).collect())
+            .unwrap_or_default()
+    };
+    let mut observed = Observed {
+        replica_sets: of("ReplicaSet"),
+        pods: of("Pod"),
+        nodes: of("Node"),
+        pod_metrics: &pod_metrics,
+        node_metrics: &node_metrics,
+        ..Observed::default()
+    };
+    for kind in samples::WORKLOAD_KINDS {
+        for o in objects.get(kind).into_iter().flatten() {
+            observed.workloads.push((kind, o.as_ref()));
+        }
+    }
+    let pass = samples::pass(&observed);
+    let mut write = rows(&cluster.name, at, &pass);
+    if objects.contains_key("Node") {
+        node_changes(state, &cluster.name, at, &observed.nodes, &mut write).await?;
+    }
+    let counts = Counts {
+        workloads: write.workloads.len(),
+        containers: write.containers.len(),
+        nodes: write.nodes.len(),
+        node_events: write.node_events.len(),
+    };
+    state.store.write_samples(&cluster.name, &write).await?;
+    Ok(counts)
+}
+
+/// The items of a metrics.k8s.io list (`pods` or `nodes`), as Fleetdeck.
+async fn metrics(client: &kube::Client, info: &ResourceInfo, resource: &str) -> anyhow::Result<Vec<Value>> {
+    let request =
+        axum::http::Request::get(format!("/apis/{METRICS_GROUP}/{}/{resource}", info.version)).body(Vec::new())?;
+    let list: Value = client.request(request).await?;
+    match list["items"].as_array() {
+        Some(items) => Ok(items.clone()),
+        None => Err(anyhow!("the list has no items")),
+    }
+}
+
+/// The store's rows of a pass.
+fn rows(cluster: &str, at: DateTime<Utc>, pass: &Pass) -> SamplesWrite {
+    let row = |key: Vec<String>, values: Vec<i64>| SampleRow {
+        key,
+        at,
+        samples: 1,
+        values,
+    };
+    let workload =
+        |k: &samples::WorkloadKey| vec![cluster.to_string(), k.namespace.clone(), k.kind.clone(), k.name.clone()];
+    SamplesWrite {
+        at,
+        workloads: pass
+            .workloads
+            .iter()
+            .map(|w| row(workload(&w.key), vec![w.desired, w.ready, w.restarts]))
+            .collect(),
+        containers: pass
+            .containers
+            .iter()
+            .map(|c| {
+                let mut key = workload(&c.key);
+                key.push(c.container.clone());
+                row(key, vec![c.cpu_millicores, c.cpu_millicores, c.memory_bytes])
+            })
+            .collect(),
+        nodes: pass
+            .nodes
+            .iter()
+            .map(|n| {
+                let values = vec![
+                    n.cpu_millicores,
+                    n.cpu_millicores,
+                    n.memory_bytes,
+                    n.cpu_allocatable,
+                    n.memory_allocatable,
+                ];
+                row(vec![cluster.to_string(), n.node.clone()], values)
+            })
+            .collect(),
+        node_events: Vec::new(),
+        node_states: Vec::new(),
+        nodes_gone: Vec::new(),
+    }
+}
+
+/// Adds to `write` the events between the nodes as recorded and `nodes`, and their new states.
+async fn node_changes(
+    state: &AppState,
+    cluster: &str,
+    at: DateTime<Utc>,
+    nodes: &[&DynamicObject],
+    write: &mut SamplesWrite,
+) -> anyhow::Result<()> {
+    let before: HashMap<String, NodeState> = state
+        .store
+        .node_states(cluster)
+        .await?
+        .into_iter()
+        .filter_map(|(node, (status, unschedulable))| {
+            let status = NodeStatus::parse(&status)?;
+            Some((node, NodeState { status, unschedulable }))
+        })
+        .collect();
+    let now: HashMap<String, node_history::Observed> = nodes
+        .iter()
+        .filter_map(|n| Some((n.metadata.name.clone()?, node_history::observe(n))))
+        .collect();
+    for change in node_history::changes(&before, &now) {
+        write.node_events.push(NodeEventRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            cluster: cluster.to_string(),
+            node: change.node,
+            kind: change.kind.word(),
+            old_status: change.old_status.map(|s| s.word().to_string()),
+            new_status: change.new_status.map(|s| s.word().to_string()),
+            message: change.message,
+            observed_at: at,
+        });
+    }
+    write.nodes_gone = before.keys().filter(|n| !now.contains_key(*n)).cloned().collect();
+    write.node_states = now
+        .into_iter()
+        .filter(|(name, o)| before.get(name) != Some(&o.state))
+        .map(|(name, o)| (name, (o.state.status.word().to_string(), o.state.unschedulable)))
+        .collect();
+    Ok(())
+}
+
+/// Folds raw samples past their retention into buckets and drops samples and node events past
+/// theirs.
+pub async fn maintain(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let s = &state.settings;
+    let ago = |d: Duration| {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    };
+    for table in SAMPLE_TABLES {
+        state.store.downsample(table, ago(s.samples_raw_retention)).await?;
+        state.store.prune_samples(table, ago(s.samples_retention)).await?;
+    }
+    state.store.prune_node_events(ago(s.node_events_retention)).await?;
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! What one sampling pass records of a cluster, from its cached objects and its metrics.k8s.io
+//! usage (pure): per workload its desired and ready replicas and its containers' restarts; per
+//! workload container the highest CPU and memory among the workload's pods; per node its usage
+//! and allocatable. Pods reach their workload through their controller (a ReplicaSet's
+//! Deployment, a StatefulSet, a DaemonSet); other pods are not sampled.
+
+use std::collections::{BTreeMap, HashMap};
+
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use crate::kube::quantity;
+
+/// The kinds sampled as workloads.
+pub const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+
+/// A workload: (namespace, kind, name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkloadKey {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSample {
+    pub key: WorkloadKey,
+    pub desired: i64,
+    /// Ready replicas, at most `desired`.
+    pub ready: i64,
+    /// The restarts of the containers of the workload's pods now.
+    pub restarts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerSample {
+    pub key: WorkloadKey,
+    pub container: String,
+    pub cpu_millicores: i64,
+    pub memory_bytes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeSample {
+    pub node: String,
+    pub cpu_millicores: i64,
+    pub memory_bytes: i64,
+    pub cpu_allocatable: i64,
+    pub memory_allocatable: i64,
+}
+
+/// A pass's samples.
+#[derive(Debug, Default, PartialEq)]
+pub struct Pass {
+    pub workloads: Vec<WorkloadSample>,
+    pub containers: Vec<ContainerSample>,
+    pub nodes: Vec<NodeSample>,
+}
+
+/// The objects and usage a pass reads.
+#[derive(Default)]
+pub struct Observed<'a> {
+    /// Each with its kind (list items carry none).
+    pub workloads: Vec<(&'a str, &'a DynamicObject)>,
+    pub replica_sets: Vec<&'a DynamicObject>,
+    pub pods: Vec<&'a DynamicObject>,
+    pub nodes: Vec<&'a DynamicObject>,
+    /// PodMetrics and NodeMetrics items as metrics.k8s.io serves them.
+    pub pod_metrics: &'a [Value],
+    pub node_metrics: &'a [Value],
+}
+
+fn int(v: &Value, pointer: &str) -> Option<i64> {
+    v.pointer(pointer).and_then(Value::as_i64)
+}
+
+fn names(o: &DynamicObject) -> (String, String) {
+    (
+        o.metadata.namespace.clone().unwrap_or_default(),
+        o.metadata.name.clone().unwrap_or_default(),
+    )
+}
+
+/// The object's controller: (kind, name).
+fn controller(o: &DynamicObject) -> Option<(&str, &str)> {
+    o.metadata
+        .owner_references
+        .as_ref()?
+        .iter()
+        .find(|r| r.controller == Some(true))
+        .map(|r| (r.kind.as_str(), r.name.as_str()))
+}
+
+/// A workload's desired and ready replicas.
+fn replicas(kind: &str, o: &DynamicObject) -> Option<(i64, i64)> {
+    let d = &o.data;
+    let (desired, ready) = match kind {
+        "DaemonSet" => (
+            int(d, "/status/desiredNumberScheduled").unwrap_or(0),
+            int(d, "/status/numberReady").unwrap_or(0),
+        ),
+        // An unset spec.replicas means 1, as the apiserver defaults it.
+        "Deployment" | "StatefulSet" => (
+            int(d, "/spec/replicas").unwrap_or(1),
+            int(d, "/status/readyReplicas").unwrap_or(0),
+        ),
+        _ => return None,
+    };
+    Some((desired.max(0), ready.clamp(0, desired.max(0))))
+}
+
+fn restarts(pod: &DynamicObject) -> i64 {
+    ["/status/containerStatuses", "/status/initContainerStatuses"]
+        .iter()
+        .filter_map(|p| pod.data.pointer(p).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|s| s["restartCount"].as_i64())
+        .sum()
+}
+
+fn millicores(v: &Value) -> i64 {
+    v.as_str().and_then(quantity::millicores).map_or(0, |m| m.ceil() as i64)
+}
+
+fn bytes(v: &Value) -> i64 {
+    v.as_str()
+        .and_then(quantity::bytes)
+        .map_or(0, |b| i64::try_from(b).unwrap_or(i64::MAX))
+}
+
+/// The samples of one pass.
+pub fn pass(o: &Observed) -> Pass {
+    let mut workloads: BTreeMap<WorkloadKey, WorkloadSample> = BTreeMap::new();
+    for &(kind, w) in &o.workloads {
+        let Some((desired, ready)) = replicas(kind, w) else {
+            continue;
+        };
+        let (namespace, name) = names(w);
+        let key = WorkloadKey {
+            namespace,
+            kind: kind.to_string(),
+            name,
+        };
+        let sample = WorkloadSample {
+            key: key.clone(),
+            desired,
+            ready,
+            restarts: 0,
+        };
+        workloads.insert(key, sample);
+    }
+    // ReplicaSet (namespace, name) → its Deployment.
+    let deployments: HashMap<(String, String), String> = o
+        .replica_sets
+        .iter()
+        .filter_map(|rs| {
+            let (kind, name) = controller(rs)?;
+            (kind == "Deployment").then(|| (names(rs), name.to_string()))
+        })
+        .collect();
+    let workload_of = |pod: &DynamicObject| -> Option<WorkloadKey> {
+        let (namespace, _) = names(pod);
+        let (kind, name) = match controller(pod)? {
+            ("ReplicaSet", rs) => (
+                "Deployment",
+                deployments.get(&(namespace.clone(), rs.to_string()))?.clone(),
+            ),
+            (kind @ ("StatefulSet" | "DaemonSet"), name) => (kind, name.to_string()),
+            _ => return None,
+        };
+        let key = WorkloadKey {
+            namespace,
+            kind: kind.to_string(),
+            name,
+        };
+        workloads.contains_key(&key).then_some(key)
+    };
+    let mut pods: HashMap<(String, String), WorkloadKey> = HashMap::new();
+    let mut restarts_of: HashMap<WorkloadKey, i64> = HashMap::new();
+    for pod in &o.pods {
+        if let Some(key) = workload_of(pod) {
+            *restarts_of.entry(key.clone()).or_default() += restarts(pod);
+            pods.insert(names(pod), key);
+        }
+    }
+    for (key, n) in restarts_of {
+        if let Some(w) = workloads.get_mut(&key) {
+            w.restarts = n;
+        }
+    }
+    let mut containers: BTreeMap<(WorkloadKey, String), (i64, i64)> = BTreeMap::new();
+    for m in o.pod_metrics {
+        let meta = &m["metadata"];
+        let pod = (
+            meta["namespace"].as_str().unwrap_or_default().to_string(),
+            meta["name"].as_str().unwrap_or_default().to_string(),
+        );
+        let Some(key) = pods.get(&pod) else { continue };
+        for c in m["containers"].as_array().into_iter().flatten() {
+            let name = c["name"].as_str().unwrap_or_default().to_string();
+            let entry = containers.entry((key.clone(), name)).or_default();
+            entry.0 = entry.0.max(millicores(&c["usage"]["cpu"]));
+            entry.1 = entry.1.max(bytes(&c["usage"]["memory"]));
+        }
+    }
+    let usage: HashMap<&str, &Value> = o
+        .node_metrics
+        .iter()
+        .filter_map(|m| Some((m["metadata"]["name"].as_str()?, &m["usage"])))
+        .collect();
+    let nodes = o
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let name = n.metadata.name.as_deref()?;
+            let used = usage.get(name)?;
+            let allocatable = &n.data["status"]["allocatable"];
+            Some(NodeSample {
+                node: name.to_string(),
+                cpu_millicores: millicores(&used["cpu"]),
+                memory_bytes: bytes(&used["memory"]),
+                cpu_allocatable: millicores(&allocatable["cpu"]),
+                memory_allocatable: bytes(&allocatable["memory"]),
+            })
+        })
+        .collect();
+    Pass {
+        workloads: workloads.into_values().collect(),
+        containers: containers
+            .into_iter()
+            .map(|((key, container), (cpu, memory))| ContainerSample {
+                key,
+                container,
+                cpu_millicores: cpu,
+                memory_bytes: memory,
+            })
+            .collect(),
+        nodes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(v: Value) -> DynamicObject {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn owned(kind: &str, ns: &str, name: &str, owner: Option<(&str, &str)>, rest: Value) -> DynamicObject {
+        let mut v = json!({"apiVersion": "v1", "kind": kind, "metadata": {"namespace": ns, "name": name}});
+        if let Some((k, n)) = owner {
+            v["metadata"]["ownerReferences"] =
+                json!([{"apiVersion": "apps/v1", "kind": k, "name": n, "uid": "u", "controller": true}]);
+        }
+        for (k, val) in rest.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        object(v)
+    }
+
+    fn pod_metrics(ns: &str, name: &str, containers: &[(&str, &str, &str)]) -> Value {
+        let cs: Vec<Value> = containers
+            .iter()
+            .map(|(c, cpu, mem)| json!({"name": c, "usage": {"cpu": cpu, "memory": mem}}))
+            .collect();
+        json!({"metadata": {"namespace": ns, "name": name}, "containers": cs})
+    }
+
+    #[test]
+    fn a_pass_reads_replicas_restarts_and_the_highest_usage_per_container() {
+        let web = owned(
+            "Deployment",
+            "shop",
+            "web",
+            None,
+            json!({"spec": {"replicas": 3}, "status": {"readyReplicas": 2}}),
+        );
+        let db = owned(
+            "StatefulSet",
+            "shop",
+            "db",
+            None,
+            json!({"spec": {}, "status": {"readyReplicas": 5}}),
+        );
+        let agent = owned(
+            "DaemonSet",
+            "kube-system",
+            "agent",
+            None,
+            json!({"status": {"desiredNumberScheduled": 4, "numberReady": 4}}),
+        );
+        let rs = owned("ReplicaSet", "shop", "web-6d4", Some(("Deployment", "web")), json!({}));
+        let statuses = |n: i64| json!({"status": {"containerStatuses": [{"name": "app", "restartCount": n}]}});
+        let pods = [
+            owned("Pod", "shop", "web-6d4-a", Some(("ReplicaSet", "web-6d4")), statuses(2)),
+            owned("Pod", "shop", "web-6d4-b", Some(("ReplicaSet", "web-6d4")), statuses(1)),
+            owned("Pod", "shop", "db-0", Some(("StatefulSet", "db")), statuses(0)),
+            // No controller, or one that is not a sampled workload: not sampled.
+            owned("Pod", "shop", "bare", None, statuses(9)),
+            owned("Pod", "shop", "job-x", Some(("Job", "job")), statuses(9)),
+        ];
+        let metrics = [
+            pod_metrics(
+                "shop",
+                "web-6d4-a",
+                &[("app", "250m", "100Mi"), ("proxy", "5m", "20Mi")],
+            ),
+            pod_metrics(
+                "shop",
+                "web-6d4-b",
+                &[("app", "120m", "300Mi"), ("proxy", "7500000n", "10Mi")],
+            ),
+            pod_metrics("shop", "bare", &[("x", "1", "1Gi")]),
+        ];
+        let node = owned(
+            "Node",
+            "",
+            "n1",
+            None,
+            json!({"status": {"allocatable": {"cpu": "4", "memory": "8Gi"}}}),
+        );
+        let unmeasured = owned(
+            "Node",
+            "",
+            "n2",
+            None,
+            json!({"status": {"allocatable": {"cpu": "4", "memory": "8Gi"}}}),
+        );
+        let node_metrics = [json!({"metadata": {"name": "n1"}, "usage": {"cpu": "1500m", "memory": "2Gi"}})];
+        let observed = Observed {
+            workloads: vec![("Deployment", &web), ("StatefulSet", &db), ("DaemonSet", &agent)],
+            replica_sets: vec![&rs],
+            pods: pods.iter().collect(),
+            nodes: vec![&node, &unmeasured],
+            pod_metrics: &metrics,
+            node_metrics: &node_metrics,
+        };
+        let p = pass(&observed);
+        let key = |kind: &str, ns: &str, name: &str| WorkloadKey {
+            namespace: ns.into(),
+            kind: kind.into(),
+            name: name.into(),
+        };
+        assert_eq!(
+            p.workloads,
+            vec![
+                WorkloadSample {
+                    key: key("DaemonSet", "kube-system", "agent"),
+                    desired: 4,
+                    ready: 4,
+                    restarts: 0
+                },
+                WorkloadSample {
+                    key: key("Deployment", "shop", "web"),
+                    desired: 3,
+                    ready: 2,
+                    restarts: 3
+                },
+                // Unset replicas is 1; ready never counts above desired.
+                WorkloadSample {
+                    key: key("StatefulSet", "shop", "db"),
+                    desired: 1,
+                    ready: 1,
+                    restarts: 0
+                },
+            ]
+        );
+        const MI: i64 = 1024 * 1024;
+        assert_eq!(
+            p.containers,
+            vec![
+                ContainerSample {
+                    key: key("Deployment", "shop", "web"),
+                    container: "app".into(),
+                    cpu_millicores: 250,
+                    memory_bytes: 300 * MI
+                },
+                // 7.5 millicores round up.
+                ContainerSample {
+                    key: key("Deployment", "shop", "web"),
+                    container: "proxy".into(),
+                    cpu_millicores: 8,
+                    memory_bytes: 20 * MI
+                },
+            ]
+        );
+        assert_eq!(
+            p.nodes,
+            vec![NodeSample {
+                node: "n1".into(),
+                cpu_millicores: 1500,
+                memory_bytes: 2048 * MI,
+                cpu_allocatable: 4000,
+                memory_allocatable: 8192 * MI
+            }]
+        );
+    }
+}
