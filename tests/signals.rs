@@ -6,12 +6,15 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
 use fleetdeck::AppState;
 use fleetdeck::signals::sampler::{self, Counts};
 use fleetdeck::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, SampleRow, WORKLOAD_SAMPLES};
 use kubesim::Sim;
+use kubesim::auth::Rule;
 use kubesim::metrics::MetricsKind;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -274,6 +277,46 @@ on_both_backends! {
         assert_eq!(again, rows);
         sampler::maintain(&state, t0 + TimeDelta::days(31)).await.unwrap();
         assert!(state.store.samples(&CONTAINER_SAMPLES, "open", t0 - TimeDelta::hours(1)).await.unwrap().is_empty());
+        app.stop().await;
+    }
+    async fn impersonate_clusters_show_node_history_to_whom_kubernetes_lets_list_nodes(db) {
+        let sim = fleet_sim().await;
+        // Operators may list nodes; viewers may not.
+        sim.add_rule(Rule::group("fleetdeck:operators", &["list"], &[""], &["nodes"], &[]));
+        let (app, state) = app_and_state(db, &sim).await;
+        for name in ["open", "guarded"] {
+            let cluster = state.store.cluster(name).await.unwrap().unwrap();
+            sampler::sample_cluster(&state, &cluster, at("2026-12-06T10:00:00Z")).await.unwrap();
+        }
+        let clusters = |body: &Value| -> BTreeSet<String> {
+            body["events"].as_array().unwrap().iter().map(|e| e["cluster"].as_str().unwrap().to_string()).collect()
+        };
+        let (status, body) = events(&app, "", VIEWER_TOKEN).await;
+        assert_eq!((status, clusters(&body)), (200, BTreeSet::from(["open".to_string()])), "{body}");
+        let (_, body) = events(&app, "?cluster=guarded", VIEWER_TOKEN).await;
+        assert_eq!(body["events"], json!([]));
+        let (_, body) = events(&app, "", OPERATOR_TOKEN).await;
+        assert_eq!(clusters(&body), BTreeSet::from(["guarded".to_string(), "open".to_string()]));
+        app.stop().await;
+    }
+
+    async fn the_leader_samples_on_its_own(db) {
+        let sim = fleet_sim().await;
+        let mut settings = with_secret_key(db);
+        settings.sampling = true;
+        settings.sample_interval = std::time::Duration::from_secs(1);
+        let app = TestApp::with(settings).await;
+        register_sim(&app, "open", &sim, "shared").await;
+        let mut joined = 0;
+        for _ in 0..100 {
+            let (_, body) = events(&app, "?type=joined", VIEWER_TOKEN).await;
+            joined = body["events"].as_array().unwrap().len();
+            if joined == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(joined, 2, "both nodes recorded by the background sampler");
         app.stop().await;
     }
 }
