@@ -16,6 +16,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
 
 use super::ssrf::{self, AllowList, Refusal, UrlHost};
+use crate::error::ApiError;
 
 /// How names are looked up; tests inject answers through it.
 pub trait Lookup: Send + Sync {
@@ -103,6 +104,17 @@ impl std::fmt::Display for ResolveError {
 }
 
 impl std::error::Error for ResolveError {}
+
+/// 422 for routes that check a channel's URL as it is saved: the refusal's code, or
+/// `destination_not_resolvable` for a name with no addresses.
+impl From<ResolveError> for ApiError {
+    fn from(e: ResolveError) -> ApiError {
+        match e {
+            ResolveError::Refused(r) => r.into(),
+            ResolveError::Lookup(m) => ApiError::unprocessable("destination_not_resolvable", m),
+        }
+    }
+}
 
 /// reqwest's resolver: the guard's, at dial time.
 struct GuardedResolver(Guard);
@@ -272,6 +284,61 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Answers the addresses it is given, or none.
+    struct Fixed(Vec<IpAddr>);
+
+    impl Lookup for Fixed {
+        fn lookup(&self, _host: String) -> BoxFuture<'static, io::Result<Vec<IpAddr>>> {
+            let ips = self.0.clone();
+            Box::pin(async move { Ok(ips) })
+        }
+    }
+
+    #[tokio::test]
+    async fn urls_checked_as_a_channel_is_saved() {
+        let public: IpAddr = "93.184.216.34".parse().unwrap();
+        let guard = |ips: Vec<IpAddr>| Guard::new(AllowList::default(), Arc::new(Fixed(ips)));
+        assert!(
+            guard(vec![public])
+                .check_url("https://hooks.example.com/x")
+                .await
+                .is_ok()
+        );
+        let api = |e: ResolveError| {
+            let e = ApiError::from(e);
+            (e.status.as_u16(), e.code)
+        };
+        let refused = guard(vec![public, "10.1.2.3".parse().unwrap()])
+            .check_url("https://hooks.example.com/x")
+            .await
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .starts_with("hooks.example.com resolves to 10.1.2.3, a private address")
+        );
+        assert_eq!(api(refused), (422, "destination_not_allowed"));
+        let nowhere = guard(vec![])
+            .check_url("https://hooks.example.com/x")
+            .await
+            .unwrap_err();
+        assert_eq!(api(nowhere), (422, "destination_not_resolvable"));
+        let bad = guard(vec![public])
+            .check_url("gopher://hooks.example.com/")
+            .await
+            .unwrap_err();
+        assert_eq!(api(bad), (422, "url_not_allowed"));
+        // An IP literal is checked without a lookup.
+        assert_eq!(
+            guard(vec![]).resolve("[::1]").await.map_err(api).unwrap_err().1,
+            "destination_not_allowed"
+        );
+        assert_eq!(
+            guard(vec![]).resolve("8.8.8.8").await.unwrap(),
+            ["8.8.8.8".parse::<IpAddr>().unwrap()]
+        );
+    }
 
     #[test]
     fn retry_after_in_seconds() {
