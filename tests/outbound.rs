@@ -652,3 +652,67 @@ async fn email_goes_through_the_guard_to_an_smtp_server() {
     assert_eq!(codes(&delivery), [Some("destination_not_allowed")]);
     smtp.assert_none().await;
 }
+
+/// An SMTP server that offers STARTTLS and then cannot speak TLS: records the verbs it hears.
+async fn smtp_offering_starttls() -> (u16, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let verbs = Arc::new(Mutex::new(Vec::new()));
+    let heard = verbs.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let heard = heard.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    heard.lock().unwrap().push(verb.clone());
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-fake\r\n250 STARTTLS\r\n",
+                        // Agrees, then answers the TLS handshake with plain text.
+                        "STARTTLS" => b"220 go ahead\r\nthis is not TLS\r\n",
+                        _ => b"250 ok\r\n",
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (port, verbs)
+}
+
+#[tokio::test]
+async fn email_never_falls_back_to_plain_text_when_starttls_is_offered() {
+    let (port, verbs) = smtp_offering_starttls().await;
+    let channel = Channel::Email(EmailChannel {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::StartTlsWhenOffered,
+        username: Some("alerts".into()),
+        password: Some(Secret::new("smtp-pa55word")),
+        from: "alerts@example.com".into(),
+        to: vec!["oncall@example.com".into()],
+    });
+    let delivery = deliver(&client("127.0.0.1/32"), &channel, &alert(), &quick(2)).await;
+    assert!(!delivery.delivered, "{delivery:?}");
+    // The broken handshake is a lost connection, tried again, and never a plain-text send.
+    assert_eq!(codes(&delivery), [Some("connect_failed"); 2]);
+    assert!(
+        delivery.attempts[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("tls handshake")
+    );
+    let heard = verbs.lock().unwrap().clone();
+    assert!(heard.contains(&"STARTTLS".to_string()), "{heard:?}");
+    for verb in ["AUTH", "MAIL", "RCPT", "DATA"] {
+        assert!(!heard.contains(&verb.to_string()), "{verb} sent without TLS: {heard:?}");
+    }
+    assert!(!format!("{delivery:?}").contains("smtp-pa55word"));
+}
