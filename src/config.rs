@@ -17,6 +17,7 @@ use crate::kube::cache::CacheSettings;
 use crate::kube::secret_box::SecretKey;
 use crate::mail::Mailer;
 use crate::request::normalize_origin;
+use crate::signals::outbound::ssrf::AllowList;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -258,6 +259,10 @@ pub struct SettingsArgs {
         global = true
     )]
     pub remediation_self_approval_environments: String,
+    /// Comma separated CIDRs alert deliveries may reach although they are internal (loopback,
+    /// private, link-local, metadata, …), e.g. an in-cluster Alertmanager's Service range.
+    #[arg(long, env = "FLEETDECK_OUTBOUND_ALLOW_CIDRS", default_value = "", global = true)]
+    pub outbound_allow_cidrs: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,6 +317,8 @@ pub struct Settings {
     pub risk_guard: RiskGuardSettings,
     /// Environments where a remediation's proposer may approve it (the two-person rule waived).
     pub remediation_self_approval_environments: Vec<String>,
+    /// Internal addresses outbound deliveries may reach despite the SSRF guard.
+    pub outbound_allow_cidrs: AllowList,
 }
 
 /// The risk guard's policy on applies and the platform's image registries.
@@ -636,7 +643,10 @@ impl Settings {
                 format!("{bad_env:?} is not a lowercase DNS label"),
             ));
         }
+        let outbound_allow_cidrs =
+            AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
         Ok(Settings {
+            outbound_allow_cidrs,
             remediation_self_approval_environments,
             risk_guard,
             public_url,
@@ -974,6 +984,10 @@ mod tests {
             (&["--import-body-limit", "lots"], "FLEETDECK_IMPORT_BODY_LIMIT"),
             (&["--login-rate-limit", "0"], "FLEETDECK_LOGIN_RATE_LIMIT"),
             (&["--trusted-proxies", "10.0.0.0/99"], "FLEETDECK_TRUSTED_PROXIES"),
+            (
+                &["--outbound-allow-cidrs", "10.0.0.0/8,nope"],
+                "FLEETDECK_OUTBOUND_ALLOW_CIDRS",
+            ),
             (&["--trusted-origins", "ftp://x"], "FLEETDECK_TRUSTED_ORIGINS"),
             (&["--write-actions-enabled", "maybe"], "FLEETDECK_WRITE_ACTIONS_ENABLED"),
             (&["--log-format", "xml"], "FLEETDECK_LOG_FORMAT"),
