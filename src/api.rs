@@ -45,6 +45,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::incidents::memory::router(),
         crate::incidents::incidents::router(),
         crate::incidents::remediation::router(),
+        crate::signals::assistant::routes::router(),
     ]
 }
 

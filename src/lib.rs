@@ -23,6 +23,7 @@ pub mod names;
 pub mod openapi;
 pub mod request;
 pub mod server;
+pub mod signals;
 pub mod store;
 pub mod system;
 pub mod web;
