@@ -263,6 +263,28 @@ pub struct SettingsArgs {
     /// private, link-local, metadata, …), e.g. an in-cluster Alertmanager's Service range.
     #[arg(long, env = "FLEETDECK_OUTBOUND_ALLOW_CIDRS", default_value = "", global = true)]
     pub outbound_allow_cidrs: String,
+    /// The assistant's OpenAI-compatible model endpoint, its base URL (e.g.
+    /// http://127.0.0.1:11434/v1 for Ollama); empty: answers are extractive.
+    #[arg(long, env = "FLEETDECK_ASSISTANT_URL", default_value = "", global = true)]
+    pub assistant_url: String,
+    /// The model the assistant asks (required with FLEETDECK_ASSISTANT_URL).
+    #[arg(long, env = "FLEETDECK_ASSISTANT_MODEL", default_value = "", global = true)]
+    pub assistant_model: String,
+    /// Bearer key for the assistant's endpoint (secret: never logged or returned).
+    #[arg(long, env = "FLEETDECK_ASSISTANT_API_KEY", hide_env_values = true, global = true)]
+    pub assistant_api_key: Option<String>,
+    /// The most tokens the assistant sends the model (counted as characters / 3, rounded up);
+    /// the retrieved context is cut to fit, never the question. 1000 to 1000000.
+    #[arg(
+        long,
+        env = "FLEETDECK_ASSISTANT_MAX_CONTEXT_TOKENS",
+        default_value = "3000",
+        global = true
+    )]
+    pub assistant_max_context_tokens: String,
+    /// How long the assistant waits for the model before answering extractively.
+    #[arg(long, env = "FLEETDECK_ASSISTANT_TIMEOUT", default_value = "20s", global = true)]
+    pub assistant_timeout: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,6 +341,29 @@ pub struct Settings {
     pub remediation_self_approval_environments: Vec<String>,
     /// Internal addresses outbound deliveries may reach despite the SSRF guard.
     pub outbound_allow_cidrs: AllowList,
+    /// The assistant's model endpoint, when one is configured.
+    pub assistant: Option<AssistantModelSettings>,
+}
+
+/// An OpenAI-compatible endpoint the assistant has write its answers.
+#[derive(Debug, Clone)]
+pub struct AssistantModelSettings {
+    /// The base URL without a trailing `/`; requests go to `{url}/chat/completions`.
+    pub url: String,
+    pub model: String,
+    pub api_key: Option<AssistantApiKey>,
+    pub max_context_tokens: usize,
+    pub timeout: Duration,
+}
+
+/// The endpoint's key; its Debug form hides it, so settings can be printed.
+#[derive(Clone)]
+pub struct AssistantApiKey(pub String);
+
+impl std::fmt::Debug for AssistantApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AssistantApiKey(<redacted>)")
+    }
 }
 
 /// The risk guard's policy on applies and the platform's image registries.
@@ -645,9 +690,11 @@ impl Settings {
         }
         let outbound_allow_cidrs =
             AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
+        let assistant = assistant(a)?;
         Ok(Settings {
             outbound_allow_cidrs,
             remediation_self_approval_environments,
+            assistant,
             risk_guard,
             public_url,
             oidc_providers,
@@ -703,6 +750,54 @@ impl SettingsArgs {
         }
         Only::parse_from(args).s
     }
+}
+
+/// The assistant's model endpoint, when FLEETDECK_ASSISTANT_URL is set.
+fn assistant(a: &SettingsArgs) -> Result<Option<AssistantModelSettings>, ConfigError> {
+    let url = a.assistant_url.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || reqwest::Url::parse(url).is_err() {
+        return Err(bad(
+            "FLEETDECK_ASSISTANT_URL",
+            format!("{url:?} is not an http(s) URL such as http://127.0.0.1:11434/v1"),
+        ));
+    }
+    let model = a.assistant_model.trim();
+    if model.is_empty() {
+        return Err(bad(
+            "FLEETDECK_ASSISTANT_MODEL",
+            "required with FLEETDECK_ASSISTANT_URL: the model to ask",
+        ));
+    }
+    let max_context_tokens = match a.assistant_max_context_tokens.trim().parse::<usize>() {
+        Ok(n) if (1000..=1_000_000).contains(&n) => n,
+        _ => {
+            return Err(bad(
+                "FLEETDECK_ASSISTANT_MAX_CONTEXT_TOKENS",
+                format!("expected 1000 to 1000000, got {:?}", a.assistant_max_context_tokens),
+            ));
+        }
+    };
+    let timeout = match parse_duration(&a.assistant_timeout) {
+        Ok(d) if !d.is_zero() => d,
+        Ok(_) => return Err(bad("FLEETDECK_ASSISTANT_TIMEOUT", "must be longer than 0s")),
+        Err(m) => return Err(bad("FLEETDECK_ASSISTANT_TIMEOUT", m)),
+    };
+    let api_key = a
+        .assistant_api_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| AssistantApiKey(k.to_string()));
+    Ok(Some(AssistantModelSettings {
+        url: url.to_string(),
+        model: model.to_string(),
+        api_key,
+        max_context_tokens,
+        timeout,
+    }))
 }
 
 /// The risk guard's policy and image allowlist.
@@ -1164,5 +1259,63 @@ mod oidc_tests {
         assert_eq!(s.public_url.as_deref(), Some("https://fd.example.com"));
         assert_eq!(s.oidc_providers[0].id, "dex");
         assert!(!format!("{s:?}").contains("s3cret"), "the client secret never prints");
+    }
+}
+
+#[cfg(test)]
+mod assistant_tests {
+    use super::*;
+
+    fn parse(extra: &[&str]) -> Result<Settings, ConfigError> {
+        let mut v = vec!["fleetdeck"];
+        v.extend_from_slice(extra);
+        Settings::from_args(&SettingsArgs::parse_from(v))
+    }
+
+    #[test]
+    fn the_assistant_model_is_optional_and_checked() {
+        assert!(parse(&[]).unwrap().assistant.is_none());
+        let s = parse(&[
+            "--assistant-url",
+            "http://127.0.0.1:11434/v1/",
+            "--assistant-model",
+            "llama3",
+            "--assistant-api-key",
+            "sk-assistant-key",
+        ])
+        .unwrap();
+        let a = s.assistant.as_ref().unwrap();
+        assert_eq!(
+            (a.url.as_str(), a.model.as_str()),
+            ("http://127.0.0.1:11434/v1", "llama3")
+        );
+        assert_eq!((a.max_context_tokens, a.timeout), (3000, Duration::from_secs(20)));
+        assert!(!format!("{s:?}").contains("sk-assistant-key"), "the key never prints");
+        let url = ["--assistant-url", "http://h/v1"];
+        for (extra, want) in [
+            (
+                &["--assistant-url", "ftp://h", "--assistant-model", "m"][..],
+                "FLEETDECK_ASSISTANT_URL",
+            ),
+            (&url[..], "FLEETDECK_ASSISTANT_MODEL"),
+            (
+                &[
+                    url[0],
+                    url[1],
+                    "--assistant-model",
+                    "m",
+                    "--assistant-max-context-tokens",
+                    "999",
+                ][..],
+                "FLEETDECK_ASSISTANT_MAX_CONTEXT_TOKENS",
+            ),
+            (
+                &[url[0], url[1], "--assistant-model", "m", "--assistant-timeout", "0s"][..],
+                "FLEETDECK_ASSISTANT_TIMEOUT",
+            ),
+        ] {
+            let err = parse(extra).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{extra:?}: {err}");
+        }
     }
 }

@@ -29,7 +29,8 @@ async fn sqlite_schema(db: &TestDb) -> Schema {
         unreachable!()
     };
     let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' \
+         AND name NOT LIKE 'assistant_fts%'", // SQLite's full-text index (and its shadow tables): no columns to compare
     )
     .fetch_all(&pool)
     .await

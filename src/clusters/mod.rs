@@ -1,5 +1,6 @@
 //! Clusters: the record every domain shares (`record`), where connections come from
-//! (`registry`), a cluster's clients (`clients`) and what a request may see of it (`scope`),
+//! (`registry`), a cluster's clients (`clients`) and what a request may see of it (`scope`,
+//! and of the findings about its objects: `visibility`),
 //! the action cores every domain's writes share (`actions`), and the cluster registry API
 //! (`routes`, `model`).
 
@@ -10,6 +11,7 @@ pub mod record;
 pub mod registry;
 pub mod routes;
 pub mod scope;
+pub mod visibility;
 
 use axum::http::StatusCode;
 

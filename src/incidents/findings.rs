@@ -5,7 +5,7 @@
 //! list pods, and those of cluster-scoped objects when they may list nodes; on `shared` clusters
 //! our role alone decides.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
@@ -22,11 +22,9 @@ use utoipa_axum::routes;
 use super::diagnostics::finding::{Finding, FindingClass, Severity};
 use crate::AppState;
 use crate::auth::{Principal, Role};
-use crate::clusters::record::AuthzMode;
 use crate::clusters::scope::ClusterScope;
+pub(super) use crate::clusters::visibility::{View, view};
 use crate::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::kube::access::Attributes;
-use crate::kube::discovery::ResourceInfo;
 use crate::store::findings::{FindingFilter, FindingRow};
 
 /// Log lines read for each container a finding points at.
@@ -102,58 +100,6 @@ fn word(v: impl Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
-}
-
-/// What a caller may see of the findings of one cluster (and of the remediations proposed
-/// from them).
-pub(super) enum View {
-    All,
-    /// The namespaces (None: every one) and whether cluster-scoped objects are visible.
-    Some(Option<HashSet<String>>, bool),
-    Nothing,
-}
-
-impl View {
-    pub(super) fn shows(&self, row: &FindingRow) -> bool {
-        self.shows_namespace(&row.namespace)
-    }
-
-    /// Whether objects in `namespace` ('' for cluster-scoped ones) are visible.
-    pub(super) fn shows_namespace(&self, namespace: &str) -> bool {
-        match self {
-            View::All => true,
-            View::Nothing => false,
-            View::Some(namespaces, cluster_scoped) => match namespace {
-                "" => *cluster_scoped,
-                ns => namespaces.as_ref().is_none_or(|n| n.contains(ns)),
-            },
-        }
-    }
-}
-
-fn pods_resource() -> ResourceInfo {
-    ResourceInfo::builtin("", "v1", "pods", "Pod", true)
-}
-
-/// What `principal` may see of `cluster`'s findings; a cluster that cannot be opened shows
-/// nothing (fail closed).
-pub(super) async fn view(state: &AppState, principal: &Principal, cluster: &str) -> View {
-    let Ok(Some(row)) = state.store.cluster(cluster).await else {
-        // Findings of a deleted cluster, resolved by now: history anyone may read.
-        return View::All;
-    };
-    if row.authz_mode != AuthzMode::Impersonate.as_str() {
-        return View::All;
-    }
-    let Ok(scope) = ClusterScope::open(state, principal, cluster).await else {
-        return View::Nothing;
-    };
-    let nodes = scope.allows(state, &Attributes::list("", "nodes", "")).await;
-    match scope.namespaces(state, &pods_resource(), None).await {
-        Ok(namespaces) => View::Some(namespaces, nodes),
-        Err(_) if nodes => View::Some(Some(HashSet::new()), true),
-        Err(_) => View::Nothing,
-    }
 }
 
 /// The finding `id` if the caller may see it.

@@ -2,19 +2,18 @@
 //! the caller may see it (the findings they may see, the audit rows they may read) with its
 //! timeline, postmortems with their snapshot filtered the same way, and the lists' keyset tokens.
 
-use std::collections::HashMap;
-
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::diagnostics::finding::{Finding, Severity};
-use super::findings::{StoredFinding, View, stored, view};
+use super::findings::{StoredFinding, stored};
 use super::incident_model::{Incident, IncidentState, Note, Postmortem, PostmortemAction, Step, StepState};
 use super::timeline::{self, EntrySource, Sources, TimelineEntry};
 use crate::AppState;
 use crate::audit::model::AuditEvent;
 use crate::auth::{Principal, Role};
+pub(super) use crate::clusters::visibility::Views;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit::AuditFilter;
 use crate::store::incidents::{IncidentRow, NoteRow, PostmortemRow, StepRow};
@@ -78,45 +77,12 @@ pub(super) fn note(row: NoteRow) -> Note {
     }
 }
 
-/// What the caller may see of each cluster's findings, asked once per cluster.
-pub(super) struct Views<'a> {
-    state: &'a AppState,
-    principal: &'a Principal,
-    views: HashMap<String, View>,
-}
-
-impl<'a> Views<'a> {
-    pub(super) fn new(state: &'a AppState, principal: &'a Principal) -> Views<'a> {
-        Views {
-            state,
-            principal,
-            views: HashMap::new(),
-        }
-    }
-
-    pub(super) async fn shows(&mut self, cluster: &str, namespace: &str) -> bool {
-        if !self.views.contains_key(cluster) {
-            let v = view(self.state, self.principal, cluster).await;
-            self.views.insert(cluster.to_string(), v);
-        }
-        self.views[cluster].shows_namespace(namespace)
-    }
-}
-
 /// Whether the caller may see incident `id` at all: one opened by hand (no findings) is
 /// everyone's; one from findings only theirs who may see at least one of its findings (as
 /// Kubernetes would let them, on `impersonate` clusters). Fails closed.
 pub(super) async fn may_see(views: &mut Views<'_>, id: &str) -> ApiResult<bool> {
-    let places = views.state.store.incident_finding_places(id).await?;
-    if places.is_empty() {
-        return Ok(true);
-    }
-    for (cluster, namespace) in &places {
-        if views.shows(cluster, namespace).await {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let places = views.state().store.incident_finding_places(id).await?;
+    Ok(views.shows_any(&places).await)
 }
 
 /// 404 `incident_not_found` unless incident `id` exists and the caller may see it.

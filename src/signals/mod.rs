@@ -2,8 +2,10 @@
 //! `sampler` records every cluster's workload readiness, container and node usage and node
 //! history on the leader; `samples` (pure) turns cached objects and metrics into a pass's
 //! samples; `node_history` (pure) tells node status changes; `node_events` serves that history;
-//! `outbound` delivers alerts to the channels people read, behind the SSRF guard.
+//! `outbound` delivers alerts to the channels people read, behind the SSRF guard; `assistant`
+//! answers questions from the runbooks, incidents, findings and docs the caller may see.
 
+pub mod assistant;
 pub mod node_events;
 pub mod node_history;
 pub mod outbound;

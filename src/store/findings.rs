@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
 
-use super::{Store, with_pool};
+use super::{BeginWrite, Store, with_pool};
 
 /// A finding the analyzers see now.
 #[derive(Debug)]
@@ -79,7 +79,9 @@ impl Store {
                       resolved_at = NULL";
         let resolve = "UPDATE findings SET resolved_at = $1, last_seen_at = $1 WHERE id = $2 AND resolved_at IS NULL";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            // The assistant's search mirror is written by triggers on findings, whose statements
+            // read the SQLite full-text index before they write: the write lock is taken first.
+            let mut tx = pool.begin_write().await?;
             for f in open {
                 sqlx::query(upsert)
                     .bind(f.id).bind(f.cluster).bind(f.namespace).bind(f.kind).bind(f.name)

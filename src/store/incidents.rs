@@ -204,7 +204,8 @@ impl Store {
         let step = "INSERT INTO incident_steps (incident_id, position, title, detail, state, note, updated_by, updated_at) \
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            // Triggers write the assistant's search mirror (see write_findings): lock first.
+            let mut tx = pool.begin_write().await?;
             sqlx::query(incident)
                 .bind(&i.id).bind(&i.title).bind(&i.severity).bind(&i.state).bind(&i.summary).bind(&i.runbook_id)
                 .bind(&i.created_by).bind(i.created_at).bind(&i.resolved_by).bind(i.resolved_at).bind(&i.resolution)

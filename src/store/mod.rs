@@ -16,6 +16,7 @@ use audit_writer::AuditWriter;
 
 pub mod account_tokens;
 pub mod api_keys;
+pub mod assistant;
 pub mod audit;
 mod audit_writer;
 pub mod catalog;

@@ -4,6 +4,48 @@
  */
 
 export interface paths {
+    "/api/assistant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answers a question from the runbooks, incidents, findings and docs the caller may see, with
+         *     citations (viewer). With a model configured, the model writes the answer from the cited
+         *     texts (scrubbed of secrets, cut to the token budget); if it fails, the answer is extractive.
+         */
+        post: operations["ask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/assistant/references/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records whether a reference an answer of the caller's cited was helpful (viewer); given
+         *     again, the verdict is replaced. A reference's net verdicts (helpful minus unhelpful, counted
+         *     to ±5) scale its search score by 1 ± 0.1 each, from 0.5× to 1.5×.
+         */
+        post: operations["feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -1773,6 +1815,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rag/telemetry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The assistant's use over the last days (operator): questions by mode, latency, how many were
+         *     answered with citations, model fallbacks, verdicts, and the references cited most of those
+         *     the caller may see.
+         */
+        get: operations["telemetry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/remediation": {
         parameters: {
             query?: never;
@@ -2209,6 +2272,8 @@ export interface components {
             /** @description The namespace of namespaced objects that name none (default `default`), as on apply. */
             namespace?: string | null;
         };
+        /** @enum {string} */
+        AnswerMode: "extractive" | "model";
         ApiKey: {
             /** @description The cluster a `flux-reader` key is bound to. */
             clusterDns?: string | null;
@@ -2254,6 +2319,25 @@ export interface components {
             dryRun: boolean;
             items: components["schemas"]["AppliedObject"][];
             riskGuard?: components["schemas"]["RiskAnalysis"] | null;
+        };
+        AssistantAnswer: {
+            /** @description Cites its references as `[n]`. */
+            answer: string;
+            citations: components["schemas"]["Citation"][];
+            mode: components["schemas"]["AnswerMode"];
+            /** @description Names this question in feedback. */
+            queryId: string;
+        };
+        AssistantQuestion: {
+            /** @description Only this cluster's findings are cited (runbooks, incidents and docs still are). */
+            cluster?: string | null;
+            /**
+             * Format: int32
+             * @description How many references to cite: 1 to 10; default 5.
+             */
+            limit?: number | null;
+            /** @description 1 to 1000 characters. */
+            question: string;
         };
         /** @description One audit row, as stored and as served. */
         AuditEvent: {
@@ -2416,6 +2500,39 @@ export interface components {
              *     other verb RBAC knows (`use`, `bind`, `impersonate`…).
              */
             verb: string;
+        };
+        /** @description A reference the answer drew from; `[n]` in the answer is the n-th of the list. */
+        Citation: {
+            /**
+             * @description The runbook's, incident's or finding's id; for a doc, its file and section
+             *     (`api.md#runbooks-and-fixes`).
+             */
+            id: string;
+            kind: components["schemas"]["ReferenceKind"];
+            /**
+             * @description Its API path (`/api/memory/runbooks/{id}`, `/api/incidents/{id}`, `/api/diagnostics/{id}`)
+             *     or, for a doc, `docs/{file}#{anchor}`.
+             */
+            link: string;
+            /**
+             * Format: double
+             * @description The search's score after the feedback boost: higher is better; comparable within one
+             *     answer only.
+             */
+            score: number;
+            /** @description Its sentence that best matches the question, scrubbed of secrets. */
+            snippet: string;
+            title: string;
+        };
+        CitedReference: {
+            /**
+             * Format: int64
+             * @description Answers that cited it in the window.
+             */
+            count: number;
+            id: string;
+            kind: components["schemas"]["ReferenceKind"];
+            title: string;
         };
         Cluster: {
             /** @description `shared` (Fleetdeck's identity; our roles gate) or `impersonate` (Kubernetes RBAC decides per user). */
@@ -2789,6 +2906,12 @@ export interface components {
             /** @description The kinds whose lists can be streamed (`group/version/resource`, core written `core`). */
             watchStreams: string[];
         };
+        FeedbackCounts: {
+            /** Format: int64 */
+            helpful: number;
+            /** Format: int64 */
+            unhelpful: number;
+        };
         Finding: {
             class: components["schemas"]["FindingClass"];
             cluster: string;
@@ -3100,6 +3223,12 @@ export interface components {
              */
             truncated: boolean;
         };
+        LatencyPercentiles: {
+            /** Format: int64 */
+            p50: number;
+            /** Format: int64 */
+            p95: number;
+        };
         ListItem: components["schemas"]["Row"] | components["schemas"]["KubeObject"];
         /** @description A container's log worth reading: the current instance, or the previous one (that crashed). */
         LogExcerpt: {
@@ -3165,6 +3294,12 @@ export interface components {
          * @enum {string}
          */
         Match: "exact" | "prefix" | "substring";
+        ModeCounts: {
+            /** Format: int64 */
+            extractive: number;
+            /** Format: int64 */
+            model: number;
+        };
         /** @description One input of `/api/v2/flux/clusters/{cluster_dns}/namespaces`. */
         NamespaceInput: {
             annotations: {
@@ -3374,10 +3509,46 @@ export interface components {
             /** @description Without `kind`: the finding's remediations that could not be proposed, with why. */
             skipped: components["schemas"]["SkippedKind"][];
         };
+        RagTelemetry: {
+            /**
+             * Format: double
+             * @description The share of questions answered with at least one citation, 0 to 1.
+             */
+            answeredWithCitationsRate: number;
+            byMode: components["schemas"]["ModeCounts"];
+            /** @description Verdicts given in the window. */
+            feedback: components["schemas"]["FeedbackCounts"];
+            /** @description Time to answer, in milliseconds (0 without questions). */
+            latencyMs: components["schemas"]["LatencyPercentiles"];
+            /**
+             * Format: int64
+             * @description Questions the model was asked but failed (or timed out) on, answered extractively.
+             */
+            modelFallbacks: number;
+            /** Format: int64 */
+            queries: number;
+            /** Format: date-time */
+            since: string;
+            /** @description The references cited most, of those the caller may see. */
+            topCited: components["schemas"]["CitedReference"][];
+        };
         Ready: {
             /** @description `ready` */
             status: string;
         };
+        ReferenceFeedback: {
+            helpful: boolean;
+            /** @description A reference that answer cited. */
+            id: string;
+            kind: components["schemas"]["ReferenceKind"];
+            /** @description An answer of the caller's. */
+            queryId: string;
+        };
+        /**
+         * @description What a citation points at.
+         * @enum {string}
+         */
+        ReferenceKind: "runbook" | "incident" | "finding" | "doc";
         Registration: {
             /** @description Where the verification code is mailed. */
             email: string;
@@ -4242,6 +4413,164 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantQuestion"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantAnswer"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_question, question_too_long, invalid_limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferenceFeedback"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_body (such as an unknown kind) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description query_not_found: no such answer of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description reference_not_cited */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_audit: {
         parameters: {
             query?: {
@@ -14651,6 +14980,62 @@ export interface operations {
             };
             /** @description postmortem_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    telemetry: {
+        parameters: {
+            query?: {
+                /** @description The window: questions of the last 1 to 90 days; default 7. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RagTelemetry"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_days */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
