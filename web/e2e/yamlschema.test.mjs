@@ -80,8 +80,10 @@ test("the YAML tab marks a misspelled field and completes the schema's fields an
     assert.deepEqual(await completions.locator('.cm-completionDetail').allInnerTexts(), ['integer', 'string', 'int-or-string']);
     // Typing narrows them; taking one writes the key, and the value then completes from the enum.
     await page.keyboard.type('co');
-    await completions.locator('.cm-completionLabel').filter({ hasText: /^color$/ }).waitFor();
-    await page.keyboard.press('Enter');
+    // Taken with the mouse: CodeMirror ignores Enter for a moment after the list changes (its
+    // interactionDelay), and an ignored Enter types a newline instead.
+    await completions.locator('li', { has: page.locator('.cm-completionLabel', { hasText: /^color$/ }) }).click();
+    await editor.filter({ hasText: 'color:' }).waitFor();
     await page.keyboard.press('Control+Space');
     await completions.locator('.cm-completionLabel', { hasText: 'green' }).waitFor();
     assert.deepEqual(await completions.locator('.cm-completionLabel').allInnerTexts(), ['blue', 'green', 'red']);
