@@ -240,7 +240,8 @@ test('flux: catalog, cluster assignments, preview and the in-use delete', { time
 
     await page.getByRole('tab', { name: /Namespaces/ }).click();
     await page.waitForURL('**/preview?tab=namespaces');
-    await json.waitFor();
+    // The URL moves before the tab's inputs arrive: wait for them, not the old tab's.
+    await json.filter({ hasText: ns }).waitFor();
     const namespaces = JSON.parse(await json.innerText());
     assert.deepEqual(
       namespaces.inputs.map((input) => [input.id, input.labels]),
