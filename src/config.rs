@@ -285,6 +285,17 @@ pub struct SettingsArgs {
     /// How long the assistant waits for the model before answering extractively.
     #[arg(long, env = "FLEETDECK_ASSISTANT_TIMEOUT", default_value = "20s", global = true)]
     pub assistant_timeout: String,
+    /// An external predictor's URL: `GET /api/predictions` POSTs it the series it would model and
+    /// serves its predictions, falling back to the local model when it fails; empty: local only.
+    #[arg(long, env = "FLEETDECK_PREDICTOR_URL", default_value = "", global = true)]
+    pub predictor_url: String,
+    /// The bearer secret sent to the predictor (required with FLEETDECK_PREDICTOR_URL; secret:
+    /// never logged or returned).
+    #[arg(long, env = "FLEETDECK_PREDICTOR_SECRET", hide_env_values = true, global = true)]
+    pub predictor_secret: Option<String>,
+    /// How long the predictor may take before the local model answers instead.
+    #[arg(long, env = "FLEETDECK_PREDICTOR_TIMEOUT", default_value = "2s", global = true)]
+    pub predictor_timeout: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,6 +354,26 @@ pub struct Settings {
     pub outbound_allow_cidrs: AllowList,
     /// The assistant's model endpoint, when one is configured.
     pub assistant: Option<AssistantModelSettings>,
+    /// The external predictor, when one is configured.
+    pub predictor: Option<PredictorSettings>,
+}
+
+/// An external predictor `GET /api/predictions` asks before its local model.
+#[derive(Debug, Clone)]
+pub struct PredictorSettings {
+    pub url: String,
+    pub secret: PredictorSecret,
+    pub timeout: Duration,
+}
+
+/// The predictor's shared secret; its Debug form hides it, so settings can be printed.
+#[derive(Clone)]
+pub struct PredictorSecret(pub String);
+
+impl std::fmt::Debug for PredictorSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PredictorSecret(<redacted>)")
+    }
 }
 
 /// An OpenAI-compatible endpoint the assistant has write its answers.
@@ -691,7 +722,9 @@ impl Settings {
         let outbound_allow_cidrs =
             AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
         let assistant = assistant(a)?;
+        let predictor = predictor(a)?;
         Ok(Settings {
+            predictor,
             outbound_allow_cidrs,
             remediation_self_approval_environments,
             assistant,
@@ -750,6 +783,36 @@ impl SettingsArgs {
         }
         Only::parse_from(args).s
     }
+}
+
+/// The external predictor, when FLEETDECK_PREDICTOR_URL is set.
+fn predictor(a: &SettingsArgs) -> Result<Option<PredictorSettings>, ConfigError> {
+    let url = a.predictor_url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || reqwest::Url::parse(url).is_err() {
+        return Err(bad(
+            "FLEETDECK_PREDICTOR_URL",
+            format!("{url:?} is not an http(s) URL such as https://predictor.example.com/predict"),
+        ));
+    }
+    let Some(secret) = a.predictor_secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return Err(bad(
+            "FLEETDECK_PREDICTOR_SECRET",
+            "required with FLEETDECK_PREDICTOR_URL: the bearer secret the predictor checks",
+        ));
+    };
+    let timeout = match parse_duration(&a.predictor_timeout) {
+        Ok(d) if !d.is_zero() => d,
+        Ok(_) => return Err(bad("FLEETDECK_PREDICTOR_TIMEOUT", "must be longer than 0s")),
+        Err(m) => return Err(bad("FLEETDECK_PREDICTOR_TIMEOUT", m)),
+    };
+    Ok(Some(PredictorSettings {
+        url: url.to_string(),
+        secret: PredictorSecret(secret.to_string()),
+        timeout,
+    }))
 }
 
 /// The assistant's model endpoint, when FLEETDECK_ASSISTANT_URL is set.
@@ -1312,6 +1375,37 @@ mod assistant_tests {
             (
                 &[url[0], url[1], "--assistant-model", "m", "--assistant-timeout", "0s"][..],
                 "FLEETDECK_ASSISTANT_TIMEOUT",
+            ),
+        ] {
+            let err = parse(extra).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{extra:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_predictor_is_optional_and_its_secret_required_and_hidden() {
+        assert!(parse(&[]).unwrap().predictor.is_none());
+        let s = parse(&[
+            "--predictor-url",
+            "http://127.0.0.1:9000/predict",
+            "--predictor-secret",
+            "predictor-shared-secret",
+        ])
+        .unwrap();
+        let p = s.predictor.as_ref().unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.secret.0.as_str(), p.timeout),
+            ("http://127.0.0.1:9000/predict", "predictor-shared-secret", Duration::from_secs(2))
+        );
+        assert!(!format!("{s:?}").contains("predictor-shared-secret"), "the secret never prints");
+        let url = ["--predictor-url", "http://h/p"];
+        for (extra, want) in [
+            (&["--predictor-url", "ftp://h", "--predictor-secret", "s"][..], "FLEETDECK_PREDICTOR_URL"),
+            (&url[..], "FLEETDECK_PREDICTOR_SECRET"),
+            (&[url[0], url[1], "--predictor-secret", " "][..], "FLEETDECK_PREDICTOR_SECRET"),
+            (
+                &[url[0], url[1], "--predictor-secret", "s", "--predictor-timeout", "0s"][..],
+                "FLEETDECK_PREDICTOR_TIMEOUT",
             ),
         ] {
             let err = parse(extra).unwrap_err().to_string();

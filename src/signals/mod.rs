@@ -9,5 +9,8 @@ pub mod assistant;
 pub mod node_events;
 pub mod node_history;
 pub mod outbound;
+pub mod predictions;
+pub mod predictions_api;
+pub mod predictor;
 pub mod sampler;
 pub mod samples;

@@ -1,4 +1,4 @@
-//! Samples (workload readiness, container and node usage) and node history. Three sample tables
+//! Samples (workload readiness, container, node and volume usage) and node history. The sample tables
 //! share one shape — key columns, `resolution`, `at`, `samples` and value columns that fold by
 //! sum or by max — so one writer, one downsampler and one reader serve them all, driven by a
 //! `SampleTable`. Their SQL is built from the tables' constant names and numbered parameters,
@@ -53,7 +53,14 @@ pub const NODE_SAMPLES: SampleTable = SampleTable {
     ],
 };
 
-pub const SAMPLE_TABLES: [&SampleTable; 3] = [&WORKLOAD_SAMPLES, &CONTAINER_SAMPLES, &NODE_SAMPLES];
+/// Per PersistentVolumeClaim, from the kubelets' stats/summary: bytes used and capacity.
+pub const VOLUME_SAMPLES: SampleTable = SampleTable {
+    name: "volume_samples",
+    keys: &["cluster", "namespace", "pvc"],
+    values: &[("used_bytes", Fold::Max), ("capacity_bytes", Fold::Max)],
+};
+
+pub const SAMPLE_TABLES: [&SampleTable; 4] = [&WORKLOAD_SAMPLES, &CONTAINER_SAMPLES, &NODE_SAMPLES, &VOLUME_SAMPLES];
 
 /// The resolution of a bucket, in seconds (a raw sample's is 0).
 pub const BUCKET_SECONDS: i64 = 300;
@@ -125,6 +132,7 @@ pub struct SamplesWrite {
     pub workloads: Vec<SampleRow>,
     pub containers: Vec<SampleRow>,
     pub nodes: Vec<SampleRow>,
+    pub volumes: Vec<SampleRow>,
     pub node_events: Vec<NodeEventRow>,
     /// The nodes' states now (replacing those recorded), and the nodes gone.
     pub node_states: Vec<(String, NodeStateRow)>,
@@ -241,6 +249,7 @@ impl Store {
             insert_samples!(tx, &WORKLOAD_SAMPLES, w.workloads, 0i32);
             insert_samples!(tx, &CONTAINER_SAMPLES, w.containers, 0i32);
             insert_samples!(tx, &NODE_SAMPLES, w.nodes, 0i32);
+            insert_samples!(tx, &VOLUME_SAMPLES, w.volumes, 0i32);
             for e in &w.node_events {
                 sqlx::query(event).bind(&e.id).bind(&e.cluster).bind(&e.node).bind(&e.kind).bind(&e.old_status)
                     .bind(&e.new_status).bind(&e.message).bind(e.observed_at).execute(&mut *tx).await?;
