@@ -601,7 +601,7 @@ mod tests {
     fn already_under_pressure_and_stale_or_short_series() {
         let limits = HashMap::new();
         // CPU at 95 % and steady: crossed already.
-        let nodes = every_half_hour(&["c", "n"], &[vec![1900, 1900, 1, 2000, 10]; 3]);
+        let nodes = every_half_hour(&["c", "n"], &vec![vec![1900, 1900, 1, 2000, 10]; 3]);
         let samples = Samples {
             nodes: &nodes,
             memory_limits: &limits,

@@ -112,11 +112,22 @@ async fn visible_series(
         }
         let name = cluster.name.as_str();
         let store = &state.store;
-        let workloads = store.samples(&WORKLOAD_SAMPLES, name, since(WINDOW_SECONDS)).await?;
-        let containers = store.samples(&CONTAINER_SAMPLES, name, since(WINDOW_SECONDS)).await?;
-        let nodes = store.samples(&NODE_SAMPLES, name, since(WINDOW_SECONDS)).await?;
-        let volumes = store.samples(&VOLUME_SAMPLES, name, since(PVC_WINDOW_SECONDS)).await?;
+        // Each read folded into 5-minute buckets by the database (the model folds by maximum).
+        let wanted = |k: PredictionKind| q.kind.is_none_or(|want| want == k);
+        let read = |table, window, kind| async move {
+            match wanted(kind) {
+                true => store.bucket_maxima(table, name, since(window)).await,
+                false => Ok(Vec::new()),
+            }
+        };
         let limits = memory_limits(state, name).await?;
+        let workloads = read(&WORKLOAD_SAMPLES, WINDOW_SECONDS, PredictionKind::RestartRateRising).await?;
+        let containers = match limits.is_empty() {
+            true => Vec::new(),
+            false => read(&CONTAINER_SAMPLES, WINDOW_SECONDS, PredictionKind::MemoryNearLimit).await?,
+        };
+        let nodes = read(&NODE_SAMPLES, WINDOW_SECONDS, PredictionKind::NodePressure).await?;
+        let volumes = read(&VOLUME_SAMPLES, PVC_WINDOW_SECONDS, PredictionKind::PvcFilling).await?;
         let samples = Samples {
             workloads: &workloads,
             containers: &containers,

@@ -331,6 +331,49 @@ impl Store {
         })
     }
 
+    /// `table`'s rows of `cluster` since `since`, folded in the database into one row per key and
+    /// 5-minute bucket (`at` its start, aligned as `bucket_start`): `samples` summed and every
+    /// value its **maximum** (whatever the table's fold), oldest first. What the predictions
+    /// read: a fifth of the raw rows, or fewer.
+    pub async fn bucket_maxima(
+        &self,
+        table: &SampleTable,
+        cluster: &str,
+        since: DateTime<Utc>,
+    ) -> sqlx::Result<Vec<SampleRow>> {
+        let bucket = match &self.db {
+            super::Db::Sqlite(_) => format!("(CAST(strftime('%s', at) AS INTEGER) / {BUCKET_SECONDS}) * {BUCKET_SECONDS}"),
+            super::Db::Postgres(_) => {
+                format!("CAST(floor(extract(epoch FROM at) / {BUCKET_SECONDS}) * {BUCKET_SECONDS} AS BIGINT)")
+            }
+        };
+        let keys = table.keys.join(", ");
+        let maxima: Vec<String> = table.values.iter().map(|(v, _)| format!("MAX({v})")).collect();
+        let sql = format!(
+            "SELECT {keys}, {bucket} AS bucket, CAST(SUM(samples) AS BIGINT), {} FROM {} \
+             WHERE cluster = $1 AND at >= $2 GROUP BY {keys}, bucket ORDER BY bucket",
+            maxima.join(", "),
+            table.name
+        );
+        let n = table.keys.len();
+        with_pool!(self, pool => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).bind(cluster).bind(since).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| {
+                    let start: i64 = row.try_get(n)?;
+                    Ok(SampleRow {
+                        key: (0..n).map(|i| row.try_get::<String, _>(i)).collect::<sqlx::Result<_>>()?,
+                        at: DateTime::from_timestamp(start, 0).unwrap_or_default(),
+                        samples: row.try_get(n + 1)?,
+                        values: (0..table.values.len())
+                            .map(|i| row.try_get::<i64, _>(n + 2 + i))
+                            .collect::<sqlx::Result<_>>()?,
+                    })
+                })
+                .collect::<sqlx::Result<Vec<SampleRow>>>()
+        })
+    }
+
     /// Node events older than `before` go.
     pub async fn prune_node_events(&self, before: DateTime<Utc>) -> sqlx::Result<u64> {
         let sql = "DELETE FROM node_events WHERE observed_at < $1";

@@ -377,7 +377,14 @@ async fn the_node_proxy_serves_the_kubelets_volume_stats() {
         let out = k.ok(&["get", "--raw", path]).await;
         check(&serde_json::from_str(&out).unwrap());
     }
-    let admin = client_for(&sim, sim.admin_token(), None).await;
+    // Without kube's default retries (Fleetdeck turns them off): the 503 below is answered at once.
+    let admin = {
+        let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token())).unwrap();
+        let options = kube::config::KubeConfigOptions::default();
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap();
+        config.default_retry = false;
+        Client::try_from(config).unwrap()
+    };
     let get = |client: Client, path: String| async move {
         let request = axum::http::Request::get(path).body(Vec::new()).unwrap();
         client.request::<Value>(request).await
@@ -402,6 +409,7 @@ async fn the_node_proxy_serves_the_kubelets_volume_stats() {
     sim.clear_faults();
 
     // Authorized as nodes/proxy (verb get), like the apiserver.
+    sim.set_volume_usage("shop", "data-db-0", "3Gi", "10Gi").unwrap();
     sim.add_token("viewer-token", "viewer", &["viewers"]);
     let viewer = client_for(&sim, "viewer-token", None).await;
     let err = get(viewer.clone(), path.to_string()).await.unwrap_err();
