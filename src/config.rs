@@ -1395,14 +1395,27 @@ mod assistant_tests {
         let p = s.predictor.as_ref().unwrap();
         assert_eq!(
             (p.url.as_str(), p.secret.0.as_str(), p.timeout),
-            ("http://127.0.0.1:9000/predict", "predictor-shared-secret", Duration::from_secs(2))
+            (
+                "http://127.0.0.1:9000/predict",
+                "predictor-shared-secret",
+                Duration::from_secs(2)
+            )
         );
-        assert!(!format!("{s:?}").contains("predictor-shared-secret"), "the secret never prints");
+        assert!(
+            !format!("{s:?}").contains("predictor-shared-secret"),
+            "the secret never prints"
+        );
         let url = ["--predictor-url", "http://h/p"];
         for (extra, want) in [
-            (&["--predictor-url", "ftp://h", "--predictor-secret", "s"][..], "FLEETDECK_PREDICTOR_URL"),
+            (
+                &["--predictor-url", "ftp://h", "--predictor-secret", "s"][..],
+                "FLEETDECK_PREDICTOR_URL",
+            ),
             (&url[..], "FLEETDECK_PREDICTOR_SECRET"),
-            (&[url[0], url[1], "--predictor-secret", " "][..], "FLEETDECK_PREDICTOR_SECRET"),
+            (
+                &[url[0], url[1], "--predictor-secret", " "][..],
+                "FLEETDECK_PREDICTOR_SECRET",
+            ),
             (
                 &[url[0], url[1], "--predictor-secret", "s", "--predictor-timeout", "0s"][..],
                 "FLEETDECK_PREDICTOR_TIMEOUT",

@@ -139,7 +139,11 @@ const PASSES: [(i64, i64, i64, &str, &str); 4] = [
 async fn fleet_sim() -> Sim {
     let sim = Sim::start(kubesim::SimConfig::default()).await.unwrap();
     sim.load_yaml(FLEET).unwrap();
-    for (ns, name, node) in [("shop", "api", "node-a"), ("shop", "web", "node-a"), ("ops", "agent", "node-b")] {
+    for (ns, name, node) in [
+        ("shop", "api", "node-a"),
+        ("shop", "web", "node-a"),
+        ("ops", "agent", "node-b"),
+    ] {
         sim.load_yaml(&deployment(ns, name, node)).unwrap();
     }
     sim.set_usage(MetricsKind::Node, "", "node-a", "", "1", "2Gi").unwrap();
@@ -179,17 +183,26 @@ async fn cached_restarts(state: &AppState, cluster: &str, namespace: &str, pod: 
 async fn scripted_pass(sim: &Sim, state: &AppState, i: usize, at: DateTime<Utc>) {
     let (api, web, agent, volume, memory) = PASSES[i];
     let client = sim_client(sim).await;
-    let restarts = [("shop", "api-1-a", api), ("shop", "web-1-a", web), ("ops", "agent-1-a", agent)];
+    let restarts = [
+        ("shop", "api-1-a", api),
+        ("shop", "web-1-a", web),
+        ("ops", "agent-1-a", agent),
+    ];
     for (ns, pod, count) in restarts {
         let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), ns);
         let status = json!({"status": {"containerStatuses": [{"name": "app", "restartCount": count, "ready": true,
             "image": "app:1", "imageID": "", "state": {"running": {}}}]}});
-        api.patch_status(pod, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&status))
-            .await
-            .unwrap();
+        api.patch_status(
+            pod,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&status),
+        )
+        .await
+        .unwrap();
     }
     sim.set_volume_usage("shop", "data-db-0", volume, "10Gi").unwrap();
-    sim.set_usage(MetricsKind::Node, "", "node-b", "", "200m", memory).unwrap();
+    sim.set_usage(MetricsKind::Node, "", "node-b", "", "200m", memory)
+        .unwrap();
     for cluster in ["open", "guarded"] {
         for (ns, pod, count) in restarts {
             let mut seen = None;
@@ -248,7 +261,14 @@ fn summary(body: &Value) -> Vec<(String, String, String, String, f64, i64)> {
         .collect()
 }
 
-fn row(kind: &str, cluster: &str, ns: &str, name: &str, score: f64, horizon: i64) -> (String, String, String, String, f64, i64) {
+fn row(
+    kind: &str,
+    cluster: &str,
+    ns: &str,
+    name: &str,
+    score: f64,
+    horizon: i64,
+) -> (String, String, String, String, f64, i64) {
     (kind.into(), cluster.into(), ns.into(), name.into(), score, horizon)
 }
 
@@ -306,7 +326,10 @@ impl Stub {
         let seen: Seen = Arc::default();
         let router = axum::Router::new()
             .route("/predict", axum::routing::post(predict))
-            .route("/garbage", axum::routing::post(|| async { "{\"predictions\": \"soon\"}" }))
+            .route(
+                "/garbage",
+                axum::routing::post(|| async { "{\"predictions\": \"soon\"}" }),
+            )
             .route(
                 "/slow",
                 axum::routing::post(|| async {
@@ -487,12 +510,26 @@ async fn thousand_workloads(db: &TestDb) {
     let started = std::time::Instant::now();
     for pass in 0..72i64 {
         let at = first + TimeDelta::minutes(5 * pass);
-        let row = |key: Vec<String>, values: Vec<i64>| SampleRow { key, at, samples: 1, values };
-        let key = |i: usize| vec!["big".to_string(), format!("ns-{}", i % 20), "Deployment".into(), format!("w-{i}")];
+        let row = |key: Vec<String>, values: Vec<i64>| SampleRow {
+            key,
+            at,
+            samples: 1,
+            values,
+        };
+        let key = |i: usize| {
+            vec![
+                "big".to_string(),
+                format!("ns-{}", i % 20),
+                "Deployment".into(),
+                format!("w-{i}"),
+            ]
+        };
         let write = SamplesWrite {
             at,
             // Every 10th workload's restarts rise.
-            workloads: (0..1000).map(|i| row(key(i), vec![1, 1, if i % 10 == 0 { pass * pass / 16 } else { 0 }])).collect(),
+            workloads: (0..1000)
+                .map(|i| row(key(i), vec![1, 1, if i % 10 == 0 { pass * pass / 16 } else { 0 }]))
+                .collect(),
             containers: (0..1000)
                 .map(|i| {
                     let mut k = key(i);
@@ -501,10 +538,20 @@ async fn thousand_workloads(db: &TestDb) {
                 })
                 .collect(),
             nodes: (0..20)
-                .map(|n| row(vec!["big".into(), format!("node-{n}")], vec![500, 500, (1 << 30) + pass * (5 << 22), 4000, 8 << 30]))
+                .map(|n| {
+                    row(
+                        vec!["big".into(), format!("node-{n}")],
+                        vec![500, 500, (1 << 30) + pass * (5 << 22), 4000, 8 << 30],
+                    )
+                })
                 .collect(),
             volumes: (0..100)
-                .map(|v| row(vec!["big".into(), format!("ns-{}", v % 20), format!("pvc-{v}")], vec![(1 << 30) + pass * (5 << 24), 10 << 30]))
+                .map(|v| {
+                    row(
+                        vec!["big".into(), format!("ns-{}", v % 20), format!("pvc-{v}")],
+                        vec![(1 << 30) + pass * (5 << 24), 10 << 30],
+                    )
+                })
                 .collect(),
             node_events: vec![],
             node_states: vec![],
@@ -512,15 +559,24 @@ async fn thousand_workloads(db: &TestDb) {
         };
         store.write_samples("big", &write).await.unwrap();
     }
-    eprintln!("predictions: wrote 6 h of 5-minute samples of 1,000 workloads in {:?}", started.elapsed());
+    eprintln!(
+        "predictions: wrote 6 h of 5-minute samples of 1,000 workloads in {:?}",
+        started.elapsed()
+    );
     let mut best = Duration::MAX;
     for _ in 0..3 {
         let started = std::time::Instant::now();
         let (status, body) = get(&app, "/api/predictions?cluster=big", ADMIN_TOKEN).await;
         best = best.min(started.elapsed());
         assert_eq!(status, 200, "{body}");
-        let kinds = summary(&body).iter().map(|p| p.0.clone()).collect::<std::collections::BTreeSet<_>>();
-        assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["node_pressure", "pvc_filling", "restart_rate_rising"]);
+        let kinds = summary(&body)
+            .iter()
+            .map(|p| p.0.clone())
+            .collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            ["node_pressure", "pvc_filling", "restart_rate_rising"]
+        );
     }
     eprintln!("predictions: GET /api/predictions over 1,000 workloads answered in {best:?} (best of 3)");
     assert!(best < Duration::from_secs(5), "{best:?}");

@@ -252,7 +252,9 @@ pub fn series(samples: &Samples, now: DateTime<Utc>) -> Vec<Series> {
         });
     }
     for (key, memory) in buckets(samples.containers, now, w, |r| Some(r.values[2] as f64)) {
-        let Ok(k) = <[String; 5]>::try_from(key.to_vec()) else { continue };
+        let Ok(k) = <[String; 5]>::try_from(key.to_vec()) else {
+            continue;
+        };
         let Some(limit) = samples.memory_limits.get(&k).filter(|l| **l > 0) else {
             continue;
         };
@@ -427,11 +429,23 @@ mod tests {
     fn least_squares_by_hand() {
         // v = 2, 4, 6 at −1 h, −0.5 h, 0 h: slope 4 per hour, 6 at the latest point.
         let fit = least_squares(&[(T0, 2.0), (T0 + 1800, 4.0), (T0 + 3600, 6.0)]).unwrap();
-        assert_eq!(fit, Fit { slope: 4.0, intercept: 6.0 });
+        assert_eq!(
+            fit,
+            Fit {
+                slope: 4.0,
+                intercept: 6.0
+            }
+        );
         // Noisy: (0, 1), (1 h, 3), (2 h, 2): mean t −1, mean v 2, Sxy = 1, Sxx = 2 → slope 0.5,
         // intercept 2 + 0.5 = 2.5.
         let fit = least_squares(&[(T0, 1.0), (T0 + 3600, 3.0), (T0 + 7200, 2.0)]).unwrap();
-        assert_eq!(fit, Fit { slope: 0.5, intercept: 2.5 });
+        assert_eq!(
+            fit,
+            Fit {
+                slope: 0.5,
+                intercept: 2.5
+            }
+        );
         assert_eq!(least_squares(&[(T0, 1.0), (T0, 2.0)]), None);
         assert_eq!(least_squares(&[]), None);
     }
@@ -474,7 +488,10 @@ mod tests {
         assert_eq!(p.horizon, Some(5400));
         // 1 − 5400 / 172800 = 0.96875.
         assert_eq!(p.score, 0.969);
-        assert_eq!((p.evidence.slope_per_hour, p.evidence.current, p.evidence.threshold), (4.0, 6.0, 12.0));
+        assert_eq!(
+            (p.evidence.slope_per_hour, p.evidence.current, p.evidence.threshold),
+            (4.0, 6.0, 12.0)
+        );
         assert_eq!((p.evidence.points, p.evidence.window_seconds), (3, WINDOW_SECONDS));
 
         // Flat: 4 an hour throughout. Falling: 6, 4, 2 an hour.
@@ -569,7 +586,10 @@ mod tests {
         const GI: i64 = 1024 * MI;
         let limits = HashMap::new();
         // 4, 5, 6, 7 Gi of 10 Gi every 30 minutes: +2 Gi an hour, full in 1.5 h.
-        let volumes = every_half_hour(&["c", "shop", "data-db-0"], &[4, 5, 6, 7].map(|u| vec![u * GI, 10 * GI]));
+        let volumes = every_half_hour(
+            &["c", "shop", "data-db-0"],
+            &[4, 5, 6, 7].map(|u| vec![u * GI, 10 * GI]),
+        );
         // Memory 2048, 2304, 2560, 2816 Mi of 4096 Mi: 0.5 → 0.6875, +0.125 an hour; 0.9 is
         // 0.2125 away, 1.7 h = 6120 s. CPU flat at 10 %.
         let nodes = every_half_hour(
@@ -585,7 +605,10 @@ mod tests {
         let got = predictions(&samples, T0 + 5400);
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[0].kind, PredictionKind::PvcFilling);
-        assert_eq!((got[0].object.kind.as_str(), got[0].object.name.as_str()), ("PersistentVolumeClaim", "data-db-0"));
+        assert_eq!(
+            (got[0].object.kind.as_str(), got[0].object.name.as_str()),
+            ("PersistentVolumeClaim", "data-db-0")
+        );
         assert_eq!((got[0].horizon, got[0].score), (Some(5400), 0.969));
         assert_eq!(got[0].evidence.threshold, (10 * GI) as f64);
         assert_eq!(got[0].evidence.window_seconds, PVC_WINDOW_SECONDS);
@@ -594,7 +617,10 @@ mod tests {
         assert_eq!(got[1].evidence.resource.as_deref(), Some("memory"));
         // 1 − 6120 / 172800 = 0.96458.
         assert_eq!((got[1].horizon, got[1].score), (Some(6120), 0.965));
-        assert_eq!((got[1].evidence.slope_per_hour, got[1].evidence.current), (0.125, 0.6875));
+        assert_eq!(
+            (got[1].evidence.slope_per_hour, got[1].evidence.current),
+            (0.125, 0.6875)
+        );
     }
 
     #[test]
@@ -610,7 +636,10 @@ mod tests {
         let got = predictions(&samples, T0 + 3600);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].evidence.resource.as_deref(), Some("cpu"));
-        assert_eq!((got[0].horizon, got[0].score, got[0].evidence.slope_per_hour), (Some(0), 1.0, 0.0));
+        assert_eq!(
+            (got[0].horizon, got[0].score, got[0].evidence.slope_per_hour),
+            (Some(0), 1.0, 0.0)
+        );
         // An hour after the latest sample the series is stale; two points are too few.
         assert_eq!(predictions(&samples, T0 + 3600 + 3600), []);
         let samples = Samples {

@@ -153,7 +153,10 @@ async fn answer(state: &AppState, principal: &Principal, q: PredictionsQuery) ->
     principal.require(Role::Viewer)?;
     let min_score = q.min_score.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&min_score) {
-        return Err(ApiError::bad_request("invalid_query", "minScore must be between 0 and 1"));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "minScore must be between 0 and 1",
+        ));
     }
     let started = Instant::now();
     let now = crate::store::now();
@@ -173,7 +176,11 @@ async fn answer(state: &AppState, principal: &Principal, q: PredictionsQuery) ->
                         reason = failure.reason(),
                         "predictions: the external predictor's answer is not used; the local model answers"
                     );
-                    (PredictionSource::Local, Some(failure), predictions::predict_all(&series))
+                    (
+                        PredictionSource::Local,
+                        Some(failure),
+                        predictions::predict_all(&series),
+                    )
                 }
             }
         }

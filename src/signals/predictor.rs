@@ -118,8 +118,7 @@ pub async fn ask(
     })
     .map_err(|_| Failure::Invalid)?;
     let mut headers = HeaderMap::new();
-    let mut bearer =
-        HeaderValue::from_str(&format!("Bearer {}", settings.secret)).map_err(|_| Failure::Unreachable)?;
+    let mut bearer = HeaderValue::from_str(&format!("Bearer {}", settings.secret)).map_err(|_| Failure::Unreachable)?;
     bearer.set_sensitive(true);
     headers.insert(AUTHORIZATION, bearer);
     let answer = client
@@ -191,7 +190,10 @@ mod tests {
     #[test]
     fn answers_are_predictions_of_what_was_sent_or_refused_whole() {
         let s = series();
-        assert_eq!(parse_answer(&body(&[prediction(0.7, "n")]), &s), Ok(vec![prediction(0.7, "n")]));
+        assert_eq!(
+            parse_answer(&body(&[prediction(0.7, "n")]), &s),
+            Ok(vec![prediction(0.7, "n")])
+        );
         assert_eq!(parse_answer(&body(&[]), &s), Ok(vec![]));
         for bad in [
             body(&[prediction(1.5, "n")]),
@@ -201,7 +203,12 @@ mod tests {
             br#"{"predictions": []"#.to_vec(),
             br#"{"predictions": [], "extra": 1}"#.to_vec(),
         ] {
-            assert_eq!(parse_answer(&bad, &s), Err(Failure::Invalid), "{}", String::from_utf8_lossy(&bad));
+            assert_eq!(
+                parse_answer(&bad, &s),
+                Err(Failure::Invalid),
+                "{}",
+                String::from_utf8_lossy(&bad)
+            );
         }
         let mut negative = prediction(0.5, "n");
         negative.horizon = Some(-1);

@@ -342,7 +342,9 @@ impl Store {
         since: DateTime<Utc>,
     ) -> sqlx::Result<Vec<SampleRow>> {
         let bucket = match &self.db {
-            super::Db::Sqlite(_) => format!("(CAST(strftime('%s', at) AS INTEGER) / {BUCKET_SECONDS}) * {BUCKET_SECONDS}"),
+            super::Db::Sqlite(_) => {
+                format!("(CAST(strftime('%s', at) AS INTEGER) / {BUCKET_SECONDS}) * {BUCKET_SECONDS}")
+            }
             super::Db::Postgres(_) => {
                 format!("CAST(floor(extract(epoch FROM at) / {BUCKET_SECONDS}) * {BUCKET_SECONDS} AS BIGINT)")
             }

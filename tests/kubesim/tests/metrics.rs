@@ -370,7 +370,11 @@ async fn the_node_proxy_serves_the_kubelets_volume_stats() {
         got[0].as_object_mut().unwrap().remove("time");
         assert_eq!(got, volume, "{summary}");
         // Pods without a claimed volume report none; pods of other nodes are not listed.
-        assert!(pods.iter().filter(|p| p["podRef"]["name"] != "db-0").all(|p| p.get("volume").is_none()));
+        assert!(
+            pods.iter()
+                .filter(|p| p["podRef"]["name"] != "db-0")
+                .all(|p| p.get("volume").is_none())
+        );
         assert!(pods.iter().all(|p| p["podRef"]["namespace"] == "shop"));
     };
     if let Some(k) = Kubectl::new(&sim) {
@@ -381,7 +385,9 @@ async fn the_node_proxy_serves_the_kubelets_volume_stats() {
     let admin = {
         let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token())).unwrap();
         let options = kube::config::KubeConfigOptions::default();
-        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap();
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .unwrap();
         config.default_retry = false;
         Client::try_from(config).unwrap()
     };
@@ -394,14 +400,24 @@ async fn the_node_proxy_serves_the_kubelets_volume_stats() {
     // Scripted: a filling volume shows its new figure on the next read.
     sim.set_volume_usage("shop", "data-db-0", "9Gi", "10Gi").unwrap();
     let summary = get(admin.clone(), path.to_string()).await.unwrap();
-    let db = summary["pods"].as_array().unwrap().iter().find(|p| p["podRef"]["name"] == "db-0").unwrap().clone();
+    let db = summary["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["podRef"]["name"] == "db-0")
+        .unwrap()
+        .clone();
     assert_eq!(db["volume"][0]["usedBytes"], 9u64 << 30);
 
     // A missing node is a 404, a kubelet that is not Ready the proxy's 503, and a failure
     // can be played.
-    let err = get(admin.clone(), "/api/v1/nodes/nope/proxy/stats/summary".into()).await.unwrap_err();
+    let err = get(admin.clone(), "/api/v1/nodes/nope/proxy/stats/summary".into())
+        .await
+        .unwrap_err();
     assert_eq!(code(err).0, 404);
-    let err = get(admin.clone(), "/api/v1/nodes/node-down/proxy/stats/summary".into()).await.unwrap_err();
+    let err = get(admin.clone(), "/api/v1/nodes/node-down/proxy/stats/summary".into())
+        .await
+        .unwrap_err();
     assert_eq!(code(err).0, 503);
     sim.fail_resource("", "nodes/proxy", 502, "kubelet gone");
     let err = get(admin.clone(), path.to_string()).await.unwrap_err();
