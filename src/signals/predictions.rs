@@ -127,6 +127,7 @@ pub struct Prediction {
     /// Seconds from the latest sample until the threshold is crossed at the fitted rate (0:
     /// crossed already). The local model predicts only crossings within 24 hours; an external
     /// predictor may answer null (no crossing foreseen).
+    #[schema(required = true)]
     pub horizon: Option<i64>,
     pub evidence: Evidence,
 }

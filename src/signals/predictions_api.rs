@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::predictions::{self, PVC_WINDOW_SECONDS, Prediction, PredictionKind, Samples, Series, WINDOW_SECONDS};
-use super::predictor::{self, Endpoint, Failure};
+use super::predictor::{self, Endpoint, FallbackReason};
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::clusters::visibility::Views;
@@ -23,7 +23,9 @@ use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
 use crate::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, VOLUME_SAMPLES, WORKLOAD_SAMPLES};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(alias))
+    OpenApiRouter::new()
+        .routes(routes!(predictions))
+        .routes(routes!(predictive_incidents))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -56,7 +58,7 @@ pub struct PredictionList {
     /// Why the configured predictor's answer was not used; absent when it was, or when none is
     /// configured.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fallback_reason: Option<Failure>,
+    pub fallback_reason: Option<FallbackReason>,
     pub generated_at: DateTime<Utc>,
     /// Highest score first.
     pub predictions: Vec<Prediction>,
@@ -68,7 +70,7 @@ pub struct PredictionList {
     responses((status = 200, body = PredictionList),
         (status = 400, description = "`invalid_query`: an unknown parameter or kind, or a minScore outside 0..1", body = ErrorBody),
         (status = 401, body = ErrorBody)))]
-async fn list(
+async fn predictions(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<PredictionsQuery>,
@@ -81,7 +83,7 @@ async fn list(
     responses((status = 200, body = PredictionList),
         (status = 400, description = "`invalid_query`: an unknown parameter or kind, or a minScore outside 0..1", body = ErrorBody),
         (status = 401, body = ErrorBody)))]
-async fn alias(
+async fn predictive_incidents(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<PredictionsQuery>,

@@ -2,7 +2,7 @@
 //! would fit (`predictions::Series`, JSON) with `Authorization: Bearer <secret>`, through the
 //! outbound client (the SSRF guard, no redirects, a short timeout); it answers predictions in the
 //! shape `GET /api/predictions` serves. Anything else — unreachable, slow, a non-2xx status, or
-//! an answer that is not that shape — is a `Failure`, and the caller falls back to the local
+//! an answer that is not that shape — is a `FallbackReason`, and the caller falls back to the local
 //! model. Failures never carry the secret, the URL or the answer's body.
 
 use std::collections::HashSet;
@@ -38,7 +38,7 @@ struct PredictorAnswer {
 
 /// Why the predictor's answer was not used: the response's `fallbackReason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub enum Failure {
+pub enum FallbackReason {
     /// The SSRF guard refused its address (see FLEETDECK_OUTBOUND_ALLOW_CIDRS).
     #[serde(rename = "predictor_refused")]
     Refused,
@@ -56,14 +56,14 @@ pub enum Failure {
     Invalid,
 }
 
-impl Failure {
+impl FallbackReason {
     pub fn reason(self) -> &'static str {
         match self {
-            Failure::Refused => "predictor_refused",
-            Failure::Unreachable => "predictor_unreachable",
-            Failure::Timeout => "predictor_timeout",
-            Failure::Status => "predictor_error_status",
-            Failure::Invalid => "predictor_invalid_answer",
+            FallbackReason::Refused => "predictor_refused",
+            FallbackReason::Unreachable => "predictor_unreachable",
+            FallbackReason::Timeout => "predictor_timeout",
+            FallbackReason::Status => "predictor_error_status",
+            FallbackReason::Invalid => "predictor_invalid_answer",
         }
     }
 }
@@ -80,12 +80,12 @@ fn valid(p: &Prediction, sent: &HashSet<(PredictionKind, &PredictedObject)>) -> 
 }
 
 /// Checks an answer's body: every prediction valid, or the whole answer is refused.
-pub fn parse_answer(body: &[u8], series: &[Series]) -> Result<Vec<Prediction>, Failure> {
-    let answer: PredictorAnswer = serde_json::from_slice(body).map_err(|_| Failure::Invalid)?;
+pub fn parse_answer(body: &[u8], series: &[Series]) -> Result<Vec<Prediction>, FallbackReason> {
+    let answer: PredictorAnswer = serde_json::from_slice(body).map_err(|_| FallbackReason::Invalid)?;
     let sent: HashSet<(PredictionKind, &PredictedObject)> = series.iter().map(|s| (s.kind, &s.object)).collect();
     match answer.predictions.iter().all(|p| valid(p, &sent)) {
         true => Ok(answer.predictions),
-        false => Err(Failure::Invalid),
+        false => Err(FallbackReason::Invalid),
     }
 }
 
@@ -102,7 +102,7 @@ pub async fn ask(
     allow: &AllowList,
     now: DateTime<Utc>,
     series: &[Series],
-) -> Result<Vec<Prediction>, Failure> {
+) -> Result<Vec<Prediction>, FallbackReason> {
     let client = OutboundClient::new(
         Guard::new(allow.clone(), Arc::new(SystemLookup)),
         ClientSettings {
@@ -110,27 +110,28 @@ pub async fn ask(
             body_cap: BODY_CAP,
         },
     )
-    .map_err(|_| Failure::Unreachable)?;
+    .map_err(|_| FallbackReason::Unreachable)?;
     let body = serde_json::to_vec(&PredictorRequest {
         now,
         horizon_seconds: HORIZON_SECONDS,
         series,
     })
-    .map_err(|_| Failure::Invalid)?;
+    .map_err(|_| FallbackReason::Invalid)?;
     let mut headers = HeaderMap::new();
-    let mut bearer = HeaderValue::from_str(&format!("Bearer {}", settings.secret)).map_err(|_| Failure::Unreachable)?;
+    let mut bearer =
+        HeaderValue::from_str(&format!("Bearer {}", settings.secret)).map_err(|_| FallbackReason::Unreachable)?;
     bearer.set_sensitive(true);
     headers.insert(AUTHORIZATION, bearer);
     let answer = client
         .post_json(settings.url, headers, body)
         .await
         .map_err(|e| match e {
-            SendError::Refused(_) => Failure::Refused,
-            SendError::Timeout => Failure::Timeout,
-            SendError::Connect(_) | SendError::Other(_) => Failure::Unreachable,
+            SendError::Refused(_) => FallbackReason::Refused,
+            SendError::Timeout => FallbackReason::Timeout,
+            SendError::Connect(_) | SendError::Other(_) => FallbackReason::Unreachable,
         })?;
     if !answer.status.is_success() {
-        return Err(Failure::Status);
+        return Err(FallbackReason::Status);
     }
     // A body cut at the cap is no JSON: refused as invalid.
     parse_answer(&answer.body, series)
@@ -205,13 +206,13 @@ mod tests {
         ] {
             assert_eq!(
                 parse_answer(&bad, &s),
-                Err(Failure::Invalid),
+                Err(FallbackReason::Invalid),
                 "{}",
                 String::from_utf8_lossy(&bad)
             );
         }
         let mut negative = prediction(0.5, "n");
         negative.horizon = Some(-1);
-        assert_eq!(parse_answer(&body(&[negative]), &s), Err(Failure::Invalid));
+        assert_eq!(parse_answer(&body(&[negative]), &s), Err(FallbackReason::Invalid));
     }
 }
