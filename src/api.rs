@@ -48,6 +48,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::signals::node_events::router().into(),
         crate::signals::reports::router().into(),
         crate::signals::assistant::routes::router(),
+        crate::signals::predictions_api::router().into(),
     ]
 }
 

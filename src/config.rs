@@ -314,6 +314,17 @@ pub struct SettingsArgs {
         global = true
     )]
     pub price_memory_gib_hour: String,
+    /// An external predictor's URL: `GET /api/predictions` POSTs it the series it would model and
+    /// serves its predictions, falling back to the local model when it fails; empty: local only.
+    #[arg(long, env = "FLEETDECK_PREDICTOR_URL", default_value = "", global = true)]
+    pub predictor_url: String,
+    /// The bearer secret sent to the predictor (required with FLEETDECK_PREDICTOR_URL; secret:
+    /// never logged or returned).
+    #[arg(long, env = "FLEETDECK_PREDICTOR_SECRET", hide_env_values = true, global = true)]
+    pub predictor_secret: Option<String>,
+    /// How long the predictor may take before the local model answers instead.
+    #[arg(long, env = "FLEETDECK_PREDICTOR_TIMEOUT", default_value = "2s", global = true)]
+    pub predictor_timeout: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,6 +385,8 @@ pub struct Settings {
     pub assistant: Option<AssistantModelSettings>,
     pub slo: SloSettings,
     pub rightsizing: RightsizingSettings,
+    /// The external predictor, when one is configured.
+    pub predictor: Option<PredictorSettings>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -391,6 +404,24 @@ pub struct RightsizingSettings {
     pub min_history: Duration,
     pub cpu_hour: f64,
     pub memory_gib_hour: f64,
+}
+
+/// An external predictor `GET /api/predictions` asks before its local model.
+#[derive(Debug, Clone)]
+pub struct PredictorSettings {
+    pub url: String,
+    pub secret: PredictorSecret,
+    pub timeout: Duration,
+}
+
+/// The predictor's shared secret; its Debug form hides it, so settings can be printed.
+#[derive(Clone)]
+pub struct PredictorSecret(pub String);
+
+impl std::fmt::Debug for PredictorSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PredictorSecret(<redacted>)")
+    }
 }
 
 /// An OpenAI-compatible endpoint the assistant has write its answers.
@@ -740,9 +771,11 @@ impl Settings {
             AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
         let assistant = assistant(a)?;
         let (slo, rightsizing) = workload_signals(a, samples_retention)?;
+        let predictor = predictor(a)?;
         Ok(Settings {
             slo,
             rightsizing,
+            predictor,
             outbound_allow_cidrs,
             remediation_self_approval_environments,
             assistant,
@@ -861,6 +894,36 @@ fn workload_signals(a: &SettingsArgs, retention: Duration) -> Result<(SloSetting
             memory_gib_hour: price("FLEETDECK_PRICE_MEMORY_GIB_HOUR", &a.price_memory_gib_hour)?,
         },
     ))
+}
+
+/// The external predictor, when FLEETDECK_PREDICTOR_URL is set.
+fn predictor(a: &SettingsArgs) -> Result<Option<PredictorSettings>, ConfigError> {
+    let url = a.predictor_url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || reqwest::Url::parse(url).is_err() {
+        return Err(bad(
+            "FLEETDECK_PREDICTOR_URL",
+            format!("{url:?} is not an http(s) URL such as https://predictor.example.com/predict"),
+        ));
+    }
+    let Some(secret) = a.predictor_secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return Err(bad(
+            "FLEETDECK_PREDICTOR_SECRET",
+            "required with FLEETDECK_PREDICTOR_URL: the bearer secret the predictor checks",
+        ));
+    };
+    let timeout = match parse_duration(&a.predictor_timeout) {
+        Ok(d) if !d.is_zero() => d,
+        Ok(_) => return Err(bad("FLEETDECK_PREDICTOR_TIMEOUT", "must be longer than 0s")),
+        Err(m) => return Err(bad("FLEETDECK_PREDICTOR_TIMEOUT", m)),
+    };
+    Ok(Some(PredictorSettings {
+        url: url.to_string(),
+        secret: PredictorSecret(secret.to_string()),
+        timeout,
+    }))
 }
 
 /// The assistant's model endpoint, when FLEETDECK_ASSISTANT_URL is set.
@@ -1454,6 +1517,50 @@ mod signals_settings_tests {
             (
                 &[url[0], url[1], "--assistant-model", "m", "--assistant-timeout", "0s"][..],
                 "FLEETDECK_ASSISTANT_TIMEOUT",
+            ),
+        ] {
+            let err = parse(extra).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{extra:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_predictor_is_optional_and_its_secret_required_and_hidden() {
+        assert!(parse(&[]).unwrap().predictor.is_none());
+        let s = parse(&[
+            "--predictor-url",
+            "http://127.0.0.1:9000/predict",
+            "--predictor-secret",
+            "predictor-shared-secret",
+        ])
+        .unwrap();
+        let p = s.predictor.as_ref().unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.secret.0.as_str(), p.timeout),
+            (
+                "http://127.0.0.1:9000/predict",
+                "predictor-shared-secret",
+                Duration::from_secs(2)
+            )
+        );
+        assert!(
+            !format!("{s:?}").contains("predictor-shared-secret"),
+            "the secret never prints"
+        );
+        let url = ["--predictor-url", "http://h/p"];
+        for (extra, want) in [
+            (
+                &["--predictor-url", "ftp://h", "--predictor-secret", "s"][..],
+                "FLEETDECK_PREDICTOR_URL",
+            ),
+            (&url[..], "FLEETDECK_PREDICTOR_SECRET"),
+            (
+                &[url[0], url[1], "--predictor-secret", " "][..],
+                "FLEETDECK_PREDICTOR_SECRET",
+            ),
+            (
+                &[url[0], url[1], "--predictor-secret", "s", "--predictor-timeout", "0s"][..],
+                "FLEETDECK_PREDICTOR_TIMEOUT",
             ),
         ] {
             let err = parse(extra).unwrap_err().to_string();

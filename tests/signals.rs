@@ -190,6 +190,7 @@ async fn write(state: &AppState, when: DateTime<Utc>, workloads: Vec<SampleRow>,
         workloads,
         containers,
         nodes: vec![],
+        volumes: vec![],
         node_events: vec![],
         node_states: vec![],
         nodes_gone: vec![],
@@ -219,7 +220,7 @@ on_both_backends! {
         let (app, state) = app_and_state(db, &sim).await;
         let t0 = at("2026-12-06T10:00:00Z");
         let counts = pass(&state, t0).await;
-        assert_eq!(counts, Counts { workloads: 2, containers: 2, nodes: 2, node_events: 2 });
+        assert_eq!(counts, Counts { workloads: 2, containers: 2, nodes: 2, node_events: 2, volumes: 0 });
 
         let since = t0 - TimeDelta::hours(1);
         let workloads = state.store.samples(&WORKLOAD_SAMPLES, "open", since).await.unwrap();

@@ -4,6 +4,8 @@
 //! samples; `node_history` (pure) tells node status changes; `node_events` serves that history;
 //! `slo` and `rightsizing` (pure) compute SLOs and recommendations, `evaluator` runs them over
 //! the samples into the store after the sampler's passes and `reports` serves them;
+//! `predictions` (pure) fits trends to samples, `predictor` asks an external model and
+//! `predictions_api` serves them;
 //! `outbound` delivers alerts to the channels people read, behind the SSRF guard; `assistant`
 //! answers questions from the runbooks, incidents, findings and docs the caller may see.
 
@@ -12,6 +14,9 @@ pub mod evaluator;
 pub mod node_events;
 pub mod node_history;
 pub mod outbound;
+pub mod predictions;
+pub mod predictions_api;
+pub mod predictor;
 pub mod reports;
 pub mod rightsizing;
 pub mod sampler;

@@ -1,9 +1,11 @@
 //! The sampler: on the leader, every `FLEETDECK_SAMPLE_INTERVAL`, one pass over each cluster
 //! records its workloads' readiness and restarts (from the shared watch caches), its containers'
 //! and nodes' usage (one list each of metrics.k8s.io's PodMetrics and NodeMetrics, as
-//! Fleetdeck), and what changed of its nodes and of its workloads' specs. Every few minutes it folds raw samples older than
-//! `FLEETDECK_SAMPLES_RAW_RETENTION` into 5-minute buckets and drops what is past retention;
-//! then the evaluator computes SLOs and rightsizing when they are due.
+//! Fleetdeck), its PersistentVolumeClaims' volumes (each node's kubelet stats/summary through
+//! the apiserver's node proxy), and what changed of its nodes and of its workloads' specs. Every
+//! few minutes it folds raw samples older than `FLEETDECK_SAMPLES_RAW_RETENTION` into 5-minute
+//! buckets and drops what is past retention; then the evaluator computes SLOs and rightsizing
+//! when they are due.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -85,6 +87,7 @@ pub struct Counts {
     pub containers: usize,
     pub nodes: usize,
     pub node_events: usize,
+    pub volumes: usize,
 }
 
 /// One pass over every cluster at `at`, a few clusters at once; each cluster's outcome.
@@ -180,6 +183,16 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
     }
     let pass = samples::pass(&observed);
     let mut write = rows(&cluster.name, at, &pass);
+    let summaries = summaries(&client, &cluster.name, &observed.nodes).await;
+    write.volumes = samples::volumes(&summaries)
+        .into_iter()
+        .map(|v| SampleRow {
+            key: vec![cluster.name.clone(), v.namespace, v.pvc],
+            at,
+            samples: 1,
+            values: vec![v.used_bytes, v.capacity_bytes],
+        })
+        .collect();
     if objects.contains_key("Node") {
         node_changes(state, &cluster.name, at, &observed.nodes, &mut write).await?;
     }
@@ -192,6 +205,7 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
         containers: write.containers.len(),
         nodes: write.nodes.len(),
         node_events: write.node_events.len(),
+        volumes: write.volumes.len(),
     };
     state.store.write_samples(&cluster.name, &write).await?;
     Ok(counts)
@@ -206,6 +220,36 @@ async fn metrics(client: &kube::Client, info: &ResourceInfo, resource: &str) -> 
         Some(items) => Ok(items.clone()),
         None => Err(anyhow!("the list has no items")),
     }
+}
+
+/// Nodes whose kubelet summary is read at once.
+const SUMMARIES_AT_ONCE: usize = 8;
+
+/// The kubelets' stats/summary of `nodes`, through the apiserver's node proxy (what
+/// `kubectl get --raw /api/v1/nodes/{node}/proxy/stats/summary` shows). A node whose summary
+/// cannot be read (its kubelet down, RBAC without `nodes/proxy`) is left out of the pass.
+async fn summaries(client: &kube::Client, cluster: &str, nodes: &[&DynamicObject]) -> Vec<Value> {
+    let names: Vec<String> = nodes.iter().filter_map(|n| n.metadata.name.clone()).collect();
+    futures::stream::iter(names)
+        .map(|node| async move {
+            let outcome = async {
+                let path = format!("/api/v1/nodes/{node}/proxy/stats/summary");
+                let request = axum::http::Request::get(path).body(Vec::new())?;
+                anyhow::Ok(client.request::<Value>(request).await?)
+            }
+            .await;
+            match outcome {
+                Ok(summary) => Some(summary),
+                Err(e) => {
+                    tracing::debug!(cluster, node, error = format!("{e:#}"), "signals: no kubelet summary");
+                    None
+                }
+            }
+        })
+        .buffer_unordered(SUMMARIES_AT_ONCE)
+        .filter_map(std::future::ready)
+        .collect()
+        .await
 }
 
 /// The store's rows of a pass.
@@ -248,6 +292,7 @@ fn rows(cluster: &str, at: DateTime<Utc>, pass: &Pass) -> SamplesWrite {
                 row(vec![cluster.to_string(), n.node.clone()], values)
             })
             .collect(),
+        volumes: Vec::new(),
         node_events: Vec::new(),
         node_states: Vec::new(),
         nodes_gone: Vec::new(),

@@ -352,6 +352,48 @@ pub fn pass(o: &Observed) -> Pass {
     }
 }
 
+/// A PersistentVolumeClaim's volume as the kubelets report it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeSample {
+    pub namespace: String,
+    pub pvc: String,
+    pub used_bytes: i64,
+    pub capacity_bytes: i64,
+}
+
+/// The claims' volumes in kubelets' stats/summary documents (the node proxy's
+/// `/stats/summary`): every `pods[].volume[]` with a `pvcRef` and both `usedBytes` and
+/// `capacityBytes`; a claim mounted by several pods (or seen on several nodes) counts once, with
+/// the highest figures. Sorted by namespace and claim.
+pub fn volumes(summaries: &[Value]) -> Vec<VolumeSample> {
+    let mut by_claim: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for summary in summaries {
+        let pods = summary["pods"].as_array().into_iter().flatten();
+        for volume in pods.flat_map(|p| p["volume"].as_array().into_iter().flatten()) {
+            let reference = &volume["pvcRef"];
+            let (Some(name), Some(namespace)) = (reference["name"].as_str(), reference["namespace"].as_str()) else {
+                continue;
+            };
+            let (Some(used), Some(capacity)) = (int(volume, "/usedBytes"), int(volume, "/capacityBytes")) else {
+                continue;
+            };
+            let entry = by_claim
+                .entry((namespace.to_string(), name.to_string()))
+                .or_insert((used, capacity));
+            *entry = (entry.0.max(used), entry.1.max(capacity));
+        }
+    }
+    by_claim
+        .into_iter()
+        .map(|((namespace, pvc), (used_bytes, capacity_bytes))| VolumeSample {
+            namespace,
+            pvc,
+            used_bytes,
+            capacity_bytes,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -572,5 +614,32 @@ mod tests {
                 memory_allocatable: 8192 * MI
             }]
         );
+    }
+    #[test]
+    fn volumes_come_from_pvc_refs_once_per_claim() {
+        let summary = |pods: Value| serde_json::json!({"node": {"nodeName": "n"}, "pods": pods});
+        let a = summary(serde_json::json!([
+            {"podRef": {"name": "db-0", "namespace": "shop"}, "volume": [
+                {"name": "data", "usedBytes": 100, "capacityBytes": 1000, "pvcRef": {"name": "data-db-0", "namespace": "shop"}},
+                {"name": "tmp", "usedBytes": 5, "capacityBytes": 50},
+            ]},
+            {"podRef": {"name": "reader", "namespace": "shop"}, "volume": [
+                {"name": "data", "usedBytes": 120, "capacityBytes": 1000, "pvcRef": {"name": "data-db-0", "namespace": "shop"}},
+                {"name": "bad", "capacityBytes": 9, "pvcRef": {"name": "half", "namespace": "shop"}},
+            ]},
+        ]));
+        let b = summary(serde_json::json!([
+            {"podRef": {"name": "x", "namespace": "apps"}, "volume": [
+                {"name": "v", "usedBytes": 7, "capacityBytes": 8, "pvcRef": {"name": "cache", "namespace": "apps"}},
+            ]},
+        ]));
+        let got = volumes(&[a, b, serde_json::json!({"node": {}})]);
+        let want = |namespace: &str, pvc: &str, used_bytes, capacity_bytes| VolumeSample {
+            namespace: namespace.into(),
+            pvc: pvc.into(),
+            used_bytes,
+            capacity_bytes,
+        };
+        assert_eq!(got, [want("apps", "cache", 7, 8), want("shop", "data-db-0", 120, 1000)]);
     }
 }

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod fixtures;
 pub mod generate;
 pub mod jsonpath;
+pub mod kubelet;
 pub mod logs;
 pub mod metrics;
 pub mod openapi;
@@ -158,6 +159,7 @@ impl Sim {
             log_feed: tokio::sync::broadcast::channel(1024).0,
             issued_tokens: Mutex::new(Vec::new()),
             usage: Mutex::new(Default::default()),
+            volumes: Mutex::new(Default::default()),
         });
         let (acceptor, ca_pem) = if config.tls {
             let material = tls::generate()?;
@@ -402,6 +404,20 @@ impl Sim {
             MetricsKind::Node => ("", ""),
         };
         lock(&self.state.usage).insert((kind, namespace.into(), name.into(), container.into()), usage);
+        Ok(())
+    }
+
+    /// Sets what the kubelet's stats/summary (`/api/v1/nodes/{node}/proxy/stats/summary`)
+    /// reports for the volume of PersistentVolumeClaim `namespace/claim`, on the node of every
+    /// running pod that mounts it, until set again. `used` and `capacity` are quantities (`3Gi`).
+    pub fn set_volume_usage(&self, namespace: &str, claim: &str, used: &str, capacity: &str) -> anyhow::Result<()> {
+        let bytes = |q: &str| {
+            metrics::parse_quantity(q)
+                .map(|b| b.round() as u64)
+                .with_context(|| format!("{q:?} is not a quantity"))
+        };
+        let usage = (bytes(used)?, bytes(capacity)?);
+        lock(&self.state.volumes).insert((namespace.into(), claim.into()), usage);
         Ok(())
     }
 

@@ -28,6 +28,11 @@ pub enum Route {
     /// `/openapi/v3/apis/apps/v1`: the group/version part (`apis/apps/v1`).
     OpenApiGroupVersion(String),
     Resource(ResourcePath),
+    /// `/api/v1/nodes/{node}/proxy/{path}`: the apiserver's proxy to a node's kubelet.
+    NodeProxy {
+        node: String,
+        path: String,
+    },
     NotFound,
 }
 
@@ -41,6 +46,12 @@ pub fn parse(path: &str) -> Route {
         ["openapi", "v2"] | ["swagger-2.0.0.pb-v1"] => return Route::OpenApiV2,
         ["openapi", "v3"] => return Route::OpenApiRoot,
         ["openapi", "v3", gv @ ..] => return Route::OpenApiGroupVersion(gv.join("/")),
+        ["api", "v1", "nodes", node, "proxy", path @ ..] => {
+            return Route::NodeProxy {
+                node: node.to_string(),
+                path: path.join("/"),
+            };
+        }
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Route::NotFound,
@@ -124,6 +135,13 @@ mod tests {
             Route::NotFound
         );
         assert_eq!(parse("/foo"), Route::NotFound);
+        assert_eq!(
+            parse("/api/v1/nodes/node-a/proxy/stats/summary"),
+            Route::NodeProxy {
+                node: "node-a".into(),
+                path: "stats/summary".into()
+            }
+        );
         assert_eq!(parse("/openapi/v3"), Route::OpenApiRoot);
         assert_eq!(
             parse("/openapi/v3/apis/apps/v1"),

@@ -416,6 +416,7 @@ fn dispatch(ctx: &Ctx, method: &Method, route: Route) -> ApiResult<Response> {
             )
         }
         Route::Resource(rp) => resource_request(ctx, method, rp),
+        Route::NodeProxy { node, path } => node_proxy(ctx, method, &node, &path),
         Route::NotFound | Route::Version | Route::Health => Err(ApiError::resource_not_found()),
     }
 }
@@ -723,6 +724,37 @@ fn metrics_request(ctx: &Ctx, r: &ResourceInfo, rp: &ResourcePath, verb: &str) -
             ),
         )),
         _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// The apiserver's proxy to a node's kubelet (`nodes/proxy`, verb get): only the kubelet's
+/// `stats/summary`, from the volume usage set with `Sim::set_volume_usage`.
+/// `fail_resource("", "nodes/proxy", …)` plays a proxy or kubelet that fails.
+fn node_proxy(ctx: &Ctx, method: &Method, node: &str, path: &str) -> ApiResult<Response> {
+    if *method != Method::GET {
+        return Err(ApiError::method_not_allowed());
+    }
+    ctx.authorize(&Attributes {
+        verb: "get".into(),
+        group: String::new(),
+        resource: "nodes/proxy".into(),
+        namespace: String::new(),
+        name: node.to_string(),
+    })?;
+    let failure = lock(&ctx.state.faults)
+        .failures
+        .iter()
+        .find(|f| f.group.is_empty() && f.resource == "nodes/proxy")
+        .cloned();
+    if let Some(f) = failure {
+        return Err(ApiError::from_code(f.code, f.message));
+    }
+    match path {
+        "stats/summary" => {
+            let summary = crate::kubelet::summary(&lock(&ctx.state.store), &lock(&ctx.state.volumes), node)?;
+            Ok(json_response(200, &summary))
+        }
+        _ => Err(ApiError::resource_not_found()),
     }
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 use crate::auth::{Rule, TokenEntry};
+use crate::kubelet::VolumeUsage;
 use crate::logs::{LogBook, LogLine};
 use crate::metrics::Overrides;
 use crate::store::Store;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub issued_tokens: Mutex<Vec<IssuedToken>>,
     /// Usage set with `Sim::set_usage`, for metrics.k8s.io.
     pub usage: Mutex<Overrides>,
+    /// Volume usage set with `Sim::set_volume_usage`, for the kubelets' stats/summary.
+    pub volumes: Mutex<VolumeUsage>,
 }
 
 /// Locks a mutex, recovering from poisoning: a panicking handler must not take the sim down.

@@ -336,3 +336,100 @@ async fn discovery_lists_metrics_unless_switched_off() {
         }
     }
 }
+
+/// A StatefulSet's pod with a claimed volume on node-a.
+const WITH_VOLUME: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop, uid: u-db-0}
+spec:
+  nodeName: node-a
+  containers: [{name: db, image: postgres:17}]
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: data-db-0}}
+  - {name: tmp, emptyDir: {}}
+status: {phase: Running}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_proxy_serves_the_kubelets_volume_stats() {
+    let sim = with_metrics("v1.33.1", true).await;
+    sim.load_yaml(WITH_VOLUME).unwrap();
+    sim.set_volume_usage("shop", "data-db-0", "3Gi", "10Gi").unwrap();
+    assert!(sim.set_volume_usage("shop", "x", "lots", "1Gi").is_err());
+    let path = "/api/v1/nodes/node-a/proxy/stats/summary";
+    let volume = json!([{
+        "name": "data", "usedBytes": 3u64 << 30, "capacityBytes": 10u64 << 30, "availableBytes": 7u64 << 30,
+        "pvcRef": {"name": "data-db-0", "namespace": "shop"},
+    }]);
+    let check = |summary: &Value| {
+        assert_eq!(summary["node"]["nodeName"], "node-a");
+        let pods = summary["pods"].as_array().unwrap();
+        let db = pods.iter().find(|p| p["podRef"]["name"] == "db-0").unwrap();
+        let mut got = db["volume"].clone();
+        got[0].as_object_mut().unwrap().remove("time");
+        assert_eq!(got, volume, "{summary}");
+        // Pods without a claimed volume report none; pods of other nodes are not listed.
+        assert!(
+            pods.iter()
+                .filter(|p| p["podRef"]["name"] != "db-0")
+                .all(|p| p.get("volume").is_none())
+        );
+        assert!(pods.iter().all(|p| p["podRef"]["namespace"] == "shop"));
+    };
+    if let Some(k) = Kubectl::new(&sim) {
+        let out = k.ok(&["get", "--raw", path]).await;
+        check(&serde_json::from_str(&out).unwrap());
+    }
+    // Without kube's default retries (Fleetdeck turns them off): the 503 below is answered at once.
+    let admin = {
+        let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token())).unwrap();
+        let options = kube::config::KubeConfigOptions::default();
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .unwrap();
+        config.default_retry = false;
+        Client::try_from(config).unwrap()
+    };
+    let get = |client: Client, path: String| async move {
+        let request = axum::http::Request::get(path).body(Vec::new()).unwrap();
+        client.request::<Value>(request).await
+    };
+    check(&get(admin.clone(), path.to_string()).await.unwrap());
+
+    // Scripted: a filling volume shows its new figure on the next read.
+    sim.set_volume_usage("shop", "data-db-0", "9Gi", "10Gi").unwrap();
+    let summary = get(admin.clone(), path.to_string()).await.unwrap();
+    let db = summary["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["podRef"]["name"] == "db-0")
+        .unwrap()
+        .clone();
+    assert_eq!(db["volume"][0]["usedBytes"], 9u64 << 30);
+
+    // A missing node is a 404, a kubelet that is not Ready the proxy's 503, and a failure
+    // can be played.
+    let err = get(admin.clone(), "/api/v1/nodes/nope/proxy/stats/summary".into())
+        .await
+        .unwrap_err();
+    assert_eq!(code(err).0, 404);
+    let err = get(admin.clone(), "/api/v1/nodes/node-down/proxy/stats/summary".into())
+        .await
+        .unwrap_err();
+    assert_eq!(code(err).0, 503);
+    sim.fail_resource("", "nodes/proxy", 502, "kubelet gone");
+    let err = get(admin.clone(), path.to_string()).await.unwrap_err();
+    assert_eq!(code(err).0, 502);
+    sim.clear_faults();
+
+    // Authorized as nodes/proxy (verb get), like the apiserver.
+    sim.set_volume_usage("shop", "data-db-0", "3Gi", "10Gi").unwrap();
+    sim.add_token("viewer-token", "viewer", &["viewers"]);
+    let viewer = client_for(&sim, "viewer-token", None).await;
+    let err = get(viewer.clone(), path.to_string()).await.unwrap_err();
+    assert_eq!(code(err), (403, "Forbidden".into()));
+    sim.add_rule(Rule::group("viewers", &["get"], &[""], &["nodes/proxy"], &[]));
+    check(&get(viewer, path.to_string()).await.unwrap());
+}

@@ -1815,6 +1815,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Predicted trouble: restart rates rising, memory nearing its limit, volumes filling, node
+         *     pressure building (viewer).
+         */
+        get: operations["predictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/predictive-incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same as `GET /api/predictions` under KubeLens's name (viewer). */
+        get: operations["predictive_incidents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rag/telemetry": {
         parameters: {
             query?: never;
@@ -3019,6 +3056,11 @@ export interface components {
             steps: components["schemas"]["Step"][];
             timeline: components["schemas"]["TimelineEntry"][];
         };
+        /**
+         * @description Why the predictor's answer was not used: the response's `fallbackReason`.
+         * @enum {string}
+         */
+        FallbackReason: "predictor_refused" | "predictor_unreachable" | "predictor_timeout" | "predictor_error_status" | "predictor_invalid_answer";
         Features: {
             /** @description The kinds whose lists can be streamed (`group/version/resource`, core written `core`). */
             watchStreams: string[];
@@ -3608,6 +3650,54 @@ export interface components {
             continue?: string | null;
             items: components["schemas"]["Postmortem"][];
         };
+        /** @description The object a prediction is about. */
+        PredictedObject: {
+            cluster: string;
+            /** @description The container, for `memory_near_limit`. */
+            container?: string | null;
+            /** @description Deployment, StatefulSet, DaemonSet, Node or PersistentVolumeClaim. */
+            kind: string;
+            name: string;
+            /** @description Absent for nodes. */
+            namespace?: string | null;
+        };
+        /** @description One prediction. */
+        Prediction: {
+            evidence: components["schemas"]["Evidence"];
+            /**
+             * Format: int64
+             * @description Seconds from the latest sample until the threshold is crossed at the fitted rate (0:
+             *     crossed already). The local model predicts only crossings within 24 hours; an external
+             *     predictor may answer null (no crossing foreseen).
+             */
+            horizon: number | null;
+            kind: components["schemas"]["PredictionKind"];
+            object: components["schemas"]["PredictedObject"];
+            /**
+             * Format: double
+             * @description 0 to 1: 1 − horizon / 48 h (1: crossed already, 0.5 at the 24-hour horizon); see
+             *     docs/signals.md.
+             */
+            score: number;
+        };
+        /**
+         * @description What is predicted.
+         * @enum {string}
+         */
+        PredictionKind: "restart_rate_rising" | "memory_near_limit" | "pvc_filling" | "node_pressure";
+        PredictionList: {
+            fallbackReason?: components["schemas"]["FallbackReason"] | null;
+            /** Format: date-time */
+            generatedAt: string;
+            /** @description Highest score first. */
+            predictions: components["schemas"]["Prediction"][];
+            source: components["schemas"]["PredictionSource"];
+        };
+        /**
+         * @description Whose predictions these are.
+         * @enum {string}
+         */
+        PredictionSource: "external" | "local";
         /** @description A column of a CRD's `additionalPrinterColumns`. */
         PrinterColumn: {
             jsonPath: string;
@@ -4457,6 +4547,11 @@ export interface components {
             job: string;
             namespace: string;
         };
+        /**
+         * @description The unit of a series' values (and of its threshold and slope).
+         * @enum {string}
+         */
+        Unit: "restarts_per_hour" | "bytes" | "ratio";
         /** @description Absent fields stay as they are; `"dns": null` removes the dns. */
         UpdateCluster: {
             authzMode?: components["schemas"]["AuthzMode"] | null;
@@ -15220,6 +15315,110 @@ export interface operations {
             };
             /** @description postmortem_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    predictions: {
+        parameters: {
+            query?: {
+                cluster?: string;
+                /** @description Only objects in this namespace (nodes have none, so none are listed). */
+                namespace?: string;
+                kind?: "restart_rate_rising" | "memory_near_limit" | "pvc_filling" | "node_pressure";
+                /** @description 0 to 1: only predictions scoring at least this. */
+                minScore?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionList"];
+                };
+            };
+            /** @description `invalid_query`: an unknown parameter or kind, or a minScore outside 0..1 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    predictive_incidents: {
+        parameters: {
+            query?: {
+                cluster?: string;
+                /** @description Only objects in this namespace (nodes have none, so none are listed). */
+                namespace?: string;
+                kind?: "restart_rate_rising" | "memory_near_limit" | "pvc_filling" | "node_pressure";
+                /** @description 0 to 1: only predictions scoring at least this. */
+                minScore?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionList"];
+                };
+            };
+            /** @description `invalid_query`: an unknown parameter or kind, or a minScore outside 0..1 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
