@@ -47,6 +47,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::incidents::remediation::router(),
         crate::signals::node_events::router().into(),
         crate::signals::assistant::routes::router(),
+        crate::signals::alerts::routes::router(),
     ]
 }
 

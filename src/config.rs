@@ -259,6 +259,12 @@ pub struct SettingsArgs {
         global = true
     )]
     pub remediation_self_approval_environments: String,
+    /// Evaluate alert rules and send alerts (on the leader): on or off.
+    #[arg(long, env = "FLEETDECK_ALERTING", default_value = "on", global = true)]
+    pub alerting: String,
+    /// How often the leader evaluates the alert rules (e.g. 30s).
+    #[arg(long, env = "FLEETDECK_ALERT_INTERVAL", default_value = "30s", global = true)]
+    pub alert_interval: String,
     /// Comma separated CIDRs alert deliveries may reach although they are internal (loopback,
     /// private, link-local, metadata, …), e.g. an in-cluster Alertmanager's Service range.
     #[arg(long, env = "FLEETDECK_OUTBOUND_ALLOW_CIDRS", default_value = "", global = true)]
@@ -341,6 +347,9 @@ pub struct Settings {
     pub remediation_self_approval_environments: Vec<String>,
     /// Internal addresses outbound deliveries may reach despite the SSRF guard.
     pub outbound_allow_cidrs: AllowList,
+    /// Whether the leader evaluates alert rules and sends alerts.
+    pub alerting: bool,
+    pub alert_interval: Duration,
     /// The assistant's model endpoint, when one is configured.
     pub assistant: Option<AssistantModelSettings>,
 }
@@ -691,8 +700,12 @@ impl Settings {
         let outbound_allow_cidrs =
             AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
         let assistant = assistant(a)?;
+        let alerting = switch("FLEETDECK_ALERTING", &a.alerting)?;
+        let alert_interval = duration("FLEETDECK_ALERT_INTERVAL", &a.alert_interval)?;
         Ok(Settings {
             outbound_allow_cidrs,
+            alerting,
+            alert_interval,
             remediation_self_approval_environments,
             assistant,
             risk_guard,

@@ -3,8 +3,10 @@
 //! history on the leader; `samples` (pure) turns cached objects and metrics into a pass's
 //! samples; `node_history` (pure) tells node status changes; `node_events` serves that history;
 //! `outbound` delivers alerts to the channels people read, behind the SSRF guard; `assistant`
-//! answers questions from the runbooks, incidents, findings and docs the caller may see.
+//! answers questions from the runbooks, incidents, findings and docs the caller may see;
+//! `alerts` raises alerts from rules over findings and SLO results and sends them through `outbound`.
 
+pub mod alerts;
 pub mod assistant;
 pub mod node_events;
 pub mod node_history;
