@@ -85,7 +85,7 @@ async fn resolve_finding(store: &Store, id: &str) {
     store.write_findings(&[], &[id], fleetdeck::store::now()).await.unwrap();
 }
 
-async fn run(app: &TestApp, at: chrono::DateTime<chrono::Utc>) -> Evaluation {
+async fn eval_at(app: &TestApp, at: chrono::DateTime<chrono::Utc>) -> Evaluation {
     evaluate(&app.server.state, at).await.unwrap()
 }
 
@@ -203,7 +203,7 @@ on_both_backends! {
         write_finding(&store, "prod", "shop", "f-crash", "critical").await;
         write_finding(&store, "prod", "shop", "f-minor", "info").await;
         let t0 = fleetdeck::store::now();
-        assert_eq!(run(&app, t0).await, evaluation(1, 0, 0, 4));
+        assert_eq!(eval_at(&app, t0).await, evaluation(1, 0, 0, 4));
         let firing = alerts(&app, "state=firing", VIEWER_TOKEN).await;
         assert_eq!(firing.len(), 1, "{firing:?}");
         let alert = &firing[0];
@@ -237,12 +237,12 @@ on_both_backends! {
         assert_eq!(h[0].json()["alert"]["state"], "firing");
 
         // Dedup: evaluated again, nothing is sent.
-        assert_eq!(run(&app, t0 + chrono::Duration::minutes(1)).await, evaluation(0, 0, 0, 0));
-        assert_eq!(run(&app, t0 + chrono::Duration::minutes(239)).await, evaluation(0, 0, 0, 0));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::minutes(1)).await, evaluation(0, 0, 0, 0));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::minutes(239)).await, evaluation(0, 0, 0, 0));
         assert_eq!(slack.received().len(), 1);
         // The repeat interval passed: sent again, once.
-        assert_eq!(run(&app, t0 + chrono::Duration::hours(4)).await, evaluation(0, 1, 0, 4));
-        assert_eq!(run(&app, t0 + chrono::Duration::hours(5)).await, evaluation(0, 0, 0, 0));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::hours(4)).await, evaluation(0, 1, 0, 4));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::hours(5)).await, evaluation(0, 0, 0, 0));
         assert_eq!(received(&slack, 2).await.len(), 2);
         assert_eq!(received(&pd, 2).await[1].json()["event_action"], "trigger");
 
@@ -254,12 +254,12 @@ on_both_backends! {
         assert_eq!(acked["acknowledgedBy"], "token:operator");
         assert_eq!(acked["note"], "looking");
         assert!(acked["acknowledgedAt"].is_string());
-        assert_eq!(run(&app, t0 + chrono::Duration::hours(12)).await, evaluation(0, 0, 0, 0));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::hours(12)).await, evaluation(0, 0, 0, 0));
         assert_eq!(slack.received().len(), 2);
 
         // The finding clears: resolved, and every channel is told.
         resolve_finding(&store, "f-crash").await;
-        assert_eq!(run(&app, fleetdeck::store::now()).await, evaluation(0, 0, 1, 4));
+        assert_eq!(eval_at(&app, fleetdeck::store::now()).await, evaluation(0, 0, 1, 4));
         let s = received(&slack, 3).await;
         assert!(s[2].json()["text"].as_str().unwrap().starts_with("[RESOLVED:critical]"), "{}", s[2].json());
         assert_eq!(received(&pd, 3).await[2].json()["event_action"], "resolve");
@@ -276,7 +276,7 @@ on_both_backends! {
         let resolved = alerts(&app, "state=resolved", VIEWER_TOKEN).await;
         assert_eq!(resolved.len(), 1);
         assert!(resolved[0].get("resolvedBy").is_none(), "{}", resolved[0]);
-        assert_eq!(run(&app, fleetdeck::store::now()).await, evaluation(0, 0, 0, 0));
+        assert_eq!(eval_at(&app, fleetdeck::store::now()).await, evaluation(0, 0, 0, 0));
 
         // The delivery log: 3 sends × 4 channels, each in one attempt.
         let (status, log) = call(&app, Method::GET, &format!("/api/alerts/deliveries?alert={id}"), OPERATOR_TOKEN, None).await;
@@ -333,7 +333,7 @@ on_both_backends! {
         assert_eq!(rule["source"], json!({"type": "slo", "statuses": ["page"], "clusters": ["prod"], "namespaces": []}));
         write_slos(&store, &[("api", "page"), ("web", "ticket"), ("db", "ok")]).await;
         let t0 = fleetdeck::store::now();
-        assert_eq!(run(&app, t0).await, evaluation(1, 0, 0, 1));
+        assert_eq!(eval_at(&app, t0).await, evaluation(1, 0, 0, 1));
         let open = alerts(&app, "", VIEWER_TOKEN).await;
         assert_eq!(open.len(), 1);
         assert_eq!(open[0]["title"], "SLO burn (page) of Deployment shop/api");
@@ -343,11 +343,11 @@ on_both_backends! {
         assert!(h[0].headers.get("x-fleetdeck-signature").is_none(), "no secret, no signature");
         assert_eq!(h[0].json()["alert"]["summary"],
             "The error budget of Deployment shop/api burns fast (availability 98.500% for a target of 99.9%).");
-        assert_eq!(run(&app, t0 + chrono::Duration::minutes(31)).await, evaluation(0, 1, 0, 1));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::minutes(31)).await, evaluation(0, 1, 0, 1));
 
         // api recovers (ticket only): resolved.
         write_slos(&store, &[("api", "ticket"), ("web", "ticket"), ("db", "ok")]).await;
-        assert_eq!(run(&app, t0 + chrono::Duration::minutes(32)).await, evaluation(0, 0, 1, 1));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::minutes(32)).await, evaluation(0, 0, 1, 1));
         assert_eq!(received(&hook, 3).await[2].json()["alert"]["state"], "resolved");
 
         // A disabled rule raises nothing.
@@ -355,7 +355,7 @@ on_both_backends! {
             Some(json!({"name": "slo pages", "channelIds": [channel], "enabled": false,
                         "source": {"type": "slo", "statuses": ["page", "ticket"]}}))).await;
         assert_eq!(status, 200);
-        assert_eq!(run(&app, t0 + chrono::Duration::minutes(33)).await, evaluation(0, 0, 0, 0));
+        assert_eq!(eval_at(&app, t0 + chrono::Duration::minutes(33)).await, evaluation(0, 0, 0, 0));
         app.stop().await;
     }
 
@@ -605,7 +605,7 @@ on_both_backends! {
         create_rule(&app, json!({"name": "all", "channelIds": [channel], "source": {"type": "finding"}})).await;
         write_finding(&store, "guarded", "shop", "f-shop", "warning").await;
         write_finding(&store, "guarded", "other", "f-other", "warning").await;
-        assert_eq!(run(&app, fleetdeck::store::now()).await, evaluation(2, 0, 0, 2));
+        assert_eq!(eval_at(&app, fleetdeck::store::now()).await, evaluation(2, 0, 0, 2));
 
         assert_eq!(alerts(&app, "", ADMIN_TOKEN).await.len(), 2);
         let seen = alerts(&app, "cluster=guarded", VIEWER_TOKEN).await;

@@ -7,17 +7,12 @@ mod common;
 
 use common::receivers::*;
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::IpAddr;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::IntoResponse;
 use fleetdeck::signals::outbound::alert::{Alert, AlertState};
 use fleetdeck::signals::outbound::alertmanager::AlertmanagerChannel;
 use fleetdeck::signals::outbound::client::{ClientSettings, Guard, Lookup, OutboundClient, ResolveError, SystemLookup};
@@ -30,9 +25,7 @@ use fleetdeck::signals::outbound::telegram::TelegramChannel;
 use fleetdeck::signals::outbound::webhook::WebhookChannel;
 use fleetdeck::signals::outbound::{Channel, Delivery, Secret, deliver};
 use futures::future::BoxFuture;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 /// The alert as a rule would hand it over (and as a webhook receiver reads it back).
 fn alert() -> Alert {

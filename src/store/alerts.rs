@@ -164,7 +164,7 @@ impl Store {
         let done = with_pool!(self, pool => sqlx::query(sql)
             .bind(&c.id).bind(&c.name).bind(&c.kind).bind(c.enabled).bind(&c.settings).bind(&c.sealed_secrets)
             .bind(c.created_at).bind(c.updated_at)
-            .execute(pool).await);
+            .execute(pool).await.map(|r| r.rows_affected()));
         match done {
             Err(e) if unique_violation(&e) => Err(WriteError::Rejected(AlertingConflict::NameTaken)),
             other => other.map(|_| ()).map_err(Into::into),
@@ -177,10 +177,10 @@ impl Store {
                    WHERE id = $1";
         let done = with_pool!(self, pool => sqlx::query(sql)
             .bind(&c.id).bind(&c.name).bind(c.enabled).bind(&c.settings).bind(&c.sealed_secrets).bind(c.updated_at)
-            .execute(pool).await);
+            .execute(pool).await.map(|r| r.rows_affected()));
         match done {
             Err(e) if unique_violation(&e) => Err(WriteError::Rejected(AlertingConflict::NameTaken)),
-            Ok(r) if r.rows_affected() == 0 => Err(WriteError::Rejected(AlertingConflict::NotFound)),
+            Ok(0) => Err(WriteError::Rejected(AlertingConflict::NotFound)),
             other => other.map(|_| ()).map_err(Into::into),
         }
     }
@@ -222,7 +222,7 @@ impl Store {
         let done = with_pool!(self, pool => sqlx::query(sql)
             .bind(&r.id).bind(&r.name).bind(&r.source).bind(&r.channel_ids).bind(r.repeat_seconds).bind(r.enabled)
             .bind(r.created_at).bind(r.updated_at)
-            .execute(pool).await);
+            .execute(pool).await.map(|r| r.rows_affected()));
         match done {
             Err(e) if unique_violation(&e) => Err(WriteError::Rejected(AlertingConflict::NameTaken)),
             other => other.map(|_| ()).map_err(Into::into),
@@ -235,10 +235,10 @@ impl Store {
         let done = with_pool!(self, pool => sqlx::query(sql)
             .bind(&r.id).bind(&r.name).bind(&r.source).bind(&r.channel_ids).bind(r.repeat_seconds).bind(r.enabled)
             .bind(r.updated_at)
-            .execute(pool).await);
+            .execute(pool).await.map(|r| r.rows_affected()));
         match done {
             Err(e) if unique_violation(&e) => Err(WriteError::Rejected(AlertingConflict::NameTaken)),
-            Ok(r) if r.rows_affected() == 0 => Err(WriteError::Rejected(AlertingConflict::NotFound)),
+            Ok(0) => Err(WriteError::Rejected(AlertingConflict::NotFound)),
             other => other.map(|_| ()).map_err(Into::into),
         }
     }

@@ -158,16 +158,17 @@ pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Ev
     let (opened, resolved) = store.write_alert_changes(&new_rows, &plan.resolve, now).await?;
     let repeated: Vec<AlertRow> = open_rows.into_iter().filter(|a| plan.repeat.contains(&a.id)).collect();
 
-    let mut sends: Vec<AlertRow> = opened.iter().chain(&repeated).cloned().collect();
-    sends.extend(resolved.iter().cloned());
-    let deliveries = notify(state, &sends, now).await?;
-    for a in opened.iter().chain(&repeated) {
-        store.alert_notified(&a.id, now).await?;
+    let sent_firing: Vec<String> = opened.iter().chain(&repeated).map(|a| a.id.clone()).collect();
+    let counts = (opened.len(), repeated.len(), resolved.len());
+    let sends: Vec<AlertRow> = opened.into_iter().chain(repeated).chain(resolved).collect();
+    let deliveries = notify(state, sends).await?;
+    for id in &sent_firing {
+        store.alert_notified(id, now).await?;
     }
     Ok(Evaluation {
-        opened: opened.len(),
-        repeated: repeated.len(),
-        resolved: resolved.len(),
+        opened: counts.0,
+        repeated: counts.1,
+        resolved: counts.2,
         deliveries: deliveries.len(),
     })
 }
@@ -251,8 +252,8 @@ pub async fn send(state: &AppState, row: &ChannelRow, alert: &Alert) -> Delivery
 }
 
 /// Sends each alert's current state to each of its enabled channels, a few at a time, and logs
-/// every delivery. Channels deleted or disabled since are skipped.
-pub async fn notify(state: &AppState, alerts: &[AlertRow], at: DateTime<Utc>) -> anyhow::Result<Vec<DeliveryRow>> {
+/// every delivery (`sentAt`: when it started). Channels deleted or disabled since are skipped.
+pub async fn notify(state: &AppState, alerts: Vec<AlertRow>) -> anyhow::Result<Vec<DeliveryRow>> {
     if alerts.is_empty() {
         return Ok(Vec::new());
     }
@@ -265,19 +266,25 @@ pub async fn notify(state: &AppState, alerts: &[AlertRow], at: DateTime<Utc>) ->
         .map(|c| (c.id.clone(), c))
         .collect();
     let mut jobs = Vec::new();
-    for a in alerts {
+    for a in &alerts {
         let ids: Vec<String> = serde_json::from_str(&a.channel_ids).unwrap_or_default();
         for id in ids {
             if let Some(c) = channels.get(&id) {
-                jobs.push((a, c));
+                jobs.push((a.clone(), c.clone()));
             }
         }
     }
+    // Each delivery owns what it sends (the stream's futures outlive no borrow).
     let rows: Vec<DeliveryRow> = futures::stream::iter(jobs)
-        .map(|(a, c)| async move {
-            let alert = outbound_alert(state, a);
-            let result = send(state, c, &alert).await;
-            delivery_row(a, c, alert.state, &result, at)
+        .map(|(a, c)| {
+            let state = state.clone();
+            async move {
+                let alert = outbound_alert(&state, &a);
+                // The log keeps when it was really sent, whatever time the evaluation was for.
+                let at = crate::store::now();
+                let result = send(&state, &c, &alert).await;
+                delivery_row(&a, &c, alert.state, &result, at)
+            }
         })
         .buffer_unordered(DELIVERIES_AT_ONCE)
         .collect()

@@ -476,7 +476,7 @@ async fn change_alert(
     if row.state == "resolved" {
         let (state, row) = (state.clone(), row.clone());
         tokio::spawn(async move {
-            if let Err(e) = dispatch::notify(&state, &[row], now()).await {
+            if let Err(e) = dispatch::notify(&state, vec![row]).await {
                 tracing::warn!(error = format!("{e:#}"), "alerts: sending a resolution failed");
             }
         });
@@ -598,7 +598,7 @@ async fn dispatch_alert(
         note: None,
     };
     state.store.insert_alert(&row).await?;
-    let deliveries = dispatch::notify(&state, std::slice::from_ref(&row), at)
+    let deliveries = dispatch::notify(&state, vec![row.clone()])
         .await
         .map_err(ApiError::internal)?;
     let note = AuditNote::named(&row.id);
