@@ -101,8 +101,9 @@ impl AppState {
             settings.public_url.clone(),
             settings.secret_key.clone(),
         ));
-        let outbound = signals::outbound::client::OutboundClient::with_allow_list(settings.outbound_allow_cidrs.clone())
-            .expect("the outbound HTTP client builds");
+        let outbound =
+            signals::outbound::client::OutboundClient::with_allow_list(settings.outbound_allow_cidrs.clone())
+                .expect("the outbound HTTP client builds");
         AppState {
             outbound,
             oidc,

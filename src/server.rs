@@ -174,7 +174,10 @@ impl Server {
             background.push(crate::incidents::monitor::spawn(state.clone(), leadership.clone()));
         }
         if state.settings.alerting {
-            background.push(crate::signals::alerts::dispatch::spawn(state.clone(), leadership.clone()));
+            background.push(crate::signals::alerts::dispatch::spawn(
+                state.clone(),
+                leadership.clone(),
+            ));
         }
         if state.settings.sampling {
             background.push(crate::signals::sampler::spawn(state.clone(), leadership));

@@ -78,7 +78,10 @@ async fn write_finding(store: &Store, cluster: &str, namespace: &str, id: &str, 
         severity,
         body: &body,
     };
-    store.write_findings(&[write], &[], fleetdeck::store::now()).await.unwrap();
+    store
+        .write_findings(&[write], &[], fleetdeck::store::now())
+        .await
+        .unwrap();
 }
 
 async fn resolve_finding(store: &Store, id: &str) {
@@ -155,17 +158,35 @@ async fn write_slos(store: &Store, rows: &[(&str, &str)]) {
     };
     match &store.db {
         Db::Sqlite(pool) => {
-            sqlx::query(sqlx::AssertSqlSafe(create("TEXT"))).execute(pool).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(create("TEXT")))
+                .execute(pool)
+                .await
+                .unwrap();
             sqlx::query(delete).execute(pool).await.unwrap();
             for (name, status) in rows {
-                sqlx::query(insert).bind(*name).bind(at).bind(body(name, status)).execute(pool).await.unwrap();
+                sqlx::query(insert)
+                    .bind(*name)
+                    .bind(at)
+                    .bind(body(name, status))
+                    .execute(pool)
+                    .await
+                    .unwrap();
             }
         }
         Db::Postgres(pool) => {
-            sqlx::query(sqlx::AssertSqlSafe(create("TIMESTAMPTZ"))).execute(pool).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(create("TIMESTAMPTZ")))
+                .execute(pool)
+                .await
+                .unwrap();
             sqlx::query(delete).execute(pool).await.unwrap();
             for (name, status) in rows {
-                sqlx::query(insert).bind(*name).bind(at).bind(body(name, status)).execute(pool).await.unwrap();
+                sqlx::query(insert)
+                    .bind(*name)
+                    .bind(at)
+                    .bind(body(name, status))
+                    .execute(pool)
+                    .await
+                    .unwrap();
             }
         }
     }

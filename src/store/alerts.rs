@@ -341,7 +341,9 @@ impl Store {
                 "UPDATE alerts SET state = $2, acknowledged_at = $3, acknowledged_by = $4, note = COALESCE($5, note) \
                  WHERE id = $1"
             }
-            _ => "UPDATE alerts SET state = $2, resolved_at = $3, resolved_by = $4, note = COALESCE($5, note) WHERE id = $1",
+            _ => {
+                "UPDATE alerts SET state = $2, resolved_at = $3, resolved_by = $4, note = COALESCE($5, note) WHERE id = $1"
+            }
         };
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -165,7 +165,6 @@ impl Drop for Alertmanager {
     }
 }
 
-
 /// What a receiver does with a signed webhook: recompute the HMAC over "<timestamp>.<body>",
 /// compare in constant time, refuse a timestamp more than 5 minutes from its clock.
 pub fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {

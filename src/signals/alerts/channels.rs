@@ -79,9 +79,9 @@ pub enum Destination {
 
 fn field(value: &Option<String>, what: &str) -> Result<(), ApiError> {
     match value {
-        Some(v) if v.trim().is_empty() || v.len() > FIELD_MAX => Err(invalid(format!(
-            "{what} must be 1 to {FIELD_MAX} characters"
-        ))),
+        Some(v) if v.trim().is_empty() || v.len() > FIELD_MAX => {
+            Err(invalid(format!("{what} must be 1 to {FIELD_MAX} characters")))
+        }
         _ => Ok(()),
     }
 }
@@ -102,10 +102,18 @@ pub fn check(kind: ChannelKind, s: &ChannelSettings, secrets: &ChannelSecrets) -
     }
     field(&s.url, "settings.url")?;
     field(&s.chat_id, "settings.chatId")?;
-    let url = |u: &Option<String>| u.iter().map(|u| Destination::Url(u.trim().to_string())).collect::<Vec<_>>();
+    let url = |u: &Option<String>| {
+        u.iter()
+            .map(|u| Destination::Url(u.trim().to_string()))
+            .collect::<Vec<_>>()
+    };
     match kind {
-        ChannelKind::Alertmanager => Ok(vec![Destination::Url(required(&s.url, "settings.url", kind)?.trim().into())]),
-        ChannelKind::Webhook => Ok(vec![Destination::Url(required(&s.url, "settings.url", kind)?.trim().into())]),
+        ChannelKind::Alertmanager => Ok(vec![Destination::Url(
+            required(&s.url, "settings.url", kind)?.trim().into(),
+        )]),
+        ChannelKind::Webhook => Ok(vec![Destination::Url(
+            required(&s.url, "settings.url", kind)?.trim().into(),
+        )]),
         ChannelKind::Slack => Ok(vec![Destination::Url(
             required(&secrets.webhook_url, "webhookUrl", kind)?.trim().into(),
         )]),
@@ -174,11 +182,26 @@ pub fn view(row: &ChannelRow, key: Option<&SecretKey>) -> ChannelView {
         // Unreadable here: what is sealed is the kind's own secret.
         let sealed = row.sealed_secrets.is_some().then(String::new);
         match kind {
-            ChannelKind::Slack => ChannelSecrets { webhook_url: sealed, ..Default::default() },
-            ChannelKind::Pagerduty => ChannelSecrets { routing_key: sealed, ..Default::default() },
-            ChannelKind::Webhook => ChannelSecrets { secret: sealed, ..Default::default() },
-            ChannelKind::Telegram => ChannelSecrets { bot_token: sealed, ..Default::default() },
-            ChannelKind::Email => ChannelSecrets { password: sealed, ..Default::default() },
+            ChannelKind::Slack => ChannelSecrets {
+                webhook_url: sealed,
+                ..Default::default()
+            },
+            ChannelKind::Pagerduty => ChannelSecrets {
+                routing_key: sealed,
+                ..Default::default()
+            },
+            ChannelKind::Webhook => ChannelSecrets {
+                secret: sealed,
+                ..Default::default()
+            },
+            ChannelKind::Telegram => ChannelSecrets {
+                bot_token: sealed,
+                ..Default::default()
+            },
+            ChannelKind::Email => ChannelSecrets {
+                password: sealed,
+                ..Default::default()
+            },
             ChannelKind::Alertmanager => ChannelSecrets::default(),
         }
     });
@@ -267,7 +290,10 @@ mod tests {
             check(ChannelKind::Alertmanager, &url, &none).unwrap(),
             vec![Destination::Url("https://am.example.com".into())]
         );
-        assert_eq!(code(check(ChannelKind::Alertmanager, &ChannelSettings::default(), &none)), "invalid_channel");
+        assert_eq!(
+            code(check(ChannelKind::Alertmanager, &ChannelSettings::default(), &none)),
+            "invalid_channel"
+        );
         let hook = ChannelSecrets {
             webhook_url: Some("https://hooks.slack.example/T/B/X".into()),
             ..Default::default()
@@ -282,7 +308,10 @@ mod tests {
             routing_key: Some("R0UT".into()),
             ..Default::default()
         };
-        assert_eq!(check(ChannelKind::Pagerduty, &ChannelSettings::default(), &key).unwrap(), vec![]);
+        assert_eq!(
+            check(ChannelKind::Pagerduty, &ChannelSettings::default(), &key).unwrap(),
+            vec![]
+        );
         let mail = ChannelSettings {
             host: Some("smtp.example.com".into()),
             from: Some("Fleetdeck <alerts@example.com>".into()),
@@ -325,7 +354,10 @@ mod tests {
         };
         assert_eq!(unseal(Some(&key), &row).unwrap(), secrets);
         // Bound to its id: copied onto another channel, it does not open.
-        let moved = ChannelRow { id: "c2".into(), ..row.clone() };
+        let moved = ChannelRow {
+            id: "c2".into(),
+            ..row.clone()
+        };
         assert!(unseal(Some(&key), &moved).is_err());
         assert!(unseal(None, &row).is_err());
         let v = view(&row, Some(&key));

@@ -55,7 +55,14 @@ pub struct Evaluation {
 }
 
 fn finding_fact(row: crate::store::findings::FindingRow) -> FindingFact {
-    let text = |k: &str| row.body.0.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let text = |k: &str| {
+        row.body
+            .0
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     let title = text("title");
     FindingFact {
         title: if title.is_empty() {
@@ -100,7 +107,12 @@ pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Ev
     let wants_findings = rules_now.iter().any(|(_, s)| matches!(s, RuleSource::Finding(_)));
     let wants_slos = rules_now.iter().any(|(_, s)| matches!(s, RuleSource::Slo(_)));
     let findings: Vec<FindingFact> = match wants_findings {
-        true => store.open_findings_everywhere().await?.into_iter().map(finding_fact).collect(),
+        true => store
+            .open_findings_everywhere()
+            .await?
+            .into_iter()
+            .map(finding_fact)
+            .collect(),
         false => Vec::new(),
     };
     let slos: Vec<SloFact> = match wants_slos {
@@ -130,7 +142,10 @@ pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Ev
         .collect();
     let plan = rules::plan(&wanted, &open, now);
 
-    let channels_of: HashMap<&str, &str> = rules_now.iter().map(|(r, _)| (r.id.as_str(), r.channel_ids.as_str())).collect();
+    let channels_of: HashMap<&str, &str> = rules_now
+        .iter()
+        .map(|(r, _)| (r.id.as_str(), r.channel_ids.as_str()))
+        .collect();
     let new_rows: Vec<AlertRow> = plan
         .open
         .iter()
@@ -295,7 +310,13 @@ pub async fn notify(state: &AppState, alerts: Vec<AlertRow>) -> anyhow::Result<V
     Ok(rows)
 }
 
-pub fn delivery_row(a: &AlertRow, c: &ChannelRow, sent: AlertState, r: &DeliveryResult, at: DateTime<Utc>) -> DeliveryRow {
+pub fn delivery_row(
+    a: &AlertRow,
+    c: &ChannelRow,
+    sent: AlertState,
+    r: &DeliveryResult,
+    at: DateTime<Utc>,
+) -> DeliveryRow {
     DeliveryRow {
         id: uuid::Uuid::now_v7().to_string(),
         alert_id: a.id.clone(),

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::channels::{self, Destination};
 use super::dispatch;
 use super::model::*;
-use super::rules::format_interval;
+use super::rules::{format_interval, parse_interval};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
@@ -66,7 +66,10 @@ pub fn router() -> AuditedRouter {
 fn limit(asked: Option<u32>) -> ApiResult<u32> {
     let limit = asked.unwrap_or(LIMIT_DEFAULT);
     if !(1..=LIMIT_MAX).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", format!("limit must be 1 to {LIMIT_MAX}")));
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit must be 1 to {LIMIT_MAX}"),
+        ));
     }
     Ok(limit)
 }
@@ -82,10 +85,9 @@ fn conflict(e: WriteError<AlertingConflict>, what: &str, id: &str) -> ApiError {
             "channel_in_use",
             format!("rules notify this channel: {}", rules.join(", ")),
         ),
-        WriteError::Rejected(AlertingConflict::State(state)) => ApiError::conflict(
-            "invalid_transition",
-            format!("the alert is {state}"),
-        ),
+        WriteError::Rejected(AlertingConflict::State(state)) => {
+            ApiError::conflict("invalid_transition", format!("the alert is {state}"))
+        }
     }
 }
 
@@ -101,13 +103,21 @@ async fn channel_row(state: &AppState, id: &str) -> ApiResult<ChannelRow> {
 
 /// A channel as it will be stored: checked for its kind, its URLs and SMTP server checked by the
 /// SSRF guard now (and again when sent), its secrets merged with the stored ones and sealed.
-async fn saved_channel(state: &AppState, id: String, existing: Option<&ChannelRow>, body: ChannelInput) -> ApiResult<ChannelRow> {
+async fn saved_channel(
+    state: &AppState,
+    id: String,
+    existing: Option<&ChannelRow>,
+    body: ChannelInput,
+) -> ApiResult<ChannelRow> {
     let name = channels::check_name(&body.name)?;
     let key = state.settings.secret_key.as_ref();
     let stored = match existing {
         Some(row) => {
             if row.kind != body.kind.as_str() {
-                return Err(ApiError::bad_request("invalid_channel", "a channel's kind cannot change"));
+                return Err(ApiError::bad_request(
+                    "invalid_channel",
+                    "a channel's kind cannot change",
+                ));
             }
             channels::unseal(key, row).map_err(|why| ApiError::bad_request("secret_key_required", why))?
         }
@@ -154,7 +164,13 @@ async fn saved_channel(state: &AppState, id: String, existing: Option<&ChannelRo
 async fn list_channels(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<ChannelList>> {
     principal.require(Role::Operator)?;
     let key = state.settings.secret_key.as_ref();
-    let channels = state.store.alert_channels().await?.iter().map(|c| channels::view(c, key)).collect();
+    let channels = state
+        .store
+        .alert_channels()
+        .await?
+        .iter()
+        .map(|c| channels::view(c, key))
+        .collect();
     Ok(Json(ChannelList { channels }))
 }
 
@@ -172,7 +188,11 @@ async fn create_channel(
 ) -> ApiResult<(StatusCode, AuditNote, Json<ChannelView>)> {
     principal.require(Role::Admin)?;
     let row = saved_channel(&state, uuid::Uuid::new_v4().to_string(), None, body).await?;
-    state.store.insert_alert_channel(&row).await.map_err(|e| conflict(e, "channel", &row.id))?;
+    state
+        .store
+        .insert_alert_channel(&row)
+        .await
+        .map_err(|e| conflict(e, "channel", &row.id))?;
     let view = channels::view(&row, state.settings.secret_key.as_ref());
     Ok((StatusCode::CREATED, AuditNote::named(&row.name), Json(view)))
 }
@@ -207,7 +227,11 @@ async fn update_channel(
     principal.require(Role::Admin)?;
     let existing = channel_row(&state, &id).await?;
     let row = saved_channel(&state, id.clone(), Some(&existing), body).await?;
-    state.store.update_alert_channel(&row).await.map_err(|e| conflict(e, "channel", &id))?;
+    state
+        .store
+        .update_alert_channel(&row)
+        .await
+        .map_err(|e| conflict(e, "channel", &id))?;
     let view = channels::view(&row, state.settings.secret_key.as_ref());
     Ok((AuditNote::named(&row.name), Json(view)))
 }
@@ -222,7 +246,11 @@ async fn delete_channel(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<(AuditNote, StatusCode)> {
     principal.require(Role::Admin)?;
-    state.store.delete_alert_channel(&id).await.map_err(|e| conflict(e, "channel", &id))?;
+    state
+        .store
+        .delete_alert_channel(&id)
+        .await
+        .map_err(|e| conflict(e, "channel", &id))?;
     Ok((AuditNote::named(&id), StatusCode::NO_CONTENT))
 }
 
@@ -287,8 +315,7 @@ async fn saved_rule(state: &AppState, id: String, existing: Option<&RuleRow>, bo
         }
     }
     let written = body.repeat_interval.as_deref().unwrap_or(DEFAULT_REPEAT);
-    let repeat = crate::config::parse_duration(written)
-        .ok()
+    let repeat = parse_interval(written)
         .filter(|d| (REPEAT_MIN_SECONDS..=REPEAT_MAX_SECONDS).contains(&d.as_secs()))
         .ok_or_else(|| {
             ApiError::bad_request(
@@ -314,7 +341,13 @@ async fn saved_rule(state: &AppState, id: String, existing: Option<&RuleRow>, bo
     responses((status = 200, body = RuleList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_rules(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<RuleList>> {
     principal.require(Role::Viewer)?;
-    let rules = state.store.alert_rules().await?.into_iter().filter_map(rule_view).collect();
+    let rules = state
+        .store
+        .alert_rules()
+        .await?
+        .into_iter()
+        .filter_map(rule_view)
+        .collect();
     Ok(Json(RuleList { rules }))
 }
 
@@ -331,9 +364,14 @@ async fn create_rule(
 ) -> ApiResult<(StatusCode, AuditNote, Json<RuleView>)> {
     principal.require(Role::Operator)?;
     let row = saved_rule(&state, uuid::Uuid::new_v4().to_string(), None, body).await?;
-    state.store.insert_alert_rule(&row).await.map_err(|e| conflict(e, "rule", &row.id))?;
+    state
+        .store
+        .insert_alert_rule(&row)
+        .await
+        .map_err(|e| conflict(e, "rule", &row.id))?;
     let note = AuditNote::named(&row.name);
-    let view = rule_view(row).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a rule written does not read back")))?;
+    let view =
+        rule_view(row).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a rule written does not read back")))?;
     Ok((StatusCode::CREATED, note, Json(view)))
 }
 
@@ -357,9 +395,14 @@ async fn update_rule(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no rule {id}")))?;
     let row = saved_rule(&state, id.clone(), Some(&existing), body).await?;
-    state.store.update_alert_rule(&row).await.map_err(|e| conflict(e, "rule", &id))?;
+    state
+        .store
+        .update_alert_rule(&row)
+        .await
+        .map_err(|e| conflict(e, "rule", &id))?;
     let note = AuditNote::named(&row.name);
-    let view = rule_view(row).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a rule written does not read back")))?;
+    let view =
+        rule_view(row).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a rule written does not read back")))?;
     Ok((note, Json(view)))
 }
 
@@ -456,11 +499,17 @@ async fn change_alert(
     principal.require(Role::Operator)?;
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
-        return Err(ApiError::bad_request("invalid_note", format!("note is longer than {NOTE_MAX} characters")));
+        return Err(ApiError::bad_request(
+            "invalid_note",
+            format!("note is longer than {NOTE_MAX} characters"),
+        ));
     }
     let hidden = || ApiError::not_found(format!("no alert {}", body.id));
     let current = state.store.alert(&body.id).await?.ok_or_else(hidden)?;
-    if !Views::new(&state, &principal).shows(&current.cluster, &current.namespace).await {
+    if !Views::new(&state, &principal)
+        .shows(&current.cluster, &current.namespace)
+        .await
+    {
         return Err(hidden());
     }
     let (from, to): (&[&str], &str) = match body.action {
@@ -550,7 +599,10 @@ async fn dispatch_alert(
     principal.require(Role::Operator)?;
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > TITLE_MAX {
-        return Err(ApiError::bad_request("invalid_alert", format!("title must be 1 to {TITLE_MAX} characters")));
+        return Err(ApiError::bad_request(
+            "invalid_alert",
+            format!("title must be 1 to {TITLE_MAX} characters"),
+        ));
     }
     if body.summary.chars().count() > SUMMARY_MAX || body.cluster.len() > 253 || body.labels.len() > LIST_MAX {
         return Err(ApiError::bad_request(
@@ -562,7 +614,10 @@ async fn dispatch_alert(
     let ids: Vec<String> = match &body.channel_ids {
         Some(ids) => {
             if let Some(unknown) = ids.iter().find(|id| !channels.iter().any(|c| &c.id == *id)) {
-                return Err(ApiError::bad_request("unknown_channel", format!("no channel {unknown}")));
+                return Err(ApiError::bad_request(
+                    "unknown_channel",
+                    format!("no channel {unknown}"),
+                ));
             }
             ids.clone()
         }

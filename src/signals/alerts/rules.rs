@@ -166,11 +166,7 @@ pub struct Plan {
 /// Dedup, repeat and resolution: an alert already open for a fingerprint is not opened again;
 /// a firing one is sent again once `repeat` has passed since it was last sent, an acknowledged
 /// one never; an open alert no enabled rule wants any more is resolved.
-pub fn plan(
-    wanted_by_rule: &[(String, Duration, Vec<Wanted>)],
-    open: &[OpenAlert],
-    now: DateTime<Utc>,
-) -> Plan {
+pub fn plan(wanted_by_rule: &[(String, Duration, Vec<Wanted>)], open: &[OpenAlert], now: DateTime<Utc>) -> Plan {
     let open_by_fingerprint: HashMap<&str, &OpenAlert> = open.iter().map(|a| (a.fingerprint.as_str(), a)).collect();
     let mut still_wanted: HashSet<&str> = HashSet::new();
     let mut plan = Plan::default();
@@ -201,6 +197,24 @@ pub fn plan(
     plan
 }
 
+/// A repeat interval as written: a whole number and `s`, `m`, `h` or `d` (`30m`, `4h`).
+pub fn parse_interval(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let size = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let number = &s[..s.len() - 1];
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse::<u64>().ok()?.checked_mul(size).map(Duration::from_secs)
+}
+
 /// A repeat interval as written: the largest whole unit (`4h`, `90m`, `1d`, `45s`).
 pub fn format_interval(seconds: i64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
@@ -214,8 +228,8 @@ pub fn format_interval(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signals::outbound::alert::Severity;
     use crate::signals::alerts::model::SloAlertStatus;
+    use crate::signals::outbound::alert::Severity;
 
     fn finding(id: &str, severity: &str, class: &str, namespace: &str) -> FindingFact {
         FindingFact {
@@ -251,13 +265,31 @@ mod tests {
             clusters: vec![],
             namespaces: vec!["shop".into()],
         };
-        assert!(finding_matches(&src, &finding("a", "critical", "pod_crash_loop", "shop")));
-        assert!(finding_matches(&src, &finding("a", "warning", "pod_crash_loop", "shop")));
+        assert!(finding_matches(
+            &src,
+            &finding("a", "critical", "pod_crash_loop", "shop")
+        ));
+        assert!(finding_matches(
+            &src,
+            &finding("a", "warning", "pod_crash_loop", "shop")
+        ));
         assert!(!finding_matches(&src, &finding("a", "info", "pod_crash_loop", "shop")));
-        assert!(!finding_matches(&src, &finding("a", "critical", "pod_image_pull", "shop")));
-        assert!(!finding_matches(&src, &finding("a", "critical", "pod_crash_loop", "other")));
-        assert!(finding_matches(&FindingSource::default(), &finding("a", "unknown", "x", "")));
-        assert!(!finding_matches(&src, &finding("a", "unknown", "pod_crash_loop", "shop")));
+        assert!(!finding_matches(
+            &src,
+            &finding("a", "critical", "pod_image_pull", "shop")
+        ));
+        assert!(!finding_matches(
+            &src,
+            &finding("a", "critical", "pod_crash_loop", "other")
+        ));
+        assert!(finding_matches(
+            &FindingSource::default(),
+            &finding("a", "unknown", "x", "")
+        ));
+        assert!(!finding_matches(
+            &src,
+            &finding("a", "unknown", "pod_crash_loop", "shop")
+        ));
     }
 
     #[test]
@@ -270,7 +302,12 @@ mod tests {
         assert!(slo_matches(&page, &slo("a", "page")));
         assert!(!slo_matches(&page, &slo("a", "ticket")));
         assert!(!slo_matches(&page, &slo("a", "ok")));
-        let w = wanted("r1", &RuleSource::Slo(page), &[], &[slo("api", "page"), slo("web", "ok")]);
+        let w = wanted(
+            "r1",
+            &RuleSource::Slo(page),
+            &[],
+            &[slo("api", "page"), slo("web", "ok")],
+        );
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].fingerprint, "r1:slo:prod/shop/Deployment/api");
         assert_eq!(w[0].severity, Severity::Critical);
@@ -321,11 +358,7 @@ mod tests {
         assert!(p.open.is_empty() && p.resolve.is_empty());
 
         // b cleared, and an alert of a rule that is gone: both resolve.
-        let rules_a = vec![(
-            "r1".to_string(),
-            four_hours,
-            wanted("r1", &src, &findings[..1], &[]),
-        )];
+        let rules_a = vec![("r1".to_string(), four_hours, wanted("r1", &src, &findings[..1], &[]))];
         let mut gone = open("C", "r9:finding:a", "firing", "2026-12-06T11:00:00Z");
         gone.rule_id = "r9".into();
         let p = plan(&rules_a, &[both[0].clone(), both[1].clone(), gone], now);
@@ -335,6 +368,13 @@ mod tests {
 
     #[test]
     fn intervals() {
+        assert_eq!(parse_interval("4h"), Some(Duration::from_secs(14_400)));
+        assert_eq!(parse_interval(" 90m "), Some(Duration::from_secs(5_400)));
+        assert_eq!(parse_interval("1d"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_interval("45s"), Some(Duration::from_secs(45)));
+        for bad in ["", "h", "4", "4w", "-4h", "4.5h", "soon", "99999999999999999999d"] {
+            assert_eq!(parse_interval(bad), None, "{bad}");
+        }
         assert_eq!(format_interval(4 * 3600), "4h");
         assert_eq!(format_interval(90 * 60), "90m");
         assert_eq!(format_interval(86_400), "1d");
