@@ -506,16 +506,24 @@ on_both_backends! {
         // Without a secret key: a channel with a secret is refused, one without is fine.
         let mut plain = settings(db);
         plain.alerting = false;
+        plain.alert_delivery = false;
         plain.outbound_allow_cidrs = AllowList::parse("127.0.0.1/32").unwrap();
         let app = TestApp::with(plain).await;
         let (status, e) = call(&app, Method::POST, "/api/alerts/channels", ADMIN_TOKEN,
             Some(json!({"name": "s", "kind": "slack", "webhookUrl": hook.url("/x")}))).await;
         assert_error(status, &e, 400, "secret_key_required");
-        create_channel(&app, json!({"name": "am", "kind": "alertmanager", "settings": {"url": hook.url("/")}})).await;
+        let am = create_channel(&app, json!({"name": "am", "kind": "alertmanager", "settings": {"url": hook.url("/")}})).await;
         // The sealed one cannot be opened, so it cannot be changed here either.
         let (status, e) = call(&app, Method::PUT, &format!("/api/alerts/channels/{tg}"), ADMIN_TOKEN,
             Some(json!({"name": "tg", "kind": "telegram", "settings": {"url": "http://127.0.0.1:9/", "chatId": "-10042"}}))).await;
         assert_error(status, &e, 400, "secret_key_required");
+        // Deliveries off: nothing leaves, the attempt says why.
+        let before = hook.received().len();
+        let (_, result) = call(&app, Method::POST, "/api/alerts/test", ADMIN_TOKEN, Some(json!({"channelId": am}))).await;
+        assert_eq!(result["delivered"], false);
+        assert_eq!(result["attempts"][0]["errorCode"], "delivery_off");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(hook.received().len(), before);
         app.stop().await;
     }
 

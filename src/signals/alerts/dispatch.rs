@@ -241,9 +241,27 @@ fn attempts_of(d: &Delivery) -> Vec<AttemptView> {
 }
 
 /// Sends `alert` through the channel stored as `row` now; a channel that cannot be built (its
-/// secrets do not open) is one failed attempt, `channel_unusable`.
+/// secrets do not open) is one failed attempt, `channel_unusable`; with deliveries off, every
+/// one is a failed attempt `delivery_off` and nothing is sent.
 pub async fn send(state: &AppState, row: &ChannelRow, alert: &Alert) -> DeliveryResult {
     let started_at = crate::store::now();
+    let failed = |code: &str, message: String| DeliveryResult {
+        delivered: false,
+        attempts: vec![AttemptView {
+            number: 1,
+            started_at,
+            duration_ms: 0,
+            status: None,
+            error_code: Some(code.into()),
+            message: Some(message),
+        }],
+    };
+    if !state.settings.alert_delivery {
+        return failed(
+            "delivery_off",
+            "FLEETDECK_ALERT_DELIVERY is off: no alert leaves this server".into(),
+        );
+    }
     match channels::outbound(row, state.settings.secret_key.as_ref()) {
         Ok(channel) => {
             let d = deliver(&state.outbound, &channel, alert, &RetryPolicy::default()).await;
@@ -252,17 +270,7 @@ pub async fn send(state: &AppState, row: &ChannelRow, alert: &Alert) -> Delivery
                 attempts: attempts_of(&d),
             }
         }
-        Err(why) => DeliveryResult {
-            delivered: false,
-            attempts: vec![AttemptView {
-                number: 1,
-                started_at,
-                duration_ms: 0,
-                status: None,
-                error_code: Some("channel_unusable".into()),
-                message: Some(why),
-            }],
-        },
+        Err(why) => failed("channel_unusable", why),
     }
 }
 

@@ -374,7 +374,7 @@ pub struct AttemptView {
     pub status: Option<u16>,
     /// `url_not_allowed`, `destination_not_allowed`, `connect_failed`, `timeout`,
     /// `rate_limited`, `receiver_error`, `rejected`, `request_failed`, `smtp_failed`,
-    /// `channel_unusable`; none when delivered.
+    /// `channel_unusable`, `delivery_off`; none when delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The failure for people, scrubbed of secrets.

@@ -2533,7 +2533,7 @@ export interface components {
             /**
              * @description `url_not_allowed`, `destination_not_allowed`, `connect_failed`, `timeout`,
              *     `rate_limited`, `receiver_error`, `rejected`, `request_failed`, `smtp_failed`,
-             *     `channel_unusable`; none when delivered.
+             *     `channel_unusable`, `delivery_off`; none when delivered.
              */
             errorCode?: string | null;
             /** @description The failure for people, scrubbed of secrets. */
