@@ -46,6 +46,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::incidents::incidents::router(),
         crate::incidents::remediation::router(),
         crate::signals::node_events::router().into(),
+        crate::signals::reports::router().into(),
         crate::signals::assistant::routes::router(),
         crate::signals::alerts::routes::router(),
     ]

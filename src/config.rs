@@ -295,6 +295,35 @@ pub struct SettingsArgs {
     /// How long the assistant waits for the model before answering extractively.
     #[arg(long, env = "FLEETDECK_ASSISTANT_TIMEOUT", default_value = "20s", global = true)]
     pub assistant_timeout: String,
+    /// The SLO target of workloads without a fleetdeck.dev/slo-target annotation, in percent.
+    #[arg(long, env = "FLEETDECK_SLO_TARGET", default_value = "99.9", global = true)]
+    pub slo_target: String,
+    /// The period error budgets are counted over (at most FLEETDECK_SAMPLES_RETENTION).
+    #[arg(long, env = "FLEETDECK_SLO_PERIOD", default_value = "30d", global = true)]
+    pub slo_period: String,
+    /// How often the leader recomputes every workload's SLO.
+    #[arg(long, env = "FLEETDECK_SLO_INTERVAL", default_value = "5m", global = true)]
+    pub slo_interval: String,
+    /// How often the leader recomputes every workload's rightsizing.
+    #[arg(long, env = "FLEETDECK_RIGHTSIZING_INTERVAL", default_value = "1h", global = true)]
+    pub rightsizing_interval: String,
+    /// The usage history rightsizing reads (at most FLEETDECK_SAMPLES_RETENTION).
+    #[arg(long, env = "FLEETDECK_RIGHTSIZING_HISTORY", default_value = "7d", global = true)]
+    pub rightsizing_history: String,
+    /// The least history a container needs before it gets a recommendation.
+    #[arg(long, env = "FLEETDECK_RIGHTSIZING_MIN_HISTORY", default_value = "1d", global = true)]
+    pub rightsizing_min_history: String,
+    /// The price of one CPU core for an hour, for savings estimates.
+    #[arg(long, env = "FLEETDECK_PRICE_CPU_HOUR", default_value = "0.0316", global = true)]
+    pub price_cpu_hour: String,
+    /// The price of one GiB of memory for an hour, for savings estimates.
+    #[arg(
+        long,
+        env = "FLEETDECK_PRICE_MEMORY_GIB_HOUR",
+        default_value = "0.0042",
+        global = true
+    )]
+    pub price_memory_gib_hour: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,6 +387,25 @@ pub struct Settings {
     pub alert_interval: Duration,
     /// The assistant's model endpoint, when one is configured.
     pub assistant: Option<AssistantModelSettings>,
+    pub slo: SloSettings,
+    pub rightsizing: RightsizingSettings,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SloSettings {
+    /// The default target, in percent (99.9).
+    pub target: f64,
+    pub period: Duration,
+    pub interval: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RightsizingSettings {
+    pub interval: Duration,
+    pub history: Duration,
+    pub min_history: Duration,
+    pub cpu_hour: f64,
+    pub memory_gib_hour: f64,
 }
 
 /// An OpenAI-compatible endpoint the assistant has write its answers.
@@ -706,10 +754,13 @@ impl Settings {
         let outbound_allow_cidrs =
             AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
         let assistant = assistant(a)?;
+        let (slo, rightsizing) = workload_signals(a, samples_retention)?;
         let alerting = switch("FLEETDECK_ALERTING", &a.alerting)?;
         let alert_interval = duration("FLEETDECK_ALERT_INTERVAL", &a.alert_interval)?;
         let alert_delivery = switch("FLEETDECK_ALERT_DELIVERY", &a.alert_delivery)?;
         Ok(Settings {
+            slo,
+            rightsizing,
             outbound_allow_cidrs,
             alerting,
             alert_delivery,
@@ -771,6 +822,66 @@ impl SettingsArgs {
         }
         Only::parse_from(args).s
     }
+}
+
+/// The SLO and rightsizing settings; what they read must be within the samples' retention.
+fn workload_signals(a: &SettingsArgs, retention: Duration) -> Result<(SloSettings, RightsizingSettings), ConfigError> {
+    let target = crate::signals::slo::parse_target(&a.slo_target).ok_or_else(|| {
+        bad(
+            "FLEETDECK_SLO_TARGET",
+            format!(
+                "expected a percentage above 0 and below 100 such as 99.9, got {:?}",
+                a.slo_target
+            ),
+        )
+    })?;
+    let within = |name: &'static str, value: &str| match parse_duration(value) {
+        Ok(d) if d.is_zero() => Err(bad(name, "must be longer than 0s")),
+        Ok(d) if d > retention => Err(bad(
+            name,
+            format!("{value} is longer than FLEETDECK_SAMPLES_RETENTION: the samples it needs are gone by then"),
+        )),
+        Ok(d) => Ok(d),
+        Err(m) => Err(bad(name, m)),
+    };
+    let period = within("FLEETDECK_SLO_PERIOD", &a.slo_period)?;
+    let positive = |name: &'static str, value: &str| match parse_duration(value) {
+        Ok(d) if d.is_zero() => Err(bad(name, "must be longer than 0s")),
+        Ok(d) => Ok(d),
+        Err(m) => Err(bad(name, m)),
+    };
+    let slo_interval = positive("FLEETDECK_SLO_INTERVAL", &a.slo_interval)?;
+    let rightsizing_interval = positive("FLEETDECK_RIGHTSIZING_INTERVAL", &a.rightsizing_interval)?;
+    let history = within("FLEETDECK_RIGHTSIZING_HISTORY", &a.rightsizing_history)?;
+    let min_history =
+        parse_duration(&a.rightsizing_min_history).map_err(|m| bad("FLEETDECK_RIGHTSIZING_MIN_HISTORY", m))?;
+    if min_history > history {
+        return Err(bad(
+            "FLEETDECK_RIGHTSIZING_MIN_HISTORY",
+            "must not be longer than FLEETDECK_RIGHTSIZING_HISTORY",
+        ));
+    }
+    let price = |name: &'static str, value: &str| match value.trim().parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err(bad(
+            name,
+            format!("expected a price of 0 or more such as 0.0316, got {value:?}"),
+        )),
+    };
+    Ok((
+        SloSettings {
+            target,
+            period,
+            interval: slo_interval,
+        },
+        RightsizingSettings {
+            interval: rightsizing_interval,
+            history,
+            min_history,
+            cpu_hour: price("FLEETDECK_PRICE_CPU_HOUR", &a.price_cpu_hour)?,
+            memory_gib_hour: price("FLEETDECK_PRICE_MEMORY_GIB_HOUR", &a.price_memory_gib_hour)?,
+        },
+    ))
 }
 
 /// The assistant's model endpoint, when FLEETDECK_ASSISTANT_URL is set.
@@ -1284,13 +1395,44 @@ mod oidc_tests {
 }
 
 #[cfg(test)]
-mod assistant_tests {
+mod signals_settings_tests {
     use super::*;
 
     fn parse(extra: &[&str]) -> Result<Settings, ConfigError> {
         let mut v = vec!["fleetdeck"];
         v.extend_from_slice(extra);
         Settings::from_args(&SettingsArgs::parse_from(v))
+    }
+
+    #[test]
+    fn slo_and_rightsizing_settings_default_and_are_checked() {
+        let s = parse(&[]).unwrap();
+        assert_eq!((s.slo.target, s.slo.period), (99.9, Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            (s.rightsizing.history, s.rightsizing.min_history),
+            (Duration::from_secs(7 * 86_400), Duration::from_secs(86_400))
+        );
+        let s = parse(&["--slo-target", "99.95%", "--price-cpu-hour", "0"]).unwrap();
+        assert_eq!((s.slo.target, s.rightsizing.cpu_hour), (99.95, 0.0));
+        for (args, want) in [
+            (&["--slo-target", "100"][..], "FLEETDECK_SLO_TARGET"),
+            (&["--slo-period", "31d"][..], "FLEETDECK_SLO_PERIOD"),
+            (&["--rightsizing-history", "0s"][..], "FLEETDECK_RIGHTSIZING_HISTORY"),
+            (&["--slo-interval", "0s"][..], "FLEETDECK_SLO_INTERVAL"),
+            (
+                &["--rightsizing-interval", "soon"][..],
+                "FLEETDECK_RIGHTSIZING_INTERVAL",
+            ),
+            (
+                &["--rightsizing-min-history", "8d"][..],
+                "FLEETDECK_RIGHTSIZING_MIN_HISTORY",
+            ),
+            (&["--price-memory-gib-hour=-1"][..], "FLEETDECK_PRICE_MEMORY_GIB_HOUR"),
+            (&["--price-cpu-hour", "cheap"][..], "FLEETDECK_PRICE_CPU_HOUR"),
+        ] {
+            let e = parse(args).unwrap_err().to_string();
+            assert!(e.contains(want), "{args:?}: {e}");
+        }
     }
 
     #[test]

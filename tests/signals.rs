@@ -1,8 +1,9 @@
 //! Signals against a simulated cluster, on both backends: the sampler's passes (readiness,
 //! restarts, per-container usage from metrics.k8s.io, node usage), node history through
 //! `GET /api/node-events` (filters, limits, an `impersonate` cluster hidden from a caller
-//! Kubernetes does not let list nodes), folding raw samples into 5-minute buckets, and the
-//! background task on the leader.
+//! Kubernetes does not let list nodes), folding raw samples into 5-minute buckets, SLO burn
+//! rates and rightsizing from scripted samples against hand-computed figures through
+//! `GET /api/slo` and `GET /api/rightsizing`, and the background task on the leader.
 
 mod common;
 
@@ -11,16 +12,17 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
 use fleetdeck::AppState;
+use fleetdeck::signals::evaluator;
 use fleetdeck::signals::sampler::{self, Counts};
-use fleetdeck::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, SampleRow, WORKLOAD_SAMPLES};
+use fleetdeck::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, SampleRow, SamplesWrite, WORKLOAD_SAMPLES};
 use kubesim::Sim;
 use kubesim::auth::Rule;
 use kubesim::metrics::MetricsKind;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// A Deployment of two pods (through its ReplicaSet), a StatefulSet of one, a bare pod and two
-/// nodes.
+/// A Deployment of two pods (through its ReplicaSet) with an SLO target of 99 % and requests, a
+/// StatefulSet of one, a bare pod and two nodes.
 const FLEET: &str = r#"
 apiVersion: v1
 kind: Node
@@ -38,13 +40,17 @@ status:
 ---
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: api, namespace: shop, uid: u-api}
+metadata: {name: api, namespace: shop, uid: u-api, annotations: {fleetdeck.dev/slo-target: "99"}}
 spec:
   replicas: 2
   selector: {matchLabels: {app: api}}
   template:
     metadata: {labels: {app: api}}
-    spec: {containers: [{name: app, image: api:1}]}
+    spec:
+      containers:
+      - name: app
+        image: api:1
+        resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {memory: 1Gi}}
 status: {readyReplicas: 1}
 ---
 apiVersion: apps/v1
@@ -154,6 +160,50 @@ fn keyed(rows: &[SampleRow]) -> Vec<(String, Vec<i64>)> {
     rows.iter().map(|r| (r.key[1..].join("/"), r.values.clone())).collect()
 }
 
+const MI: i64 = 1024 * 1024;
+
+fn workload_row(kind: &str, name: &str, when: DateTime<Utc>, desired: i64, ready: i64) -> SampleRow {
+    SampleRow {
+        key: vec!["open".into(), "shop".into(), kind.into(), name.into()],
+        at: when,
+        samples: 1,
+        values: vec![desired, ready, 0],
+    }
+}
+
+/// A raw sample of a container in `shop`, named kind/workload/container.
+fn container_row(path: &str, when: DateTime<Utc>, cpu: i64, memory: i64) -> SampleRow {
+    let mut key: Vec<String> = vec!["open".into(), "shop".into()];
+    key.extend(path.split('/').map(String::from));
+    SampleRow {
+        key,
+        at: when,
+        samples: 1,
+        values: vec![cpu, cpu, memory],
+    }
+}
+
+/// Writes scripted raw samples of cluster `open`.
+async fn write(state: &AppState, when: DateTime<Utc>, workloads: Vec<SampleRow>, containers: Vec<SampleRow>) {
+    let w = SamplesWrite {
+        at: when,
+        workloads,
+        containers,
+        nodes: vec![],
+        node_events: vec![],
+        node_states: vec![],
+        nodes_gone: vec![],
+        specs: vec![],
+        specs_gone: vec![],
+    };
+    state.store.write_samples("open", &w).await.unwrap();
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+    let r = app.bearer(Method::GET, path, token).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
 async fn events(app: &TestApp, query: &str, token: &str) -> (u16, Value) {
     let r = app
         .bearer(Method::GET, &format!("/api/node-events{query}"), token)
@@ -178,7 +228,6 @@ on_both_backends! {
         assert!(workloads.iter().all(|r| r.at == t0 && r.samples == 1));
         // The highest of the pods' usage: cpu_sum, cpu_max (millicores), memory_max (bytes).
         let containers = state.store.samples(&CONTAINER_SAMPLES, "open", since).await.unwrap();
-        const MI: i64 = 1024 * 1024;
         assert_eq!(keyed(&containers), [
             ("shop/Deployment/api/app".into(), vec![450, 450, 300 * MI]),
             ("shop/StatefulSet/db/db".into(), vec![50, 50, 1024 * MI]),
@@ -261,7 +310,6 @@ on_both_backends! {
         sampler::maintain(&state, now).await.unwrap();
         let rows = state.store.samples(&CONTAINER_SAMPLES, "open", t0 - TimeDelta::hours(1)).await.unwrap();
         let api: Vec<&SampleRow> = rows.iter().filter(|r| r.key[4] == "app").collect();
-        const MI: i64 = 1024 * 1024;
         assert_eq!(api.len(), 2, "{rows:?}");
         // Per pass the highest pod: 450m, 800m, 100m → Σ 1350, max 800; memory max 300Mi.
         assert_eq!((api[0].at, api[0].samples, api[0].values.clone()), (t0, 3, vec![1350, 800, 300 * MI]));
@@ -297,6 +345,193 @@ on_both_backends! {
         assert_eq!(body["events"], json!([]));
         let (_, body) = events(&app, "", OPERATOR_TOKEN).await;
         assert_eq!(clusters(&body), BTreeSet::from(["guarded".to_string(), "open".to_string()]));
+        app.stop().await;
+    }
+
+    async fn slo_burn_rates_and_budget_from_readiness_by_hand(db) {
+        let sim = fleet_sim().await;
+        let (app, state) = app_and_state(db, &sim).await;
+        let now = at("2026-12-06T12:00:00Z");
+        // A real pass four days ago records the specs (api's target: 99 %) and one sample each:
+        // api 2 desired, 1 ready; db 1 and 1.
+        pass(&state, now - TimeDelta::days(4)).await;
+        // Then api's last hour, a sample a minute (k minutes ago, k = 0..59): 2 desired; 1 ready
+        // in the last half hour (k < 30), 2 before.
+        let rows = (0..60)
+            .map(|k| workload_row("Deployment", "api", now - TimeDelta::minutes(k), 2, if k < 30 { 1 } else { 2 }))
+            .collect();
+        write(&state, now, rows, vec![]).await;
+        assert_eq!(evaluator::slos(&state, now).await.unwrap(), 2);
+
+        let (status, body) = get(&app, "/api/slo?cluster=open", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{body}");
+        let names: Vec<&str> = body["workloads"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["api", "db"]);
+        let api = &body["workloads"][0];
+        assert_eq!((api["target"].as_f64(), api["targetSource"].as_str()), (Some(99.0), Some("annotation")));
+        // Burn = unavailability / 1 %. 5m: k = 0..5, 12 desired, 6 ready → 50 %: 50.
+        // 30m: k = 0..30, 62 desired, 30 + 2 = 32 ready → 30/62 unavailable: 48.39.
+        // 1h and every longer window: 120 desired, 90 ready → 25 %: 25.
+        let burn = |w: &str| {
+            let b = api["burnRates"].as_array().unwrap().iter().find(|b| b["window"] == w).unwrap();
+            b["burnRate"].as_f64().unwrap()
+        };
+        assert!((burn("5m") - 50.0).abs() < 1e-9);
+        assert!((burn("30m") - (30.0 / 62.0) / 0.01).abs() < 1e-9);
+        for w in ["1h", "2h", "6h", "1d", "3d"] {
+            assert!((burn(w) - 25.0).abs() < 1e-9, "{w}: {}", burn(w));
+        }
+        // Every rule's windows burn past its threshold (14.4, 6, 3, 1): a page.
+        assert!(api["alerts"].as_array().unwrap().iter().all(|a| a["firing"] == true), "{api}");
+        assert_eq!(api["status"], "page");
+        // The period adds the pass four days ago: 122 desired, 91 ready → 31/122 of 1 % spent.
+        let consumed = api["errorBudget"]["consumed"].as_f64().unwrap();
+        assert!((consumed - (31.0 / 122.0) / 0.01).abs() < 1e-9, "{consumed}");
+        assert_eq!(api["lastSampleAt"], "2026-12-06T12:00:00Z");
+        // db: fully available over the period (the default target), no samples in any window.
+        let db = &body["workloads"][1];
+        assert_eq!((db["status"].as_str(), db["targetSource"].as_str(), db["target"].as_f64()), (Some("ok"), Some("default"), Some(99.9)));
+        assert_eq!(db["errorBudget"]["remaining"].as_f64(), Some(1.0));
+        assert!(db["burnRates"].as_array().unwrap().iter().all(|b| b["burnRate"].is_null()));
+        assert_eq!((body["summary"]["page"].as_u64(), body["summary"]["ok"].as_u64()), (Some(1), Some(1)));
+
+        let (_, paged) = get(&app, "/api/slo?status=page", VIEWER_TOKEN).await;
+        assert_eq!(paged["workloads"].as_array().unwrap().len(), 1);
+        for bad in ["/api/slo?status=burning", "/api/slo?limit=1", "/api/rightsizing?status=page"] {
+            let (status, body) = get(&app, bad, VIEWER_TOKEN).await;
+            assert_error(status, &body, 400, "invalid_query");
+        }
+        app.stop().await;
+    }
+
+    async fn rightsizing_from_sampled_usage_by_hand(db) {
+        let sim = fleet_sim().await;
+        // An HPA scales db on memory: its memory gets no recommendation.
+        sim.load_yaml(r#"
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: db, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}
+  minReplicas: 1
+  maxReplicas: 3
+  metrics: [{type: Resource, resource: {name: memory, target: {type: Utilization, averageUtilization: 80}}}]
+"#).unwrap();
+        let (app, state) = app_and_state(db, &sim).await;
+        let now = at("2026-12-06T12:00:00Z");
+        // The caches may not hold the HPA at the first pass: pass until its spec says so. These
+        // passes are older than the history (7 days): only the specs count.
+        for i in 0..50 {
+            pass(&state, now - TimeDelta::days(8) + TimeDelta::seconds(i)).await;
+            let specs = state.store.workload_specs("open").await.unwrap();
+            if specs.iter().any(|s| s.name == "db" && s.hpa_memory) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        // api/app, every 90 minutes for the last 28.5 hours (k = 0..19): 100m, but 300m at k = 5
+        // and 900m at k = 9; 150 Mi, but 200 Mi at k = 3.
+        let mut rows: Vec<SampleRow> = (0..20)
+            .map(|k| {
+                let cpu = match k { 5 => 300, 9 => 900, _ => 100 };
+                let memory = if k == 3 { 200 } else { 150 } * MI;
+                container_row("Deployment/api/app", now - TimeDelta::minutes(90 * k), cpu, memory)
+            })
+            .collect();
+        // Two days ago, five samples in one 5-minute bucket: 100m four times and 1600m, mean 400m.
+        let bucket = now - TimeDelta::days(2);
+        for (i, cpu) in [100, 100, 100, 100, 1600].into_iter().enumerate() {
+            rows.push(container_row("Deployment/api/app", bucket + TimeDelta::seconds(30 * i as i64), cpu, 100 * MI));
+        }
+        // db/db, an hour ago only.
+        rows.push(container_row("StatefulSet/db/db", now - TimeDelta::hours(1), 50, 300 * MI));
+        // Replicas: api had 2 and 3 in two samples, a mean of 2.5 that rounds to 3.
+        let replicas = vec![
+            workload_row("Deployment", "api", now - TimeDelta::hours(2), 2, 2),
+            workload_row("Deployment", "api", now - TimeDelta::hours(1), 3, 3),
+        ];
+        write(&state, now, replicas, rows).await;
+        // Samples older than a day fold into their buckets.
+        sampler::maintain(&state, now).await.unwrap();
+        assert_eq!(evaluator::rightsizing(&state, now).await.unwrap(), 2);
+
+        let (status, body) = get(&app, "/api/rightsizing?cluster=open", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{body}");
+        let api = &body["workloads"][0];
+        assert_eq!((api["name"].as_str(), api["replicas"].as_i64()), (Some("api"), Some(3)));
+        let app_c = &api["containers"][0];
+        // 25 samples, the bucket's five at its mean: 100m × 18, 300m, 400m × 5, 900m. Rank
+        // ⌈0.95 × 25⌉ = 24 → 400m (raw, the 24th would have been 900m).
+        assert_eq!(app_c["cpuP95"], 400);
+        assert_eq!(app_c["samples"], 25);
+        // Peak 200 Mi + 15 % = 230 Mi; request and limit alike, no CPU limit.
+        assert_eq!(app_c["recommended"], json!({"cpuRequest": 400, "cpuLimit": null, "memoryRequest": 230 * MI, "memoryLimit": 230 * MI}));
+        assert_eq!(app_c["current"], json!({"cpuRequest": 500, "cpuLimit": null, "memoryRequest": 512 * MI, "memoryLimit": 1024 * MI}));
+        assert_eq!((app_c["cpu"].as_str(), app_c["memory"].as_str()), (Some("recommended"), Some("recommended")));
+        // Two days of history (the bucket's start to now).
+        assert_eq!(app_c["historySeconds"], 2 * 86_400);
+        // 3 replicas × 730 h × (0.1 core × 0.0316 + 282/1024 GiB × 0.0042).
+        let want = 3.0 * 730.0 * (0.1 * 0.0316 + 282.0 / 1024.0 * 0.0042);
+        assert!((app_c["monthlySavings"].as_f64().unwrap() - want).abs() < 1e-9, "{app_c}");
+        assert!((body["monthlySavings"].as_f64().unwrap() - want).abs() < 1e-9);
+        // db: one sample, so less than a day of history; its memory is the HPA's.
+        let db_c = &body["workloads"][1]["containers"][0];
+        assert_eq!((db_c["cpu"].as_str(), db_c["memory"].as_str()), (Some("insufficient_history"), Some("autoscaled")), "{db_c}");
+        assert_eq!(db_c["recommended"], json!({"cpuRequest": null, "cpuLimit": null, "memoryRequest": null, "memoryLimit": null}));
+        assert_eq!(body["policy"]["minHistorySeconds"], 86_400);
+        app.stop().await;
+    }
+
+    async fn slo_and_rightsizing_show_only_what_kubernetes_lets_the_caller_list(db) {
+        let sim = fleet_sim().await;
+        // Viewers may list pods in `shop` only on the `impersonate` cluster; nobody in `other`.
+        sim.add_rule(Rule::group("fleetdeck:viewers", &["list"], &[""], &["pods"], &["shop"]));
+        sim.load_yaml(r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: hidden, namespace: other}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: hidden}}
+  template:
+    metadata: {labels: {app: hidden}}
+    spec: {containers: [{name: app, image: hidden:1}]}
+status: {readyReplicas: 1}
+"#).unwrap();
+        let (app, state) = app_and_state(db, &sim).await;
+        let now = at("2026-12-06T12:00:00Z");
+        for name in ["open", "guarded"] {
+            let cluster = state.store.cluster(name).await.unwrap().unwrap();
+            for i in 0..50 {
+                sampler::sample_cluster(&state, &cluster, now - TimeDelta::seconds(i)).await.ok();
+                if state.store.workload_specs(name).await.unwrap().len() == 3 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+        evaluator::slos(&state, now).await.unwrap();
+        evaluator::rightsizing(&state, now).await.unwrap();
+        let places = |body: &Value| -> BTreeSet<String> {
+            body["workloads"].as_array().unwrap().iter()
+                .map(|w| format!("{}/{}/{}", w["cluster"].as_str().unwrap(), w["namespace"].as_str().unwrap(), w["name"].as_str().unwrap()))
+                .collect()
+        };
+        let all: BTreeSet<String> = ["open/other/hidden", "open/shop/api", "open/shop/db", "guarded/other/hidden", "guarded/shop/api", "guarded/shop/db"]
+            .into_iter().map(String::from).collect();
+        let seen: BTreeSet<String> = all.iter().filter(|p| !p.starts_with("guarded/other")).cloned().collect();
+        for path in ["/api/slo", "/api/rightsizing"] {
+            let (_, body) = get(&app, path, VIEWER_TOKEN).await;
+            assert_eq!(places(&body), seen, "{path}");
+            let (_, body) = get(&app, &format!("{path}?namespace=shop&cluster=guarded"), VIEWER_TOKEN).await;
+            assert_eq!(places(&body).len(), 2, "{path}");
+        }
+        // Deleting a cluster drops its results at the next computation.
+        let r = app.bearer(Method::DELETE, "/api/clusters/guarded", ADMIN_TOKEN).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        evaluator::slos(&state, now).await.unwrap();
+        let (_, body) = get(&app, "/api/slo", ADMIN_TOKEN).await;
+        assert!(places(&body).iter().all(|p| p.starts_with("open/")), "{body}");
         app.stop().await;
     }
 

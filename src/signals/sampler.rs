@@ -1,10 +1,11 @@
 //! The sampler: on the leader, every `FLEETDECK_SAMPLE_INTERVAL`, one pass over each cluster
 //! records its workloads' readiness and restarts (from the shared watch caches), its containers'
 //! and nodes' usage (one list each of metrics.k8s.io's PodMetrics and NodeMetrics, as
-//! Fleetdeck), and what changed of its nodes. Every few minutes it folds raw samples older than
-//! `FLEETDECK_SAMPLES_RAW_RETENTION` into 5-minute buckets and drops what is past retention.
+//! Fleetdeck), and what changed of its nodes and of its workloads' specs. Every few minutes it folds raw samples older than
+//! `FLEETDECK_SAMPLES_RAW_RETENTION` into 5-minute buckets and drops what is past retention;
+//! then the evaluator computes SLOs and rightsizing when they are due.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,8 +17,9 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::evaluator;
 use super::node_history::{self, NodeState, NodeStatus};
-use super::samples::{self, Observed, Pass};
+use super::samples::{self, Observed, Pass, WorkloadSpec};
 use crate::AppState;
 use crate::clusters::clients::{client_for, connection};
 use crate::kube::cache::Source;
@@ -25,6 +27,7 @@ use crate::kube::discovery::ResourceInfo;
 use crate::kube::leader::Leadership;
 use crate::store::clusters::ClusterRow;
 use crate::store::samples::{NodeEventRow, SAMPLE_TABLES, SampleRow, SamplesWrite};
+use crate::store::workload_signals::{WorkloadName, WorkloadSpecRow};
 
 /// How often raw samples are folded and old ones dropped.
 const MAINTAIN_EVERY: Duration = Duration::from_secs(300);
@@ -37,9 +40,11 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
         let mut tick = tokio::time::interval(state.settings.sample_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut maintained: Option<Instant> = None;
+        let mut evaluated: Option<Instant> = None;
+        let mut rightsized: Option<Instant> = None;
         loop {
             if !leadership.is_leader() {
-                maintained = None;
+                (maintained, evaluated, rightsized) = (None, None, None);
                 if leadership.changed().await.is_none() {
                     return;
                 }
@@ -56,6 +61,18 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
                     tracing::warn!(error = %e, "signals: folding or pruning samples failed");
                 }
                 maintained = Some(Instant::now());
+            }
+            if evaluated.is_none_or(|at| at.elapsed() >= state.settings.slo.interval) {
+                if let Err(e) = evaluator::slos(&state, crate::store::now()).await {
+                    tracing::warn!(error = format!("{e:#}"), "signals: computing SLOs failed");
+                }
+                evaluated = Some(Instant::now());
+            }
+            if rightsized.is_none_or(|at| at.elapsed() >= state.settings.rightsizing.interval) {
+                if let Err(e) = evaluator::rightsizing(&state, crate::store::now()).await {
+                    tracing::warn!(error = format!("{e:#}"), "signals: computing rightsizing failed");
+                }
+                rightsized = Some(Instant::now());
             }
         }
     })
@@ -94,6 +111,7 @@ const READ: &[(&str, &str)] = &[
     ("apps", "ReplicaSet"),
     ("", "Pod"),
     ("", "Node"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
 ];
 
 const METRICS_GROUP: &str = "metrics.k8s.io";
@@ -150,6 +168,7 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
         replica_sets: of("ReplicaSet"),
         pods: of("Pod"),
         nodes: of("Node"),
+        autoscalers: of("HorizontalPodAutoscaler"),
         pod_metrics: &pod_metrics,
         node_metrics: &node_metrics,
         ..Observed::default()
@@ -163,6 +182,10 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
     let mut write = rows(&cluster.name, at, &pass);
     if objects.contains_key("Node") {
         node_changes(state, &cluster.name, at, &observed.nodes, &mut write).await?;
+    }
+    // Specs of kinds that could not be read are kept as they were.
+    if samples::WORKLOAD_KINDS.iter().all(|k| objects.contains_key(k)) {
+        spec_changes(state, &cluster.name, &pass.specs, &mut write).await?;
     }
     let counts = Counts {
         workloads: write.workloads.len(),
@@ -228,7 +251,43 @@ fn rows(cluster: &str, at: DateTime<Utc>, pass: &Pass) -> SamplesWrite {
         node_events: Vec::new(),
         node_states: Vec::new(),
         nodes_gone: Vec::new(),
+        specs: Vec::new(),
+        specs_gone: Vec::new(),
     }
+}
+
+fn spec_row(spec: &WorkloadSpec) -> WorkloadSpecRow {
+    WorkloadSpecRow {
+        namespace: spec.key.namespace.clone(),
+        kind: spec.key.kind.clone(),
+        name: spec.key.name.clone(),
+        slo_target: spec.slo_target.clone(),
+        hpa_cpu: spec.hpa_cpu,
+        hpa_memory: spec.hpa_memory,
+        containers: serde_json::to_string(&spec.containers).unwrap_or_else(|_| "[]".into()),
+    }
+}
+
+/// Adds to `write` the workload specs that differ from those recorded, and the workloads gone.
+async fn spec_changes(
+    state: &AppState,
+    cluster: &str,
+    specs: &[WorkloadSpec],
+    write: &mut SamplesWrite,
+) -> anyhow::Result<()> {
+    let name = |r: &WorkloadSpecRow| (r.namespace.clone(), r.kind.clone(), r.name.clone());
+    let before: HashMap<WorkloadName, WorkloadSpecRow> = state
+        .store
+        .workload_specs(cluster)
+        .await?
+        .into_iter()
+        .map(|r| (name(&r), r))
+        .collect();
+    let now: Vec<WorkloadSpecRow> = specs.iter().map(spec_row).collect();
+    let seen: HashSet<WorkloadName> = now.iter().map(name).collect();
+    write.specs_gone = before.keys().filter(|k| !seen.contains(*k)).cloned().collect();
+    write.specs = now.into_iter().filter(|r| before.get(&name(r)) != Some(r)).collect();
+    Ok(())
 }
 
 /// Adds to `write` the events between the nodes as recorded and `nodes`, and their new states.

@@ -1,12 +1,15 @@
 //! What one sampling pass records of a cluster, from its cached objects and its metrics.k8s.io
 //! usage (pure): per workload its desired and ready replicas and its containers' restarts; per
 //! workload container the highest CPU and memory among the workload's pods; per node its usage
-//! and allocatable. Pods reach their workload through their controller (a ReplicaSet's
-//! Deployment, a StatefulSet, a DaemonSet); other pods are not sampled.
+//! and allocatable; per workload its spec as the SLO and rightsizing read it (its SLO target
+//! annotation, whether an HPA scales it, its containers' requests and limits). Pods reach their
+//! workload through their controller (a ReplicaSet's Deployment, a StatefulSet, a DaemonSet);
+//! other pods are not sampled.
 
 use std::collections::{BTreeMap, HashMap};
 
 use kube::api::DynamicObject;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::kube::quantity;
@@ -49,12 +52,39 @@ pub struct NodeSample {
     pub memory_allocatable: i64,
 }
 
+/// The annotation that sets a workload's SLO target, in percent (e.g. `99.95`).
+pub const SLO_TARGET_ANNOTATION: &str = "fleetdeck.dev/slo-target";
+
+/// What the SLO and rightsizing read of a workload's spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSpec {
+    pub key: WorkloadKey,
+    /// The `fleetdeck.dev/slo-target` annotation as written.
+    pub slo_target: Option<String>,
+    /// Whether a HorizontalPodAutoscaler scales the workload on CPU, on memory.
+    pub hpa_cpu: bool,
+    pub hpa_memory: bool,
+    pub containers: Vec<ContainerSpec>,
+}
+
+/// A pod template container's requests and limits, in millicores and bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerSpec {
+    pub name: String,
+    pub cpu_request: Option<i64>,
+    pub cpu_limit: Option<i64>,
+    pub memory_request: Option<i64>,
+    pub memory_limit: Option<i64>,
+}
+
 /// A pass's samples.
 #[derive(Debug, Default, PartialEq)]
 pub struct Pass {
     pub workloads: Vec<WorkloadSample>,
     pub containers: Vec<ContainerSample>,
     pub nodes: Vec<NodeSample>,
+    pub specs: Vec<WorkloadSpec>,
 }
 
 /// The objects and usage a pass reads.
@@ -65,6 +95,8 @@ pub struct Observed<'a> {
     pub replica_sets: Vec<&'a DynamicObject>,
     pub pods: Vec<&'a DynamicObject>,
     pub nodes: Vec<&'a DynamicObject>,
+    /// HorizontalPodAutoscalers (autoscaling/v2 or v1).
+    pub autoscalers: Vec<&'a DynamicObject>,
     /// PodMetrics and NodeMetrics items as metrics.k8s.io serves them.
     pub pod_metrics: &'a [Value],
     pub node_metrics: &'a [Value],
@@ -118,18 +150,85 @@ fn restarts(pod: &DynamicObject) -> i64 {
         .sum()
 }
 
+/// A CPU quantity in millicores, rounded up; none when absent or unreadable.
+fn millicores_of(v: &Value) -> Option<i64> {
+    v.as_str().and_then(quantity::millicores).map(|m| m.ceil() as i64)
+}
+
+/// A memory quantity in bytes; none when absent or unreadable.
+fn bytes_of(v: &Value) -> Option<i64> {
+    v.as_str()
+        .and_then(quantity::bytes)
+        .map(|b| i64::try_from(b).unwrap_or(i64::MAX))
+}
+
 fn millicores(v: &Value) -> i64 {
-    v.as_str().and_then(quantity::millicores).map_or(0, |m| m.ceil() as i64)
+    millicores_of(v).unwrap_or(0)
 }
 
 fn bytes(v: &Value) -> i64 {
-    v.as_str()
-        .and_then(quantity::bytes)
-        .map_or(0, |b| i64::try_from(b).unwrap_or(i64::MAX))
+    bytes_of(v).unwrap_or(0)
+}
+
+/// A workload's pod template containers' requests and limits.
+fn container_specs(w: &DynamicObject) -> Vec<ContainerSpec> {
+    let containers = w
+        .data
+        .pointer("/spec/template/spec/containers")
+        .and_then(Value::as_array);
+    containers
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let r = &c["resources"];
+            ContainerSpec {
+                name: c["name"].as_str().unwrap_or_default().to_string(),
+                cpu_request: millicores_of(&r["requests"]["cpu"]),
+                cpu_limit: millicores_of(&r["limits"]["cpu"]),
+                memory_request: bytes_of(&r["requests"]["memory"]),
+                memory_limit: bytes_of(&r["limits"]["memory"]),
+            }
+        })
+        .collect()
+}
+
+/// The workloads HPAs scale, with whether on CPU and on memory. An autoscaling/v2 HPA without
+/// metrics scales on CPU (the API's default); a v1 HPA always does.
+fn autoscaled(autoscalers: &[&DynamicObject]) -> HashMap<WorkloadKey, (bool, bool)> {
+    let mut scaled: HashMap<WorkloadKey, (bool, bool)> = HashMap::new();
+    for hpa in autoscalers {
+        let spec = &hpa.data["spec"];
+        let target = &spec["scaleTargetRef"];
+        let (Some(kind), Some(name)) = (target["kind"].as_str(), target["name"].as_str()) else {
+            continue;
+        };
+        let resources: Vec<&str> = spec["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| match m["type"].as_str() {
+                Some("Resource") => m["resource"]["name"].as_str(),
+                Some("ContainerResource") => m["containerResource"]["name"].as_str(),
+                _ => None,
+            })
+            .collect();
+        let no_metrics = spec["metrics"].as_array().is_none_or(Vec::is_empty);
+        let key = WorkloadKey {
+            namespace: names(hpa).0,
+            kind: kind.to_string(),
+            name: name.to_string(),
+        };
+        let entry = scaled.entry(key).or_default();
+        entry.0 |= no_metrics || resources.contains(&"cpu");
+        entry.1 |= resources.contains(&"memory");
+    }
+    scaled
 }
 
 /// The samples of one pass.
 pub fn pass(o: &Observed) -> Pass {
+    let scaled = autoscaled(&o.autoscalers);
+    let mut specs = Vec::new();
     let mut workloads: BTreeMap<WorkloadKey, WorkloadSample> = BTreeMap::new();
     for &(kind, w) in &o.workloads {
         let Some((desired, ready)) = replicas(kind, w) else {
@@ -141,6 +240,19 @@ pub fn pass(o: &Observed) -> Pass {
             kind: kind.to_string(),
             name,
         };
+        let (hpa_cpu, hpa_memory) = scaled.get(&key).copied().unwrap_or_default();
+        specs.push(WorkloadSpec {
+            key: key.clone(),
+            slo_target: w
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(SLO_TARGET_ANNOTATION))
+                .cloned(),
+            hpa_cpu,
+            hpa_memory,
+            containers: container_specs(w),
+        });
         let sample = WorkloadSample {
             key: key.clone(),
             desired,
@@ -236,6 +348,7 @@ pub fn pass(o: &Observed) -> Pass {
             })
             .collect(),
         nodes,
+        specs,
     }
 }
 
@@ -276,7 +389,10 @@ mod tests {
             "shop",
             "web",
             None,
-            json!({"spec": {"replicas": 3}, "status": {"readyReplicas": 2}}),
+            json!({"spec": {"replicas": 3, "template": {"spec": {"containers": [
+                {"name": "app", "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}}},
+                {"name": "proxy", "resources": {"requests": {"cpu": "0.1"}, "limits": {"cpu": "bad"}}},
+            ]}}}, "status": {"readyReplicas": 2}}),
         );
         let db = owned(
             "StatefulSet",
@@ -285,13 +401,14 @@ mod tests {
             None,
             json!({"spec": {}, "status": {"readyReplicas": 5}}),
         );
-        let agent = owned(
+        let mut agent = owned(
             "DaemonSet",
             "kube-system",
             "agent",
             None,
             json!({"status": {"desiredNumberScheduled": 4, "numberReady": 4}}),
         );
+        agent.metadata.annotations = Some([(SLO_TARGET_ANNOTATION.to_string(), "99.95".to_string())].into());
         let rs = owned("ReplicaSet", "shop", "web-6d4", Some(("Deployment", "web")), json!({}));
         let statuses = |n: i64| json!({"status": {"containerStatuses": [{"name": "app", "restartCount": n}]}});
         let pods = [
@@ -330,11 +447,31 @@ mod tests {
             json!({"status": {"allocatable": {"cpu": "4", "memory": "8Gi"}}}),
         );
         let node_metrics = [json!({"metadata": {"name": "n1"}, "usage": {"cpu": "1500m", "memory": "2Gi"}})];
+        let hpa = |name: &str, target: &str, metrics: Value| {
+            owned(
+                "HorizontalPodAutoscaler",
+                "shop",
+                name,
+                None,
+                json!({"spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": target.split('/').next().unwrap(), "name": target.split('/').nth(1).unwrap()}, "metrics": metrics}}),
+            )
+        };
+        let autoscalers = [
+            hpa(
+                "web",
+                "Deployment/web",
+                json!([{"type": "Resource", "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}}]),
+            ),
+            // Without metrics an HPA scales on CPU.
+            hpa("db", "StatefulSet/db", Value::Null),
+            hpa("gone", "Deployment/gone", json!([])),
+        ];
         let observed = Observed {
             workloads: vec![("Deployment", &web), ("StatefulSet", &db), ("DaemonSet", &agent)],
             replica_sets: vec![&rs],
             pods: pods.iter().collect(),
             nodes: vec![&node, &unmeasured],
+            autoscalers: autoscalers.iter().collect(),
             pod_metrics: &metrics,
             node_metrics: &node_metrics,
         };
@@ -384,6 +521,44 @@ mod tests {
                     container: "proxy".into(),
                     cpu_millicores: 8,
                     memory_bytes: 20 * MI
+                },
+            ]
+        );
+        let spec = |kind: &str, ns: &str, name: &str, hpa: (bool, bool), containers: Vec<ContainerSpec>| WorkloadSpec {
+            key: key(kind, ns, name),
+            slo_target: None,
+            hpa_cpu: hpa.0,
+            hpa_memory: hpa.1,
+            containers,
+        };
+        assert_eq!(
+            p.specs,
+            vec![
+                spec(
+                    "Deployment",
+                    "shop",
+                    "web",
+                    (false, true),
+                    vec![
+                        ContainerSpec {
+                            name: "app".into(),
+                            cpu_request: Some(250),
+                            cpu_limit: None,
+                            memory_request: Some(256 * MI),
+                            memory_limit: Some(1024 * MI),
+                        },
+                        // An unreadable quantity is left out.
+                        ContainerSpec {
+                            name: "proxy".into(),
+                            cpu_request: Some(100),
+                            ..ContainerSpec::default()
+                        },
+                    ]
+                ),
+                spec("StatefulSet", "shop", "db", (true, false), vec![]),
+                WorkloadSpec {
+                    slo_target: Some("99.95".into()),
+                    ..spec("DaemonSet", "kube-system", "agent", (false, false), vec![])
                 },
             ]
         );

@@ -33,6 +33,7 @@ pub mod samples;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+pub mod workload_signals;
 
 /// Change counters (`change_counters.name`): every write of what they name bumps them, and
 /// replicas poll them to drop caches.

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
+use super::workload_signals::{WorkloadName, WorkloadSpecRow};
 use super::{BeginWrite, Store, with_pool};
 
 /// How a value column folds when raw samples become a bucket.
@@ -129,6 +130,9 @@ pub struct SamplesWrite {
     /// The nodes' states now (replacing those recorded), and the nodes gone.
     pub node_states: Vec<(String, NodeStateRow)>,
     pub nodes_gone: Vec<String>,
+    /// The workloads' specs that changed (replacing those recorded), and the workloads gone.
+    pub specs: Vec<WorkloadSpecRow>,
+    pub specs_gone: Vec<WorkloadName>,
 }
 
 /// Which node events a list wants, newest first.
@@ -228,7 +232,8 @@ macro_rules! read_samples {
 }
 
 impl Store {
-    /// Writes one pass: its raw samples, node events and node states, in one transaction.
+    /// Writes one pass: its raw samples, node events, node states and workload specs, in one
+    /// transaction.
     pub async fn write_samples(&self, cluster: &str, w: &SamplesWrite) -> sqlx::Result<()> {
         let event = "INSERT INTO node_events (id, cluster, node, type, old_status, new_status, message, observed_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -236,6 +241,11 @@ impl Store {
                      ON CONFLICT (cluster, node) DO UPDATE SET status = excluded.status, \
                      unschedulable = excluded.unschedulable, observed_at = excluded.observed_at";
         let gone = "DELETE FROM node_states WHERE cluster = $1 AND node = $2";
+        let spec = "INSERT INTO workload_specs (cluster, namespace, kind, name, slo_target, hpa_cpu, hpa_memory, containers, observed_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (cluster, namespace, kind, name) DO UPDATE SET \
+                    slo_target = excluded.slo_target, hpa_cpu = excluded.hpa_cpu, hpa_memory = excluded.hpa_memory, \
+                    containers = excluded.containers, observed_at = excluded.observed_at";
+        let spec_gone = "DELETE FROM workload_specs WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4";
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             insert_samples!(tx, &WORKLOAD_SAMPLES, w.workloads, 0i32);
@@ -251,6 +261,13 @@ impl Store {
             }
             for node in &w.nodes_gone {
                 sqlx::query(gone).bind(cluster).bind(node).execute(&mut *tx).await?;
+            }
+            for s in &w.specs {
+                sqlx::query(spec).bind(cluster).bind(&s.namespace).bind(&s.kind).bind(&s.name).bind(&s.slo_target)
+                    .bind(s.hpa_cpu).bind(s.hpa_memory).bind(&s.containers).bind(w.at).execute(&mut *tx).await?;
+            }
+            for (namespace, kind, name) in &w.specs_gone {
+                sqlx::query(spec_gone).bind(cluster).bind(namespace).bind(kind).bind(name).execute(&mut *tx).await?;
             }
             tx.commit().await
         })

@@ -28,7 +28,9 @@ import { RemediationPage } from './pages/RemediationPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { ResourceDetailPage } from './pages/ResourceDetailPage';
 import { ResourceListPage } from './pages/ResourceListPage';
+import { RightsizingPage } from './pages/RightsizingPage';
 import { RunbooksPage } from './pages/RunbooksPage';
+import { SloPage } from './pages/SloPage';
 import { UsersPage } from './pages/UsersPage';
 
 export function App() {
@@ -73,6 +75,8 @@ export function App() {
             <Route path="incidents/:id" element={<IncidentPage />} />
             <Route path="remediation" element={<RemediationPage />} />
             <Route path="runbooks" element={<RunbooksPage />} />
+            <Route path="slo" element={<SloPage />} />
+            <Route path="rightsizing" element={<RightsizingPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />

@@ -89,6 +89,10 @@ export const paths = {
   fluxImport: '/api/flux/import',
   /** Which kinds' lists can be streamed. */
   features: '/api/features',
+  /** Every workload's SLO (query: lib/signals sloApiPath). */
+  slo: '/api/slo',
+  /** Every workload's rightsizing (query: lib/signals rightsizingApiPath). */
+  rightsizing: '/api/rightsizing',
 } as const;
 
 /** The three kinds of Flux inputs a cluster serves to Flux Operator. */

@@ -2127,6 +2127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rightsizing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every workload's rightsizing: per container the recommended requests and limits, why, and
+         *     the monthly savings (viewer).
+         */
+        get: operations["rightsizing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/risk-guard/analyze": {
         parameters: {
             query?: never;
@@ -2159,6 +2179,26 @@ export interface paths {
          *     be searched are listed in `errors`.
          */
         get: operations["search_fleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/slo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every workload's SLO: availability, error budget and burn rates over the multiwindow rules
+         *     (viewer).
+         */
+        get: operations["slo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2645,6 +2685,35 @@ export interface components {
              */
             seq: number;
         };
+        /** @description A burn-rate rule's state. */
+        BurnAlert: {
+            /** @description Both windows burn faster than the threshold. */
+            firing: boolean;
+            longWindow: string;
+            severity: components["schemas"]["BurnSeverity"];
+            shortWindow: string;
+            /** Format: double */
+            threshold: number;
+        };
+        /** @description How fast a window burns the budget. */
+        BurnRate: {
+            /**
+             * Format: double
+             * @description None without desired replicas in the window.
+             */
+            availability?: number | null;
+            /**
+             * Format: double
+             * @description (1 − availability) / (1 − target).
+             */
+            burnRate?: number | null;
+            /** Format: int64 */
+            seconds: number;
+            /** @description One of 5m, 30m, 1h, 2h, 6h, 1d, 3d. */
+            window: string;
+        };
+        /** @enum {string} */
+        BurnSeverity: "ticket" | "page";
         CanIRequest: {
             /** @description At most 64. */
             checks: components["schemas"]["Check"][];
@@ -2965,6 +3034,36 @@ export interface components {
         ContainerList: {
             items: components["schemas"]["ContainerInfo"][];
         };
+        /** @description One container's recommendation. */
+        ContainerRightsizing: {
+            container: string;
+            cpu: components["schemas"]["RightsizingVerdict"];
+            /**
+             * Format: int64
+             * @description The 95th percentile of CPU usage, millicores.
+             */
+            cpuP95?: number | null;
+            current: components["schemas"]["Resources"];
+            /** Format: int64 */
+            historySeconds: number;
+            memory: components["schemas"]["RightsizingVerdict"];
+            /** Format: int64 */
+            memoryPeak?: number | null;
+            /**
+             * Format: double
+             * @description For all replicas over a month: what the current requests cost minus what the recommended
+             *     ones would (negative: the recommendation costs more). A request left unset counts as its
+             *     limit, as the apiserver defaults it, else as nothing.
+             */
+            monthlySavings: number;
+            /**
+             * @description A CPU request and no CPU limit; equal memory request and limit. Unset where not
+             *     recommended.
+             */
+            recommended: components["schemas"]["Resources"];
+            /** Format: int64 */
+            samples: number;
+        };
         ContainerState: {
             /** Format: int32 */
             exitCode?: number | null;
@@ -3182,6 +3281,24 @@ export interface components {
             error: string;
             /** @description The request's X-Request-Id. */
             requestId: string;
+        };
+        /** @description The error budget over the SLO period. */
+        ErrorBudget: {
+            /**
+             * Format: double
+             * @description The unavailability the target allows: 1 − target (0.001 for 99.9 %).
+             */
+            allowed: number;
+            /**
+             * Format: double
+             * @description The share of the budget spent: (1 − availability) / allowed; above 1 when overspent.
+             */
+            consumed?: number | null;
+            /**
+             * Format: double
+             * @description 1 − consumed; below 0 when overspent.
+             */
+            remaining?: number | null;
         };
         EventEvidence: {
             /** Format: int32 */
@@ -4148,6 +4265,17 @@ export interface components {
             /** @description Rows matching the filters, over every page. */
             total: number;
         };
+        /** @description Requests and limits, in millicores and bytes. */
+        Resources: {
+            /** Format: int64 */
+            cpuLimit?: number | null;
+            /** Format: int64 */
+            cpuRequest?: number | null;
+            /** Format: int64 */
+            memoryLimit?: number | null;
+            /** Format: int64 */
+            memoryRequest?: number | null;
+        };
         RestartResult: {
             /**
              * @description For a workload, the time written into its pod template: the rollout that follows replaces
@@ -4175,6 +4303,37 @@ export interface components {
             /** @description Newest first. */
             items: components["schemas"]["Revision"][];
         };
+        RightsizingList: {
+            /**
+             * Format: date-time
+             * @description The oldest computation among those listed (recomputed every `FLEETDECK_RIGHTSIZING_INTERVAL`).
+             */
+            computedAt?: string | null;
+            /**
+             * Format: double
+             * @description Of the workloads listed.
+             */
+            monthlySavings: number;
+            policy: components["schemas"]["RightsizingPolicy"];
+            /** @description By cluster, namespace, kind and name. */
+            workloads: components["schemas"]["WorkloadRightsizing"][];
+        };
+        /** @description How recommendations are made and priced (`FLEETDECK_RIGHTSIZING_*`, `FLEETDECK_PRICE_*`). */
+        RightsizingPolicy: {
+            /** Format: double */
+            cpuHourPrice: number;
+            /** Format: int64 */
+            historySeconds: number;
+            /** Format: double */
+            memoryGibHourPrice: number;
+            /** Format: int64 */
+            minHistorySeconds: number;
+        };
+        /**
+         * @description Why a resource has (or has no) recommendation.
+         * @enum {string}
+         */
+        RightsizingVerdict: "recommended" | "insufficient_history" | "autoscaled" | "no_usage";
         /** @description What the guard makes of a set of manifests. */
         RiskAnalysis: {
             /** @description How many findings block. */
@@ -4455,12 +4614,53 @@ export interface components {
          * @enum {string}
          */
         SloAlertStatus: "page" | "ticket";
+        /** @description What the SLO of one workload says. */
+        SloFigures: {
+            /** @description One per rule. */
+            alerts: components["schemas"]["BurnAlert"][];
+            /**
+             * Format: double
+             * @description Over the period.
+             */
+            availability?: number | null;
+            /** @description One per window, shortest first. */
+            burnRates: components["schemas"]["BurnRate"][];
+            errorBudget: components["schemas"]["ErrorBudget"];
+            /** Format: int64 */
+            periodSeconds: number;
+            status: components["schemas"]["SloStatus"];
+            /**
+             * Format: double
+             * @description In percent (99.9).
+             */
+            target: number;
+            targetSource: components["schemas"]["TargetSource"];
+        };
+        SloList: {
+            /**
+             * Format: date-time
+             * @description The oldest computation among those listed (recomputed every `FLEETDECK_SLO_INTERVAL`).
+             */
+            computedAt?: string | null;
+            summary: components["schemas"]["SloSummary"];
+            /** @description By cluster, namespace, kind and name. */
+            workloads: components["schemas"]["WorkloadSlo"][];
+        };
         /** @description Workloads whose stored SLO result has one of `statuses`. */
         SloSource: {
             clusters?: string[];
             namespaces?: string[];
             /** @description Default `["page"]`. */
             statuses?: components["schemas"]["SloAlertStatus"][];
+        };
+        /** @enum {string} */
+        SloStatus: "ok" | "ticket" | "page" | "no_data";
+        /** @description How many workloads are in each state. */
+        SloSummary: {
+            noData: number;
+            ok: number;
+            page: number;
+            ticket: number;
         };
         /**
          * @description How an email channel secures its SMTP connection.
@@ -4622,6 +4822,11 @@ export interface components {
             /** @enum {string} */
             type: "other";
         };
+        /**
+         * @description Where a workload's target came from.
+         * @enum {string}
+         */
+        TargetSource: "default" | "annotation" | "invalid_annotation";
         TestRequest: {
             channelId: string;
         };
@@ -4748,6 +4953,41 @@ export interface components {
             roles: components["schemas"]["Role"][];
             /** @description The username, or `token:<name>` for a bootstrap token. */
             subject: string;
+        };
+        /** @description A workload's rightsizing. */
+        WorkloadRightsizing: {
+            cluster: string;
+            /** Format: date-time */
+            computedAt: string;
+            /** @description The pod template's containers. */
+            containers: components["schemas"]["ContainerRightsizing"][];
+            kind: string;
+            /**
+             * Format: double
+             * @description The containers' monthly savings.
+             */
+            monthlySavings: number;
+            name: string;
+            namespace: string;
+            /**
+             * Format: int64
+             * @description The mean desired replicas over the history, rounded: what savings are counted for.
+             */
+            replicas: number;
+        };
+        /** @description A workload's SLO. */
+        WorkloadSlo: components["schemas"]["SloFigures"] & {
+            cluster: string;
+            /** Format: date-time */
+            computedAt: string;
+            kind: string;
+            /**
+             * Format: date-time
+             * @description The newest readiness sample in the period.
+             */
+            lastSampleAt?: string | null;
+            name: string;
+            namespace: string;
         };
         /** @description ClusterAssignments as stored, and warnings about clusters it affects. */
         Written_ClusterAssignments: {
@@ -16989,6 +17229,54 @@ export interface operations {
             };
         };
     };
+    rightsizing: {
+        parameters: {
+            query?: {
+                cluster?: string;
+                namespace?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RightsizingList"];
+                };
+            };
+            /** @description `invalid_query`: an unknown parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     analyze: {
         parameters: {
             query?: never;
@@ -17112,6 +17400,55 @@ export interface operations {
                 };
             };
             /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    slo: {
+        parameters: {
+            query?: {
+                cluster?: string;
+                namespace?: string;
+                status?: "ok" | "ticket" | "page" | "no_data";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SloList"];
+                };
+            };
+            /** @description `invalid_query`: an unknown parameter or status */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;

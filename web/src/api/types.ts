@@ -266,3 +266,13 @@ export type FixList = Schemas['FixList'];
 export type FixInput = Schemas['FixInput'];
 /** The query parameters of GET /api/diagnostics. */
 export type FindingsQuery = NonNullable<operations['list_findings']['parameters']['query']>;
+
+export type SloStatus = Schemas['SloStatus'];
+export type SloList = Schemas['SloList'];
+export type WorkloadSlo = Schemas['WorkloadSlo'];
+export type BurnRate = Schemas['BurnRate'];
+export type BurnAlert = Schemas['BurnAlert'];
+export type RightsizingList = Schemas['RightsizingList'];
+export type WorkloadRightsizing = Schemas['WorkloadRightsizing'];
+export type ContainerRightsizing = Schemas['ContainerRightsizing'];
+export type RightsizingVerdict = Schemas['RightsizingVerdict'];

@@ -77,3 +77,25 @@ export function FilterSelect<V extends string>({
     </label>
   );
 }
+
+/** A free-text filter: its label and input. */
+export function FilterInput({
+  label,
+  value,
+  onChange,
+  placeholder,
+  type = 'text',
+}: {
+  label: string;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+  placeholder?: string;
+  type?: 'text' | 'search';
+}) {
+  return (
+    <label>
+      {label}
+      <input type={type} value={value} onChange={onChange} placeholder={placeholder} />
+    </label>
+  );
+}

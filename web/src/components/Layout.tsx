@@ -7,6 +7,7 @@ import { INCIDENTS_ROUTE } from '../lib/incidents';
 import { REMEDIATION_ROUTE } from '../lib/remediation';
 import { isAdmin } from '../lib/roles';
 import { RUNBOOKS_ROUTE } from '../lib/runbooks';
+import { RIGHTSIZING_ROUTE, SLO_ROUTE } from '../lib/signals';
 import { SearchPalette } from './SearchPalette';
 import { UserMenu } from './UserMenu';
 
@@ -38,6 +39,13 @@ export function Layout() {
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
         { to: '/audit', label: 'Audit log' },
         { to: '/about', label: 'About' },
+      ],
+    },
+    {
+      title: 'Signals',
+      links: [
+        { to: SLO_ROUTE, label: 'SLOs' },
+        { to: RIGHTSIZING_ROUTE, label: 'Rightsizing' },
       ],
     },
     {

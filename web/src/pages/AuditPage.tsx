@@ -6,7 +6,7 @@ import type { AuditPage as AuditPageBody, AuditVerification } from '../api/types
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, OutcomeBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { FilterBar, FilterSelect } from '../components/FilterBar';
+import { FilterBar, FilterInput, FilterSelect } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import {
@@ -97,31 +97,13 @@ function AuditFilterBar({ filters, onApply }: { filters: AuditFilters; onApply: 
     <FilterBar label="Audit filters" filters={filtersToForm(filters)} empty={EMPTY_AUDIT_FILTERS} onApply={(form) => onApply(filtersFromForm(form))}>
       {(field) => (
         <>
-          <label>
-            Actor
-            <input {...field('actor')} />
-          </label>
-          <label>
-            Verb
-            <input {...field('verb')} />
-          </label>
+          <FilterInput label="Actor" {...field('actor')} />
+          <FilterInput label="Verb" {...field('verb')} />
           <FilterSelect label="Outcome" values={AUDIT_OUTCOMES} {...field('outcome')} />
-          <label>
-            Cluster
-            <input {...field('cluster')} />
-          </label>
-          <label>
-            Namespace
-            <input {...field('namespace')} />
-          </label>
-          <label>
-            Name
-            <input {...field('name')} />
-          </label>
-          <label>
-            Request id
-            <input {...field('requestId')} />
-          </label>
+          <FilterInput label="Cluster" {...field('cluster')} />
+          <FilterInput label="Namespace" {...field('namespace')} />
+          <FilterInput label="Name" {...field('name')} />
+          <FilterInput label="Request id" {...field('requestId')} />
           <label>
             From
             <input type="datetime-local" {...field('from')} />

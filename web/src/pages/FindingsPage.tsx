@@ -5,7 +5,7 @@ import { apiKey } from '../api/queries';
 import type { FindingList } from '../api/types';
 import { SeverityBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { FilterBar, FilterSelect } from '../components/FilterBar';
+import { FilterBar, FilterInput, FilterSelect } from '../components/FilterBar';
 import { FindingEvidence } from '../components/FindingEvidence';
 import { FindingsTable } from '../components/FindingsTable';
 import { Loading } from '../components/Loading';
@@ -88,22 +88,10 @@ function FindingsFilterBar({ filters, onApply }: { filters: FindingFilters; onAp
     <FilterBar label="Findings filters" filters={filters} empty={EMPTY_FINDING_FILTERS} onApply={onApply}>
       {(field) => (
         <>
-          <label>
-            Cluster
-            <input {...field('cluster')} />
-          </label>
-          <label>
-            Namespace
-            <input {...field('namespace')} />
-          </label>
-          <label>
-            Kind
-            <input {...field('kind')} placeholder="Pod" />
-          </label>
-          <label>
-            Name
-            <input {...field('name')} />
-          </label>
+          <FilterInput label="Cluster" {...field('cluster')} />
+          <FilterInput label="Namespace" {...field('namespace')} />
+          <FilterInput label="Kind" {...field('kind')} placeholder="Pod" />
+          <FilterInput label="Name" {...field('name')} />
           <FilterSelect label="Severity" values={FINDING_SEVERITIES} {...field('severity')} />
           <FilterSelect label="Class" values={FINDING_CLASSES} labelOf={classLabel} {...field('class')} />
           <FilterSelect label="State" values={FINDING_STATES} any={false} {...field('state')} />

@@ -8,7 +8,7 @@ import type { FindingSeverity, IncidentList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, SeverityBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { FilterBar, FilterSelect } from '../components/FilterBar';
+import { FilterBar, FilterInput, FilterSelect } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import { useApiMutation } from '../hooks/useApiMutation';
@@ -100,10 +100,7 @@ function IncidentsFilterBar({ filters, onApply }: { filters: IncidentFilters; on
         <>
           <FilterSelect label="State" values={INCIDENT_STATES} {...field('state')} />
           <FilterSelect label="Severity" values={FINDING_SEVERITIES} {...field('severity')} />
-          <label>
-            Cluster
-            <input {...field('cluster')} />
-          </label>
+          <FilterInput label="Cluster" {...field('cluster')} />
         </>
       )}
     </FilterBar>

@@ -7,7 +7,7 @@ import type { FixList, Runbook, RunbookList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
-import { FilterBar, FilterSelect } from '../components/FilterBar';
+import { FilterBar, FilterInput, FilterSelect } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Markdown } from '../components/Markdown';
 import { Time } from '../components/Time';
@@ -123,14 +123,8 @@ function RunbooksFilterBar({ filters, onApply }: { filters: RunbookFilters; onAp
       {(field) => (
         <>
           <FilterSelect label="Class" values={FINDING_CLASSES} labelOf={classLabel} {...field('class')} />
-          <label>
-            Tag
-            <input {...field('tag')} />
-          </label>
-          <label>
-            Text
-            <input {...field('q')} type="search" />
-          </label>
+          <FilterInput label="Tag" {...field('tag')} />
+          <FilterInput label="Text" {...field('q')} type="search" />
         </>
       )}
     </FilterBar>
