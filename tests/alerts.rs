@@ -137,17 +137,9 @@ async fn audit_text(app: &TestApp, resource_type: &str, n: usize) -> String {
     panic!("fewer than {n} audit rows of {resource_type}");
 }
 
-/// The `workload_signals` table as the SLO evaluator keeps it (created here when this branch's
-/// schema does not have it yet), with one SLO result per (name, status).
+/// SLO results as the evaluator keeps them in `workload_signals`, one per (name, status).
 async fn write_slos(store: &Store, rows: &[(&str, &str)]) {
     let at = fleetdeck::store::now();
-    let create = |ts: &str| {
-        format!(
-            "CREATE TABLE IF NOT EXISTS workload_signals (cluster TEXT NOT NULL, signal TEXT NOT NULL, \
-             namespace TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, computed_at {ts} NOT NULL, \
-             body TEXT NOT NULL, PRIMARY KEY (cluster, signal, namespace, kind, name))"
-        )
-    };
     let delete = "DELETE FROM workload_signals WHERE signal = 'slo'";
     let insert = "INSERT INTO workload_signals (cluster, signal, namespace, kind, name, computed_at, body) \
                   VALUES ('prod', 'slo', 'shop', 'Deployment', $1, $2, $3)";
@@ -158,10 +150,6 @@ async fn write_slos(store: &Store, rows: &[(&str, &str)]) {
     };
     match &store.db {
         Db::Sqlite(pool) => {
-            sqlx::query(sqlx::AssertSqlSafe(create("TEXT")))
-                .execute(pool)
-                .await
-                .unwrap();
             sqlx::query(delete).execute(pool).await.unwrap();
             for (name, status) in rows {
                 sqlx::query(insert)
@@ -174,10 +162,6 @@ async fn write_slos(store: &Store, rows: &[(&str, &str)]) {
             }
         }
         Db::Postgres(pool) => {
-            sqlx::query(sqlx::AssertSqlSafe(create("TIMESTAMPTZ")))
-                .execute(pool)
-                .await
-                .unwrap();
             sqlx::query(delete).execute(pool).await.unwrap();
             for (name, status) in rows {
                 sqlx::query(insert)

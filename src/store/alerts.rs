@@ -72,17 +72,6 @@ pub struct DeliveryRow {
     pub sent_at: DateTime<Utc>,
 }
 
-/// A computed SLO result as the lead's `workload_signals` keeps it (signal `slo`).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SloResultRow {
-    pub cluster: String,
-    pub namespace: String,
-    pub kind: String,
-    pub name: String,
-    /// JSON of the SLO (its `status`: ok, ticket, page or no_data).
-    pub body: String,
-}
-
 #[derive(Debug, Default)]
 pub struct AlertFilter<'a> {
     pub state: Option<&'a str>,
@@ -253,13 +242,6 @@ impl Store {
     pub async fn open_findings_everywhere(&self) -> sqlx::Result<Vec<FindingRow>> {
         let sql = "SELECT id, cluster, namespace, kind, name, class, severity, body, first_seen_at, last_seen_at, \
                    resolved_at FROM findings WHERE resolved_at IS NULL ORDER BY cluster, namespace, kind, name, id";
-        with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
-    }
-
-    /// The stored SLO results of every workload (`workload_signals`, signal `slo`).
-    pub async fn slo_results(&self) -> sqlx::Result<Vec<SloResultRow>> {
-        let sql = "SELECT cluster, namespace, kind, name, body FROM workload_signals WHERE signal = 'slo' \
-                   ORDER BY cluster, namespace, kind, name";
         with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
     }
 

@@ -81,7 +81,7 @@ fn finding_fact(row: crate::store::findings::FindingRow) -> FindingFact {
     }
 }
 
-fn slo_fact(row: crate::store::alerts::SloResultRow) -> Option<SloFact> {
+fn slo_fact(row: crate::store::workload_signals::WorkloadSignalRow) -> Option<SloFact> {
     let body: serde_json::Value = serde_json::from_str(&row.body).ok()?;
     Some(SloFact {
         status: body.get("status")?.as_str()?.to_string(),
@@ -116,7 +116,12 @@ pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Ev
         false => Vec::new(),
     };
     let slos: Vec<SloFact> = match wants_slos {
-        true => store.slo_results().await?.into_iter().filter_map(slo_fact).collect(),
+        true => store
+            .workload_signals(crate::signals::evaluator::SLO, &Default::default())
+            .await?
+            .into_iter()
+            .filter_map(slo_fact)
+            .collect(),
         false => Vec::new(),
     };
     let wanted: Vec<(String, Duration, Vec<rules::Wanted>)> = rules_now
