@@ -49,6 +49,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::signals::reports::router().into(),
         crate::signals::assistant::routes::router(),
         crate::signals::predictions_api::router().into(),
+        crate::signals::alerts::routes::router(),
     ]
 }
 

@@ -259,6 +259,16 @@ pub struct SettingsArgs {
         global = true
     )]
     pub remediation_self_approval_environments: String,
+    /// Evaluate alert rules and send alerts (on the leader): on or off.
+    #[arg(long, env = "FLEETDECK_ALERTING", default_value = "on", global = true)]
+    pub alerting: String,
+    /// Let alerts leave Fleetdeck: on or off (off: every delivery is one failed attempt
+    /// `delivery_off`; for test and contract environments).
+    #[arg(long, env = "FLEETDECK_ALERT_DELIVERY", default_value = "on", global = true)]
+    pub alert_delivery: String,
+    /// How often the leader evaluates the alert rules (e.g. 30s).
+    #[arg(long, env = "FLEETDECK_ALERT_INTERVAL", default_value = "30s", global = true)]
+    pub alert_interval: String,
     /// Comma separated CIDRs alert deliveries may reach although they are internal (loopback,
     /// private, link-local, metadata, …), e.g. an in-cluster Alertmanager's Service range.
     #[arg(long, env = "FLEETDECK_OUTBOUND_ALLOW_CIDRS", default_value = "", global = true)]
@@ -381,6 +391,11 @@ pub struct Settings {
     pub remediation_self_approval_environments: Vec<String>,
     /// Internal addresses outbound deliveries may reach despite the SSRF guard.
     pub outbound_allow_cidrs: AllowList,
+    /// Whether the leader evaluates alert rules and sends alerts.
+    pub alerting: bool,
+    /// Whether alerts may be sent at all (off: nothing leaves, each delivery fails `delivery_off`).
+    pub alert_delivery: bool,
+    pub alert_interval: Duration,
     /// The assistant's model endpoint, when one is configured.
     pub assistant: Option<AssistantModelSettings>,
     pub slo: SloSettings,
@@ -772,11 +787,17 @@ impl Settings {
         let assistant = assistant(a)?;
         let (slo, rightsizing) = workload_signals(a, samples_retention)?;
         let predictor = predictor(a)?;
+        let alerting = switch("FLEETDECK_ALERTING", &a.alerting)?;
+        let alert_interval = duration("FLEETDECK_ALERT_INTERVAL", &a.alert_interval)?;
+        let alert_delivery = switch("FLEETDECK_ALERT_DELIVERY", &a.alert_delivery)?;
         Ok(Settings {
             slo,
             rightsizing,
             predictor,
             outbound_allow_cidrs,
+            alerting,
+            alert_delivery,
+            alert_interval,
             remediation_self_approval_environments,
             assistant,
             risk_guard,

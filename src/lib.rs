@@ -69,6 +69,8 @@ pub struct AppState {
     pub oidc: Arc<auth::oidc::Oidc>,
     /// Wakes the diagnostics monitor when this replica changed the cluster registry.
     pub registry_changed: Arc<tokio::sync::Notify>,
+    /// The SSRF-guarded client every alert delivery goes through (it pools connections).
+    pub outbound: signals::outbound::client::OutboundClient,
 }
 
 impl AppState {
@@ -99,7 +101,11 @@ impl AppState {
             settings.public_url.clone(),
             settings.secret_key.clone(),
         ));
+        let outbound =
+            signals::outbound::client::OutboundClient::with_allow_list(settings.outbound_allow_cidrs.clone())
+                .expect("the outbound HTTP client builds");
         AppState {
+            outbound,
             oidc,
             registry_changed: Arc::default(),
             caches,

@@ -33,6 +33,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         (name = "remediation", description = "Changes proposed from findings, approved by a second person, executed through the operations pipeline, and their GitOps artifacts"),
         (name = "risk guard", description = "Risks in manifests before they are applied: findings, blocking ones, a score"),
         (name = "signals", description = "What Fleetdeck learns from sampling the fleet over time: node history, SLOs, rightsizing, predictions, alerts"),
+        (name = "alerts", description = "Alert channels (secrets write-only), rules over findings and SLO results, the alerts' lifecycle, tests, ad-hoc dispatch and the delivery log"),
         (name = "assistant", description = "Questions answered from the runbooks, incidents, findings and docs the caller may see, with citations; feedback and telemetry"),
     )
 )]

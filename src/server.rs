@@ -173,6 +173,12 @@ impl Server {
         if state.settings.diagnostics {
             background.push(crate::incidents::monitor::spawn(state.clone(), leadership.clone()));
         }
+        if state.settings.alerting {
+            background.push(crate::signals::alerts::dispatch::spawn(
+                state.clone(),
+                leadership.clone(),
+            ));
+        }
         if state.settings.sampling {
             background.push(crate::signals::sampler::spawn(state.clone(), leadership));
         }

@@ -5,17 +5,14 @@
 
 mod common;
 
-use std::collections::VecDeque;
+use common::receivers::*;
+
 use std::io;
 use std::net::IpAddr;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::IntoResponse;
 use fleetdeck::signals::outbound::alert::{Alert, AlertState};
 use fleetdeck::signals::outbound::alertmanager::AlertmanagerChannel;
 use fleetdeck::signals::outbound::client::{ClientSettings, Guard, Lookup, OutboundClient, ResolveError, SystemLookup};
@@ -28,95 +25,7 @@ use fleetdeck::signals::outbound::telegram::TelegramChannel;
 use fleetdeck::signals::outbound::webhook::WebhookChannel;
 use fleetdeck::signals::outbound::{Channel, Delivery, Secret, deliver};
 use futures::future::BoxFuture;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
-
-/// What a receiver was sent.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Received {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
-
-/// One scripted answer: status, headers, body.
-type Reply = (u16, Vec<(&'static str, String)>, String);
-
-/// An HTTP receiver on 127.0.0.1 that records every request and answers the script's replies
-/// in order (the last one again when it runs out).
-struct Receiver {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Receiver {
-    async fn start(script: Vec<Reply>) -> Receiver {
-        Receiver::start_with_delay(script, Duration::ZERO).await
-    }
-
-    async fn start_with_delay(script: Vec<Reply>, delay: Duration) -> Receiver {
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(VecDeque::from(script)));
-        let record = received.clone();
-        let handler = move |uri: Uri, headers: HeaderMap, body: Bytes| {
-            let record = record.clone();
-            let script = script.clone();
-            async move {
-                record.lock().unwrap().push(Received {
-                    path: uri.path().to_string(),
-                    headers,
-                    body,
-                });
-                tokio::time::sleep(delay).await;
-                let (status, headers, body) = {
-                    let mut script = script.lock().unwrap();
-                    match script.len() {
-                        1 => script[0].clone(),
-                        _ => script.pop_front().expect("a scripted reply"),
-                    }
-                };
-                let mut response = (StatusCode::from_u16(status).unwrap(), body).into_response();
-                for (name, value) in headers {
-                    response.headers_mut().insert(name, value.parse().unwrap());
-                }
-                response
-            }
-        };
-        let app = axum::Router::new().fallback(handler);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Receiver { port, received, task }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-fn ok() -> Reply {
-    (200, vec![], "ok".into())
-}
 
 /// The alert as a rule would hand it over (and as a webhook receiver reads it back).
 fn alert() -> Alert {
@@ -169,29 +78,6 @@ fn codes(d: &Delivery) -> Vec<Option<&'static str>> {
 
 fn statuses(d: &Delivery) -> Vec<Option<u16>> {
     d.attempts.iter().map(|a| a.status).collect()
-}
-
-/// What a receiver does with a signed webhook: recompute the HMAC over "<timestamp>.<body>",
-/// compare in constant time, refuse a timestamp more than 5 minutes from its clock.
-fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
-    let Some(timestamp) = headers.get("x-fleetdeck-timestamp").and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let Some(signature) = headers
-        .get("x-fleetdeck-signature")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("sha256="))
-        .and_then(|hex| hex::decode(hex).ok())
-    else {
-        return false;
-    };
-    let fresh = timestamp
-        .parse::<i64>()
-        .is_ok_and(|t| (chrono::Utc::now().timestamp() - t).abs() <= 300);
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.").as_bytes());
-    mac.update(body);
-    fresh && mac.verify_slice(&signature).is_ok()
 }
 
 #[tokio::test]
@@ -503,72 +389,6 @@ async fn the_telegram_token_is_never_in_an_attempt() {
         assert!(!shown.contains("AAsecretTOKEN"), "{shown}");
     }
     assert!(!format!("{:?}", channel("https://api.telegram.org".into())).contains("AAsecretTOKEN"));
-}
-
-/// Debian's Alertmanager on a free loopback port, stopped when dropped.
-struct Alertmanager {
-    child: tokio::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
-
-impl Alertmanager {
-    async fn start() -> Alertmanager {
-        assert!(
-            Path::new(ALERTMANAGER).exists(),
-            "{ALERTMANAGER} is missing: install Debian's prometheus-alertmanager (apt-get install -y \
-             prometheus-alertmanager); scripts/test does when run as root"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("alertmanager.yml");
-        std::fs::write(&config, "route:\n  receiver: default\nreceivers:\n  - name: default\n").unwrap();
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap().port()
-        };
-        let child = tokio::process::Command::new(ALERTMANAGER)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.path={}", dir.path().join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let am = Alertmanager { child, port, _dir: dir };
-        let ready = format!("{}/-/ready", am.url());
-        for _ in 0..100 {
-            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
-                return am;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("Alertmanager did not become ready on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// The alerts Alertmanager holds with our id label.
-    async fn ours(&self, id: &str) -> Vec<Value> {
-        let all: Vec<Value> = reqwest::get(format!("{}/api/v2/alerts", self.url()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        all.into_iter().filter(|a| a["labels"]["fleetdeck_id"] == id).collect()
-    }
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
 }
 
 #[tokio::test]

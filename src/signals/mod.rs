@@ -7,8 +7,10 @@
 //! `predictions` (pure) fits trends to samples, `predictor` asks an external model and
 //! `predictions_api` serves them;
 //! `outbound` delivers alerts to the channels people read, behind the SSRF guard; `assistant`
-//! answers questions from the runbooks, incidents, findings and docs the caller may see.
+//! answers questions from the runbooks, incidents, findings and docs the caller may see;
+//! `alerts` raises alerts from rules over findings and SLO results and sends them through `outbound`.
 
+pub mod alerts;
 pub mod assistant;
 pub mod evaluator;
 pub mod node_events;

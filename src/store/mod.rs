@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use audit_writer::AuditWriter;
 
 pub mod account_tokens;
+pub mod alerts;
 pub mod api_keys;
 pub mod assistant;
 pub mod audit;

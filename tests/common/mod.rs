@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod receivers;
 pub mod smtp;
 
 use std::time::Duration;

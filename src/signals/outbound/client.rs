@@ -105,13 +105,13 @@ impl std::fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
-/// 422 for routes that check a channel's URL as it is saved: the refusal's code, or
+/// 400 for routes that check a channel's URL as it is saved: the refusal's code, or
 /// `destination_not_resolvable` for a name with no addresses.
 impl From<ResolveError> for ApiError {
     fn from(e: ResolveError) -> ApiError {
         match e {
             ResolveError::Refused(r) => r.into(),
-            ResolveError::Lookup(m) => ApiError::unprocessable("destination_not_resolvable", m),
+            ResolveError::Lookup(m) => ApiError::bad_request("destination_not_resolvable", m),
         }
     }
 }

@@ -208,10 +208,10 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
-/// 422 with the refusal's code, for routes that take a channel's URL.
+/// 400 with the refusal's code, for routes that take a channel's URL.
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> ApiError {
-        ApiError::unprocessable(r.code(), r.to_string())
+        ApiError::bad_request(r.code(), r.to_string())
     }
 }
 

@@ -4,6 +4,157 @@
  */
 
 export interface paths {
+    "/api/alerts/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alert channels (operator); secrets only as `*Configured` flags. */
+        get: operations["list_channels"];
+        put?: never;
+        /**
+         * Creates a channel (admin). Its URLs must pass the SSRF guard; its secrets need
+         *     FLEETDECK_SECRET_KEY.
+         */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One channel (operator). */
+        get: operations["get_channel"];
+        /** Replaces a channel (admin); an omitted secret keeps the stored one, an empty one clears it. */
+        put: operations["update_channel"];
+        post?: never;
+        /** Deletes a channel (admin) that no rule notifies; its delivery log stays. */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log newest first (operator), deliveries of alerts the caller may not see left out. */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dispatches an ad-hoc alert (operator) to the channels named, or every enabled channel;
+         *     recorded as an alert (firing until resolved) with its deliveries.
+         */
+        post: operations["dispatch_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts newest first (viewer), those about what the caller may not see left out. */
+        get: operations["list_alerts"];
+        put?: never;
+        /**
+         * Acknowledges or resolves an alert (operator): firing → acknowledged → resolved (or firing →
+         *     resolved). A resolution is sent to the alert's channels in the background.
+         */
+        post: operations["change_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alert rules (viewer). */
+        get: operations["list_rules"];
+        put?: never;
+        /** Creates a rule (operator). */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replaces a rule (operator). */
+        put: operations["update_rule"];
+        post?: never;
+        /** Deletes a rule (operator); its open alerts resolve at the next evaluation. */
+        delete: operations["delete_rule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a test alert through a channel now (admin), enabled or not; answers every attempt. */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/assistant": {
         parameters: {
             query?: never;
@@ -2331,6 +2482,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AlertList: {
+            alerts: components["schemas"]["AlertView"][];
+        };
+        /** @enum {string} */
+        AlertState: "firing" | "acknowledged" | "resolved";
+        AlertView: {
+            /** Format: date-time */
+            acknowledgedAt?: string | null;
+            acknowledgedBy?: string | null;
+            channelIds: string[];
+            cluster: string;
+            id: string;
+            labels: {
+                [key: string]: string;
+            };
+            /** @description '' for cluster-scoped subjects and ad-hoc alerts. */
+            namespace: string;
+            note?: string | null;
+            /**
+             * Format: date-time
+             * @description When its firing state was last sent (the repeat interval counts from it).
+             */
+            notifiedAt?: string | null;
+            /** Format: date-time */
+            resolvedAt?: string | null;
+            /** @description Who resolved it; none when its condition cleared. */
+            resolvedBy?: string | null;
+            /** @description The rule that raised it; none for an ad-hoc dispatch. */
+            ruleId?: string | null;
+            severity: components["schemas"]["Severity"];
+            /** Format: date-time */
+            startedAt: string;
+            state: components["schemas"]["AlertState"];
+            summary: string;
+            title: string;
+        };
         AnalyzeRequest: {
             /** @description The cluster the manifests go to: its environment and version are used when none is given. */
             cluster?: string | null;
@@ -2415,6 +2602,31 @@ export interface components {
             limit?: number | null;
             /** @description 1 to 1000 characters. */
             question: string;
+        };
+        /** @description One try of a delivery. */
+        AttemptView: {
+            /** Format: int64 */
+            durationMs: number;
+            /**
+             * @description `url_not_allowed`, `destination_not_allowed`, `connect_failed`, `timeout`,
+             *     `rate_limited`, `receiver_error`, `rejected`, `request_failed`, `smtp_failed`,
+             *     `channel_unusable`, `delivery_off`; none when delivered.
+             */
+            errorCode?: string | null;
+            /** @description The failure for people, scrubbed of secrets. */
+            message?: string | null;
+            /**
+             * Format: int32
+             * @description 1 for the first.
+             */
+            number: number;
+            /** Format: date-time */
+            startedAt: string;
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status (or SMTP reply code), when it answered.
+             */
+            status?: number | null;
         };
         /** @description One audit row, as stored and as served. */
         AuditEvent: {
@@ -2572,6 +2784,75 @@ export interface components {
         ChainProblem: "row_altered" | "link_broken" | "rows_missing" | "head_mismatch";
         /** @enum {string} */
         Change: "added" | "removed" | "changed";
+        /**
+         * @description A channel as written. Secrets are write-only: on PUT an omitted one keeps the stored value
+         *     and an empty string clears it.
+         */
+        ChannelInput: {
+            /** @description telegram: the bot's token (secret, required). */
+            botToken?: string | null;
+            /** @description Default true. */
+            enabled?: boolean | null;
+            /** @description Fixed once created. */
+            kind: components["schemas"]["ChannelKind"];
+            /** @description 1 to 100 characters, unique. */
+            name: string;
+            /** @description email: the SMTP password (optional). */
+            password?: string | null;
+            /** @description pagerduty: the Events v2 routing key (secret, required). */
+            routingKey?: string | null;
+            /** @description webhook: the HMAC-SHA256 signing secret (optional; no signature without one). */
+            secret?: string | null;
+            settings?: components["schemas"]["ChannelSettings"];
+            /** @description slack: the incoming webhook's URL (secret, required). */
+            webhookUrl?: string | null;
+        };
+        /** @enum {string} */
+        ChannelKind: "alertmanager" | "slack" | "pagerduty" | "webhook" | "telegram" | "email";
+        ChannelList: {
+            channels: components["schemas"]["ChannelView"][];
+        };
+        /** @description A channel's settings that are not secret; which apply depends on the kind. */
+        ChannelSettings: {
+            /** @description telegram: the chat id or @channel (required). */
+            chatId?: string | null;
+            /** @description email: the sender (required). */
+            from?: string | null;
+            /** @description email: the SMTP server (required). */
+            host?: string | null;
+            /**
+             * Format: int32
+             * @description email: the SMTP port; default 587.
+             */
+            port?: number | null;
+            security?: components["schemas"]["SmtpSecurityWord"] | null;
+            /** @description email: the recipients (at least one). */
+            to?: string[];
+            /**
+             * @description alertmanager, webhook: the receiver's URL (required); pagerduty: the Events v2 URL and
+             *     telegram: the Bot API's base URL (both optional, the public service by default).
+             */
+            url?: string | null;
+            /** @description email: the SMTP user, when the server wants a login. */
+            username?: string | null;
+        };
+        /** @description A channel as read: its secrets only as `*Configured` flags. */
+        ChannelView: {
+            botTokenConfigured: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            enabled: boolean;
+            id: string;
+            kind: components["schemas"]["ChannelKind"];
+            name: string;
+            passwordConfigured: boolean;
+            routingKeyConfigured: boolean;
+            secretConfigured: boolean;
+            settings: components["schemas"]["ChannelSettings"];
+            /** Format: date-time */
+            updatedAt: string;
+            webhookUrlConfigured: boolean;
+        };
         /** @description The chart's Chart.yaml, as stored with the release. */
         ChartMetadata: {
             /** @description `v1` or `v2`. */
@@ -2933,6 +3214,44 @@ export interface components {
             name: string;
             namespace?: string | null;
         };
+        DeliveryList: {
+            deliveries: components["schemas"]["DeliveryView"][];
+        };
+        /** @description A delivery's result: whether it arrived, and every attempt. */
+        DeliveryResult: {
+            attempts: components["schemas"]["AttemptView"][];
+            delivered: boolean;
+        };
+        DeliveryView: {
+            alertId: string;
+            attempts: components["schemas"]["AttemptView"][];
+            channelId: string;
+            channelKind: components["schemas"]["ChannelKind"];
+            channelName: string;
+            delivered: boolean;
+            id: string;
+            /** Format: date-time */
+            sentAt: string;
+            /** @description The state sent: firing or resolved. */
+            state: components["schemas"]["AlertState"];
+        };
+        DispatchRequest: {
+            /** @description The channels to send to; default every enabled channel. */
+            channelIds?: string[] | null;
+            cluster?: string;
+            labels?: {
+                [key: string]: string;
+            };
+            severity?: components["schemas"]["Severity"] | null;
+            /** @description At most 2000 characters. */
+            summary?: string;
+            /** @description 1 to 200 characters. */
+            title: string;
+        };
+        Dispatched: {
+            alert: components["schemas"]["AlertView"];
+            deliveries: components["schemas"]["DeliveryView"][];
+        };
         DrainPod: {
             action: components["schemas"]["PodAction"];
             /** @description The PodDisruptionBudgets that allow no disruption of it now. */
@@ -3096,6 +3415,19 @@ export interface components {
             /** @description Pass it as `continue` for the next page; absent on the last page. */
             continue?: string | null;
             items: components["schemas"]["StoredFinding"][];
+        };
+        /**
+         * @description A finding's severity, lowest first.
+         * @enum {string}
+         */
+        FindingSeverity: "info" | "warning" | "critical";
+        /** @description Open findings a rule matches; an empty list matches everything. */
+        FindingSource: {
+            /** @description Finding classes (`pod_crash_loop`, …). */
+            classes?: string[];
+            clusters?: string[];
+            minSeverity?: components["schemas"]["FindingSeverity"] | null;
+            namespaces?: string[];
         };
         Fix: {
             /** @description What was done: free text or a remediation kind such as `restart`. */
@@ -3387,6 +3719,15 @@ export interface components {
             p50: number;
             /** Format: int64 */
             p95: number;
+        };
+        /** @enum {string} */
+        LifecycleAction: "acknowledge" | "resolve";
+        LifecycleChange: {
+            action: components["schemas"]["LifecycleAction"];
+            /** @description The alert's id. */
+            id: string;
+            /** @description At most 1000 characters. */
+            note?: string | null;
         };
         ListItem: components["schemas"]["Row"] | components["schemas"]["KubeObject"];
         /** @description A container's log worth reading: the current instance, or the previous one (that crashed). */
@@ -4222,6 +4563,42 @@ export interface components {
             summary: components["schemas"]["Summary"];
             uid: string;
         };
+        RuleInput: {
+            /** @description The channels notified (at least one, each existing). */
+            channelIds: string[];
+            /** @description Default true. */
+            enabled?: boolean | null;
+            /** @description 1 to 100 characters, unique. */
+            name: string;
+            /** @description How often a firing alert is sent again: `30m`, `4h`, `1d` (1 minute to 30 days); default `4h`. */
+            repeatInterval?: string | null;
+            source: components["schemas"]["RuleSource"];
+        };
+        RuleList: {
+            rules: components["schemas"]["RuleView"][];
+        };
+        /** @description What a rule watches. */
+        RuleSource: (components["schemas"]["FindingSource"] & {
+            /** @enum {string} */
+            type: "finding";
+        }) | (components["schemas"]["SloSource"] & {
+            /** @enum {string} */
+            type: "slo";
+        });
+        RuleView: {
+            channelIds: string[];
+            /** Format: date-time */
+            createdAt: string;
+            enabled: boolean;
+            id: string;
+            name: string;
+            repeatInterval: string;
+            /** Format: int64 */
+            repeatIntervalSeconds: number;
+            source: components["schemas"]["RuleSource"];
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /**
          * @description A runbook, with how the fixes that followed it went (those of the class asked for, when one
          *     was).
@@ -4322,6 +4699,11 @@ export interface components {
             /** @description The Secret's name. */
             secret: string;
         };
+        /**
+         * @description The SLO statuses that raise an alert.
+         * @enum {string}
+         */
+        SloAlertStatus: "page" | "ticket";
         /** @description What the SLO of one workload says. */
         SloFigures: {
             /** @description One per rule. */
@@ -4354,6 +4736,13 @@ export interface components {
             /** @description By cluster, namespace, kind and name. */
             workloads: components["schemas"]["WorkloadSlo"][];
         };
+        /** @description Workloads whose stored SLO result has one of `statuses`. */
+        SloSource: {
+            clusters?: string[];
+            namespaces?: string[];
+            /** @description Default `["page"]`. */
+            statuses?: components["schemas"]["SloAlertStatus"][];
+        };
         /** @enum {string} */
         SloStatus: "ok" | "ticket" | "page" | "no_data";
         /** @description How many workloads are in each state. */
@@ -4363,6 +4752,11 @@ export interface components {
             page: number;
             ticket: number;
         };
+        /**
+         * @description How an email channel secures its SMTP connection.
+         * @enum {string}
+         */
+        SmtpSecurityWord: "starttls" | "require_starttls" | "tls";
         Source: {
             oci_tag: string;
             oci_url: string;
@@ -4523,6 +4917,9 @@ export interface components {
          * @enum {string}
          */
         TargetSource: "default" | "annotation" | "invalid_annotation";
+        TestRequest: {
+            channelId: string;
+        };
         TimelineEntry: {
             actor?: string | null;
             /** Format: date-time */
@@ -4748,6 +5145,889 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description invalid_body, invalid_name, invalid_channel, secret_key_required, url_not_allowed, destination_not_allowed, destination_not_resolvable */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description invalid_body, invalid_name, invalid_channel, secret_key_required, url_not_allowed, destination_not_allowed, destination_not_resolvable */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description channel_in_use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description An alert's id. */
+                alert?: string;
+                /** @description A channel's id. */
+                channel?: string;
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description invalid_query, invalid_limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dispatch_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DispatchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dispatched"];
+                };
+            };
+            /** @description invalid_body, invalid_alert, unknown_channel, no_channels */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: {
+                /** @description firing, acknowledged or resolved. */
+                state?: components["schemas"]["AlertState"];
+                cluster?: string;
+                /** @description A rule's id. */
+                rule?: string;
+                /** @description 1 to 500; default 100. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description invalid_query, invalid_limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LifecycleChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertView"];
+                };
+            };
+            /** @description invalid_body, invalid_note */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleView"];
+                };
+            };
+            /** @description invalid_body, invalid_name, invalid_rule, unknown_channel, invalid_repeat_interval */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleView"];
+                };
+            };
+            /** @description invalid_body, invalid_name, invalid_rule, unknown_channel, invalid_repeat_interval */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryResult"];
+                };
+            };
+            /** @description invalid_body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ask: {
         parameters: {
             query?: never;
