@@ -318,17 +318,17 @@ mod tests {
                 .to_string()
                 .starts_with("hooks.example.com resolves to 10.1.2.3, a private address")
         );
-        assert_eq!(api(refused), (422, "destination_not_allowed"));
+        assert_eq!(api(refused), (400, "destination_not_allowed"));
         let nowhere = guard(vec![])
             .check_url("https://hooks.example.com/x")
             .await
             .unwrap_err();
-        assert_eq!(api(nowhere), (422, "destination_not_resolvable"));
+        assert_eq!(api(nowhere), (400, "destination_not_resolvable"));
         let bad = guard(vec![public])
             .check_url("gopher://hooks.example.com/")
             .await
             .unwrap_err();
-        assert_eq!(api(bad), (422, "url_not_allowed"));
+        assert_eq!(api(bad), (400, "url_not_allowed"));
         // An IP literal is checked without a lookup.
         assert_eq!(
             guard(vec![]).resolve("[::1]").await.map_err(api).unwrap_err().1,
