@@ -197,7 +197,9 @@ impl SloAlertStatus {
 
 /// Open findings a rule matches; an empty list matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+// Without deny_unknown_fields: the schema's allOf with the `type` tag would be unsatisfiable
+// under additionalProperties: false.
+#[serde(rename_all = "camelCase")]
 pub struct FindingSource {
     /// Findings of this severity or higher; default every severity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,7 +219,7 @@ fn page_only() -> Vec<SloAlertStatus> {
 
 /// Workloads whose stored SLO result has one of `statuses`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct SloSource {
     /// Default `["page"]`.
     #[serde(default = "page_only")]
