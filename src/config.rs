@@ -324,8 +324,11 @@ pub struct SettingsArgs {
         global = true
     )]
     pub price_memory_gib_hour: String,
-    /// An external predictor's URL: `GET /api/predictions` POSTs it the series it would model and
-    /// serves its predictions, falling back to the local model when it fails; empty: local only.
+    /// How often the leader recomputes the predictions `GET /api/predictions` serves.
+    #[arg(long, env = "FLEETDECK_PREDICTION_INTERVAL", default_value = "5m", global = true)]
+    pub prediction_interval: String,
+    /// An external predictor's URL: each prediction pass POSTs it the series it would model and
+    /// stores its predictions, falling back to the local model when it fails; empty: local only.
     #[arg(long, env = "FLEETDECK_PREDICTOR_URL", default_value = "", global = true)]
     pub predictor_url: String,
     /// The bearer secret sent to the predictor (required with FLEETDECK_PREDICTOR_URL; secret:
@@ -400,6 +403,7 @@ pub struct Settings {
     pub assistant: Option<AssistantModelSettings>,
     pub slo: SloSettings,
     pub rightsizing: RightsizingSettings,
+    pub prediction_interval: Duration,
     /// The external predictor, when one is configured.
     pub predictor: Option<PredictorSettings>,
 }
@@ -421,7 +425,7 @@ pub struct RightsizingSettings {
     pub memory_gib_hour: f64,
 }
 
-/// An external predictor `GET /api/predictions` asks before its local model.
+/// An external predictor the prediction pass asks before its local model.
 #[derive(Debug, Clone)]
 pub struct PredictorSettings {
     pub url: String,
@@ -786,6 +790,7 @@ impl Settings {
             AllowList::parse(&a.outbound_allow_cidrs).map_err(|m| bad("FLEETDECK_OUTBOUND_ALLOW_CIDRS", m))?;
         let assistant = assistant(a)?;
         let (slo, rightsizing) = workload_signals(a, samples_retention)?;
+        let prediction_interval = positive("FLEETDECK_PREDICTION_INTERVAL", &a.prediction_interval)?;
         let predictor = predictor(a)?;
         let alerting = switch("FLEETDECK_ALERTING", &a.alerting)?;
         let alert_interval = duration("FLEETDECK_ALERT_INTERVAL", &a.alert_interval)?;
@@ -793,6 +798,7 @@ impl Settings {
         Ok(Settings {
             slo,
             rightsizing,
+            prediction_interval,
             predictor,
             outbound_allow_cidrs,
             alerting,

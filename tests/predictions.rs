@@ -1,11 +1,11 @@
 //! Predictions against a simulated cluster, on both backends: synthetic trends scripted in kubesim
 //! (restart counts patched into pod statuses, node usage through metrics.k8s.io, volume usage
 //! through the kubelets' stats/summary), sampled with `sampler::sample_cluster` at chosen times
-//! 30 minutes apart, then read through `GET /api/predictions` with every figure computed by
-//! hand: a rising restart rate is predicted and a flat one is not, a filling PVC, node memory
-//! pressure; the filters and their 400s; what a viewer limited to one namespace sees; and the
-//! external predictor up (its predictions served, its bearer checked), down, slow and answering
-//! garbage (the local model answers, saying why).
+//! 30 minutes apart, predicted by the leader's pass (`evaluator::predictions`), then read through
+//! `GET /api/predictions` with every figure computed by hand: a rising restart rate is predicted
+//! and a flat one is not, a filling PVC, node memory pressure; the filters and their 400s; what a
+//! viewer limited to one namespace sees; and the external predictor up (its predictions served,
+//! its bearer checked), down, slow and answering garbage (the local model answers, saying why).
 
 mod common;
 
@@ -22,7 +22,7 @@ use fleetdeck::config::{PredictorSecret, PredictorSettings, Settings};
 use fleetdeck::kube::cache::Source;
 use fleetdeck::kube::discovery::ResourceInfo;
 use fleetdeck::signals::outbound::ssrf::AllowList;
-use fleetdeck::signals::sampler;
+use fleetdeck::signals::{evaluator, sampler};
 use fleetdeck::store::samples::{VOLUME_SAMPLES, bucket_start};
 use k8s_openapi::api::core::v1::Pod;
 use kubesim::Sim;
@@ -32,8 +32,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Two nodes; in `shop` a Deployment whose restarts rise (api), one whose restarts are steady
-/// (web) and a StatefulSet with a claimed volume (db); in `ops` a Deployment whose restarts rise
-/// (agent).
+/// (web) and a StatefulSet with a claimed volume and a 1 Gi memory limit (db); in `ops` a
+/// Deployment whose restarts rise (agent).
 const FLEET: &str = r#"
 apiVersion: v1
 kind: Node
@@ -66,7 +66,7 @@ spec:
   selector: {matchLabels: {app: db}}
   template:
     metadata: {labels: {app: db}}
-    spec: {containers: [{name: db, image: postgres:17}]}
+    spec: {containers: [{name: db, image: postgres:17, resources: {limits: {memory: 1Gi}}}]}
 status: {readyReplicas: 1}
 ---
 apiVersion: v1
@@ -128,12 +128,13 @@ status:
 }
 
 /// Per pass: restarts of api (rising: 2, 4, 6 an hour), web (steady: 4 an hour) and agent
-/// (rising), db's volume used of 10 Gi, node-b's memory (Mi) of its 4096 Mi.
-const PASSES: [(i64, i64, i64, &str, &str); 4] = [
-    (0, 0, 0, "4Gi", "2048Mi"),
-    (1, 2, 1, "5Gi", "2304Mi"),
-    (3, 4, 3, "6Gi", "2560Mi"),
-    (6, 6, 6, "7Gi", "2816Mi"),
+/// (rising), db's volume used of 10 Gi, node-b's memory (Mi) of its 4096 Mi, db's container's
+/// memory of its 1 Gi limit.
+const PASSES: [(i64, i64, i64, &str, &str, &str); 4] = [
+    (0, 0, 0, "4Gi", "2048Mi", "512Mi"),
+    (1, 2, 1, "5Gi", "2304Mi", "576Mi"),
+    (3, 4, 3, "6Gi", "2560Mi", "640Mi"),
+    (6, 6, 6, "7Gi", "2816Mi", "704Mi"),
 ];
 
 async fn fleet_sim() -> Sim {
@@ -181,7 +182,7 @@ async fn cached_restarts(state: &AppState, cluster: &str, namespace: &str, pod: 
 /// Scripts the pass's figures, waits until both clusters' caches see the restarts, and samples
 /// both clusters at `at`.
 async fn scripted_pass(sim: &Sim, state: &AppState, i: usize, at: DateTime<Utc>) {
-    let (api, web, agent, volume, memory) = PASSES[i];
+    let (api, web, agent, volume, memory, db_memory) = PASSES[i];
     let client = sim_client(sim).await;
     let restarts = [
         ("shop", "api-1-a", api),
@@ -203,6 +204,8 @@ async fn scripted_pass(sim: &Sim, state: &AppState, i: usize, at: DateTime<Utc>)
     sim.set_volume_usage("shop", "data-db-0", volume, "10Gi").unwrap();
     sim.set_usage(MetricsKind::Node, "", "node-b", "", "200m", memory)
         .unwrap();
+    sim.set_usage(MetricsKind::Pod, "shop", "db-0", "db", "100m", db_memory)
+        .unwrap();
     for cluster in ["open", "guarded"] {
         for (ns, pod, count) in restarts {
             let mut seen = None;
@@ -222,16 +225,18 @@ async fn scripted_pass(sim: &Sim, state: &AppState, i: usize, at: DateTime<Utc>)
 }
 
 /// The app (the simulator as `open`, shared, and `guarded`, impersonate) with four passes
-/// sampled: 90, 60 and 30 minutes before the current 5-minute bucket and at its start.
-async fn sampled(db: &TestDb) -> (TestApp, Sim) {
+/// sampled: 90, 60 and 30 minutes before the current 5-minute bucket and at its start; then
+/// `settings`' prediction pass.
+async fn sampled(db: &TestDb, settings: Settings) -> (TestApp, Sim) {
     let sim = fleet_sim().await;
     let app = app_with_sim(db, &sim, false).await;
-    let state = AppState::new(with_secret_key(db), db.store().await);
+    let state = AppState::new(settings, db.store().await);
     let last = bucket_start(Utc::now());
     for i in 0..PASSES.len() {
         let at = last - TimeDelta::minutes(30 * (PASSES.len() - 1 - i) as i64);
         scripted_pass(&sim, &state, i, at).await;
     }
+    evaluator::predictions(&state, Utc::now()).await.unwrap();
     (app, sim)
 }
 
@@ -277,7 +282,9 @@ fn row(
 ///   (12 − 6) / 4 = 1.5 h = 5400 s after the latest sample; score 1 − 5400 / 172800 = 0.969;
 /// - data-db-0: 4, 5, 6, 7 Gi of 10 Gi, +2 Gi an hour: full in 1.5 h, 5400 s, 0.969;
 /// - node-b memory: 2048 … 2816 Mi of 4096 Mi, 0.5 → 0.6875, +0.125 an hour; 90 % in
-///   0.2125 / 0.125 = 1.7 h = 6120 s; 1 − 6120 / 172800 = 0.965.
+///   0.2125 / 0.125 = 1.7 h = 6120 s; 1 − 6120 / 172800 = 0.965;
+/// - db's container: 512, 576, 640, 704 Mi, +128 Mi an hour; its 1024 Mi limit in 320 / 128 =
+///   2.5 h = 9000 s; 1 − 9000 / 172800 = 0.948.
 ///
 /// web's steady 4 restarts an hour, db's none, node-a's flat use and node-b's CPU are not.
 fn local(cluster: &str) -> Vec<(String, String, String, String, f64, i64)> {
@@ -286,6 +293,7 @@ fn local(cluster: &str) -> Vec<(String, String, String, String, f64, i64)> {
         row("restart_rate_rising", cluster, "shop", "api", 0.969, 5400),
         row("pvc_filling", cluster, "shop", "data-db-0", 0.969, 5400),
         row("node_pressure", cluster, "", "node-b", 0.965, 6120),
+        row("memory_near_limit", cluster, "shop", "db", 0.948, 9000),
     ]
 }
 
@@ -370,16 +378,22 @@ fn with_predictor(db: &TestDb, url: &str, allow_loopback: bool) -> Settings {
 
 on_both_backends! {
     async fn trends_are_predicted_with_their_horizons_and_filtered(db) {
-        let (app, _sim) = sampled(db).await;
+        let (app, _sim) = sampled(db, with_secret_key(db)).await;
         let (status, body) = get(&app, "/api/predictions?cluster=open", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["source"], "local");
+        assert!(body["generatedAt"].is_string(), "{body}");
         assert!(body.get("fallbackReason").is_none(), "{body}");
         assert_eq!(summary(&body), local("open"));
         let node = body["predictions"].as_array().unwrap().iter().find(|p| p["kind"] == "node_pressure").unwrap();
         assert_eq!(node["evidence"], json!({"slopePerHour": 0.125, "current": 0.6875, "threshold": 0.9,
             "unit": "ratio", "windowSeconds": 21600, "points": 4, "resource": "memory"}));
         assert!(node["object"].get("namespace").is_none());
+        let memory = body["predictions"].as_array().unwrap().iter().find(|p| p["kind"] == "memory_near_limit").unwrap();
+        assert_eq!(memory["object"], json!({"cluster": "open", "namespace": "shop", "kind": "StatefulSet", "name": "db", "container": "db"}));
+        const MI: i64 = 1 << 20;
+        assert_eq!(memory["evidence"], json!({"slopePerHour": (128 * MI) as f64, "current": (704 * MI) as f64,
+            "threshold": (1024 * MI) as f64, "unit": "bytes", "windowSeconds": 21600, "points": 4}));
         let restarts = &body["predictions"][1]["evidence"];
         assert_eq!((restarts["slopePerHour"].as_f64(), restarts["current"].as_f64(), restarts["points"].as_u64()),
             (Some(4.0), Some(6.0), Some(3)));
@@ -400,7 +414,7 @@ on_both_backends! {
 
         let open = local("open");
         let cases: [(&str, Vec<_>); 5] = [
-            ("?cluster=open&namespace=shop", vec![open[1].clone(), open[2].clone()]),
+            ("?cluster=open&namespace=shop", vec![open[1].clone(), open[2].clone(), open[4].clone()]),
             ("?cluster=open&kind=pvc_filling", vec![open[2].clone()]),
             ("?cluster=open&minScore=0.968", open[..3].to_vec()),
             ("?cluster=open&minScore=1", vec![]),
@@ -424,12 +438,12 @@ on_both_backends! {
     }
 
     async fn a_viewer_limited_to_one_namespace_sees_only_its_predictions(db) {
-        let (app, _sim) = sampled(db).await;
-        // On `guarded` viewers may list pods in shop only, and no nodes: api and db's volume.
+        let (app, _sim) = sampled(db, with_secret_key(db)).await;
+        // On `guarded` viewers may list pods in shop only, and no nodes: api, db's volume and memory.
         let (status, body) = get(&app, "/api/predictions?cluster=guarded", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{body}");
         let guarded = local("guarded");
-        assert_eq!(summary(&body), [guarded[1].clone(), guarded[2].clone()]);
+        assert_eq!(summary(&body), [guarded[1].clone(), guarded[2].clone(), guarded[4].clone()]);
         let (_, ops) = get(&app, "/api/predictions?cluster=guarded&namespace=ops", VIEWER_TOKEN).await;
         assert_eq!(summary(&ops), []);
         // Admins see all of it.
@@ -439,12 +453,9 @@ on_both_backends! {
     }
 
     async fn the_external_predictor_answers_or_the_local_model_does(db) {
-        let (app, _sim) = sampled(db).await;
-        app.stop().await;
         let stub = Stub::start().await;
-
-        // Up: its predictions, sent the series with the bearer secret.
-        let app = TestApp::with(with_predictor(db, &format!("{}/predict", stub.url), true)).await;
+        // Up: its predictions, sent every cluster's series with the bearer secret.
+        let (app, _sim) = sampled(db, with_predictor(db, &format!("{}/predict", stub.url), true)).await;
         let (status, body) = get(&app, "/api/predictions?cluster=guarded", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["source"], "external");
@@ -452,21 +463,24 @@ on_both_backends! {
         assert!(!body.to_string().contains(SECRET));
         let got = summary(&body);
         assert!(!got.is_empty() && got.iter().all(|p| p.4 == 0.42 && p.5 == 123), "{body}");
-        // Only what the viewer may see was sent (shop's series, no nodes, no ops).
+        // The viewer sees only its share of the answer: shop's objects, no nodes, no ops.
+        assert!(body["predictions"].as_array().unwrap().iter().all(|p| p["object"]["namespace"] == "shop"), "{body}");
         let seen = stub.seen.lock().unwrap().clone();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].0, format!("Bearer {SECRET}"));
         let sent = seen[0].1["series"].as_array().unwrap();
-        assert!(sent.iter().all(|s| s["object"]["namespace"] == "shop" && s["object"]["cluster"] == "guarded"), "{sent:?}");
+        for cluster in ["open", "guarded"] {
+            assert!(sent.iter().any(|s| s["object"]["cluster"] == cluster && s["kind"] == "node_pressure"), "{sent:?}");
+        }
         assert_eq!(seen[0].1["horizonSeconds"], 86400);
         let api = sent.iter().find(|s| s["kind"] == "restart_rate_rising" && s["object"]["name"] == "api").unwrap();
         assert_eq!(api["points"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect::<Vec<_>>(), [2.0, 4.0, 6.0]);
         // minScore applies to its answer too.
         let (_, none) = get(&app, "/api/predictions?cluster=guarded&minScore=0.5", VIEWER_TOKEN).await;
         assert_eq!((none["source"].as_str(), summary(&none)), (Some("external"), vec![]));
-        app.stop().await;
 
-        // Down, slow, garbage, refused by the SSRF guard: the local model answers, saying why.
+        // Down, slow, garbage, refused by the SSRF guard: the local model's predictions are
+        // stored, saying why.
         let closed = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             format!("http://{}/predict", l.local_addr().unwrap())
@@ -479,14 +493,23 @@ on_both_backends! {
             (format!("{}/predict", stub.url), false, "predictor_refused"),
         ];
         for (url, allow, reason) in cases {
-            let app = TestApp::with(with_predictor(db, &url, allow)).await;
+            let state = AppState::new(with_predictor(db, &url, allow), db.store().await);
+            evaluator::predictions(&state, Utc::now()).await.unwrap();
             let (status, body) = get(&app, "/api/predictions?cluster=open", VIEWER_TOKEN).await;
             assert_eq!(status, 200, "{body}");
             assert_eq!((body["source"].as_str(), body["fallbackReason"].as_str()), (Some("local"), Some(reason)), "{url}");
             assert_eq!(summary(&body), local("open"), "{url}");
             assert!(!body.to_string().contains(SECRET));
-            app.stop().await;
         }
+        app.stop().await;
+    }
+
+    async fn before_the_first_pass_nothing_is_predicted_yet(db) {
+        let app = TestApp::with(with_secret_key(db)).await;
+        let (status, body) = get(&app, "/api/predictions", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, json!({"source": "local", "generatedAt": null, "predictions": []}));
+        app.stop().await;
     }
 }
 
@@ -495,8 +518,8 @@ async fn app_store(db: &TestDb) -> fleetdeck::store::Store {
 }
 
 /// 1,000 workloads (one container each), 20 nodes and 100 claims with 6 hours of samples, one
-/// pass per 5-minute bucket (72 passes): one request reads and fits them all. Prints the time it
-/// took; fails only if it is far off. Slow to set up (the writes), so run on demand:
+/// pass per 5-minute bucket (72 passes): one prediction pass reads and fits them all, then
+/// requests read what it stored. Prints the times; fails only if they are far off. Slow to set up (the writes), so run on demand:
 /// `cargo test --test predictions thousand -- --ignored --nocapture`.
 async fn thousand_workloads(db: &TestDb) {
     use fleetdeck::store::samples::{SampleRow, SamplesWrite};
@@ -563,6 +586,13 @@ async fn thousand_workloads(db: &TestDb) {
     }
     eprintln!(
         "predictions: wrote 6 h of 5-minute samples of 1,000 workloads in {:?}",
+        started.elapsed()
+    );
+    let state = AppState::new(with_secret_key(db), db.store().await);
+    let started = std::time::Instant::now();
+    evaluator::predictions(&state, Utc::now()).await.unwrap();
+    eprintln!(
+        "predictions: the pass over 1,000 workloads took {:?}",
         started.elapsed()
     );
     let mut best = Duration::MAX;

@@ -541,6 +541,8 @@ status: {readyReplicas: 1}
         let mut settings = with_secret_key(db);
         settings.sampling = true;
         settings.sample_interval = std::time::Duration::from_secs(1);
+        settings.slo.interval = std::time::Duration::from_secs(1);
+        settings.prediction_interval = std::time::Duration::from_secs(1);
         let app = TestApp::with(settings).await;
         register_sim(&app, "open", &sim, "shared").await;
         let mut joined = 0;
@@ -553,6 +555,20 @@ status: {readyReplicas: 1}
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(joined, 2, "both nodes recorded by the background sampler");
+        // Then its SLO and prediction passes.
+        let mut computed = (false, false);
+        for _ in 0..100 {
+            let slo = app.bearer(Method::GET, "/api/slo?cluster=open", VIEWER_TOKEN).send().await.unwrap();
+            let slo: Value = slo.json().await.unwrap();
+            let predictions = app.bearer(Method::GET, "/api/predictions", VIEWER_TOKEN).send().await.unwrap();
+            let predictions: Value = predictions.json().await.unwrap();
+            computed = (!slo["workloads"].as_array().unwrap().is_empty(), predictions["generatedAt"].is_string());
+            if computed == (true, true) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(computed, (true, true), "the leader's SLO and prediction passes");
         app.stop().await;
     }
 }

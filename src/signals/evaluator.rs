@@ -1,8 +1,9 @@
 //! The evaluator: on the leader, after the sampler's passes, every workload's SLO (every
-//! `FLEETDECK_SLO_INTERVAL`) and rightsizing (every `FLEETDECK_RIGHTSIZING_INTERVAL`) from the
-//! stored samples and specs,
-//! into `workload_signals`, which `GET /api/slo` and `GET /api/rightsizing` read. Sums over
-//! windows are done by the database; what is computed from them is `slo` and `rightsizing` (pure).
+//! `FLEETDECK_SLO_INTERVAL`), rightsizing (every `FLEETDECK_RIGHTSIZING_INTERVAL`) and the
+//! predictions (every `FLEETDECK_PREDICTION_INTERVAL`) from the stored samples and specs, into
+//! `workload_signals`, which `GET /api/slo`, `/api/rightsizing` and `/api/predictions` read.
+//! Sums and buckets over windows are done by the database; what is computed from them is `slo`,
+//! `rightsizing` and `predictions` (pure), or the external predictor's answer.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,15 +12,20 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::predictions::{self, PVC_WINDOW_SECONDS, Prediction, Samples, Series, WINDOW_SECONDS};
+use super::predictor::{self, Endpoint, FallbackReason};
 use super::rightsizing::{self, ContainerRightsizing, Policy, Usage};
 use super::samples::ContainerSpec;
 use super::slo::{self, SloFigures, Totals, WINDOWS};
 use crate::AppState;
-use crate::store::workload_signals::{WorkloadName, WorkloadSpecRow};
+use crate::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, VOLUME_SAMPLES, WORKLOAD_SAMPLES};
+use crate::store::workload_signals::{Replace, SignalRow, WorkloadName, WorkloadSpecRow};
 
 /// `workload_signals.signal` of each result.
 pub const SLO: &str = "slo";
 pub const RIGHTSIZING: &str = "rightsizing";
+/// One row per object with predictions (nodes: namespace ""), its body their JSON array.
+pub const PREDICTIONS: &str = "predictions";
 
 /// A workload's SLO.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -108,11 +114,11 @@ pub async fn slos(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
                 last_sample_at: t.map(|t| t.last_at),
                 computed_at: now,
             };
-            rows.push((name_of(&spec), serde_json::to_string(&item)?));
+            rows.push((cluster.name.clone(), name_of(&spec), serde_json::to_string(&item)?));
         }
         state
             .store
-            .replace_workload_signals(&cluster.name, SLO, now, &rows)
+            .replace_workload_signals(SLO, now, Replace::Cluster(&cluster.name), &rows)
             .await?;
         written += rows.len();
     }
@@ -178,13 +184,157 @@ pub async fn rightsizing(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
                 containers,
                 computed_at: now,
             };
-            rows.push((name, serde_json::to_string(&item)?));
+            rows.push((cluster.name.clone(), name, serde_json::to_string(&item)?));
         }
         state
             .store
-            .replace_workload_signals(&cluster.name, RIGHTSIZING, now, &rows)
+            .replace_workload_signals(RIGHTSIZING, now, Replace::Cluster(&cluster.name), &rows)
             .await?;
         written += rows.len();
     }
     Ok(written)
+}
+
+/// Who made the predictions of a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PredictionSource {
+    /// The external predictor (FLEETDECK_PREDICTOR_URL) answered.
+    External,
+    /// Fleetdeck's own model: no predictor is configured, or it failed (`fallbackReason`).
+    Local,
+}
+
+/// The summary of the latest prediction pass (`signal_passes.body`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PredictionPass {
+    pub source: PredictionSource,
+    pub fallback_reason: Option<FallbackReason>,
+}
+
+/// Memory limits by (cluster, namespace, kind, name, container), from the workloads' specs as
+/// the sampler last recorded them; a container without a limit is not modelled.
+async fn memory_limits(state: &AppState, cluster: &str) -> anyhow::Result<HashMap<[String; 5], i64>> {
+    let mut limits = HashMap::new();
+    for spec in state.store.workload_specs(cluster).await? {
+        for c in containers(&spec) {
+            if let Some(limit) = c.memory_limit {
+                let key = [
+                    cluster.to_string(),
+                    spec.namespace.clone(),
+                    spec.kind.clone(),
+                    spec.name.clone(),
+                    c.name,
+                ];
+                limits.insert(key, limit);
+            }
+        }
+    }
+    Ok(limits)
+}
+
+/// Every series the rules model of `cluster` at `now`, from its samples folded into 5-minute
+/// buckets by the database (by maximum, as the model folds).
+async fn cluster_series(state: &AppState, cluster: &str, now: DateTime<Utc>) -> anyhow::Result<Vec<Series>> {
+    let since = |seconds: i64| now - chrono::Duration::seconds(seconds);
+    let store = &state.store;
+    let limits = memory_limits(state, cluster).await?;
+    let workloads = store
+        .bucket_maxima(&WORKLOAD_SAMPLES, cluster, since(WINDOW_SECONDS))
+        .await?;
+    let containers = match limits.is_empty() {
+        true => Vec::new(),
+        false => {
+            store
+                .bucket_maxima(&CONTAINER_SAMPLES, cluster, since(WINDOW_SECONDS))
+                .await?
+        }
+    };
+    let nodes = store
+        .bucket_maxima(&NODE_SAMPLES, cluster, since(WINDOW_SECONDS))
+        .await?;
+    let volumes = store
+        .bucket_maxima(&VOLUME_SAMPLES, cluster, since(PVC_WINDOW_SECONDS))
+        .await?;
+    let samples = Samples {
+        workloads: &workloads,
+        containers: &containers,
+        nodes: &nodes,
+        volumes: &volumes,
+        memory_limits: &limits,
+    };
+    Ok(predictions::series(&samples, now))
+}
+
+/// Computes and stores the predictions of every cluster at `now` — the external predictor's when
+/// one is configured and answers, else the local model's — and the pass's summary; how many.
+pub async fn predictions(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let mut series = Vec::new();
+    for cluster in state.store.list_clusters().await? {
+        series.extend(cluster_series(state, &cluster.name, now).await?);
+    }
+    let (pass, predicted) = match &state.settings.predictor {
+        None => (local(None), predictions::predict_all(&series)),
+        Some(p) => {
+            let endpoint = Endpoint {
+                url: &p.url,
+                secret: &p.secret.0,
+                timeout: p.timeout,
+            };
+            match predictor::ask(&endpoint, &state.settings.outbound_allow_cidrs, now, &series).await {
+                Ok(predicted) => (
+                    PredictionPass {
+                        source: PredictionSource::External,
+                        fallback_reason: None,
+                    },
+                    predicted,
+                ),
+                Err(failure) => {
+                    tracing::warn!(
+                        reason = failure.reason(),
+                        "predictions: the external predictor's answer is not used; the local model's is"
+                    );
+                    (local(Some(failure)), predictions::predict_all(&series))
+                }
+            }
+        }
+    };
+    let rows = by_object(predicted)?;
+    state
+        .store
+        .replace_workload_signals(
+            PREDICTIONS,
+            now,
+            Replace::Every {
+                pass: &serde_json::to_string(&pass)?,
+            },
+            &rows,
+        )
+        .await?;
+    Ok(rows.len())
+}
+
+fn local(fallback_reason: Option<FallbackReason>) -> PredictionPass {
+    PredictionPass {
+        source: PredictionSource::Local,
+        fallback_reason,
+    }
+}
+
+/// One row per object (a workload's containers are one object), its predictions as JSON.
+fn by_object(predicted: Vec<Prediction>) -> serde_json::Result<Vec<SignalRow>> {
+    let mut objects: std::collections::BTreeMap<(String, WorkloadName), Vec<Prediction>> = Default::default();
+    for p in predicted {
+        let o = &p.object;
+        let key = (
+            o.cluster.clone(),
+            (o.namespace.clone().unwrap_or_default(), o.kind.clone(), o.name.clone()),
+        );
+        objects.entry(key).or_default().push(p);
+    }
+    objects
+        .into_iter()
+        .map(|((cluster, name), list)| Ok((cluster, name, serde_json::to_string(&list)?)))
+        .collect()
 }

@@ -100,6 +100,7 @@ pub struct Series {
 /// Why a prediction was made: the fitted line and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PredictionEvidence)]
 pub struct Evidence {
     /// The fitted rise per hour, in `unit`.
     pub slope_per_hour: f64,

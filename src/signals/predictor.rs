@@ -37,7 +37,7 @@ struct PredictorAnswer {
 }
 
 /// Why the predictor's answer was not used: the response's `fallbackReason`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum FallbackReason {
     /// The SSRF guard refused its address (see FLEETDECK_OUTBOUND_ALLOW_CIDRS).
     #[serde(rename = "predictor_refused")]

@@ -4,8 +4,8 @@
 //! Fleetdeck), its PersistentVolumeClaims' volumes (each node's kubelet stats/summary through
 //! the apiserver's node proxy), and what changed of its nodes and of its workloads' specs. Every
 //! few minutes it folds raw samples older than `FLEETDECK_SAMPLES_RAW_RETENTION` into 5-minute
-//! buckets and drops what is past retention; then the evaluator computes SLOs and rightsizing
-//! when they are due.
+//! buckets and drops what is past retention; then the evaluator computes SLOs, rightsizing and
+//! predictions when they are due.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -41,12 +41,11 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(state.settings.sample_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut maintained: Option<Instant> = None;
-        let mut evaluated: Option<Instant> = None;
-        let mut rightsized: Option<Instant> = None;
+        // When each periodic job last started.
+        let (mut maintained, mut evaluated, mut rightsized, mut predicted) = (None, None, None, None);
         loop {
             if !leadership.is_leader() {
-                (maintained, evaluated, rightsized) = (None, None, None);
+                (maintained, evaluated, rightsized, predicted) = (None, None, None, None);
                 if leadership.changed().await.is_none() {
                     return;
                 }
@@ -58,26 +57,38 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
                     tracing::warn!(cluster, error = format!("{e:#}"), "signals: sampling failed");
                 }
             }
-            if maintained.is_none_or(|at| at.elapsed() >= MAINTAIN_EVERY) {
-                if let Err(e) = maintain(&state, crate::store::now()).await {
-                    tracing::warn!(error = %e, "signals: folding or pruning samples failed");
-                }
-                maintained = Some(Instant::now());
+            let settings = &state.settings;
+            if due(&mut maintained, MAINTAIN_EVERY)
+                && let Err(e) = maintain(&state, crate::store::now()).await
+            {
+                tracing::warn!(error = %e, "signals: folding or pruning samples failed");
             }
-            if evaluated.is_none_or(|at| at.elapsed() >= state.settings.slo.interval) {
-                if let Err(e) = evaluator::slos(&state, crate::store::now()).await {
-                    tracing::warn!(error = format!("{e:#}"), "signals: computing SLOs failed");
-                }
-                evaluated = Some(Instant::now());
+            if due(&mut evaluated, settings.slo.interval)
+                && let Err(e) = evaluator::slos(&state, crate::store::now()).await
+            {
+                tracing::warn!(error = format!("{e:#}"), "signals: computing SLOs failed");
             }
-            if rightsized.is_none_or(|at| at.elapsed() >= state.settings.rightsizing.interval) {
-                if let Err(e) = evaluator::rightsizing(&state, crate::store::now()).await {
-                    tracing::warn!(error = format!("{e:#}"), "signals: computing rightsizing failed");
-                }
-                rightsized = Some(Instant::now());
+            if due(&mut rightsized, settings.rightsizing.interval)
+                && let Err(e) = evaluator::rightsizing(&state, crate::store::now()).await
+            {
+                tracing::warn!(error = format!("{e:#}"), "signals: computing rightsizing failed");
+            }
+            if due(&mut predicted, settings.prediction_interval)
+                && let Err(e) = evaluator::predictions(&state, crate::store::now()).await
+            {
+                tracing::warn!(error = format!("{e:#}"), "signals: computing predictions failed");
             }
         }
     })
+}
+
+/// Whether a job last started at `last` is due again after `every`; if so, it starts now.
+fn due(last: &mut Option<Instant>, every: Duration) -> bool {
+    if last.is_some_and(|at| at.elapsed() < every) {
+        return false;
+    }
+    *last = Some(Instant::now());
+    true
 }
 
 /// How much one pass recorded.

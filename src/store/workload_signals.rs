@@ -74,6 +74,18 @@ pub struct WorkloadSignalRow {
     pub body: String,
 }
 
+/// One result: (cluster, workload, body).
+pub type SignalRow = (String, WorkloadName, String);
+
+/// Which results a write replaces.
+#[derive(Debug, Clone, Copy)]
+pub enum Replace<'a> {
+    /// One cluster's (each cluster is computed on its own).
+    Cluster(&'a str),
+    /// Every cluster's, computed in one pass whose summary (`signal_passes.body`) is recorded.
+    Every { pass: &'a str },
+}
+
 /// Which results a read wants.
 #[derive(Debug, Default)]
 pub struct WorkloadSignalFilter<'a> {
@@ -172,21 +184,27 @@ impl Store {
         })
     }
 
-    /// Replaces `cluster`'s results of `signal` with `rows` ((namespace, kind, name), body), in
-    /// one transaction.
+    /// Replaces the results of `signal` that `scope` covers with `rows` ((cluster, workload),
+    /// body), in one transaction; a whole-signal replacement also records its pass.
     pub async fn replace_workload_signals(
         &self,
-        cluster: &str,
         signal: &str,
         computed_at: DateTime<Utc>,
-        rows: &[(WorkloadName, String)],
+        scope: Replace<'_>,
+        rows: &[SignalRow],
     ) -> sqlx::Result<()> {
-        let delete = "DELETE FROM workload_signals WHERE cluster = $1 AND signal = $2";
+        let (cluster, pass) = match scope {
+            Replace::Cluster(c) => (Some(c), None),
+            Replace::Every { pass } => (None, Some(pass)),
+        };
+        let delete = "DELETE FROM workload_signals WHERE signal = $1 AND ($2 IS NULL OR cluster = $2)";
+        let record = "INSERT INTO signal_passes (signal, computed_at, body) VALUES ($1, $2, $3) \
+                      ON CONFLICT (signal) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body";
         // 7 parameters a row; SQLite takes at most 32766.
         const ROWS: usize = 4000;
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query(delete).bind(cluster).bind(signal).execute(&mut *tx).await?;
+            sqlx::query(delete).bind(signal).bind(cluster).execute(&mut *tx).await?;
             for chunk in rows.chunks(ROWS) {
                 let tuples: Vec<String> = (0..chunk.len())
                     .map(|i| {
@@ -199,13 +217,22 @@ impl Store {
                     tuples.join(", ")
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
-                for ((namespace, kind, name), body) in chunk {
+                for (cluster, (namespace, kind, name), body) in chunk {
                     q = q.bind(cluster).bind(signal).bind(namespace).bind(kind).bind(name).bind(computed_at).bind(body);
                 }
                 q.execute(&mut *tx).await?;
             }
+            if let Some(pass) = pass {
+                sqlx::query(record).bind(signal).bind(computed_at).bind(pass).execute(&mut *tx).await?;
+            }
             tx.commit().await
         })
+    }
+
+    /// The latest whole-signal pass of `signal`: when, and its body.
+    pub async fn signal_pass(&self, signal: &str) -> sqlx::Result<Option<(DateTime<Utc>, String)>> {
+        let sql = "SELECT computed_at, body FROM signal_passes WHERE signal = $1";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(signal).fetch_optional(pool).await)
     }
 
     /// Drops the specs and results of clusters not in `clusters` (deleted ones).

@@ -71,6 +71,7 @@ test('the SLO page shows api paging at half its replicas ready, its burn rates a
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/status=page/);
     await web.waitFor({ state: 'detached' });
+    await api.waitFor();
     assert.equal(await page.getByTestId('slo-row').count(), 1);
   }),
 );

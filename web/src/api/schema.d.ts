@@ -4004,7 +4004,7 @@ export interface components {
         };
         /** @description One prediction. */
         Prediction: {
-            evidence: components["schemas"]["Evidence"];
+            evidence: components["schemas"]["PredictionEvidence"];
             /**
              * Format: int64
              * @description Seconds from the latest sample until the threshold is crossed at the fitted rate (0:
@@ -4021,6 +4021,31 @@ export interface components {
              */
             score: number;
         };
+        /** @description Why a prediction was made: the fitted line and where it stands. */
+        PredictionEvidence: {
+            /**
+             * Format: double
+             * @description The latest value.
+             */
+            current: number;
+            /**
+             * Format: int32
+             * @description The buckets the line was fitted to.
+             */
+            points: number;
+            /** @description `memory` or `cpu`, for `node_pressure`. */
+            resource?: string | null;
+            /**
+             * Format: double
+             * @description The fitted rise per hour, in `unit`.
+             */
+            slopePerHour: number;
+            /** Format: double */
+            threshold: number;
+            unit: components["schemas"]["Unit"];
+            /** Format: int64 */
+            windowSeconds: number;
+        };
         /**
          * @description What is predicted.
          * @enum {string}
@@ -4028,14 +4053,18 @@ export interface components {
         PredictionKind: "restart_rate_rising" | "memory_near_limit" | "pvc_filling" | "node_pressure";
         PredictionList: {
             fallbackReason?: components["schemas"]["FallbackReason"] | null;
-            /** Format: date-time */
-            generatedAt: string;
+            /**
+             * Format: date-time
+             * @description When the leader computed these (every FLEETDECK_PREDICTION_INTERVAL); null before its
+             *     first pass.
+             */
+            generatedAt: string | null;
             /** @description Highest score first. */
             predictions: components["schemas"]["Prediction"][];
             source: components["schemas"]["PredictionSource"];
         };
         /**
-         * @description Whose predictions these are.
+         * @description Who made the predictions of a pass.
          * @enum {string}
          */
         PredictionSource: "external" | "local";
