@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { apiQuery } from '../api/queries';
 import type { ContainerRightsizing, RightsizingList, RightsizingVerdict } from '../api/types';
@@ -39,7 +39,7 @@ function Change({ now, then, format }: { now?: number | null; then?: number | nu
 export function RightsizingPage() {
   const [search, setSearch] = useSearchParams();
   const filters = rightsizingFiltersFromSearch(search);
-  const list = useQuery({ ...apiQuery<RightsizingList>(rightsizingApiPath(filters)), refetchInterval: SIGNALS_REFRESH_MS });
+  const list = useQuery({ ...apiQuery<RightsizingList>(rightsizingApiPath(filters)), placeholderData: keepPreviousData, refetchInterval: SIGNALS_REFRESH_MS });
   const rows = (list.data?.workloads ?? []).flatMap((w) => w.containers.map((c) => ({ workload: w, container: c })));
   const policy = list.data?.policy;
 

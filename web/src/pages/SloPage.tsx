@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { apiQuery } from '../api/queries';
 import type { SloList, SloStatus, WorkloadSlo } from '../api/types';
@@ -32,7 +32,7 @@ export function SloPage() {
   const [search, setSearch] = useSearchParams();
   const filters = sloFiltersFromSearch(search);
   const selected = search.get('selected');
-  const slo = useQuery({ ...apiQuery<SloList>(sloApiPath(filters)), refetchInterval: SIGNALS_REFRESH_MS });
+  const slo = useQuery({ ...apiQuery<SloList>(sloApiPath(filters)), placeholderData: keepPreviousData, refetchInterval: SIGNALS_REFRESH_MS });
   const show = (next: SloFilters, open: string | null) => {
     const params = new URLSearchParams(filtersQuery(next));
     if (open) params.set('selected', open);
