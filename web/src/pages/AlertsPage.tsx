@@ -188,7 +188,10 @@ function DeliveryLog() {
                   </button>
                 </td>
                 <td>{d.state}</td>
-                <td>{d.delivered ? <Badge tone="good">{deliverySummary(d)}</Badge> : <Badge tone="bad">{deliverySummary(d)}</Badge>}</td>
+                <td data-col="result">
+                  {/* The summary can hold a long error: text that wraps, not a badge. */}
+                  {d.delivered ? <Badge tone="good">delivered</Badge> : <Badge tone="bad">failed</Badge>} <span>{deliverySummary(d)}</span>
+                </td>
               </tr>
             ))}
           </tbody>
