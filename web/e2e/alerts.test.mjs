@@ -230,6 +230,12 @@ test('the assistant page shows operators its usage; the predictions page says it
     await usage.getByTestId('rag-queries').waitFor();
     assert.match(await usage.getByTestId('rag-queries').innerText(), /^[1-9]\d* since/);
     assert.match(await usage.innerText(), /1 helpful, 0 not helpful/);
+    // A question asked here shows in the figures at once.
+    const before = parseInt(await usage.getByTestId('rag-queries').innerText(), 10);
+    await page.getByLabel('Question').fill('postgres data directory');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await page.getByTestId('assistant-answer').waitFor();
+    await usage.getByTestId('rag-queries').filter({ hasText: new RegExp(`^${before + 1} since`) }).waitFor();
 
     await nav.getByRole('link', { name: 'Predictions' }).click();
     await page.waitForURL('**/predictions');

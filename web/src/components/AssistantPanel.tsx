@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { askAssistant, sendReferenceFeedback } from '../api/endpoints';
+import { askAssistant, paths, sendReferenceFeedback } from '../api/endpoints';
 import type { AssistantAnswer, Citation } from '../api/types';
 import { useApiMutation } from '../hooks/useApiMutation';
 import { answerParts, citationKey, citationRoute, QUESTION_MAX } from '../lib/assistant';
@@ -10,8 +10,8 @@ import { ErrorPanel } from './ErrorPanel';
 /** Ask a question; the answer with its markers linked to the references it cites, each rated. */
 export function AssistantPanel() {
   const [question, setQuestion] = useState('');
-  // Asking is a read: nothing to invalidate.
-  const ask = useApiMutation(askAssistant, []);
+  // Asking changes nothing but the usage figures.
+  const ask = useApiMutation(askAssistant, [paths.ragTelemetry]);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -69,7 +69,7 @@ function Answer({ answer }: { answer: AssistantAnswer }) {
 }
 
 function CitationItem({ citation: c, n, queryId }: { citation: Citation; n: number; queryId: string }) {
-  const feedback = useApiMutation(sendReferenceFeedback, []);
+  const feedback = useApiMutation(sendReferenceFeedback, [paths.ragTelemetry]);
   const [given, setGiven] = useState<boolean | null>(null);
   const route = citationRoute(c);
   const rate = (helpful: boolean) => feedback.mutate({ queryId, kind: c.kind, id: c.id, helpful }, { onSuccess: () => setGiven(helpful) });
