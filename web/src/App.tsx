@@ -28,6 +28,10 @@ import { RemediationPage } from './pages/RemediationPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { ResourceDetailPage } from './pages/ResourceDetailPage';
 import { ResourceListPage } from './pages/ResourceListPage';
+import { AlertLifecyclePage } from './pages/AlertLifecyclePage';
+import { AlertsPage } from './pages/AlertsPage';
+import { AssistantPage } from './pages/AssistantPage';
+import { PredictionsPage } from './pages/PredictionsPage';
 import { RightsizingPage } from './pages/RightsizingPage';
 import { RunbooksPage } from './pages/RunbooksPage';
 import { SloPage } from './pages/SloPage';
@@ -77,6 +81,10 @@ export function App() {
             <Route path="runbooks" element={<RunbooksPage />} />
             <Route path="slo" element={<SloPage />} />
             <Route path="rightsizing" element={<RightsizingPage />} />
+            <Route path="alerts" element={<AlertsPage />} />
+            <Route path="alerts/lifecycle" element={<AlertLifecyclePage />} />
+            <Route path="predictions" element={<PredictionsPage />} />
+            <Route path="assistant" element={<AssistantPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />

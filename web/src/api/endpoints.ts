@@ -1,7 +1,17 @@
 // Every API call the console makes. Reads are paths (fed to apiQuery, api/queries.ts); writes are functions.
 import { api, apiRequest } from './client';
 import type {
+  AlertView,
   AnalyzeRequest,
+  AssistantAnswer,
+  AssistantQuestion,
+  ChannelInput,
+  ChannelView,
+  DeliveryResult,
+  LifecycleChange,
+  ReferenceFeedback,
+  RuleInput,
+  RuleView,
   ApiKey,
   ApplyResult,
   CanIResponse,
@@ -93,6 +103,17 @@ export const paths = {
   slo: '/api/slo',
   /** Every workload's rightsizing (query: lib/signals rightsizingApiPath). */
   rightsizing: '/api/rightsizing',
+  /** Alert rules (viewer reads), channels (operator reads, admin writes), lifecycle and deliveries. */
+  alertRules: '/api/alerts/rules',
+  alertChannels: '/api/alerts/channels',
+  /** The alerts raised (query: lib/alerts lifecycleApiPath). */
+  alertLifecycle: '/api/alerts/lifecycle',
+  /** Every delivery (query: lib/alerts deliveriesApiPath). */
+  alertDeliveries: '/api/alerts/deliveries',
+  /** Predictions (query: lib/predictions predictionsApiPath). */
+  predictions: '/api/predictions',
+  /** The assistant's usage over the last days (operator+). */
+  ragTelemetry: '/api/rag/telemetry',
 } as const;
 
 /** The three kinds of Flux inputs a cluster serves to Flux Operator. */
@@ -133,6 +154,20 @@ export const createRunbook = (body: RunbookInput) => api.post<Runbook>(paths.run
 export const updateRunbook = ({ id, input }: { id: string; input: RunbookInput }) => api.put<Runbook>(runbookPath(id), input);
 export const deleteRunbook = (id: string) => api.delete(runbookPath(id));
 export const recordFix = (body: FixInput) => api.post<Fix>(paths.fixes, body);
+
+const alertRulePath = (id: string) => `${paths.alertRules}/${encodeURIComponent(id)}`;
+const alertChannelPath = (id: string) => `${paths.alertChannels}/${encodeURIComponent(id)}`;
+export const createAlertRule = (body: RuleInput) => api.post<RuleView>(paths.alertRules, body);
+export const updateAlertRule = ({ id, input }: { id: string; input: RuleInput }) => api.put<RuleView>(alertRulePath(id), input);
+export const deleteAlertRule = (id: string) => api.delete(alertRulePath(id));
+export const createAlertChannel = (body: ChannelInput) => api.post<ChannelView>(paths.alertChannels, body);
+export const updateAlertChannel = ({ id, input }: { id: string; input: ChannelInput }) => api.put<ChannelView>(alertChannelPath(id), input);
+export const deleteAlertChannel = (id: string) => api.delete(alertChannelPath(id));
+/** Sends a test alert through a channel now (admin); not kept in the delivery log. */
+export const testAlertChannel = (channelId: string) => api.post<DeliveryResult>('/api/alerts/test', { channelId });
+export const changeAlert = (body: LifecycleChange) => api.post<AlertView>(paths.alertLifecycle, body);
+export const askAssistant = (body: AssistantQuestion) => api.post<AssistantAnswer>('/api/assistant', body);
+export const sendReferenceFeedback = (body: ReferenceFeedback) => api.post<void>('/api/assistant/references/feedback', body);
 
 const userPath = (username: string) => `${paths.users}/${encodeURIComponent(username)}`;
 

@@ -148,6 +148,8 @@ export const changes = {
   remediationExecuted: (cluster: string) => [paths.remediation, paths.incidents, paths.fixes, paths.runbooks, ...clusterObjects(cluster)],
   /** A runbook written or a fix recorded: runbooks rank by their fixes. */
   memory: [paths.runbooks, paths.fixes],
+  /** A rule, channel or alert written: every alerts view (rules name channels; alerts and deliveries follow). */
+  alerts: [paths.alertRules, paths.alertChannels, paths.alertLifecycle, paths.alertDeliveries],
   /** A cluster's metadata or connection, or the cluster itself. */
   cluster: CLUSTER_VIEWS,
   /** A cluster's assignments: its editor and the inputs Flux gets. */

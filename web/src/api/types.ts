@@ -276,3 +276,44 @@ export type RightsizingList = Schemas['RightsizingList'];
 export type WorkloadRightsizing = Schemas['WorkloadRightsizing'];
 export type ContainerRightsizing = Schemas['ContainerRightsizing'];
 export type RightsizingVerdict = Schemas['RightsizingVerdict'];
+
+// Alerts: channels (secrets write-only), rules, the alerts they raise and every delivery.
+export type AlertState = Schemas['AlertState'];
+export type AlertView = Schemas['AlertView'];
+export type AlertList = Schemas['AlertList'];
+export type AlertSeverity = Schemas['Severity'];
+export type LifecycleChange = Schemas['LifecycleChange'];
+export type LifecycleAction = Schemas['LifecycleAction'];
+export type ChannelKind = Schemas['ChannelKind'];
+export type ChannelView = Schemas['ChannelView'];
+export type ChannelList = Schemas['ChannelList'];
+export type ChannelInput = Schemas['ChannelInput'];
+export type ChannelSettings = Schemas['ChannelSettings'];
+export type SmtpSecurity = Schemas['SmtpSecurityWord'];
+export type RuleView = Schemas['RuleView'];
+export type RuleList = Schemas['RuleList'];
+export type RuleInput = Schemas['RuleInput'];
+export type RuleSource = Schemas['RuleSource'];
+export type SloAlertStatus = Schemas['SloAlertStatus'];
+export type DeliveryView = Schemas['DeliveryView'];
+export type DeliveryList = Schemas['DeliveryList'];
+export type DeliveryResult = Schemas['DeliveryResult'];
+export type AttemptView = Schemas['AttemptView'];
+
+// Predictions.
+export type PredictionKind = Schemas['PredictionKind'];
+export type PredictionSource = Schemas['PredictionSource'];
+export type FallbackReason = Schemas['FallbackReason'];
+export type PredictedObject = Schemas['PredictedObject'];
+export type PredictionUnit = Schemas['Unit'];
+export type PredictionEvidence = Schemas['PredictionEvidence'];
+export type Prediction = Schemas['Prediction'];
+export type PredictionList = Schemas['PredictionList'];
+
+// The assistant and its telemetry.
+export type AssistantQuestion = Schemas['AssistantQuestion'];
+export type AssistantAnswer = Schemas['AssistantAnswer'];
+export type Citation = Schemas['Citation'];
+export type ReferenceKind = Schemas['ReferenceKind'];
+export type ReferenceFeedback = Schemas['ReferenceFeedback'];
+export type RagTelemetry = Schemas['RagTelemetry'];

@@ -1,19 +1,26 @@
 import { useEffect, useState } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { useCurrentUser } from '../auth/AuthContext';
+import { ALERTS_ROUTE } from '../lib/alerts';
+import { ASSISTANT_ROUTE } from '../lib/assistant';
 import { FINDINGS_ROUTE } from '../lib/findings';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { INCIDENTS_ROUTE } from '../lib/incidents';
 import { REMEDIATION_ROUTE } from '../lib/remediation';
+import { PREDICTIONS_ROUTE } from '../lib/predictions';
 import { isAdmin } from '../lib/roles';
 import { RUNBOOKS_ROUTE } from '../lib/runbooks';
 import { RIGHTSIZING_ROUTE, SLO_ROUTE } from '../lib/signals';
+import { AssistantPanel } from './AssistantPanel';
 import { SearchPalette } from './SearchPalette';
 import { UserMenu } from './UserMenu';
 
 export function Layout() {
   const user = useCurrentUser();
   const [searching, setSearching] = useState(false);
+  const [asking, setAsking] = useState(false);
+  // The assistant's page has the panel already.
+  const onAssistantPage = useLocation().pathname === ASSISTANT_ROUTE;
 
   // Cmd+K (Ctrl+K) opens the search from every page.
   useEffect(() => {
@@ -46,6 +53,9 @@ export function Layout() {
       links: [
         { to: SLO_ROUTE, label: 'SLOs' },
         { to: RIGHTSIZING_ROUTE, label: 'Rightsizing' },
+        { to: ALERTS_ROUTE, label: 'Alerts' },
+        { to: PREDICTIONS_ROUTE, label: 'Predictions' },
+        { to: ASSISTANT_ROUTE, label: 'Assistant' },
       ],
     },
     {
@@ -70,9 +80,26 @@ export function Layout() {
         <button type="button" className="search-button" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K Meta+K">
           Search <kbd>Ctrl K</kbd>
         </button>
+        {onAssistantPage ? null : (
+          <button type="button" className="search-button" aria-expanded={asking} onClick={() => setAsking((a) => !a)}>
+            Ask
+          </button>
+        )}
         <UserMenu user={user} />
       </header>
       {searching ? <SearchPalette onClose={() => setSearching(false)} /> : null}
+      {asking && !onAssistantPage ? (
+        <aside className="side-panel panel" aria-label="Assistant">
+          <div className="table-toolbar">
+            <h2>Assistant</h2>
+            <span className="spacer" />
+            <button type="button" onClick={() => setAsking(false)}>
+              Close
+            </button>
+          </div>
+          <AssistantPanel />
+        </aside>
+      ) : null}
       <nav className="sidebar" aria-label="Main">
         {sections.map((section) => (
           <div key={section.title ?? ''} className="nav-section">
