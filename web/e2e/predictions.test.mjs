@@ -1,8 +1,8 @@
 // Browser end-to-end test of the Predictions page with an external predictor this test runs on
-// loopback: its answer is used (source external), and when it fails the page says the local
-// model answered and why. A line needs 15 minutes of samples, longer than a test: the rows
-// themselves are checked with the API's answer replaced in the browser (the docs' example, and a
-// generatedAt of null, which the API is about to allow).
+// loopback, which the leader asks every second: its answer is used (source external), and when it
+// fails the page says the local model answered and why. A line needs 15 minutes of samples,
+// longer than a test: the rows themselves are checked with the API's answer replaced in the
+// browser (the docs' example, and a generatedAt of null, before the leader's first pass).
 //
 //   npm run build && (cd .. && cargo build --workspace --bins) && node --test e2e/predictions.test.mjs
 import { after, test } from 'node:test';
@@ -32,6 +32,8 @@ startConsole({
       FLEETDECK_PREDICTOR_URL: `http://127.0.0.1:${port}/predict`,
       FLEETDECK_PREDICTOR_SECRET: 'predictor-secret',
       FLEETDECK_OUTBOUND_ALLOW_CIDRS: '127.0.0.0/8',
+      FLEETDECK_SAMPLE_INTERVAL: '1s',
+      FLEETDECK_PREDICTION_INTERVAL: '1s',
     };
   },
 });
@@ -50,9 +52,15 @@ test('the page says whose predictions these are, and why the local model answere
     await page.getByTestId('predictions-empty').waitFor();
     assert.equal(asked.at(-1).auth, 'Bearer predictor-secret');
 
+    // The next pass falls back; the page asks again on a reload.
     predictorMode = 'fail';
-    await page.reload();
-    await page.locator('[data-testid="predictions-source"][data-source="local"]').waitFor();
+    const local = page.locator('[data-testid="predictions-source"][data-source="local"]');
+    for (let tries = 0; (await local.count()) === 0; tries++) {
+      assert.ok(tries < 20, 'the local model never answered');
+      await new Promise((r) => setTimeout(r, 1_000));
+      await page.reload();
+      await source.waitFor();
+    }
     assert.match(await source.innerText(), /fell back to the local model: the external predictor answered an error \(predictor_error_status\)/);
   }),
 );
