@@ -189,7 +189,8 @@ async fn reads(http: &reqwest::Client, url: &str) -> anyhow::Result<(Vec<Duratio
     Ok((times, bytes))
 }
 
-async fn answers(server: &Server, http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+/// The simulator of `big` is returned: it must stay up, as every pass after reads every cluster.
+async fn answers(server: &Server, http: &reqwest::Client, base: &str) -> anyhow::Result<Sim> {
     // The cluster needs a row; its simulator holds nothing.
     let sim = Sim::start(SimConfig::default()).await?;
     register(http, base, "big", &sim).await?;
@@ -224,7 +225,7 @@ async fn answers(server: &Server, http: &reqwest::Client, base: &str) -> anyhow:
             p50 / healthz
         );
     }
-    Ok(())
+    Ok(sim)
 }
 
 #[tokio::main]
@@ -242,7 +243,7 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::start(settings).await?;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
-    answers(&server, &http, &base).await?;
+    let _big = answers(&server, &http, &base).await?;
     sampling(&server, &http, &base).await?;
     Ok(())
 }

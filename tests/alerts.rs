@@ -13,8 +13,11 @@ use common::receivers::*;
 use common::*;
 use fleetdeck::config::Settings;
 use fleetdeck::signals::alerts::dispatch::{Evaluation, evaluate};
+use fleetdeck::signals::evaluator::{self, WorkloadSlo};
 use fleetdeck::signals::outbound::ssrf::AllowList;
+use fleetdeck::signals::slo::{self, TargetSource, Totals, WINDOWS};
 use fleetdeck::store::findings::FindingWrite;
+use fleetdeck::store::workload_signals::{Replace, SignalRow};
 use fleetdeck::store::{Db, Store};
 use kubesim::Rule;
 use reqwest::Method;
@@ -138,42 +141,43 @@ async fn audit_text(app: &TestApp, resource_type: &str, n: usize) -> String {
 }
 
 /// SLO results as the evaluator keeps them in `workload_signals`, one per (name, status).
+/// Stores the SLOs of `prod`'s Deployments in shop as the evaluator would: every window `ready` of
+/// 1,000 replicas ready against 99.9 %, 985 paging (98.5 %), 995 ticketing, 1,000 ok.
 async fn write_slos(store: &Store, rows: &[(&str, &str)]) {
     let at = fleetdeck::store::now();
-    let delete = "DELETE FROM workload_signals WHERE signal = 'slo'";
-    let insert = "INSERT INTO workload_signals (cluster, signal, namespace, kind, name, computed_at, body) \
-                  VALUES ('prod', 'slo', 'shop', 'Deployment', $1, $2, $3)";
-    let body = |name: &str, status: &str| {
-        json!({"cluster": "prod", "namespace": "shop", "kind": "Deployment", "name": name, "target": 99.9,
-               "availability": 98.5, "status": status, "computedAt": at})
-        .to_string()
-    };
-    match &store.db {
-        Db::Sqlite(pool) => {
-            sqlx::query(delete).execute(pool).await.unwrap();
-            for (name, status) in rows {
-                sqlx::query(insert)
-                    .bind(*name)
-                    .bind(at)
-                    .bind(body(name, status))
-                    .execute(pool)
-                    .await
-                    .unwrap();
-            }
-        }
-        Db::Postgres(pool) => {
-            sqlx::query(delete).execute(pool).await.unwrap();
-            for (name, status) in rows {
-                sqlx::query(insert)
-                    .bind(*name)
-                    .bind(at)
-                    .bind(body(name, status))
-                    .execute(pool)
-                    .await
-                    .unwrap();
-            }
-        }
-    }
+    let rows: Vec<SignalRow> = rows
+        .iter()
+        .map(|(name, status)| {
+            let ready = match *status {
+                "page" => 985,
+                "ticket" => 995,
+                _ => 1000,
+            };
+            let totals = Totals { desired: 1000, ready };
+            let figures = slo::evaluate(
+                (99.9, TargetSource::Default),
+                30 * 86400,
+                totals,
+                &[totals; WINDOWS.len()],
+            );
+            assert_eq!(figures.status.as_str(), *status);
+            let item = WorkloadSlo {
+                cluster: "prod".into(),
+                namespace: "shop".into(),
+                kind: "Deployment".into(),
+                name: name.to_string(),
+                slo: figures,
+                last_sample_at: None,
+                computed_at: at,
+            };
+            let key = ("shop".to_string(), "Deployment".to_string(), name.to_string());
+            ("prod".to_string(), key, serde_json::to_string(&item).unwrap())
+        })
+        .collect();
+    store
+        .replace_workload_signals(evaluator::SLO, at, Replace::Cluster("prod"), &rows)
+        .await
+        .unwrap();
 }
 
 const SLACK_SECRET: &str = "SLACKPATHSECRET";

@@ -17,7 +17,7 @@ use axum::http::HeaderMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
 use fleetdeck::AppState;
-use fleetdeck::clusters::clients::{client_for, connection};
+use fleetdeck::clusters::clients::own_access;
 use fleetdeck::config::{PredictorSecret, PredictorSettings, Settings};
 use fleetdeck::kube::cache::Source;
 use fleetdeck::kube::discovery::ResourceInfo;
@@ -163,8 +163,7 @@ async fn fleet_sim() -> Sim {
 /// The restart count of `pod` as the state's watch cache of `cluster` holds it.
 async fn cached_restarts(state: &AppState, cluster: &str, namespace: &str, pod: &str) -> Option<i64> {
     let row = state.store.cluster(cluster).await.unwrap().unwrap();
-    let connection = connection(state, &row).await.unwrap();
-    let client = client_for(state, &row, None).await.unwrap();
+    let (connection, client) = own_access(state, &row).await.unwrap();
     let source = Source {
         cluster,
         connection: &connection,

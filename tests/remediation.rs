@@ -287,6 +287,59 @@ on_both_backends! {
         app.stop().await;
     }
 
+    async fn a_rightsizing_is_proposed_for_a_workload_and_executed_after_approval(db) {
+        let sim = sim().await;
+        let app = app_with_sim(db, &sim, true).await;
+        let workload = json!({"cluster": "open", "namespace": "shop", "kind": "Deployment", "name": "api"});
+        let resources = json!([{"container": "app", "cpuRequest": "250m", "memoryRequest": "148Mi", "memoryLimit": "148Mi"}]);
+        let (status, proposed) = propose(&app, json!({"workload": workload, "params": {"resources": resources}})).await;
+        assert_eq!(status, 201, "{proposed}");
+        let r = &proposed["items"][0];
+        assert_eq!((r["kind"].as_str(), r.get("findingId")), (Some("set_resources"), None), "{r}");
+        assert_eq!(r["params"], json!({"resources": resources}));
+        let diff = r["change"]["diff"].as_str().unwrap();
+        assert!(diff.contains("-            memory: 256Mi\n+            memory: 148Mi"), "{diff}");
+        assert!(diff.contains("+            cpu: 250m"), "{diff}");
+        let id = r["id"].as_str().unwrap().to_string();
+        assert!(last_audit(&app, "remediation_propose").await["reason"].as_str().unwrap().contains("workload=Deployment"));
+
+        let olga = second_operator(&app).await;
+        let (status, approved) = as_user(&app, &olga, Method::POST, &format!("/api/remediation/{id}/approve"), None).await;
+        assert_eq!(status, 200, "{approved}");
+        let (status, done) = call(&app, Method::POST, &format!("/api/remediation/{id}/execute"), OPERATOR_TOKEN, None).await;
+        assert_eq!((status, done["state"].as_str()), (200, Some("executed")), "{done}");
+        let live = api_deployment(&sim);
+        assert_eq!(live["spec"]["template"]["spec"]["containers"][0]["resources"],
+            json!({"limits": {"memory": "148Mi"}, "requests": {"cpu": "250m", "memory": "148Mi"}}));
+        // No finding: no fix is remembered.
+        let (_, fixes) = call(&app, Method::GET, "/api/memory/fixes", VIEWER_TOKEN, None).await;
+        assert_eq!(fixes["items"], json!([]), "{fixes}");
+
+        // Refusals: both subjects or none, a finding's kind for a workload, no resources, a bad
+        // quantity, a container the workload lacks, a kind that is no workload.
+        oom_finding(db, "open", "f-oom", json!(["patch_memory_limit"])).await;
+        let cases = [
+            (json!({"findingId": "f-oom", "workload": workload}), 422, "invalid_subject"),
+            (json!({"params": {}}), 422, "invalid_subject"),
+            (json!({"workload": workload, "kind": "restart"}), 422, "remediation_not_applicable"),
+            (json!({"findingId": "f-oom", "kind": "set_resources", "params": {"resources": resources}}), 422, "remediation_not_applicable"),
+            (json!({"workload": workload}), 422, "invalid_params"),
+            (json!({"workload": workload, "params": {"resources": [{"container": "app", "cpuRequest": "lots"}]}}), 422, "invalid_params"),
+            (json!({"workload": workload, "params": {"resources": [{"container": "app"}]}}), 422, "invalid_params"),
+            (json!({"workload": workload, "params": {"resources": [{"container": "sidecar", "cpuRequest": "1"}]}}), 422, "remediation_not_applicable"),
+            (json!({"workload": {"cluster": "open", "namespace": "shop", "kind": "Pod", "name": "api-6d4-x1"}, "params": {"resources": resources}}), 422, "remediation_not_applicable"),
+            (json!({"workload": {"cluster": "open", "namespace": "shop", "kind": "Deployment", "name": "gone"}, "params": {"resources": resources}}), 404, "kube_not_found"),
+        ];
+        for (body, want, code) in cases {
+            let (status, got) = propose(&app, body.clone()).await;
+            assert_error(status, &got, want, code);
+        }
+        let (status, body) = call(&app, Method::POST, "/api/remediation/propose", VIEWER_TOKEN,
+            Some(json!({"workload": workload, "params": {"resources": resources}}))).await;
+        assert_error(status, &body, 403, "forbidden");
+        app.stop().await;
+    }
+
     async fn a_cordon_is_proposed_for_a_node_and_executed_after_approval(db) {
         let sim = sim().await;
         let app = app_with_sim(db, &sim, true).await;

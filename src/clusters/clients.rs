@@ -68,6 +68,15 @@ pub async fn config_for(
     .await
 }
 
+/// The cluster's connection and Fleetdeck's own client of it: what a `kube::cache::Source` for a
+/// background task (no caller to act as) is made of.
+pub async fn own_access(state: &AppState, cluster: &ClusterRow) -> Result<(String, kube::Client), NoClient> {
+    Ok((
+        connection(state, cluster).await?,
+        client_for(state, cluster, None).await?,
+    ))
+}
+
 /// Names the cluster's connection: it changes when the connection does, so caches keyed by it
 /// are started anew.
 pub async fn connection(state: &AppState, cluster: &ClusterRow) -> Result<String, NoClient> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use super::clients::{client_for, client_reading, connection, identity};
+use super::clients::{client_for, client_reading, identity, own_access};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::clusters::record::AuthzMode;
@@ -57,10 +57,7 @@ impl ClusterScope {
             .cluster(name)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no cluster named {name}")))?;
-        let connection = connection(state, &cluster).await.map_err(|e| no_client(name, e))?;
-        let client = client_for(state, &cluster, None)
-            .await
-            .map_err(|e| no_client(name, e))?;
+        let (connection, client) = own_access(state, &cluster).await.map_err(|e| no_client(name, e))?;
         let user = match cluster.authz_mode == AuthzMode::Impersonate.as_str() {
             false => None,
             true => {

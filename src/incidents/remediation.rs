@@ -1,4 +1,5 @@
-//! Remediation: changes proposed from findings, approved by a second person, executed through
+//! Remediation: changes proposed from findings (or, `set_resources`, for a workload: a
+//! rightsizing recommendation), approved by a second person, executed through
 //! the same action cores as the console's buttons (`clusters::actions`: the operator role, the
 //! caller's identity on `impersonate` clusters, the field manager), each step audited.
 //!
@@ -105,13 +106,55 @@ const INCIDENT_ID_MAX_CHARS: usize = 253;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProposeRequest {
-    pub finding_id: String,
-    /// One of the finding's remediations; none: one proposal for each that can be made.
+    /// The finding the remediation is for; or `workload`, not both.
+    pub finding_id: Option<String>,
+    /// The workload a `set_resources` change is for when no finding is (a rightsizing
+    /// recommendation, say).
+    pub workload: Option<WorkloadRef>,
+    /// One of the finding's remediations (none: one proposal for each that can be made), or
+    /// `set_resources` for a workload (the default there).
     pub kind: Option<Remediation>,
     #[serde(default)]
     pub params: Params,
     /// The incident the remediation is for.
     pub incident_id: Option<String>,
+}
+
+/// A Deployment, StatefulSet or DaemonSet.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadRef {
+    pub cluster: String,
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// What a proposal is for.
+enum Subject<'a> {
+    Finding(Box<StoredFinding>),
+    Workload(&'a WorkloadRef),
+}
+
+impl Subject<'_> {
+    fn finding(&self) -> Option<&StoredFinding> {
+        match self {
+            Subject::Finding(f) => Some(f),
+            Subject::Workload(_) => None,
+        }
+    }
+
+    /// (cluster, namespace, name) of the object it names.
+    fn object(&self) -> (&str, Option<&str>, &str) {
+        match self {
+            Subject::Finding(f) => (
+                &f.finding.cluster,
+                f.finding.object.namespace.as_deref(),
+                &f.finding.object.name,
+            ),
+            Subject::Workload(w) => (&w.cluster, Some(w.namespace.as_str()), &w.name),
+        }
+    }
 }
 
 /// A kind that could not be proposed when the request named none.
@@ -211,16 +254,24 @@ struct Live {
     object: Value,
 }
 
-/// The object `kind` changes for `finding`: the finding's own object, or the highest of its
-/// controller chain (pod → ReplicaSet → Deployment) of a kind the remediation changes.
-async fn resolve(scope: &ClusterScope, finding: &StoredFinding, kind: Remediation) -> ApiResult<Live> {
+/// The object `kind` changes: a workload's own, or for a finding the finding's object or the
+/// highest of its controller chain (pod → ReplicaSet → Deployment) of a kind the remediation
+/// changes.
+async fn resolve(scope: &ClusterScope, subject: &Subject<'_>, kind: Remediation) -> ApiResult<Live> {
     let wanted = plan::changes(kind);
-    let object = &finding.finding.object;
-    let namespace = object.namespace.clone();
+    let (object_kind, namespace, name) = match subject {
+        Subject::Finding(f) => (
+            &f.finding.object.kind,
+            f.finding.object.namespace.clone(),
+            &f.finding.object.name,
+        ),
+        Subject::Workload(w) => (&w.kind, Some(w.namespace.clone()), &w.name),
+    };
     let mut chain: Vec<Live> = Vec::new();
-    let mut next = Some((object.kind.clone(), object.name.clone()));
-    // Up the chain only when a controller could be what the remediation changes.
-    let climb = wanted.iter().any(|k| !["Pod", "Node"].contains(k));
+    let mut next = Some((object_kind.clone(), name.clone()));
+    // Up the chain only from a finding's object, and only when a controller could be what the
+    // remediation changes.
+    let climb = subject.finding().is_some() && wanted.iter().any(|k| !["Pod", "Node"].contains(k));
     while let Some((k, name)) = next.take() {
         let Some(tk) = plan::target_kind(&k) else { break };
         let value = read(scope, tk, namespace.as_deref(), &name).await?;
@@ -238,11 +289,9 @@ async fn resolve(scope: &ClusterScope, finding: &StoredFinding, kind: Remediatio
         .find(|l| wanted.contains(&l.kind.kind))
         .ok_or_else(|| {
             plan::not_applicable(format!(
-                "{} changes a {}; {} {} has none",
+                "{} changes a {}; {object_kind} {name} has none",
                 plan::kind_word(kind),
                 wanted.join(" or "),
-                object.kind,
-                object.name
             ))
         })
 }
@@ -261,7 +310,7 @@ async fn risk_options(state: &AppState, scope: &ClusterScope) -> risk_guard::Opt
 /// The change `kind` makes to `live`.
 async fn change(
     scope: &ClusterScope,
-    finding: &StoredFinding,
+    subject: &Subject<'_>,
     kind: Remediation,
     params: &Params,
     live: &Live,
@@ -299,7 +348,10 @@ async fn change(
             let container = params
                 .container
                 .clone()
-                .or_else(|| finding.finding.evidence.containers.first().map(|c| c.name.clone()))
+                .or_else(|| {
+                    let f = subject.finding()?;
+                    f.finding.evidence.containers.first().map(|c| c.name.clone())
+                })
                 .ok_or_else(|| plan::not_applicable("the finding names no container; give params.container"))?;
             plan::memory_limit(&live.object, &container, params.memory.as_deref())?
         }
@@ -312,6 +364,7 @@ async fn change(
             plan::drain(&live.object, params)
         }
         Remediation::DeletePod => plan::deleted(),
+        Remediation::SetResources => plan::set_resources(&live.object, params.resources.as_deref())?,
     })
 }
 
@@ -319,13 +372,13 @@ async fn change(
 async fn proposal(
     principal: &Principal,
     scope: &ClusterScope,
-    finding: &StoredFinding,
+    subject: &Subject<'_>,
     request: &ProposeRequest,
     kind: Remediation,
     options: &risk_guard::Options,
 ) -> ApiResult<RemediationRow> {
-    let live = resolve(scope, finding, kind).await?;
-    let change = change(scope, finding, kind, &request.params, &live).await?;
+    let live = resolve(scope, subject, kind).await?;
+    let change = change(scope, subject, kind, &request.params, &live).await?;
     let before_yaml = plan::yaml(&plan::clean(&live.object))?;
     let after_yaml = match &change.after {
         Some(after) => plan::yaml(&plan::clean(after))?,
@@ -347,12 +400,16 @@ async fn proposal(
         }
         _ => None,
     };
-    let class = serde_json::to_value(finding.finding.class).map_err(ApiError::internal)?;
+    let finding = subject.finding().map(|f| &f.finding);
+    let class = match finding {
+        Some(f) => Some(serde_json::to_value(f.class).map_err(ApiError::internal)?),
+        None => None,
+    };
     Ok(RemediationRow {
         id: uuid::Uuid::now_v7().to_string(),
         incident_id: request.incident_id.clone(),
-        finding_id: finding.finding.id.clone(),
-        finding_class: class.as_str().unwrap_or_default().to_string(),
+        finding_id: finding.map(|f| f.id.clone()),
+        finding_class: class.and_then(|c| c.as_str().map(str::to_string)),
         kind: plan::kind_word(kind),
         cluster: scope.name.clone(),
         target_group: live.kind.group.to_string(),
@@ -384,15 +441,16 @@ async fn proposal(
     })
 }
 
-/// Proposes remediations for a finding (operator): each reads the live object as the caller and
-/// holds the exact change. Without `kind`, one proposal for each of the finding's remediations
-/// that can be made (the others under `skipped`).
+/// Proposes remediations for a finding, or a `set_resources` change for a workload (operator):
+/// each reads the live object as the caller and holds the exact change. For a finding without
+/// `kind`, one proposal for each of its remediations that can be made (the others under
+/// `skipped`).
 #[utoipa::path(post, path = "/api/remediation/propose", tag = "remediation", request_body = ProposeRequest,
     responses((status = 201, body = ProposeResult),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`finding_not_found` (or not visible to the caller); the apiserver's `kube_not_found` for the object", body = ErrorBody),
         (status = 409, description = "`already_current`: a rollback to the revision running; `drain_refused`: the drain would lose pods without `params.deleteEmptyDirData` or `params.force`", body = ErrorBody),
-        (status = 422, description = "`remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404", body = ErrorBody),
+        (status = 422, description = "`remediation_not_applicable`: not one of the finding's remediations, not `set_resources` for a workload, or no object it can change; `invalid_subject`: not exactly one of findingId and workload; `invalid_params` (`set_resources` without `params.resources`, a quantity that is not one); `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404", body = ErrorBody),
         (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 async fn propose(
     State(state): State<AppState>,
@@ -419,41 +477,55 @@ async fn propose(
             format!("no incident {incident}"),
         ));
     }
-    let finding = findings::visible(&state, &principal, &request.finding_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "finding_not_found",
-                format!("no finding {}", request.finding_id),
-            )
-        })?;
-    let f = &finding.finding;
-    let note = actions::note(&f.cluster, f.object.namespace.as_deref(), &f.object.name, "");
+    let subject = match (&request.finding_id, &request.workload) {
+        (Some(id), None) => {
+            let finding = findings::visible(&state, &principal, id)
+                .await?
+                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "finding_not_found", format!("no finding {id}")))?;
+            Subject::Finding(Box::new(finding))
+        }
+        (None, Some(w)) => Subject::Workload(w),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "invalid_subject",
+                "give findingId or workload, one of the two",
+            ));
+        }
+    };
+    let (cluster, namespace, name) = subject.object();
+    let note = actions::note(cluster, namespace, name, "");
     let fail = |e: ApiError| e.with_audit(note.clone());
-    let kinds = match request.kind {
-        Some(kind) if f.remediations.contains(&kind) => vec![kind],
-        Some(kind) => {
+    let kinds = match (&subject, request.kind) {
+        (Subject::Workload(_), None | Some(Remediation::SetResources)) => vec![Remediation::SetResources],
+        (Subject::Workload(_), Some(kind)) => {
+            return Err(fail(plan::not_applicable(format!(
+                "{} is made for a finding; a workload's remediation is set_resources",
+                plan::kind_word(kind)
+            ))));
+        }
+        (Subject::Finding(f), Some(kind)) if f.finding.remediations.contains(&kind) => vec![kind],
+        (Subject::Finding(f), Some(kind)) => {
             return Err(fail(plan::not_applicable(format!(
                 "{} is not a remediation of this finding; it has {}",
                 plan::kind_word(kind),
-                f.remediations
+                f.finding
+                    .remediations
                     .iter()
                     .map(|k| plan::kind_word(*k))
                     .collect::<Vec<_>>()
                     .join(", ")
             ))));
         }
-        None => f.remediations.clone(),
+        (Subject::Finding(f), None) => f.finding.remediations.clone(),
     };
     if kinds.is_empty() {
         return Err(fail(plan::not_applicable("the finding suggests no remediation")));
     }
-    let scope = actions::open(&state, &principal, &f.cluster).await.map_err(fail)?;
+    let scope = actions::open(&state, &principal, cluster).await.map_err(fail)?;
     let options = risk_options(&state, &scope).await;
     let (mut rows, mut skipped, mut first_error) = (Vec::new(), Vec::new(), None);
     for kind in kinds {
-        match proposal(&principal, &scope, &finding, &request, kind, &options).await {
+        match proposal(&principal, &scope, &subject, &request, kind, &options).await {
             Ok(row) => rows.push(row),
             Err(e) if request.kind.is_none() => {
                 skipped.push(SkippedKind {
@@ -479,12 +551,11 @@ async fn propose(
         .map(|r| format!("{}={}", r.kind, r.id))
         .collect::<Vec<_>>()
         .join(" ");
-    let note = actions::note(
-        &f.cluster,
-        f.object.namespace.as_deref(),
-        &f.object.name,
-        format!("finding={} {reason}", f.id),
-    );
+    let about = match &subject {
+        Subject::Finding(f) => format!("finding={}", f.finding.id),
+        Subject::Workload(w) => format!("workload={}", w.kind),
+    };
+    let note = actions::note(cluster, namespace, name, format!("{about} {reason}"));
     let items = rows.into_iter().map(item_of).collect::<ApiResult<_>>()?;
     Ok((StatusCode::CREATED, note, Json(ProposeResult { items, skipped })))
 }

@@ -23,7 +23,7 @@ use super::evaluator;
 use super::node_history::{self, NodeState, NodeStatus};
 use super::samples::{self, Observed, Pass, WorkloadSpec};
 use crate::AppState;
-use crate::clusters::clients::{client_for, connection};
+use crate::clusters::clients::own_access;
 use crate::kube::cache::Source;
 use crate::kube::discovery::ResourceInfo;
 use crate::kube::leader::Leadership;
@@ -132,10 +132,7 @@ const METRICS_GROUP: &str = "metrics.k8s.io";
 
 /// One pass over `cluster` at `at`: reads, computes and writes its samples in one transaction.
 pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>) -> anyhow::Result<Counts> {
-    let connection = connection(state, cluster)
-        .await
-        .map_err(|e| anyhow!("no connection: {e:?}"))?;
-    let client = client_for(state, cluster, None)
+    let (connection, client) = own_access(state, cluster)
         .await
         .map_err(|e| anyhow!("no client: {e:?}"))?;
     let source = Source {

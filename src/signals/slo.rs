@@ -159,6 +159,17 @@ pub enum SloStatus {
     NoData,
 }
 
+impl SloStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloStatus::Ok => "ok",
+            SloStatus::Ticket => "ticket",
+            SloStatus::Page => "page",
+            SloStatus::NoData => "no_data",
+        }
+    }
+}
+
 /// What the SLO of one workload says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -237,6 +248,13 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_names_itself_as_it_is_serialized() {
+        for s in [SloStatus::Ok, SloStatus::Ticket, SloStatus::Page, SloStatus::NoData] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 
     fn totals(desired: i64, ready: i64) -> Totals {
         Totals { desired, ready }

@@ -15,8 +15,9 @@ use super::{BeginWrite, Store, with_pool};
 pub struct RemediationRow {
     pub id: String,
     pub incident_id: Option<String>,
-    pub finding_id: String,
-    pub finding_class: String,
+    /// None for a proposal made for a workload.
+    pub finding_id: Option<String>,
+    pub finding_class: Option<String>,
     pub kind: String,
     pub cluster: String,
     pub target_group: String,

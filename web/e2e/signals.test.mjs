@@ -101,3 +101,20 @@ test('the rightsizing page recommends the p95 CPU and the peak + 15 % memory, wi
     await page.getByText('No workloads match.').waitFor();
   }),
 );
+
+test('an operator proposes a workload\'s recommendations in one click; the remediation shows the change', { timeout: 120_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto('/rightsizing');
+    await signIn(page, users.operator.token);
+    const app = page.locator('[data-testid="rightsizing-row"][data-key="shop/shop/Deployment/api/app"]');
+    await reloadUntil(page, app);
+    await app.getByRole('button', { name: 'Propose' }).click();
+    await page.waitForURL(/\/remediation\?.*remediation=/);
+    const panel = page.getByTestId('remediation-panel');
+    await panel.getByRole('heading', { name: /Set requests and limits: Deployment shop\/api/ }).waitFor();
+    assert.equal(await panel.getByTestId('remediation-state').innerText(), 'proposed');
+    const diff = await panel.locator('.diff, pre, table').first().innerText();
+    assert.match(diff, /cpu: 250m/);
+    assert.match(diff, /memory: 148Mi/);
+  }),
+);

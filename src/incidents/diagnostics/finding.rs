@@ -86,7 +86,7 @@ pub enum Severity {
     Critical,
 }
 
-/// The kinds of remediation the console may offer for a finding.
+/// The kinds of remediation: those a finding suggests, and set_resources for a workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Remediation {
@@ -97,6 +97,9 @@ pub enum Remediation {
     Drain,
     PatchMemoryLimit,
     DeletePod,
+    /// A workload's containers' requests and limits, e.g. as rightsizing recommends; proposed for
+    /// a workload, never suggested by a finding.
+    SetResources,
 }
 
 /// The object a finding is about, or one related to it.

@@ -147,7 +147,7 @@ async fn run(scope: &ClusterScope, row: &RemediationRow, kind: Remediation, para
             json!({"restartedAt": at})
         }
         Remediation::Rollback => json!({"revision": actions::rollback(target, params.revision.unwrap_or(0)).await?}),
-        Remediation::PatchMemoryLimit => {
+        Remediation::PatchMemoryLimit | Remediation::SetResources => {
             let patch = row.patch.as_ref().map(|p| p.0.clone()).unwrap_or_default();
             let after = actions::patch_strategic(target, &patch).await?;
             json!({"resourceVersion": after.metadata.resource_version})
@@ -256,12 +256,14 @@ async fn finish(
         Err(e) => (e.details.clone(), Some(format!("{}: {}", e.code, e.message))),
     };
     let is_stale = outcome.as_ref().is_err_and(|e| e.code == "remediation_stale");
-    // A stale change never ran: it says nothing of how well the fix works.
-    let fix = (!is_stale).then(|| FixRow {
+    // A stale change never ran: it says nothing of how well the fix works. A workload's change
+    // (no finding) fixes no class of problem.
+    let class = row.finding_class.clone().filter(|_| !is_stale);
+    let fix = class.map(|class| FixRow {
         id: uuid::Uuid::new_v4().to_string(),
         runbook_id: None,
-        finding_id: Some(row.finding_id.clone()),
-        class: row.finding_class.clone(),
+        finding_id: row.finding_id.clone(),
+        class,
         cluster: row.cluster.clone(),
         object_kind: row.target_kind.clone(),
         object_namespace: row.target_namespace.clone(),

@@ -85,7 +85,9 @@ pub struct RemediationItem {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incident_id: Option<String>,
-    pub finding_id: String,
+    /// The finding it was proposed for; absent for one proposed for a workload (set_resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding_id: Option<String>,
     pub kind: Remediation,
     pub cluster: String,
     pub target: RemediationTarget,
@@ -172,7 +174,7 @@ pub(super) fn item_of(row: RemediationRow) -> ApiResult<RemediationItem> {
     item(row).ok_or_else(|| ApiError::internal(anyhow::anyhow!("a remediation this version cannot read")))
 }
 
-/// The remediation `id` if the caller may see its finding's namespace.
+/// The remediation `id` if the caller may see its target's namespace.
 pub(super) async fn visible(state: &AppState, principal: &Principal, id: &str) -> ApiResult<RemediationRow> {
     let row = state.store.remediation(id).await?.ok_or_else(|| not_found(id))?;
     let view = findings::view(state, principal, &row.cluster).await;

@@ -92,7 +92,9 @@ pub fn target_kind(kind: &str) -> Option<TargetKind> {
 pub fn changes(kind: Remediation) -> &'static [&'static str] {
     match kind {
         Remediation::Restart => &["Deployment", "StatefulSet", "DaemonSet", "Pod"],
-        Remediation::Rollback | Remediation::PatchMemoryLimit => &["Deployment", "StatefulSet", "DaemonSet"],
+        Remediation::Rollback | Remediation::PatchMemoryLimit | Remediation::SetResources => {
+            &["Deployment", "StatefulSet", "DaemonSet"]
+        }
         Remediation::Scale => &["Deployment", "StatefulSet", "ReplicaSet"],
         Remediation::Cordon | Remediation::Drain => &["Node"],
         Remediation::DeletePod => &["Pod"],
@@ -104,7 +106,11 @@ pub fn changes(kind: Remediation) -> &'static [&'static str] {
 pub fn computed_from_object(kind: Remediation) -> bool {
     matches!(
         kind,
-        Remediation::Scale | Remediation::Rollback | Remediation::PatchMemoryLimit | Remediation::Cordon
+        Remediation::Scale
+            | Remediation::Rollback
+            | Remediation::PatchMemoryLimit
+            | Remediation::SetResources
+            | Remediation::Cordon
     )
 }
 
@@ -153,6 +159,27 @@ pub struct Params {
     /// drain: also delete pods no controller owns, which nothing brings back (kubectl's --force).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub force: Option<bool>,
+    /// set_resources: the containers' new requests and limits (required), e.g. a rightsizing
+    /// recommendation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 100)]
+    pub resources: Option<Vec<ContainerResources>>,
+}
+
+/// set_resources: one container's new requests and limits (Kubernetes quantities); what is left
+/// out stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContainerResources {
+    pub container: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_limit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<String>,
 }
 
 impl Params {
@@ -295,6 +322,56 @@ pub fn memory_limit(before: &Value, container: &str, memory: Option<&str>) -> Ap
         params: Params {
             memory: Some(memory),
             container: Some(container.to_string()),
+            ..Params::default()
+        },
+    })
+}
+
+/// The containers' requests and limits set as `resources` says: a strategic merge patch of each
+/// named container's `resources`.
+pub fn set_resources(before: &Value, resources: Option<&[ContainerResources]>) -> ApiResult<Change> {
+    let invalid = |m: String| ApiError::unprocessable("invalid_params", m);
+    let resources = resources.filter(|r| !r.is_empty()).ok_or_else(|| {
+        invalid("set_resources needs params.resources: the containers' new requests and limits".into())
+    })?;
+    let mut after = before.clone();
+    let mut patched = Vec::new();
+    for (i, r) in resources.iter().enumerate() {
+        if resources[..i].iter().any(|o| o.container == r.container) {
+            return Err(invalid(format!("container {:?} is named twice", r.container)));
+        }
+        let found = containers(before)
+            .and_then(|cs| cs.iter().position(|c| c["name"] == json!(r.container)))
+            .ok_or_else(|| not_applicable(format!("the workload has no container {:?}", r.container)))?;
+        let fields = [
+            ("requests", "cpu", &r.cpu_request),
+            ("limits", "cpu", &r.cpu_limit),
+            ("requests", "memory", &r.memory_request),
+            ("limits", "memory", &r.memory_limit),
+        ];
+        let mut set = json!({});
+        for (list, resource, value) in fields {
+            let Some(value) = value else { continue };
+            let valid = match resource {
+                "cpu" => quantity::millicores(value).is_some_and(|m| m > 0.0),
+                _ => quantity::bytes(value).is_some_and(|b| b > 0),
+            };
+            if !valid {
+                return Err(invalid(format!("{value:?} is not a {resource} quantity")));
+            }
+            set[list][resource] = json!(value);
+            after["spec"]["template"]["spec"]["containers"][found]["resources"][list][resource] = json!(value);
+        }
+        if set.as_object().is_some_and(Map::is_empty) {
+            return Err(invalid(format!("container {:?}: nothing to set", r.container)));
+        }
+        patched.push(json!({"name": r.container, "resources": set}));
+    }
+    Ok(Change {
+        patch: Some(json!({"spec": {"template": {"spec": {"containers": patched}}}})),
+        after: Some(after),
+        params: Params {
+            resources: Some(resources.to_vec()),
             ..Params::default()
         },
     })
@@ -609,6 +686,52 @@ mod tests {
             memory_limit(&before, "app", Some("big")).unwrap_err().code,
             "invalid_params"
         );
+    }
+
+    #[test]
+    fn set_resources_patches_only_what_it_names() {
+        let before = deployment(Some("256Mi"));
+        let wanted = ContainerResources {
+            container: "app".into(),
+            cpu_request: Some("250m".into()),
+            memory_limit: Some("148Mi".into()),
+            ..Default::default()
+        };
+        let c = set_resources(&before, Some(std::slice::from_ref(&wanted))).unwrap();
+        assert_eq!(
+            c.patch.unwrap(),
+            json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "resources":
+                {"requests": {"cpu": "250m"}, "limits": {"memory": "148Mi"}}}]}}}})
+        );
+        let after = c.after.unwrap();
+        let resources = &after["spec"]["template"]["spec"]["containers"][0]["resources"];
+        assert_eq!(
+            (
+                resources["limits"]["cpu"].as_str(),
+                resources["limits"]["memory"].as_str()
+            ),
+            (Some("1"), Some("148Mi"))
+        );
+        assert_eq!(resources["requests"]["cpu"], "250m");
+        assert_eq!(c.params.resources, Some(vec![wanted.clone()]));
+
+        let code = |r: Option<&[ContainerResources]>| set_resources(&before, r).unwrap_err().code;
+        assert_eq!(code(None), "invalid_params");
+        assert_eq!(code(Some(&[])), "invalid_params");
+        assert_eq!(code(Some(&[wanted.clone(), wanted.clone()])), "invalid_params");
+        let named = |container: &str, cpu: &str| ContainerResources {
+            container: container.into(),
+            cpu_request: Some(cpu.into()),
+            ..Default::default()
+        };
+        assert_eq!(code(Some(&[named("app", "lots")])), "invalid_params");
+        assert_eq!(code(Some(&[named("app", "0")])), "invalid_params");
+        assert_eq!(code(Some(&[named("nope", "1")])), "remediation_not_applicable");
+        let nothing = ContainerResources {
+            container: "app".into(),
+            ..Default::default()
+        };
+        assert_eq!(code(Some(&[nothing])), "invalid_params");
     }
 
     #[test]

@@ -14,9 +14,10 @@ use tokio::time::MissedTickBehavior;
 
 use super::channels;
 use super::model::{AttemptView, ChannelKind, DeliveryResult, RuleSource};
-use super::rules::{self, FindingFact, OpenAlert, SloFact};
+use super::rules::{self, FindingFact, OpenAlert};
 use crate::AppState;
 use crate::kube::leader::Leadership;
+use crate::signals::evaluator::{self, WorkloadSlo};
 use crate::signals::outbound::alert::{Alert, AlertState, Severity};
 use crate::signals::outbound::retry::RetryPolicy;
 use crate::signals::outbound::{Delivery, deliver};
@@ -81,19 +82,6 @@ fn finding_fact(row: crate::store::findings::FindingRow) -> FindingFact {
     }
 }
 
-fn slo_fact(row: crate::store::workload_signals::WorkloadSignalRow) -> Option<SloFact> {
-    let body: serde_json::Value = serde_json::from_str(&row.body).ok()?;
-    Some(SloFact {
-        status: body.get("status")?.as_str()?.to_string(),
-        availability: body.get("availability").and_then(|v| v.as_f64()),
-        target: body.get("target").and_then(|v| v.as_f64()),
-        cluster: row.cluster,
-        namespace: row.namespace,
-        kind: row.kind,
-        name: row.name,
-    })
-}
-
 /// One evaluation at `now` (the loop's tick; tests pass their own time).
 pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Evaluation> {
     let store = &state.store;
@@ -115,12 +103,12 @@ pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Ev
             .collect(),
         false => Vec::new(),
     };
-    let slos: Vec<SloFact> = match wants_slos {
+    let slos: Vec<WorkloadSlo> = match wants_slos {
         true => store
-            .workload_signals(crate::signals::evaluator::SLO, &Default::default())
+            .workload_signals(evaluator::SLO, &Default::default())
             .await?
             .into_iter()
-            .filter_map(slo_fact)
+            .filter_map(|row| serde_json::from_str(&row.body).ok())
             .collect(),
         false => Vec::new(),
     };

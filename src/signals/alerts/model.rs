@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::signals::outbound::alert::{AlertState, Severity};
+use crate::signals::slo::SloStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -187,10 +188,10 @@ pub enum SloAlertStatus {
 }
 
 impl SloAlertStatus {
-    pub fn as_str(self) -> &'static str {
+    pub fn status(self) -> SloStatus {
         match self {
-            SloAlertStatus::Page => "page",
-            SloAlertStatus::Ticket => "ticket",
+            SloAlertStatus::Page => SloStatus::Page,
+            SloAlertStatus::Ticket => SloStatus::Ticket,
         }
     }
 }

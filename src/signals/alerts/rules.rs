@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::model::{FindingSeverity, FindingSource, RuleSource, SloSource};
+use crate::signals::evaluator::WorkloadSlo;
 use crate::signals::outbound::alert::Severity;
+use crate::signals::slo::SloStatus;
 
 /// An open finding as a rule sees it.
 #[derive(Debug, Clone)]
@@ -21,20 +23,6 @@ pub struct FindingFact {
     pub severity: String,
     pub title: String,
     pub explanation: String,
-}
-
-/// A workload's stored SLO result as a rule sees it.
-#[derive(Debug, Clone)]
-pub struct SloFact {
-    pub cluster: String,
-    pub namespace: String,
-    pub kind: String,
-    pub name: String,
-    /// ok, ticket, page or no_data.
-    pub status: String,
-    /// In percent, when known.
-    pub availability: Option<f64>,
-    pub target: Option<f64>,
 }
 
 /// An alert a rule wants open now.
@@ -65,8 +53,8 @@ pub fn finding_matches(source: &FindingSource, f: &FindingFact) -> bool {
         && listed(&source.namespaces, &f.namespace)
 }
 
-pub fn slo_matches(source: &SloSource, s: &SloFact) -> bool {
-    source.statuses.iter().any(|st| st.as_str() == s.status)
+pub fn slo_matches(source: &SloSource, s: &WorkloadSlo) -> bool {
+    source.statuses.iter().any(|st| st.status() == s.slo.status)
         && listed(&source.clusters, &s.cluster)
         && listed(&source.namespaces, &s.namespace)
 }
@@ -97,18 +85,20 @@ fn finding_alert(rule_id: &str, f: &FindingFact) -> Wanted {
     }
 }
 
-fn slo_alert(rule_id: &str, s: &SloFact) -> Wanted {
-    let (severity, burn) = match s.status.as_str() {
-        "page" => (Severity::Critical, "fast"),
+fn slo_alert(rule_id: &str, s: &WorkloadSlo) -> Wanted {
+    let (severity, burn) = match s.slo.status {
+        SloStatus::Page => (Severity::Critical, "fast"),
         _ => (Severity::Warning, "slow"),
     };
-    let figures = match (s.availability, s.target) {
-        (Some(a), Some(t)) => format!(" (availability {a:.3}% for a target of {t}%)"),
-        _ => String::new(),
+    // Availability is a fraction; the target is in percent.
+    let figures = match s.slo.availability {
+        Some(a) => format!(" (availability {:.3}% for a target of {}%)", a * 100.0, s.slo.target),
+        None => String::new(),
     };
+    let status = s.slo.status.as_str();
     Wanted {
         fingerprint: format!("{rule_id}:slo:{}/{}/{}/{}", s.cluster, s.namespace, s.kind, s.name),
-        title: format!("SLO burn ({}) of {} {}/{}", s.status, s.kind, s.namespace, s.name),
+        title: format!("SLO burn ({status}) of {} {}/{}", s.kind, s.namespace, s.name),
         summary: format!(
             "The error budget of {} {}/{} burns {burn}{figures}.",
             s.kind, s.namespace, s.name
@@ -120,13 +110,13 @@ fn slo_alert(rule_id: &str, s: &SloFact) -> Wanted {
             ("namespace".to_string(), s.namespace.clone()),
             ("kind".to_string(), s.kind.clone()),
             ("name".to_string(), s.name.clone()),
-            ("slo_status".to_string(), s.status.clone()),
+            ("slo_status".to_string(), status.to_string()),
         ]),
     }
 }
 
 /// The alerts `rule_id` with `source` wants open now.
-pub fn wanted(rule_id: &str, source: &RuleSource, findings: &[FindingFact], slos: &[SloFact]) -> Vec<Wanted> {
+pub fn wanted(rule_id: &str, source: &RuleSource, findings: &[FindingFact], slos: &[WorkloadSlo]) -> Vec<Wanted> {
     match source {
         RuleSource::Finding(src) => findings
             .iter()
@@ -230,6 +220,7 @@ mod tests {
     use super::*;
     use crate::signals::alerts::model::SloAlertStatus;
     use crate::signals::outbound::alert::Severity;
+    use crate::signals::slo::{self, TargetSource, Totals, WINDOWS};
 
     fn finding(id: &str, severity: &str, class: &str, namespace: &str) -> FindingFact {
         FindingFact {
@@ -245,17 +236,28 @@ mod tests {
         }
     }
 
-    fn slo(name: &str, status: &str) -> SloFact {
-        SloFact {
+    /// A workload whose every window is `ready` of 1,000 replicas ready, against 99.9 %.
+    fn slo(name: &str, ready: i64) -> WorkloadSlo {
+        let totals = Totals { desired: 1000, ready };
+        WorkloadSlo {
             cluster: "prod".into(),
             namespace: "shop".into(),
             kind: "Deployment".into(),
             name: name.into(),
-            status: status.into(),
-            availability: Some(98.5),
-            target: Some(99.9),
+            slo: slo::evaluate(
+                (99.9, TargetSource::Default),
+                30 * 86400,
+                totals,
+                &[totals; WINDOWS.len()],
+            ),
+            last_sample_at: None,
+            computed_at: DateTime::UNIX_EPOCH,
         }
     }
+    /// Burns ×15 (page), ×5 (ticket), none.
+    const PAGE: i64 = 985;
+    const TICKET: i64 = 995;
+    const OK: i64 = 1000;
 
     #[test]
     fn finding_filters() {
@@ -299,15 +301,11 @@ mod tests {
             clusters: vec!["prod".into()],
             namespaces: vec![],
         };
-        assert!(slo_matches(&page, &slo("a", "page")));
-        assert!(!slo_matches(&page, &slo("a", "ticket")));
-        assert!(!slo_matches(&page, &slo("a", "ok")));
-        let w = wanted(
-            "r1",
-            &RuleSource::Slo(page),
-            &[],
-            &[slo("api", "page"), slo("web", "ok")],
-        );
+        assert_eq!(slo("a", TICKET).slo.status, SloStatus::Ticket);
+        assert!(slo_matches(&page, &slo("a", PAGE)));
+        assert!(!slo_matches(&page, &slo("a", TICKET)));
+        assert!(!slo_matches(&page, &slo("a", OK)));
+        let w = wanted("r1", &RuleSource::Slo(page), &[], &[slo("api", PAGE), slo("web", OK)]);
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].fingerprint, "r1:slo:prod/shop/Deployment/api");
         assert_eq!(w[0].severity, Severity::Critical);

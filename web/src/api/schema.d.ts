@@ -2051,9 +2051,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Proposes remediations for a finding (operator): each reads the live object as the caller and
-         *     holds the exact change. Without `kind`, one proposal for each of the finding's remediations
-         *     that can be made (the others under `skipped`).
+         * Proposes remediations for a finding, or a `set_resources` change for a workload (operator):
+         *     each reads the live object as the caller and holds the exact change. For a finding without
+         *     `kind`, one proposal for each of its remediations that can be made (the others under
+         *     `skipped`).
          */
         post: operations["propose"];
         delete?: never;
@@ -3071,6 +3072,17 @@ export interface components {
         ContainerList: {
             items: components["schemas"]["ContainerInfo"][];
         };
+        /**
+         * @description set_resources: one container's new requests and limits (Kubernetes quantities); what is left
+         *     out stays as it is.
+         */
+        ContainerResources: {
+            container: string;
+            cpuLimit?: string | null;
+            cpuRequest?: string | null;
+            memoryLimit?: string | null;
+            memoryRequest?: string | null;
+        };
         /** @description One container's recommendation. */
         ContainerRightsizing: {
             container: string;
@@ -4075,11 +4087,13 @@ export interface components {
             type: string;
         };
         ProposeRequest: {
-            findingId: string;
+            /** @description The finding the remediation is for; or `workload`, not both. */
+            findingId?: string | null;
             /** @description The incident the remediation is for. */
             incidentId?: string | null;
             kind?: components["schemas"]["Remediation"] | null;
             params?: components["schemas"]["RemediationParams"];
+            workload?: components["schemas"]["WorkloadRef"] | null;
         };
         ProposeResult: {
             items: components["schemas"]["RemediationItem"][];
@@ -4211,10 +4225,10 @@ export interface components {
             user: Record<string, never>;
         };
         /**
-         * @description The kinds of remediation the console may offer for a finding.
+         * @description The kinds of remediation: those a finding suggests, and set_resources for a workload.
          * @enum {string}
          */
-        Remediation: "restart" | "rollback" | "scale" | "cordon" | "drain" | "patch_memory_limit" | "delete_pod";
+        Remediation: "restart" | "rollback" | "scale" | "cordon" | "drain" | "patch_memory_limit" | "delete_pod" | "set_resources";
         /** @description The exact change a remediation makes. */
         RemediationChange: {
             /** @description The object after the change; empty when the object goes (a pod deleted). */
@@ -4248,7 +4262,8 @@ export interface components {
              *     claim is over 10 minutes old (its server stopped mid-way), when it may be executed again.
              */
             executedBy?: string | null;
-            findingId: string;
+            /** @description The finding it was proposed for; absent for one proposed for a workload (set_resources). */
+            findingId?: string | null;
             id: string;
             incidentId?: string | null;
             kind: components["schemas"]["Remediation"];
@@ -4289,6 +4304,11 @@ export interface components {
              * @description scale: the replicas wanted (required for scale).
              */
             replicas?: number | null;
+            /**
+             * @description set_resources: the containers' new requests and limits (required), e.g. a rightsizing
+             *     recommendation.
+             */
+            resources?: components["schemas"]["ContainerResources"][] | null;
             /**
              * Format: int64
              * @description rollback: the revision to go back to; 0 or none: the one before the current.
@@ -5077,6 +5097,13 @@ export interface components {
             roles: components["schemas"]["Role"][];
             /** @description The username, or `token:<name>` for a bootstrap token. */
             subject: string;
+        };
+        /** @description A Deployment, StatefulSet or DaemonSet. */
+        WorkloadRef: {
+            cluster: string;
+            kind: string;
+            name: string;
+            namespace: string;
         };
         /** @description A workload's rightsizing. */
         WorkloadRightsizing: {
@@ -16927,7 +16954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `remediation_not_applicable`: not one of the finding's remediations, or no object it can change; `invalid_params`; `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404 */
+            /** @description `remediation_not_applicable`: not one of the finding's remediations, not `set_resources` for a workload, or no object it can change; `invalid_subject`: not exactly one of findingId and workload; `invalid_params` (`set_resources` without `params.resources`, a quantity that is not one); `invalid_incident_id`; `unknown_incident`; `revision_not_found` is 404 */
             422: {
                 headers: {
                     [name: string]: unknown;

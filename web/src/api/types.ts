@@ -255,6 +255,7 @@ export type RemediationItem = Schemas['RemediationItem'];
 export type RemediationList = Schemas['RemediationList'];
 export type RemediationState = Schemas['RemediationState'];
 export type ProposeRequest = Schemas['ProposeRequest'];
+export type ContainerResources = Schemas['ContainerResources'];
 export type ProposeResult = Schemas['ProposeResult'];
 export type GitopsArtifact = Schemas['GitopsArtifact'];
 // Memory: runbooks and the fixes recorded against findings.

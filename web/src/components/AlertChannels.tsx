@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { createAlertChannel, deleteAlertChannel, testAlertChannel, updateAlertChannel } from '../api/endpoints';
 import { changes } from '../api/queries';
 import type { ChannelKind, ChannelView, DeliveryResult } from '../api/types';
 import { useApiMutation } from '../hooks/useApiMutation';
+import { useEditForm } from '../hooks/useEditForm';
 import {
   CHANNEL_FIELDS,
   CHANNEL_KINDS,
@@ -16,6 +17,7 @@ import {
 } from '../lib/alerts';
 import { Badge } from './Badge';
 import { ErrorPanel } from './ErrorPanel';
+import { FormFooter } from './FormFooter';
 
 /** `?` is never a channel id: the editor of a new channel. */
 const NEW = '?';
@@ -114,28 +116,18 @@ function TestResult({ result }: { result: DeliveryResult }) {
 
 /** A new channel, or `channel` replaced: its secret is never shown; left empty it is kept. */
 function ChannelForm({ channel, onDone }: { channel?: ChannelView; onDone: () => void }) {
-  const [draft, setDraft] = useState<ChannelDraft>(channel ? channelDraftOf(channel) : EMPTY_CHANNEL_DRAFT);
-  const [problem, setProblem] = useState<string | null>(null);
-  const create = useApiMutation(createAlertChannel, changes.alerts);
-  const update = useApiMutation(updateAlertChannel, changes.alerts);
-  const saving = create.isPending || update.isPending;
-  const error = create.error ?? update.error;
-  const set = <K extends keyof ChannelDraft>(key: K, value: ChannelDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const { draft, set, problem, error, saving, submit } = useEditForm({
+    initial: channel ? channelDraftOf(channel) : EMPTY_CHANNEL_DRAFT,
+    id: channel?.id,
+    check: (d: ChannelDraft) => channelInput(d, channel),
+    create: createAlertChannel,
+    update: updateAlertChannel,
+    changed: changes.alerts,
+    onDone,
+  });
   const fields = CHANNEL_FIELDS[draft.kind];
   const secret = CHANNEL_SECRETS[draft.kind];
   const stored = channel && secret ? secret.configured(channel) : false;
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const checked = channelInput(draft, channel);
-    if ('error' in checked) {
-      setProblem(checked.error);
-      return;
-    }
-    setProblem(null);
-    if (channel) update.mutate({ id: channel.id, input: checked.input }, { onSuccess: onDone });
-    else create.mutate(checked.input, { onSuccess: onDone });
-  }
 
   return (
     <form className="form-grid" onSubmit={submit} aria-label={channel ? 'Edit channel' : 'New channel'}>
@@ -192,20 +184,7 @@ function ChannelForm({ channel, onDone }: { channel?: ChannelView; onDone: () =>
         <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
         Enabled
       </label>
-      {problem ? (
-        <p className="form-problems" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      {error ? <ErrorPanel error={error} title="Save failed" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : 'Save channel'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter problem={problem} error={error} saving={saving} saveLabel="Save channel" onCancel={onDone} />
     </form>
   );
 }

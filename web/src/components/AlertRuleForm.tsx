@@ -1,34 +1,23 @@
-import { useState, type FormEvent } from 'react';
 import { createAlertRule, updateAlertRule } from '../api/endpoints';
 import { changes } from '../api/queries';
 import type { ChannelView, RuleView } from '../api/types';
-import { useApiMutation } from '../hooks/useApiMutation';
+import { useEditForm } from '../hooks/useEditForm';
 import { EMPTY_RULE_DRAFT, ruleDraftOf, ruleInput, SLO_ALERT_STATUSES, type RuleDraft } from '../lib/alerts';
 import { FINDING_SEVERITIES } from '../lib/findings';
-import { ErrorPanel } from './ErrorPanel';
+import { FormFooter } from './FormFooter';
 
 /** A new rule, or `rule` replaced; `onDone` when saved or cancelled. */
 export function AlertRuleForm({ rule, channels, onDone }: { rule?: RuleView; channels: readonly ChannelView[]; onDone: () => void }) {
-  const [draft, setDraft] = useState<RuleDraft>(rule ? ruleDraftOf(rule) : EMPTY_RULE_DRAFT);
-  const [problem, setProblem] = useState<string | null>(null);
-  const create = useApiMutation(createAlertRule, changes.alerts);
-  const update = useApiMutation(updateAlertRule, changes.alerts);
-  const saving = create.isPending || update.isPending;
-  const error = create.error ?? update.error;
-  const set = <K extends keyof RuleDraft>(key: K, value: RuleDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const { draft, set, problem, error, saving, submit } = useEditForm({
+    initial: rule ? ruleDraftOf(rule) : EMPTY_RULE_DRAFT,
+    id: rule?.id,
+    check: ruleInput,
+    create: createAlertRule,
+    update: updateAlertRule,
+    changed: changes.alerts,
+    onDone,
+  });
   const toggle = <T,>(list: readonly T[], v: T) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
-
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    const checked = ruleInput(draft);
-    if ('error' in checked) {
-      setProblem(checked.error);
-      return;
-    }
-    setProblem(null);
-    if (rule) update.mutate({ id: rule.id, input: checked.input }, { onSuccess: onDone });
-    else create.mutate(checked.input, { onSuccess: onDone });
-  }
 
   return (
     <form className="panel form-grid" onSubmit={submit} aria-label={rule ? 'Edit rule' : 'New rule'}>
@@ -101,20 +90,7 @@ export function AlertRuleForm({ rule, channels, onDone }: { rule?: RuleView; cha
         <input type="checkbox" checked={draft.enabled} onChange={(e) => set('enabled', e.target.checked)} />
         Enabled
       </label>
-      {problem ? (
-        <p className="form-problems" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      {error ? <ErrorPanel error={error} title="Save failed" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : 'Save rule'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter problem={problem} error={error} saving={saving} saveLabel="Save rule" onCancel={onDone} />
     </form>
   );
 }

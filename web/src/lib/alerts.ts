@@ -15,6 +15,7 @@ import type {
   SmtpSecurity,
 } from '../api/types';
 import { filtersQuery } from './signals';
+import type { Checked } from './forms';
 
 export const ALERTS_ROUTE = '/alerts';
 export const ALERT_LIFECYCLE_ROUTE = '/alerts/lifecycle';
@@ -184,7 +185,7 @@ const splitList = (text: string) =>
  * The body of POST (no `existing`) or PUT (`existing`, the stored channel) for `draft`, or what
  * is missing. On PUT an empty secret is left out so the stored one stays.
  */
-export function channelInput(draft: ChannelDraft, existing?: ChannelView): { input: ChannelInput } | { error: string } {
+export function channelInput(draft: ChannelDraft, existing?: ChannelView): Checked<ChannelInput> {
   const name = draft.name.trim();
   if (!name || name.length > 100) return { error: 'A channel needs a name of 1 to 100 characters.' };
   const fields = CHANNEL_FIELDS[draft.kind];
@@ -267,7 +268,7 @@ export function ruleDraftOf(rule: RuleView): RuleDraft {
 /** `30m`, `4h`, `1d`…: what the server parses (it checks the 1m–30d range). */
 const INTERVAL = /^\d+[smhd]$/;
 
-export function ruleInput(draft: RuleDraft): { input: RuleInput } | { error: string } {
+export function ruleInput(draft: RuleDraft): Checked<RuleInput> {
   const name = draft.name.trim();
   if (!name || name.length > 100) return { error: 'A rule needs a name of 1 to 100 characters.' };
   if (draft.channelIds.length === 0) return { error: 'A rule notifies at least one channel.' };

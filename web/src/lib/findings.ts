@@ -65,6 +65,7 @@ const REMEDIATION_LABELS: Record<FindingRemediation, string> = {
   cordon: 'Cordon',
   drain: 'Drain',
   patch_memory_limit: 'Raise the memory limit',
+  set_resources: 'Set requests and limits',
   delete_pod: 'Delete the pod',
 };
 

@@ -5,6 +5,7 @@ import { paths } from '../api/endpoints';
 import type { FindingSeverity, IncidentState, PostmortemAction, PostmortemInput, Step, TimelineEntry } from '../api/types';
 import { FINDING_SEVERITIES } from './findings';
 import { datetimeLocalToRfc3339, rfc3339ToDatetimeLocal } from './time';
+import type { Checked } from './forms';
 
 export const INCIDENTS_ROUTE = '/incidents';
 export const INCIDENTS_PAGE_SIZE = 100;
@@ -129,7 +130,7 @@ export function postmortemDraft(
 }
 
 /** The body to send, or what is wrong with the draft. */
-export function postmortemInput(draft: PostmortemDraft): { input: PostmortemInput } | { error: string } {
+export function postmortemInput(draft: PostmortemDraft): Checked<PostmortemInput> {
   if (!draft.summary.trim()) return { error: 'A postmortem needs a summary.' };
   const impactStart = datetimeLocalToRfc3339(draft.impactStart);
   const impactEnd = datetimeLocalToRfc3339(draft.impactEnd);

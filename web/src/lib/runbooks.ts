@@ -3,6 +3,7 @@
 import { paths } from '../api/endpoints';
 import type { FindingClass, Runbook, RunbookInput } from '../api/types';
 import { FINDING_CLASSES } from './findings';
+import type { Checked } from './forms';
 
 export const RUNBOOKS_ROUTE = '/runbooks';
 /** How many runbooks a finding's evidence suggests. */
@@ -89,7 +90,7 @@ export function draftOf(runbook: Runbook): RunbookDraft {
 }
 
 /** The body to send, or what is wrong with the draft (the server's rules, checked here first). */
-export function runbookInput(draft: RunbookDraft): { input: RunbookInput } | { error: string } {
+export function runbookInput(draft: RunbookDraft): Checked<RunbookInput> {
   const title = draft.title.trim();
   if (!title) return { error: 'A runbook needs a title.' };
   if ([...title].length > TITLE_MAX_CHARS) return { error: `The title is longer than ${TITLE_MAX_CHARS} characters.` };

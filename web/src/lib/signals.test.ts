@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   burnChart,
+  recommendedResources,
   EMPTY_SLO_FILTERS,
   filtersQuery,
   formatBurn,
@@ -65,5 +66,38 @@ describe('signals', () => {
     expect(bars[2].rate).toBeNull();
     // A rate past 100 raises the top to itself.
     expect(burnChart([{ window: '5m', burnRate: 1000 }]).bars[0].heightPercent).toBe(100);
+  });
+});
+
+describe('recommendedResources', () => {
+  const container = (name: string, recommended: Record<string, number | null>) => ({
+    container: name,
+    current: {},
+    recommended,
+    cpu: 'recommended' as const,
+    memory: 'recommended' as const,
+    samples: 10,
+    historySeconds: 86400,
+    monthlySavings: 1,
+  });
+  it('proposes only what is recommended, in exact quantities', () => {
+    const w = {
+      cluster: 'c',
+      namespace: 'shop',
+      kind: 'Deployment',
+      name: 'api',
+      replicas: 2,
+      monthlySavings: 1,
+      computedAt: '2026-12-07T00:00:00Z',
+      containers: [
+        container('app', { cpuRequest: 250, memoryRequest: 148 * 1024 * 1024, memoryLimit: 148 * 1024 * 1024 }),
+        container('odd', { cpuRequest: null, memoryRequest: 1000, memoryLimit: null }),
+        container('none', { cpuRequest: null, memoryRequest: null, memoryLimit: null }),
+      ],
+    };
+    expect(recommendedResources(w)).toEqual([
+      { container: 'app', cpuRequest: '250m', memoryRequest: '148Mi', memoryLimit: '148Mi' },
+      { container: 'odd', memoryRequest: '1000' },
+    ]);
   });
 });

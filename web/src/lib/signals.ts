@@ -1,7 +1,7 @@
 // The SLO and rightsizing pages' pure parts: filters in the URL, API paths, units and the
 // burn-rate chart's geometry.
 import { paths } from '../api/endpoints';
-import type { RightsizingVerdict, SloStatus } from '../api/types';
+import type { ContainerResources, RightsizingVerdict, SloStatus, WorkloadRightsizing } from '../api/types';
 
 export const SLO_ROUTE = '/slo';
 export const RIGHTSIZING_ROUTE = '/rightsizing';
@@ -88,6 +88,21 @@ export function formatMemory(bytes: number | null | undefined): string {
   if (bytes % MI === 0) return `${bytes / MI}Mi`;
   if (bytes >= 1024 * MI) return `${(bytes / (1024 * MI)).toFixed(2)}Gi`;
   return `${(bytes / MI).toFixed(1)}Mi`;
+}
+
+/**
+ * A `set_resources` proposal's containers from a workload's recommendations: each container with
+ * something recommended, with only what is (exact quantities: "250m", "148Mi" or bytes).
+ */
+export function recommendedResources(w: WorkloadRightsizing): ContainerResources[] {
+  const memory = (bytes: number) => (bytes % MI === 0 ? `${bytes / MI}Mi` : `${bytes}`);
+  return w.containers.flatMap(({ container, recommended: r }) => {
+    const set: ContainerResources = { container };
+    if (r.cpuRequest !== null && r.cpuRequest !== undefined) set.cpuRequest = `${r.cpuRequest}m`;
+    if (r.memoryRequest !== null && r.memoryRequest !== undefined) set.memoryRequest = memory(r.memoryRequest);
+    if (r.memoryLimit !== null && r.memoryLimit !== undefined) set.memoryLimit = memory(r.memoryLimit);
+    return Object.keys(set).length > 1 ? [set] : [];
+  });
 }
 
 /** A span in seconds, its two largest units: "7d", "1d 4h", "28m 30s", "0s". */

@@ -1,12 +1,18 @@
+import type { ReactNode } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router';
-import { apiQuery } from '../api/queries';
-import type { ContainerRightsizing, RightsizingList, RightsizingVerdict } from '../api/types';
+import { useNavigate, useSearchParams } from 'react-router';
+import { proposeRemediation } from '../api/endpoints';
+import { apiQuery, changes } from '../api/queries';
+import type { ContainerRightsizing, RightsizingList, RightsizingVerdict, WorkloadRightsizing } from '../api/types';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FilterBar, FilterInput } from '../components/FilterBar';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
+import { useCurrentUser } from '../auth/AuthContext';
+import { useApiMutation } from '../hooks/useApiMutation';
+import { remediationRoute } from '../lib/remediation';
+import { hasRoleAtLeast } from '../lib/roles';
 import {
   EMPTY_RIGHTSIZING_FILTERS,
   filtersQuery,
@@ -14,6 +20,7 @@ import {
   formatMemory,
   formatMoney,
   formatSpan,
+  recommendedResources,
   rightsizingApiPath,
   rightsizingFiltersFromSearch,
   SIGNALS_REFRESH_MS,
@@ -35,6 +42,32 @@ function Change({ now, then, format }: { now?: number | null; then?: number | nu
   );
 }
 
+/** Proposes the workload's recommendations as one set_resources remediation and opens it (operators). */
+function ProposeButton({ workload }: { workload: WorkloadRightsizing }) {
+  const navigate = useNavigate();
+  const propose = useApiMutation(proposeRemediation, changes.remediation);
+  const resources = recommendedResources(workload);
+  if (resources.length === 0) return null;
+  const { cluster, namespace, kind, name } = workload;
+  return (
+    <>
+      <button
+        type="button"
+        disabled={propose.isPending}
+        onClick={() =>
+          propose.mutate(
+            { workload: { cluster, namespace, kind, name }, params: { resources } },
+            { onSuccess: (r) => void navigate(remediationRoute(r.items[0].id)) },
+          )
+        }
+      >
+        Propose
+      </button>
+      {propose.error ? <ErrorPanel error={propose.error} title="Proposal failed" /> : null}
+    </>
+  );
+}
+
 /** Per workload container: what its requests and limits are, what KRR's simple strategy recommends, and what it saves. */
 export function RightsizingPage() {
   const [search, setSearch] = useSearchParams();
@@ -42,6 +75,7 @@ export function RightsizingPage() {
   const list = useQuery({ ...apiQuery<RightsizingList>(rightsizingApiPath(filters)), refetchInterval: SIGNALS_REFRESH_MS, placeholderData: keepPreviousData });
   const rows = (list.data?.workloads ?? []).flatMap((w) => w.containers.map((c) => ({ workload: w, container: c })));
   const policy = list.data?.policy;
+  const operator = hasRoleAtLeast(useCurrentUser().roles, 'operator');
 
   return (
     <>
@@ -89,11 +123,15 @@ export function RightsizingPage() {
                 <th>Memory peak</th>
                 <th>Why</th>
                 <th>Savings / month</th>
+                {operator ? <th>Remediation</th> : null}
               </tr>
             </thead>
             <tbody>
-              {rows.map(({ workload: w, container: c }) => (
-                <ContainerRow key={`${workloadKey(w)}/${c.container}`} workloadLabel={`${w.cluster}/${w.namespace}/${w.kind}/${w.name} ×${w.replicas}`} c={c} id={`${workloadKey(w)}/${c.container}`} />
+              {rows.map(({ workload: w, container: c }, i) => (
+                <ContainerRow key={`${workloadKey(w)}/${c.container}`} workloadLabel={`${w.cluster}/${w.namespace}/${w.kind}/${w.name} ×${w.replicas}`} c={c} id={`${workloadKey(w)}/${c.container}`}>
+                  {/* One proposal per workload, on its first container's row. */}
+                  {operator ? <td>{i === 0 || rows[i - 1].workload !== w ? <ProposeButton workload={w} /> : null}</td> : null}
+                </ContainerRow>
               ))}
             </tbody>
           </table>
@@ -103,7 +141,7 @@ export function RightsizingPage() {
   );
 }
 
-function ContainerRow({ id, workloadLabel, c }: { id: string; workloadLabel: string; c: ContainerRightsizing }) {
+function ContainerRow({ id, workloadLabel, c, children }: { id: string; workloadLabel: string; c: ContainerRightsizing; children?: ReactNode }) {
   return (
     <tr data-testid="rightsizing-row" data-key={id}>
       <td>{workloadLabel}</td>
@@ -127,6 +165,7 @@ function ContainerRow({ id, workloadLabel, c }: { id: string; workloadLabel: str
       <td data-col="savings" data-amount={c.monthlySavings}>
         {formatMoney(c.monthlySavings)}
       </td>
+      {children}
     </tr>
   );
 }
