@@ -338,6 +338,24 @@ pub struct SettingsArgs {
     /// How long the predictor may take before the local model answers instead.
     #[arg(long, env = "FLEETDECK_PREDICTOR_TIMEOUT", default_value = "2s", global = true)]
     pub predictor_timeout: String,
+    /// A Prometheus (or Thanos) HTTP API's base URL: SLO availability and rightsizing usage come
+    /// from its kube-state-metrics and cAdvisor series instead of Fleetdeck's samples; empty: off.
+    #[arg(long, env = "FLEETDECK_PROMETHEUS_URL", default_value = "", global = true)]
+    pub prometheus_url: String,
+    /// The label whose value is the Fleetdeck cluster name in the Prometheus series.
+    #[arg(
+        long,
+        env = "FLEETDECK_PROMETHEUS_CLUSTER_LABEL",
+        default_value = "cluster",
+        global = true
+    )]
+    pub prometheus_cluster_label: String,
+    /// A bearer token sent to Prometheus (secret: never logged or returned).
+    #[arg(long, env = "FLEETDECK_PROMETHEUS_TOKEN", hide_env_values = true, global = true)]
+    pub prometheus_token: Option<String>,
+    /// How long one Prometheus query may take.
+    #[arg(long, env = "FLEETDECK_PROMETHEUS_TIMEOUT", default_value = "10s", global = true)]
+    pub prometheus_timeout: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,6 +424,8 @@ pub struct Settings {
     pub prediction_interval: Duration,
     /// The external predictor, when one is configured.
     pub predictor: Option<PredictorSettings>,
+    /// The Prometheus SLOs and rightsizing read, when one is configured.
+    pub prometheus: Option<PrometheusSettings>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -441,6 +461,16 @@ impl std::fmt::Debug for PredictorSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PredictorSecret(<redacted>)")
     }
+}
+
+/// A Prometheus HTTP API the SLO and rightsizing passes query instead of the stored samples.
+#[derive(Debug, Clone)]
+pub struct PrometheusSettings {
+    /// The base URL without a trailing `/`; queries go to `{url}/api/v1/query`.
+    pub url: String,
+    pub cluster_label: String,
+    pub token: Option<PredictorSecret>,
+    pub timeout: Duration,
 }
 
 /// An OpenAI-compatible endpoint the assistant has write its answers.
@@ -792,6 +822,7 @@ impl Settings {
         let (slo, rightsizing) = workload_signals(a, samples_retention)?;
         let prediction_interval = positive("FLEETDECK_PREDICTION_INTERVAL", &a.prediction_interval)?;
         let predictor = predictor(a)?;
+        let prometheus = prometheus(a)?;
         let alerting = switch("FLEETDECK_ALERTING", &a.alerting)?;
         let alert_interval = duration("FLEETDECK_ALERT_INTERVAL", &a.alert_interval)?;
         let alert_delivery = switch("FLEETDECK_ALERT_DELIVERY", &a.alert_delivery)?;
@@ -800,6 +831,7 @@ impl Settings {
             rightsizing,
             prediction_interval,
             predictor,
+            prometheus,
             outbound_allow_cidrs,
             alerting,
             alert_delivery,
@@ -951,6 +983,46 @@ fn predictor(a: &SettingsArgs) -> Result<Option<PredictorSettings>, ConfigError>
         secret: PredictorSecret(secret.to_string()),
         timeout,
     }))
+}
+
+/// The Prometheus SLOs and rightsizing read, when FLEETDECK_PROMETHEUS_URL is set.
+fn prometheus(a: &SettingsArgs) -> Result<Option<PrometheusSettings>, ConfigError> {
+    let url = a.prometheus_url.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || reqwest::Url::parse(url).is_err() {
+        return Err(bad(
+            "FLEETDECK_PROMETHEUS_URL",
+            format!("{url:?} is not an http(s) URL such as http://prometheus.monitoring:9090"),
+        ));
+    }
+    let cluster_label = a.prometheus_cluster_label.trim();
+    if !is_label_name(cluster_label) {
+        return Err(bad(
+            "FLEETDECK_PROMETHEUS_CLUSTER_LABEL",
+            format!("{cluster_label:?} is not a Prometheus label name such as cluster"),
+        ));
+    }
+    let timeout = match parse_duration(&a.prometheus_timeout) {
+        Ok(d) if !d.is_zero() => d,
+        Ok(_) => return Err(bad("FLEETDECK_PROMETHEUS_TIMEOUT", "must be longer than 0s")),
+        Err(m) => return Err(bad("FLEETDECK_PROMETHEUS_TIMEOUT", m)),
+    };
+    let token = a.prometheus_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    Ok(Some(PrometheusSettings {
+        url: url.to_string(),
+        cluster_label: cluster_label.to_string(),
+        token: token.map(|t| PredictorSecret(t.to_string())),
+        timeout,
+    }))
+}
+
+/// A Prometheus label name: `[a-zA-Z_][a-zA-Z0-9_]*` (it is written into queries).
+fn is_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The assistant's model endpoint, when FLEETDECK_ASSISTANT_URL is set.
@@ -1588,6 +1660,61 @@ mod signals_settings_tests {
             (
                 &[url[0], url[1], "--predictor-secret", "s", "--predictor-timeout", "0s"][..],
                 "FLEETDECK_PREDICTOR_TIMEOUT",
+            ),
+        ] {
+            let err = parse(extra).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{extra:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn prometheus_is_optional_its_settings_checked_and_its_token_hidden() {
+        assert!(parse(&[]).unwrap().prometheus.is_none());
+        let s = parse(&[
+            "--prometheus-url",
+            "http://127.0.0.1:9090/",
+            "--prometheus-token",
+            "prometheus-bearer-token",
+        ])
+        .unwrap();
+        let p = s.prometheus.as_ref().unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.cluster_label.as_str(), p.timeout),
+            ("http://127.0.0.1:9090", "cluster", Duration::from_secs(10))
+        );
+        assert_eq!(p.token.as_ref().map(|t| t.0.as_str()), Some("prometheus-bearer-token"));
+        assert!(
+            !format!("{s:?}").contains("prometheus-bearer-token"),
+            "the token never prints"
+        );
+        let s = parse(&[
+            "--prometheus-url",
+            "https://thanos",
+            "--prometheus-cluster-label",
+            "k8s_cluster",
+        ])
+        .unwrap();
+        let p = s.prometheus.unwrap();
+        assert_eq!((p.cluster_label.as_str(), p.token.is_none()), ("k8s_cluster", true));
+        let url = ["--prometheus-url", "http://h:9090"];
+        for (extra, want) in [
+            (&["--prometheus-url", "ftp://h"][..], "FLEETDECK_PROMETHEUS_URL"),
+            (&["--prometheus-url", "h:9090"][..], "FLEETDECK_PROMETHEUS_URL"),
+            (
+                &[url[0], url[1], "--prometheus-cluster-label", "a-b"][..],
+                "FLEETDECK_PROMETHEUS_CLUSTER_LABEL",
+            ),
+            (
+                &[url[0], url[1], "--prometheus-cluster-label", ""][..],
+                "FLEETDECK_PROMETHEUS_CLUSTER_LABEL",
+            ),
+            (
+                &[url[0], url[1], "--prometheus-timeout", "0s"][..],
+                "FLEETDECK_PROMETHEUS_TIMEOUT",
+            ),
+            (
+                &[url[0], url[1], "--prometheus-timeout", "soon"][..],
+                "FLEETDECK_PROMETHEUS_TIMEOUT",
             ),
         ] {
             let err = parse(extra).unwrap_err().to_string();

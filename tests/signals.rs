@@ -3,16 +3,21 @@
 //! `GET /api/node-events` (filters, limits, an `impersonate` cluster hidden from a caller
 //! Kubernetes does not let list nodes), folding raw samples into 5-minute buckets, SLO burn
 //! rates and rightsizing from scripted samples against hand-computed figures through
-//! `GET /api/slo` and `GET /api/rightsizing`, and the background task on the leader.
+//! `GET /api/slo` and `GET /api/rightsizing`, and the background task on the leader; the same
+//! SLOs and rightsizing from a real Prometheus's backfilled series (`FLEETDECK_PROMETHEUS_URL`:
+//! the cluster label, a bearer token, the previous results kept while it fails).
 
 mod common;
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use common::receivers::{Prometheus, Receiver};
 use common::*;
 use fleetdeck::AppState;
+use fleetdeck::config::{PredictorSecret, PrometheusSettings};
 use fleetdeck::signals::evaluator;
+use fleetdeck::signals::outbound::ssrf::AllowList;
 use fleetdeck::signals::sampler::{self, Counts};
 use fleetdeck::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, SampleRow, SamplesWrite, WORKLOAD_SAMPLES};
 use kubesim::Sim;
@@ -569,6 +574,273 @@ status: {readyReplicas: 1}
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(computed, (true, true), "the leader's SLO and prediction passes");
+        app.stop().await;
+    }
+}
+
+/// Settings that read SLOs and rightsizing from the Prometheus at `url`.
+fn prometheus_settings(
+    db: &TestDb,
+    url: &str,
+    cluster_label: &str,
+    token: Option<&str>,
+) -> fleetdeck::config::Settings {
+    let mut s = with_secret_key(db);
+    s.prometheus = Some(PrometheusSettings {
+        url: url.to_string(),
+        cluster_label: cluster_label.to_string(),
+        token: token.map(|t| PredictorSecret(t.to_string())),
+        timeout: std::time::Duration::from_secs(5),
+    });
+    s.outbound_allow_cidrs = AllowList::parse("127.0.0.1/32").unwrap();
+    s.rightsizing.min_history = std::time::Duration::from_secs(7_200);
+    s
+}
+
+/// OpenMetrics lines of one series sampled a minute apart at now − 30 s − k minutes for k in
+/// `0..minutes`, oldest first, the value `value(k)`.
+fn series(series: &str, now: i64, minutes: i64, value: impl Fn(i64) -> f64) -> String {
+    (0..minutes)
+        .rev()
+        .map(|k| format!("{series} {} {}\n", value(k), now - 30 - 60 * k))
+        .collect()
+}
+
+/// The fleet's series, at `now` (Unix seconds). kube-state-metrics of cluster `open` (also
+/// labelled k8s="x"): api wants 2 replicas for the last 2 hours, 1 available in the last 30
+/// minutes and 2 before; db 1 of 1 for the last hour. A decoy cluster `elsewhere` (labelled
+/// k8s="open") whose api has none available. cAdvisor over the last 3 hours: api-1-a's app at
+/// 0.2 cores, 150 Mi but 300 Mi once; api-1-b's app at 0.45 cores and 100 Mi; a pod-level
+/// series (container="") at 2 Gi that does not count; db-0's db for the last hour only.
+fn fleet_series(now: i64) -> String {
+    let open = r#"cluster="open",k8s="x",namespace="shop""#;
+    let decoy = r#"cluster="elsewhere",k8s="open",namespace="shop""#;
+    let c = r#"cluster="open",namespace="shop""#;
+    let mi = |m: i64| (m * MI) as f64;
+    [
+        series(
+            &format!("kube_deployment_spec_replicas{{{open},deployment=\"api\"}}"),
+            now,
+            120,
+            |_| 2.0,
+        ),
+        series(
+            &format!("kube_deployment_spec_replicas{{{decoy},deployment=\"api\"}}"),
+            now,
+            120,
+            |_| 2.0,
+        ),
+        series(
+            &format!("kube_deployment_status_replicas_available{{{open},deployment=\"api\"}}"),
+            now,
+            120,
+            |k| if k < 30 { 1.0 } else { 2.0 },
+        ),
+        series(
+            &format!("kube_deployment_status_replicas_available{{{decoy},deployment=\"api\"}}"),
+            now,
+            120,
+            |_| 0.0,
+        ),
+        series(
+            &format!("kube_statefulset_replicas{{{open},statefulset=\"db\"}}"),
+            now,
+            60,
+            |_| 1.0,
+        ),
+        series(
+            &format!("kube_statefulset_status_replicas_ready{{{open},statefulset=\"db\"}}"),
+            now,
+            60,
+            |_| 1.0,
+        ),
+        series(
+            &format!("container_cpu_usage_seconds_total{{{c},pod=\"api-1-a\",container=\"app\"}}"),
+            now,
+            180,
+            |k| 0.2 * 60.0 * (179 - k) as f64,
+        ),
+        series(
+            &format!("container_cpu_usage_seconds_total{{{c},pod=\"api-1-b\",container=\"app\"}}"),
+            now,
+            180,
+            |k| 0.45 * 60.0 * (179 - k) as f64,
+        ),
+        series(
+            &format!("container_cpu_usage_seconds_total{{{c},pod=\"db-0\",container=\"db\"}}"),
+            now,
+            60,
+            |k| 0.05 * 60.0 * (59 - k) as f64,
+        ),
+        series(
+            &format!("container_memory_working_set_bytes{{{c},pod=\"api-1-a\",container=\"app\"}}"),
+            now,
+            180,
+            |k| mi(if k == 100 { 300 } else { 150 }),
+        ),
+        series(
+            &format!("container_memory_working_set_bytes{{{c},pod=\"api-1-a\",container=\"\"}}"),
+            now,
+            180,
+            |_| mi(2048),
+        ),
+        series(
+            &format!("container_memory_working_set_bytes{{{c},pod=\"api-1-b\",container=\"app\"}}"),
+            now,
+            180,
+            |_| mi(100),
+        ),
+        series(
+            &format!("container_memory_working_set_bytes{{{c},pod=\"db-0\",container=\"db\"}}"),
+            now,
+            60,
+            |_| mi(1024),
+        ),
+        series(
+            &format!("kube_pod_owner{{{c},pod=\"api-1-a\",owner_kind=\"ReplicaSet\",owner_name=\"api-1\"}}"),
+            now,
+            180,
+            |_| 1.0,
+        ),
+        series(
+            &format!("kube_pod_owner{{{c},pod=\"api-1-b\",owner_kind=\"ReplicaSet\",owner_name=\"api-1\"}}"),
+            now,
+            180,
+            |_| 1.0,
+        ),
+        series(
+            &format!("kube_pod_owner{{{c},pod=\"db-0\",owner_kind=\"StatefulSet\",owner_name=\"db\"}}"),
+            now,
+            60,
+            |_| 1.0,
+        ),
+        series(
+            &format!("kube_replicaset_owner{{{c},replicaset=\"api-1\",owner_kind=\"Deployment\",owner_name=\"api\"}}"),
+            now,
+            180,
+            |_| 1.0,
+        ),
+    ]
+    .concat()
+        + "# EOF\n"
+}
+
+on_both_backends! {
+    async fn slo_and_rightsizing_from_prometheus_by_hand(db) {
+        // Now, on a 5-minute boundary so the history subquery's steps fall at known instants.
+        let now = DateTime::from_timestamp(Utc::now().timestamp() / 300 * 300, 0).unwrap();
+        let prometheus = Prometheus::start(&fleet_series(now.timestamp())).await;
+        let sim = fleet_sim().await;
+        let app = app_with_sim(db, &sim, false).await;
+        let state = AppState::new(prometheus_settings(db, &prometheus.url(), "cluster", None), db.store().await);
+        // A real pass four days ago records the specs (and a stored sample Prometheus ignores).
+        pass(&state, now - TimeDelta::days(4)).await;
+        assert_eq!(evaluator::slos(&state, now).await.unwrap(), 2);
+
+        let (status, body) = get(&app, "/api/slo?cluster=open", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{body}");
+        let api = body["workloads"][0].clone();
+        assert_eq!((api["name"].as_str(), api["target"].as_f64()), (Some("api"), Some(99.0)));
+        let burn = |w: &str| {
+            let b = api["burnRates"].as_array().unwrap().iter().find(|b| b["window"] == w).unwrap();
+            b["burnRate"].as_f64().unwrap()
+        };
+        // Burn = unavailability / 1 %. 5m: 5 samples, 10 desired, 5 available → 50 %: 50; 30m
+        // the same (60, 30). 1h: 120 desired, 30 + 60 available → 25 %: 25. 2h and longer:
+        // 240, 30 + 180 → 12.5 %: 12.5. The decoy cluster's series do not count.
+        assert!((burn("5m") - 50.0).abs() < 1e-9, "{api}");
+        assert!((burn("30m") - 50.0).abs() < 1e-9);
+        assert!((burn("1h") - 25.0).abs() < 1e-9);
+        for w in ["2h", "6h", "1d", "3d"] {
+            assert!((burn(w) - 12.5).abs() < 1e-9, "{w}: {}", burn(w));
+        }
+        assert_eq!(api["status"], "page");
+        // The period: 30 of 240 unavailable, 12.5 budgets.
+        assert!((api["errorBudget"]["consumed"].as_f64().unwrap() - 12.5).abs() < 1e-9, "{api}");
+        // The newest desired sample, 30 s ago.
+        let last: DateTime<Utc> = api["lastSampleAt"].as_str().unwrap().parse().unwrap();
+        assert_eq!(last, now - TimeDelta::seconds(30));
+        let db_slo = &body["workloads"][1];
+        assert_eq!((db_slo["name"].as_str(), db_slo["status"].as_str()), (Some("db"), Some("ok")));
+        assert_eq!(db_slo["errorBudget"]["remaining"].as_f64(), Some(1.0));
+        let slo_before = body.clone();
+
+        assert_eq!(evaluator::rightsizing(&state, now).await.unwrap(), 2);
+        let (status, body) = get(&app, "/api/rightsizing?cluster=open", VIEWER_TOKEN).await;
+        assert_eq!(status, 200, "{body}");
+        let api = &body["workloads"][0];
+        // 240 desired over 120 samples: 2 replicas.
+        assert_eq!((api["name"].as_str(), api["replicas"].as_i64()), (Some("api"), Some(2)));
+        let app_c = &api["containers"][0];
+        // The higher of the pods' 95th percentiles (200m, 450m); the peak 300 Mi + 15 % = 345 Mi
+        // (the pod-level series' 2 Gi excluded); both pods' 180 samples.
+        assert_eq!(app_c["cpuP95"], 450, "{app_c}");
+        assert_eq!(app_c["memoryPeak"], 300 * MI);
+        assert_eq!(app_c["samples"], 360);
+        assert_eq!(app_c["recommended"], json!({"cpuRequest": 450, "cpuLimit": null, "memoryRequest": 345 * MI, "memoryLimit": 345 * MI}));
+        // The first sample (now − 10,770 s) as the 5-minute steps see it: the step at now −
+        // 10,500 s finds the sample at now − 10,530 s.
+        assert_eq!(app_c["historySeconds"], 10_530);
+        // 2 replicas × 730 h × (0.05 core × 0.0316 + 167/1024 GiB × 0.0042).
+        let want = 2.0 * 730.0 * (0.05 * 0.0316 + 167.0 / 1024.0 * 0.0042);
+        assert!((app_c["monthlySavings"].as_f64().unwrap() - want).abs() < 1e-9, "{app_c}");
+        // db: an hour of samples, under the 2 hours required.
+        let db_c = &body["workloads"][1]["containers"][0];
+        assert_eq!((db_c["cpu"].as_str(), db_c["memory"].as_str()), (Some("insufficient_history"), Some("insufficient_history")), "{db_c}");
+        assert_eq!(db_c["memoryPeak"], 1024 * MI);
+        let rightsizing_before = body.clone();
+
+        // Prometheus down: both passes fail and the previous results stay.
+        drop(prometheus);
+        let down = AppState::new(prometheus_settings(db, "http://127.0.0.1:1", "cluster", None), db.store().await);
+        let later = now + TimeDelta::minutes(5);
+        let err = evaluator::slos(&down, later).await.unwrap_err();
+        assert!(format!("{err:#}").contains("prometheus unreachable"), "{err:#}");
+        assert!(evaluator::rightsizing(&down, later).await.is_err());
+        assert_eq!(get(&app, "/api/slo?cluster=open", VIEWER_TOKEN).await.1, slo_before);
+        assert_eq!(get(&app, "/api/rightsizing?cluster=open", VIEWER_TOKEN).await.1, rightsizing_before);
+        app.stop().await;
+    }
+
+    async fn the_prometheus_cluster_label_is_a_setting(db) {
+        let now = DateTime::from_timestamp(Utc::now().timestamp() / 300 * 300, 0).unwrap();
+        let prometheus = Prometheus::start(&fleet_series(now.timestamp())).await;
+        let sim = fleet_sim().await;
+        let app = app_with_sim(db, &sim, false).await;
+        // Cluster `open` is k8s="open" now: the decoy's api, none of 2 available (burn 100), and
+        // no db series.
+        let state = AppState::new(prometheus_settings(db, &prometheus.url(), "k8s", None), db.store().await);
+        pass(&state, now - TimeDelta::days(4)).await;
+        evaluator::slos(&state, now).await.unwrap();
+        let (_, body) = get(&app, "/api/slo?cluster=open", VIEWER_TOKEN).await;
+        let api = &body["workloads"][0];
+        let five = api["burnRates"].as_array().unwrap().iter().find(|b| b["window"] == "5m").unwrap();
+        assert_eq!(five["burnRate"].as_f64(), Some(100.0), "{api}");
+        assert_eq!(body["workloads"][1]["status"], "no_data");
+        app.stop().await;
+    }
+
+    async fn prometheus_is_sent_the_token_and_its_errors_are_reported(db) {
+        let empty = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        let stub = Receiver::start(vec![(200, vec![], empty.into())]).await;
+        let sim = fleet_sim().await;
+        let app = app_with_sim(db, &sim, false).await;
+        let state = AppState::new(prometheus_settings(db, &stub.url(""), "cluster", Some("prom-token-123")), db.store().await);
+        let now = at("2026-12-06T12:00:00Z");
+        pass(&state, now - TimeDelta::days(1)).await;
+        assert_eq!(evaluator::slos(&state, now).await.unwrap(), 2);
+        let received = stub.received();
+        assert!(!received.is_empty());
+        for r in &received {
+            assert_eq!(r.path, "/api/v1/query");
+            assert_eq!(r.headers["authorization"], "Bearer prom-token-123");
+        }
+        // Prometheus's own error, reported without the token.
+        let bad = r#"{"status":"error","errorType":"bad_data","error":"invalid parameter"}"#;
+        let failing = Receiver::start(vec![(400, vec![], bad.into())]).await;
+        let state = AppState::new(prometheus_settings(db, &failing.url(""), "cluster", Some("prom-token-123")), db.store().await);
+        let err = format!("{:#}", evaluator::slos(&state, now).await.unwrap_err());
+        assert!(err.contains("prometheus error bad_data: invalid parameter") && !err.contains("prom-token-123"), "{err}");
         app.stop().await;
     }
 }

@@ -2,8 +2,10 @@
 //! `FLEETDECK_SLO_INTERVAL`), rightsizing (every `FLEETDECK_RIGHTSIZING_INTERVAL`) and the
 //! predictions (every `FLEETDECK_PREDICTION_INTERVAL`) from the stored samples and specs, into
 //! `workload_signals`, which `GET /api/slo`, `/api/rightsizing` and `/api/predictions` read.
-//! Sums and buckets over windows are done by the database; what is computed from them is `slo`,
-//! `rightsizing` and `predictions` (pure), or the external predictor's answer.
+//! Sums and buckets over windows are done by the database — or, for SLOs and rightsizing when
+//! `FLEETDECK_PROMETHEUS_URL` is set, by Prometheus over kube-state-metrics and cAdvisor series;
+//! what is computed from them is `slo`, `rightsizing` and `predictions` (pure), or the external
+//! predictor's answer.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,12 +16,15 @@ use utoipa::ToSchema;
 
 use super::predictions::{self, PVC_WINDOW_SECONDS, Prediction, Samples, Series, WINDOW_SECONDS};
 use super::predictor::{self, Endpoint, FallbackReason};
+use super::prometheus::Prometheus;
 use super::rightsizing::{self, ContainerRightsizing, Policy, Usage};
 use super::samples::ContainerSpec;
 use super::slo::{self, SloFigures, Totals, WINDOWS};
 use crate::AppState;
 use crate::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, VOLUME_SAMPLES, WORKLOAD_SAMPLES};
-use crate::store::workload_signals::{Replace, SignalRow, WorkloadName, WorkloadSpecRow};
+use crate::store::workload_signals::{
+    ContainerPeak, CpuLevel, ReadinessTotals, Replace, SignalRow, WorkloadName, WorkloadSpecRow,
+};
 
 /// `workload_signals.signal` of each result.
 pub const SLO: &str = "slo";
@@ -74,6 +79,66 @@ fn containers(spec: &WorkloadSpecRow) -> Vec<ContainerSpec> {
     serde_json::from_str(&spec.containers).unwrap_or_default()
 }
 
+/// Where SLOs and rightsizing read availability and usage: Prometheus when one is configured,
+/// else the stored samples. A pass reads every cluster's before it writes anything, so a failed
+/// read (Prometheus down) leaves the previous results whole.
+enum Source {
+    Store,
+    Prometheus(Prometheus),
+}
+
+impl Source {
+    fn of(state: &AppState) -> anyhow::Result<Source> {
+        Ok(match &state.settings.prometheus {
+            None => Source::Store,
+            Some(p) => Source::Prometheus(Prometheus::new(p, &state.settings.outbound_allow_cidrs)?),
+        })
+    }
+
+    /// Per cluster, its workloads' readiness sums since each of `since`.
+    async fn readiness_totals(
+        &self,
+        state: &AppState,
+        clusters: &[String],
+        now: DateTime<Utc>,
+        since: &[DateTime<Utc>],
+    ) -> anyhow::Result<HashMap<String, Vec<ReadinessTotals>>> {
+        match self {
+            Source::Store => {
+                let mut totals = HashMap::new();
+                for cluster in clusters {
+                    totals.insert(cluster.clone(), state.store.readiness_totals(cluster, since).await?);
+                }
+                Ok(totals)
+            }
+            Source::Prometheus(p) => {
+                let ranges: Vec<i64> = since.iter().map(|s| (now - *s).num_seconds()).collect();
+                Ok(p.readiness_totals(now, &ranges).await?)
+            }
+        }
+    }
+
+    /// Per cluster, its containers' CPU levels and memory peaks since `since`.
+    async fn container_usage(
+        &self,
+        state: &AppState,
+        clusters: &[String],
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<HashMap<String, (Vec<CpuLevel>, Vec<ContainerPeak>)>> {
+        match self {
+            Source::Store => {
+                let mut usage = HashMap::new();
+                for cluster in clusters {
+                    usage.insert(cluster.clone(), state.store.container_usage(cluster, since).await?);
+                }
+                Ok(usage)
+            }
+            Source::Prometheus(p) => Ok(p.container_usage(now, (now - since).num_seconds()).await?),
+        }
+    }
+}
+
 /// Computes and stores the SLO of every workload of every cluster at `now`; how many.
 pub async fn slos(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let s = state.settings.slo;
@@ -83,13 +148,13 @@ pub async fn slos(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
     since.extend(WINDOWS.iter().map(|w| now - chrono::Duration::seconds(w.seconds)));
     let clusters = state.store.list_clusters().await?;
     let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
+    let mut readiness = Source::of(state)?.readiness_totals(state, &names, now, &since).await?;
     state.store.retain_workload_signals(&names).await?;
     let mut written = 0;
     for cluster in clusters {
-        let totals: HashMap<WorkloadName, _> = state
-            .store
-            .readiness_totals(&cluster.name, &since)
-            .await?
+        let totals: HashMap<WorkloadName, _> = readiness
+            .remove(&cluster.name)
+            .unwrap_or_default()
             .into_iter()
             .map(|t| (t.workload.clone(), t))
             .collect();
@@ -111,7 +176,7 @@ pub async fn slos(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize>
                 kind: spec.kind.clone(),
                 name: spec.name.clone(),
                 slo: slo::evaluate(target, period_seconds, sums(0), &windows),
-                last_sample_at: t.map(|t| t.last_at),
+                last_sample_at: t.and_then(|t| t.last_at),
                 computed_at: now,
             };
             rows.push((cluster.name.clone(), name_of(&spec), serde_json::to_string(&item)?));
@@ -134,9 +199,14 @@ pub async fn rightsizing(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
         memory_gib_hour: r.memory_gib_hour,
     };
     let since = ago(now, r.history);
+    let clusters = state.store.list_clusters().await?;
+    let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
+    let source = Source::of(state)?;
+    let mut usage_of = source.container_usage(state, &names, now, since).await?;
+    let mut readiness = source.readiness_totals(state, &names, now, &[since]).await?;
     let mut written = 0;
-    for cluster in state.store.list_clusters().await? {
-        let (levels, peaks) = state.store.container_usage(&cluster.name, since).await?;
+    for cluster in clusters {
+        let (levels, peaks) = usage_of.remove(&cluster.name).unwrap_or_default();
         let mut usage: HashMap<(WorkloadName, String), Usage> = HashMap::new();
         for l in levels {
             let u = usage.entry((l.workload, l.container)).or_default();
@@ -148,10 +218,9 @@ pub async fn rightsizing(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
             u.samples = p.samples;
             u.history_seconds = (p.last_at - p.first_at).num_seconds();
         }
-        let replicas: HashMap<WorkloadName, i64> = state
-            .store
-            .readiness_totals(&cluster.name, &[since])
-            .await?
+        let replicas: HashMap<WorkloadName, i64> = readiness
+            .remove(&cluster.name)
+            .unwrap_or_default()
             .into_iter()
             .map(|t| {
                 let w = t.windows[0];

@@ -3,7 +3,8 @@
 //! history on the leader; `samples` (pure) turns cached objects and metrics into a pass's
 //! samples; `node_history` (pure) tells node status changes; `node_events` serves that history;
 //! `slo` and `rightsizing` (pure) compute SLOs and recommendations, `evaluator` runs them over
-//! the samples into the store after the sampler's passes and `reports` serves them;
+//! the samples (or `prometheus`'s series) into the store after the sampler's passes and
+//! `reports` serves them;
 //! `predictions` (pure) fits trends to samples, `predictor` asks an external model and
 //! `predictions_api` serves them;
 //! `outbound` delivers alerts to the channels people read, behind the SSRF guard; `assistant`
@@ -19,6 +20,7 @@ pub mod outbound;
 pub mod predictions;
 pub mod predictions_api;
 pub mod predictor;
+pub mod prometheus;
 pub mod reports;
 pub mod rightsizing;
 pub mod sampler;

@@ -30,8 +30,8 @@ pub struct ReadinessTotals {
     pub workload: WorkloadName,
     /// One per instant asked, in order.
     pub windows: Vec<WindowSums>,
-    /// The newest sample's time.
-    pub last_at: DateTime<Utc>,
+    /// The newest sample's time (Prometheus: when still scraped).
+    pub last_at: Option<DateTime<Utc>>,
 }
 
 /// Σ desired, Σ ready and the number of raw samples they sum.

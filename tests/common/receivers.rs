@@ -1,5 +1,6 @@
 //! Local receivers for outbound deliveries: an HTTP receiver that records what it was sent and
-//! answers a script, and Debian's Alertmanager on a free loopback port.
+//! answers a script, and Debian's Alertmanager on a free loopback port; and Debian's Prometheus
+//! serving series backfilled from OpenMetrics text.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -160,6 +161,75 @@ impl Alertmanager {
 }
 
 impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Debian's Prometheus on a free loopback port, serving the series of an OpenMetrics text
+/// backfilled into blocks by promtool; stopped when dropped.
+pub struct Prometheus {
+    child: tokio::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+const PROMETHEUS: &str = "/usr/bin/prometheus";
+
+impl Prometheus {
+    pub async fn start(openmetrics: &str) -> Prometheus {
+        assert!(
+            Path::new(PROMETHEUS).exists(),
+            "{PROMETHEUS} is missing: install Debian's prometheus (apt-get install -y prometheus); \
+             scripts/test does when run as root"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("series.om");
+        std::fs::write(&input, openmetrics).unwrap();
+        let data = dir.path().join("data");
+        let backfill = std::process::Command::new("/usr/bin/promtool")
+            .args(["tsdb", "create-blocks-from", "openmetrics"])
+            .arg(&input)
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            backfill.status.success(),
+            "promtool: {}",
+            String::from_utf8_lossy(&backfill.stderr)
+        );
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let child = tokio::process::Command::new(PROMETHEUS)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let prometheus = Prometheus { child, port, _dir: dir };
+        let ready = format!("{}/-/ready", prometheus.url());
+        for _ in 0..300 {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status().is_success()) {
+                return prometheus;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("Prometheus did not become ready on port {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Prometheus {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }

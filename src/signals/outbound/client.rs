@@ -205,15 +205,23 @@ impl OutboundClient {
     }
 
     async fn post_checked(&self, url: Url, headers: HeaderMap, body: Vec<u8>) -> Result<Answer, SendError> {
-        let sent = self
+        let request = self
             .http
             .post(url)
             .headers(headers)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await;
-        let mut response = sent.map_err(send_error)?;
+            .body(body);
+        self.send(request).await
+    }
+
+    /// GETs `url` with `headers`, through the guard.
+    pub async fn get(&self, url: &str, headers: HeaderMap) -> Result<Answer, SendError> {
+        let (url, _) = ssrf::check_url(self.guard.allow_list(), url).map_err(SendError::Refused)?;
+        self.send(self.http.get(url).headers(headers)).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, SendError> {
+        let mut response = request.send().await.map_err(send_error)?;
         let status = response.status();
         let retry_after = response
             .headers()
