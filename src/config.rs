@@ -449,17 +449,18 @@ pub struct RightsizingSettings {
 #[derive(Debug, Clone)]
 pub struct PredictorSettings {
     pub url: String,
-    pub secret: PredictorSecret,
+    pub secret: RedactedSecret,
     pub timeout: Duration,
 }
 
-/// The predictor's shared secret; its Debug form hides it, so settings can be printed.
+/// A secret setting (the predictor's shared secret, the Prometheus token); its Debug form hides it,
+/// so settings can be printed.
 #[derive(Clone)]
-pub struct PredictorSecret(pub String);
+pub struct RedactedSecret(pub String);
 
-impl std::fmt::Debug for PredictorSecret {
+impl std::fmt::Debug for RedactedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PredictorSecret(<redacted>)")
+        f.write_str("RedactedSecret(<redacted>)")
     }
 }
 
@@ -469,7 +470,7 @@ pub struct PrometheusSettings {
     /// The base URL without a trailing `/`; queries go to `{url}/api/v1/query`.
     pub url: String,
     pub cluster_label: String,
-    pub token: Option<PredictorSecret>,
+    pub token: Option<RedactedSecret>,
     pub timeout: Duration,
 }
 
@@ -980,7 +981,7 @@ fn predictor(a: &SettingsArgs) -> Result<Option<PredictorSettings>, ConfigError>
     };
     Ok(Some(PredictorSettings {
         url: url.to_string(),
-        secret: PredictorSecret(secret.to_string()),
+        secret: RedactedSecret(secret.to_string()),
         timeout,
     }))
 }
@@ -1013,7 +1014,7 @@ fn prometheus(a: &SettingsArgs) -> Result<Option<PrometheusSettings>, ConfigErro
     Ok(Some(PrometheusSettings {
         url: url.to_string(),
         cluster_label: cluster_label.to_string(),
-        token: token.map(|t| PredictorSecret(t.to_string())),
+        token: token.map(|t| RedactedSecret(t.to_string())),
         timeout,
     }))
 }

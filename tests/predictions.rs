@@ -18,7 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use common::*;
 use fleetdeck::AppState;
 use fleetdeck::clusters::clients::own_access;
-use fleetdeck::config::{PredictorSecret, PredictorSettings, Settings};
+use fleetdeck::config::{PredictorSettings, RedactedSecret, Settings};
 use fleetdeck::kube::cache::Source;
 use fleetdeck::kube::discovery::ResourceInfo;
 use fleetdeck::signals::outbound::ssrf::AllowList;
@@ -366,7 +366,7 @@ fn with_predictor(db: &TestDb, url: &str, allow_loopback: bool) -> Settings {
     let mut s = with_secret_key(db);
     s.predictor = Some(PredictorSettings {
         url: url.to_string(),
-        secret: PredictorSecret(SECRET.into()),
+        secret: RedactedSecret(SECRET.into()),
         timeout: Duration::from_millis(500),
     });
     if allow_loopback {

@@ -15,7 +15,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use common::receivers::{Prometheus, Receiver};
 use common::*;
 use fleetdeck::AppState;
-use fleetdeck::config::{PredictorSecret, PrometheusSettings};
+use fleetdeck::config::{PrometheusSettings, RedactedSecret};
 use fleetdeck::signals::evaluator;
 use fleetdeck::signals::outbound::ssrf::AllowList;
 use fleetdeck::signals::sampler::{self, Counts};
@@ -589,7 +589,7 @@ fn prometheus_settings(
     s.prometheus = Some(PrometheusSettings {
         url: url.to_string(),
         cluster_label: cluster_label.to_string(),
-        token: token.map(|t| PredictorSecret(t.to_string())),
+        token: token.map(|t| RedactedSecret(t.to_string())),
         timeout: std::time::Duration::from_secs(5),
     });
     s.outbound_allow_cidrs = AllowList::parse("127.0.0.1/32").unwrap();

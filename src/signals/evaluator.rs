@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::predictions::{self, PVC_WINDOW_SECONDS, Prediction, Samples, Series, WINDOW_SECONDS};
 use super::predictor::{self, Endpoint, FallbackReason};
-use super::prometheus::Prometheus;
+use super::prometheus::{self, Prometheus};
 use super::rightsizing::{self, ContainerRightsizing, Policy, Usage};
 use super::samples::ContainerSpec;
 use super::slo::{self, SloFigures, Totals, WINDOWS};
@@ -91,7 +91,15 @@ impl Source {
     fn of(state: &AppState) -> anyhow::Result<Source> {
         Ok(match &state.settings.prometheus {
             None => Source::Store,
-            Some(p) => Source::Prometheus(Prometheus::new(p, &state.settings.outbound_allow_cidrs)?),
+            Some(p) => {
+                let endpoint = prometheus::Endpoint {
+                    url: &p.url,
+                    token: p.token.as_ref().map(|t| t.0.as_str()),
+                    cluster_label: &p.cluster_label,
+                    timeout: p.timeout,
+                };
+                Source::Prometheus(Prometheus::new(&endpoint, &state.settings.outbound_allow_cidrs)?)
+            }
         })
     }
 

@@ -14,7 +14,6 @@ use serde::Deserialize;
 
 use super::outbound::client::{ClientSettings, Guard, OutboundClient, SendError, SystemLookup};
 use super::outbound::ssrf::AllowList;
-use crate::config::PrometheusSettings;
 use crate::store::workload_signals::{ContainerPeak, CpuLevel, ReadinessTotals, WindowSums, WorkloadName};
 
 /// The most of an answer that is read: 64 MiB (a vector per container of a large fleet).
@@ -170,8 +169,17 @@ fn range(seconds: i64) -> String {
     format!("{}s", seconds.max(1))
 }
 
+/// Where Prometheus is and how to ask it (from `FLEETDECK_PROMETHEUS_*`).
+pub struct Endpoint<'a> {
+    /// The base URL without a trailing `/`.
+    pub url: &'a str,
+    pub token: Option<&'a str>,
+    pub cluster_label: &'a str,
+    pub timeout: std::time::Duration,
+}
+
 impl Prometheus {
-    pub fn new(settings: &PrometheusSettings, allow: &AllowList) -> Result<Prometheus, QueryError> {
+    pub fn new(settings: &Endpoint<'_>, allow: &AllowList) -> Result<Prometheus, QueryError> {
         let client = OutboundClient::new(
             Guard::new(allow.clone(), Arc::new(SystemLookup)),
             ClientSettings {
@@ -182,9 +190,9 @@ impl Prometheus {
         .map_err(|e| QueryError::Refused(e.to_string()))?;
         Ok(Prometheus {
             client,
-            url: settings.url.clone(),
-            token: settings.token.as_ref().map(|t| t.0.clone()),
-            cluster_label: settings.cluster_label.clone(),
+            url: settings.url.to_string(),
+            token: settings.token.map(str::to_string),
+            cluster_label: settings.cluster_label.to_string(),
         })
     }
 
