@@ -255,7 +255,9 @@ impl Store {
                     containers = excluded.containers, observed_at = excluded.observed_at";
         let spec_gone = "DELETE FROM workload_specs WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            // Clusters are sampled a few at a time: a writer queues for the write lock at BEGIN
+            // (SQLite's busy timeout applies there) rather than failing to upgrade a read.
+            let mut tx = pool.begin_write().await?;
             insert_samples!(tx, &WORKLOAD_SAMPLES, w.workloads, 0i32);
             insert_samples!(tx, &CONTAINER_SAMPLES, w.containers, 0i32);
             insert_samples!(tx, &NODE_SAMPLES, w.nodes, 0i32);
