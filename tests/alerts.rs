@@ -13,11 +13,11 @@ use common::receivers::*;
 use common::*;
 use fleetdeck::config::Settings;
 use fleetdeck::signals::alerts::dispatch::{Evaluation, evaluate};
-use fleetdeck::signals::evaluator::{self, WorkloadSlo};
+use fleetdeck::signals::evaluator::WorkloadSlo;
 use fleetdeck::signals::outbound::ssrf::AllowList;
 use fleetdeck::signals::slo::{self, TargetSource, Totals, WINDOWS};
 use fleetdeck::store::findings::FindingWrite;
-use fleetdeck::store::workload_signals::{Replace, SignalRow};
+use fleetdeck::store::workload_signals::{Replace, SLO, SignalRow};
 use fleetdeck::store::{Db, Store};
 use kubesim::Rule;
 use reqwest::Method;
@@ -30,17 +30,6 @@ fn alert_settings(db: &TestDb, allow: &str) -> Settings {
     s.alerting = false;
     s.outbound_allow_cidrs = AllowList::parse(allow).unwrap();
     s
-}
-
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = app.bearer(method, path, token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// The raw text of a response, for secret checks.
@@ -175,7 +164,7 @@ async fn write_slos(store: &Store, rows: &[(&str, &str)]) {
         })
         .collect();
     store
-        .replace_workload_signals(evaluator::SLO, at, Replace::Cluster("prod"), &rows)
+        .replace_workload_signals(SLO, at, Replace::Cluster("prod"), &rows)
         .await
         .unwrap();
 }

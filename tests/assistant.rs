@@ -20,17 +20,6 @@ use kubesim::Rule;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = app.bearer(method, path, token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn ask(app: &TestApp, token: &str, question: &str) -> Value {
     let (status, answer) = call(
         app,

@@ -15,14 +15,6 @@ use kubesim::Rule;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = app.bearer(method, path, token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    json(r.send().await.unwrap()).await
-}
-
 /// A finding as the analyzers store it; the container evidence also carries an `env` list, which
 /// no analyzer writes, to show that nothing outside the finding's fields is ever served.
 fn finding_body(id: &str, class: &str, severity: &str, kind: &str, name: &str, event_at: DateTime<Utc>) -> Value {

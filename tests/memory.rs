@@ -9,17 +9,6 @@ use fleetdeck::store::findings::FindingWrite;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = app.bearer(method, path, token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn create_runbook(app: &TestApp, title: &str, classes: &[&str]) -> String {
     let body = json!({"title": title, "body": "1. Look\n2. Fix", "tags": ["memory"], "classes": classes});
     let (status, rb) = call(app, Method::POST, "/api/memory/runbooks", OPERATOR_TOKEN, Some(body)).await;

@@ -10,7 +10,11 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
+use fleetdeck::signals::evaluator::WorkloadRightsizing;
+use fleetdeck::signals::rightsizing::{self, Policy, Usage};
+use fleetdeck::signals::samples::ContainerSpec;
 use fleetdeck::store::findings::FindingWrite;
+use fleetdeck::store::workload_signals::{RIGHTSIZING, Replace};
 use kubesim::Sim;
 use kubesim::auth::Rule;
 use reqwest::{Client, Method};
@@ -135,14 +139,6 @@ async fn sim() -> Sim {
     sim
 }
 
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = app.bearer(method, path, token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    json(r.send().await.unwrap()).await
-}
-
 /// A request of a signed-in user's console client.
 async fn as_user(app: &TestApp, client: &Client, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut r = client.request(method, app.url(path));
@@ -182,6 +178,35 @@ async fn last_audit(app: &TestApp, verb: &str) -> Value {
 }
 
 on_both_backends! {
+    async fn a_memory_limit_grows_to_the_rightsizing_when_usage_outgrew_it(db) {
+        let sim = sim().await;
+        let app = app_with_sim(db, &sim, true).await;
+        oom_finding(db, "open", "f-oom", json!(["patch_memory_limit"])).await;
+        // The rightsizing saw app peak at 300 Mi (under a limit since lowered to 256Mi):
+        // 300 Mi + 15 % = 345 Mi.
+        let spec = ContainerSpec { name: "app".into(), memory_limit: Some(256 << 20), ..Default::default() };
+        let usage = Usage { memory_peak: 300 << 20, samples: 2880, history_seconds: 86_400, ..Default::default() };
+        let policy = Policy { min_history_seconds: 86_400, cpu_hour: 0.04, memory_gib_hour: 0.005 };
+        let container = rightsizing::recommend(&spec, Some(&usage), (false, false), 2, &policy);
+        assert_eq!(container.recommended.memory_limit, Some(345 << 20));
+        let at = fleetdeck::store::now();
+        let body = WorkloadRightsizing {
+            cluster: "open".into(), namespace: "shop".into(), kind: "Deployment".into(), name: "api".into(),
+            replicas: 2, monthly_savings: container.monthly_savings, containers: vec![container], computed_at: at,
+        };
+        let key = ("shop".to_string(), "Deployment".to_string(), "api".to_string());
+        let rows = [("open".to_string(), key, serde_json::to_string(&body).unwrap())];
+        app.server.state.store.replace_workload_signals(RIGHTSIZING, at, Replace::Cluster("open"), &rows).await.unwrap();
+
+        let (status, proposed) = propose(&app, json!({"findingId": "f-oom", "kind": "patch_memory_limit"})).await;
+        assert_eq!(status, 201, "{proposed}");
+        assert_eq!(proposed["items"][0]["params"], json!({"memory": "345Mi", "container": "app"}));
+        // A limit given wins over the recommendation.
+        let (status, proposed) = propose(&app, json!({"findingId": "f-oom", "kind": "patch_memory_limit", "params": {"memory": "1Gi"}})).await;
+        assert_eq!(status, 201, "{proposed}");
+        assert_eq!(proposed["items"][0]["params"]["memory"], "1Gi");
+    }
+
     async fn a_memory_limit_is_proposed_approved_by_another_and_executed(db) {
         let sim = sim().await;
         let app = app_with_sim(db, &sim, true).await;

@@ -47,8 +47,10 @@ use crate::auth::{Principal, Role};
 use crate::clusters::actions::{self, Target, drain, kube_error};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::store::Store;
 use crate::store::incidents::IncidentEventRow;
 use crate::store::remediations::{RemediationFilter, RemediationRow};
+use crate::store::workload_signals::RIGHTSIZING;
 use item::{RemediationItem, RemediationState, audit, incident_event, item, item_of, visible};
 use plan::{Artifact, Change, Params, TargetKind, info_of};
 
@@ -309,6 +311,7 @@ async fn risk_options(state: &AppState, scope: &ClusterScope) -> risk_guard::Opt
 
 /// The change `kind` makes to `live`.
 async fn change(
+    store: &Store,
     scope: &ClusterScope,
     subject: &Subject<'_>,
     kind: Remediation,
@@ -353,7 +356,11 @@ async fn change(
                     f.finding.evidence.containers.first().map(|c| c.name.clone())
                 })
                 .ok_or_else(|| plan::not_applicable("the finding names no container; give params.container"))?;
-            plan::memory_limit(&live.object, &container, params.memory.as_deref())?
+            let rightsized = match params.memory {
+                Some(_) => None,
+                None => rightsized_memory(store, scope, live, &container).await?,
+            };
+            plan::memory_limit(&live.object, &container, params.memory.as_deref(), rightsized)?
         }
         Remediation::Cordon => plan::cordon(&live.object),
         Remediation::Drain => {
@@ -368,8 +375,34 @@ async fn change(
     })
 }
 
+/// The memory limit the rightsizing last recommended for `container` of the workload `live`, in
+/// bytes; none while it has no recommendation. Its stored body is the signals domain's
+/// `WorkloadRightsizing` as `GET /api/rightsizing` serves it (a domain reads another's through
+/// the store and the API's shape, not its types).
+async fn rightsized_memory(
+    store: &Store,
+    scope: &ClusterScope,
+    live: &Live,
+    container: &str,
+) -> ApiResult<Option<i64>> {
+    let workload = (
+        live.namespace.clone().unwrap_or_default(),
+        live.kind.kind.to_string(),
+        live.name.clone(),
+    );
+    let Some(body) = store.workload_signal(RIGHTSIZING, &scope.name, &workload).await? else {
+        return Ok(None);
+    };
+    let body: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
+    let mut containers = body["containers"].as_array().into_iter().flatten();
+    Ok(containers
+        .find(|c| c["container"] == json!(container))
+        .and_then(|c| c.pointer("/recommended/memoryLimit")?.as_i64()))
+}
+
 /// One proposal: the live object, the change, its texts and the risk guard's analysis.
 async fn proposal(
+    store: &Store,
     principal: &Principal,
     scope: &ClusterScope,
     subject: &Subject<'_>,
@@ -378,7 +411,7 @@ async fn proposal(
     options: &risk_guard::Options,
 ) -> ApiResult<RemediationRow> {
     let live = resolve(scope, subject, kind).await?;
-    let change = change(scope, subject, kind, &request.params, &live).await?;
+    let change = change(store, scope, subject, kind, &request.params, &live).await?;
     let before_yaml = plan::yaml(&plan::clean(&live.object))?;
     let after_yaml = match &change.after {
         Some(after) => plan::yaml(&plan::clean(after))?,
@@ -525,7 +558,7 @@ async fn propose(
     let options = risk_options(&state, &scope).await;
     let (mut rows, mut skipped, mut first_error) = (Vec::new(), Vec::new(), None);
     for kind in kinds {
-        match proposal(&principal, &scope, &subject, &request, kind, &options).await {
+        match proposal(&state.store, &principal, &scope, &subject, &request, kind, &options).await {
             Ok(row) => rows.push(row),
             Err(e) if request.kind.is_none() => {
                 skipped.push(SkippedKind {

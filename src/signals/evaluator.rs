@@ -23,14 +23,9 @@ use super::slo::{self, SloFigures, Totals, WINDOWS};
 use crate::AppState;
 use crate::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, VOLUME_SAMPLES, WORKLOAD_SAMPLES};
 use crate::store::workload_signals::{
-    ContainerPeak, CpuLevel, ReadinessTotals, Replace, SignalRow, WorkloadName, WorkloadSpecRow,
+    ContainerPeak, CpuLevel, PREDICTIONS, RIGHTSIZING, ReadinessTotals, Replace, SLO, SignalRow, WorkloadName,
+    WorkloadSpecRow,
 };
-
-/// `workload_signals.signal` of each result.
-pub const SLO: &str = "slo";
-pub const RIGHTSIZING: &str = "rightsizing";
-/// One row per object with predictions (nodes: namespace ""), its body their JSON array.
-pub const PREDICTIONS: &str = "predictions";
 
 /// A workload's SLO.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

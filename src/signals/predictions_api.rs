@@ -10,14 +10,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::evaluator::{PREDICTIONS, PredictionPass, PredictionSource};
+use super::evaluator::{PredictionPass, PredictionSource};
 use super::predictions::{self, Prediction, PredictionKind};
 use super::predictor::FallbackReason;
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::clusters::visibility::Views;
 use crate::error::{ApiError, ApiQuery, ApiResult, ErrorBody};
-use crate::store::workload_signals::WorkloadSignalFilter;
+use crate::store::workload_signals::{PREDICTIONS, WorkloadSignalFilter};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

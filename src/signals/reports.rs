@@ -11,13 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::evaluator::{RIGHTSIZING, SLO, WorkloadRightsizing, WorkloadSlo};
+use super::evaluator::{WorkloadRightsizing, WorkloadSlo};
 use super::slo::SloStatus;
 use crate::AppState;
 use crate::auth::{Principal, Role};
 use crate::clusters::visibility::Views;
 use crate::error::{ApiQuery, ApiResult, ErrorBody};
-use crate::store::workload_signals::WorkloadSignalFilter;
+use crate::store::workload_signals::{RIGHTSIZING, SLO, WorkloadSignalFilter};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(slo)).routes(routes!(rightsizing))

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::workload_signals::{WorkloadName, WorkloadSpecRow};
-use super::{BeginWrite, Store, with_pool};
+use super::{BeginWrite, Db, Store, values_tuples, with_pool};
 
 /// How a value column folds when raw samples become a bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,27 +161,14 @@ fn columns(table: &SampleTable) -> Vec<&'static str> {
     c
 }
 
-/// `INSERT INTO t (…) VALUES ($1, …), (…)` for `rows` rows.
-fn insert_sql(table: &SampleTable, rows: usize) -> String {
+/// `INSERT INTO t (…) VALUES (…), (…)` for `rows` rows.
+fn insert_sql(db: &Db, table: &SampleTable, rows: usize) -> String {
     let cols = columns(table);
-    let mut n = 0;
-    let tuples: Vec<String> = (0..rows)
-        .map(|_| {
-            let params: Vec<String> = cols
-                .iter()
-                .map(|_| {
-                    n += 1;
-                    format!("${n}")
-                })
-                .collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
     format!(
         "INSERT INTO {} ({}) VALUES {}",
         table.name,
         cols.join(", "),
-        tuples.join(", ")
+        values_tuples(db, rows, cols.len())
     )
 }
 
@@ -200,9 +187,9 @@ fn select_sql(table: &SampleTable, filter: &str) -> String {
 
 /// Inserts rows at `resolution`, in the caller's transaction.
 macro_rules! insert_samples {
-    ($tx:expr, $table:expr, $rows:expr, $resolution:expr) => {{
+    ($db:expr, $tx:expr, $table:expr, $rows:expr, $resolution:expr) => {{
         for chunk in $rows.chunks(batch($table)) {
-            let mut q = sqlx::query(AssertSqlSafe(insert_sql($table, chunk.len())));
+            let mut q = sqlx::query(AssertSqlSafe(insert_sql($db, $table, chunk.len())));
             for r in chunk {
                 for k in &r.key {
                     q = q.bind(k);
@@ -258,10 +245,10 @@ impl Store {
             // Clusters are sampled a few at a time: a writer queues for the write lock at BEGIN
             // (SQLite's busy timeout applies there) rather than failing to upgrade a read.
             let mut tx = pool.begin_write().await?;
-            insert_samples!(tx, &WORKLOAD_SAMPLES, w.workloads, 0i32);
-            insert_samples!(tx, &CONTAINER_SAMPLES, w.containers, 0i32);
-            insert_samples!(tx, &NODE_SAMPLES, w.nodes, 0i32);
-            insert_samples!(tx, &VOLUME_SAMPLES, w.volumes, 0i32);
+            insert_samples!(&self.db, tx, &WORKLOAD_SAMPLES, w.workloads, 0i32);
+            insert_samples!(&self.db, tx, &CONTAINER_SAMPLES, w.containers, 0i32);
+            insert_samples!(&self.db, tx, &NODE_SAMPLES, w.nodes, 0i32);
+            insert_samples!(&self.db, tx, &VOLUME_SAMPLES, w.volumes, 0i32);
             for e in &w.node_events {
                 sqlx::query(event).bind(&e.id).bind(&e.cluster).bind(&e.node).bind(&e.kind).bind(&e.old_status)
                     .bind(&e.new_status).bind(&e.message).bind(e.observed_at).execute(&mut *tx).await?;
@@ -323,7 +310,7 @@ impl Store {
                 let merged = fold(table, &rows);
                 sqlx::query(AssertSqlSafe(delete_raw.clone())).bind(start).bind(end).execute(&mut *tx).await?;
                 sqlx::query(AssertSqlSafe(delete_buckets.clone())).bind(BUCKET_SECONDS as i32).bind(start).execute(&mut *tx).await?;
-                insert_samples!(tx, table, merged, BUCKET_SECONDS as i32);
+                insert_samples!(&self.db, tx, table, merged, BUCKET_SECONDS as i32);
                 tx.commit().await?;
                 Ok::<u64, sqlx::Error>(n)
             })?;
@@ -487,13 +474,16 @@ mod tests {
         assert_eq!(again[0].values, vec![401, 300, 10, 4000, 8]);
     }
 
-    #[test]
-    fn inserts_number_their_parameters() {
+    #[tokio::test]
+    async fn inserts_name_their_columns_and_stay_under_sqlites_parameter_limit() {
+        let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
         assert_eq!(
-            insert_sql(&WORKLOAD_SAMPLES, 2),
+            insert_sql(&db, &WORKLOAD_SAMPLES, 1),
             "INSERT INTO workload_samples (cluster, namespace, kind, name, resolution, at, samples, desired, ready, restarts) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         );
-        assert!(batch(&NODE_SAMPLES) * columns(&NODE_SAMPLES).len() <= 32_766);
+        for table in SAMPLE_TABLES {
+            assert!(batch(table) * columns(table).len() <= 32_766);
+        }
     }
 }

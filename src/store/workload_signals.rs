@@ -6,7 +6,14 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{BeginWrite, Store, with_pool};
+use super::{BeginWrite, Store, values_tuples, with_pool};
+
+/// `workload_signals.signal` of each result; the bodies are the items `GET /api/slo`,
+/// `GET /api/rightsizing` and `GET /api/predictions` serve.
+pub const SLO: &str = "slo";
+pub const RIGHTSIZING: &str = "rightsizing";
+/// One row per object with predictions (nodes: namespace ""), its body their JSON array.
+pub const PREDICTIONS: &str = "predictions";
 
 /// A workload: (namespace, kind, name).
 pub type WorkloadName = (String, String, String);
@@ -206,15 +213,9 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             sqlx::query(delete).bind(signal).bind(cluster).execute(&mut *tx).await?;
             for chunk in rows.chunks(ROWS) {
-                let tuples: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let p = 7 * i;
-                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7)
-                    })
-                    .collect();
                 let sql = format!(
                     "INSERT INTO workload_signals (cluster, signal, namespace, kind, name, computed_at, body) VALUES {}",
-                    tuples.join(", ")
+                    values_tuples(&self.db, chunk.len(), 7)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (cluster, (namespace, kind, name), body) in chunk {
@@ -253,6 +254,20 @@ impl Store {
             }
             tx.commit().await
         })
+    }
+
+    /// The result of `signal` for one workload of `cluster`, if computed.
+    pub async fn workload_signal(
+        &self,
+        signal: &str,
+        cluster: &str,
+        workload: &WorkloadName,
+    ) -> sqlx::Result<Option<String>> {
+        let sql = "SELECT body FROM workload_signals \
+                   WHERE signal = $1 AND cluster = $2 AND namespace = $3 AND kind = $4 AND name = $5";
+        let (namespace, kind, name) = workload;
+        with_pool!(self, pool => sqlx::query_scalar(sql).bind(signal).bind(cluster).bind(namespace).bind(kind).bind(name)
+            .fetch_optional(pool).await)
     }
 
     /// The results of `signal`, by cluster, namespace, kind and name.

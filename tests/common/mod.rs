@@ -396,8 +396,21 @@ impl Events {
 pub async fn json(r: Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
+    if text.is_empty() {
+        return (status, Value::Null);
+    }
     let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, body)
+}
+
+/// A request with a bearer token and an optional JSON body: the status and the JSON answer (null
+/// when empty).
+pub async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let mut r = app.bearer(method, path, token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    json(r.send().await.unwrap()).await
 }
 
 /// Asserts the error envelope and its code.

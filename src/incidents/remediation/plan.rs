@@ -147,7 +147,8 @@ pub struct Params {
     #[schema(minimum = 0)]
     pub revision: Option<i64>,
     /// patch_memory_limit: the new limit (a Kubernetes quantity such as `512Mi`); none: the
-    /// current limit × 1.5, rounded up to a whole Mi.
+    /// rightsizing's recommendation (peak usage + 15 %) when it is above the current limit (or
+    /// there is none), else the current limit × 1.5; rounded up to a whole Mi.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<String>,
     /// patch_memory_limit: the container; none: the finding's container.
@@ -278,37 +279,57 @@ fn containers(object: &Value) -> Option<&Vec<Value>> {
     object.pointer("/spec/template/spec/containers")?.as_array()
 }
 
-/// A container's memory limit raised: to `memory`, or to the current limit × 1.5 rounded up to
-/// a whole Mi. The patch is a strategic merge patch (containers merge by name).
-pub fn memory_limit(before: &Value, container: &str, memory: Option<&str>) -> ApiResult<Change> {
+/// A container's memory limit raised: to `memory`; else to `rightsized` (bytes, the rightsizing's
+/// recommended limit) when the usage outgrew the current limit or there is none; else to the
+/// current limit × 1.5. Rounded up to a whole Mi. The patch is a strategic merge patch
+/// (containers merge by name).
+pub fn memory_limit(
+    before: &Value,
+    container: &str,
+    memory: Option<&str>,
+    rightsized: Option<i64>,
+) -> ApiResult<Change> {
     let found = containers(before)
         .and_then(|cs| cs.iter().position(|c| c["name"] == json!(container)))
         .ok_or_else(|| not_applicable(format!("the workload has no container {container:?}")))?;
-    let memory = match memory {
-        Some(m) => {
+    let current = before
+        .pointer(&format!(
+            "/spec/template/spec/containers/{found}/resources/limits/memory"
+        ))
+        .and_then(Value::as_str);
+    let memory = match (memory, current) {
+        (Some(m), _) => {
             quantity::bytes(m)
                 .filter(|b| *b > 0)
                 .ok_or_else(|| ApiError::unprocessable("invalid_params", format!("{m:?} is not a memory quantity")))?;
             m.to_string()
         }
-        None => {
-            let current = before
-                .pointer(&format!(
-                    "/spec/template/spec/containers/{found}/resources/limits/memory"
-                ))
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
+        (None, current) => {
+            let current_bytes = current.map(|c| {
+                quantity::bytes(c).ok_or_else(|| {
                     ApiError::unprocessable(
                         "invalid_params",
-                        format!("container {container} has no memory limit to raise; give params.memory"),
+                        format!("the current limit {c:?} cannot be read; give params.memory"),
                     )
-                })?;
-            grown(current).ok_or_else(|| {
-                ApiError::unprocessable(
-                    "invalid_params",
-                    format!("the current limit {current:?} cannot be read; give params.memory"),
-                )
-            })?
+                })
+            });
+            let current_bytes = current_bytes.transpose()?;
+            match (
+                rightsized.and_then(|r| u128::try_from(r).ok()).filter(|r| *r > 0),
+                current_bytes,
+            ) {
+                (Some(r), None) => mebibytes(r),
+                (Some(r), Some(c)) if r > c => mebibytes(r),
+                (_, Some(c)) => mebibytes((c * 3).div_ceil(2)),
+                (None, None) => {
+                    return Err(ApiError::unprocessable(
+                        "invalid_params",
+                        format!(
+                            "container {container} has no memory limit to raise and no rightsizing recommendation; give params.memory"
+                        ),
+                    ));
+                }
+            }
         }
     };
     let patch = json!({"spec": {"template": {"spec": {"containers": [
@@ -377,11 +398,9 @@ pub fn set_resources(before: &Value, resources: Option<&[ContainerResources]>) -
     })
 }
 
-/// `current` × 1.5, rounded up to a whole Mi.
-pub fn grown(current: &str) -> Option<String> {
-    let bytes = quantity::bytes(current)?;
-    let wanted = (bytes * 3).div_ceil(2);
-    Some(format!("{}Mi", wanted.div_ceil(MI).max(1)))
+/// `bytes` rounded up to a whole Mi (at least 1Mi).
+fn mebibytes(bytes: u128) -> String {
+    format!("{}Mi", bytes.div_ceil(MI).max(1))
 }
 
 /// A JSON merge patch applied (RFC 7386): enough for the patches above, whose lists are whole.
@@ -636,20 +655,41 @@ mod tests {
         })
     }
 
+    fn default_limit(limit: Option<&str>, rightsized: Option<i64>) -> ApiResult<String> {
+        let c = memory_limit(&deployment(limit), "app", None, rightsized)?;
+        Ok(c.params.memory.unwrap())
+    }
+
     #[test]
     fn the_default_limit_is_half_again_rounded_up_to_mi() {
-        assert_eq!(grown("256Mi").as_deref(), Some("384Mi"));
-        assert_eq!(grown("1Gi").as_deref(), Some("1536Mi"));
+        assert_eq!(default_limit(Some("256Mi"), None).unwrap(), "384Mi");
+        assert_eq!(default_limit(Some("1Gi"), None).unwrap(), "1536Mi");
         // 100 MB × 1.5 = 150,000,000 bytes = 143.05 Mi → 144Mi.
-        assert_eq!(grown("100M").as_deref(), Some("144Mi"));
-        assert_eq!(grown("1").as_deref(), Some("1Mi"));
-        assert_eq!(grown("x"), None);
+        assert_eq!(default_limit(Some("100M"), None).unwrap(), "144Mi");
+        assert_eq!(default_limit(Some("1"), None).unwrap(), "1Mi");
+        assert_eq!(default_limit(Some("x"), None).unwrap_err().code, "invalid_params");
+    }
+
+    #[test]
+    fn the_rightsizing_sets_the_default_limit_only_above_the_current_one() {
+        // Usage outgrew the limit (it was raised by hand and lowered since): 300 Mi + 1 byte.
+        assert_eq!(
+            default_limit(Some("256Mi"), Some(300 * 1024 * 1024 + 1)).unwrap(),
+            "301Mi"
+        );
+        // At or below the limit the container was killed under, half again.
+        assert_eq!(default_limit(Some("256Mi"), Some(256 * 1024 * 1024)).unwrap(), "384Mi");
+        assert_eq!(default_limit(Some("256Mi"), Some(100 * 1024 * 1024)).unwrap(), "384Mi");
+        // No limit: the recommendation; neither: the caller must say.
+        assert_eq!(default_limit(None, Some(148 * 1024 * 1024)).unwrap(), "148Mi");
+        assert_eq!(default_limit(None, None).unwrap_err().code, "invalid_params");
+        assert_eq!(default_limit(None, Some(0)).unwrap_err().code, "invalid_params");
     }
 
     #[test]
     fn a_memory_limit_patch_touches_one_container() {
         let before = deployment(Some("256Mi"));
-        let c = memory_limit(&before, "app", None).unwrap();
+        let c = memory_limit(&before, "app", None, None).unwrap();
         assert_eq!(c.params.memory.as_deref(), Some("384Mi"));
         let after = c.after.unwrap();
         assert_eq!(
@@ -672,18 +712,18 @@ mod tests {
             c.patch.unwrap(),
             json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "resources": {"limits": {"memory": "384Mi"}}}]}}}})
         );
-        let given = memory_limit(&before, "app", Some("1Gi")).unwrap();
+        let given = memory_limit(&before, "app", Some("1Gi"), None).unwrap();
         assert_eq!(given.params.memory.as_deref(), Some("1Gi"));
         assert_eq!(
-            memory_limit(&before, "nope", None).unwrap_err().code,
+            memory_limit(&before, "nope", None, None).unwrap_err().code,
             "remediation_not_applicable"
         );
         assert_eq!(
-            memory_limit(&deployment(None), "app", None).unwrap_err().code,
+            memory_limit(&deployment(None), "app", None, None).unwrap_err().code,
             "invalid_params"
         );
         assert_eq!(
-            memory_limit(&before, "app", Some("big")).unwrap_err().code,
+            memory_limit(&before, "app", Some("big"), None).unwrap_err().code,
             "invalid_params"
         );
     }
@@ -757,7 +797,7 @@ mod tests {
     #[test]
     fn the_diff_shows_only_the_change() {
         let before = deployment(Some("256Mi"));
-        let after = memory_limit(&before, "app", None).unwrap().after.unwrap();
+        let after = memory_limit(&before, "app", None, None).unwrap().after.unwrap();
         let (b, a) = (yaml(&clean(&before)).unwrap(), yaml(&clean(&after)).unwrap());
         assert!(!b.contains("resourceVersion") && !b.contains("status"), "{b}");
         let d = diff(&b, &a, "Deployment shop/api");
@@ -809,7 +849,7 @@ mod tests {
     #[test]
     fn the_artifact_names_the_object_and_holds_only_the_change() {
         let before = deployment(Some("256Mi"));
-        let after = memory_limit(&before, "app", None).unwrap().after.unwrap();
+        let after = memory_limit(&before, "app", None, None).unwrap().after.unwrap();
         let a = artifact(Remediation::PatchMemoryLimit, &before, &after, "diff", "apps/shop").unwrap();
         assert_eq!(a.file_name, "apps/shop/deployment-api-patch-memory-limit.yaml");
         let patch: Value = yaml_serde::from_str(&a.kustomize_patch).unwrap();

@@ -17,11 +17,12 @@ use super::model::{AttemptView, ChannelKind, DeliveryResult, RuleSource};
 use super::rules::{self, FindingFact, OpenAlert};
 use crate::AppState;
 use crate::kube::leader::Leadership;
-use crate::signals::evaluator::{self, WorkloadSlo};
+use crate::signals::evaluator::WorkloadSlo;
 use crate::signals::outbound::alert::{Alert, AlertState, Severity};
 use crate::signals::outbound::retry::RetryPolicy;
 use crate::signals::outbound::{Delivery, deliver};
 use crate::store::alerts::{AlertRow, ChannelRow, DeliveryRow};
+use crate::store::workload_signals::SLO;
 
 /// Deliveries in flight at once.
 const DELIVERIES_AT_ONCE: usize = 8;
@@ -105,7 +106,7 @@ pub async fn evaluate(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Ev
     };
     let slos: Vec<WorkloadSlo> = match wants_slos {
         true => store
-            .workload_signals(evaluator::SLO, &Default::default())
+            .workload_signals(SLO, &Default::default())
             .await?
             .into_iter()
             .filter_map(|row| serde_json::from_str(&row.body).ok())

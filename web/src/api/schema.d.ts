@@ -4296,7 +4296,8 @@ export interface components {
             force?: boolean | null;
             /**
              * @description patch_memory_limit: the new limit (a Kubernetes quantity such as `512Mi`); none: the
-             *     current limit × 1.5, rounded up to a whole Mi.
+             *     rightsizing's recommendation (peak usage + 15 %) when it is above the current limit (or
+             *     there is none), else the current limit × 1.5; rounded up to a whole Mi.
              */
             memory?: string | null;
             /**
