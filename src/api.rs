@@ -50,6 +50,8 @@ fn routers() -> Vec<AuditedRouter> {
         crate::signals::assistant::routes::router(),
         crate::signals::predictions_api::router().into(),
         crate::signals::alerts::routes::router(),
+        crate::billing::tenancy::router(),
+        crate::billing::policy::router(),
     ]
 }
 

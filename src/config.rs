@@ -1203,6 +1203,12 @@ pub fn parse_tokens(list: &str) -> Result<Vec<BootstrapToken>, String> {
                 ));
             }
             let role: Role = role.parse().map_err(|e| format!("entry {} ({name}): {e}", i + 1))?;
+            if matches!(role, Role::Tenant | Role::Project) {
+                return Err(format!(
+                    "entry {} ({name}): the {role} role belongs to API keys with a scope, not to bootstrap tokens",
+                    i + 1
+                ));
+            }
             if token.len() < 16 {
                 return Err(format!(
                     "entry {} ({name}): the token must be at least 16 characters",

@@ -9,6 +9,7 @@ use clap::Parser;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod body_limit;
 pub mod clusters;
 pub mod config;

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("flux", "domain"),
     ("incidents", "domain"),
     ("signals", "domain"),
+    ("billing", "domain"),
     ("clusters", "clusters"),
     ("auth", "service"),
     ("audit", "service"),

@@ -100,11 +100,11 @@ on_both_backends! {
         let owner = Owner::User(u.id.clone());
         let token_owner = Owner::Token("ci".into());
         let k = store
-            .insert_api_key(&NewApiKey { digest: "d1", prefix: "fdk_abc", name: "one", role: Role::Viewer, owner: &owner, expires_at: None, cluster_dns: None })
+            .insert_api_key(&NewApiKey { digest: "d1", prefix: "fdk_abc", name: "one", role: Role::Viewer, owner: &owner, expires_at: None, cluster_dns: None, scope: None })
             .await
             .unwrap();
         store
-            .insert_api_key(&NewApiKey { digest: "d2", prefix: "fdk_def", name: "two", role: Role::Admin, owner: &token_owner, expires_at: None, cluster_dns: None })
+            .insert_api_key(&NewApiKey { digest: "d2", prefix: "fdk_def", name: "two", role: Role::Admin, owner: &token_owner, expires_at: None, cluster_dns: None, scope: None })
             .await
             .unwrap();
         assert_eq!(store.api_keys_of(&owner).await.unwrap().len(), 1);

@@ -17,10 +17,22 @@ pub enum Role {
     Admin,
     /// Reads the Flux inputs and nothing else.
     FluxReader,
+    /// Manages one tenant's projects and apps, and reads its usage and invoices: the key's scope
+    /// `tenant:<id>` names it.
+    Tenant,
+    /// Manages one project's apps and reads its usage: the key's scope `project:<id>` names it.
+    Project,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Operator, Role::Admin, Role::FluxReader];
+    pub const ALL: [Role; 6] = [
+        Role::Viewer,
+        Role::Operator,
+        Role::Admin,
+        Role::FluxReader,
+        Role::Tenant,
+        Role::Project,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +40,8 @@ impl Role {
             Role::Operator => "operator",
             Role::Admin => "admin",
             Role::FluxReader => "flux-reader",
+            Role::Tenant => "tenant",
+            Role::Project => "project",
         }
     }
 
@@ -37,7 +51,7 @@ impl Role {
             Role::Viewer => Some(0),
             Role::Operator => Some(1),
             Role::Admin => Some(2),
-            Role::FluxReader => None,
+            Role::FluxReader | Role::Tenant | Role::Project => None,
         }
     }
 
@@ -49,11 +63,13 @@ impl Role {
         }
     }
 
-    /// Whether `self` may hand out `other` (to an API key): no higher, and service roles only by operators and admins.
+    /// Whether `self` may hand out `other` (to an API key): no higher; flux-reader only by
+    /// operators and admins; the tenancy roles, which reach tenants' namespaces, only by admins.
     pub fn may_grant(self, other: Role) -> bool {
-        match other.rank() {
-            Some(_) => self.satisfies(other),
-            None => self.satisfies(Role::Operator),
+        match other {
+            Role::Tenant | Role::Project => self.satisfies(Role::Admin),
+            Role::FluxReader => self.satisfies(Role::Operator),
+            _ => self.satisfies(other),
         }
     }
 }
@@ -67,16 +83,64 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Role, String> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role {s:?}; expected one of viewer, operator, admin, flux-reader"))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            format!("unknown role {s:?}; expected one of viewer, operator, admin, flux-reader, tenant, project")
+        })
     }
 }
 
 impl TryFrom<String> for Role {
     type Error = String;
     fn try_from(s: String) -> Result<Role, String> {
+        s.parse()
+    }
+}
+
+/// What a key of the tenant or project role reaches: one tenant (its projects and apps), or one
+/// project. Written `tenant:<id>` and `project:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TenancyScope {
+    Tenant(String),
+    Project(String),
+}
+
+impl TenancyScope {
+    /// The role a key with this scope holds.
+    pub fn role(&self) -> Role {
+        match self {
+            TenancyScope::Tenant(_) => Role::Tenant,
+            TenancyScope::Project(_) => Role::Project,
+        }
+    }
+}
+
+impl fmt::Display for TenancyScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TenancyScope::Tenant(id) => write!(f, "tenant:{id}"),
+            TenancyScope::Project(id) => write!(f, "project:{id}"),
+        }
+    }
+}
+
+impl FromStr for TenancyScope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TenancyScope, String> {
+        let scope = match s.split_once(':') {
+            Some(("tenant", id)) => TenancyScope::Tenant(id.to_string()),
+            Some(("project", id)) => TenancyScope::Project(id.to_string()),
+            _ => return Err(format!("scope {s:?} is not tenant:<id> or project:<id>")),
+        };
+        match s.split_once(':').map(|(_, id)| id) {
+            Some(id) if !id.is_empty() && id.len() <= 64 => Ok(scope),
+            _ => Err(format!("scope {s:?} names no id")),
+        }
+    }
+}
+
+impl TryFrom<String> for TenancyScope {
+    type Error = String;
+    fn try_from(s: String) -> Result<TenancyScope, String> {
         s.parse()
     }
 }
@@ -133,6 +197,10 @@ mod tests {
         assert!(!Role::FluxReader.satisfies(Role::Viewer));
         assert!(!Role::Admin.satisfies(Role::FluxReader));
         assert!(Role::FluxReader.satisfies(Role::FluxReader));
+        // The tenancy roles reach nothing the human roles guard, and are not reached by them.
+        for r in [Role::Tenant, Role::Project] {
+            assert!(!r.satisfies(Role::Viewer) && !Role::Admin.satisfies(r) && r.satisfies(r));
+        }
     }
 
     #[test]
@@ -142,6 +210,27 @@ mod tests {
         assert!(Role::Operator.may_grant(Role::FluxReader));
         assert!(!Role::Viewer.may_grant(Role::FluxReader));
         assert!(!Role::FluxReader.may_grant(Role::FluxReader));
+        assert!(Role::Admin.may_grant(Role::Tenant) && Role::Admin.may_grant(Role::Project));
+        assert!(!Role::Operator.may_grant(Role::Tenant) && !Role::Operator.may_grant(Role::Project));
+        assert!(!Role::Tenant.may_grant(Role::Project));
+    }
+
+    #[test]
+    fn tenancy_scopes_round_trip_and_bad_ones_are_refused() {
+        for s in [TenancyScope::Tenant("t1".into()), TenancyScope::Project("p-9".into())] {
+            assert_eq!(s.to_string().parse::<TenancyScope>().unwrap(), s);
+        }
+        assert_eq!(TenancyScope::Tenant("t".into()).role(), Role::Tenant);
+        assert_eq!(TenancyScope::Project("p".into()).role(), Role::Project);
+        for bad in [
+            "tenant:",
+            "cluster:x",
+            "tenant",
+            "",
+            &format!("project:{}", "x".repeat(65)),
+        ] {
+            assert!(bad.parse::<TenancyScope>().is_err(), "{bad}");
+        }
     }
 
     #[test]

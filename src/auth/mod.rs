@@ -22,7 +22,7 @@ pub mod routes;
 pub mod secret;
 pub mod write_gate;
 
-pub use identity::{AuthMethod, Owner, Role};
+pub use identity::{AuthMethod, Owner, Role, TenancyScope};
 
 /// A bootstrap token from the settings; only the digest of its secret is kept.
 #[derive(Clone, PartialEq, Eq)]
@@ -95,6 +95,8 @@ pub struct Principal {
     pub expires_at: Option<DateTime<Utc>>,
     /// For a key bound to one cluster: the only cluster (by dns) whose Flux inputs it reads.
     pub cluster_dns: Option<String>,
+    /// For a key of the `tenant` or `project` role: the tenant or project it reaches.
+    pub scope: Option<TenancyScope>,
     /// From an OIDC provider: the user's email.
     pub email: Option<String>,
     /// Groups an identity provider or proxy put the principal in (impersonated on `impersonate` clusters).
@@ -114,6 +116,7 @@ impl Principal {
             session: None,
             expires_at: None,
             cluster_dns: None,
+            scope: None,
             email: None,
             groups: vec![],
         }

@@ -51,6 +51,8 @@ pub struct WhoAmI {
     pub expires_at: Option<DateTime<Utc>>,
     /// A key bound to one cluster: that cluster's dns (the only Flux inputs it reads).
     pub cluster_dns: Option<String>,
+    /// A `tenant` or `project` key's scope: `tenant:<id>` or `project:<id>`.
+    pub scope: Option<String>,
     /// From an OIDC provider: the user's email and groups.
     pub email: Option<String>,
     pub groups: Vec<String>,
@@ -73,6 +75,9 @@ pub struct CreateApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     /// For `flux-reader` keys: the one cluster (by dns) whose Flux inputs the key may read.
     pub cluster_dns: Option<String>,
+    /// For `tenant` and `project` keys (required): `tenant:<id>` or `project:<id>`, an existing
+    /// tenant or project of the key's role.
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,6 +93,8 @@ pub struct ApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     /// The cluster a `flux-reader` key is bound to.
     pub cluster_dns: Option<String>,
+    /// The tenant or project a `tenant` or `project` key reaches: `tenant:<id>`, `project:<id>`.
+    pub scope: Option<String>,
 }
 
 /// A new key: the only response that ever shows `secret`.
@@ -163,6 +170,7 @@ impl From<ApiKeyRow> for ApiKey {
             last_used_at: r.last_used_at,
             expires_at: r.expires_at,
             cluster_dns: r.cluster_dns,
+            scope: r.scope.map(|s| s.to_string()),
         }
     }
 }

@@ -161,6 +161,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                 (Some(role), Some(false), Some(username)) if super::Role::may_grant(role, key.role) => Principal {
                     expires_at: key.expires_at,
                     cluster_dns: key.cluster_dns.clone(),
+                    scope: key.scope.clone(),
                     ..Principal::new(
                         username.clone(),
                         key.display_name.clone().unwrap_or_default(),
@@ -178,6 +179,7 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
                 method: AuthMethod::ApiKey,
                 expires_at: key.expires_at,
                 cluster_dns: key.cluster_dns.clone(),
+                scope: key.scope.clone(),
                 ..token_principal(t)
             },
             _ => return Ok(None),

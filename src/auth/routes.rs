@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::model::*;
 use super::resolve::session_cookie;
-use super::{AuthMethod, Owner, Principal, Role, bootstrap, check_username, password, secret};
+use super::{AuthMethod, Owner, Principal, Role, TenancyScope, bootstrap, check_username, password, secret};
 use crate::AppState;
 use crate::audit::model::Outcome;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
@@ -157,6 +157,7 @@ async fn open_session(
                 method: AuthMethod::Token,
                 expires_at: None,
                 cluster_dns: None,
+                scope: None,
                 email: None,
                 groups: vec![],
             };
@@ -179,6 +180,7 @@ async fn open_session(
                 method: AuthMethod::Password,
                 expires_at: None,
                 cluster_dns: None,
+                scope: None,
                 email: None,
                 groups: vec![],
             };
@@ -260,6 +262,7 @@ async fn whoami(principal: Principal) -> Json<WhoAmI> {
         method: principal.method,
         expires_at: principal.expires_at,
         cluster_dns: principal.cluster_dns,
+        scope: principal.scope.map(|s| s.to_string()),
         email: principal.email,
         groups: principal.groups,
     })
@@ -398,6 +401,39 @@ async fn create_api_key(
             ));
         }
     }
+    let scope = match (&body.scope, body.role) {
+        (Some(scope), Role::Tenant | Role::Project) => {
+            let scope: TenancyScope = scope
+                .parse()
+                .map_err(|e: String| ApiError::unprocessable("invalid_scope", e))?;
+            if scope.role() != body.role {
+                return Err(ApiError::unprocessable(
+                    "invalid_scope",
+                    format!("a {} key's scope is {}:<id>", body.role, body.role),
+                ));
+            }
+            if !state.store.tenancy_scope_exists(&scope).await? {
+                return Err(ApiError::unprocessable(
+                    "unknown_scope",
+                    format!("{scope} names no existing tenant or project"),
+                ));
+            }
+            Some(scope)
+        }
+        (None, Role::Tenant | Role::Project) => {
+            return Err(ApiError::unprocessable(
+                "invalid_scope",
+                format!("a {} key needs scope {}:<id>", body.role, body.role),
+            ));
+        }
+        (Some(_), _) => {
+            return Err(ApiError::unprocessable(
+                "invalid_scope",
+                "only tenant and project keys have a scope",
+            ));
+        }
+        (None, _) => None,
+    };
     let secret = secret::generate(secret::API_KEY_PREFIX);
     let row = state
         .store
@@ -409,6 +445,7 @@ async fn create_api_key(
             owner: &principal.owner,
             expires_at: body.expires_at,
             cluster_dns: body.cluster_dns.as_deref(),
+            scope: scope.as_ref(),
         })
         .await?;
     let note = AuditNote::named(name);

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::findings::FindingRow;
-use super::{BeginWrite, Store, WriteError, with_pool};
+use super::{BeginWrite, Store, WriteError, unique_violation, with_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChannelRow {
@@ -96,10 +96,6 @@ pub enum AlertingConflict {
     /// The alert's state when the transition was asked.
     State(String),
     NotFound,
-}
-
-fn unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
 const SELECT_CHANNELS: &str =

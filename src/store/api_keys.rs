@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{BeginWrite, Store, now, with_pool};
-use crate::auth::identity::{Owner, Role};
+use crate::auth::identity::{Owner, Role, TenancyScope};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {
@@ -16,6 +16,20 @@ pub struct ApiKeyRow {
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub cluster_dns: Option<String>,
+    #[sqlx(try_from = "OptionalScope")]
+    pub scope: Option<TenancyScope>,
+}
+
+/// The `scope` column as read: NULL or a scope.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptionalScope(Option<String>);
+
+impl TryFrom<OptionalScope> for Option<TenancyScope> {
+    type Error = String;
+    fn try_from(s: OptionalScope) -> Result<Self, String> {
+        s.0.map(|s| s.parse()).transpose()
+    }
 }
 
 /// A key found by its digest, with what authentication needs of its owner.
@@ -30,6 +44,8 @@ pub struct ApiKeyOwnerRow {
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub cluster_dns: Option<String>,
+    #[sqlx(try_from = "OptionalScope")]
+    pub scope: Option<TenancyScope>,
     pub username: Option<String>,
     pub display_name: Option<String>,
     pub user_role: Option<String>,
@@ -44,12 +60,13 @@ pub struct NewApiKey<'a> {
     pub owner: &'a Owner,
     pub expires_at: Option<DateTime<Utc>>,
     pub cluster_dns: Option<&'a str>,
+    pub scope: Option<&'a TenancyScope>,
 }
 
 /// `SELECT … FROM api_keys`, for `concat!` with a condition.
 macro_rules! select_keys {
     () => {
-        "SELECT id, prefix, name, role, created_at, last_used_at, expires_at, cluster_dns FROM api_keys"
+        "SELECT id, prefix, name, role, created_at, last_used_at, expires_at, cluster_dns, scope FROM api_keys"
     };
 }
 
@@ -74,13 +91,15 @@ impl Store {
             last_used_at: None,
             expires_at: k.expires_at,
             cluster_dns: k.cluster_dns.map(str::to_string),
+            scope: k.scope.cloned(),
         };
         let (user_id, token_name) = owner_columns(k.owner);
-        let sql = "INSERT INTO api_keys (id, digest, prefix, name, role, user_id, token_name, created_at, expires_at, cluster_dns) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        let sql = "INSERT INTO api_keys (id, digest, prefix, name, role, user_id, token_name, created_at, expires_at, cluster_dns, scope) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(&row.id).bind(k.digest).bind(k.prefix).bind(k.name).bind(k.role.as_str())
             .bind(user_id).bind(token_name).bind(row.created_at).bind(k.expires_at).bind(k.cluster_dns)
+            .bind(k.scope.map(ToString::to_string))
             .execute(pool).await.map(|_| ()))?;
         Ok(row)
     }
@@ -111,7 +130,7 @@ impl Store {
 
     pub async fn api_key_by_digest(&self, digest: &str) -> sqlx::Result<Option<ApiKeyOwnerRow>> {
         let sql = "SELECT k.id, k.name, k.role, k.user_id, k.token_name, k.last_used_at, k.expires_at, k.cluster_dns, \
-                          u.username, u.display_name, u.role AS user_role, u.disabled \
+                          k.scope, u.username, u.display_name, u.role AS user_role, u.disabled \
                    FROM api_keys k LEFT JOIN users u ON u.id = k.user_id WHERE k.digest = $1";
         with_pool!(self, pool => sqlx::query_as(sql).bind(digest).fetch_optional(pool).await)
     }

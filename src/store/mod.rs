@@ -33,6 +33,7 @@ pub mod remediations;
 pub mod samples;
 pub mod sessions;
 pub mod settings;
+pub mod tenancy;
 pub mod users;
 pub mod workload_signals;
 
@@ -129,6 +130,11 @@ pub struct PoolStats {
 /// read back equals the value written on both backends.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// Whether `e` is a UNIQUE constraint's refusal.
+fn unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
 /// `(…), (…)`: `rows` tuples of `columns` placeholders for a multi-row INSERT whose values are

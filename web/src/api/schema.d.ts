@@ -155,6 +155,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Apps the caller may read, by project and name. */
+        get: operations["list_apps"];
+        put?: never;
+        /** Creates an app in a project (admin, a key of its tenant, or of the project). */
+        post: operations["create_app"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_app"];
+        /** Replaces an app's spec (admin, a key of its tenant, or of its project). */
+        put: operations["update_app"];
+        post?: never;
+        /** Deletes an app (admin, a key of its tenant, or of its project). */
+        delete: operations["delete_app"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/assistant": {
         parameters: {
             query?: never;
@@ -1932,6 +1968,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/platform/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform policy (any signed-in principal but flux-reader keys: tenants see what binds them). */
+        get: operations["get_policy"];
+        /**
+         * Replaces the platform policy (admin). Projects and apps made before keep what they have until
+         *     they are next changed.
+         */
+        put: operations["put_policy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/postmortems": {
         parameters: {
             query?: never;
@@ -2001,6 +2058,45 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Projects the caller may read, by tenant and name. */
+        get: operations["list_projects"];
+        put?: never;
+        /**
+         * Creates a project in a tenant (admin, or a key of that tenant): its namespace in a registered
+         *     cluster and its quota within the platform's ceilings (which fill in what it leaves out).
+         */
+        post: operations["create_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_project"];
+        put?: never;
+        post?: never;
+        /** Deletes a project without apps (admin, or a key of its tenant). */
+        delete: operations["delete_project"];
+        options?: never;
+        head?: never;
+        /** Replaces a project's quota (admin, or a key of its tenant). */
+        patch: operations["update_project"];
         trace?: never;
     };
     "/api/rag/telemetry": {
@@ -2267,6 +2363,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tenants the caller may read, by name. */
+        get: operations["list_tenants"];
+        put?: never;
+        /** Creates a tenant (admin). */
+        post: operations["create_tenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_tenant"];
+        put?: never;
+        post?: never;
+        /** Deletes a tenant without projects (admin). */
+        delete: operations["delete_tenant"];
+        options?: never;
+        head?: never;
+        /** Renames a tenant for display (admin). */
+        patch: operations["update_tenant"];
         trace?: never;
     };
     "/api/users": {
@@ -2553,12 +2685,55 @@ export interface components {
             /** @description The first characters of the key, to recognise it. */
             prefix: string;
             role: components["schemas"]["Role"];
+            /** @description The tenant or project a `tenant` or `project` key reaches: `tenant:<id>`, `project:<id>`. */
+            scope?: string | null;
         };
         ApiKeyList: {
             items: components["schemas"]["ApiKey"][];
         };
         ApiResourceList: {
             items: components["schemas"]["ResourceInfo"][];
+        };
+        App: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** @description The Ingress host; none: no Ingress. */
+            host?: string | null;
+            id: string;
+            image: string;
+            name: string;
+            /**
+             * Format: int32
+             * @description The container port the Service targets; none: no Service or Ingress.
+             */
+            port?: number | null;
+            projectId: string;
+            /** Format: int32 */
+            replicas: number;
+            tenantId: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        AppList: {
+            items: components["schemas"]["App"][];
+        };
+        /** @description What an app runs; a PUT replaces all of it. */
+        AppSpec: {
+            /** @description A DNS name served by an Ingress to the port (needs `port`). */
+            host?: string | null;
+            /** @description From a registry the platform policy allows. */
+            image: string;
+            /**
+             * Format: int32
+             * @description 1 to 65535: the container port, served by a Service.
+             */
+            port?: number | null;
+            /**
+             * Format: int32
+             * @description 0 to 100; default 1.
+             */
+            replicas?: number;
         };
         /**
          * @description What an apply did to one document.
@@ -3150,6 +3325,16 @@ export interface components {
             name: string;
             /** @description No higher than the creator's own role. */
             role: components["schemas"]["Role"];
+            /**
+             * @description For `tenant` and `project` keys (required): `tenant:<id>` or `project:<id>`, an existing
+             *     tenant or project of the key's role.
+             */
+            scope?: string | null;
+        };
+        CreateApp: components["schemas"]["AppSpec"] & {
+            /** @description A DNS-1123 label, unique in its project. */
+            name: string;
+            projectId: string;
         };
         CreateCluster: {
             authzMode?: components["schemas"]["AuthzMode"] | null;
@@ -3186,6 +3371,22 @@ export interface components {
             summary?: string | null;
             /** @description 1 to 200 characters; from findings, the most severe finding's title by default. */
             title?: string | null;
+        };
+        CreateProject: {
+            /** @description A registered cluster. */
+            cluster: string;
+            /** @description A DNS-1123 label of at most 30 characters, unique in its tenant. */
+            name: string;
+            /** @description A DNS-1123 label, free in that cluster; defaults to `<tenant name>-<project name>`. */
+            namespace?: string | null;
+            quota?: components["schemas"]["Quota"];
+            tenantId: string;
+        };
+        CreateTenant: {
+            /** @description At most 100 characters; defaults to the name. */
+            displayName?: string | null;
+            /** @description A DNS-1123 label of at most 30 characters (it starts the projects' namespaces). */
+            name: string;
         };
         CreateUser: {
             /** @description Defaults to the username. */
@@ -3935,6 +4136,27 @@ export interface components {
             /** @description Helm repository or OCI registry URL. */
             oci_url: string;
         };
+        /** @description What the platform allows tenants; a PUT replaces all of it. */
+        PlatformPolicy: {
+            /**
+             * @description CIDRs every project's baseline NetworkPolicy lets pods reach (beyond their namespace and
+             *     DNS).
+             */
+            egressBaseline?: string[];
+            /**
+             * @description Image prefixes apps may use (`docker.io`, `ghcr.io/acme`; whole path segments); empty:
+             *     the server's `FLEETDECK_IMAGE_ALLOWLIST`, and when that is empty too, any image.
+             */
+            imageAllowlist?: string[];
+            /** @description The most a project's quota may ask; also the default of what it leaves out. */
+            quotaMax?: components["schemas"]["Quota"];
+        };
+        PlatformPolicyView: components["schemas"]["PlatformPolicy"] & {
+            /** Format: date-time */
+            updatedAt?: string | null;
+            /** @description Who last set it, when; none before it was first set. */
+            updatedBy?: string | null;
+        };
         /**
          * @description What the drain does with one pod.
          * @enum {string}
@@ -4086,6 +4308,23 @@ export interface components {
             name: string;
             type: string;
         };
+        Project: {
+            /** @description The registered cluster the namespace is in. */
+            cluster: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            id: string;
+            name: string;
+            namespace: string;
+            quota: components["schemas"]["Quota"];
+            tenantId: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ProjectList: {
+            items: components["schemas"]["Project"][];
+        };
         ProposeRequest: {
             /** @description The finding the remediation is for; or `workload`, not both. */
             findingId?: string | null;
@@ -4099,6 +4338,20 @@ export interface components {
             items: components["schemas"]["RemediationItem"][];
             /** @description Without `kind`: the finding's remediations that could not be proposed, with why. */
             skipped: components["schemas"]["SkippedKind"][];
+        };
+        /**
+         * @description A project's ResourceQuota: hard limits as Kubernetes quantities; what is left out is not
+         *     limited, unless the platform policy has a ceiling for it, which is then the default.
+         */
+        Quota: {
+            limitsCpu?: string | null;
+            limitsMemory?: string | null;
+            /** Format: int32 */
+            pods?: number | null;
+            /** @description `requests.cpu`, e.g. `4` or `1500m`. */
+            requestsCpu?: string | null;
+            /** @description `requests.memory`, e.g. `8Gi`. */
+            requestsMemory?: string | null;
         };
         RagTelemetry: {
             /**
@@ -4555,7 +4808,7 @@ export interface components {
          *     that order and satisfy only routes that name them.
          * @enum {string}
          */
-        Role: "viewer" | "operator" | "admin" | "flux-reader";
+        Role: "viewer" | "operator" | "admin" | "flux-reader" | "tenant" | "project";
         /** @description One input of `/api/v2/flux/clusters/{cluster_dns}/rolebindings`. */
         RoleBindingInput: {
             cluster: components["schemas"]["ClusterRef"];
@@ -4967,6 +5220,20 @@ export interface components {
          * @enum {string}
          */
         TargetSource: "default" | "annotation" | "invalid_annotation";
+        Tenant: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            displayName: string;
+            id: string;
+            /** @description A DNS-1123 label, unique. */
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TenantList: {
+            items: components["schemas"]["Tenant"][];
+        };
         TestRequest: {
             channelId: string;
         };
@@ -5017,6 +5284,14 @@ export interface components {
             server?: string | null;
             /** @description A bearer token for the apiserver (stored sealed, never returned). */
             token?: string | null;
+        };
+        UpdateProject: {
+            /** @description Replaces the quota. */
+            quota: components["schemas"]["Quota"];
+        };
+        UpdateTenant: {
+            /** @description At most 100 characters. */
+            displayName: string;
         };
         /** @description Absent fields are left as they are. */
         UpdateUser: {
@@ -5096,6 +5371,8 @@ export interface components {
             groups: string[];
             method: components["schemas"]["AuthMethod"];
             roles: components["schemas"]["Role"][];
+            /** @description A `tenant` or `project` key's scope: `tenant:<id>` or `project:<id>`. */
+            scope?: string | null;
             /** @description The username, or `token:<name>` for a bootstrap token. */
             subject: string;
         };
@@ -6076,6 +6353,327 @@ export interface operations {
             };
             /** @description The body is not sent as Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_apps: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApp"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name_taken` in the project */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_name`, `invalid_image`, `image_not_allowed`, `invalid_replicas`, `invalid_port`, `invalid_host`, `unknown_project` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `app_not_found` (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppSpec"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `app_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_image`, `image_not_allowed`, `invalid_replicas`, `invalid_port`, `invalid_host` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `app_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16557,6 +17155,115 @@ export interface operations {
             };
         };
     };
+    get_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformPolicyView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformPolicy"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformPolicyView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_policy` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_postmortems: {
         parameters: {
             query?: {
@@ -16756,6 +17463,336 @@ export interface operations {
             };
             /** @description Not allowed: the role is too low, or a cookie write came from another origin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_projects: {
+        parameters: {
+            query?: {
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProject"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name_taken` in the tenant; `namespace_taken` in the cluster */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_name`, `invalid_namespace`, `invalid_quota`, `quota_above_ceiling`, `unknown_tenant`, `unknown_cluster` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_not_found` (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_not_empty`: it has apps */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProject"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_quota`, `quota_above_ceiling` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17760,6 +18797,326 @@ export interface operations {
             };
             /** @description `upgrade_required`: the request is no WebSocket upgrade */
             426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tenants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTenant"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_name`, `invalid_display_name` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_found` (or not the caller's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_empty`: it has projects */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTenant"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_display_name` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,610 @@
+//! `/api/tenants`, `/api/projects` and `/api/apps`: who owns what. Each read and write is
+//! checked by `access::may`; what a caller may not read does not exist for them (404).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use sqlx::types::Json as SqlJson;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access::{self, Access, Kind, Owned};
+use super::model::*;
+use super::policy;
+use crate::AppState;
+use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
+use crate::auth::{Principal, Role};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::store::now;
+use crate::store::tenancy::{AppRow, ProjectRow, TenancyConflict, TenantRow};
+
+const AUDITED: &[AuditedRoute] = &[
+    AuditedRoute::new(Method::POST, "/api/tenants", "create", "tenant"),
+    AuditedRoute::new(Method::PATCH, "/api/tenants/{id}", "update", "tenant"),
+    AuditedRoute::new(Method::DELETE, "/api/tenants/{id}", "delete", "tenant"),
+    AuditedRoute::new(Method::POST, "/api/projects", "create", "project"),
+    AuditedRoute::new(Method::PATCH, "/api/projects/{id}", "update", "project"),
+    AuditedRoute::new(Method::DELETE, "/api/projects/{id}", "delete", "project"),
+    AuditedRoute::new(Method::POST, "/api/apps", "create", "app"),
+    AuditedRoute::new(Method::PUT, "/api/apps/{id}", "update", "app"),
+    AuditedRoute::new(Method::DELETE, "/api/apps/{id}", "delete", "app"),
+];
+
+pub fn router() -> AuditedRouter {
+    AuditedRouter {
+        routes: OpenApiRouter::new()
+            .routes(routes!(list_tenants, create_tenant))
+            .routes(routes!(get_tenant, update_tenant, delete_tenant))
+            .routes(routes!(list_projects, create_project))
+            .routes(routes!(get_project, update_project, delete_project))
+            .routes(routes!(list_apps, create_app))
+            .routes(routes!(get_app, update_app, delete_app)),
+        audited: AUDITED,
+    }
+}
+
+/// Any role but flux-reader gets this far; `access::may` decides the rest.
+fn signed_in(principal: &Principal) -> ApiResult<()> {
+    match principal.role {
+        Role::FluxReader => principal.require(Role::Viewer),
+        _ => Ok(()),
+    }
+}
+
+fn may(principal: &Principal, access: Access, kind: Kind, owned: Owned<'_>) -> bool {
+    access::may(principal.role, principal.scope.as_ref(), access, kind, owned)
+}
+
+/// 403 when the caller may read the object but not change it.
+fn refuse_write(principal: &Principal, kind: Kind, owned: Owned<'_>) -> ApiResult<()> {
+    match may(principal, Access::Write, kind, owned) {
+        true => Ok(()),
+        false => Err(ApiError::forbidden(
+            "forbidden",
+            format!("the {} role cannot change this {}", principal.role, kind.word()),
+        )),
+    }
+}
+
+fn not_found(code: &'static str, what: &str, id: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, code, format!("no {what} {id:?}"))
+}
+
+fn invalid(code: &'static str) -> impl Fn(String) -> ApiError {
+    move |m| ApiError::unprocessable(code, m)
+}
+
+/// The tenant `id`, when the caller may read it.
+async fn readable_tenant(state: &AppState, principal: &Principal, id: &str) -> ApiResult<TenantRow> {
+    let owned = Owned {
+        tenant_id: id,
+        project_id: None,
+    };
+    match state.store.tenant(id).await? {
+        Some(t) if may(principal, Access::Read, Kind::Tenant, owned) => Ok(t),
+        _ => Err(not_found("tenant_not_found", "tenant", id)),
+    }
+}
+
+/// The project `id`, when the caller may read it.
+async fn readable_project(state: &AppState, principal: &Principal, id: &str) -> ApiResult<ProjectRow> {
+    match state.store.project(id).await? {
+        Some(p) if may(principal, Access::Read, Kind::Project, owned_project(&p)) => Ok(p),
+        _ => Err(not_found("project_not_found", "project", id)),
+    }
+}
+
+fn owned_project(p: &ProjectRow) -> Owned<'_> {
+    Owned {
+        tenant_id: &p.tenant_id,
+        project_id: Some(&p.id),
+    }
+}
+
+/// The app `id` and its project, when the caller may read it.
+async fn readable_app(state: &AppState, principal: &Principal, id: &str) -> ApiResult<(AppRow, ProjectRow)> {
+    let missing = || not_found("app_not_found", "app", id);
+    let app = state.store.app(id).await?.ok_or_else(missing)?;
+    let project = state.store.project(&app.project_id).await?.ok_or_else(missing)?;
+    match may(principal, Access::Read, Kind::App, owned_project(&project)) {
+        true => Ok((app, project)),
+        false => Err(missing()),
+    }
+}
+
+fn conflict(c: TenancyConflict, what: &str, name: &str) -> ApiError {
+    match c {
+        TenancyConflict::NameTaken => ApiError::conflict("name_taken", format!("a {what} named {name:?} exists")),
+        TenancyConflict::NamespaceTaken => ApiError::conflict(
+            "namespace_taken",
+            format!("another project has namespace {name:?} in that cluster"),
+        ),
+        TenancyConflict::NotEmpty => ApiError::conflict(
+            match what {
+                "tenant" => "tenant_not_empty",
+                _ => "project_not_empty",
+            },
+            format!(
+                "the {what} {name:?} still has {}; delete them first",
+                if what == "tenant" { "projects" } else { "apps" }
+            ),
+        ),
+        TenancyConflict::NotFound => not_found(
+            match what {
+                "tenant" => "tenant_not_found",
+                _ => "project_not_found",
+            },
+            what,
+            name,
+        ),
+    }
+}
+
+/// Tenants the caller may read, by name.
+#[utoipa::path(get, path = "/api/tenants", tag = "tenancy",
+    responses((status = 200, body = TenantList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_tenants(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TenantList>> {
+    signed_in(&principal)?;
+    let items = state.store.tenants(None).await?.into_iter().filter(|t| {
+        may(
+            &principal,
+            Access::Read,
+            Kind::Tenant,
+            Owned {
+                tenant_id: &t.id,
+                project_id: None,
+            },
+        )
+    });
+    Ok(Json(TenantList {
+        items: items.map(Tenant::from).collect(),
+    }))
+}
+
+/// Creates a tenant (admin).
+#[utoipa::path(post, path = "/api/tenants", tag = "tenancy", request_body = CreateTenant,
+    responses((status = 201, body = Tenant), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, description = "`name_taken`", body = ErrorBody),
+        (status = 422, description = "`invalid_name`, `invalid_display_name`", body = ErrorBody)))]
+async fn create_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateTenant>,
+) -> ApiResult<(StatusCode, AuditNote, Json<Tenant>)> {
+    principal.require(Role::Admin)?;
+    check_short_name("tenant", &body.name).map_err(invalid("invalid_name"))?;
+    let display_name = body.display_name.unwrap_or_else(|| body.name.clone());
+    check_display_name(&display_name).map_err(invalid("invalid_display_name"))?;
+    let at = now();
+    let row = TenantRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: body.name,
+        display_name: display_name.trim().to_string(),
+        created_by: principal.subject.clone(),
+        created_at: at,
+        updated_at: at,
+    };
+    state
+        .store
+        .insert_tenant(&row)
+        .await?
+        .map_err(|c| conflict(c, "tenant", &row.name))?;
+    Ok((StatusCode::CREATED, AuditNote::named(&row.name), Json(row.into())))
+}
+
+#[utoipa::path(get, path = "/api/tenants/{id}", tag = "tenancy", params(("id" = String, Path)),
+    responses((status = 200, body = Tenant), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`tenant_not_found` (or not the caller's)", body = ErrorBody)))]
+async fn get_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Tenant>> {
+    signed_in(&principal)?;
+    Ok(Json(readable_tenant(&state, &principal, &id).await?.into()))
+}
+
+/// Renames a tenant for display (admin).
+#[utoipa::path(patch, path = "/api/tenants/{id}", tag = "tenancy", params(("id" = String, Path)), request_body = UpdateTenant,
+    responses((status = 200, body = Tenant), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, description = "`tenant_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_display_name`", body = ErrorBody)))]
+async fn update_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateTenant>,
+) -> ApiResult<(AuditNote, Json<Tenant>)> {
+    signed_in(&principal)?;
+    let tenant = readable_tenant(&state, &principal, &id).await?;
+    refuse_write(
+        &principal,
+        Kind::Tenant,
+        Owned {
+            tenant_id: &id,
+            project_id: None,
+        },
+    )?;
+    check_display_name(&body.display_name).map_err(invalid("invalid_display_name"))?;
+    let row = state.store.update_tenant(&id, body.display_name.trim(), now()).await?;
+    let row = row.ok_or_else(|| not_found("tenant_not_found", "tenant", &id))?;
+    Ok((AuditNote::named(tenant.name), Json(row.into())))
+}
+
+/// Deletes a tenant without projects (admin).
+#[utoipa::path(delete, path = "/api/tenants/{id}", tag = "tenancy", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`tenant_not_found`", body = ErrorBody),
+        (status = 409, description = "`tenant_not_empty`: it has projects", body = ErrorBody)))]
+async fn delete_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<(StatusCode, AuditNote, ())> {
+    signed_in(&principal)?;
+    let tenant = readable_tenant(&state, &principal, &id).await?;
+    refuse_write(
+        &principal,
+        Kind::Tenant,
+        Owned {
+            tenant_id: &id,
+            project_id: None,
+        },
+    )?;
+    state
+        .store
+        .delete_tenant(&id)
+        .await?
+        .map_err(|c| conflict(c, "tenant", &tenant.name))?;
+    Ok((StatusCode::NO_CONTENT, AuditNote::named(tenant.name), ()))
+}
+
+/// Projects the caller may read, by tenant and name.
+#[utoipa::path(get, path = "/api/projects", tag = "tenancy", params(ProjectsQuery),
+    responses((status = 200, body = ProjectList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn list_projects(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<ProjectsQuery>,
+) -> ApiResult<Json<ProjectList>> {
+    signed_in(&principal)?;
+    let rows = state.store.projects(q.tenant_id.as_deref()).await?;
+    let items = rows
+        .into_iter()
+        .filter(|p| may(&principal, Access::Read, Kind::Project, owned_project(p)));
+    Ok(Json(ProjectList {
+        items: items.map(Project::from).collect(),
+    }))
+}
+
+/// Creates a project in a tenant (admin, or a key of that tenant): its namespace in a registered
+/// cluster and its quota within the platform's ceilings (which fill in what it leaves out).
+#[utoipa::path(post, path = "/api/projects", tag = "tenancy", request_body = CreateProject,
+    responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "`name_taken` in the tenant; `namespace_taken` in the cluster", body = ErrorBody),
+        (status = 422, description = "`invalid_name`, `invalid_namespace`, `invalid_quota`, `quota_above_ceiling`, `unknown_tenant`, `unknown_cluster`", body = ErrorBody)))]
+async fn create_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateProject>,
+) -> ApiResult<(StatusCode, AuditNote, Json<Project>)> {
+    signed_in(&principal)?;
+    let owned = Owned {
+        tenant_id: &body.tenant_id,
+        project_id: None,
+    };
+    let tenant = match state.store.tenant(&body.tenant_id).await? {
+        Some(t)
+            if may(&principal, Access::Read, Kind::Tenant, owned)
+                || may(&principal, Access::Write, Kind::Project, owned) =>
+        {
+            t
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "unknown_tenant",
+                format!("no tenant {:?}", body.tenant_id),
+            ));
+        }
+    };
+    refuse_write(&principal, Kind::Project, owned)?;
+    check_short_name("project", &body.name).map_err(invalid("invalid_name"))?;
+    let namespace = body
+        .namespace
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", tenant.name, body.name));
+    if !crate::names::is_dns_label(&namespace) {
+        return Err(ApiError::unprocessable(
+            "invalid_namespace",
+            format!("namespace {namespace:?} is not a DNS-1123 label"),
+        ));
+    }
+    if state.store.cluster(&body.cluster).await?.is_none() {
+        return Err(ApiError::unprocessable(
+            "unknown_cluster",
+            format!("no cluster {:?}", body.cluster),
+        ));
+    }
+    let quota = checked_quota(&state, &body.quota).await?;
+    let at = now();
+    let row = ProjectRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        tenant_id: tenant.id,
+        name: body.name,
+        cluster: body.cluster,
+        namespace,
+        quota: SqlJson(serde_json::to_value(&quota).map_err(ApiError::internal)?),
+        created_by: principal.subject.clone(),
+        created_at: at,
+        updated_at: at,
+    };
+    state.store.insert_project(&row).await?.map_err(|c| match c {
+        TenancyConflict::NamespaceTaken => conflict(c, "project", &row.namespace),
+        _ => conflict(c, "project", &row.name),
+    })?;
+    let note = AuditNote {
+        cluster: Some(row.cluster.clone()),
+        namespace: Some(row.namespace.clone()),
+        ..AuditNote::named(&row.name)
+    };
+    Ok((StatusCode::CREATED, note, Json(row.into())))
+}
+
+/// A quota checked, defaulted from the platform's ceilings and within them.
+async fn checked_quota(state: &AppState, quota: &Quota) -> ApiResult<Quota> {
+    quota.check().map_err(invalid("invalid_quota"))?;
+    let ceiling = policy::current(state).await?.policy.quota_max;
+    let quota = quota.defaulted(&ceiling);
+    match quota.above(&ceiling) {
+        Some((field, value, max)) => Err(ApiError::unprocessable(
+            "quota_above_ceiling",
+            format!("{field} {value} is above the platform's ceiling {max}"),
+        )),
+        None => Ok(quota),
+    }
+}
+
+#[utoipa::path(get, path = "/api/projects/{id}", tag = "tenancy", params(("id" = String, Path)),
+    responses((status = 200, body = Project), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`project_not_found` (or not the caller's)", body = ErrorBody)))]
+async fn get_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Project>> {
+    signed_in(&principal)?;
+    Ok(Json(readable_project(&state, &principal, &id).await?.into()))
+}
+
+/// Replaces a project's quota (admin, or a key of its tenant).
+#[utoipa::path(patch, path = "/api/projects/{id}", tag = "tenancy", params(("id" = String, Path)), request_body = UpdateProject,
+    responses((status = 200, body = Project), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_quota`, `quota_above_ceiling`", body = ErrorBody)))]
+async fn update_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateProject>,
+) -> ApiResult<(AuditNote, Json<Project>)> {
+    signed_in(&principal)?;
+    let project = readable_project(&state, &principal, &id).await?;
+    refuse_write(&principal, Kind::Project, owned_project(&project))?;
+    let quota = checked_quota(&state, &body.quota).await?;
+    let quota = serde_json::to_value(&quota).map_err(ApiError::internal)?;
+    let row = state.store.update_project_quota(&id, &quota, now()).await?;
+    let row = row.ok_or_else(|| not_found("project_not_found", "project", &id))?;
+    Ok((AuditNote::named(project.name), Json(row.into())))
+}
+
+/// Deletes a project without apps (admin, or a key of its tenant).
+#[utoipa::path(delete, path = "/api/projects/{id}", tag = "tenancy", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 409, description = "`project_not_empty`: it has apps", body = ErrorBody)))]
+async fn delete_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<(StatusCode, AuditNote, ())> {
+    signed_in(&principal)?;
+    let project = readable_project(&state, &principal, &id).await?;
+    refuse_write(&principal, Kind::Project, owned_project(&project))?;
+    state
+        .store
+        .delete_project(&id)
+        .await?
+        .map_err(|c| conflict(c, "project", &project.name))?;
+    Ok((StatusCode::NO_CONTENT, AuditNote::named(project.name), ()))
+}
+
+/// Apps the caller may read, by project and name.
+#[utoipa::path(get, path = "/api/apps", tag = "tenancy", params(AppsQuery),
+    responses((status = 200, body = AppList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn list_apps(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(q): ApiQuery<AppsQuery>,
+) -> ApiResult<Json<AppList>> {
+    signed_in(&principal)?;
+    let projects = state.store.projects(None).await?;
+    let mut items = Vec::new();
+    for app in state.store.apps(q.project_id.as_deref()).await? {
+        let Some(project) = projects.iter().find(|p| p.id == app.project_id) else {
+            continue;
+        };
+        if may(&principal, Access::Read, Kind::App, owned_project(project)) {
+            items.push(App::from_row(app, project.tenant_id.clone()));
+        }
+    }
+    Ok(Json(AppList { items }))
+}
+
+/// The app's spec checked, and its image against the platform's allowlist.
+async fn checked_spec(state: &AppState, spec: &AppSpec) -> ApiResult<()> {
+    check_app_spec(spec).map_err(|(code, m)| ApiError::unprocessable(code, m))?;
+    let policy = policy::current(state).await?.policy;
+    match policy::image_allowed(&spec.image, &policy, &state.settings.risk_guard.image_allowlist) {
+        true => Ok(()),
+        false => Err(ApiError::unprocessable(
+            "image_not_allowed",
+            format!("image {:?} is from no registry the platform allows", spec.image),
+        )),
+    }
+}
+
+/// Creates an app in a project (admin, a key of its tenant, or of the project).
+#[utoipa::path(post, path = "/api/apps", tag = "tenancy", request_body = CreateApp,
+    responses((status = 201, body = App), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, description = "`name_taken` in the project", body = ErrorBody),
+        (status = 422, description = "`invalid_name`, `invalid_image`, `image_not_allowed`, `invalid_replicas`, `invalid_port`, `invalid_host`, `unknown_project`", body = ErrorBody)))]
+async fn create_app(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(body): ApiJson<CreateApp>,
+) -> ApiResult<(StatusCode, AuditNote, Json<App>)> {
+    signed_in(&principal)?;
+    let project = match state.store.project(&body.project_id).await? {
+        Some(p) if may(&principal, Access::Read, Kind::App, owned_project(&p)) => p,
+        _ => {
+            return Err(ApiError::unprocessable(
+                "unknown_project",
+                format!("no project {:?}", body.project_id),
+            ));
+        }
+    };
+    refuse_write(&principal, Kind::App, owned_project(&project))?;
+    if !crate::names::is_dns_label(&body.name) {
+        return Err(ApiError::unprocessable(
+            "invalid_name",
+            format!("app name {:?} is not a DNS-1123 label", body.name),
+        ));
+    }
+    checked_spec(&state, &body.spec).await?;
+    let at = now();
+    let row = AppRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        project_id: project.id.clone(),
+        name: body.name,
+        image: body.spec.image,
+        replicas: body.spec.replicas as i32,
+        port: body.spec.port.map(i32::from),
+        host: body.spec.host,
+        created_by: principal.subject.clone(),
+        created_at: at,
+        updated_at: at,
+    };
+    state
+        .store
+        .insert_app(&row)
+        .await?
+        .map_err(|c| conflict(c, "app", &row.name))?;
+    let note = AuditNote {
+        cluster: Some(project.cluster),
+        namespace: Some(project.namespace),
+        ..AuditNote::named(&row.name)
+    };
+    Ok((StatusCode::CREATED, note, Json(App::from_row(row, project.tenant_id))))
+}
+
+#[utoipa::path(get, path = "/api/apps/{id}", tag = "tenancy", params(("id" = String, Path)),
+    responses((status = 200, body = App), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`app_not_found` (or not the caller's)", body = ErrorBody)))]
+async fn get_app(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<App>> {
+    signed_in(&principal)?;
+    let (app, project) = readable_app(&state, &principal, &id).await?;
+    Ok(Json(App::from_row(app, project.tenant_id)))
+}
+
+/// Replaces an app's spec (admin, a key of its tenant, or of its project).
+#[utoipa::path(put, path = "/api/apps/{id}", tag = "tenancy", params(("id" = String, Path)), request_body = AppSpec,
+    responses((status = 200, body = App), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, description = "`app_not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_image`, `image_not_allowed`, `invalid_replicas`, `invalid_port`, `invalid_host`", body = ErrorBody)))]
+async fn update_app(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(spec): ApiJson<AppSpec>,
+) -> ApiResult<(AuditNote, Json<App>)> {
+    signed_in(&principal)?;
+    let (app, project) = readable_app(&state, &principal, &id).await?;
+    refuse_write(&principal, Kind::App, owned_project(&project))?;
+    checked_spec(&state, &spec).await?;
+    let changed = AppRow {
+        image: spec.image,
+        replicas: spec.replicas as i32,
+        port: spec.port.map(i32::from),
+        host: spec.host,
+        updated_at: now(),
+        ..app
+    };
+    let row = state
+        .store
+        .update_app(&changed)
+        .await?
+        .ok_or_else(|| not_found("app_not_found", "app", &id))?;
+    let note = AuditNote {
+        cluster: Some(project.cluster),
+        namespace: Some(project.namespace),
+        ..AuditNote::named(&row.name)
+    };
+    Ok((note, Json(App::from_row(row, project.tenant_id))))
+}
+
+/// Deletes an app (admin, a key of its tenant, or of its project).
+#[utoipa::path(delete, path = "/api/apps/{id}", tag = "tenancy", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`app_not_found`", body = ErrorBody)))]
+async fn delete_app(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<(StatusCode, AuditNote, ())> {
+    signed_in(&principal)?;
+    let (app, project) = readable_app(&state, &principal, &id).await?;
+    refuse_write(&principal, Kind::App, owned_project(&project))?;
+    state.store.delete_app(&id).await?;
+    let note = AuditNote {
+        cluster: Some(project.cluster),
+        namespace: Some(project.namespace),
+        ..AuditNote::named(app.name)
+    };
+    Ok((StatusCode::NO_CONTENT, note, ()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflicts_have_stable_codes() {
+        assert_eq!(
+            conflict(TenancyConflict::NameTaken, "tenant", "acme").code,
+            "name_taken"
+        );
+        assert_eq!(
+            conflict(TenancyConflict::NamespaceTaken, "project", "acme-web").code,
+            "namespace_taken"
+        );
+        assert_eq!(
+            conflict(TenancyConflict::NotEmpty, "tenant", "acme").code,
+            "tenant_not_empty"
+        );
+        assert_eq!(
+            conflict(TenancyConflict::NotEmpty, "project", "web").code,
+            "project_not_empty"
+        );
+        assert_eq!(
+            conflict(TenancyConflict::NotFound, "project", "p1").code,
+            "project_not_found"
+        );
+    }
+}

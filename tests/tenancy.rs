@@ -1,0 +1,209 @@
+//! Tenancy on both backends: tenants, projects and apps with kubeop's permission rules for admin,
+//! staff roles and `tenant:`/`project:` scoped API keys (which reach nothing else); conflicts;
+//! the platform policy's quota ceilings and image allowlist.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A metadata-only cluster for projects to live in.
+async fn cluster(app: &TestApp, name: &str) {
+    let (status, body) = call(
+        app,
+        Method::POST,
+        "/api/clusters",
+        ADMIN_TOKEN,
+        Some(json!({"name": name, "environment": "prod"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
+    let (status, body) = call(app, Method::POST, path, token, Some(body)).await;
+    assert_eq!(status, 201, "{path}: {body}");
+    body
+}
+
+/// An API key of `role` with `scope`, made by the admin token: its secret.
+async fn scoped_key(app: &TestApp, role: &str, scope: &str) -> String {
+    let body = json!({"name": format!("{role} key"), "role": role, "scope": scope});
+    let key = created(app, "/api/auth/api-keys", ADMIN_TOKEN, body).await;
+    assert_eq!(key["scope"], scope);
+    key["secret"].as_str().unwrap().to_string()
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect()
+}
+
+on_both_backends! {
+    async fn scoped_keys_reach_their_tenant_or_project_and_nothing_else(db) {
+        let app = TestApp::start(db).await;
+        cluster(&app, "prod").await;
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme", "displayName": "Acme Inc."})).await;
+        let globex = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "globex"})).await;
+        let (acme_id, globex_id) = (acme["id"].as_str().unwrap(), globex["id"].as_str().unwrap());
+        assert_eq!(globex["displayName"], "globex");
+
+        // Scoped keys: the scope must fit the role and name something; only admins grant them.
+        let key = |role: &str, scope: Option<String>| json!({"name": "k", "role": role, "scope": scope});
+        for (body, code) in [
+            (key("tenant", None), "invalid_scope"),
+            (key("tenant", Some(format!("project:{acme_id}"))), "invalid_scope"),
+            (key("viewer", Some(format!("tenant:{acme_id}"))), "invalid_scope"),
+            (key("tenant", Some("tenant:nope".into())), "unknown_scope"),
+            (key("project", Some("project:".into())), "invalid_scope"),
+        ] {
+            let (status, r) = call(&app, Method::POST, "/api/auth/api-keys", ADMIN_TOKEN, Some(body)).await;
+            assert_error(status, &r, 422, code);
+        }
+        let (status, r) = call(&app, Method::POST, "/api/auth/api-keys", OPERATOR_TOKEN, Some(key("tenant", Some(format!("tenant:{acme_id}"))))).await;
+        assert_error(status, &r, 403, "role_too_high");
+        let tenant_key = scoped_key(&app, "tenant", &format!("tenant:{acme_id}")).await;
+        let (_, me) = call(&app, Method::GET, "/api/auth/whoami", &tenant_key, None).await;
+        assert_eq!((me["roles"][0].as_str(), me["scope"].as_str()), (Some("tenant"), Some(format!("tenant:{acme_id}").as_str())));
+
+        // The tenant key sees its tenant only, and makes projects and apps in it.
+        let (_, list) = call(&app, Method::GET, "/api/tenants", &tenant_key, None).await;
+        assert_eq!(ids(&list), ["acme"]);
+        let (status, r) = call(&app, Method::GET, &format!("/api/tenants/{globex_id}"), &tenant_key, None).await;
+        assert_error(status, &r, 404, "tenant_not_found");
+        let (status, r) = call(&app, Method::PATCH, &format!("/api/tenants/{acme_id}"), &tenant_key, Some(json!({"displayName": "Mine"}))).await;
+        assert_error(status, &r, 403, "forbidden");
+        let web = created(&app, "/api/projects", &tenant_key, json!({"tenantId": acme_id, "name": "web", "cluster": "prod"})).await;
+        assert_eq!((web["namespace"].as_str(), web["quota"].clone()), (Some("acme-web"), json!({})));
+        let web_id = web["id"].as_str().unwrap();
+        let (status, r) = call(&app, Method::POST, "/api/projects", &tenant_key, Some(json!({"tenantId": globex_id, "name": "web", "cluster": "prod"}))).await;
+        assert_error(status, &r, 422, "unknown_tenant");
+        let shop = created(&app, "/api/projects", ADMIN_TOKEN, json!({"tenantId": globex_id, "name": "shop", "cluster": "prod", "namespace": "globex-shop"})).await;
+        let shop_app = created(&app, "/api/apps", ADMIN_TOKEN, json!({"projectId": shop["id"], "name": "cart", "image": "nginx:1.27"})).await;
+        let api = created(&app, "/api/apps", &tenant_key, json!({"projectId": web_id, "name": "api", "image": "nginx:1.27", "port": 8080, "host": "api.acme.example"})).await;
+        assert_eq!((api["replicas"].as_u64(), api["tenantId"].as_str()), (Some(1), Some(acme_id)));
+
+        // A project key: its project and its apps.
+        let project_key = scoped_key(&app, "project", &format!("project:{web_id}")).await;
+        let (_, list) = call(&app, Method::GET, "/api/projects", &project_key, None).await;
+        assert_eq!(ids(&list), ["web"]);
+        let (_, list) = call(&app, Method::GET, "/api/apps", &project_key, None).await;
+        assert_eq!(ids(&list), ["api"]);
+        let (status, r) = call(&app, Method::GET, &format!("/api/apps/{}", shop_app["id"].as_str().unwrap()), &project_key, None).await;
+        assert_error(status, &r, 404, "app_not_found");
+        let (_, list) = call(&app, Method::GET, "/api/tenants", &project_key, None).await;
+        assert_eq!(ids(&list), Vec::<&str>::new());
+        let (status, r) = call(&app, Method::PATCH, &format!("/api/projects/{web_id}"), &project_key, Some(json!({"quota": {"pods": 5}}))).await;
+        assert_error(status, &r, 403, "forbidden");
+        let (status, r) = call(&app, Method::POST, "/api/projects", &project_key, Some(json!({"tenantId": acme_id, "name": "more", "cluster": "prod"}))).await;
+        assert_error(status, &r, 422, "unknown_tenant");
+        let (status, worker) = call(&app, Method::PUT, &format!("/api/apps/{}", api["id"].as_str().unwrap()), &project_key,
+            Some(json!({"image": "nginx:1.28", "replicas": 3}))).await;
+        assert_eq!((status, worker["replicas"].as_u64(), worker["port"].clone()), (200, Some(3), Value::Null));
+
+        // Scoped keys reach nothing outside tenancy.
+        for key in [&tenant_key, &project_key] {
+            for path in ["/api/clusters", "/api/audit", "/api/fleet", "/api/slo", "/api/diagnostics", "/api/users"] {
+                let (status, r) = call(&app, Method::GET, path, key, None).await;
+                assert_eq!(status, 403, "{path}: {r}");
+            }
+        }
+
+        // Staff: viewers and operators read everything and change nothing.
+        let (_, list) = call(&app, Method::GET, "/api/apps", VIEWER_TOKEN, None).await;
+        assert_eq!(ids(&list), ["api", "cart"]);
+        let (status, r) = call(&app, Method::POST, "/api/apps", OPERATOR_TOKEN, Some(json!({"projectId": web_id, "name": "x", "image": "nginx"}))).await;
+        assert_error(status, &r, 403, "forbidden");
+
+        // Conflicts, and deletes in order.
+        let (status, r) = call(&app, Method::POST, "/api/projects", ADMIN_TOKEN, Some(json!({"tenantId": acme_id, "name": "web", "cluster": "prod", "namespace": "other"}))).await;
+        assert_error(status, &r, 409, "name_taken");
+        let (status, r) = call(&app, Method::POST, "/api/projects", ADMIN_TOKEN, Some(json!({"tenantId": acme_id, "name": "web2", "cluster": "prod", "namespace": "globex-shop"}))).await;
+        assert_error(status, &r, 409, "namespace_taken");
+        let (status, r) = call(&app, Method::POST, "/api/projects", ADMIN_TOKEN, Some(json!({"tenantId": acme_id, "name": "web2", "cluster": "nowhere"}))).await;
+        assert_error(status, &r, 422, "unknown_cluster");
+        let (status, r) = call(&app, Method::POST, "/api/tenants", ADMIN_TOKEN, Some(json!({"name": "acme"}))).await;
+        assert_error(status, &r, 409, "name_taken");
+        let (status, r) = call(&app, Method::POST, "/api/tenants", ADMIN_TOKEN, Some(json!({"name": "Acme"}))).await;
+        assert_error(status, &r, 422, "invalid_name");
+        let (status, r) = call(&app, Method::DELETE, &format!("/api/tenants/{acme_id}"), ADMIN_TOKEN, None).await;
+        assert_error(status, &r, 409, "tenant_not_empty");
+        let (status, r) = call(&app, Method::DELETE, &format!("/api/projects/{web_id}"), &tenant_key, None).await;
+        assert_error(status, &r, 409, "project_not_empty");
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/apps/{}", api["id"].as_str().unwrap()), &project_key, None).await;
+        assert_eq!(status, 204);
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/projects/{web_id}"), &tenant_key, None).await;
+        assert_eq!(status, 204);
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/tenants/{acme_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(status, 204);
+        // A key whose project is gone reaches nothing.
+        let (_, list) = call(&app, Method::GET, "/api/projects", &project_key, None).await;
+        assert_eq!(ids(&list), Vec::<&str>::new());
+
+        let created_row = app.audit("verb=create&name=shop").await;
+        assert_eq!((created_row[0]["cluster"].as_str(), created_row[0]["namespace"].as_str()), (Some("prod"), Some("globex-shop")));
+        app.stop().await;
+    }
+
+    async fn the_platform_policy_bounds_quotas_and_images(db) {
+        let app = TestApp::start(db).await;
+        cluster(&app, "prod").await;
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
+        let acme_id = acme["id"].as_str().unwrap();
+        let (_, policy) = call(&app, Method::GET, "/api/platform/policy", VIEWER_TOKEN, None).await;
+        assert_eq!(policy, json!({"imageAllowlist": [], "egressBaseline": [], "quotaMax": {}, "updatedBy": null, "updatedAt": null}));
+        let wanted = json!({"imageAllowlist": ["ghcr.io/acme"], "egressBaseline": ["10.0.0.0/8"],
+            "quotaMax": {"requestsCpu": "4", "limitsMemory": "8Gi", "pods": 50}});
+        let (status, r) = call(&app, Method::PUT, "/api/platform/policy", OPERATOR_TOKEN, Some(wanted.clone())).await;
+        assert_error(status, &r, 403, "forbidden");
+        let (status, r) = call(&app, Method::PUT, "/api/platform/policy", ADMIN_TOKEN, Some(json!({"egressBaseline": ["10.0.0.0/33"]}))).await;
+        assert_error(status, &r, 422, "invalid_policy");
+        let (status, set) = call(&app, Method::PUT, "/api/platform/policy", ADMIN_TOKEN, Some(wanted.clone())).await;
+        assert_eq!((status, set["updatedBy"].as_str()), (200, Some("token:admin")));
+        let tenant_key = scoped_key(&app, "tenant", &format!("tenant:{acme_id}")).await;
+        let (_, seen) = call(&app, Method::GET, "/api/platform/policy", &tenant_key, None).await;
+        assert_eq!(seen["quotaMax"], wanted["quotaMax"]);
+
+        // Quotas: what is left out comes from the ceilings; nothing goes above them.
+        let project = |name: &str, quota: Value| json!({"tenantId": acme_id, "name": name, "cluster": "prod", "quota": quota});
+        let web = created(&app, "/api/projects", &tenant_key, project("web", json!({"requestsCpu": "2"}))).await;
+        assert_eq!(web["quota"], json!({"requestsCpu": "2", "limitsMemory": "8Gi", "pods": 50}));
+        for (quota, code) in [
+            (json!({"requestsCpu": "4001m"}), "quota_above_ceiling"),
+            (json!({"limitsMemory": "9Gi"}), "quota_above_ceiling"),
+            (json!({"pods": 51}), "quota_above_ceiling"),
+            (json!({"requestsMemory": "lots"}), "invalid_quota"),
+        ] {
+            let (status, r) = call(&app, Method::POST, "/api/projects", &tenant_key, Some(project("big", quota))).await;
+            assert_error(status, &r, 422, code);
+        }
+        let (status, r) = call(&app, Method::PATCH, &format!("/api/projects/{}", web["id"].as_str().unwrap()), &tenant_key,
+            Some(json!({"quota": {"requestsCpu": "3", "pods": 10}}))).await;
+        assert_eq!((status, r["quota"].clone()), (200, json!({"requestsCpu": "3", "limitsMemory": "8Gi", "pods": 10})));
+
+        // Images: only from the allowlist.
+        let app_body = |image: &str| json!({"projectId": web["id"], "name": "api", "image": image});
+        let (status, r) = call(&app, Method::POST, "/api/apps", &tenant_key, Some(app_body("nginx:1.27"))).await;
+        assert_error(status, &r, 422, "image_not_allowed");
+        let (status, r) = call(&app, Method::POST, "/api/apps", &tenant_key, Some(app_body("ghcr.io/acme-evil/api:1"))).await;
+        assert_error(status, &r, 422, "image_not_allowed");
+        let api = created(&app, "/api/apps", &tenant_key, app_body("ghcr.io/acme/api:1")).await;
+        let (status, r) = call(&app, Method::PUT, &format!("/api/apps/{}", api["id"].as_str().unwrap()), &tenant_key,
+            Some(json!({"image": "docker.io/library/nginx:1.27"}))).await;
+        assert_error(status, &r, 422, "image_not_allowed");
+        for (body, code) in [
+            (json!({"image": "ghcr.io/acme/api:2", "replicas": 101}), "invalid_replicas"),
+            (json!({"image": "ghcr.io/acme/api:2", "host": "api.acme.example"}), "invalid_host"),
+            (json!({"image": "ghcr.io/acme/api:2", "port": 0}), "invalid_port"),
+        ] {
+            let (status, r) = call(&app, Method::PUT, &format!("/api/apps/{}", api["id"].as_str().unwrap()), &tenant_key, Some(body)).await;
+            assert_error(status, &r, 422, code);
+        }
+        app.stop().await;
+    }
+}
