@@ -7,10 +7,9 @@ import { useApiMutation } from '../hooks/useApiMutation';
 import { buildJoinTokenBody, canRevoke, emptyJoinForm, tokenHistory, TOKEN_STATE_TONES, type JoinForm } from '../lib/joinTokens';
 import { AUTHZ_MODE_HINTS } from '../lib/registerCluster';
 import { Badge } from './Badge';
+import { ClusterNameFields } from './ClusterNameFields';
 import { CopyButton } from './CopyButton';
 import { Dialog } from './Dialog';
-import { DnsLabelField } from './DnsLabelField';
-import { EnvironmentSelect } from './EnvironmentSelect';
 import { ErrorPanel } from './ErrorPanel';
 import { FormProblems } from './FluxErrorPanel';
 import { KeyValueEditor } from './KeyValueEditor';
@@ -58,15 +57,7 @@ export function JoinClusterDialog({ onClose }: { onClose: () => void }) {
       ) : (
         <form onSubmit={submit} className="form-grid" aria-label="Join a cluster">
           <div className="form-cols">
-            <DnsLabelField label="Name" value={form.name} placeholder="edge-cluster-01" onChange={(v) => set('name', v)} />
-            <label>
-              Display name
-              <input value={form.displayName} placeholder="same as name" onChange={(e) => set('displayName', e.target.value)} />
-            </label>
-            <label>
-              Environment
-              <EnvironmentSelect value={form.environment} onChange={(env) => set('environment', env)} />
-            </label>
+            <ClusterNameFields form={form} set={set} />
             <label>
               Apiserver URL
               <input value={form.server} placeholder="https://edge-cluster-01.example.com:6443" onChange={(e) => set('server', e.target.value)} />
