@@ -23,6 +23,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::auth::oidc::routes::router(),
         crate::audit::routes::router().into(),
         crate::clusters::routes::router(),
+        crate::clusters::join::router(),
         crate::inventory::fleet::router().into(),
         crate::inventory::routes::router(),
         crate::inventory::search::router().into(),

@@ -76,7 +76,7 @@ pub struct SettingsArgs {
     /// Largest body of POST /api/flux/import, whose catalog document is far larger than any other body.
     #[arg(long, env = "FLEETDECK_IMPORT_BODY_LIMIT", default_value = "64MiB", global = true)]
     pub import_body_limit: String,
-    /// Login and other credential attempts allowed per client IP per minute.
+    /// Login and other credential attempts (registrations, join tokens) allowed per client IP per minute.
     #[arg(long, env = "FLEETDECK_LOGIN_RATE_LIMIT", default_value = "10", global = true)]
     pub login_rate_limit: String,
     /// Comma separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed.

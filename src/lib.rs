@@ -45,6 +45,8 @@ pub struct AppState {
     /// Bootstrap tokens by the digest of their secret.
     pub tokens: Arc<HashMap<String, BootstrapToken>>,
     pub login_limiter: Arc<RateLimiter>,
+    /// `GET /join` and `POST /api/join/register`, per client address (the login budget).
+    pub join_limiter: Arc<RateLimiter>,
     pub registration_limits: Arc<auth::accounts::RegistrationLimits>,
     pub metrics: Arc<Metrics>,
     /// The audited routes of every router.
@@ -113,6 +115,7 @@ impl AppState {
             access,
             streams,
             login_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
+            join_limiter: Arc::new(RateLimiter::new(settings.login_rate_limit)),
             registration_limits: Arc::new(auth::accounts::RegistrationLimits::new(settings.login_rate_limit)),
             settings: Arc::new(settings),
             store,

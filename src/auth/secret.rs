@@ -21,6 +21,12 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Whether two digests are equal, in time that does not depend on where they differ (a digest
+/// compared byte by byte would tell a guesser how much of it was right).
+pub fn digests_match(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The part of an API key that may be shown again: the prefix and 8 characters.
 pub fn display_prefix(key: &str) -> String {
     key.chars().take(API_KEY_PREFIX.len() + 8).collect()
@@ -42,5 +48,8 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(display_prefix(&a), a[..12]);
+        assert!(digests_match(&digest(&a), &digest(&a)));
+        assert!(!digests_match(&digest(&a), &digest(&b)));
+        assert!(!digests_match("ab", "abc"));
     }
 }

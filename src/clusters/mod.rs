@@ -1,11 +1,12 @@
 //! Clusters: the record every domain shares (`record`), where connections come from
 //! (`registry`), a cluster's clients (`clients`) and what a request may see of it (`scope`,
 //! and of the findings about its objects: `visibility`),
-//! the action cores every domain's writes share (`actions`), and the cluster registry API
-//! (`routes`, `model`).
+//! the action cores every domain's writes share (`actions`), the cluster registry API
+//! (`routes`, `model`), and onboarding with join tokens (`join`).
 
 pub mod actions;
 pub mod clients;
+pub mod join;
 pub mod model;
 pub mod record;
 pub mod registry;

@@ -96,10 +96,14 @@ macro_rules! load_clusters {
             .fetch_all(&mut *$tx)
             .await?;
         rows.into_iter()
-            .map(|r| (r.name.clone(), ClusterMeta::from(r)))
+            .map(|r| {
+                let meta = ClusterMeta::from(r);
+                (meta.name.clone(), meta)
+            })
             .collect::<Clusters>()
     }};
 }
+pub(super) use load_clusters;
 
 /// Writes what differs between `$old` and `$new` and the `$connections` through `$tx`; a removed
 /// cluster takes what other tables keep of it (ON DELETE CASCADE).

@@ -26,6 +26,7 @@ pub mod clusters;
 mod db;
 pub mod findings;
 pub mod incidents;
+pub mod join_tokens;
 pub mod logins;
 pub mod memory;
 pub mod oidc_sessions;

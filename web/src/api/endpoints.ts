@@ -21,6 +21,9 @@ import type {
   CreateApiKeyRequest,
   CreateClusterRequest,
   CreatedApiKey,
+  CreatedJoinToken,
+  CreateJoinTokenRequest,
+  JoinToken,
   CreateIncident,
   Fix,
   FixInput,
@@ -224,6 +227,17 @@ export const updateCluster = (name: string, body: UpdateClusterRequest, skipVeri
   api.put<Cluster>(`${clusterPath(name)}${skipVerifyQuery(skipVerify)}`, body);
 
 export const deleteCluster = (name: string) => api.delete(clusterPath(name));
+
+/** The join tokens made for a cluster name (admin). */
+export const joinTokensPath = (name: string) => `${clusterPath(name)}/join-tokens`;
+
+/** A single-use join token for the cluster to be registered as `name`: its value is shown once. */
+export const createJoinToken = (name: string, body: CreateJoinTokenRequest) =>
+  api.post<CreatedJoinToken>(`${clusterPath(name)}/join-token`, body);
+
+/** Revokes a join token; the answer is the token as it now is. */
+export const revokeJoinToken = async (id: string) =>
+  (await apiRequest<JoinToken>(`/api/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' })).data;
 
 /** Writes of one kind of catalog entry; `remove(id, true)` also drops it from every cluster. */
 export interface CatalogEndpoints<K> {

@@ -1473,6 +1473,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clusters/{name}/join-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates a single-use join token for the cluster to be registered as `name` (admin). The answer
+         *     holds the token and the command to run against the cluster: shown once, never again.
+         */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clusters/{name}/join-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The join tokens created for the cluster name, newest first, with their state (admin). */
+        get: operations["list_tokens"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/diagnostics": {
         parameters: {
             query?: never;
@@ -1860,6 +1897,26 @@ export interface paths {
         head?: never;
         /** Marks a step done, skipped or pending again, and/or sets its note (operator). */
         patch: operations["update_step"];
+        trace?: never;
+    };
+    "/api/join/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the joining cluster's Job posts: registers the cluster under the token's name with the
+         *     token's apiserver URL and metadata, the posted CA and agent token; the token is then used up.
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/memory/fixes": {
@@ -2401,6 +2458,26 @@ export interface paths {
         patch: operations["update_tenant"];
         trace?: never;
     };
+    "/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revokes a join token (admin). Idempotent: a token that is already used, expired or revoked
+         *     stays so, and the answer is the token as it now is.
+         */
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -2552,6 +2629,26 @@ export interface paths {
         };
         /** Liveness: the process answers. */
         get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The manifest to apply on the joining cluster (`curl -sfL '…/join?token=…' | kubectl apply -f -`).
+         *     It carries the token, which stays usable until the cluster's Job registers with it.
+         */
+        get: operations["join_manifest"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3372,6 +3469,24 @@ export interface components {
             /** @description 1 to 200 characters; from findings, the most severe finding's title by default. */
             title?: string | null;
         };
+        /** @description What the cluster will be registered with when it joins under the path's name. */
+        CreateJoinToken: {
+            authzMode?: components["schemas"]["AuthzMode"] | null;
+            /** @description Defaults to the name. */
+            displayName?: string | null;
+            /** @description One of FLEETDECK_FLUX_ENVIRONMENTS. */
+            environment: string;
+            labels?: {
+                [key: string]: string;
+            };
+            /** @description The cluster's apiserver URL as Fleetdeck reaches it (the Job reports only CA and token). */
+            server: string;
+            /**
+             * Format: int64
+             * @description 60 to 86400; 900 (15 minutes) when absent.
+             */
+            ttlSeconds?: number | null;
+        };
         CreateProject: {
             /** @description A registered cluster. */
             cluster: string;
@@ -3404,6 +3519,14 @@ export interface components {
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description The key itself; send it as `Authorization: Bearer <secret>`. Shown once. */
             secret: string;
+        };
+        /** @description A new token: shown once, never stored or shown again. */
+        CreatedJoinToken: {
+            /** @description `curl -sfL '<fleetdeck>/join?token=…' | kubectl apply -f -`, to run against the cluster. */
+            command: string;
+            token: components["schemas"]["JoinToken"];
+            /** @description The join token. */
+            value: string;
         };
         Dashboard: {
             kubernetesVersion: string;
@@ -3896,6 +4019,48 @@ export interface components {
         Items_String: {
             items: string[];
         };
+        /** @description What the Job posts from the joining cluster. */
+        JoinRegistration: {
+            /** @description Base64 PEM of the apiserver's CA (the service account's `ca.crt`). */
+            certificateAuthorityData: string;
+            /** @description The name the manifest was made for; must be the token's. */
+            cluster: string;
+            /** @description The join token (its secret: stored nowhere, logged nowhere). */
+            joinToken: string;
+            /** @description The agent's service account token, Fleetdeck's credential for the cluster (stored sealed). */
+            token: string;
+        };
+        /** @description A join token's metadata and lifecycle (never its value). */
+        JoinToken: {
+            authzMode: string;
+            /** @description The name the cluster registers under. */
+            cluster: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            displayName: string;
+            environment: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            labels: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            revokedAt?: string | null;
+            revokedBy?: string | null;
+            server: string;
+            state: components["schemas"]["JoinTokenState"];
+            /** Format: date-time */
+            usedAt?: string | null;
+            /** @description The cluster that joined with it. */
+            usedBy?: string | null;
+        };
+        JoinTokenList: {
+            items: components["schemas"]["JoinToken"][];
+        };
+        /** @enum {string} */
+        JoinTokenState: "active" | "used" | "expired" | "revoked";
         /**
          * @description The schema of a Kubernetes object as Fleetdeck serves it (`managedFields` and the
          *     last-applied annotation dropped, Secret values redacted).
@@ -14471,6 +14636,142 @@ export interface operations {
             };
         };
     };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateJoinToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedJoinToken"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description cluster_name_taken: a cluster has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_name, invalid_environment, invalid_labels, invalid_field, invalid_server, invalid_ttl or secret_key_required */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinTokenList"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_findings: {
         parameters: {
             query?: {
@@ -16595,6 +16896,110 @@ export interface operations {
             /** @description invalid_step */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRegistration"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cluster"];
+                };
+            };
+            /** @description The body cannot be parsed: malformed JSON, an unknown field or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description join_token_invalid: malformed, unknown or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description join_token_wrong_cluster: the token is for another cluster name */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description cluster_name_taken: a cluster got the token's name meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description join_token_used, join_token_expired or join_token_revoked */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_connection, connection_failed (details.reason) or secret_key_required */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19126,6 +19531,62 @@ export interface operations {
             };
         };
     };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinToken"];
+                };
+            };
+            /** @description A path parameter cannot be parsed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No credentials, or ones that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: the role is too low, or a cookie write came from another origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_users: {
         parameters: {
             query?: never;
@@ -19836,6 +20297,73 @@ export interface operations {
             /** @description No credentials, or ones that are not valid */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    join_manifest: {
+        parameters: {
+            query: {
+                /** @description The join token. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            /** @description The query cannot be parsed: an unknown parameter or a wrong type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description join_token_invalid: malformed, unknown or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description cluster_name_taken: a cluster got the token's name meanwhile */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description join_token_used, join_token_expired or join_token_revoked */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

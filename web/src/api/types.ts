@@ -19,6 +19,12 @@ export type ApiKeyList = Schemas['ApiKeyList'];
 export type CreatedApiKey = Schemas['CreatedApiKey'];
 export type CreateApiKeyRequest = Schemas['CreateApiKey'];
 
+export type JoinToken = Schemas['JoinToken'];
+export type JoinTokenList = Schemas['JoinTokenList'];
+export type JoinTokenState = Schemas['JoinTokenState'];
+export type CreatedJoinToken = Schemas['CreatedJoinToken'];
+export type CreateJoinTokenRequest = Schemas['CreateJoinToken'];
+
 export type User = Schemas['User'];
 export type UserList = Schemas['UserList'];
 export type CreateUserRequest = Schemas['CreateUser'];

@@ -3,11 +3,10 @@ import { createCluster } from '../api/endpoints';
 import { changes } from '../api/queries';
 import type { Cluster, CreateClusterRequest } from '../api/types';
 import { useApiMutation } from '../hooks/useApiMutation';
-import { DnsLabelField } from './DnsLabelField';
 import { buildRegisterBody, emptyRegisterForm, type RegisterForm } from '../lib/registerCluster';
+import { ClusterNameFields } from './ClusterNameFields';
 import { ConnectionErrorPanel, ConnectionFields } from './ConnectionFields';
 import { Dialog } from './Dialog';
-import { EnvironmentSelect } from './EnvironmentSelect';
 import { FormProblems } from './FluxErrorPanel';
 import { KeyValueEditor } from './KeyValueEditor';
 
@@ -35,15 +34,7 @@ export function RegisterClusterDialog({ onClose, onRegistered }: { onClose: () =
     <Dialog title="Register cluster" wide onClose={onClose}>
       <form onSubmit={submit} className="form-grid" aria-label="Register cluster">
         <div className="form-cols">
-          <DnsLabelField label="Name" value={form.name} placeholder="demo-cluster-01" onChange={(v) => set('name', v)} />
-          <label>
-            Display name
-            <input value={form.displayName} placeholder="same as name" onChange={(e) => set('displayName', e.target.value)} />
-          </label>
-          <label>
-            Environment
-            <EnvironmentSelect value={form.environment} onChange={(env) => set('environment', env)} />
-          </label>
+          <ClusterNameFields form={form} set={set} />
           <label>
             DNS
             <input value={form.dns} placeholder="demo-cluster-01.k8s.example.com" onChange={(e) => set('dns', e.target.value)} />

@@ -8,6 +8,7 @@ import { useCurrentUser } from '../auth/AuthContext';
 import { Badge, ClusterStatusBadge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Loading } from '../components/Loading';
+import { JoinClusterDialog } from '../components/JoinClusterDialog';
 import { RegisterClusterDialog } from '../components/RegisterClusterDialog';
 import { Time } from '../components/Time';
 import { clusterRoutes } from '../lib/clusterRoutes';
@@ -35,6 +36,7 @@ export function FleetPage() {
   const admin = isAdmin(useCurrentUser().roles);
   const [filter, setFilter] = useState<FleetFilter>(NO_FILTER);
   const [registering, setRegistering] = useState(false);
+  const [joining, setJoining] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   // After a registration: refetch once the server's cached answer (10 s) has expired.
   const [refetchSoon, setRefetchSoon] = useState(0);
@@ -77,6 +79,11 @@ export function FleetPage() {
           <button type="button" onClick={refresh} disabled={fleet.isFetching}>
             {fleet.isFetching ? 'Refreshing…' : 'Refresh'}
           </button>
+          {admin ? (
+            <button type="button" onClick={() => setJoining(true)}>
+              Join a cluster
+            </button>
+          ) : null}
           {admin ? (
             <button type="button" className="primary" onClick={() => setRegistering(true)}>
               Register cluster
@@ -138,6 +145,7 @@ export function FleetPage() {
           </div>
         )
       ) : null}
+      {joining ? <JoinClusterDialog onClose={() => setJoining(false)} /> : null}
       {registering ? (
         <RegisterClusterDialog
           onClose={() => setRegistering(false)}
