@@ -191,7 +191,7 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
     }
     let pass = samples::pass(&observed);
     let mut write = rows(&cluster.name, at, &pass);
-    let summaries = summaries(&client, &cluster.name, &observed.nodes).await;
+    let summaries = summaries(&client, &cluster.name, &samples::nodes_with_claims(&observed.pods)).await;
     write.volumes = samples::volumes(&summaries)
         .into_iter()
         .map(|v| SampleRow {
@@ -223,10 +223,10 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
 async fn metrics(client: &kube::Client, info: &ResourceInfo, resource: &str) -> anyhow::Result<Vec<Value>> {
     let request =
         axum::http::Request::get(format!("/apis/{METRICS_GROUP}/{}/{resource}", info.version)).body(Vec::new())?;
-    let list: Value = client.request(request).await?;
-    match list["items"].as_array() {
-        Some(items) => Ok(items.clone()),
-        None => Err(anyhow!("the list has no items")),
+    let mut list: Value = client.request(request).await?;
+    match list.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => Ok(items),
+        _ => Err(anyhow!("the list has no items")),
     }
 }
 
@@ -236,8 +236,8 @@ const SUMMARIES_AT_ONCE: usize = 8;
 /// The kubelets' stats/summary of `nodes`, through the apiserver's node proxy (what
 /// `kubectl get --raw /api/v1/nodes/{node}/proxy/stats/summary` shows). A node whose summary
 /// cannot be read (its kubelet down, RBAC without `nodes/proxy`) is left out of the pass.
-async fn summaries(client: &kube::Client, cluster: &str, nodes: &[&DynamicObject]) -> Vec<Value> {
-    let names: Vec<String> = nodes.iter().filter_map(|n| n.metadata.name.clone()).collect();
+async fn summaries(client: &kube::Client, cluster: &str, nodes: &[&str]) -> Vec<Value> {
+    let names: Vec<String> = nodes.iter().map(|n| n.to_string()).collect();
     futures::stream::iter(names)
         .map(|node| async move {
             let outcome = async {

@@ -361,6 +361,22 @@ pub struct VolumeSample {
     pub capacity_bytes: i64,
 }
 
+/// The nodes running a pod that mounts a PersistentVolumeClaim: the only ones whose kubelet
+/// summary has a claim's volume to read. Sorted.
+pub fn nodes_with_claims<'a>(pods: &[&'a DynamicObject]) -> Vec<&'a str> {
+    let mut nodes: Vec<&str> = pods
+        .iter()
+        .filter(|p| {
+            let volumes = p.data.pointer("/spec/volumes").and_then(Value::as_array);
+            volumes.into_iter().flatten().any(|v| v.get("persistentVolumeClaim").is_some())
+        })
+        .filter_map(|p| p.data.pointer("/spec/nodeName").and_then(Value::as_str))
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
+}
+
 /// The claims' volumes in kubelets' stats/summary documents (the node proxy's
 /// `/stats/summary`): every `pods[].volume[]` with a `pvcRef` and both `usedBytes` and
 /// `capacityBytes`; a claim mounted by several pods (or seen on several nodes) counts once, with
@@ -402,6 +418,26 @@ mod tests {
 
     fn object(v: Value) -> DynamicObject {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn only_nodes_running_a_pod_with_a_claim_have_volumes_to_read() {
+        let pod = |name: &str, node: Option<&str>, volumes: Value| {
+            object(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "db", "name": name},
+                "spec": {"nodeName": node, "volumes": volumes}}))
+        };
+        let claim = json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-0"}}]);
+        let scratch = json!([{"name": "tmp", "emptyDir": {}}]);
+        let pods = [
+            pod("pg-0", Some("n2"), claim.clone()),
+            pod("pg-1", Some("n1"), claim.clone()),
+            pod("pg-2", Some("n1"), claim.clone()),
+            pod("web", Some("n3"), scratch),
+            pod("pending", None, claim),
+            pod("bare", Some("n4"), Value::Null),
+        ];
+        let refs: Vec<&DynamicObject> = pods.iter().collect();
+        assert_eq!(nodes_with_claims(&refs), ["n1", "n2"]);
     }
 
     fn owned(kind: &str, ns: &str, name: &str, owner: Option<(&str, &str)>, rest: Value) -> DynamicObject {
