@@ -15,9 +15,14 @@ pub fn is_dns_label(s: &str) -> bool {
 }
 
 /// A name that can be an object's in an apiserver path: what every Kubernetes name validation
-/// requires at least (not empty, not `.` or `..`, no `/` or `%`).
+/// requires at least (not empty, not `.` or `..`, no `/` or `%`), in printable ASCII without
+/// what would end a path (`?`, `#`): no Kubernetes name has more.
 pub fn is_object_name(s: &str) -> bool {
-    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '%'])
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '/' | '%' | '?' | '#'))
 }
 
 /// A fully qualified domain name: two or more DNS labels, at most 253 characters in all.
@@ -80,7 +85,7 @@ mod tests {
     #[test]
     fn object_names_are_path_segments() {
         assert!(is_object_name("web-1") && is_object_name("Web.1:x"));
-        for bad in ["", ".", "..", "a/b", "a%2Fb"] {
+        for bad in ["", ".", "..", "a/b", "a%2Fb", "a?b", "a#b", "a b", "é", "a\u{14}"] {
             assert!(!is_object_name(bad), "{bad}");
         }
     }

@@ -8,6 +8,15 @@ use crate::kube::quantity;
 use crate::names;
 use crate::store::tenancy::{AppRow, ProjectRow, TenantRow};
 
+/// A nested object of a request body, refused when given as an array: serde's derived structs
+/// also take their fields in order from a sequence, which the schema does not allow.
+pub fn object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<T, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v).map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom("expected an object")),
+    }
+}
+
 /// Replicas an app may ask for.
 pub const REPLICAS_MAX: u32 = 100;
 const DISPLAY_NAME_MAX_CHARS: usize = 100;
@@ -61,10 +70,14 @@ pub struct Quota {
     pub limits_cpu: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits_memory: Option<String>,
+    /// 0 to 100,000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(maximum = 100000)]
     pub pods: Option<u32>,
 }
+
+/// The most pods a quota may name.
+const PODS_MAX: u32 = 100_000;
 
 /// A quantity's value to compare: millicores for CPU, bytes for memory.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,8 +104,11 @@ impl Quota {
         ]
     }
 
-    /// Every quantity given is one.
+    /// Every quantity given is one, and `pods` is within bounds.
     pub fn check(&self) -> Result<(), String> {
+        if self.pods.is_some_and(|p| p > PODS_MAX) {
+            return Err(format!("pods must be 0 to {PODS_MAX}"));
+        }
         for (field, resource, value) in self.quantities() {
             if let Some(v) = value
                 && amount(resource, v).is_none()
@@ -164,7 +180,7 @@ pub struct CreateProject {
     pub cluster: String,
     /// A DNS-1123 label, free in that cluster; defaults to `<tenant name>-<project name>`.
     pub namespace: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub quota: Quota,
 }
 
@@ -172,6 +188,7 @@ pub struct CreateProject {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateProject {
     /// Replaces the quota.
+    #[serde(deserialize_with = "object")]
     pub quota: Quota,
 }
 
@@ -189,12 +206,7 @@ pub struct App {
     pub project_id: String,
     pub tenant_id: String,
     pub name: String,
-    pub image: String,
-    pub replicas: u32,
-    /// The container port the Service targets; none: no Service or Ingress.
-    pub port: Option<u16>,
-    /// The Ingress host; none: no Ingress.
-    pub host: Option<String>,
+    pub spec: AppSpec,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -211,12 +223,12 @@ pub struct CreateApp {
     pub project_id: String,
     /// A DNS-1123 label, unique in its project.
     pub name: String,
-    #[serde(flatten)]
+    #[serde(deserialize_with = "object")]
     pub spec: AppSpec,
 }
 
 /// What an app runs; a PUT replaces all of it.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AppSpec {
     /// From a registry the platform policy allows.
@@ -225,10 +237,12 @@ pub struct AppSpec {
     #[serde(default = "one")]
     #[schema(maximum = 100)]
     pub replicas: u32,
-    /// 1 to 65535: the container port, served by a Service.
+    /// 1 to 65535: the container port, served by a Service; none: no Service or Ingress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 65535)]
     pub port: Option<u16>,
-    /// A DNS name served by an Ingress to the port (needs `port`).
+    /// A DNS name served by an Ingress to the port (needs `port`); none: no Ingress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
 
@@ -319,10 +333,12 @@ impl App {
             project_id: r.project_id,
             tenant_id,
             name: r.name,
-            image: r.image,
-            replicas: u32::try_from(r.replicas).unwrap_or(0),
-            port: r.port.and_then(|p| u16::try_from(p).ok()),
-            host: r.host,
+            spec: AppSpec {
+                image: r.image,
+                replicas: u32::try_from(r.replicas).unwrap_or(0),
+                port: r.port.and_then(|p| u16::try_from(p).ok()),
+                host: r.host,
+            },
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -353,6 +369,7 @@ mod tests {
                 .contains("requestsCpu")
         );
         assert!(quota(None, Some("-1Gi"), None).check().is_err());
+        assert!(quota(None, None, Some(100_001)).check().unwrap_err().contains("pods"));
         let ceiling = quota(Some("4"), Some("8Gi"), Some(50));
         let asked = quota(Some("2"), None, None);
         assert_eq!(asked.defaulted(&ceiling), quota(Some("2"), Some("8Gi"), Some(50)));
@@ -369,6 +386,13 @@ mod tests {
         assert_eq!(quota(None, None, Some(51)).above(&ceiling).map(|a| a.0), Some("pods"));
         // No ceiling: nothing is above it.
         assert_eq!(quota(Some("400"), None, Some(1000)).above(&Quota::default()), None);
+    }
+
+    #[test]
+    fn nested_objects_are_not_taken_from_arrays() {
+        let ok: UpdateProject = serde_json::from_value(serde_json::json!({"quota": {"pods": 3}})).unwrap();
+        assert_eq!(ok.quota.pods, Some(3));
+        assert!(serde_json::from_value::<UpdateProject>(serde_json::json!({"quota": [null, null]})).is_err());
     }
 
     #[test]

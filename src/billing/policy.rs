@@ -52,14 +52,13 @@ pub struct PlatformPolicy {
     #[schema(max_items = 100)]
     pub egress_baseline: Vec<String>,
     /// The most a project's quota may ask; also the default of what it leaves out.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::model::object")]
     pub quota_max: Quota,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformPolicyView {
-    #[serde(flatten)]
     pub policy: PlatformPolicy,
     /// Who last set it, when; none before it was first set.
     pub updated_by: Option<String>,

@@ -219,6 +219,9 @@ async fn pod(
     name: &str,
     options: Options,
 ) -> ApiResult<Response> {
+    if ![namespace, name].into_iter().all(crate::names::is_object_name) {
+        return Err(ApiError::not_found(format!("no pod {name} in namespace {namespace}")));
+    }
     let api: Api<Pod> = Api::namespaced(scope.reader_client(), namespace);
     let failed = |e: kube::Error| api_error(&scope.name, &e);
     // Frames name their container, so one left out is looked up, as the caller (as kubectl does).

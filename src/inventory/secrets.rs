@@ -80,6 +80,11 @@ async fn reveal(
     if !scope.acts_as_caller() {
         principal.require(Role::Operator).map_err(fail)?;
     }
+    if ![&namespace, &name].into_iter().all(|n| crate::names::is_object_name(n)) {
+        return Err(fail(ApiError::not_found(format!(
+            "no secret {name} in namespace {namespace}"
+        ))));
+    }
     let secret = Api::<Secret>::namespaced(scope.reader_client(), &namespace)
         .get(&name)
         .await

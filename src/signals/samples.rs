@@ -368,7 +368,10 @@ pub fn nodes_with_claims<'a>(pods: &[&'a DynamicObject]) -> Vec<&'a str> {
         .iter()
         .filter(|p| {
             let volumes = p.data.pointer("/spec/volumes").and_then(Value::as_array);
-            volumes.into_iter().flatten().any(|v| v.get("persistentVolumeClaim").is_some())
+            volumes
+                .into_iter()
+                .flatten()
+                .any(|v| v.get("persistentVolumeClaim").is_some())
         })
         .filter_map(|p| p.data.pointer("/spec/nodeName").and_then(Value::as_str))
         .collect();
@@ -423,8 +426,10 @@ mod tests {
     #[test]
     fn only_nodes_running_a_pod_with_a_claim_have_volumes_to_read() {
         let pod = |name: &str, node: Option<&str>, volumes: Value| {
-            object(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "db", "name": name},
-                "spec": {"nodeName": node, "volumes": volumes}}))
+            object(
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "db", "name": name},
+                "spec": {"nodeName": node, "volumes": volumes}}),
+            )
         };
         let claim = json!([{"name": "data", "persistentVolumeClaim": {"claimName": "data-0"}}]);
         let scratch = json!([{"name": "tmp", "emptyDir": {}}]);

@@ -2795,19 +2795,10 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
-            /** @description The Ingress host; none: no Ingress. */
-            host?: string | null;
             id: string;
-            image: string;
             name: string;
-            /**
-             * Format: int32
-             * @description The container port the Service targets; none: no Service or Ingress.
-             */
-            port?: number | null;
             projectId: string;
-            /** Format: int32 */
-            replicas: number;
+            spec: components["schemas"]["AppSpec"];
             tenantId: string;
             /** Format: date-time */
             updatedAt: string;
@@ -2817,13 +2808,13 @@ export interface components {
         };
         /** @description What an app runs; a PUT replaces all of it. */
         AppSpec: {
-            /** @description A DNS name served by an Ingress to the port (needs `port`). */
+            /** @description A DNS name served by an Ingress to the port (needs `port`); none: no Ingress. */
             host?: string | null;
             /** @description From a registry the platform policy allows. */
             image: string;
             /**
              * Format: int32
-             * @description 1 to 65535: the container port, served by a Service.
+             * @description 1 to 65535: the container port, served by a Service; none: no Service or Ingress.
              */
             port?: number | null;
             /**
@@ -3428,10 +3419,11 @@ export interface components {
              */
             scope?: string | null;
         };
-        CreateApp: components["schemas"]["AppSpec"] & {
+        CreateApp: {
             /** @description A DNS-1123 label, unique in its project. */
             name: string;
             projectId: string;
+            spec: components["schemas"]["AppSpec"];
         };
         CreateCluster: {
             authzMode?: components["schemas"]["AuthzMode"] | null;
@@ -4316,7 +4308,8 @@ export interface components {
             /** @description The most a project's quota may ask; also the default of what it leaves out. */
             quotaMax?: components["schemas"]["Quota"];
         };
-        PlatformPolicyView: components["schemas"]["PlatformPolicy"] & {
+        PlatformPolicyView: {
+            policy: components["schemas"]["PlatformPolicy"];
             /** Format: date-time */
             updatedAt?: string | null;
             /** @description Who last set it, when; none before it was first set. */
@@ -4511,7 +4504,10 @@ export interface components {
         Quota: {
             limitsCpu?: string | null;
             limitsMemory?: string | null;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 0 to 100,000.
+             */
             pods?: number | null;
             /** @description `requests.cpu`, e.g. `4` or `1500m`. */
             requestsCpu?: string | null;
