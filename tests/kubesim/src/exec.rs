@@ -41,6 +41,9 @@ const ERROR: u8 = 3;
 /// v5: the client has closed the stream named by the next byte.
 const CLOSE: u8 = 255;
 
+/// How long a session waits for the client's Close after sending its own.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
 /// The exit code of a process killed because its pod went away (SIGKILL).
 const KILLED: u8 = 137;
 
@@ -333,6 +336,10 @@ impl Session {
             reason: "".into(),
         };
         let _ = ws.close(Some(normal)).await;
+        // The closing handshake: wait for the client's Close. Dropping the socket with its last
+        // frames (a v5 client's stdin close) unread makes the kernel answer them with a reset,
+        // which can destroy the error stream before the client has read it.
+        let _ = tokio::time::timeout(CLOSE_WAIT, async { while let Some(Ok(_)) = ws.next().await {} }).await;
     }
 
     /// Runs the command (exec) or the container's shell (attach with stdin). None when
