@@ -145,7 +145,7 @@ fn conflict(c: TenancyConflict, what: &str, name: &str) -> ApiError {
     responses((status = 200, body = TenantList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_tenants(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TenantList>> {
     signed_in(&principal)?;
-    let items = state.store.tenants(None).await?.into_iter().filter(|t| {
+    let items = state.store.tenants().await?.into_iter().filter(|t| {
         may(
             &principal,
             Access::Read,

@@ -107,14 +107,10 @@ impl Store {
         }
     }
 
-    /// Tenants by name; `ids` (when given) keeps only those.
-    pub async fn tenants(&self, ids: Option<&[String]>) -> sqlx::Result<Vec<TenantRow>> {
+    /// Every tenant, by name.
+    pub async fn tenants(&self) -> sqlx::Result<Vec<TenantRow>> {
         let sql = concat!(select_tenants!(), " ORDER BY name");
-        let rows: Vec<TenantRow> = with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
-        Ok(rows
-            .into_iter()
-            .filter(|t| ids.is_none_or(|ids| ids.contains(&t.id)))
-            .collect())
+        with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
     }
 
     pub async fn tenant(&self, id: &str) -> sqlx::Result<Option<TenantRow>> {
