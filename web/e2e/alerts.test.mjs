@@ -148,7 +148,9 @@ test('an operator writes a crash-loop rule; it fires to the receiver, shows in t
     // The log's filters live in the URL.
     await delivery.first().getByRole('button', { name: fired.body.alert.id }).click();
     await page.waitForURL((url) => url.searchParams.get('alert') === fired.body.alert.id);
-    assert.equal(await page.getByRole('form', { name: 'Delivery filters' }).getByLabel('Alert id').inputValue(), fired.body.alert.id);
+    // The form is rebuilt from the URL after it changes: wait for that render.
+    const alertId = page.getByRole('form', { name: 'Delivery filters' }).getByLabel('Alert id');
+    await waitFor('the alert id in the filter', async () => (await alertId.inputValue()) === fired.body.alert.id, 5_000);
 
     await page.getByRole('tab', { name: 'Lifecycle board' }).click();
     await page.waitForURL('**/alerts/lifecycle');
