@@ -4,6 +4,7 @@ import { RequireAdmin, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditPage } from './pages/AuditPage';
+import { TenancyPage } from './pages/TenancyPage';
 import { LoginHistoryPage } from './pages/LoginHistoryPage';
 import { ClusterResourcesLayout } from './pages/ClusterResourcesLayout';
 import { ClusterSettingsPage } from './pages/ClusterSettingsPage';
@@ -85,6 +86,7 @@ export function App() {
             <Route path="alerts/lifecycle" element={<AlertLifecyclePage />} />
             <Route path="predictions" element={<PredictionsPage />} />
             <Route path="assistant" element={<AssistantPage />} />
+            <Route path="tenants" element={<TenancyPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />

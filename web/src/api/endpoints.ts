@@ -1,6 +1,13 @@
 // Every API call the console makes. Reads are paths (fed to apiQuery, api/queries.ts); writes are functions.
 import { api, apiRequest } from './client';
 import type {
+  App,
+  AppSpec,
+  CreateApp,
+  CreateProject,
+  CreateTenant,
+  Project,
+  Tenant,
   AlertView,
   AnalyzeRequest,
   AssistantAnswer,
@@ -117,6 +124,11 @@ export const paths = {
   predictions: '/api/predictions',
   /** The assistant's usage over the last days (operator+). */
   ragTelemetry: '/api/rag/telemetry',
+  /** Tenants, projects (`?tenantId=`) and apps (`?projectId=`); under each, one. */
+  tenants: '/api/tenants',
+  projects: '/api/projects',
+  apps: '/api/apps',
+  platformPolicy: '/api/platform/policy',
 } as const;
 
 /** The three kinds of Flux inputs a cluster serves to Flux Operator. */
@@ -152,6 +164,15 @@ export const approveRemediation = ({ id, note }: { id: string; note?: string }) 
 export const rejectRemediation = ({ id, note }: { id: string; note?: string }) => api.post<RemediationItem>(`${remediationApi(id)}/reject`, { note });
 export const executeRemediation = (id: string) => api.post<RemediationItem>(`${remediationApi(id)}/execute`, undefined);
 
+export const projectsOfPath = (tenantId: string) => `${paths.projects}?tenantId=${encodeURIComponent(tenantId)}`;
+export const appsOfPath = (projectId: string) => `${paths.apps}?projectId=${encodeURIComponent(projectId)}`;
+export const createTenant = (body: CreateTenant) => api.post<Tenant>(paths.tenants, body);
+export const deleteTenant = (id: string) => api.delete(`${paths.tenants}/${encodeURIComponent(id)}`);
+export const createProject = (body: CreateProject) => api.post<Project>(paths.projects, body);
+export const deleteProject = (id: string) => api.delete(`${paths.projects}/${encodeURIComponent(id)}`);
+export const createApp = (body: CreateApp) => api.post<App>(paths.apps, body);
+export const updateApp = ({ id, input }: { id: string; input: AppSpec }) => api.put<App>(`${paths.apps}/${encodeURIComponent(id)}`, input);
+export const deleteApp = (id: string) => api.delete(`${paths.apps}/${encodeURIComponent(id)}`);
 export const runbookPath = (id: string) => `${paths.runbooks}/${encodeURIComponent(id)}`;
 export const createRunbook = (body: RunbookInput) => api.post<Runbook>(paths.runbooks, body);
 export const updateRunbook = ({ id, input }: { id: string; input: RunbookInput }) => api.put<Runbook>(runbookPath(id), input);

@@ -160,5 +160,7 @@ export const changes = {
   catalogDelete: (listPath: string) => [listPath, paths.fluxClusters, paths.fluxInputs],
   /** An applied import: the whole catalog, and clusters' metadata (dns) and assignments. */
   fluxImport: [...FLUX_CATALOG, ...CLUSTER_VIEWS],
+  /** A tenant, project or app written: every tenancy list. */
+  tenancy: [paths.tenants, paths.projects, paths.apps],
   clusterObjects,
 } as const;

@@ -44,6 +44,7 @@ export function Layout() {
         { to: RUNBOOKS_ROUTE, label: 'Runbooks' },
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
+        { to: '/tenants', label: 'Tenants' },
         { to: '/audit', label: 'Audit log' },
         { to: '/about', label: 'About' },
       ],

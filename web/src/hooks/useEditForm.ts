@@ -11,7 +11,8 @@ export function useEditForm<D, I, T>(options: {
   id?: string;
   check: (draft: D) => Checked<I>;
   create: (input: I) => Promise<T>;
-  update: (args: { id: string; input: I }) => Promise<T>;
+  /** Needed with `id`. */
+  update?: (args: { id: string; input: I }) => Promise<T>;
   changed: readonly string[];
   onDone: () => void;
 }) {
@@ -19,7 +20,7 @@ export function useEditForm<D, I, T>(options: {
   const [draft, setDraft] = useState<D>(options.initial);
   const [problem, setProblem] = useState<string | null>(null);
   const create = useApiMutation(options.create, options.changed);
-  const update = useApiMutation(options.update, options.changed);
+  const update = useApiMutation(options.update ?? (() => Promise.reject(new Error('this form only creates'))), options.changed);
   const set = <K extends keyof D>(key: K, value: D[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
   function submit(event: FormEvent) {

@@ -1,0 +1,80 @@
+// Browser end-to-end test of tenancy: an admin makes a tenant, a project in a registered cluster
+// under the platform's quota ceilings (what the form leaves out takes the ceiling; a figure above
+// it is refused with the server's reason), and an app from an allowed registry; a viewer reads.
+//
+//   npm run build && (cd .. && cargo build --workspace --bins) && node --test e2e/tenancy.test.mjs
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { signIn, startConsole, startSimulatedCluster, users, withPage } from './harness.mjs';
+
+startConsole();
+
+before(async () => {
+  await startSimulatedCluster('prod', ['--generate', '1,3,1']);
+});
+
+test('an admin makes a tenant, a project within the ceilings and an app', { timeout: 120_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto('/');
+    await signIn(page, users.admin.token);
+    // The platform's ceilings, set through the API as an admin would script it.
+    const put = await page.request.put('/api/platform/policy', {
+      headers: { Authorization: `Bearer ${users.admin.token}` },
+      data: { imageAllowlist: ['ghcr.io/acme'], quotaMax: { requestsCpu: '4', limitsMemory: '8Gi', pods: 50 } },
+    });
+    assert.equal(put.status(), 200, await put.text());
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' }).click();
+    await page.waitForURL('**/tenants');
+    await page.getByText('Apps pull from ghcr.io/acme.').waitFor();
+    const tenantForm = page.getByRole('form', { name: 'New tenant' });
+    await tenantForm.getByLabel('Name', { exact: true }).fill('Acme');
+    await tenantForm.getByRole('button', { name: 'Create tenant' }).click();
+    assert.match(await tenantForm.getByRole('alert').innerText(), /lowercase letters/);
+    await tenantForm.getByLabel('Name', { exact: true }).fill('acme');
+    await tenantForm.getByLabel('Display name').fill('Acme Inc.');
+    await tenantForm.getByRole('button', { name: 'Create tenant' }).click();
+    const tenant = page.getByTestId('tenant-row').filter({ hasText: 'Acme Inc.' });
+    await tenant.getByRole('button', { name: 'acme' }).click();
+
+    const projectForm = page.getByRole('form', { name: 'New project' });
+    await projectForm.getByLabel('Name', { exact: true }).fill('web');
+    await projectForm.getByLabel('Cluster').selectOption('prod');
+    await projectForm.getByLabel('CPU requests').fill('5');
+    await projectForm.getByRole('button', { name: 'Create project' }).click();
+    // The server's refusal names the field and the ceiling.
+    await projectForm.getByText('requestsCpu 5 is above the platform\'s ceiling 4').waitFor();
+    await projectForm.getByLabel('CPU requests').fill('2');
+    await projectForm.getByRole('button', { name: 'Create project' }).click();
+    const project = page.getByTestId('project-row').filter({ hasText: 'acme-web' });
+    await project.waitFor();
+    assert.match(await project.innerText(), /requests 2 CPU · limits 8Gi · 50 pods/);
+    await project.getByRole('button', { name: 'web' }).click();
+
+    const appForm = page.getByRole('form', { name: 'New app' });
+    await appForm.getByLabel('Name', { exact: true }).fill('api');
+    await appForm.getByLabel('Image').fill('nginx:1.27');
+    await appForm.getByLabel('Port').fill('8080');
+    await appForm.getByRole('button', { name: 'Create app' }).click();
+    await appForm.getByText('image "nginx:1.27" is from no registry the platform allows').waitFor();
+    await appForm.getByLabel('Image').fill('ghcr.io/acme/api:1.4');
+    await appForm.getByLabel('Host').fill('api.acme.example');
+    await appForm.getByRole('button', { name: 'Create app' }).click();
+    const app = page.getByTestId('app-row').filter({ hasText: 'ghcr.io/acme/api:1.4' });
+    await app.waitFor();
+    assert.match(await app.innerText(), /api\s+ghcr\.io\/acme\/api:1\.4\s+1\s+8080\s+api\.acme\.example/);
+  }),
+);
+
+test('a viewer reads tenants, projects and apps, with no forms', { timeout: 60_000 }, (t) =>
+  withPage(t, async (page) => {
+    await page.goto('/');
+    await signIn(page, users.viewer.token);
+    await page.goto('/tenants');
+    await page.getByTestId('tenant-row').filter({ hasText: 'Acme Inc.' }).getByRole('button', { name: 'acme' }).click();
+    await page.getByTestId('project-row').filter({ hasText: 'acme-web' }).getByRole('button', { name: 'web' }).click();
+    await page.getByTestId('app-row').filter({ hasText: 'ghcr.io/acme/api:1.4' }).waitFor();
+    assert.equal(await page.getByRole('form').count(), 0);
+    assert.equal(await page.getByRole('button', { name: /Delete/ }).count(), 0);
+  }),
+);
