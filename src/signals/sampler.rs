@@ -15,13 +15,14 @@ use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use kube::api::DynamicObject;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::evaluator;
 use super::node_history::{self, NodeState, NodeStatus};
-use super::samples::{self, Observed, Pass, WorkloadSpec};
+use super::samples::{self, MetricsList, Observed, Pass, WorkloadSpec};
 use crate::AppState;
 use crate::clusters::clients::own_access;
 use crate::kube::cache::Source;
@@ -34,7 +35,7 @@ use crate::store::workload_signals::{WorkloadName, WorkloadSpecRow};
 /// How often raw samples are folded and old ones dropped.
 const MAINTAIN_EVERY: Duration = Duration::from_secs(300);
 /// Clusters sampled at once.
-const CLUSTERS_AT_ONCE: usize = 4;
+const CLUSTERS_AT_ONCE: usize = 8;
 
 /// Samples while this replica leads, until the runtime stops.
 pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
@@ -141,34 +142,42 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
         client: client.clone(),
     };
     let served = state.caches.discovery(&source).await.map_err(|e| anyhow!(e.message))?;
-    let mut objects: HashMap<&str, Vec<Arc<DynamicObject>>> = HashMap::new();
-    for (group, kind) in READ {
-        let Some(info) = served
-            .iter()
-            .find(|r| r.preferred && r.group == *group && r.kind == *kind && r.can("list") && r.can("watch"))
-        else {
-            continue;
-        };
-        // A kind that cannot be read is left out; without nodes, node history waits.
-        match state.caches.get(&source, info).await {
-            Ok(cache) => {
-                objects.insert(kind, cache.objects());
+    // The usage lists are read while the caches are.
+    let metrics_lists = async {
+        match served.iter().find(|r| r.group == METRICS_GROUP && r.preferred) {
+            Some(info) => {
+                let (pods, nodes) = tokio::join!(metrics(&client, info, "pods"), metrics(&client, info, "nodes"));
+                anyhow::Ok((pods.context("PodMetrics")?, nodes.context("NodeMetrics")?))
             }
-            Err(e) => tracing::debug!(
-                cluster = cluster.name,
-                resource = info.path(),
-                error = e.message,
-                "signals: skipped"
-            ),
+            None => Ok((Vec::new(), Vec::new())),
         }
-    }
-    let (pod_metrics, node_metrics) = match served.iter().find(|r| r.group == METRICS_GROUP && r.preferred) {
-        Some(info) => (
-            metrics(&client, info, "pods").await.context("PodMetrics")?,
-            metrics(&client, info, "nodes").await.context("NodeMetrics")?,
-        ),
-        None => (Vec::new(), Vec::new()),
     };
+    let cached = async {
+        let mut objects: HashMap<&str, Vec<Arc<DynamicObject>>> = HashMap::new();
+        for (group, kind) in READ {
+            let Some(info) = served
+                .iter()
+                .find(|r| r.preferred && r.group == *group && r.kind == *kind && r.can("list") && r.can("watch"))
+            else {
+                continue;
+            };
+            // A kind that cannot be read is left out; without nodes, node history waits.
+            match state.caches.get(&source, info).await {
+                Ok(cache) => {
+                    objects.insert(*kind, cache.objects());
+                }
+                Err(e) => tracing::debug!(
+                    cluster = cluster.name,
+                    resource = info.path(),
+                    error = e.message,
+                    "signals: skipped"
+                ),
+            }
+        }
+        objects
+    };
+    let (objects, lists) = tokio::join!(cached, metrics_lists);
+    let (pod_metrics, node_metrics) = lists?;
     let of = |kind: &str| {
         objects
             .get(kind)
@@ -220,14 +229,15 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
 }
 
 /// The items of a metrics.k8s.io list (`pods` or `nodes`), as Fleetdeck.
-async fn metrics(client: &kube::Client, info: &ResourceInfo, resource: &str) -> anyhow::Result<Vec<Value>> {
+async fn metrics<T: DeserializeOwned>(
+    client: &kube::Client,
+    info: &ResourceInfo,
+    resource: &str,
+) -> anyhow::Result<Vec<T>> {
     let request =
         axum::http::Request::get(format!("/apis/{METRICS_GROUP}/{}/{resource}", info.version)).body(Vec::new())?;
-    let mut list: Value = client.request(request).await?;
-    match list.get_mut("items").map(Value::take) {
-        Some(Value::Array(items)) => Ok(items),
-        _ => Err(anyhow!("the list has no items")),
-    }
+    let list: MetricsList<T> = client.request(request).await?;
+    Ok(list.items)
 }
 
 /// Nodes whose kubelet summary is read at once.

@@ -97,9 +97,55 @@ pub struct Observed<'a> {
     pub nodes: Vec<&'a DynamicObject>,
     /// HorizontalPodAutoscalers (autoscaling/v2 or v1).
     pub autoscalers: Vec<&'a DynamicObject>,
-    /// PodMetrics and NodeMetrics items as metrics.k8s.io serves them.
-    pub pod_metrics: &'a [Value],
-    pub node_metrics: &'a [Value],
+    pub pod_metrics: &'a [PodMetrics],
+    pub node_metrics: &'a [NodeMetrics],
+}
+
+/// A metrics.k8s.io list. Its items are read into the few fields a pass uses: a generic JSON
+/// tree of 10,000 PodMetrics costs more to build than the pass itself.
+#[derive(Debug, Deserialize)]
+pub struct MetricsList<T> {
+    pub items: Vec<T>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MetricsMeta {
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// CPU and memory quantities as metrics-server prints them (`12345678n`, `20Mi`).
+#[derive(Debug, Default, Deserialize)]
+pub struct Usage {
+    #[serde(default)]
+    pub cpu: String,
+    #[serde(default)]
+    pub memory: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContainerMetrics {
+    pub name: String,
+    #[serde(default)]
+    pub usage: Usage,
+}
+
+/// A PodMetrics item: its containers' usage.
+#[derive(Debug, Deserialize)]
+pub struct PodMetrics {
+    pub metadata: MetricsMeta,
+    #[serde(default)]
+    pub containers: Vec<ContainerMetrics>,
+}
+
+/// A NodeMetrics item: the node's usage.
+#[derive(Debug, Deserialize)]
+pub struct NodeMetrics {
+    pub metadata: MetricsMeta,
+    #[serde(default)]
+    pub usage: Usage,
 }
 
 fn int(v: &Value, pointer: &str) -> Option<i64> {
@@ -150,24 +196,27 @@ fn restarts(pod: &DynamicObject) -> i64 {
         .sum()
 }
 
-/// A CPU quantity in millicores, rounded up; none when absent or unreadable.
-fn millicores_of(v: &Value) -> Option<i64> {
-    v.as_str().and_then(quantity::millicores).map(|m| m.ceil() as i64)
+/// A CPU quantity in millicores, rounded up; none when unreadable.
+fn millicores_of(q: &str) -> Option<i64> {
+    quantity::millicores(q).map(|m| m.ceil() as i64)
 }
 
-/// A memory quantity in bytes; none when absent or unreadable.
-fn bytes_of(v: &Value) -> Option<i64> {
-    v.as_str()
-        .and_then(quantity::bytes)
-        .map(|b| i64::try_from(b).unwrap_or(i64::MAX))
+/// A memory quantity in bytes; none when unreadable.
+fn bytes_of(q: &str) -> Option<i64> {
+    quantity::bytes(q).map(|b| i64::try_from(b).unwrap_or(i64::MAX))
 }
 
-fn millicores(v: &Value) -> i64 {
-    millicores_of(v).unwrap_or(0)
+fn millicores(q: &str) -> i64 {
+    millicores_of(q).unwrap_or(0)
 }
 
-fn bytes(v: &Value) -> i64 {
-    bytes_of(v).unwrap_or(0)
+fn bytes(q: &str) -> i64 {
+    bytes_of(q).unwrap_or(0)
+}
+
+/// A spec's quantity: none when absent or not a string.
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
 }
 
 /// A workload's pod template containers' requests and limits.
@@ -183,10 +232,10 @@ fn container_specs(w: &DynamicObject) -> Vec<ContainerSpec> {
             let r = &c["resources"];
             ContainerSpec {
                 name: c["name"].as_str().unwrap_or_default().to_string(),
-                cpu_request: millicores_of(&r["requests"]["cpu"]),
-                cpu_limit: millicores_of(&r["limits"]["cpu"]),
-                memory_request: bytes_of(&r["requests"]["memory"]),
-                memory_limit: bytes_of(&r["limits"]["memory"]),
+                cpu_request: millicores_of(text(&r["requests"]["cpu"])),
+                cpu_limit: millicores_of(text(&r["limits"]["cpu"])),
+                memory_request: bytes_of(text(&r["requests"]["memory"])),
+                memory_limit: bytes_of(text(&r["limits"]["memory"])),
             }
         })
         .collect()
@@ -302,23 +351,18 @@ pub fn pass(o: &Observed) -> Pass {
     }
     let mut containers: BTreeMap<(WorkloadKey, String), (i64, i64)> = BTreeMap::new();
     for m in o.pod_metrics {
-        let meta = &m["metadata"];
-        let pod = (
-            meta["namespace"].as_str().unwrap_or_default().to_string(),
-            meta["name"].as_str().unwrap_or_default().to_string(),
-        );
+        let pod = (m.metadata.namespace.clone(), m.metadata.name.clone());
         let Some(key) = pods.get(&pod) else { continue };
-        for c in m["containers"].as_array().into_iter().flatten() {
-            let name = c["name"].as_str().unwrap_or_default().to_string();
-            let entry = containers.entry((key.clone(), name)).or_default();
-            entry.0 = entry.0.max(millicores(&c["usage"]["cpu"]));
-            entry.1 = entry.1.max(bytes(&c["usage"]["memory"]));
+        for c in &m.containers {
+            let entry = containers.entry((key.clone(), c.name.clone())).or_default();
+            entry.0 = entry.0.max(millicores(&c.usage.cpu));
+            entry.1 = entry.1.max(bytes(&c.usage.memory));
         }
     }
-    let usage: HashMap<&str, &Value> = o
+    let usage: HashMap<&str, &Usage> = o
         .node_metrics
         .iter()
-        .filter_map(|m| Some((m["metadata"]["name"].as_str()?, &m["usage"])))
+        .map(|m| (m.metadata.name.as_str(), &m.usage))
         .collect();
     let nodes = o
         .nodes
@@ -329,10 +373,10 @@ pub fn pass(o: &Observed) -> Pass {
             let allocatable = &n.data["status"]["allocatable"];
             Some(NodeSample {
                 node: name.to_string(),
-                cpu_millicores: millicores(&used["cpu"]),
-                memory_bytes: bytes(&used["memory"]),
-                cpu_allocatable: millicores(&allocatable["cpu"]),
-                memory_allocatable: bytes(&allocatable["memory"]),
+                cpu_millicores: millicores(&used.cpu),
+                memory_bytes: bytes(&used.memory),
+                cpu_allocatable: millicores(text(&allocatable["cpu"])),
+                memory_allocatable: bytes(text(&allocatable["memory"])),
             })
         })
         .collect();
@@ -457,12 +501,12 @@ mod tests {
         object(v)
     }
 
-    fn pod_metrics(ns: &str, name: &str, containers: &[(&str, &str, &str)]) -> Value {
+    fn pod_metrics(ns: &str, name: &str, containers: &[(&str, &str, &str)]) -> PodMetrics {
         let cs: Vec<Value> = containers
             .iter()
             .map(|(c, cpu, mem)| json!({"name": c, "usage": {"cpu": cpu, "memory": mem}}))
             .collect();
-        json!({"metadata": {"namespace": ns, "name": name}, "containers": cs})
+        serde_json::from_value(json!({"metadata": {"namespace": ns, "name": name}, "containers": cs})).unwrap()
     }
 
     #[test]
@@ -529,7 +573,11 @@ mod tests {
             None,
             json!({"status": {"allocatable": {"cpu": "4", "memory": "8Gi"}}}),
         );
-        let node_metrics = [json!({"metadata": {"name": "n1"}, "usage": {"cpu": "1500m", "memory": "2Gi"}})];
+        let node_metrics: [NodeMetrics; 1] =
+            [
+                serde_json::from_value(json!({"metadata": {"name": "n1"}, "usage": {"cpu": "1500m", "memory": "2Gi"}}))
+                    .unwrap(),
+            ];
         let hpa = |name: &str, target: &str, metrics: Value| {
             owned(
                 "HorizontalPodAutoscaler",

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -118,6 +119,9 @@ pub struct Store {
     sqlite_path: Option<PathBuf>,
     /// The queue to the task that appends audit rows (store/audit_writer.rs).
     audit_writer: AuditWriter,
+    /// Sample writes take turns here rather than at SQLite's lock, whose busy handler sleeps
+    /// in steps of up to 100 ms: clusters sampled at once queued far past their turn.
+    sample_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Pool gauges for /metrics.
@@ -195,6 +199,7 @@ impl Store {
             audit_writer: AuditWriter::spawn(db.clone()),
             db,
             sqlite_path,
+            sample_writes: Arc::default(),
         }
     }
 

@@ -241,9 +241,10 @@ impl Store {
                     slo_target = excluded.slo_target, hpa_cpu = excluded.hpa_cpu, hpa_memory = excluded.hpa_memory, \
                     containers = excluded.containers, observed_at = excluded.observed_at";
         let spec_gone = "DELETE FROM workload_specs WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4";
+        let _turn = self.sample_writes.lock().await;
         with_pool!(self, pool => {
-            // Clusters are sampled a few at a time: a writer queues for the write lock at BEGIN
-            // (SQLite's busy timeout applies there) rather than failing to upgrade a read.
+            // A writer queues for the write lock at BEGIN (SQLite's busy timeout applies
+            // there) rather than failing to upgrade a read.
             let mut tx = pool.begin_write().await?;
             insert_samples!(&self.db, tx, &WORKLOAD_SAMPLES, w.workloads, 0i32);
             insert_samples!(&self.db, tx, &CONTAINER_SAMPLES, w.containers, 0i32);
