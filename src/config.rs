@@ -100,6 +100,12 @@ pub struct SettingsArgs {
     /// How often the sampler takes a pass over every cluster (e.g. 60s).
     #[arg(long, env = "FLEETDECK_SAMPLE_INTERVAL", default_value = "60s", global = true)]
     pub sample_interval: String,
+    /// Apply every project's namespace, guard rails and apps to its cluster (on the leader): on or off.
+    #[arg(long, env = "FLEETDECK_PROJECT_SYNC", default_value = "on", global = true)]
+    pub project_sync: String,
+    /// How often every project is applied again, whether it changed or not (e.g. 5m): what repairs drift.
+    #[arg(long, env = "FLEETDECK_PROJECT_SYNC_INTERVAL", default_value = "5m", global = true)]
+    pub project_sync_interval: String,
     /// How long raw samples are kept before they fold into 5-minute buckets (e.g. 1d).
     #[arg(long, env = "FLEETDECK_SAMPLES_RAW_RETENTION", default_value = "1d", global = true)]
     pub samples_raw_retention: String,
@@ -384,6 +390,9 @@ pub struct Settings {
     /// Whether the leader samples every cluster (signals).
     pub sampling: bool,
     pub sample_interval: Duration,
+    /// Whether the leader applies projects to their clusters (billing::project_sync).
+    pub project_sync: bool,
+    pub project_sync_interval: Duration,
     pub samples_raw_retention: Duration,
     pub samples_retention: Duration,
     pub node_events_retention: Duration,
@@ -650,6 +659,7 @@ impl Settings {
         let sampling = switch("FLEETDECK_SAMPLING", &a.sampling)?;
         let duration = |name: &'static str, value: &str| parse_duration(value).map_err(|m| bad(name, m));
         let sample_interval = duration("FLEETDECK_SAMPLE_INTERVAL", &a.sample_interval)?;
+        let project_sync = switch("FLEETDECK_PROJECT_SYNC", &a.project_sync)?;
         let samples_raw_retention = duration("FLEETDECK_SAMPLES_RAW_RETENTION", &a.samples_raw_retention)?;
         let samples_retention = duration("FLEETDECK_SAMPLES_RETENTION", &a.samples_retention)?;
         let node_events_retention = duration("FLEETDECK_NODE_EVENTS_RETENTION", &a.node_events_retention)?;
@@ -664,6 +674,7 @@ impl Settings {
             Ok(d) => Ok(d),
             Err(m) => Err(bad(name, m)),
         };
+        let project_sync_interval = positive("FLEETDECK_PROJECT_SYNC_INTERVAL", &a.project_sync_interval)?;
         if a.watch_streams_per_user == 0 {
             return Err(bad("FLEETDECK_WATCH_STREAMS_PER_USER", "must be at least 1"));
         }
@@ -857,6 +868,8 @@ impl Settings {
             findings_retention,
             sampling,
             sample_interval,
+            project_sync,
+            project_sync_interval,
             samples_raw_retention,
             samples_retention,
             node_events_retention,

@@ -72,6 +72,8 @@ pub struct AppState {
     pub oidc: Arc<auth::oidc::Oidc>,
     /// Wakes the diagnostics monitor when this replica changed the cluster registry.
     pub registry_changed: Arc<tokio::sync::Notify>,
+    /// Wakes the project sync when this replica changed a project, its apps or the policy.
+    pub projects_changed: Arc<tokio::sync::Notify>,
     /// The SSRF-guarded client every alert delivery goes through (it pools connections).
     pub outbound: signals::outbound::client::OutboundClient,
 }
@@ -111,6 +113,7 @@ impl AppState {
             outbound,
             oidc,
             registry_changed: Arc::default(),
+            projects_changed: Arc::default(),
             caches,
             access,
             streams,

@@ -179,6 +179,9 @@ impl Server {
                 leadership.clone(),
             ));
         }
+        if state.settings.project_sync {
+            background.push(crate::billing::project_sync::spawn(state.clone(), leadership.clone()));
+        }
         if state.settings.sampling {
             background.push(crate::signals::sampler::spawn(state.clone(), leadership));
         }

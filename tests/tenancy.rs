@@ -5,6 +5,9 @@
 mod common;
 
 use common::*;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota, Service};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -204,6 +207,167 @@ on_both_backends! {
             let (status, r) = call(&app, Method::PUT, &format!("/api/apps/{}", api["id"].as_str().unwrap()), &tenant_key, Some(body)).await;
             assert_error(status, &r, 422, code);
         }
+        app.stop().await;
+    }
+}
+
+/// The object `name` of kind `K` (in `namespace`) as `client` reads it, or none.
+async fn object<K: kube::Resource<DynamicType = ()>>(
+    client: &kube::Client,
+    namespace: Option<&str>,
+    name: &str,
+) -> Option<Value> {
+    let resource = kube::api::ApiResource::erase::<K>(&());
+    let api: kube::Api<kube::api::DynamicObject> = match namespace {
+        Some(ns) => kube::Api::namespaced_with(client.clone(), ns, &resource),
+        None => kube::Api::all_with(client.clone(), &resource),
+    };
+    api.get_opt(name)
+        .await
+        .unwrap()
+        .map(|o| serde_json::to_value(o).unwrap())
+}
+
+/// One pass of the project sync (of every project when `every`): each project's outcome.
+async fn sync(app: &TestApp, every: bool) -> Vec<(String, Result<(), String>)> {
+    fleetdeck::billing::project_sync::sync(&app.server.state, every)
+        .await
+        .unwrap()
+}
+
+on_both_backends! {
+    async fn projects_and_apps_are_applied_to_their_cluster_and_kept_in_step(db) {
+        let sim = kubesim::Sim::start(kubesim::SimConfig::default()).await.unwrap();
+        let app = TestApp::with(with_secret_key(db)).await;
+        register_sim(&app, "prod", &sim, "shared").await;
+        cluster(&app, "paper").await;
+        let kube = sim_client(&sim).await;
+        let (status, body) = call(&app, Method::PUT, "/api/platform/policy", ADMIN_TOKEN,
+            Some(json!({"egressBaseline": ["10.20.0.0/16"], "quotaMax": {"limitsMemory": "8Gi", "pods": 50}}))).await;
+        assert_eq!(status, 200, "{body}");
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
+        let web = created(&app, "/api/projects", ADMIN_TOKEN,
+            json!({"tenantId": acme["id"], "name": "web", "cluster": "prod", "quota": {"requestsCpu": "2"}})).await;
+        let web_id = web["id"].as_str().unwrap();
+        assert_eq!(web["sync"], json!({"status": "pending", "error": null, "syncedAt": null}));
+
+        // A pass applies the namespace and its guard rails.
+        let outcomes = sync(&app, false).await;
+        assert_eq!(outcomes, [(web_id.to_string(), Ok(()))]);
+        let (_, got) = call(&app, Method::GET, &format!("/api/projects/{web_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(got["sync"]["status"], "synced", "{got}");
+        assert!(got["sync"]["syncedAt"].is_string());
+        let ns = object::<Namespace>(&kube, None, "acme-web").await.expect("the namespace");
+        assert_eq!(ns["metadata"]["labels"]["fleetdeck.dev/tenant"], "acme");
+        assert_eq!(ns["metadata"]["labels"]["fleetdeck.dev/project"], "web");
+        let quota = object::<ResourceQuota>(&kube, Some("acme-web"), "fleetdeck-quota").await.expect("the quota");
+        // What the project left out took the platform's ceilings.
+        assert_eq!(quota["spec"]["hard"], json!({"requests.cpu": "2", "limits.memory": "8Gi", "pods": "50"}));
+        let limits = object::<LimitRange>(&kube, Some("acme-web"), "fleetdeck-defaults").await.expect("the defaults");
+        assert_eq!(limits["spec"]["limits"][0]["default"], json!({"cpu": "500m", "memory": "512Mi"}));
+        let policy = object::<NetworkPolicy>(&kube, Some("acme-web"), "fleetdeck-baseline").await.expect("the baseline");
+        let egress = serde_json::to_string(&policy["spec"]["egress"]).unwrap();
+        assert!(egress.contains("10.20.0.0/16"), "{egress}");
+        // Applied once, a pass of what changed has nothing to do.
+        assert!(sync(&app, false).await.is_empty());
+
+        // An app: its Deployment, Service and Ingress.
+        let api = created(&app, "/api/apps", ADMIN_TOKEN, json!({"projectId": web_id, "name": "api",
+            "spec": {"image": "ghcr.io/acme/api:1.4", "replicas": 2, "port": 8080, "host": "api.acme.example"}})).await;
+        let api_id = api["id"].as_str().unwrap();
+        let (_, got) = call(&app, Method::GET, &format!("/api/projects/{web_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(got["sync"]["status"], "pending", "{got}");
+        assert_eq!(sync(&app, false).await, [(web_id.to_string(), Ok(()))]);
+        let deployment = object::<Deployment>(&kube, Some("acme-web"), "api").await.expect("the deployment");
+        assert_eq!(deployment["spec"]["replicas"], 2);
+        assert_eq!(deployment["spec"]["template"]["spec"]["containers"][0]["image"], "ghcr.io/acme/api:1.4");
+        let service = object::<Service>(&kube, Some("acme-web"), "api").await.expect("the service");
+        assert_eq!(service["spec"]["ports"][0]["port"], 8080);
+        let ingress = object::<Ingress>(&kube, Some("acme-web"), "api").await.expect("the ingress");
+        assert_eq!(ingress["spec"]["rules"][0]["host"], "api.acme.example");
+
+        // Drift is repaired by the pass over every project.
+        let deployments: kube::Api<Deployment> = kube::Api::namespaced(kube.clone(), "acme-web");
+        deployments.patch("api", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(json!({"spec": {"replicas": 7}}))).await.unwrap();
+        let quotas: kube::Api<ResourceQuota> = kube::Api::namespaced(kube.clone(), "acme-web");
+        quotas.delete("fleetdeck-quota", &Default::default()).await.unwrap();
+        assert_eq!(sync(&app, true).await, [(web_id.to_string(), Ok(()))]);
+        let deployment = object::<Deployment>(&kube, Some("acme-web"), "api").await.unwrap();
+        assert_eq!(deployment["spec"]["replicas"], 2);
+        assert!(object::<ResourceQuota>(&kube, Some("acme-web"), "fleetdeck-quota").await.is_some());
+
+        // Without a host the Ingress is pruned; without the app, all of it.
+        let (status, body) = call(&app, Method::PUT, &format!("/api/apps/{api_id}"), ADMIN_TOKEN,
+            Some(json!({"image": "ghcr.io/acme/api:1.5", "port": 8080}))).await;
+        assert_eq!(status, 200, "{body}");
+        sync(&app, false).await;
+        assert!(object::<Ingress>(&kube, Some("acme-web"), "api").await.is_none());
+        assert!(object::<Service>(&kube, Some("acme-web"), "api").await.is_some());
+        let deployment = object::<Deployment>(&kube, Some("acme-web"), "api").await.unwrap();
+        assert_eq!(deployment["spec"]["template"]["spec"]["containers"][0]["image"], "ghcr.io/acme/api:1.5");
+        // An object someone else made in the namespace is not Fleetdeck's to prune.
+        let theirs: Service = serde_json::from_value(json!({
+            "metadata": {"name": "theirs", "labels": {"fleetdeck.dev/app": "api"}}, "spec": {"ports": [{"port": 80}]}})).unwrap();
+        kube::Api::<Service>::namespaced(kube.clone(), "acme-web")
+            .create(&Default::default(), &theirs).await.unwrap();
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/apps/{api_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(status, 204);
+        sync(&app, false).await;
+        assert!(object::<Deployment>(&kube, Some("acme-web"), "api").await.is_none());
+        assert!(object::<Service>(&kube, Some("acme-web"), "api").await.is_none());
+        assert!(object::<Service>(&kube, Some("acme-web"), "theirs").await.is_some());
+
+        // A project in a cluster Fleetdeck cannot reach fails, and says why.
+        let paper = created(&app, "/api/projects", ADMIN_TOKEN,
+            json!({"tenantId": acme["id"], "name": "paper", "cluster": "paper"})).await;
+        let paper_id = paper["id"].as_str().unwrap();
+        let outcomes = sync(&app, false).await;
+        assert_eq!(outcomes.len(), 1);
+        assert!(outcomes[0].1.as_ref().unwrap_err().contains("connection"), "{outcomes:?}");
+        let (_, got) = call(&app, Method::GET, &format!("/api/projects/{paper_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(got["sync"]["status"], "failed", "{got}");
+        assert!(got["sync"]["error"].as_str().unwrap().contains("paper"), "{got}");
+        // A failed project is tried again on the next pass.
+        assert_eq!(sync(&app, false).await.len(), 1);
+
+        // Deleting a project deletes its namespace, unless asked to keep it.
+        let (status, body) = call(&app, Method::DELETE, &format!("/api/projects/{web_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(status, 204, "{body}");
+        assert!(object::<Namespace>(&kube, None, "acme-web").await.is_none());
+        let (status, body) = call(&app, Method::DELETE, &format!("/api/projects/{paper_id}?cascade=false"), ADMIN_TOKEN, None).await;
+        assert_eq!(status, 204, "{body}");
+        let audit = app.audit("verb=delete&outcome=success").await;
+        let deleted: Vec<(&Value, &Value, &Value)> = audit.iter().filter(|r| r["resourceType"] == "project")
+            .map(|r| (&r["name"], &r["namespace"], &r["reason"])).collect();
+        assert_eq!(deleted, [
+            (&json!("paper"), &json!("acme-paper"), &json!("the namespace was kept")),
+            (&json!("web"), &json!("acme-web"), &Value::Null),
+        ]);
+        app.stop().await;
+    }
+
+    async fn the_leader_syncs_a_project_as_soon_as_it_changes(db) {
+        let sim = kubesim::Sim::start(kubesim::SimConfig::default()).await.unwrap();
+        let mut settings = with_secret_key(db);
+        settings.project_sync = true;
+        // Only a change can wake it in time.
+        settings.project_sync_interval = std::time::Duration::from_secs(3600);
+        let app = TestApp::with(settings).await;
+        register_sim(&app, "prod", &sim, "shared").await;
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
+        let web = created(&app, "/api/projects", ADMIN_TOKEN,
+            json!({"tenantId": acme["id"], "name": "web", "cluster": "prod"})).await;
+        let path = format!("/api/projects/{}", web["id"].as_str().unwrap());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (_, got) = call(&app, Method::GET, &path, ADMIN_TOKEN, None).await;
+            if got["sync"]["status"] == "synced" {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "not synced: {got}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(object::<Namespace>(&sim_client(&sim).await, None, "acme-web").await.is_some());
         app.stop().await;
     }
 }

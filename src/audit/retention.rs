@@ -14,10 +14,8 @@ pub fn spawn(store: Store, retention: Duration, mut leadership: Leadership) -> t
         loop {
             tick.tick().await;
             // A replica elected between two ticks prunes when elected, not an hour later.
-            while !leadership.is_leader() {
-                if leadership.changed().await.is_none() {
-                    return;
-                }
+            if !leadership.leading().await {
+                return;
             }
             prune_once(&store, retention).await;
         }

@@ -160,9 +160,47 @@ pub struct Project {
     pub cluster: String,
     pub namespace: String,
     pub quota: Quota,
+    /// Whether the cluster holds the project as it is now.
+    pub sync: ProjectSync,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncStatus {
+    /// The cluster holds the project, its guard rails and apps as they are now.
+    Synced,
+    /// A change waits for the project sync.
+    Pending,
+    /// The last try failed: see `error`.
+    Failed,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectSync {
+    pub status: SyncStatus,
+    /// Why the last try failed.
+    pub error: Option<String>,
+    /// When a sync last succeeded.
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+impl ProjectSync {
+    fn of(r: &ProjectRow) -> ProjectSync {
+        let status = match (&r.sync_error, r.synced_generation == r.generation) {
+            (Some(_), _) => SyncStatus::Failed,
+            (None, true) => SyncStatus::Synced,
+            (None, false) => SyncStatus::Pending,
+        };
+        ProjectSync {
+            status,
+            error: r.sync_error.clone(),
+            synced_at: r.synced_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -190,6 +228,15 @@ pub struct UpdateProject {
     /// Replaces the quota.
     #[serde(deserialize_with = "object")]
     pub quota: Quota,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct DeleteProjectQuery {
+    /// `false` keeps the namespace and what it holds in the cluster; default `true`: the
+    /// namespace is deleted with everything in it.
+    pub cascade: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -311,6 +358,7 @@ impl From<TenantRow> for Tenant {
 
 impl From<ProjectRow> for Project {
     fn from(r: ProjectRow) -> Project {
+        let sync = ProjectSync::of(&r);
         Project {
             id: r.id,
             tenant_id: r.tenant_id,
@@ -319,6 +367,7 @@ impl From<ProjectRow> for Project {
             namespace: r.namespace,
             // Written from a checked `Quota`; a row no longer of its shape shows as no quota.
             quota: serde_json::from_value(r.quota.0).unwrap_or_default(),
+            sync,
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,

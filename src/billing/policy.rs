@@ -141,6 +141,7 @@ async fn put_policy(
     let body = serde_json::to_value(&policy).map_err(ApiError::internal)?;
     let at = now();
     state.store.set_platform_policy(&body, &principal.subject, at).await?;
+    state.projects_changed.notify_one();
     Ok(Json(PlatformPolicyView {
         policy,
         updated_by: Some(principal.subject),

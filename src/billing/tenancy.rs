@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::access::{self, Access, Kind, Owned};
 use super::model::*;
-use super::policy;
+use super::{policy, project_sync};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
@@ -339,11 +339,16 @@ async fn create_project(
         created_by: principal.subject.clone(),
         created_at: at,
         updated_at: at,
+        generation: 1,
+        synced_generation: 0,
+        synced_at: None,
+        sync_error: None,
     };
     state.store.insert_project(&row).await?.map_err(|c| match c {
         TenancyConflict::NamespaceTaken => conflict(c, "project", &row.namespace),
         _ => conflict(c, "project", &row.name),
     })?;
+    state.projects_changed.notify_one();
     let note = AuditNote {
         cluster: Some(row.cluster.clone()),
         namespace: Some(row.namespace.clone()),
@@ -396,28 +401,47 @@ async fn update_project(
     let quota = serde_json::to_value(&quota).map_err(ApiError::internal)?;
     let row = state.store.update_project_quota(&id, &quota, now()).await?;
     let row = row.ok_or_else(|| not_found("project_not_found", "project", &id))?;
+    state.projects_changed.notify_one();
     Ok((AuditNote::named(project.name), Json(row.into())))
 }
 
-/// Deletes a project without apps (admin, or a key of its tenant).
-#[utoipa::path(delete, path = "/api/projects/{id}", tag = "tenancy", params(("id" = String, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+/// Deletes a project without apps (admin, or a key of its tenant), and its namespace in the
+/// cluster with all it holds unless `cascade=false`.
+#[utoipa::path(delete, path = "/api/projects/{id}", tag = "tenancy", params(("id" = String, Path), DeleteProjectQuery),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`project_not_found`", body = ErrorBody),
-        (status = 409, description = "`project_not_empty`: it has apps", body = ErrorBody)))]
+        (status = 409, description = "`project_not_empty`: it has apps", body = ErrorBody),
+        (status = 502, description = "`namespace_not_deleted`: the cluster did not delete the namespace; the project stays", body = ErrorBody)))]
 async fn delete_project(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DeleteProjectQuery>,
 ) -> ApiResult<(StatusCode, AuditNote, ())> {
     signed_in(&principal)?;
     let project = readable_project(&state, &principal, &id).await?;
     refuse_write(&principal, Kind::Project, owned_project(&project))?;
+    // Emptiness is checked again in the deletion's transaction; this spares the namespace.
+    if !state.store.apps(Some(&id)).await?.is_empty() {
+        return Err(conflict(TenancyConflict::NotEmpty, "project", &project.name));
+    }
+    if q.cascade != Some(false) {
+        project_sync::delete_namespace(&state, &project)
+            .await
+            .map_err(|m| ApiError::new(StatusCode::BAD_GATEWAY, "namespace_not_deleted", m))?;
+    }
     state
         .store
         .delete_project(&id)
         .await?
         .map_err(|c| conflict(c, "project", &project.name))?;
-    Ok((StatusCode::NO_CONTENT, AuditNote::named(project.name), ()))
+    let note = AuditNote {
+        cluster: Some(project.cluster),
+        namespace: Some(project.namespace),
+        reason: (q.cascade == Some(false)).then(|| "the namespace was kept".to_string()),
+        ..AuditNote::named(project.name)
+    };
+    Ok((StatusCode::NO_CONTENT, note, ()))
 }
 
 /// Apps the caller may read, by project and name.
@@ -502,6 +526,7 @@ async fn create_app(
         .insert_app(&row)
         .await?
         .map_err(|c| conflict(c, "app", &row.name))?;
+    state.projects_changed.notify_one();
     let note = AuditNote {
         cluster: Some(project.cluster),
         namespace: Some(project.namespace),
@@ -551,6 +576,7 @@ async fn update_app(
         .update_app(&changed)
         .await?
         .ok_or_else(|| not_found("app_not_found", "app", &id))?;
+    state.projects_changed.notify_one();
     let note = AuditNote {
         cluster: Some(project.cluster),
         namespace: Some(project.namespace),
@@ -572,6 +598,7 @@ async fn delete_app(
     let (app, project) = readable_app(&state, &principal, &id).await?;
     refuse_write(&principal, Kind::App, owned_project(&project))?;
     state.store.delete_app(&id).await?;
+    state.projects_changed.notify_one();
     let note = AuditNote {
         cluster: Some(project.cluster),
         namespace: Some(project.namespace),

@@ -38,6 +38,17 @@ impl Leadership {
         self.0.changed().await.ok()?;
         Some(*self.0.borrow_and_update())
     }
+
+    /// Waits until this replica leads: at once when it does; false once the election has
+    /// stopped without it leading (the runtime is ending).
+    pub async fn leading(&mut self) -> bool {
+        while !self.is_leader() {
+            if self.changed().await.is_none() {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// How often and how long: client-go's defaults are 15 s, 10 s and 2 s.

@@ -29,6 +29,12 @@ pub struct ProjectRow {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Raised by every change to the project, its apps or the platform policy.
+    pub generation: i64,
+    /// The generation last applied to the cluster, when, and the last failure since.
+    pub synced_generation: i64,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub sync_error: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -68,7 +74,8 @@ macro_rules! select_tenants {
 }
 macro_rules! select_projects {
     () => {
-        "SELECT id, tenant_id, name, cluster, namespace, quota, created_by, created_at, updated_at FROM projects"
+        "SELECT id, tenant_id, name, cluster, namespace, quota, created_by, created_at, updated_at, \
+         generation, synced_generation, synced_at, sync_error FROM projects"
     };
 }
 macro_rules! select_apps {
@@ -76,6 +83,9 @@ macro_rules! select_apps {
         "SELECT id, project_id, name, image, replicas, port, host, created_by, created_at, updated_at FROM apps"
     };
 }
+
+/// Marks a project (`$1`) as changed: the project sync applies it again.
+const RAISE_GENERATION: &str = "UPDATE projects SET generation = generation + 1 WHERE id = $1";
 
 /// A refusal for a UNIQUE violation, else the error.
 fn taken<T>(e: sqlx::Error, conflict: TenancyConflict) -> TenancyWrite<T> {
@@ -197,7 +207,7 @@ impl Store {
         quota: &serde_json::Value,
         at: DateTime<Utc>,
     ) -> sqlx::Result<Option<ProjectRow>> {
-        let sql = "UPDATE projects SET quota = $1, updated_at = $2 WHERE id = $3";
+        let sql = "UPDATE projects SET quota = $1, updated_at = $2, generation = generation + 1 WHERE id = $3";
         let n = with_pool!(self, pool => sqlx::query(sql).bind(Json(quota)).bind(at).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
         match n {
             0 => Ok(None),
@@ -223,16 +233,22 @@ impl Store {
         })
     }
 
+    /// Adds an app; its project is to be synced again.
     pub async fn insert_app(&self, a: &AppRow) -> TenancyWrite<()> {
         let sql = "INSERT INTO apps (id, project_id, name, image, replicas, port, host, created_by, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(&a.id).bind(&a.project_id).bind(&a.name).bind(&a.image)
-            .bind(a.replicas).bind(a.port).bind(&a.host).bind(&a.created_by).bind(a.created_at).bind(a.updated_at)
-            .execute(pool).await.map(|_| ()));
-        match done {
-            Ok(_) => Ok(Ok(())),
-            Err(e) => taken(e, TenancyConflict::NameTaken),
-        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let inserted = sqlx::query(sql).bind(&a.id).bind(&a.project_id).bind(&a.name).bind(&a.image)
+                .bind(a.replicas).bind(a.port).bind(&a.host).bind(&a.created_by).bind(a.created_at).bind(a.updated_at)
+                .execute(&mut *tx).await;
+            if let Err(e) = inserted {
+                return taken(e, TenancyConflict::NameTaken);
+            }
+            sqlx::query(RAISE_GENERATION).bind(&a.project_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Ok(()))
+        })
     }
 
     /// Apps by project and name; of one project when `project_id` is given.
@@ -249,21 +265,48 @@ impl Store {
         with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
     }
 
-    /// Replaces an app's image, replicas, port and host.
+    /// Replaces an app's image, replicas, port and host; its project is to be synced again.
     pub async fn update_app(&self, a: &AppRow) -> sqlx::Result<Option<AppRow>> {
         let sql = "UPDATE apps SET image = $1, replicas = $2, port = $3, host = $4, updated_at = $5 WHERE id = $6";
-        let n = with_pool!(self, pool => sqlx::query(sql).bind(&a.image).bind(a.replicas).bind(a.port).bind(&a.host)
-            .bind(a.updated_at).bind(&a.id).execute(pool).await.map(|r| r.rows_affected()))?;
+        let n = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query(sql).bind(&a.image).bind(a.replicas).bind(a.port).bind(&a.host)
+                .bind(a.updated_at).bind(&a.id).execute(&mut *tx).await?.rows_affected();
+            sqlx::query(RAISE_GENERATION).bind(&a.project_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(n)
+        })?;
         match n {
             0 => Ok(None),
             _ => self.app(&a.id).await,
         }
     }
 
+    /// Deletes an app; its project is to be synced again (which prunes the app's objects).
     pub async fn delete_app(&self, id: &str) -> sqlx::Result<Option<AppRow>> {
-        let app = self.app(id).await?;
-        with_pool!(self, pool => sqlx::query("DELETE FROM apps WHERE id = $1").bind(id).execute(pool).await.map(|_| ()))?;
-        Ok(app)
+        let select = concat!(select_apps!(), " WHERE id = $1");
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let Some(app): Option<AppRow> = sqlx::query_as(select).bind(id).fetch_optional(&mut *tx).await? else {
+                return Ok(None);
+            };
+            sqlx::query("DELETE FROM apps WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query(RAISE_GENERATION).bind(&app.project_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Some(app))
+        })
+    }
+
+    /// Records that generation `generation` of project `id` is in its cluster.
+    pub async fn project_synced(&self, id: &str, generation: i64, at: DateTime<Utc>) -> sqlx::Result<()> {
+        let sql = "UPDATE projects SET synced_generation = $1, synced_at = $2, sync_error = NULL WHERE id = $3";
+        with_pool!(self, pool => sqlx::query(sql).bind(generation).bind(at).bind(id).execute(pool).await.map(|_| ()))
+    }
+
+    /// Records why project `id` could not be synced.
+    pub async fn project_sync_failed(&self, id: &str, error: &str) -> sqlx::Result<()> {
+        let sql = "UPDATE projects SET sync_error = $1 WHERE id = $2";
+        with_pool!(self, pool => sqlx::query(sql).bind(error).bind(id).execute(pool).await.map(|_| ()))
     }
 
     /// The platform policy's JSON and who set it when; none before it was first set.
@@ -272,9 +315,15 @@ impl Store {
         with_pool!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await)
     }
 
+    /// Sets the policy; every project is to be synced again (its baseline egress may change).
     pub async fn set_platform_policy(&self, body: &serde_json::Value, by: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
         let sql = "INSERT INTO platform_policy (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
                    ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
-        with_pool!(self, pool => sqlx::query(sql).bind(Json(body)).bind(by).bind(at).execute(pool).await.map(|_| ()))
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(sql).bind(Json(body)).bind(by).bind(at).execute(&mut *tx).await?;
+            sqlx::query("UPDATE projects SET generation = generation + 1").execute(&mut *tx).await?;
+            tx.commit().await
+        })
     }
 }

@@ -318,6 +318,19 @@ def test_write_actions_add_write_verbs(chart):
     assert not [k for k, _ in objects if k in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")]
 
 
+def test_tenancy_adds_the_project_sync_rules(chart):
+    def tenancy_rules(objects):
+        rules = only(objects, "ClusterRole")["rules"]
+        return {res for r in rules if "create" in r["verbs"] and "*" not in r["resources"] for res in r["resources"]}
+
+    objects, _ = render(chart, {})
+    assert tenancy_rules(objects) == set()
+    objects, _ = render(chart, {"tenancy": {"enabled": True}})
+    assert tenancy_rules(objects) == {
+        "namespaces", "resourcequotas", "limitranges", "services", "deployments", "networkpolicies", "ingresses",
+    }
+
+
 def test_network_policy_and_service_monitor(chart):
     objects, _ = render(chart, HA_VALUES)
     policy = only(objects, "NetworkPolicy")["spec"]

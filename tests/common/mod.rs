@@ -147,6 +147,8 @@ pub fn settings(db: &TestDb) -> Settings {
     // diagnostics and signals turn them on.
     s.diagnostics = false;
     s.sampling = false;
+    // The project sync would reach the clusters projects name; the tenancy tests run it.
+    s.project_sync = false;
     s.auth_tokens = vec![
         BootstrapToken::new("admin", Role::Admin, ADMIN_TOKEN),
         BootstrapToken::new("operator", Role::Operator, OPERATOR_TOKEN),

@@ -49,6 +49,8 @@ test('an admin makes a tenant, a project within the ceilings and an app', { time
     const project = page.getByTestId('project-row').filter({ hasText: 'acme-web' });
     await project.waitFor();
     assert.match(await project.innerText(), /requests 2 CPU · limits 8Gi · 50 pods/);
+    // The simulated cluster takes the namespace: the row turns synced without a reload.
+    await project.locator('[data-testid="project-sync"][data-status="synced"]').waitFor({ timeout: 20_000 });
     await project.getByRole('button', { name: 'web' }).click();
 
     const appForm = page.getByRole('form', { name: 'New app' });

@@ -32,13 +32,7 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(state.settings.alert_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            if !leadership.is_leader() {
-                if leadership.changed().await.is_none() {
-                    return;
-                }
-                continue;
-            }
+        while leadership.leading().await {
             tick.tick().await;
             if let Err(e) = evaluate(&state, crate::store::now()).await {
                 tracing::warn!(error = format!("{e:#}"), "alerts: evaluation failed");

@@ -2148,7 +2148,10 @@ export interface paths {
         get: operations["get_project"];
         put?: never;
         post?: never;
-        /** Deletes a project without apps (admin, or a key of its tenant). */
+        /**
+         * Deletes a project without apps (admin, or a key of its tenant), and its namespace in the
+         *     cluster with all it holds unless `cascade=false`.
+         */
         delete: operations["delete_project"];
         options?: never;
         head?: never;
@@ -4476,12 +4479,24 @@ export interface components {
             name: string;
             namespace: string;
             quota: components["schemas"]["Quota"];
+            /** @description Whether the cluster holds the project as it is now. */
+            sync: components["schemas"]["ProjectSync"];
             tenantId: string;
             /** Format: date-time */
             updatedAt: string;
         };
         ProjectList: {
             items: components["schemas"]["Project"][];
+        };
+        ProjectSync: {
+            /** @description Why the last try failed. */
+            error?: string | null;
+            status: components["schemas"]["SyncStatus"];
+            /**
+             * Format: date-time
+             * @description When a sync last succeeded.
+             */
+            syncedAt?: string | null;
         };
         ProposeRequest: {
             /** @description The finding the remediation is for; or `workload`, not both. */
@@ -5376,6 +5391,8 @@ export interface components {
             /** @enum {string} */
             type: "other";
         };
+        /** @enum {string} */
+        SyncStatus: "synced" | "pending" | "failed";
         /**
          * @description Where a workload's target came from.
          * @enum {string}
@@ -18058,7 +18075,13 @@ export interface operations {
     };
     delete_project: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `false` keeps the namespace and what it holds in the cluster; default `true`: the
+                 *     namespace is deleted with everything in it.
+                 */
+                cascade?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -18073,7 +18096,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A path parameter cannot be parsed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -18109,6 +18131,15 @@ export interface operations {
             };
             /** @description `project_not_empty`: it has apps */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `namespace_not_deleted`: the cluster did not delete the namespace; the project stays */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { appsOfPath, createApp, createProject, createTenant, deleteApp, deletePr
 import { apiQuery, changes } from '../api/queries';
 import type { AppList, ClusterList, PlatformPolicyView, ProjectList, TenantList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
+import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FormFooter } from '../components/FormFooter';
 import { Loading } from '../components/Loading';
@@ -116,7 +117,11 @@ function TenantForm({ onDone }: { onDone: () => void }) {
 }
 
 function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tenantId: string; projectId: string | null; canWrite: boolean; onChoose: (id: string) => void; onDeleted: () => void }) {
-  const projects = useQuery(apiQuery<ProjectList>(projectsOfPath(tenantId)));
+  // While a change waits for the project sync, its outcome is asked for again.
+  const projects = useQuery({
+    ...apiQuery<ProjectList>(projectsOfPath(tenantId)),
+    refetchInterval: (q) => (q.state.data?.items.some((p) => p.sync.status === 'pending') ? SYNC_POLL_MS : false),
+  });
   const remove = useApiMutation(deleteTenant, changes.tenancy);
   const [form, freshForm] = useFresh();
   return (
@@ -138,6 +143,7 @@ function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tena
             <th>Cluster</th>
             <th>Namespace</th>
             <th>Quota</th>
+            <th>In the cluster</th>
           </tr>
         </thead>
         <tbody>
@@ -151,6 +157,9 @@ function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tena
               <td>{p.cluster}</td>
               <td>{p.namespace}</td>
               <td>{quotaLine(p.quota)}</td>
+              <td data-testid="project-sync" data-status={p.sync.status}>
+                <Badge tone={SYNC_TONES[p.sync.status]}>{p.sync.status}</Badge> {p.sync.error ? <span className="muted">{p.sync.error}</span> : null}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -159,6 +168,9 @@ function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tena
     </section>
   );
 }
+
+const SYNC_POLL_MS = 2000;
+const SYNC_TONES = { synced: 'good', pending: 'info', failed: 'bad' } as const;
 
 const QUOTA_FIELDS: { key: keyof QuotaDraft; label: string; placeholder: string }[] = [
   { key: 'requestsCpu', label: 'CPU requests', placeholder: '4' },
@@ -215,7 +227,7 @@ function Apps({ projectId, canWrite, onDeleted }: { projectId: string; canWrite:
       <h2>Apps</h2>
       <Toolbar count={apps.data?.items.length} noun="app" fetching={apps.isFetching}>
         {canWrite ? (
-          <button type="button" className="danger" disabled={removeProject.isPending} onClick={() => window.confirm('Delete this project? It must have no apps.') && removeProject.mutate(projectId, { onSuccess: onDeleted })}>
+          <button type="button" className="danger" disabled={removeProject.isPending} onClick={() => window.confirm('Delete this project? It must have no apps. Its namespace is deleted in the cluster with everything in it.') && removeProject.mutate(projectId, { onSuccess: onDeleted })}>
             Delete project
           </button>
         ) : null}
