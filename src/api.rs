@@ -52,6 +52,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::signals::predictions_api::router().into(),
         crate::signals::alerts::routes::router(),
         crate::billing::tenancy::router(),
+        crate::billing::project_access::router(),
         crate::billing::policy::router(),
     ]
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
@@ -26,22 +25,6 @@ fn generous(db: &TestDb) -> fleetdeck::config::Settings {
     let mut s = with_secret_key(db);
     s.login_rate_limit = 1000;
     s
-}
-
-/// The output of a shell command line run with `env`, off the runtime's threads.
-async fn shell(script: &str, env: Vec<(&str, String)>) -> (bool, String, String) {
-    let mut cmd = Command::new("bash");
-    cmd.args(["-o", "pipefail", "-c", script])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.success(), text(&out.stdout), text(&out.stderr))
 }
 
 /// A folder with an admin kubeconfig of `sim`, as HOME and KUBECONFIG for kubectl.
@@ -77,37 +60,6 @@ async fn new_token(app: &TestApp, cluster: &str, sim: &Sim) -> (String, String) 
         body["value"].as_str().unwrap().into(),
         body["token"]["id"].as_str().unwrap().into(),
     )
-}
-
-/// What the cluster's RBAC gives the agent once the manifest's ClusterRoleBinding exists: kubesim
-/// authorizes from its rule table, so the applied ClusterRole's resource rules are copied there.
-fn grant_cluster_role(sim: &Sim) {
-    let role = sim
-        .get("rbac.authorization.k8s.io/v1", "ClusterRole", "", "fleetdeck-agent")
-        .expect("the ClusterRole");
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap().to_string())
-            .collect()
-    };
-    for rule in role["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r.get("resources").is_some())
-    {
-        let (verbs, groups, resources) = (
-            strings(&rule["verbs"]),
-            strings(&rule["apiGroups"]),
-            strings(&rule["resources"]),
-        );
-        fn refs(v: &[String]) -> Vec<&str> {
-            v.iter().map(String::as_str).collect()
-        }
-        sim.add_rule(Rule::user(AGENT, &refs(&verbs), &refs(&groups), &refs(&resources), &[]));
-    }
 }
 
 /// The registration as the Job would post it, with an agent token issued by the simulator.
@@ -205,7 +157,7 @@ on_both_backends! {
         let binding = sim.get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "fleetdeck-agent").unwrap();
         assert_eq!(binding["subjects"][0]["name"], "fleetdeck-agent");
         assert!(sim.get("v1", "ServiceAccount", "fleetdeck-agent", "fleetdeck-agent").is_some());
-        grant_cluster_role(&sim);
+        // The applied ClusterRoleBinding is what lets the agent's token read and impersonate.
 
         // kubesim runs no Jobs: do what its pod would. The token controller's part: a service
         // account token (TokenRequest through kubectl) and the CA, where the Job mounts them.

@@ -371,3 +371,173 @@ on_both_backends! {
         app.stop().await;
     }
 }
+
+/// `kubectl <args>` with `kubeconfig` (and a HOME of its own): success, stdout, stderr.
+async fn kubectl(kubeconfig: &str, args: &str) -> (bool, String, String) {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig).unwrap();
+    let env = vec![
+        ("HOME", home.path().display().to_string()),
+        ("KUBECONFIG", path.display().to_string()),
+    ];
+    shell(&format!("kubectl {args}"), env).await
+}
+
+on_both_backends! {
+    async fn an_issued_kubeconfig_reaches_its_namespace_only_with_kubectl(db) {
+        let sim = kubesim::Sim::start(kubesim::SimConfig::default()).await.unwrap();
+        let mut settings = with_secret_key(db);
+        settings.login_rate_limit = 1000;
+        let app = TestApp::with(settings).await;
+        register_sim(&app, "prod", &sim, "shared").await;
+        cluster(&app, "paper").await;
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
+        let web = created(&app, "/api/projects", ADMIN_TOKEN,
+            json!({"tenantId": acme["id"], "name": "web", "cluster": "prod"})).await;
+        let web_path = format!("/api/projects/{}/kubeconfig", web["id"].as_str().unwrap());
+
+        // Issued to the admin token, not yet synced: the project is applied first.
+        let (status, issued) = call(&app, Method::POST, &web_path, ADMIN_TOKEN, Some(json!({"ttlSeconds": 900}))).await;
+        assert_eq!(status, 200, "{issued}");
+        assert_eq!((issued["namespace"].as_str(), issued["serviceAccount"].as_str()), (Some("acme-web"), Some("fleetdeck-project")));
+        let expires: chrono::DateTime<chrono::Utc> = issued["expiresAt"].as_str().unwrap().parse().unwrap();
+        let life = expires - chrono::Utc::now();
+        assert!(life > chrono::Duration::seconds(890) && life <= chrono::Duration::seconds(900), "{life}");
+        let kubeconfig = issued["kubeconfig"].as_str().unwrap();
+
+        // Real kubectl: the namespace is its default; it may run workloads there and read the
+        // guard rails, nothing more, and nowhere else.
+        let (ok, out, err) = kubectl(kubeconfig, "create deployment api --image=ghcr.io/acme/api:1").await;
+        assert!(ok, "{out}{err}");
+        let (ok, out, err) = kubectl(kubeconfig, "get deployments -o name").await;
+        assert!(ok && out.trim() == "deployment.apps/api", "{out}{err}");
+        let (ok, out, err) = kubectl(kubeconfig, "get resourcequota fleetdeck-quota -o name").await;
+        assert!(ok, "{out}{err}");
+        for refused in ["delete resourcequota fleetdeck-quota", "get pods -n default", "get namespaces", "create rolebinding x --clusterrole=admin --user=me"] {
+            let (ok, _, err) = kubectl(kubeconfig, refused).await;
+            assert!(!ok && err.to_lowercase().contains("forbidden"), "{refused}: {err}");
+        }
+
+        // A password user gives the password again.
+        app.create_user("ann", "admin", "ann-password-123").await;
+        let session = app.login("ann", "ann-password-123").await;
+        let post = |body: Value| session.post(app.url(&web_path)).json(&body).send();
+        let r = post(json!({})).await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "password_required");
+        let r = post(json!({"password": "wrong-password-1"})).await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "wrong_password");
+        let r = post(json!({"password": "ann-password-123"})).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let (ok, _, err) = kubectl(r.json::<Value>().await.unwrap()["kubeconfig"].as_str().unwrap(), "get pods").await;
+        assert!(ok, "{err}");
+
+        // Who may: the tenant's and the project's keys; staff roles read projects but get none;
+        // another tenant's key does not see the project.
+        let globex = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "globex"})).await;
+        for (key, want) in [
+            (scoped_key(&app, "tenant", &format!("tenant:{}", acme["id"].as_str().unwrap())).await, 200),
+            (scoped_key(&app, "project", &format!("project:{}", web["id"].as_str().unwrap())).await, 200),
+            (VIEWER_TOKEN.to_string(), 403),
+            (OPERATOR_TOKEN.to_string(), 403),
+            (scoped_key(&app, "tenant", &format!("tenant:{}", globex["id"].as_str().unwrap())).await, 404),
+        ] {
+            let (status, body) = call(&app, Method::POST, &web_path, &key, Some(json!({}))).await;
+            assert_eq!(status, want, "{body}");
+        }
+        let (status, body) = call(&app, Method::POST, &web_path, ADMIN_TOKEN, Some(json!({"ttlSeconds": 599}))).await;
+        assert_error(status, &body, 422, "invalid_ttl");
+        let paper = created(&app, "/api/projects", ADMIN_TOKEN,
+            json!({"tenantId": acme["id"], "name": "paper", "cluster": "paper"})).await;
+        let (status, body) = call(&app, Method::POST, &format!("/api/projects/{}/kubeconfig", paper["id"].as_str().unwrap()),
+            ADMIN_TOKEN, Some(json!({}))).await;
+        assert_error(status, &body, 409, "no_connection");
+
+        // Audited, without the token.
+        let rows = app.audit("verb=kubeconfig_issue").await;
+        let outcomes: Vec<&str> = rows.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes.iter().filter(|o| **o == "success").count(), 4, "{rows:?}");
+        assert!(rows.iter().any(|r| r["reason"] == "wrong_password"), "{rows:?}");
+        assert!(rows.iter().filter(|r| r["outcome"] == "success").all(|r| r["namespace"] == "acme-web"));
+        let token = kubeconfig.lines().find_map(|l| l.trim().strip_prefix("token: ")).unwrap().trim_matches('\'');
+        let everything = serde_json::to_string(&app.audit("limit=500").await).unwrap();
+        assert!(!everything.contains(token));
+        app.stop().await;
+    }
+}
+
+on_both_backends! {
+    async fn project_tokens_reach_their_project_until_it_goes(db) {
+        let app = TestApp::with(with_secret_key(db)).await;
+        cluster(&app, "prod").await;
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
+        let globex = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "globex"})).await;
+        let acme_id = acme["id"].as_str().unwrap();
+        let web = created(&app, "/api/projects", ADMIN_TOKEN, json!({"tenantId": acme_id, "name": "web", "cluster": "prod"})).await;
+        let docs = created(&app, "/api/projects", ADMIN_TOKEN, json!({"tenantId": acme_id, "name": "docs", "cluster": "prod"})).await;
+        let (web_id, docs_id) = (web["id"].as_str().unwrap(), docs["id"].as_str().unwrap());
+
+        // A key of the tenant issues one; the project's own key, staff and other tenants do not.
+        let tenant_key = scoped_key(&app, "tenant", &format!("tenant:{acme_id}")).await;
+        let issued = created(&app, "/api/tokens/project", &tenant_key, json!({"projectId": web_id, "ttlMinutes": 30})).await;
+        let token = issued["token"].as_str().unwrap();
+        assert!(token.starts_with("fdpt_"));
+        assert_eq!(issued["scope"], format!("project:{web_id}"));
+        let expires: chrono::DateTime<chrono::Utc> = issued["expiresAt"].as_str().unwrap().parse().unwrap();
+        assert!((expires - chrono::Utc::now() - chrono::Duration::minutes(30)).num_seconds().abs() <= 2);
+        let project_key = scoped_key(&app, "project", &format!("project:{web_id}")).await;
+        let globex_key = scoped_key(&app, "tenant", &format!("tenant:{}", globex["id"].as_str().unwrap())).await;
+        for (key, want, code) in [
+            (project_key.as_str(), 403, "forbidden"),
+            (VIEWER_TOKEN, 403, "forbidden"),
+            (globex_key.as_str(), 422, "unknown_project"),
+            (token, 403, "forbidden"),
+        ] {
+            let (status, body) = call(&app, Method::POST, "/api/tokens/project", key, Some(json!({"projectId": web_id}))).await;
+            assert_error(status, &body, want, code);
+        }
+        for ttl in [0, 1441] {
+            let (status, body) = call(&app, Method::POST, "/api/tokens/project", ADMIN_TOKEN, Some(json!({"projectId": web_id, "ttlMinutes": ttl}))).await;
+            assert_error(status, &body, 422, "invalid_ttl");
+        }
+
+        // The token is the project role for its project: its apps, nothing else.
+        let (_, me) = call(&app, Method::GET, "/api/auth/whoami", token, None).await;
+        assert_eq!((me["method"].as_str(), me["roles"][0].as_str()), (Some("project_token"), Some("project")));
+        assert_eq!(me["scope"], format!("project:{web_id}"));
+        let (status, _) = call(&app, Method::GET, &format!("/api/projects/{web_id}"), token, None).await;
+        assert_eq!(status, 200);
+        created(&app, "/api/apps", token, json!({"projectId": web_id, "name": "api", "spec": {"image": "ghcr.io/acme/api:1"}})).await;
+        let (status, body) = call(&app, Method::GET, &format!("/api/projects/{docs_id}"), token, None).await;
+        assert_error(status, &body, 404, "project_not_found");
+        let (status, _) = call(&app, Method::GET, "/api/clusters", token, None).await;
+        assert_eq!(status, 403);
+        // A forged one is no one.
+        let forged = format!("{}A", &token[..token.len() - 1]);
+        let (status, _) = call(&app, Method::GET, &format!("/api/projects/{web_id}"), &forged, None).await;
+        assert_eq!(status, 401);
+
+        // Audited without the secret; gone with its project.
+        let rows = app.audit("verb=create&outcome=success").await;
+        let row = rows.iter().find(|r| r["resourceType"] == "project_token").expect("the issue's row");
+        assert_eq!(row["name"], issued["id"]);
+        assert_eq!(row["namespace"], "acme-web");
+        assert!(!serde_json::to_string(&app.audit("limit=500").await).unwrap().contains(&token[5..]));
+        let (_, apps) = call(&app, Method::GET, &format!("/api/apps?projectId={web_id}"), ADMIN_TOKEN, None).await;
+        let app_id = apps["items"][0]["id"].as_str().unwrap().to_string();
+        call(&app, Method::DELETE, &format!("/api/apps/{app_id}"), ADMIN_TOKEN, None).await;
+        let (status, _) = call(&app, Method::DELETE, &format!("/api/projects/{web_id}"), ADMIN_TOKEN, None).await;
+        assert_eq!(status, 204);
+        let (status, body) = call(&app, Method::GET, &format!("/api/projects/{web_id}"), token, None).await;
+        assert_error(status, &body, 404, "project_not_found");
+        app.stop().await;
+
+        // Without a secret key there is nothing to seal them with.
+        let bare = TestApp::start(db).await;
+        let (status, body) = call(&bare, Method::POST, "/api/tokens/project", ADMIN_TOKEN, Some(json!({"projectId": docs_id}))).await;
+        assert_error(status, &body, 409, "secret_key_required");
+        bare.stop().await;
+    }
+}

@@ -159,6 +159,8 @@ pub enum AuthMethod {
     Proxy,
     /// A console session opened through an OIDC provider.
     Oidc,
+    /// A short-lived project token as Bearer (`auth::project_token`).
+    ProjectToken,
 }
 
 impl AuthMethod {
@@ -169,6 +171,7 @@ impl AuthMethod {
             AuthMethod::ApiKey => "api_key",
             AuthMethod::Proxy => "proxy",
             AuthMethod::Oidc => "oidc",
+            AuthMethod::ProjectToken => "project_token",
         }
     }
 }

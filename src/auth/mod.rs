@@ -15,6 +15,7 @@ pub mod key_cache;
 pub mod model;
 pub mod oidc;
 pub mod password;
+pub mod project_token;
 pub mod proxy;
 pub mod rate_limit;
 pub mod resolve;

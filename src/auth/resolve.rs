@@ -10,7 +10,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use super::secret::{API_KEY_PREFIX, digest};
-use super::{AuthMethod, BootstrapToken, Owner, Principal, SessionRef, csrf};
+use super::{AuthMethod, BootstrapToken, Owner, Principal, SessionRef, csrf, project_token};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::request::RequestContext;
@@ -140,6 +140,10 @@ async fn bearer(state: &AppState, token: &str) -> Result<Option<Principal>, ApiE
     let digest = digest(token);
     if let Some(t) = state.tokens.get(&digest) {
         return Ok(Some(token_principal(t)));
+    }
+    if token.starts_with(project_token::PREFIX) {
+        let claims = (state.settings.secret_key.as_ref()).and_then(|key| project_token::verify(key, token, now()));
+        return Ok(claims.map(|c| project_token::principal(&c)));
     }
     if !token.starts_with(API_KEY_PREFIX) {
         return Ok(None);

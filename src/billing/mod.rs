@@ -5,6 +5,7 @@
 pub mod access;
 pub mod model;
 pub mod policy;
+pub mod project_access;
 pub mod project_objects;
 pub mod project_sync;
 pub mod tenancy;

@@ -18,6 +18,59 @@ pub const INGRESS_NAMESPACE_LABEL: &str = "fleetdeck.dev/ingress-controller";
 pub const QUOTA_NAME: &str = "fleetdeck-quota";
 pub const LIMITS_NAME: &str = "fleetdeck-defaults";
 pub const NETWORK_POLICY_NAME: &str = "fleetdeck-baseline";
+/// The ServiceAccount issued kubeconfigs act as, its Role and RoleBinding.
+pub const ACCESS_NAME: &str = "fleetdeck-project";
+
+/// What an issued kubeconfig may do in its namespace: run and change workloads (logs, exec and
+/// port-forward included) and read the guard rails, which stay Fleetdeck's; nothing outside it.
+const ACCESS_RULES: &[(&[&str], &[&str], &[&str])] = &[
+    (
+        &["", "apps", "batch", "autoscaling", "policy", "networking.k8s.io"],
+        &[
+            "pods",
+            "pods/log",
+            "pods/exec",
+            "pods/portforward",
+            "services",
+            "configmaps",
+            "secrets",
+            "persistentvolumeclaims",
+            "deployments",
+            "deployments/scale",
+            "statefulsets",
+            "statefulsets/scale",
+            "replicasets",
+            "daemonsets",
+            "jobs",
+            "cronjobs",
+            "horizontalpodautoscalers",
+            "poddisruptionbudgets",
+            "ingresses",
+        ],
+        &[
+            "get",
+            "list",
+            "watch",
+            "create",
+            "update",
+            "patch",
+            "delete",
+            "deletecollection",
+        ],
+    ),
+    (
+        &["", "events.k8s.io", "networking.k8s.io"],
+        &[
+            "events",
+            "endpoints",
+            "serviceaccounts",
+            "resourcequotas",
+            "limitranges",
+            "networkpolicies",
+        ],
+        &["get", "list", "watch"],
+    ),
+];
 
 /// A container's defaults when it names no requests or limits (a quota on them makes Kubernetes
 /// refuse pods without them), lowered to the project's quota when that is smaller.
@@ -119,6 +172,24 @@ pub fn project(p: &ProjectSpec) -> Vec<Value> {
                 ],
                 "egress": egress,
             },
+        }),
+    ]
+}
+
+/// The ServiceAccount issued kubeconfigs act as, a Role of `ACCESS_RULES` and the binding.
+pub fn access(namespace: &str) -> Vec<Value> {
+    let rules: Vec<Value> = ACCESS_RULES
+        .iter()
+        .map(|(groups, resources, verbs)| json!({"apiGroups": groups, "resources": resources, "verbs": verbs}))
+        .collect();
+    let metadata = json!({"name": ACCESS_NAME, "namespace": namespace, "labels": labels(&[])});
+    vec![
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": metadata, "rules": rules}),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": metadata,
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ACCESS_NAME},
+            "subjects": [{"kind": "ServiceAccount", "name": ACCESS_NAME, "namespace": namespace}],
         }),
     ]
 }
@@ -225,6 +296,38 @@ mod tests {
             policy["ingress"][1]["from"][0]["namespaceSelector"]["matchLabels"][INGRESS_NAMESPACE_LABEL],
             "true"
         );
+    }
+
+    #[test]
+    fn issued_kubeconfigs_act_as_a_service_account_bound_in_the_namespace_only() {
+        let objects = access("acme-web");
+        let kinds: Vec<&str> = objects.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["ServiceAccount", "Role", "RoleBinding"]);
+        assert!(objects.iter().all(|o| o["metadata"]["namespace"] == "acme-web"));
+        let binding = &objects[2];
+        assert_eq!(binding["roleRef"]["kind"], "Role");
+        assert_eq!(
+            binding["subjects"][0],
+            json!({"kind": "ServiceAccount", "name": ACCESS_NAME, "namespace": "acme-web"})
+        );
+        let rules = objects[1]["rules"].as_array().unwrap();
+        let grants = |resource: &str, verb: &str| {
+            rules.iter().any(|r| {
+                r["resources"].as_array().unwrap().iter().any(|x| x == resource)
+                    && r["verbs"].as_array().unwrap().iter().any(|x| x == verb)
+            })
+        };
+        assert!(grants("deployments", "patch") && grants("pods/exec", "create") && grants("pods/log", "get"));
+        // The guard rails are read, never changed; RBAC is not granted at all.
+        assert!(grants("resourcequotas", "get") && !grants("resourcequotas", "delete"));
+        assert!(!grants("networkpolicies", "patch") && !grants("limitranges", "update"));
+        assert!(!rules.iter().any(|r| {
+            r["apiGroups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g == "rbac.authorization.k8s.io")
+        }));
     }
 
     #[test]

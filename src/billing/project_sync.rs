@@ -9,8 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota, Service};
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -46,25 +47,68 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
     })
 }
 
+/// What applying a project needs besides it: the tenants' names, the apps by project and the
+/// policy's egress CIDRs.
+struct Context {
+    tenants: HashMap<String, String>,
+    apps: HashMap<String, Vec<AppRow>>,
+    egress: Vec<String>,
+}
+
+impl Context {
+    async fn load(state: &AppState) -> anyhow::Result<Context> {
+        let egress = policy::current(state)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the platform policy: {}", e.message))?
+            .policy
+            .egress_baseline;
+        let tenants = state
+            .store
+            .tenants()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let mut apps: HashMap<String, Vec<AppRow>> = HashMap::new();
+        for app in state.store.apps(None).await? {
+            apps.entry(app.project_id.clone()).or_default().push(app);
+        }
+        Ok(Context { tenants, apps, egress })
+    }
+
+    /// Applies `p` and records the outcome on it.
+    async fn sync(&self, state: &AppState, p: &ProjectRow) -> Result<(), String> {
+        let tenant = self.tenants.get(&p.tenant_id).map(String::as_str).unwrap_or_default();
+        let apps = self.apps.get(&p.id).map(Vec::as_slice).unwrap_or_default();
+        let outcome = apply(state, p, tenant, apps, &self.egress).await;
+        let recorded = match &outcome {
+            Ok(()) => {
+                state
+                    .store
+                    .project_synced(&p.id, p.generation, crate::store::now())
+                    .await
+            }
+            Err(e) => {
+                tracing::info!(
+                    project = p.id,
+                    cluster = p.cluster,
+                    error = e,
+                    "tenancy: project not synced"
+                );
+                state.store.project_sync_failed(&p.id, e).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(project = p.id, error = %e, "tenancy: recording a project's sync failed");
+        }
+        outcome
+    }
+}
+
 /// Applies the projects not in step with their cluster (every project when `every`); records
 /// each outcome on the project. Returns the outcomes by project id.
 pub async fn sync(state: &AppState, every: bool) -> anyhow::Result<Vec<(String, Result<(), String>)>> {
-    let egress = policy::current(state)
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the platform policy: {}", e.message))?
-        .policy
-        .egress_baseline;
-    let tenants: HashMap<String, String> = state
-        .store
-        .tenants()
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let mut apps: HashMap<String, Vec<AppRow>> = HashMap::new();
-    for app in state.store.apps(None).await? {
-        apps.entry(app.project_id.clone()).or_default().push(app);
-    }
+    let context = Context::load(state).await?;
     let due: Vec<ProjectRow> = state
         .store
         .projects(None)
@@ -72,47 +116,21 @@ pub async fn sync(state: &AppState, every: bool) -> anyhow::Result<Vec<(String, 
         .into_iter()
         .filter(|p| every || p.synced_generation != p.generation || p.sync_error.is_some())
         .collect();
-    let (tenants, apps, egress) = (&tenants, &apps, &egress);
-    let outcomes: Vec<(String, Result<(), String>)> = futures::stream::iter(due)
+    let context = &context;
+    Ok(futures::stream::iter(due)
         .map(|p| async move {
-            let tenant = tenants.get(&p.tenant_id).map(String::as_str).unwrap_or_default();
-            let outcome = apply(
-                state,
-                &p,
-                tenant,
-                apps.get(&p.id).map(Vec::as_slice).unwrap_or_default(),
-                egress,
-            )
-            .await;
-            (p, outcome)
-        })
-        .buffer_unordered(PROJECTS_AT_ONCE)
-        .then(|(p, outcome)| async move {
-            let recorded = match &outcome {
-                Ok(()) => {
-                    state
-                        .store
-                        .project_synced(&p.id, p.generation, crate::store::now())
-                        .await
-                }
-                Err(e) => {
-                    tracing::info!(
-                        project = p.id,
-                        cluster = p.cluster,
-                        error = e,
-                        "tenancy: project not synced"
-                    );
-                    state.store.project_sync_failed(&p.id, e).await
-                }
-            };
-            if let Err(e) = recorded {
-                tracing::warn!(project = p.id, error = %e, "tenancy: recording a project's sync failed");
-            }
+            let outcome = context.sync(state, &p).await;
             (p.id, outcome)
         })
+        .buffer_unordered(PROJECTS_AT_ONCE)
         .collect()
-        .await;
-    Ok(outcomes)
+        .await)
+}
+
+/// Applies project `p` now and records the outcome (what must be in place before a kubeconfig
+/// for it is issued).
+pub async fn sync_one(state: &AppState, p: &ProjectRow) -> anyhow::Result<Result<(), String>> {
+    Ok(Context::load(state).await?.sync(state, p).await)
 }
 
 /// The API of a kind Fleetdeck makes for projects.
@@ -125,6 +143,9 @@ fn resource(kind: &str) -> Option<ApiResource> {
         "Deployment" => ApiResource::erase::<Deployment>(&()),
         "Service" => ApiResource::erase::<Service>(&()),
         "Ingress" => ApiResource::erase::<Ingress>(&()),
+        "ServiceAccount" => ApiResource::erase::<ServiceAccount>(&()),
+        "Role" => ApiResource::erase::<Role>(&()),
+        "RoleBinding" => ApiResource::erase::<RoleBinding>(&()),
         _ => return None,
     })
 }
@@ -162,6 +183,7 @@ async fn apply(
         quota: &quota,
         egress,
     });
+    objects.extend(project_objects::access(&p.namespace));
     for row in apps {
         let app = App::from_row(row.clone(), p.tenant_id.clone());
         objects.extend(project_objects::app(

@@ -44,7 +44,7 @@ pub fn router() -> AuditedRouter {
 }
 
 /// Any role but flux-reader gets this far; `access::may` decides the rest.
-fn signed_in(principal: &Principal) -> ApiResult<()> {
+pub(super) fn signed_in(principal: &Principal) -> ApiResult<()> {
     match principal.role {
         Role::FluxReader => principal.require(Role::Viewer),
         _ => Ok(()),

@@ -328,6 +328,7 @@ def test_tenancy_adds_the_project_sync_rules(chart):
     objects, _ = render(chart, {"tenancy": {"enabled": True}})
     assert tenancy_rules(objects) == {
         "namespaces", "resourcequotas", "limitranges", "services", "deployments", "networkpolicies", "ingresses",
+        "serviceaccounts", "serviceaccounts/token", "roles", "rolebindings",
     }
 
 

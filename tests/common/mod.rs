@@ -454,3 +454,19 @@ pub async fn ws_connect(
         .await
         .map(|(socket, _)| socket)
 }
+
+/// The output of a shell command line run with `env`, off the runtime's threads.
+pub async fn shell(script: &str, env: Vec<(&str, String)>) -> (bool, String, String) {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-o", "pipefail", "-c", script])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}

@@ -1,6 +1,7 @@
 // Browser end-to-end test of tenancy: an admin makes a tenant, a project in a registered cluster
 // under the platform's quota ceilings (what the form leaves out takes the ceiling; a figure above
-// it is refused with the server's reason), and an app from an allowed registry; a viewer reads.
+// it is refused with the server's reason), sees it synced, adds an app from an allowed registry
+// and has a kubeconfig for its namespace; a viewer reads.
 //
 //   npm run build && (cd .. && cargo build --workspace --bins) && node --test e2e/tenancy.test.mjs
 import { before, test } from 'node:test';
@@ -65,6 +66,18 @@ test('an admin makes a tenant, a project within the ceilings and an app', { time
     const app = page.getByTestId('app-row').filter({ hasText: 'ghcr.io/acme/api:1.4' });
     await app.waitFor();
     assert.match(await app.innerText(), /api\s+ghcr\.io\/acme\/api:1\.4\s+1\s+8080\s+api\.acme\.example/);
+
+    // A kubeconfig for the namespace, shown once; a token session gives no password.
+    await page.getByRole('region', { name: 'Apps' }).getByRole('button', { name: 'Kubeconfig' }).click();
+    const kubeconfigForm = page.getByRole('form', { name: 'Kubeconfig' });
+    assert.equal(await kubeconfigForm.getByLabel('Your password').count(), 0);
+    await kubeconfigForm.getByLabel('Valid for').selectOption({ label: '10 minutes' });
+    await kubeconfigForm.getByRole('button', { name: 'Issue kubeconfig' }).click();
+    const issued = page.getByRole('region', { name: 'Issued kubeconfig' });
+    const yaml = await issued.getByLabel('Kubeconfig YAML').inputValue();
+    assert.match(yaml, /namespace: acme-web/);
+    assert.match(yaml, /token: \S+/);
+    assert.equal(await issued.getByRole('link', { name: 'Download' }).getAttribute('download'), 'acme-web.kubeconfig');
   }),
 );
 

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
+pub mod rbac;
 pub mod reviews;
 pub mod routes;
 pub mod schema;

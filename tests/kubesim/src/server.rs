@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use crate::auth::{self, Attributes, Identity};
 use crate::discovery::{self, ResourceInfo};
 use crate::logs::{self, LogOptions};
+use crate::rbac;
 use crate::routes::{self, ResourcePath, Route};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::{AppState, RequestRecord, lock};
@@ -96,7 +97,8 @@ async fn handle(
         Err(e) => error_response(&e),
         Ok(caller) => {
             record.authenticated_user = Some(caller.user.clone());
-            let rules = lock(&state.rules).clone();
+            let mut rules = lock(&state.rules).clone();
+            rules.extend(rbac::stored_rules(&lock(&state.store)));
             match auth::impersonate(&rules, &caller, impersonate_user.as_deref(), &impersonate_groups) {
                 Err(e) => error_response(&e),
                 Ok(who) => {

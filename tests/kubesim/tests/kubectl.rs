@@ -410,6 +410,51 @@ async fn create_token_then_use_it() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_bindings_made_with_kubectl_grant_their_roles_rules() {
+    let sim = ops_sim().await;
+    let Some(k) = Kubectl::new(&sim) else { return };
+    k.ok(&["create", "serviceaccount", "deployer", "-n", "ops"]).await;
+    k.ok(&[
+        "create",
+        "role",
+        "deployer",
+        "--verb=get,list,patch",
+        "--resource=deployments",
+        "-n",
+        "ops",
+    ])
+    .await;
+    k.ok(&[
+        "create",
+        "rolebinding",
+        "deployer",
+        "--role=deployer",
+        "--serviceaccount=ops:deployer",
+        "-n",
+        "ops",
+    ])
+    .await;
+    let token = k.ok(&["create", "token", "deployer", "-n", "ops"]).await;
+    let sa = Kubectl::for_token(&sim, token.trim()).unwrap();
+    let can = |verb: &'static str, namespace: &'static str| {
+        let sa = &sa;
+        async move {
+            let out = sa.run(&["auth", "can-i", verb, "deployments", "-n", namespace]).await;
+            out.stdout.trim().to_string()
+        }
+    };
+    assert_eq!(can("patch", "ops").await, "yes");
+    assert_eq!(can("delete", "ops").await, "no");
+    assert_eq!(can("list", "default").await, "no");
+    sa.ok(&["get", "deployments", "-n", "ops"]).await;
+    let out = sa.run(&["delete", "deployment", "api", "-n", "ops"]).await;
+    assert!(out.stderr.contains("Forbidden"), "{}", out.stderr);
+    // The binding gone, so is the grant.
+    k.ok(&["delete", "rolebinding", "deployer", "-n", "ops"]).await;
+    assert_eq!(can("patch", "ops").await, "no");
+}
+
 /// The new subresources across every minor the dispatcher carries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kubectl_minor_logs_drains_and_creates_tokens() {

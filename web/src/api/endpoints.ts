@@ -6,6 +6,8 @@ import type {
   CreateApp,
   CreateProject,
   CreateTenant,
+  IssueKubeconfig,
+  IssuedKubeconfig,
   Project,
   Tenant,
   AlertView,
@@ -170,6 +172,8 @@ export const createTenant = (body: CreateTenant) => api.post<Tenant>(paths.tenan
 export const deleteTenant = (id: string) => api.delete(`${paths.tenants}/${encodeURIComponent(id)}`);
 export const createProject = (body: CreateProject) => api.post<Project>(paths.projects, body);
 export const deleteProject = (id: string) => api.delete(`${paths.projects}/${encodeURIComponent(id)}`);
+export const issueKubeconfig = ({ projectId, input }: { projectId: string; input: IssueKubeconfig }) =>
+  api.post<IssuedKubeconfig>(`${paths.projects}/${encodeURIComponent(projectId)}/kubeconfig`, input);
 export const createApp = (body: CreateApp) => api.post<App>(paths.apps, body);
 export const updateApp = ({ id, input }: { id: string; input: AppSpec }) => api.put<App>(`${paths.apps}/${encodeURIComponent(id)}`, input);
 export const deleteApp = (id: string) => api.delete(`${paths.apps}/${encodeURIComponent(id)}`);

@@ -2159,6 +2159,26 @@ export interface paths {
         patch: operations["update_project"];
         trace?: never;
     };
+    "/api/projects/{id}/kubeconfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issues a kubeconfig for the project's namespace (admin, a key of its tenant or of the
+         *     project). The project is applied first, so its ServiceAccount and binding are in place.
+         */
+        post: operations["issue_kubeconfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rag/telemetry": {
         parameters: {
             query?: never;
@@ -2459,6 +2479,27 @@ export interface paths {
         head?: never;
         /** Renames a tenant for display (admin). */
         patch: operations["update_tenant"];
+        trace?: never;
+    };
+    "/api/tokens/project": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issues a short-lived token of the `project` role for one project (admin, or a key of its
+         *     tenant): what a script or CI job uses instead of a long-lived key. It cannot be revoked
+         *     alone; it ends when it expires, its project is deleted or the secret key changes.
+         */
+        post: operations["issue_project_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/tokens/{id}": {
@@ -2959,7 +3000,7 @@ export interface components {
          * @description How a principal proved who it is.
          * @enum {string}
          */
-        AuthMethod: "password" | "token" | "api_key" | "proxy" | "oidc";
+        AuthMethod: "password" | "token" | "api_key" | "proxy" | "oidc" | "project_token";
         AuthProvider: {
             /** @description False until the provider's discovery succeeded (it is retried while unreachable). */
             available: boolean;
@@ -3973,6 +4014,48 @@ export interface components {
                 role: string;
                 subjects: components["schemas"]["Subject"][];
             }[];
+        };
+        IssueKubeconfig: {
+            /** @description The caller's password: required when signed in with one. */
+            password?: string | null;
+            /**
+             * Format: int32
+             * @description The token's life, 600 to 86400 seconds; default 3600.
+             */
+            ttlSeconds?: number | null;
+        };
+        IssueProjectToken: {
+            projectId: string;
+            /**
+             * Format: int32
+             * @description The token's life, 1 to 1440 minutes; default 60.
+             */
+            ttlMinutes?: number | null;
+        };
+        IssuedKubeconfig: {
+            cluster: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working.
+             */
+            expiresAt: string;
+            /**
+             * @description The kubeconfig (YAML): the cluster's server and CA as Fleetdeck reaches it, the token, the
+             *     namespace as the context's default. Shown once; Fleetdeck keeps no copy.
+             */
+            kubeconfig: string;
+            namespace: string;
+            serviceAccount: string;
+        };
+        IssuedProjectToken: {
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description Names the token in audit rows (`project-token:<id>`). */
+            id: string;
+            /** @description `project:<id>`. */
+            scope: string;
+            /** @description The bearer token (`fdpt_…`): shown once, stored nowhere. */
+            token: string;
         };
         Items_FluxNamespace: {
             items: {
@@ -18234,6 +18317,119 @@ export interface operations {
             };
         };
     };
+    issue_kubeconfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueKubeconfig"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedKubeconfig"];
+                };
+            };
+            /** @description `password_required` (signed in with a password) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`, `wrong_password`, `password_unavailable` (signed in through OIDC or a proxy) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `no_connection`: the project's cluster is registered without one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_ttl` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `project_not_synced`, `token_not_issued`: the cluster refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     telemetry: {
         parameters: {
             query?: {
@@ -19548,6 +19744,89 @@ export interface operations {
                 };
             };
             /** @description `invalid_display_name` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    issue_project_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IssueProjectToken"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedProjectToken"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `secret_key_required`: the server has no FLEETDECK_SECRET_KEY to seal tokens with */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit (FLEETDECK_BODY_LIMIT; FLEETDECK_IMPORT_BODY_LIMIT for the import and the applies) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unknown_project`, `invalid_ttl` */
             422: {
                 headers: {
                     [name: string]: unknown;

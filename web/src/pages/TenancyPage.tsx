@@ -1,7 +1,7 @@
-import { useState, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { appsOfPath, createApp, createProject, createTenant, deleteApp, deleteProject, deleteTenant, paths, projectsOfPath } from '../api/endpoints';
+import { appsOfPath, createApp, createProject, createTenant, deleteApp, deleteProject, deleteTenant, issueKubeconfig, paths, projectsOfPath } from '../api/endpoints';
 import { apiQuery, changes } from '../api/queries';
 import type { AppList, ClusterList, PlatformPolicyView, ProjectList, TenantList } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
@@ -169,6 +169,70 @@ function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tena
   );
 }
 
+const KUBECONFIG_LIVES = [
+  { seconds: 600, label: '10 minutes' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 28800, label: '8 hours' },
+  { seconds: 86400, label: '1 day' },
+];
+
+/** Issues a kubeconfig for the project's namespace and shows it once (Fleetdeck keeps no copy). */
+function KubeconfigForm({ projectId, onDone }: { projectId: string; onDone: () => void }) {
+  const asksPassword = useCurrentUser().method === 'password';
+  const [password, setPassword] = useState('');
+  const [ttlSeconds, setTtlSeconds] = useState(3600);
+  const [tried, setTried] = useState(false);
+  const issue = useApiMutation(issueKubeconfig, changes.tenancy);
+  const issued = issue.data;
+  const missing = asksPassword && !password;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTried(true);
+    if (missing) return;
+    issue.mutate({ projectId, input: { ttlSeconds, ...(asksPassword ? { password } : {}) } });
+  };
+  if (issued) {
+    return (
+      <section className="form-grid" aria-label="Issued kubeconfig">
+        <p>
+          For namespace {issued.namespace} in {issued.cluster}, acting as {issued.serviceAccount}; it stops working at {new Date(issued.expiresAt).toLocaleString()}. Fleetdeck keeps no copy: save it now.
+        </p>
+        <textarea readOnly rows={12} value={issued.kubeconfig} aria-label="Kubeconfig YAML" />
+        <div className="actions">
+          <a className="button-link" download={`${issued.namespace}.kubeconfig`} href={`data:application/yaml;charset=utf-8,${encodeURIComponent(issued.kubeconfig)}`}>
+            Download
+          </a>
+          <button type="button" onClick={onDone}>
+            Close
+          </button>
+        </div>
+      </section>
+    );
+  }
+  return (
+    <form className="form-grid" onSubmit={submit} aria-label="Kubeconfig">
+      <h2>Kubeconfig for this project</h2>
+      {asksPassword ? (
+        <label>
+          Your password
+          <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+      ) : null}
+      <label>
+        Valid for
+        <select value={ttlSeconds} onChange={(e) => setTtlSeconds(Number(e.target.value))}>
+          {KUBECONFIG_LIVES.map((l) => (
+            <option key={l.seconds} value={l.seconds}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <FormFooter problem={tried && missing ? 'Give your password to have a kubeconfig.' : null} error={issue.error} saving={issue.isPending} saveLabel="Issue kubeconfig" onCancel={onDone} />
+    </form>
+  );
+}
+
 const SYNC_POLL_MS = 2000;
 const SYNC_TONES = { synced: 'good', pending: 'info', failed: 'bad' } as const;
 
@@ -221,17 +285,24 @@ function Apps({ projectId, canWrite, onDeleted }: { projectId: string; canWrite:
   const removeProject = useApiMutation(deleteProject, changes.tenancy);
   const removeApp = useApiMutation(deleteApp, changes.tenancy);
   const [form, freshForm] = useFresh();
+  const [kubeconfig, setKubeconfig] = useState(false);
   const error = removeProject.error ?? removeApp.error;
   return (
     <section className="panel" aria-label="Apps">
       <h2>Apps</h2>
       <Toolbar count={apps.data?.items.length} noun="app" fetching={apps.isFetching}>
         {canWrite ? (
+          <button type="button" onClick={() => setKubeconfig(true)} disabled={kubeconfig}>
+            Kubeconfig
+          </button>
+        ) : null}
+        {canWrite ? (
           <button type="button" className="danger" disabled={removeProject.isPending} onClick={() => window.confirm('Delete this project? It must have no apps. Its namespace is deleted in the cluster with everything in it.') && removeProject.mutate(projectId, { onSuccess: onDeleted })}>
             Delete project
           </button>
         ) : null}
       </Toolbar>
+      {kubeconfig ? <KubeconfigForm projectId={projectId} onDone={() => setKubeconfig(false)} /> : null}
       {error ? <ErrorPanel error={error} title="Delete failed" /> : null}
       {apps.error ? <ErrorPanel error={apps.error} onRetry={() => void apps.refetch()} /> : null}
       <table className="table" aria-label="App list">
