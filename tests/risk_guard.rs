@@ -163,3 +163,23 @@ on_both_backends! {
         app.stop().await;
     }
 }
+
+on_both_backends! {
+    async fn the_platform_policys_allowlist_binds_the_guard_when_it_names_any(db) {
+        let app = TestApp::start(db).await;
+        let image = |body: &Value| body["findings"].as_array().unwrap().iter().any(|f| f["check"] == "image_not_allowed");
+        let (_, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": SINGLE})).await;
+        assert!(!image(&body), "no list: any image");
+        let (status, body) = call(&app, Method::PUT, "/api/platform/policy", ADMIN_TOKEN,
+            Some(json!({"imageAllowlist": ["docker.io"]}))).await;
+        assert_eq!(status, 200, "{body}");
+        let (_, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": SINGLE})).await;
+        let finding = body["findings"].as_array().unwrap().iter().find(|f| f["check"] == "image_not_allowed").expect("image_not_allowed");
+        assert_eq!(finding["blocking"], true);
+        assert!(body["skipped"].as_array().unwrap().iter().all(|s| s["check"] != "image_not_allowed"), "{body}");
+        let allowed = SINGLE.replace("ghcr.io/acme/checkout:2.0", "nginx:1.27");
+        let (_, body) = analyze_call(&app, VIEWER_TOKEN, json!({"manifest": allowed})).await;
+        assert!(!image(&body), "docker.io/library/nginx is allowed: {body}");
+        app.stop().await;
+    }
+}

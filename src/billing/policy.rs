@@ -107,10 +107,7 @@ pub async fn current(state: &AppState) -> ApiResult<PlatformPolicyView> {
 
 /// Whether `image` may run as an app: the policy's allowlist, else the server's.
 pub fn image_allowed(image: &str, policy: &PlatformPolicy, server_allowlist: &[String]) -> bool {
-    let allowlist = match policy.image_allowlist.is_empty() {
-        true => server_allowlist,
-        false => &policy.image_allowlist,
-    };
+    let allowlist = images::in_force(&policy.image_allowlist, server_allowlist);
     allowlist.is_empty() || images::allowed(image, allowlist)
 }
 

@@ -1,6 +1,8 @@
 //! `/api/tenants`, `/api/projects` and `/api/apps`: who owns what. Each read and write is
 //! checked by `access::may`; what a caller may not read does not exist for them (404).
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -112,31 +114,25 @@ async fn readable_app(state: &AppState, principal: &Principal, id: &str) -> ApiR
     }
 }
 
-fn conflict(c: TenancyConflict, what: &str, name: &str) -> ApiError {
-    match c {
-        TenancyConflict::NameTaken => ApiError::conflict("name_taken", format!("a {what} named {name:?} exists")),
-        TenancyConflict::NamespaceTaken => ApiError::conflict(
+fn conflict(c: TenancyConflict, kind: Kind, name: &str) -> ApiError {
+    let what = kind.word();
+    match (c, kind) {
+        (TenancyConflict::NameTaken, _) => ApiError::conflict("name_taken", format!("a {what} named {name:?} exists")),
+        (TenancyConflict::NamespaceTaken, _) => ApiError::conflict(
             "namespace_taken",
             format!("another project has namespace {name:?} in that cluster"),
         ),
-        TenancyConflict::NotEmpty => ApiError::conflict(
-            match what {
-                "tenant" => "tenant_not_empty",
-                _ => "project_not_empty",
-            },
-            format!(
-                "the {what} {name:?} still has {}; delete them first",
-                if what == "tenant" { "projects" } else { "apps" }
-            ),
+        (TenancyConflict::NotEmpty, Kind::Tenant) => ApiError::conflict(
+            "tenant_not_empty",
+            format!("the tenant {name:?} still has projects; delete them first"),
         ),
-        TenancyConflict::NotFound => not_found(
-            match what {
-                "tenant" => "tenant_not_found",
-                _ => "project_not_found",
-            },
-            what,
-            name,
+        (TenancyConflict::NotEmpty, _) => ApiError::conflict(
+            "project_not_empty",
+            format!("the project {name:?} still has apps; delete them first"),
         ),
+        (TenancyConflict::NotFound, Kind::Tenant) => not_found("tenant_not_found", what, name),
+        (TenancyConflict::NotFound, Kind::Project) => not_found("project_not_found", what, name),
+        (TenancyConflict::NotFound, Kind::App) => not_found("app_not_found", what, name),
     }
 }
 
@@ -188,7 +184,7 @@ async fn create_tenant(
         .store
         .insert_tenant(&row)
         .await?
-        .map_err(|c| conflict(c, "tenant", &row.name))?;
+        .map_err(|c| conflict(c, Kind::Tenant, &row.name))?;
     Ok((StatusCode::CREATED, AuditNote::named(&row.name), Json(row.into())))
 }
 
@@ -255,7 +251,7 @@ async fn delete_tenant(
         .store
         .delete_tenant(&id)
         .await?
-        .map_err(|c| conflict(c, "tenant", &tenant.name))?;
+        .map_err(|c| conflict(c, Kind::Tenant, &tenant.name))?;
     Ok((StatusCode::NO_CONTENT, AuditNote::named(tenant.name), ()))
 }
 
@@ -345,8 +341,8 @@ async fn create_project(
         sync_error: None,
     };
     state.store.insert_project(&row).await?.map_err(|c| match c {
-        TenancyConflict::NamespaceTaken => conflict(c, "project", &row.namespace),
-        _ => conflict(c, "project", &row.name),
+        TenancyConflict::NamespaceTaken => conflict(c, Kind::Project, &row.namespace),
+        _ => conflict(c, Kind::Project, &row.name),
     })?;
     state.projects_changed.notify_one();
     let note = AuditNote {
@@ -423,7 +419,7 @@ async fn delete_project(
     refuse_write(&principal, Kind::Project, owned_project(&project))?;
     // Emptiness is checked again in the deletion's transaction; this spares the namespace.
     if !state.store.apps(Some(&id)).await?.is_empty() {
-        return Err(conflict(TenancyConflict::NotEmpty, "project", &project.name));
+        return Err(conflict(TenancyConflict::NotEmpty, Kind::Project, &project.name));
     }
     if q.cascade != Some(false) {
         project_sync::delete_namespace(&state, &project)
@@ -434,7 +430,7 @@ async fn delete_project(
         .store
         .delete_project(&id)
         .await?
-        .map_err(|c| conflict(c, "project", &project.name))?;
+        .map_err(|c| conflict(c, Kind::Project, &project.name))?;
     let note = AuditNote {
         cluster: Some(project.cluster),
         namespace: Some(project.namespace),
@@ -454,10 +450,13 @@ async fn list_apps(
     ApiQuery(q): ApiQuery<AppsQuery>,
 ) -> ApiResult<Json<AppList>> {
     signed_in(&principal)?;
-    let projects = state.store.projects(None).await?;
+    let projects: HashMap<String, ProjectRow> = (state.store.projects(None).await?)
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     let mut items = Vec::new();
     for app in state.store.apps(q.project_id.as_deref()).await? {
-        let Some(project) = projects.iter().find(|p| p.id == app.project_id) else {
+        let Some(project) = projects.get(&app.project_id) else {
             continue;
         };
         if may(&principal, Access::Read, Kind::App, owned_project(project)) {
@@ -525,7 +524,7 @@ async fn create_app(
         .store
         .insert_app(&row)
         .await?
-        .map_err(|c| conflict(c, "app", &row.name))?;
+        .map_err(|c| conflict(c, Kind::App, &row.name))?;
     state.projects_changed.notify_one();
     let note = AuditNote {
         cluster: Some(project.cluster),
@@ -614,23 +613,23 @@ mod tests {
     #[test]
     fn conflicts_have_stable_codes() {
         assert_eq!(
-            conflict(TenancyConflict::NameTaken, "tenant", "acme").code,
+            conflict(TenancyConflict::NameTaken, Kind::Tenant, "acme").code,
             "name_taken"
         );
         assert_eq!(
-            conflict(TenancyConflict::NamespaceTaken, "project", "acme-web").code,
+            conflict(TenancyConflict::NamespaceTaken, Kind::Project, "acme-web").code,
             "namespace_taken"
         );
         assert_eq!(
-            conflict(TenancyConflict::NotEmpty, "tenant", "acme").code,
+            conflict(TenancyConflict::NotEmpty, Kind::Tenant, "acme").code,
             "tenant_not_empty"
         );
         assert_eq!(
-            conflict(TenancyConflict::NotEmpty, "project", "web").code,
+            conflict(TenancyConflict::NotEmpty, Kind::Project, "web").code,
             "project_not_empty"
         );
         assert_eq!(
-            conflict(TenancyConflict::NotFound, "project", "p1").code,
+            conflict(TenancyConflict::NotFound, Kind::Project, "p1").code,
             "project_not_found"
         );
     }

@@ -40,7 +40,7 @@ use utoipa_axum::routes;
 use super::diagnostics::finding::Remediation;
 use super::findings::{self, StoredFinding};
 use super::incident_read::{Views, may_see};
-use super::risk_guard::{self, KubeVersion};
+use super::risk_guard::{self, KubeVersion, images};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
@@ -299,14 +299,15 @@ async fn resolve(scope: &ClusterScope, subject: &Subject<'_>, kind: Remediation)
 }
 
 /// What the risk guard is told about the cluster.
-async fn risk_options(state: &AppState, scope: &ClusterScope) -> risk_guard::Options {
+async fn risk_options(state: &AppState, scope: &ClusterScope) -> ApiResult<risk_guard::Options> {
     let version = scope.reader_client().apiserver_version().await.ok();
-    risk_guard::Options {
+    let allowlist = state.store.platform_image_allowlist().await?;
+    Ok(risk_guard::Options {
         kubernetes_version: version.and_then(|v| KubeVersion::parse(&v.git_version)),
         environment: Some(scope.environment().to_string()),
-        image_allowlist: state.settings.risk_guard.image_allowlist.clone(),
+        image_allowlist: images::in_force(&allowlist, &state.settings.risk_guard.image_allowlist).to_vec(),
         default_namespace: "default".into(),
-    }
+    })
 }
 
 /// The change `kind` makes to `live`.
@@ -555,7 +556,7 @@ async fn propose(
         return Err(fail(plan::not_applicable("the finding suggests no remediation")));
     }
     let scope = actions::open(&state, &principal, cluster).await.map_err(fail)?;
-    let options = risk_options(&state, &scope).await;
+    let options = risk_options(&state, &scope).await?;
     let (mut rows, mut skipped, mut first_error) = (Vec::new(), Vec::new(), None);
     for kind in kinds {
         match proposal(&state.store, &principal, &scope, &subject, &request, kind, &options).await {

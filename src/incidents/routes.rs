@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy};
+use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy, images};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
@@ -120,12 +120,13 @@ async fn analyze(
         },
         (version, _) => (version, None),
     };
+    let allowlist = state.store.platform_image_allowlist().await?;
     let options = Options {
         kubernetes_version,
         environment: body
             .environment
             .or_else(|| cluster.as_ref().map(|c| c.environment.clone())),
-        image_allowlist: state.settings.risk_guard.image_allowlist.clone(),
+        image_allowlist: images::in_force(&allowlist, &state.settings.risk_guard.image_allowlist).to_vec(),
         default_namespace,
     };
     let manifest = body.manifest;

@@ -316,6 +316,14 @@ impl Store {
     }
 
     /// Sets the policy; every project is to be synced again (its baseline egress may change).
+    /// The platform policy's image allowlist: empty when no policy was set or it names none.
+    pub async fn platform_image_allowlist(&self) -> sqlx::Result<Vec<String>> {
+        let body = self.platform_policy().await?.map(|(body, _, _)| body.0);
+        Ok(body
+            .and_then(|b| serde_json::from_value(b["imageAllowlist"].clone()).ok())
+            .unwrap_or_default())
+    }
+
     pub async fn set_platform_policy(&self, body: &serde_json::Value, by: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
         let sql = "INSERT INTO platform_policy (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
                    ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at";

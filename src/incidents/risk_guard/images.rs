@@ -48,9 +48,26 @@ pub fn allowed(image: &str, allowlist: &[String]) -> bool {
     })
 }
 
+/// The allowlist in force: the platform policy's when it names any, else the server's
+/// (`FLEETDECK_IMAGE_ALLOWLIST`); empty: any image.
+pub fn in_force<'a>(policy: &'a [String], server: &'a [String]) -> &'a [String] {
+    match policy.is_empty() {
+        true => server,
+        false => policy,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_policys_allowlist_wins_when_it_names_any() {
+        let (policy, server) = (vec!["ghcr.io/acme".to_string()], vec!["docker.io".to_string()]);
+        assert_eq!(in_force(&policy, &server), policy);
+        assert_eq!(in_force(&[], &server), server);
+        assert!(in_force(&[], &[]).is_empty());
+    }
 
     #[test]
     fn the_pin_is_the_tag_or_the_digest() {
