@@ -1,5 +1,5 @@
 //! Signals benchmark (`cargo bench --bench signals`), in process on SQLite:
-//! 1. the sampler's pass (`sampler::sample_all`) over 5 simulated clusters of 10,000 pods and 100
+//! 1. the sampler's pass (`Sampler::sample_all`) over 5 simulated clusters of 10,000 pods and 100
 //!    nodes each (caches warm, as on the leader), against the floor of the same run: listing the
 //!    five clusters' PodMetrics and NodeMetrics straight from the simulators, which every pass
 //!    must do;
@@ -18,7 +18,8 @@ use fleetdeck::auth::{BootstrapToken, Role};
 use fleetdeck::config::Settings;
 use fleetdeck::kube::secret_box::SecretKey;
 use fleetdeck::server::Server;
-use fleetdeck::signals::{evaluator, sampler};
+use fleetdeck::signals::evaluator;
+use fleetdeck::signals::sampler::Sampler;
 use fleetdeck::store::samples::{SampleRow, SamplesWrite, bucket_start};
 use fleetdeck::store::workload_signals::WorkloadSpecRow;
 use kube::api::{Api, DynamicObject, ListParams};
@@ -88,8 +89,9 @@ async fn sampling(server: &Server, http: &reqwest::Client, base: &str) -> anyhow
     }
     // The first pass starts the watch caches and waits for them, as the leader's first does.
     let started = Instant::now();
+    let mut sampler = Sampler::default();
     let at = |i: usize| bucket_start(Utc::now()) - TimeDelta::minutes(5 * (PASSES + 2 - i) as i64);
-    for (cluster, outcome) in sampler::sample_all(&server.state, at(0)).await {
+    for (cluster, outcome) in sampler.sample_all(&server.state, at(0)).await {
         let counts = outcome?;
         // `big` (the answers' cluster) holds nothing.
         anyhow::ensure!(cluster == "big" || counts.workloads > 0, "{cluster}: {counts:?}");
@@ -102,7 +104,7 @@ async fn sampling(server: &Server, http: &reqwest::Client, base: &str) -> anyhow
         metrics_floor(&sims).await?;
         floors.push(started.elapsed());
         let started = Instant::now();
-        for (cluster, outcome) in sampler::sample_all(&server.state, at(i)).await {
+        for (cluster, outcome) in sampler.sample_all(&server.state, at(i)).await {
             outcome.map_err(|e| anyhow::anyhow!("{cluster}: {e:#}"))?;
         }
         passes.push(started.elapsed());

@@ -1,6 +1,6 @@
 //! Predictions against a simulated cluster, on both backends: synthetic trends scripted in kubesim
 //! (restart counts patched into pod statuses, node usage through metrics.k8s.io, volume usage
-//! through the kubelets' stats/summary), sampled with `sampler::sample_cluster` at chosen times
+//! through the kubelets' stats/summary), sampled with `Sampler::sample_cluster` at chosen times
 //! 30 minutes apart, predicted by the leader's pass (`evaluator::predictions`), then read through
 //! `GET /api/predictions` with every figure computed by hand: a rising restart rate is predicted
 //! and a flat one is not, a filling PVC, node memory pressure; the filters and their 400s; what a
@@ -21,8 +21,9 @@ use fleetdeck::clusters::clients::own_access;
 use fleetdeck::config::{PredictorSettings, RedactedSecret, Settings};
 use fleetdeck::kube::cache::Source;
 use fleetdeck::kube::discovery::ResourceInfo;
+use fleetdeck::signals::evaluator;
 use fleetdeck::signals::outbound::ssrf::AllowList;
-use fleetdeck::signals::{evaluator, sampler};
+use fleetdeck::signals::sampler::Sampler;
 use fleetdeck::store::samples::{VOLUME_SAMPLES, bucket_start};
 use k8s_openapi::api::core::v1::Pod;
 use kubesim::Sim;
@@ -180,7 +181,7 @@ async fn cached_restarts(state: &AppState, cluster: &str, namespace: &str, pod: 
 
 /// Scripts the pass's figures, waits until both clusters' caches see the restarts, and samples
 /// both clusters at `at`.
-async fn scripted_pass(sim: &Sim, state: &AppState, i: usize, at: DateTime<Utc>) {
+async fn scripted_pass(sim: &Sim, sampler: &mut Sampler, state: &AppState, i: usize, at: DateTime<Utc>) {
     let (api, web, agent, volume, memory, db_memory) = PASSES[i];
     let client = sim_client(sim).await;
     let restarts = [
@@ -218,7 +219,7 @@ async fn scripted_pass(sim: &Sim, state: &AppState, i: usize, at: DateTime<Utc>)
             assert_eq!(seen, Some(count), "{cluster}: {ns}/{pod}'s restarts in the cache");
         }
         let row = state.store.cluster(cluster).await.unwrap().unwrap();
-        let counts = sampler::sample_cluster(state, &row, at).await.unwrap();
+        let counts = sampler.sample_cluster(state, &row, at).await.unwrap();
         assert_eq!((counts.workloads, counts.volumes), (4, 1), "{cluster}");
     }
 }
@@ -230,10 +231,11 @@ async fn sampled(db: &TestDb, settings: Settings) -> (TestApp, Sim) {
     let sim = fleet_sim().await;
     let app = app_with_sim(db, &sim, false).await;
     let state = AppState::new(settings, db.store().await);
+    let mut sampler = Sampler::default();
     let last = bucket_start(Utc::now());
     for i in 0..PASSES.len() {
         let at = last - TimeDelta::minutes(30 * (PASSES.len() - 1 - i) as i64);
-        scripted_pass(&sim, &state, i, at).await;
+        scripted_pass(&sim, &mut sampler, &state, i, at).await;
     }
     evaluator::predictions(&state, Utc::now()).await.unwrap();
     (app, sim)

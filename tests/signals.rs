@@ -5,21 +5,28 @@
 //! rates and rightsizing from scripted samples against hand-computed figures through
 //! `GET /api/slo` and `GET /api/rightsizing`, and the background task on the leader; the same
 //! SLOs and rightsizing from a real Prometheus's backfilled series (`FLEETDECK_PROMETHEUS_URL`:
-//! the cluster label, a bearer token, the previous results kept while it fails).
+//! the cluster label, a bearer token, the previous results kept while it fails); and the
+//! caches' memo, which derives again only the objects that changed.
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use common::receivers::{Prometheus, Receiver};
 use common::*;
 use fleetdeck::AppState;
+use fleetdeck::clusters::clients::own_access;
 use fleetdeck::config::{PrometheusSettings, RedactedSecret};
+use fleetdeck::kube::cache::{Memo, Source};
+use fleetdeck::kube::discovery::ResourceInfo;
 use fleetdeck::signals::evaluator;
 use fleetdeck::signals::outbound::ssrf::AllowList;
-use fleetdeck::signals::sampler::{self, Counts};
+use fleetdeck::signals::sampler::{self, Counts, Sampler};
 use fleetdeck::store::samples::{CONTAINER_SAMPLES, NODE_SAMPLES, SampleRow, SamplesWrite, WORKLOAD_SAMPLES};
+use kube::api::DynamicObject;
 use kubesim::Sim;
 use kubesim::auth::Rule;
 use kubesim::metrics::MetricsKind;
@@ -156,9 +163,9 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-async fn pass(state: &AppState, when: DateTime<Utc>) -> Counts {
+async fn pass(sampler: &mut Sampler, state: &AppState, when: DateTime<Utc>) -> Counts {
     let cluster = state.store.cluster("open").await.unwrap().unwrap();
-    sampler::sample_cluster(state, &cluster, when).await.unwrap()
+    sampler.sample_cluster(state, &cluster, when).await.unwrap()
 }
 
 fn keyed(rows: &[SampleRow]) -> Vec<(String, Vec<i64>)> {
@@ -220,11 +227,57 @@ async fn events(app: &TestApp, query: &str, token: &str) -> (u16, Value) {
 }
 
 on_both_backends! {
+    async fn a_memo_derives_again_only_the_objects_that_changed(db) {
+        let sim = fleet_sim().await;
+        let (_app, state) = app_and_state(db, &sim).await;
+        let row = state.store.cluster("open").await.unwrap().unwrap();
+        let (connection, client) = own_access(&state, &row).await.unwrap();
+        let source = Source {
+            cluster: "open",
+            connection: &connection,
+            client,
+        };
+        let info = ResourceInfo::builtin("", "v1", "nodes", "Node", false);
+        let cache = state.caches.get(&source, &info).await.unwrap();
+        let derived = AtomicUsize::new(0);
+        let tier = |o: &DynamicObject| {
+            derived.fetch_add(1, Ordering::SeqCst);
+            let labels = o.metadata.labels.clone().unwrap_or_default();
+            (o.metadata.name.clone().unwrap(), labels.get("tier").cloned())
+        };
+        let mut memo = Memo::default();
+        let sorted = |mut v: Vec<Arc<(String, Option<String>)>>| {
+            v.sort();
+            v.iter().map(|t| t.as_ref().clone()).collect::<Vec<_>>()
+        };
+        let both = vec![("node-a".to_string(), None), ("node-b".to_string(), None)];
+        assert_eq!(sorted(cache.memoized(&mut memo, tier)), both);
+        assert_eq!(derived.swap(0, Ordering::SeqCst), 2);
+        assert_eq!(sorted(cache.memoized(&mut memo, tier)), both);
+        assert_eq!(derived.load(Ordering::SeqCst), 0, "nothing changed, nothing parsed");
+
+        let mut node = sim.get("v1", "Node", "", "node-b").unwrap();
+        node["metadata"]["labels"] = json!({"tier": "gold"});
+        sim.create_or_update(node).unwrap();
+        let changed = vec![("node-a".to_string(), None), ("node-b".to_string(), Some("gold".to_string()))];
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            seen = sorted(cache.memoized(&mut memo, tier));
+            if seen == changed {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(seen, changed);
+        assert_eq!(derived.load(Ordering::SeqCst), 1, "only the changed node parsed again");
+    }
+
     async fn a_pass_records_readiness_usage_and_node_history(db) {
         let sim = fleet_sim().await;
         let (app, state) = app_and_state(db, &sim).await;
+        let mut sampler = Sampler::default();
         let t0 = at("2026-12-06T10:00:00Z");
-        let counts = pass(&state, t0).await;
+        let counts = pass(&mut sampler, &state, t0).await;
         assert_eq!(counts, Counts { workloads: 2, containers: 2, nodes: 2, node_events: 2, volumes: 0 });
 
         let since = t0 - TimeDelta::hours(1);
@@ -255,7 +308,7 @@ on_both_backends! {
         let t1 = t0 + TimeDelta::minutes(1);
         let mut recorded = 0;
         for i in 0..50 {
-            recorded += pass(&state, t1 + TimeDelta::seconds(i)).await.node_events;
+            recorded += pass(&mut sampler, &state, t1 + TimeDelta::seconds(i)).await.node_events;
             if recorded >= 3 {
                 break;
             }
@@ -263,7 +316,7 @@ on_both_backends! {
         }
         assert_eq!(recorded, 3);
         // Nothing changed since: no new events.
-        assert_eq!(pass(&state, t1 + TimeDelta::minutes(1)).await.node_events, 0);
+        assert_eq!(pass(&mut sampler, &state, t1 + TimeDelta::minutes(1)).await.node_events, 0);
 
         let (status, body) = events(&app, "?cluster=open", VIEWER_TOKEN).await;
         assert_eq!(status, 200, "{body}");
@@ -300,15 +353,16 @@ on_both_backends! {
     async fn raw_samples_fold_into_five_minute_buckets(db) {
         let sim = fleet_sim().await;
         let (app, state) = app_and_state(db, &sim).await;
+        let mut sampler = Sampler::default();
         let t0 = at("2026-12-06T10:00:00Z");
         // Three passes in one bucket with different usage, one in the next.
         let usage = [("200m", "300Mi", "450m"), ("800m", "100Mi", "100m"), ("100m", "200Mi", "100m")];
         for (i, (a, memory, b)) in usage.iter().enumerate() {
             sim.set_usage(MetricsKind::Pod, "shop", "api-1-a", "app", a, memory).unwrap();
             sim.set_usage(MetricsKind::Pod, "shop", "api-1-b", "app", b, "50Mi").unwrap();
-            pass(&state, t0 + TimeDelta::minutes(i as i64)).await;
+            pass(&mut sampler, &state, t0 + TimeDelta::minutes(i as i64)).await;
         }
-        pass(&state, t0 + TimeDelta::minutes(5)).await;
+        pass(&mut sampler, &state, t0 + TimeDelta::minutes(5)).await;
 
         // A day and 7 minutes later the first bucket (10:00-10:05) is wholly past the raw
         // retention (1d); the one at 10:05 is not yet.
@@ -338,9 +392,10 @@ on_both_backends! {
         // Operators may list nodes; viewers may not.
         sim.add_rule(Rule::group("fleetdeck:operators", &["list"], &[""], &["nodes"], &[]));
         let (app, state) = app_and_state(db, &sim).await;
+        let mut sampler = Sampler::default();
         for name in ["open", "guarded"] {
             let cluster = state.store.cluster(name).await.unwrap().unwrap();
-            sampler::sample_cluster(&state, &cluster, at("2026-12-06T10:00:00Z")).await.unwrap();
+            sampler.sample_cluster(&state, &cluster, at("2026-12-06T10:00:00Z")).await.unwrap();
         }
         let clusters = |body: &Value| -> BTreeSet<String> {
             body["events"].as_array().unwrap().iter().map(|e| e["cluster"].as_str().unwrap().to_string()).collect()
@@ -357,10 +412,11 @@ on_both_backends! {
     async fn slo_burn_rates_and_budget_from_readiness_by_hand(db) {
         let sim = fleet_sim().await;
         let (app, state) = app_and_state(db, &sim).await;
+        let mut sampler = Sampler::default();
         let now = at("2026-12-06T12:00:00Z");
         // A real pass four days ago records the specs (api's target: 99 %) and one sample each:
         // api 2 desired, 1 ready; db 1 and 1.
-        pass(&state, now - TimeDelta::days(4)).await;
+        pass(&mut sampler, &state, now - TimeDelta::days(4)).await;
         // Then api's last hour, a sample a minute (k minutes ago, k = 0..59): 2 desired; 1 ready
         // in the last half hour (k < 30), 2 before.
         let rows = (0..60)
@@ -424,11 +480,12 @@ spec:
   metrics: [{type: Resource, resource: {name: memory, target: {type: Utilization, averageUtilization: 80}}}]
 "#).unwrap();
         let (app, state) = app_and_state(db, &sim).await;
+        let mut sampler = Sampler::default();
         let now = at("2026-12-06T12:00:00Z");
         // The caches may not hold the HPA at the first pass: pass until its spec says so. These
         // passes are older than the history (7 days): only the specs count.
         for i in 0..50 {
-            pass(&state, now - TimeDelta::days(8) + TimeDelta::seconds(i)).await;
+            pass(&mut sampler, &state, now - TimeDelta::days(8) + TimeDelta::seconds(i)).await;
             let specs = state.store.workload_specs("open").await.unwrap();
             if specs.iter().any(|s| s.name == "db" && s.hpa_memory) {
                 break;
@@ -505,11 +562,12 @@ spec:
 status: {readyReplicas: 1}
 "#).unwrap();
         let (app, state) = app_and_state(db, &sim).await;
+        let mut sampler = Sampler::default();
         let now = at("2026-12-06T12:00:00Z");
         for name in ["open", "guarded"] {
             let cluster = state.store.cluster(name).await.unwrap().unwrap();
             for i in 0..50 {
-                sampler::sample_cluster(&state, &cluster, now - TimeDelta::seconds(i)).await.ok();
+                sampler.sample_cluster(&state, &cluster, now - TimeDelta::seconds(i)).await.ok();
                 if state.store.workload_specs(name).await.unwrap().len() == 3 {
                     break;
                 }
@@ -733,8 +791,9 @@ on_both_backends! {
         let sim = fleet_sim().await;
         let app = app_with_sim(db, &sim, false).await;
         let state = AppState::new(prometheus_settings(db, &prometheus.url(), "cluster", None), db.store().await);
+        let mut sampler = Sampler::default();
         // A real pass four days ago records the specs (and a stored sample Prometheus ignores).
-        pass(&state, now - TimeDelta::days(4)).await;
+        pass(&mut sampler, &state, now - TimeDelta::days(4)).await;
         assert_eq!(evaluator::slos(&state, now).await.unwrap(), 2);
 
         let (status, body) = get(&app, "/api/slo?cluster=open", VIEWER_TOKEN).await;
@@ -810,7 +869,8 @@ on_both_backends! {
         // Cluster `open` is k8s="open" now: the decoy's api, none of 2 available (burn 100), and
         // no db series.
         let state = AppState::new(prometheus_settings(db, &prometheus.url(), "k8s", None), db.store().await);
-        pass(&state, now - TimeDelta::days(4)).await;
+        let mut sampler = Sampler::default();
+        pass(&mut sampler, &state, now - TimeDelta::days(4)).await;
         evaluator::slos(&state, now).await.unwrap();
         let (_, body) = get(&app, "/api/slo?cluster=open", VIEWER_TOKEN).await;
         let api = &body["workloads"][0];
@@ -826,8 +886,9 @@ on_both_backends! {
         let sim = fleet_sim().await;
         let app = app_with_sim(db, &sim, false).await;
         let state = AppState::new(prometheus_settings(db, &stub.url(""), "cluster", Some("prom-token-123")), db.store().await);
+        let mut sampler = Sampler::default();
         let now = at("2026-12-06T12:00:00Z");
-        pass(&state, now - TimeDelta::days(1)).await;
+        pass(&mut sampler, &state, now - TimeDelta::days(1)).await;
         assert_eq!(evaluator::slos(&state, now).await.unwrap(), 2);
         let received = stub.received();
         assert!(!received.is_empty());

@@ -190,6 +190,16 @@ enum Phase {
 /// An object's namespace (empty for cluster-scoped ones) and name.
 pub type Key = (String, String);
 
+/// What a reader derived from a cache's objects, by object, with the resourceVersion it was
+/// derived at ([`ResourceCache::memoized`]).
+pub struct Memo<F>(HashMap<Key, (Option<String>, Arc<F>)>);
+
+impl<F> Default for Memo<F> {
+    fn default() -> Self {
+        Memo(HashMap::new())
+    }
+}
+
 struct Rows<R> {
     rows: BTreeMap<Key, (Arc<R>, usize)>,
     /// Rows of a relist in progress, swapped in when it is complete.
@@ -439,6 +449,30 @@ impl<R: Derive> ResourceCache<R> {
     pub fn objects(&self) -> Vec<Arc<DynamicObject>> {
         self.touch();
         self.store.state().iter().map(|s| Arc::new(s.object())).collect()
+    }
+
+    /// Every cached object as `derive` makes it. An object `memo` saw at the same
+    /// resourceVersion is not parsed again: a reader that goes over every object each pass parses
+    /// only what changed since its last pass.
+    pub fn memoized<F>(&self, memo: &mut Memo<F>, derive: impl Fn(&DynamicObject) -> F) -> Vec<Arc<F>> {
+        self.touch();
+        let objects = self.store.state();
+        let mut seen = HashMap::with_capacity(objects.len());
+        let derived = objects
+            .iter()
+            .map(|s| {
+                let k = key(s);
+                let version = &s.meta.resource_version;
+                let value = match memo.0.remove(&k) {
+                    Some((v, value)) if v == *version => value,
+                    _ => Arc::new(derive(&s.object())),
+                };
+                seen.insert(k, (version.clone(), value.clone()));
+                value
+            })
+            .collect();
+        memo.0 = seen;
+        derived
     }
 
     /// A stream's start and its feed of later changes: the changes after `after` when the

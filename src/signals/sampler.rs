@@ -1,5 +1,6 @@
 //! The sampler: on the leader, every `FLEETDECK_SAMPLE_INTERVAL`, one pass over each cluster
-//! records its workloads' readiness and restarts (from the shared watch caches), its containers'
+//! records its workloads' readiness and restarts (from the shared watch caches, whose objects'
+//! facts it keeps between passes and derives again only when an object changes), its containers'
 //! and nodes' usage (one list each of metrics.k8s.io's PodMetrics and NodeMetrics, as
 //! Fleetdeck), its PersistentVolumeClaims' volumes (each node's kubelet stats/summary through
 //! the apiserver's node proxy), and what changed of its nodes and of its workloads' specs. Every
@@ -7,7 +8,7 @@
 //! buckets and drops what is past retention; then the evaluator computes SLOs, rightsizing and
 //! predictions when they are due.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +23,14 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::evaluator;
 use super::node_history::{self, NodeState, NodeStatus};
-use super::samples::{self, MetricsList, Observed, Pass, WorkloadSpec};
+use super::samples::{
+    self, AutoscalerFacts, MetricsList, NodeFacts, Observed, Pass, PodFacts, ReplicaSetFacts, WorkloadFacts,
+    WorkloadSpec,
+};
 use crate::AppState;
 use crate::clusters::clients::own_access;
-use crate::kube::cache::Source;
+use crate::inventory::rows::CachedRow;
+use crate::kube::cache::{Memo, ResourceCache, Source};
 use crate::kube::discovery::ResourceInfo;
 use crate::kube::leader::Leadership;
 use crate::store::clusters::ClusterRow;
@@ -42,18 +47,21 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(state.settings.sample_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut sampler = Sampler::default();
         // When each periodic job last started.
         let (mut maintained, mut evaluated, mut rightsized, mut predicted) = (None, None, None, None);
         loop {
             if !leadership.is_leader() {
                 (maintained, evaluated, rightsized, predicted) = (None, None, None, None);
+                // Another leader may write node states and specs meanwhile.
+                sampler = Sampler::default();
                 if leadership.changed().await.is_none() {
                     return;
                 }
                 continue;
             }
             tick.tick().await;
-            for (cluster, outcome) in sample_all(&state, crate::store::now()).await {
+            for (cluster, outcome) in sampler.sample_all(&state, crate::store::now()).await {
                 if let Err(e) = outcome {
                     tracing::warn!(cluster, error = format!("{e:#}"), "signals: sampling failed");
                 }
@@ -102,20 +110,66 @@ pub struct Counts {
     pub volumes: usize,
 }
 
-/// One pass over every cluster at `at`, a few clusters at once; each cluster's outcome.
-pub async fn sample_all(state: &AppState, at: DateTime<Utc>) -> Vec<(String, anyhow::Result<Counts>)> {
-    let clusters = match state.store.list_clusters().await {
-        Ok(c) => c,
-        Err(e) => return vec![(String::new(), Err(e.into()))],
-    };
-    futures::stream::iter(clusters)
-        .map(|c| async move {
-            let outcome = sample_cluster(state, &c, at).await;
-            (c.name, outcome)
-        })
-        .buffer_unordered(CLUSTERS_AT_ONCE)
-        .collect()
-        .await
+/// What the sampler keeps between passes, per cluster, so that a pass parses only the objects
+/// that changed since the last one and reads nothing back from the store.
+#[derive(Default)]
+pub struct Sampler {
+    clusters: HashMap<String, Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    /// What the rest was kept from; facts of another connection are dropped.
+    connection: String,
+    workloads: HashMap<&'static str, Memo<Option<WorkloadFacts>>>,
+    replica_sets: Memo<ReplicaSetFacts>,
+    pods: Memo<PodFacts>,
+    nodes: Memo<NodeFacts>,
+    autoscalers: Memo<Option<AutoscalerFacts>>,
+    /// The node states and workload specs as last written; read from the store when unknown.
+    node_states: Option<HashMap<String, NodeState>>,
+    specs: Option<HashMap<WorkloadName, WorkloadSpecRow>>,
+}
+
+impl Sampler {
+    /// One pass over every cluster at `at`, a few clusters at once; each cluster's outcome.
+    pub async fn sample_all(&mut self, state: &AppState, at: DateTime<Utc>) -> Vec<(String, anyhow::Result<Counts>)> {
+        let clusters = match state.store.list_clusters().await {
+            Ok(c) => c,
+            Err(e) => return vec![(String::new(), Err(e.into()))],
+        };
+        // What was kept of clusters no longer registered is dropped.
+        let mut kept = std::mem::take(&mut self.clusters);
+        let outcomes: Vec<(String, Kept, anyhow::Result<Counts>)> = futures::stream::iter(clusters)
+            .map(|c| {
+                let mut kept = kept.remove(&c.name).unwrap_or_default();
+                async move {
+                    let outcome = sample(state, &c, at, &mut kept).await;
+                    (c.name, kept, outcome)
+                }
+            })
+            .buffer_unordered(CLUSTERS_AT_ONCE)
+            .collect()
+            .await;
+        outcomes
+            .into_iter()
+            .map(|(cluster, kept, outcome)| {
+                self.clusters.insert(cluster.clone(), kept);
+                (cluster, outcome)
+            })
+            .collect()
+    }
+
+    /// One pass over `cluster` at `at`.
+    pub async fn sample_cluster(
+        &mut self,
+        state: &AppState,
+        cluster: &ClusterRow,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<Counts> {
+        let kept = self.clusters.entry(cluster.name.clone()).or_default();
+        sample(state, cluster, at, kept).await
+    }
 }
 
 /// The resources a pass reads from the caches, by (group, kind).
@@ -131,11 +185,28 @@ const READ: &[(&str, &str)] = &[
 
 const METRICS_GROUP: &str = "metrics.k8s.io";
 
+/// The facts of the cached objects of `kind`, from `memo` where they have not changed; none when
+/// the kind could not be read.
+fn facts<F>(
+    caches: &HashMap<&str, Arc<ResourceCache<CachedRow>>>,
+    kind: &str,
+    memo: &mut Memo<F>,
+    derive: impl Fn(&DynamicObject) -> F,
+) -> Option<Vec<Arc<F>>> {
+    caches.get(kind).map(|cache| cache.memoized(memo, derive))
+}
+
 /// One pass over `cluster` at `at`: reads, computes and writes its samples in one transaction.
-pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>) -> anyhow::Result<Counts> {
+async fn sample(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>, kept: &mut Kept) -> anyhow::Result<Counts> {
     let (connection, client) = own_access(state, cluster)
         .await
         .map_err(|e| anyhow!("no client: {e:?}"))?;
+    if kept.connection != connection {
+        *kept = Kept {
+            connection: connection.clone(),
+            ..Kept::default()
+        };
+    }
     let source = Source {
         cluster: &cluster.name,
         connection: &connection,
@@ -153,7 +224,7 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
         }
     };
     let cached = async {
-        let mut objects: HashMap<&str, Vec<Arc<DynamicObject>>> = HashMap::new();
+        let mut caches = HashMap::new();
         for (group, kind) in READ {
             let Some(info) = served
                 .iter()
@@ -164,7 +235,7 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
             // A kind that cannot be read is left out; without nodes, node history waits.
             match state.caches.get(&source, info).await {
                 Ok(cache) => {
-                    objects.insert(*kind, cache.objects());
+                    caches.insert(*kind, cache);
                 }
                 Err(e) => tracing::debug!(
                     cluster = cluster.name,
@@ -174,30 +245,38 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
                 ),
             }
         }
-        objects
+        caches
     };
-    let (objects, lists) = tokio::join!(cached, metrics_lists);
+    let (caches, lists) = tokio::join!(cached, metrics_lists);
     let (pod_metrics, node_metrics) = lists?;
-    let of = |kind: &str| {
-        objects
-            .get(kind)
-            .map(|v| v.iter().map(Arc::as_ref).collect())
-            .unwrap_or_default()
-    };
-    let mut observed = Observed {
-        replica_sets: of("ReplicaSet"),
-        pods: of("Pod"),
-        nodes: of("Node"),
-        autoscalers: of("HorizontalPodAutoscaler"),
-        pod_metrics: &pod_metrics,
-        node_metrics: &node_metrics,
-        ..Observed::default()
-    };
+    let mut workloads = Vec::new();
+    let mut every_workload_kind = true;
     for kind in samples::WORKLOAD_KINDS {
-        for o in objects.get(kind).into_iter().flatten() {
-            observed.workloads.push((kind, o.as_ref()));
+        let memo = kept.workloads.entry(kind).or_default();
+        match facts(&caches, kind, memo, |o| WorkloadFacts::of(kind, o)) {
+            Some(f) => workloads.extend(f),
+            None => every_workload_kind = false,
         }
     }
+    let replica_sets = facts(&caches, "ReplicaSet", &mut kept.replica_sets, ReplicaSetFacts::of).unwrap_or_default();
+    let pods = facts(&caches, "Pod", &mut kept.pods, PodFacts::of).unwrap_or_default();
+    let nodes = facts(&caches, "Node", &mut kept.nodes, NodeFacts::of);
+    let autoscalers = facts(
+        &caches,
+        "HorizontalPodAutoscaler",
+        &mut kept.autoscalers,
+        AutoscalerFacts::of,
+    )
+    .unwrap_or_default();
+    let observed = Observed {
+        workloads: workloads.iter().filter_map(|w| w.as_ref().as_ref()).collect(),
+        replica_sets: replica_sets.iter().map(Arc::as_ref).collect(),
+        pods: pods.iter().map(Arc::as_ref).collect(),
+        nodes: nodes.iter().flatten().map(Arc::as_ref).collect(),
+        autoscalers: autoscalers.iter().filter_map(|a| a.as_ref().as_ref()).collect(),
+        pod_metrics: &pod_metrics,
+        node_metrics: &node_metrics,
+    };
     let pass = samples::pass(&observed);
     let mut write = rows(&cluster.name, at, &pass);
     let summaries = summaries(&client, &cluster.name, &samples::nodes_with_claims(&observed.pods)).await;
@@ -210,12 +289,23 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
             values: vec![v.used_bytes, v.capacity_bytes],
         })
         .collect();
-    if objects.contains_key("Node") {
-        node_changes(state, &cluster.name, at, &observed.nodes, &mut write).await?;
+    // What was last written is known again only once this write is done.
+    let mut node_states = None;
+    if nodes.is_some() {
+        let before = match kept.node_states.take() {
+            Some(before) => before,
+            None => recorded_node_states(state, &cluster.name).await?,
+        };
+        node_states = Some(node_changes(&cluster.name, at, before, &observed.nodes, &mut write));
     }
     // Specs of kinds that could not be read are kept as they were.
-    if samples::WORKLOAD_KINDS.iter().all(|k| objects.contains_key(k)) {
-        spec_changes(state, &cluster.name, &pass.specs, &mut write).await?;
+    let mut specs = None;
+    if every_workload_kind {
+        let before = match kept.specs.take() {
+            Some(before) => before,
+            None => recorded_specs(state, &cluster.name).await?,
+        };
+        specs = Some(spec_changes(before, &pass.specs, &mut write));
     }
     let counts = Counts {
         workloads: write.workloads.len(),
@@ -225,6 +315,7 @@ pub async fn sample_cluster(state: &AppState, cluster: &ClusterRow, at: DateTime
         volumes: write.volumes.len(),
     };
     state.store.write_samples(&cluster.name, &write).await?;
+    (kept.node_states, kept.specs) = (node_states, specs);
     Ok(counts)
 }
 
@@ -331,50 +422,55 @@ fn spec_row(spec: &WorkloadSpec) -> WorkloadSpecRow {
     }
 }
 
-/// Adds to `write` the workload specs that differ from those recorded, and the workloads gone.
-async fn spec_changes(
-    state: &AppState,
-    cluster: &str,
-    specs: &[WorkloadSpec],
-    write: &mut SamplesWrite,
-) -> anyhow::Result<()> {
-    let name = |r: &WorkloadSpecRow| (r.namespace.clone(), r.kind.clone(), r.name.clone());
-    let before: HashMap<WorkloadName, WorkloadSpecRow> = state
-        .store
-        .workload_specs(cluster)
-        .await?
-        .into_iter()
-        .map(|r| (name(&r), r))
-        .collect();
-    let now: Vec<WorkloadSpecRow> = specs.iter().map(spec_row).collect();
-    let seen: HashSet<WorkloadName> = now.iter().map(name).collect();
-    write.specs_gone = before.keys().filter(|k| !seen.contains(*k)).cloned().collect();
-    write.specs = now.into_iter().filter(|r| before.get(&name(r)) != Some(r)).collect();
-    Ok(())
+fn spec_name(r: &WorkloadSpecRow) -> WorkloadName {
+    (r.namespace.clone(), r.kind.clone(), r.name.clone())
 }
 
-/// Adds to `write` the events between the nodes as recorded and `nodes`, and their new states.
-async fn node_changes(
-    state: &AppState,
-    cluster: &str,
-    at: DateTime<Utc>,
-    nodes: &[&DynamicObject],
+async fn recorded_specs(state: &AppState, cluster: &str) -> anyhow::Result<HashMap<WorkloadName, WorkloadSpecRow>> {
+    let rows = state.store.workload_specs(cluster).await?;
+    Ok(rows.into_iter().map(|r| (spec_name(&r), r)).collect())
+}
+
+/// Adds to `write` the workload specs that differ from `before` (as recorded) and the workloads
+/// gone; the specs as recorded after the write.
+fn spec_changes(
+    before: HashMap<WorkloadName, WorkloadSpecRow>,
+    specs: &[WorkloadSpec],
     write: &mut SamplesWrite,
-) -> anyhow::Result<()> {
-    let before: HashMap<String, NodeState> = state
-        .store
-        .node_states(cluster)
-        .await?
+) -> HashMap<WorkloadName, WorkloadSpecRow> {
+    let now: HashMap<WorkloadName, WorkloadSpecRow> =
+        specs.iter().map(|s| (spec_name(&spec_row(s)), spec_row(s))).collect();
+    write.specs_gone = before.keys().filter(|k| !now.contains_key(*k)).cloned().collect();
+    write.specs = now
+        .iter()
+        .filter(|(k, r)| before.get(*k) != Some(r))
+        .map(|(_, r)| r.clone())
+        .collect();
+    now
+}
+
+async fn recorded_node_states(state: &AppState, cluster: &str) -> anyhow::Result<HashMap<String, NodeState>> {
+    let rows = state.store.node_states(cluster).await?;
+    Ok(rows
         .into_iter()
         .filter_map(|(node, (status, unschedulable))| {
             let status = NodeStatus::parse(&status)?;
             Some((node, NodeState { status, unschedulable }))
         })
-        .collect();
-    let now: HashMap<String, node_history::Observed> = nodes
-        .iter()
-        .filter_map(|n| Some((n.metadata.name.clone()?, node_history::observe(n))))
-        .collect();
+        .collect())
+}
+
+/// Adds to `write` the events between the nodes as recorded (`before`) and `nodes`, and their new
+/// states; the states as recorded after the write.
+fn node_changes(
+    cluster: &str,
+    at: DateTime<Utc>,
+    before: HashMap<String, NodeState>,
+    nodes: &[&NodeFacts],
+    write: &mut SamplesWrite,
+) -> HashMap<String, NodeState> {
+    let now: HashMap<String, node_history::Observed> =
+        nodes.iter().map(|n| (n.name.clone(), n.history.clone())).collect();
     for change in node_history::changes(&before, &now) {
         write.node_events.push(NodeEventRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -389,11 +485,11 @@ async fn node_changes(
     }
     write.nodes_gone = before.keys().filter(|n| !now.contains_key(*n)).cloned().collect();
     write.node_states = now
-        .into_iter()
-        .filter(|(name, o)| before.get(name) != Some(&o.state))
-        .map(|(name, o)| (name, (o.state.status.word().to_string(), o.state.unschedulable)))
+        .iter()
+        .filter(|(name, o)| before.get(*name) != Some(&o.state))
+        .map(|(name, o)| (name.clone(), (o.state.status.word().to_string(), o.state.unschedulable)))
         .collect();
-    Ok(())
+    now.into_iter().map(|(name, o)| (name, o.state)).collect()
 }
 
 /// Folds raw samples past their retention into buckets and drops samples and node events past

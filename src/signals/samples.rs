@@ -12,6 +12,7 @@ use kube::api::DynamicObject;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::node_history;
 use crate::kube::quantity;
 
 /// The kinds sampled as workloads.
@@ -87,18 +88,173 @@ pub struct Pass {
     pub specs: Vec<WorkloadSpec>,
 }
 
-/// The objects and usage a pass reads.
+/// What a pass reads of the cluster's objects and usage.
 #[derive(Default)]
 pub struct Observed<'a> {
-    /// Each with its kind (list items carry none).
-    pub workloads: Vec<(&'a str, &'a DynamicObject)>,
-    pub replica_sets: Vec<&'a DynamicObject>,
-    pub pods: Vec<&'a DynamicObject>,
-    pub nodes: Vec<&'a DynamicObject>,
-    /// HorizontalPodAutoscalers (autoscaling/v2 or v1).
-    pub autoscalers: Vec<&'a DynamicObject>,
+    pub workloads: Vec<&'a WorkloadFacts>,
+    pub replica_sets: Vec<&'a ReplicaSetFacts>,
+    pub pods: Vec<&'a PodFacts>,
+    pub nodes: Vec<&'a NodeFacts>,
+    pub autoscalers: Vec<&'a AutoscalerFacts>,
     pub pod_metrics: &'a [PodMetrics],
     pub node_metrics: &'a [NodeMetrics],
+}
+
+// What a pass reads of each kind of object, derived once per change of the object (the sampler
+// keeps them between passes) so that a pass does not parse the cluster's objects again.
+
+/// A Deployment, StatefulSet or DaemonSet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadFacts {
+    pub key: WorkloadKey,
+    pub desired: i64,
+    /// At most `desired`.
+    pub ready: i64,
+    /// The `fleetdeck.dev/slo-target` annotation as written.
+    pub slo_target: Option<String>,
+    pub containers: Vec<ContainerSpec>,
+}
+
+impl WorkloadFacts {
+    /// None for kinds that are not sampled as workloads.
+    pub fn of(kind: &str, w: &DynamicObject) -> Option<WorkloadFacts> {
+        let (desired, ready) = replicas(kind, w)?;
+        let (namespace, name) = names(w);
+        Some(WorkloadFacts {
+            key: WorkloadKey {
+                namespace,
+                kind: kind.to_string(),
+                name,
+            },
+            desired,
+            ready,
+            slo_target: w
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(SLO_TARGET_ANNOTATION))
+                .cloned(),
+            containers: container_specs(w),
+        })
+    }
+}
+
+/// A ReplicaSet and the Deployment that controls it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaSetFacts {
+    pub namespace: String,
+    pub name: String,
+    pub deployment: Option<String>,
+}
+
+impl ReplicaSetFacts {
+    pub fn of(rs: &DynamicObject) -> ReplicaSetFacts {
+        let (namespace, name) = names(rs);
+        let deployment = controller(rs)
+            .filter(|(kind, _)| *kind == "Deployment")
+            .map(|(_, name)| name.to_string());
+        ReplicaSetFacts {
+            namespace,
+            name,
+            deployment,
+        }
+    }
+}
+
+/// A pod: its controller (kind, name), its containers' restarts, its node and whether it mounts
+/// a PersistentVolumeClaim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodFacts {
+    pub namespace: String,
+    pub name: String,
+    pub controller: Option<(String, String)>,
+    pub restarts: i64,
+    pub node: Option<String>,
+    pub mounts_claim: bool,
+}
+
+impl PodFacts {
+    pub fn of(pod: &DynamicObject) -> PodFacts {
+        let (namespace, name) = names(pod);
+        let volumes = pod.data.pointer("/spec/volumes").and_then(Value::as_array);
+        PodFacts {
+            namespace,
+            name,
+            controller: controller(pod).map(|(kind, name)| (kind.to_string(), name.to_string())),
+            restarts: restarts(pod),
+            node: pod
+                .data
+                .pointer("/spec/nodeName")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            mounts_claim: volumes
+                .into_iter()
+                .flatten()
+                .any(|v| v.get("persistentVolumeClaim").is_some()),
+        }
+    }
+}
+
+/// A node: its allocatable CPU (millicores) and memory (bytes), and its state as node history
+/// reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeFacts {
+    pub name: String,
+    pub cpu_allocatable: i64,
+    pub memory_allocatable: i64,
+    pub history: node_history::Observed,
+}
+
+impl NodeFacts {
+    pub fn of(node: &DynamicObject) -> NodeFacts {
+        let allocatable = &node.data["status"]["allocatable"];
+        NodeFacts {
+            name: node.metadata.name.clone().unwrap_or_default(),
+            cpu_allocatable: millicores(text(&allocatable["cpu"])),
+            memory_allocatable: bytes(text(&allocatable["memory"])),
+            history: node_history::observe(node),
+        }
+    }
+}
+
+/// The workload a HorizontalPodAutoscaler (autoscaling/v2 or v1) scales, and whether on CPU and
+/// on memory. A v2 HPA without metrics scales on CPU (the API's default); a v1 HPA always does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoscalerFacts {
+    pub target: WorkloadKey,
+    pub cpu: bool,
+    pub memory: bool,
+}
+
+impl AutoscalerFacts {
+    /// None without a target.
+    pub fn of(hpa: &DynamicObject) -> Option<AutoscalerFacts> {
+        let spec = &hpa.data["spec"];
+        let target = &spec["scaleTargetRef"];
+        let (Some(kind), Some(name)) = (target["kind"].as_str(), target["name"].as_str()) else {
+            return None;
+        };
+        let resources: Vec<&str> = spec["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| match m["type"].as_str() {
+                Some("Resource") => m["resource"]["name"].as_str(),
+                Some("ContainerResource") => m["containerResource"]["name"].as_str(),
+                _ => None,
+            })
+            .collect();
+        let no_metrics = spec["metrics"].as_array().is_none_or(Vec::is_empty);
+        Some(AutoscalerFacts {
+            target: WorkloadKey {
+                namespace: names(hpa).0,
+                kind: kind.to_string(),
+                name: name.to_string(),
+            },
+            cpu: no_metrics || resources.contains(&"cpu"),
+            memory: resources.contains(&"memory"),
+        })
+    }
 }
 
 /// A metrics.k8s.io list. Its items are read into the few fields a pass uses: a generic JSON
@@ -241,107 +397,60 @@ fn container_specs(w: &DynamicObject) -> Vec<ContainerSpec> {
         .collect()
 }
 
-/// The workloads HPAs scale, with whether on CPU and on memory. An autoscaling/v2 HPA without
-/// metrics scales on CPU (the API's default); a v1 HPA always does.
-fn autoscaled(autoscalers: &[&DynamicObject]) -> HashMap<WorkloadKey, (bool, bool)> {
-    let mut scaled: HashMap<WorkloadKey, (bool, bool)> = HashMap::new();
-    for hpa in autoscalers {
-        let spec = &hpa.data["spec"];
-        let target = &spec["scaleTargetRef"];
-        let (Some(kind), Some(name)) = (target["kind"].as_str(), target["name"].as_str()) else {
-            continue;
-        };
-        let resources: Vec<&str> = spec["metrics"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| match m["type"].as_str() {
-                Some("Resource") => m["resource"]["name"].as_str(),
-                Some("ContainerResource") => m["containerResource"]["name"].as_str(),
-                _ => None,
-            })
-            .collect();
-        let no_metrics = spec["metrics"].as_array().is_none_or(Vec::is_empty);
-        let key = WorkloadKey {
-            namespace: names(hpa).0,
-            kind: kind.to_string(),
-            name: name.to_string(),
-        };
-        let entry = scaled.entry(key).or_default();
-        entry.0 |= no_metrics || resources.contains(&"cpu");
-        entry.1 |= resources.contains(&"memory");
-    }
-    scaled
-}
-
 /// The samples of one pass.
 pub fn pass(o: &Observed) -> Pass {
-    let scaled = autoscaled(&o.autoscalers);
+    // The workloads HPAs scale, with whether on CPU and on memory.
+    let mut scaled: HashMap<&WorkloadKey, (bool, bool)> = HashMap::new();
+    for hpa in &o.autoscalers {
+        let entry = scaled.entry(&hpa.target).or_default();
+        entry.0 |= hpa.cpu;
+        entry.1 |= hpa.memory;
+    }
     let mut specs = Vec::new();
-    let mut workloads: BTreeMap<WorkloadKey, WorkloadSample> = BTreeMap::new();
-    for &(kind, w) in &o.workloads {
-        let Some((desired, ready)) = replicas(kind, w) else {
-            continue;
-        };
-        let (namespace, name) = names(w);
-        let key = WorkloadKey {
-            namespace,
-            kind: kind.to_string(),
-            name,
-        };
-        let (hpa_cpu, hpa_memory) = scaled.get(&key).copied().unwrap_or_default();
+    let mut workloads: BTreeMap<&WorkloadKey, WorkloadSample> = BTreeMap::new();
+    for w in &o.workloads {
+        let (hpa_cpu, hpa_memory) = scaled.get(&w.key).copied().unwrap_or_default();
         specs.push(WorkloadSpec {
-            key: key.clone(),
-            slo_target: w
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(SLO_TARGET_ANNOTATION))
-                .cloned(),
+            key: w.key.clone(),
+            slo_target: w.slo_target.clone(),
             hpa_cpu,
             hpa_memory,
-            containers: container_specs(w),
+            containers: w.containers.clone(),
         });
         let sample = WorkloadSample {
-            key: key.clone(),
-            desired,
-            ready,
+            key: w.key.clone(),
+            desired: w.desired,
+            ready: w.ready,
             restarts: 0,
         };
-        workloads.insert(key, sample);
+        workloads.insert(&w.key, sample);
     }
     // ReplicaSet (namespace, name) → its Deployment.
-    let deployments: HashMap<(String, String), String> = o
+    let deployments: HashMap<(&str, &str), &str> = o
         .replica_sets
         .iter()
-        .filter_map(|rs| {
-            let (kind, name) = controller(rs)?;
-            (kind == "Deployment").then(|| (names(rs), name.to_string()))
-        })
+        .filter_map(|rs| Some(((rs.namespace.as_str(), rs.name.as_str()), rs.deployment.as_deref()?)))
         .collect();
-    let workload_of = |pod: &DynamicObject| -> Option<WorkloadKey> {
-        let (namespace, _) = names(pod);
-        let (kind, name) = match controller(pod)? {
-            ("ReplicaSet", rs) => (
-                "Deployment",
-                deployments.get(&(namespace.clone(), rs.to_string()))?.clone(),
-            ),
-            (kind @ ("StatefulSet" | "DaemonSet"), name) => (kind, name.to_string()),
+    let workload_of = |pod: &PodFacts| -> Option<WorkloadKey> {
+        let namespace = pod.namespace.as_str();
+        let (kind, name) = match pod.controller.as_ref().map(|(k, n)| (k.as_str(), n.as_str()))? {
+            ("ReplicaSet", rs) => ("Deployment", *deployments.get(&(namespace, rs))?),
+            (kind @ ("StatefulSet" | "DaemonSet"), name) => (kind, name),
             _ => return None,
         };
         let key = WorkloadKey {
-            namespace,
+            namespace: namespace.to_string(),
             kind: kind.to_string(),
-            name,
+            name: name.to_string(),
         };
         workloads.contains_key(&key).then_some(key)
     };
-    let mut pods: HashMap<(String, String), WorkloadKey> = HashMap::new();
+    let mut pods: HashMap<(&str, &str), WorkloadKey> = HashMap::new();
     let mut restarts_of: HashMap<WorkloadKey, i64> = HashMap::new();
     for pod in &o.pods {
         if let Some(key) = workload_of(pod) {
-            *restarts_of.entry(key.clone()).or_default() += restarts(pod);
-            pods.insert(names(pod), key);
+            *restarts_of.entry(key.clone()).or_default() += pod.restarts;
+            pods.insert((&pod.namespace, &pod.name), key);
         }
     }
     for (key, n) in restarts_of {
@@ -349,12 +458,13 @@ pub fn pass(o: &Observed) -> Pass {
             w.restarts = n;
         }
     }
-    let mut containers: BTreeMap<(WorkloadKey, String), (i64, i64)> = BTreeMap::new();
+    let mut containers: BTreeMap<(&WorkloadKey, &str), (i64, i64)> = BTreeMap::new();
     for m in o.pod_metrics {
-        let pod = (m.metadata.namespace.clone(), m.metadata.name.clone());
-        let Some(key) = pods.get(&pod) else { continue };
+        let Some(key) = pods.get(&(m.metadata.namespace.as_str(), m.metadata.name.as_str())) else {
+            continue;
+        };
         for c in &m.containers {
-            let entry = containers.entry((key.clone(), c.name.clone())).or_default();
+            let entry = containers.entry((key, &c.name)).or_default();
             entry.0 = entry.0.max(millicores(&c.usage.cpu));
             entry.1 = entry.1.max(bytes(&c.usage.memory));
         }
@@ -368,29 +478,27 @@ pub fn pass(o: &Observed) -> Pass {
         .nodes
         .iter()
         .filter_map(|n| {
-            let name = n.metadata.name.as_deref()?;
-            let used = usage.get(name)?;
-            let allocatable = &n.data["status"]["allocatable"];
+            let used = usage.get(n.name.as_str())?;
             Some(NodeSample {
-                node: name.to_string(),
+                node: n.name.clone(),
                 cpu_millicores: millicores(&used.cpu),
                 memory_bytes: bytes(&used.memory),
-                cpu_allocatable: millicores(text(&allocatable["cpu"])),
-                memory_allocatable: bytes(text(&allocatable["memory"])),
+                cpu_allocatable: n.cpu_allocatable,
+                memory_allocatable: n.memory_allocatable,
             })
         })
         .collect();
     Pass {
-        workloads: workloads.into_values().collect(),
         containers: containers
             .into_iter()
             .map(|((key, container), (cpu, memory))| ContainerSample {
-                key,
-                container,
+                key: key.clone(),
+                container: container.to_string(),
                 cpu_millicores: cpu,
                 memory_bytes: memory,
             })
             .collect(),
+        workloads: workloads.into_values().collect(),
         nodes,
         specs,
     }
@@ -407,17 +515,11 @@ pub struct VolumeSample {
 
 /// The nodes running a pod that mounts a PersistentVolumeClaim: the only ones whose kubelet
 /// summary has a claim's volume to read. Sorted.
-pub fn nodes_with_claims<'a>(pods: &[&'a DynamicObject]) -> Vec<&'a str> {
+pub fn nodes_with_claims<'a>(pods: &[&'a PodFacts]) -> Vec<&'a str> {
     let mut nodes: Vec<&str> = pods
         .iter()
-        .filter(|p| {
-            let volumes = p.data.pointer("/spec/volumes").and_then(Value::as_array);
-            volumes
-                .into_iter()
-                .flatten()
-                .any(|v| v.get("persistentVolumeClaim").is_some())
-        })
-        .filter_map(|p| p.data.pointer("/spec/nodeName").and_then(Value::as_str))
+        .filter(|p| p.mounts_claim)
+        .filter_map(|p| p.node.as_deref())
         .collect();
     nodes.sort_unstable();
     nodes.dedup();
@@ -485,7 +587,8 @@ mod tests {
             pod("pending", None, claim),
             pod("bare", Some("n4"), Value::Null),
         ];
-        let refs: Vec<&DynamicObject> = pods.iter().collect();
+        let facts: Vec<PodFacts> = pods.iter().map(PodFacts::of).collect();
+        let refs: Vec<&PodFacts> = facts.iter().collect();
         assert_eq!(nodes_with_claims(&refs), ["n1", "n2"]);
     }
 
@@ -597,11 +700,20 @@ mod tests {
             hpa("db", "StatefulSet/db", Value::Null),
             hpa("gone", "Deployment/gone", json!([])),
         ];
+        let workloads = [
+            WorkloadFacts::of("Deployment", &web).unwrap(),
+            WorkloadFacts::of("StatefulSet", &db).unwrap(),
+            WorkloadFacts::of("DaemonSet", &agent).unwrap(),
+        ];
+        let replica_sets = [ReplicaSetFacts::of(&rs)];
+        let pods: Vec<PodFacts> = pods.iter().map(PodFacts::of).collect();
+        let nodes = [NodeFacts::of(&node), NodeFacts::of(&unmeasured)];
+        let autoscalers: Vec<AutoscalerFacts> = autoscalers.iter().filter_map(AutoscalerFacts::of).collect();
         let observed = Observed {
-            workloads: vec![("Deployment", &web), ("StatefulSet", &db), ("DaemonSet", &agent)],
-            replica_sets: vec![&rs],
+            workloads: workloads.iter().collect(),
+            replica_sets: replica_sets.iter().collect(),
             pods: pods.iter().collect(),
-            nodes: vec![&node, &unmeasured],
+            nodes: nodes.iter().collect(),
             autoscalers: autoscalers.iter().collect(),
             pod_metrics: &metrics,
             node_metrics: &node_metrics,

@@ -119,7 +119,7 @@ pub struct Store {
     sqlite_path: Option<PathBuf>,
     /// The queue to the task that appends audit rows (store/audit_writer.rs).
     audit_writer: AuditWriter,
-    /// Sample writes take turns here rather than at SQLite's lock, whose busy handler sleeps
+    /// Sample writes to SQLite take turns here rather than at its lock, whose busy handler sleeps
     /// in steps of up to 100 ms: clusters sampled at once queued far past their turn.
     sample_writes: Arc<tokio::sync::Mutex<()>>,
 }

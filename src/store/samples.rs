@@ -241,7 +241,11 @@ impl Store {
                     slo_target = excluded.slo_target, hpa_cpu = excluded.hpa_cpu, hpa_memory = excluded.hpa_memory, \
                     containers = excluded.containers, observed_at = excluded.observed_at";
         let spec_gone = "DELETE FROM workload_specs WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4";
-        let _turn = self.sample_writes.lock().await;
+        // Postgres lets writers run at once.
+        let _turn = match self.db {
+            Db::Sqlite(_) => Some(self.sample_writes.lock().await),
+            Db::Postgres(_) => None,
+        };
         with_pool!(self, pool => {
             // A writer queues for the write lock at BEGIN (SQLite's busy timeout applies
             // there) rather than failing to upgrade a read.
