@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::oidc::{Op, providers};
-use common::{ADMIN_TOKEN, TestApp, TestDb, VIEWER_TOKEN};
+use common::{ADMIN_TOKEN, TestApp, TestDb, VIEWER_TOKEN, call};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Client, Method, Response, redirect};
 use serde_json::{Value, json};
@@ -210,6 +210,66 @@ async fn groups_map_to_the_highest_role_and_unmapped_users_are_denied() {
         "{rows:?}"
     );
     s.app.stop().await;
+}
+
+on_both_backends! {
+    async fn groups_mapped_to_a_tenancy_scope_sign_in_with_its_reach(db) {
+        // The tenants exist before the provider's groups are mapped to them.
+        let admin = TestApp::start(db).await;
+        let mut ids = Vec::new();
+        for name in ["acme", "globex"] {
+            let (status, t) = call(&admin, Method::POST, "/api/tenants", ADMIN_TOKEN, Some(json!({"name": name}))).await;
+            assert_eq!(status, 201, "{t}");
+            ids.push(t["id"].as_str().unwrap().to_string());
+        }
+        admin.stop().await;
+        let (acme, globex) = (ids[0].clone(), ids[1].clone());
+        let scopes = [
+            ("customers", format!("tenant:{acme}")),
+            ("partners", format!("tenant:{globex}")),
+            ("ghosts", "tenant:gone".to_string()),
+        ];
+        // ID tokens live 32 s: with renewal 30 s before expiry, a session renews after 2 s.
+        let s = setup_with(db, 32, |settings| {
+            settings.oidc_providers[0].tenancy_scopes =
+                scopes.iter().map(|(g, scope)| (g.to_string(), scope.parse().unwrap())).collect();
+        })
+        .await;
+        let op = &s.op;
+        let groups = |user: &str, groups: Value| {
+            let path = format!("/admin/groups?user={user}");
+            async move { op.admin(&path, Some(groups)).await }
+        };
+
+        groups("carol", json!(["interns", "customers"])).await;
+        let carol = s.session("carol").await;
+        let (_, me) = s.get("/api/auth/whoami", &carol).await;
+        assert_eq!((&me["roles"], &me["scope"]), (&json!(["tenant"]), &json!(format!("tenant:{acme}"))));
+        let (_, list) = s.get("/api/tenants", &carol).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+        assert_eq!(list["items"][0]["id"], acme.as_str());
+        let (status, _) = s.get(&format!("/api/tenants/{globex}"), &carol).await;
+        assert_eq!(status, 404, "another tenant is out of reach");
+
+        // A role wins: staff in a customer's group stay staff.
+        groups("alice", json!(["sre", "customers"])).await;
+        let alice = s.session("alice").await;
+        let (_, me) = s.get("/api/auth/whoami", &alice).await;
+        assert_eq!((&me["roles"], &me["scope"]), (&json!(["operator"]), &Value::Null));
+
+        groups("dave", json!(["customers", "partners"])).await;
+        assert_eq!(error_code(s.login("dave", "/").await).await, (403, "ambiguous_tenancy_scope".to_string()));
+        groups("dave", json!(["ghosts"])).await;
+        assert_eq!(error_code(s.login("dave", "/").await).await, (403, "tenancy_scope_not_found".to_string()));
+
+        // The session's tenant is deleted: its renewal ends it.
+        let (status, r) = call(&s.app, Method::DELETE, &format!("/api/tenants/{acme}"), ADMIN_TOKEN, None).await;
+        assert_eq!(status, 204, "{r}");
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let r = s.http.get(s.app.url("/api/auth/whoami")).header(COOKIE, &carol).send().await.unwrap();
+        assert_eq!(error_code(r).await, (401, "reauth_required".to_string()));
+        s.app.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -297,6 +297,17 @@ fn one() -> u32 {
     1
 }
 
+impl AppSpec {
+    pub fn of(r: &AppRow) -> AppSpec {
+        AppSpec {
+            image: r.image.clone(),
+            replicas: u32::try_from(r.replicas).unwrap_or(0),
+            port: r.port.and_then(|p| u16::try_from(p).ok()),
+            host: r.host.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
@@ -377,17 +388,13 @@ impl From<ProjectRow> for Project {
 
 impl App {
     pub fn from_row(r: AppRow, tenant_id: String) -> App {
+        let spec = AppSpec::of(&r);
         App {
             id: r.id,
             project_id: r.project_id,
             tenant_id,
             name: r.name,
-            spec: AppSpec {
-                image: r.image,
-                replicas: u32::try_from(r.replicas).unwrap_or(0),
-                port: r.port.and_then(|p| u16::try_from(p).ok()),
-                host: r.host,
-            },
+            spec,
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,

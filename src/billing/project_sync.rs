@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use super::model::{App, Quota};
+use super::model::{AppSpec, Quota};
 use super::policy;
 use super::project_objects::{self, APP_LABEL, AppObjects, MANAGED_BY, ProjectSpec};
 use crate::AppState;
@@ -47,8 +47,8 @@ pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
     })
 }
 
-/// What applying a project needs besides it: the tenants' names, the apps by project and the
-/// policy's egress CIDRs.
+/// What applying projects needs besides them: their tenants' names, their apps and the policy's
+/// egress CIDRs.
 struct Context {
     tenants: HashMap<String, String>,
     apps: HashMap<String, Vec<AppRow>>,
@@ -56,21 +56,20 @@ struct Context {
 }
 
 impl Context {
-    async fn load(state: &AppState) -> anyhow::Result<Context> {
+    /// For project `one`, else for every project.
+    async fn load(state: &AppState, one: Option<&ProjectRow>) -> anyhow::Result<Context> {
         let egress = policy::current(state)
             .await
             .map_err(|e| anyhow::anyhow!("reading the platform policy: {}", e.message))?
             .policy
             .egress_baseline;
-        let tenants = state
-            .store
-            .tenants()
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+        let tenants = match one {
+            Some(p) => state.store.tenant(&p.tenant_id).await?.into_iter().collect(),
+            None => state.store.tenants().await?,
+        };
+        let tenants = tenants.into_iter().map(|t| (t.id, t.name)).collect();
         let mut apps: HashMap<String, Vec<AppRow>> = HashMap::new();
-        for app in state.store.apps(None).await? {
+        for app in state.store.apps(one.map(|p| p.id.as_str())).await? {
             apps.entry(app.project_id.clone()).or_default().push(app);
         }
         Ok(Context { tenants, apps, egress })
@@ -108,7 +107,7 @@ impl Context {
 /// Applies the projects not in step with their cluster (every project when `every`); records
 /// each outcome on the project. Returns the outcomes by project id.
 pub async fn sync(state: &AppState, every: bool) -> anyhow::Result<Vec<(String, Result<(), String>)>> {
-    let context = Context::load(state).await?;
+    let context = Context::load(state, None).await?;
     let due: Vec<ProjectRow> = state
         .store
         .projects(None)
@@ -130,7 +129,7 @@ pub async fn sync(state: &AppState, every: bool) -> anyhow::Result<Vec<(String, 
 /// Applies project `p` now and records the outcome (what must be in place before a kubeconfig
 /// for it is issued).
 pub async fn sync_one(state: &AppState, p: &ProjectRow) -> anyhow::Result<Result<(), String>> {
-    Ok(Context::load(state).await?.sync(state, p).await)
+    Ok(Context::load(state, Some(p)).await?.sync(state, p).await)
 }
 
 /// The API of a kind Fleetdeck makes for projects.
@@ -185,12 +184,11 @@ async fn apply(
     });
     objects.extend(project_objects::access(&p.namespace));
     for row in apps {
-        let app = App::from_row(row.clone(), p.tenant_id.clone());
         objects.extend(project_objects::app(
             &p.namespace,
             &AppObjects {
-                name: &app.name,
-                spec: &app.spec,
+                name: &row.name,
+                spec: &AppSpec::of(row),
             },
         ));
     }

@@ -40,10 +40,11 @@ use utoipa_axum::routes;
 use super::diagnostics::finding::Remediation;
 use super::findings::{self, StoredFinding};
 use super::incident_read::{Views, may_see};
-use super::risk_guard::{self, KubeVersion, images};
+use super::risk_guard::{self, KubeVersion};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
+use crate::billing::policy;
 use crate::clusters::actions::{self, Target, drain, kube_error};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -301,11 +302,10 @@ async fn resolve(scope: &ClusterScope, subject: &Subject<'_>, kind: Remediation)
 /// What the risk guard is told about the cluster.
 async fn risk_options(state: &AppState, scope: &ClusterScope) -> ApiResult<risk_guard::Options> {
     let version = scope.reader_client().apiserver_version().await.ok();
-    let allowlist = state.store.platform_image_allowlist().await?;
     Ok(risk_guard::Options {
         kubernetes_version: version.and_then(|v| KubeVersion::parse(&v.git_version)),
         environment: Some(scope.environment().to_string()),
-        image_allowlist: images::in_force(&allowlist, &state.settings.risk_guard.image_allowlist).to_vec(),
+        image_allowlist: policy::risk_guard_allowlist(state).await?,
         default_namespace: "default".into(),
     })
 }

@@ -13,10 +13,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy, images};
+use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
+use crate::billing::policy;
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 
@@ -120,13 +121,12 @@ async fn analyze(
         },
         (version, _) => (version, None),
     };
-    let allowlist = state.store.platform_image_allowlist().await?;
     let options = Options {
         kubernetes_version,
         environment: body
             .environment
             .or_else(|| cluster.as_ref().map(|c| c.environment.clone())),
-        image_allowlist: images::in_force(&allowlist, &state.settings.risk_guard.image_allowlist).to_vec(),
+        image_allowlist: policy::risk_guard_allowlist(&state).await?,
         default_namespace,
     };
     let manifest = body.manifest;

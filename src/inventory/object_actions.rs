@@ -26,7 +26,7 @@ use crate::auth::write_gate::WriteActionsEnabled;
 use crate::clusters::actions::{self as action, kube_error, note};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
-use crate::incidents::risk_guard::{self, Analysis, KubeVersion, Policy, images};
+use crate::incidents::risk_guard::{self, Analysis, KubeVersion, Policy};
 use crate::kube::discovery::ResourceInfo;
 
 const OBJECT: &str = "/api/clusters/{cluster}/resources/{group}/{version}/{resource}/{namespace}/{name}";
@@ -383,11 +383,10 @@ async fn risk_guard(
         return Ok(None);
     }
     let version = scope.reader_client().apiserver_version().await.ok();
-    let allowlist = state.store.platform_image_allowlist().await?;
     let options = risk_guard::Options {
         kubernetes_version: version.and_then(|v| KubeVersion::parse(&v.git_version)),
         environment: Some(scope.environment().to_string()),
-        image_allowlist: images::in_force(&allowlist, &settings.image_allowlist).to_vec(),
+        image_allowlist: crate::billing::policy::risk_guard_allowlist(state).await?,
         default_namespace: default_namespace.to_string(),
     };
     let analysis = risk_guard::analyze_manifests(manifests, &options);

@@ -16,6 +16,8 @@ pub struct OidcIdentity<'a> {
     /// JSON array.
     pub groups: &'a str,
     pub role: &'a str,
+    /// `tenant:<id>` or `project:<id>`.
+    pub scope: Option<&'a str>,
     pub refresh_token: Option<&'a str>,
     pub id_token: Option<&'a str>,
     pub token_expires_at: DateTime<Utc>,
@@ -31,12 +33,12 @@ pub struct SealedTokens {
 impl Store {
     pub async fn insert_oidc_session(&self, s: &NewSession<'_>, o: &OidcIdentity<'_>) -> sqlx::Result<()> {
         let sql = "INSERT INTO sessions (id, method, created_at, expires_at, client_ip, user_agent, \
-                   oidc_provider, oidc_subject, oidc_email, oidc_name, oidc_groups, oidc_role, \
+                   oidc_provider, oidc_subject, oidc_email, oidc_name, oidc_groups, oidc_role, oidc_scope, \
                    oidc_refresh_token, oidc_id_token, oidc_token_expires_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(s.id).bind(s.method).bind(now()).bind(s.expires_at).bind(s.client_ip).bind(s.user_agent)
-            .bind(o.provider).bind(o.subject).bind(o.email).bind(o.name).bind(o.groups).bind(o.role)
+            .bind(o.provider).bind(o.subject).bind(o.email).bind(o.name).bind(o.groups).bind(o.role).bind(o.scope)
             .bind(o.refresh_token).bind(o.id_token).bind(o.token_expires_at)
             .execute(pool).await.map(|_| ()))
     }
@@ -56,11 +58,11 @@ impl Store {
 
     /// Writes a renewal's identity and tokens and releases the claim.
     pub async fn renew_oidc_session(&self, id: &str, o: &OidcIdentity<'_>) -> sqlx::Result<()> {
-        let sql = "UPDATE sessions SET oidc_email = $1, oidc_name = $2, oidc_groups = $3, oidc_role = $4, \
-                   oidc_refresh_token = $5, oidc_id_token = $6, oidc_token_expires_at = $7, oidc_refresh_claim_ends_at = NULL \
-                   WHERE id = $8";
+        let sql = "UPDATE sessions SET oidc_email = $1, oidc_name = $2, oidc_groups = $3, oidc_role = $4, oidc_scope = $5, \
+                   oidc_refresh_token = $6, oidc_id_token = $7, oidc_token_expires_at = $8, oidc_refresh_claim_ends_at = NULL \
+                   WHERE id = $9";
         with_pool!(self, pool => sqlx::query(sql)
-            .bind(o.email).bind(o.name).bind(o.groups).bind(o.role)
+            .bind(o.email).bind(o.name).bind(o.groups).bind(o.role).bind(o.scope)
             .bind(o.refresh_token).bind(o.id_token).bind(o.token_expires_at).bind(id)
             .execute(pool).await.map(|_| ()))
     }

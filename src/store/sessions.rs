@@ -37,6 +37,7 @@ pub struct SessionRow {
     /// JSON array.
     pub oidc_groups: Option<String>,
     pub oidc_role: Option<String>,
+    pub oidc_scope: Option<String>,
     pub oidc_token_expires_at: Option<DateTime<Utc>>,
 }
 
@@ -55,7 +56,7 @@ impl Store {
         let sql = "SELECT s.id, s.user_id, s.token_name, s.method, s.expires_at, \
                           u.username, u.display_name, u.role, u.disabled, \
                           s.oidc_provider, s.oidc_subject, s.oidc_email, s.oidc_name, s.oidc_groups, s.oidc_role, \
-                          s.oidc_token_expires_at \
+                          s.oidc_scope, s.oidc_token_expires_at \
                    FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
                    WHERE s.id = $1 AND s.expires_at > $2";
         with_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(now()).fetch_optional(pool).await)

@@ -35,6 +35,7 @@ impl Op {
                 "alice": {"groups": ["sre"], "name": "Alice A."},
                 "bob": {"groups": ["dev", "admins"]},
                 "carol": {"groups": ["interns"]},
+                "dave": {"groups": []},
             },
         });
         let mut child = tokio::process::Command::new("node")

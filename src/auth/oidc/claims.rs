@@ -1,10 +1,10 @@
-//! Pure parts of the login: an ID token's claims → who the user is and their role, and which
-//! redirect targets are safe.
+//! Pure parts of the login: an ID token's claims → who the user is, their role and tenancy scope,
+//! and which redirect targets are safe.
 
 use serde_json::{Map, Value};
 
 use super::config::{ProviderConfig, UsernameClaim};
-use crate::auth::identity::Role;
+use crate::auth::identity::{Role, TenancyScope};
 
 /// Who a provider says the user is, and the role Fleetdeck gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub struct Identity {
     pub display_name: String,
     pub groups: Vec<String>,
     pub role: Role,
+    /// For the `tenant` and `project` roles: the tenant or project.
+    pub scope: Option<TenancyScope>,
 }
 
 /// Why claims do not make a principal: a stable code and a message.
@@ -40,11 +42,31 @@ pub fn identity(provider: &ProviderConfig, claims: &Map<String, Value>) -> Resul
         subject: None,
     })?;
     let groups = groups(claims.get(&provider.groups_claim));
-    let role = role(provider, &groups).ok_or_else(|| Refused {
-        code: "no_role_mapped",
-        message: format!("none of your groups at {} gives a Fleetdeck role", provider.name),
+    let refused = |code, message| Refused {
+        code,
+        message,
         subject: Some(subject.to_string()),
-    })?;
+    };
+    let (role, scope) = match (role(provider, &groups), scopes(provider, &groups).as_slice()) {
+        (Some(role), _) => (role, None),
+        (None, [scope]) => (scope.role(), Some(scope.clone())),
+        (None, []) => match provider.default_role {
+            Some(role) => (role, None),
+            None => {
+                let message = format!("none of your groups at {} gives a Fleetdeck role", provider.name);
+                return Err(refused("no_role_mapped", message));
+            }
+        },
+        (None, many) => {
+            let names: Vec<String> = many.iter().map(ToString::to_string).collect();
+            let message = format!(
+                "your groups at {} map to several tenancy scopes ({}); a sign-in holds one",
+                provider.name,
+                names.join(", ")
+            );
+            return Err(refused("ambiguous_tenancy_scope", message));
+        }
+    };
     let display_name = text("name")
         .or_else(|| text("preferred_username"))
         .unwrap_or(subject)
@@ -55,6 +77,7 @@ pub fn identity(provider: &ProviderConfig, claims: &Map<String, Value>) -> Resul
         display_name,
         groups,
         role,
+        scope,
     })
 }
 
@@ -67,13 +90,23 @@ fn groups(claim: Option<&Value>) -> Vec<String> {
     }
 }
 
-/// The highest role any group maps to, else the default role.
-pub fn role(provider: &ProviderConfig, groups: &[String]) -> Option<Role> {
+/// The highest role any group maps to.
+fn role(provider: &ProviderConfig, groups: &[String]) -> Option<Role> {
     groups
         .iter()
         .filter_map(|g| provider.roles.get(g).copied())
         .max_by_key(|r| [Role::Viewer, Role::Operator, Role::Admin].iter().position(|h| h == r))
-        .or(provider.default_role)
+}
+
+/// The distinct tenancy scopes the groups map to, in order.
+fn scopes(provider: &ProviderConfig, groups: &[String]) -> Vec<TenancyScope> {
+    let mut scopes: Vec<TenancyScope> = groups
+        .iter()
+        .filter_map(|g| provider.tenancy_scopes.get(g).cloned())
+        .collect();
+    scopes.sort_by_key(ToString::to_string);
+    scopes.dedup();
+    scopes
 }
 
 /// Where to go after the login: a same-origin path (one leading `/`, not `//` or `/\`, no
@@ -112,6 +145,14 @@ mod tests {
                 .into_iter()
                 .map(|(g, r)| (g.to_string(), r))
                 .collect(),
+            tenancy_scopes: [
+                ("acme", "tenant:t1"),
+                ("acme-web", "project:p1"),
+                ("acme-also", "tenant:t1"),
+            ]
+            .into_iter()
+            .map(|(g, s)| (g.to_string(), s.parse().unwrap()))
+            .collect(),
             default_role,
         }
     }
@@ -148,6 +189,33 @@ mod tests {
             identity(&provider(UsernameClaim::Sub, None), &c).unwrap_err().code,
             "no_role_mapped"
         );
+    }
+
+    #[test]
+    fn groups_without_a_role_give_the_one_tenancy_scope_they_map_to() {
+        // The scope wins over the default role, which is for users no group maps.
+        let p = provider(UsernameClaim::Sub, Some(Role::Viewer));
+        let id = identity(&p, &claims(json!({"sub": "u1", "groups": ["acme", "other"]}))).unwrap();
+        assert_eq!(
+            (id.role, id.scope),
+            (Role::Tenant, Some(TenancyScope::Tenant("t1".into())))
+        );
+        let id = identity(&p, &claims(json!({"sub": "u1", "groups": ["acme-web"]}))).unwrap();
+        assert_eq!(
+            (id.role, id.scope),
+            (Role::Project, Some(TenancyScope::Project("p1".into())))
+        );
+        // Two groups of the same scope are one scope.
+        let id = identity(&p, &claims(json!({"sub": "u1", "groups": ["acme", "acme-also"]}))).unwrap();
+        assert_eq!(id.scope, Some(TenancyScope::Tenant("t1".into())));
+        // A role wins over a scope: staff are not tenants.
+        let id = identity(&p, &claims(json!({"sub": "u1", "groups": ["acme", "sre"]}))).unwrap();
+        assert_eq!((id.role, id.scope), (Role::Operator, None));
+        let id = identity(&p, &claims(json!({"sub": "u1", "groups": ["other"]}))).unwrap();
+        assert_eq!((id.role, id.scope), (Role::Viewer, None));
+        let refused = identity(&p, &claims(json!({"sub": "u1", "groups": ["acme", "acme-web"]}))).unwrap_err();
+        assert_eq!(refused.code, "ambiguous_tenancy_scope");
+        assert!(refused.message.contains("project:p1, tenant:t1"), "{}", refused.message);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use openidconnect::ClientSecret;
 use serde::Deserialize;
 
-use crate::auth::identity::Role;
+use crate::auth::identity::{Role, TenancyScope};
 
 /// Which claim names the principal (its subject, and the user impersonated on clusters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -30,6 +30,9 @@ pub struct ProviderConfig {
     pub username_claim: UsernameClaim,
     /// Group → role; the highest role of the user's groups wins.
     pub roles: BTreeMap<String, Role>,
+    /// Group → tenancy scope, for users none of whose groups maps to a role: they get the
+    /// `tenant` or `project` role of the one scope their groups map to.
+    pub tenancy_scopes: BTreeMap<String, TenancyScope>,
     /// The role of users none of whose groups is mapped; `None` denies them.
     pub default_role: Option<Role>,
 }
@@ -54,6 +57,8 @@ struct RawProvider {
     username_claim: Option<UsernameClaim>,
     #[serde(default)]
     roles: BTreeMap<String, Role>,
+    #[serde(default)]
+    tenancy_scopes: BTreeMap<String, String>,
     default_role: Option<Role>,
 }
 
@@ -132,6 +137,14 @@ fn provider(
     if let Some(role) = raw.default_role.filter(|r| !human(r)) {
         return Err(format!("defaultRole: {role} is not viewer, operator or admin"));
     }
+    let mut tenancy_scopes = BTreeMap::new();
+    for (group, scope) in raw.tenancy_scopes {
+        if raw.roles.contains_key(&group) {
+            return Err(format!("tenancyScopes: {group}: the group is mapped in roles too"));
+        }
+        let scope = scope.parse().map_err(|e| format!("tenancyScopes: {group}: {e}"))?;
+        tenancy_scopes.insert(group, scope);
+    }
     Ok(ProviderConfig {
         id: raw.id,
         name: raw.name,
@@ -142,6 +155,7 @@ fn provider(
         groups_claim: raw.groups_claim.unwrap_or_else(|| "groups".into()),
         username_claim: raw.username_claim.unwrap_or(UsernameClaim::Sub),
         roles: raw.roles,
+        tenancy_scopes,
         default_role: raw.default_role,
     })
 }
@@ -183,6 +197,7 @@ providers:
     groupsClaim: groups
     usernameClaim: email
     roles: {admins: admin, sre: operator, dev: viewer}
+    tenancyScopes: {acme: tenant:t-acme, acme-web: project:p-web}
     defaultRole: viewer
   - id: okta
     name: Okta
@@ -214,6 +229,11 @@ providers:
         assert_eq!(p[0].username_claim, UsernameClaim::Email);
         assert_eq!(p[0].roles.get("sre"), Some(&Role::Operator));
         assert_eq!(p[0].default_role, Some(Role::Viewer));
+        assert_eq!(
+            p[0].tenancy_scopes.get("acme-web"),
+            Some(&TenancyScope::Project("p-web".into()))
+        );
+        assert!(p[1].tenancy_scopes.is_empty());
         assert_eq!(p[1].client_secret.secret(), "okta-secret");
         assert_eq!(p[1].scopes, ["openid", "email", "profile", "offline_access"]);
         assert_eq!(p[1].groups_claim, "groups");
@@ -258,6 +278,14 @@ providers:
             (
                 "    clientId: a\n    clientSecretEnv: OKTA_SECRET\n    usernameClaim: upn\n",
                 "providers[0].usernameClaim",
+            ),
+            (
+                "    clientId: a\n    clientSecretEnv: OKTA_SECRET\n    tenancyScopes: {acme: customer:1}\n",
+                "tenancyScopes: acme: ",
+            ),
+            (
+                "    clientId: a\n    clientSecretEnv: OKTA_SECRET\n    roles: {acme: viewer}\n    tenancyScopes: {acme: tenant:t1}\n",
+                "tenancyScopes: acme: the group is mapped in roles too",
             ),
         ];
         for (body, want) in cases {

@@ -322,7 +322,10 @@ impl Oidc {
         };
         let (claims, expires_at) = self.verify(provider, id_token, nonce).await?;
         let identity = claims::identity(&provider.config, &claims).map_err(|r| {
-            let status = if r.code == "no_role_mapped" { 403 } else { 401 };
+            let status = match r.code {
+                "no_role_mapped" | "ambiguous_tenancy_scope" => 403,
+                _ => 401,
+            };
             let error = refused(status, r.code, r.message);
             match r.subject {
                 Some(s) => error.with_extension(AttemptedSubject(s)),

@@ -103,7 +103,7 @@ fn login_cookie(value: &str, max_age: i64, https: bool) -> String {
         (status = 302, description = "signed in: to the login's redirect path with the session cookie; or a browser's failure: to /login?error=CODE", headers(("Location" = String), ("Set-Cookie" = String, description = "fleetdeck_session, HttpOnly, SameSite=Lax"))),
         (status = 400, body = ErrorBody, description = "oidc_state_mismatch, oidc_login_expired, oidc_access_denied, oidc_login_required, oidc_provider_error, invalid_callback"),
         (status = 401, body = ErrorBody, description = "oidc_token_invalid, oidc_code_rejected (a wrong PKCE verifier, a used code), oidc_claim_missing"),
-        (status = 403, body = ErrorBody, description = "no_role_mapped"),
+        (status = 403, body = ErrorBody, description = "no_role_mapped, ambiguous_tenancy_scope, tenancy_scope_not_found"),
         (status = 404, body = ErrorBody, description = "oidc_provider_unknown"),
         (status = 429, body = ErrorBody, headers(("Retry-After" = u64))),
         (status = 502, body = ErrorBody, description = "oidc_provider_unreachable"),
@@ -187,6 +187,12 @@ async fn sign_in(
     };
     let signed = state.oidc.complete(&attempt, code).await?;
     let identity = signed.identity.clone().expect("a login's tokens carry an ID token");
+    if !session::scope_exists(state, identity.scope.as_ref()).await? {
+        let scope = identity.scope.as_ref().map(ToString::to_string).unwrap_or_default();
+        let message = format!("your groups map to {scope}, which does not exist");
+        return Err(ApiError::forbidden("tenancy_scope_not_found", message)
+            .with_extension(super::AttemptedSubject(identity.subject.clone())));
+    }
     let ttl = state.settings.session_ttl;
     let expires_at = now() + chrono::Duration::from_std(ttl).expect("session TTL fits");
     let cookie_secret = secret::generate("");

@@ -9,7 +9,7 @@ use chrono::TimeDelta;
 use super::Signed;
 use super::claims::Identity;
 use crate::AppState;
-use crate::auth::{AuthMethod, Owner, Principal, Role, SessionRef};
+use crate::auth::{AuthMethod, Owner, Principal, Role, SessionRef, TenancyScope};
 use crate::error::ApiError;
 use crate::store::now;
 use crate::store::oidc_sessions::OidcIdentity;
@@ -97,7 +97,13 @@ async fn renew(state: &AppState, row: SessionRow) -> Result<Principal, ApiError>
             .as_deref()
             .and_then(|r| r.parse().ok())
             .unwrap_or(Role::Viewer),
+        scope: scope_of(&row),
     });
+    // A scope whose tenant or project is gone ends the session; signing in again says why.
+    if !scope_exists(state, identity.scope.as_ref()).await? {
+        state.store.delete_session(&row.id).await?;
+        return Err(reauth_required());
+    }
     store_identity(state, &row.id, &provider, &identity, &signed, None).await?;
     Ok(Principal {
         subject: identity.subject,
@@ -105,8 +111,17 @@ async fn renew(state: &AppState, row: SessionRow) -> Result<Principal, ApiError>
         role: identity.role,
         email: identity.email,
         groups: identity.groups,
+        scope: identity.scope,
         ..of_row(&row).ok_or_else(reauth_required)?
     })
+}
+
+/// Whether the tenant or project `scope` names exists (no scope: true).
+pub async fn scope_exists(state: &AppState, scope: Option<&TenancyScope>) -> Result<bool, ApiError> {
+    match scope {
+        Some(s) => Ok(state.store.tenancy_scope_exists(s).await?),
+        None => Ok(true),
+    }
 }
 
 /// Writes a login's (`new`) or a renewal's identity and sealed tokens to the session `id`.
@@ -121,6 +136,7 @@ pub async fn store_identity(
     let refresh_token = signed.tokens.refresh_token.as_ref().map(|t| state.oidc.seal(id, t));
     let id_token = signed.tokens.id_token.as_ref().map(|t| state.oidc.seal(id, t));
     let groups = serde_json::to_string(&identity.groups).expect("serializes");
+    let scope = identity.scope.as_ref().map(ToString::to_string);
     let o = OidcIdentity {
         provider,
         subject: &identity.subject,
@@ -128,6 +144,7 @@ pub async fn store_identity(
         name: &identity.display_name,
         groups: &groups,
         role: identity.role.as_str(),
+        scope: scope.as_deref(),
         refresh_token: refresh_token.as_deref(),
         id_token: id_token.as_deref(),
         token_expires_at: signed.tokens.expires_at,
@@ -146,6 +163,11 @@ fn groups_of(row: &SessionRow) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A row's scope; a tenancy role without one is refused by the tenancy checks.
+fn scope_of(row: &SessionRow) -> Option<TenancyScope> {
+    row.oidc_scope.as_deref().and_then(|s| s.parse().ok())
+}
+
 /// The principal a row describes as it is; `None` for a row with an unknown role.
 fn of_row(row: &SessionRow) -> Option<Principal> {
     let role: Role = row.oidc_role.as_deref()?.parse().ok()?;
@@ -159,6 +181,7 @@ fn of_row(row: &SessionRow) -> Option<Principal> {
         expires_at: Some(row.expires_at),
         email: row.oidc_email.clone(),
         groups: groups_of(row),
+        scope: scope_of(row),
         ..Principal::new(
             subject.clone(),
             row.oidc_name.clone().unwrap_or_else(|| subject.clone()),

@@ -7415,7 +7415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no_role_mapped */
+            /** @description no_role_mapped, ambiguous_tenancy_scope, tenancy_scope_not_found */
             403: {
                 headers: {
                     [name: string]: unknown;
