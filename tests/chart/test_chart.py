@@ -47,6 +47,7 @@ HA_VALUES = {
                 "scopes": ["openid", "email", "profile", "groups", "offline_access"],
                 "usernameClaim": "email",
                 "roles": {"admins": "admin", "sre": "operator"},
+                "tenancyScopes": {"acme-devs": "tenant:t-acme"},
                 "defaultRole": "viewer",
             },
             {
@@ -207,6 +208,7 @@ def test_postgres_with_three_replicas_ingress_and_oidc(chart):
     assert [p["id"] for p in providers] == ["dex", "okta"]
     assert providers[0]["clientSecretFile"] == "/etc/fleetdeck/oidc/dex"
     assert providers[0]["roles"] == {"admins": "admin", "sre": "operator"}
+    assert providers[0]["tenancyScopes"] == {"acme-devs": "tenant:t-acme"}
     assert providers[1]["clientSecretEnv"] == "OKTA_CLIENT_SECRET" and "clientSecretFile" not in providers[1]
     c = container(objects)
     mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
@@ -253,6 +255,10 @@ def test_other_impossible_combinations_are_refused(chart):
         (
             {"oidc": {"providers": [{"id": "dex", "issuer": "https://d", "clientId": "c", "usernameClaim": "upn"}]}},
             "usernameClaim",
+        ),
+        (
+            {"oidc": {"providers": [{"id": "dex", "issuer": "https://d", "clientId": "c", "tenancyScopes": {"g": "customer:1"}}]}},
+            "tenancyScopes",
         ),
         ({"database": {"url": "mysql://x"}}, "/database/url"),
         ({"replicas": 3}, "additional properties 'replicas'"),
