@@ -11,21 +11,13 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{TimeDelta, Utc};
-use fleetdeck::auth::{BootstrapToken, Role};
-use fleetdeck::config::Settings;
-use fleetdeck::kube::secret_box::SecretKey;
-use fleetdeck::server::Server;
 use fleetdeck::signals::evaluator;
 use fleetdeck::signals::sampler::Sampler;
 use fleetdeck::store::samples::{SampleRow, SamplesWrite, bucket_start};
 use fleetdeck::store::workload_signals::WorkloadSpecRow;
-use kube::api::{Api, DynamicObject, ListParams};
-use kube::discovery::ApiResource;
 use kubesim::{Sim, SimConfig};
-use support::{ms, percentiles};
+use support::{InProcess, TOKEN, metrics_floor, ms, percentiles};
 
 const CLUSTERS: usize = 5;
 const PODS: usize = 10_000;
@@ -33,65 +25,20 @@ const NODES: usize = 100;
 const PASSES: usize = 10;
 const WORKLOADS: usize = 1_000;
 const READS: usize = 50;
-const TOKEN: &str = "bench-admin-token-0123456789";
 
-async fn register(http: &reqwest::Client, base: &str, name: &str, sim: &Sim) -> anyhow::Result<()> {
-    let body = serde_json::json!({"name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
-        "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
-    let r = http
-        .post(format!("{base}/api/clusters"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await?;
-    anyhow::ensure!(r.status() == 201, "registering {name}: {}", r.text().await?);
-    Ok(())
-}
-
-/// The simulators' PodMetrics and NodeMetrics, listed straight and all at once: what a pass
-/// cannot do without.
-async fn metrics_floor(sims: &[Sim]) -> anyhow::Result<usize> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for sim in sims {
-        let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token()))?;
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
-        let client = kube::Client::try_from(config)?;
-        tasks.spawn(async move {
-            let mut items = 0;
-            for (kind, plural) in [("PodMetrics", "pods"), ("NodeMetrics", "nodes")] {
-                let resource = ApiResource {
-                    group: "metrics.k8s.io".into(),
-                    version: "v1beta1".into(),
-                    api_version: "metrics.k8s.io/v1beta1".into(),
-                    kind: kind.into(),
-                    plural: plural.into(),
-                };
-                let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-                items += api.list(&ListParams::default()).await?.items.len();
-            }
-            anyhow::Ok(items)
-        });
-    }
-    let mut items = 0;
-    while let Some(r) = tasks.join_next().await {
-        items += r??;
-    }
-    Ok(items)
-}
-
-async fn sampling(server: &Server, http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+async fn sampling(fleetdeck: &InProcess) -> anyhow::Result<()> {
     let mut sims = Vec::new();
     for i in 0..CLUSTERS {
         let sim = Sim::start(SimConfig::default()).await?;
         sim.load_objects(kubesim::generate::cluster(NODES, PODS, 50, i as u64 + 1))?;
-        register(http, base, &format!("sim-{i}"), &sim).await?;
+        fleetdeck.register(&format!("sim-{i}"), &sim).await?;
         sims.push(sim);
     }
     // The first pass starts the watch caches and waits for them, as the leader's first does.
     let started = Instant::now();
     let mut sampler = Sampler::default();
     let at = |i: usize| bucket_start(Utc::now()) - TimeDelta::minutes(5 * (PASSES + 2 - i) as i64);
-    for (cluster, outcome) in sampler.sample_all(&server.state, at(0)).await {
+    for (cluster, outcome) in sampler.sample_all(&fleetdeck.server.state, at(0)).await {
         let counts = outcome?;
         // `big` (the answers' cluster) holds nothing.
         anyhow::ensure!(cluster == "big" || counts.workloads > 0, "{cluster}: {counts:?}");
@@ -101,10 +48,10 @@ async fn sampling(server: &Server, http: &reqwest::Client, base: &str) -> anyhow
     let (mut passes, mut floors) = (Vec::new(), Vec::new());
     for i in 1..=PASSES {
         let started = Instant::now();
-        metrics_floor(&sims).await?;
+        metrics_floor(&sims, &["pods", "nodes"]).await?;
         floors.push(started.elapsed());
         let started = Instant::now();
-        for (cluster, outcome) in sampler.sample_all(&server.state, at(i)).await {
+        for (cluster, outcome) in sampler.sample_all(&fleetdeck.server.state, at(i)).await {
             outcome.map_err(|e| anyhow::anyhow!("{cluster}: {e:#}"))?;
         }
         passes.push(started.elapsed());
@@ -121,7 +68,7 @@ async fn sampling(server: &Server, http: &reqwest::Client, base: &str) -> anyhow
 
 /// A day of 5-minute samples of 1,000 workloads (one container each; every 4th half ready),
 /// with their specs, written as the sampler would.
-async fn history(server: &Server, cluster: &str) -> anyhow::Result<()> {
+async fn history(fleetdeck: &InProcess, cluster: &str) -> anyhow::Result<()> {
     let last = bucket_start(Utc::now());
     let key = |i: usize| {
         vec![
@@ -175,7 +122,7 @@ async fn history(server: &Server, cluster: &str) -> anyhow::Result<()> {
             specs,
             specs_gone: vec![],
         };
-        server.state.store.write_samples(cluster, &write).await?;
+        fleetdeck.server.state.store.write_samples(cluster, &write).await?;
     }
     Ok(())
 }
@@ -194,25 +141,26 @@ async fn reads(http: &reqwest::Client, url: &str) -> anyhow::Result<(Vec<Duratio
 }
 
 /// The simulator of `big` is returned: it must stay up, as every pass after reads every cluster.
-async fn answers(server: &Server, http: &reqwest::Client, base: &str) -> anyhow::Result<Sim> {
+async fn answers(fleetdeck: &InProcess) -> anyhow::Result<Sim> {
+    let (state, http, base) = (&fleetdeck.server.state, &fleetdeck.http, &fleetdeck.base);
     // The cluster needs a row; its simulator holds nothing.
     let sim = Sim::start(SimConfig::default()).await?;
-    register(http, base, "big", &sim).await?;
+    fleetdeck.register("big", &sim).await?;
     let started = Instant::now();
-    history(server, "big").await?;
+    history(fleetdeck, "big").await?;
     println!(
         "wrote a day of samples of {WORKLOADS} workloads in {:.0} ms",
         ms(started.elapsed())
     );
     let now = Utc::now();
     let started = Instant::now();
-    anyhow::ensure!(evaluator::slos(&server.state, now).await? >= WORKLOADS);
+    anyhow::ensure!(evaluator::slos(state, now).await? >= WORKLOADS);
     println!(
         "evaluator: SLOs of {WORKLOADS} workloads in {:.0} ms",
         ms(started.elapsed())
     );
     let started = Instant::now();
-    anyhow::ensure!(evaluator::rightsizing(&server.state, now).await? >= WORKLOADS);
+    anyhow::ensure!(evaluator::rightsizing(state, now).await? >= WORKLOADS);
     println!(
         "evaluator: rightsizing of {WORKLOADS} workloads in {:.0} ms",
         ms(started.elapsed())
@@ -234,20 +182,9 @@ async fn answers(server: &Server, http: &reqwest::Client, base: &str) -> anyhow:
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let mut settings = Settings::with_database(&format!("sqlite://{}", dir.path().join("bench.db").display()));
-    settings.addr = "127.0.0.1:0".parse()?;
-    settings.kubeconfig = vec![];
-    settings.sampling = false;
-    settings.diagnostics = false;
-    settings.secret_key = Some(SecretKey::from_base64(&STANDARD.encode([7u8; 32])).map_err(anyhow::Error::msg)?);
-    settings.auth_tokens = vec![BootstrapToken::new("bench", Role::Admin, TOKEN)];
     // A day of history is enough for a recommendation here.
-    settings.rightsizing.min_history = Duration::from_secs(3600);
-    let server = Server::start(settings).await?;
-    let base = format!("http://{}", server.addr);
-    let http = reqwest::Client::new();
-    let _big = answers(&server, &http, &base).await?;
-    sampling(&server, &http, &base).await?;
+    let fleetdeck = InProcess::start(|s| s.rightsizing.min_history = Duration::from_secs(3600)).await?;
+    let _big = answers(&fleetdeck).await?;
+    sampling(&fleetdeck).await?;
     Ok(())
 }

@@ -54,6 +54,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::billing::tenancy::router(),
         crate::billing::project_access::router(),
         crate::billing::policy::router(),
+        crate::billing::usage::router(),
     ]
 }
 

@@ -106,6 +106,12 @@ pub struct SettingsArgs {
     /// How often every project is applied again, whether it changed or not (e.g. 5m): what repairs drift.
     #[arg(long, env = "FLEETDECK_PROJECT_SYNC_INTERVAL", default_value = "5m", global = true)]
     pub project_sync_interval: String,
+    /// Meter every cluster's namespaces for billing (on the leader): on or off.
+    #[arg(long, env = "FLEETDECK_METERING", default_value = "on", global = true)]
+    pub metering: String,
+    /// How often the metering takes a pass over every cluster; each pass counts for this long (e.g. 60s).
+    #[arg(long, env = "FLEETDECK_METERING_INTERVAL", default_value = "60s", global = true)]
+    pub metering_interval: String,
     /// How long raw samples are kept before they fold into 5-minute buckets (e.g. 1d).
     #[arg(long, env = "FLEETDECK_SAMPLES_RAW_RETENTION", default_value = "1d", global = true)]
     pub samples_raw_retention: String,
@@ -393,6 +399,9 @@ pub struct Settings {
     /// Whether the leader applies projects to their clusters (billing::project_sync).
     pub project_sync: bool,
     pub project_sync_interval: Duration,
+    /// Whether the leader meters every cluster (billing::meter), and how often.
+    pub metering: bool,
+    pub metering_interval: Duration,
     pub samples_raw_retention: Duration,
     pub samples_retention: Duration,
     pub node_events_retention: Duration,
@@ -660,6 +669,7 @@ impl Settings {
         let duration = |name: &'static str, value: &str| parse_duration(value).map_err(|m| bad(name, m));
         let sample_interval = duration("FLEETDECK_SAMPLE_INTERVAL", &a.sample_interval)?;
         let project_sync = switch("FLEETDECK_PROJECT_SYNC", &a.project_sync)?;
+        let metering = switch("FLEETDECK_METERING", &a.metering)?;
         let samples_raw_retention = duration("FLEETDECK_SAMPLES_RAW_RETENTION", &a.samples_raw_retention)?;
         let samples_retention = duration("FLEETDECK_SAMPLES_RETENTION", &a.samples_retention)?;
         let node_events_retention = duration("FLEETDECK_NODE_EVENTS_RETENTION", &a.node_events_retention)?;
@@ -675,6 +685,7 @@ impl Settings {
             Err(m) => Err(bad(name, m)),
         };
         let project_sync_interval = positive("FLEETDECK_PROJECT_SYNC_INTERVAL", &a.project_sync_interval)?;
+        let metering_interval = positive("FLEETDECK_METERING_INTERVAL", &a.metering_interval)?;
         if a.watch_streams_per_user == 0 {
             return Err(bad("FLEETDECK_WATCH_STREAMS_PER_USER", "must be at least 1"));
         }
@@ -870,6 +881,8 @@ impl Settings {
             sample_interval,
             project_sync,
             project_sync_interval,
+            metering,
+            metering_interval,
             samples_raw_retention,
             samples_retention,
             node_events_retention,

@@ -182,6 +182,9 @@ impl Server {
         if state.settings.project_sync {
             background.push(crate::billing::project_sync::spawn(state.clone(), leadership.clone()));
         }
+        if state.settings.metering {
+            background.push(crate::billing::meter::spawn(state.clone(), leadership.clone()));
+        }
         if state.settings.sampling {
             background.push(crate::signals::sampler::spawn(state.clone(), leadership));
         }

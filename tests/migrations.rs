@@ -10,10 +10,11 @@ use sqlx::Row;
 /// table → [(column, portable type, not null)] as the database itself reports it.
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-/// Maps each backend's type names onto one vocabulary; timestamps are TEXT on SQLite by design.
+/// Maps each backend's type names onto one vocabulary; timestamps are TEXT on SQLite by design,
+/// and named `at`, `hour` (the start of one) or `…_at`.
 fn portable(backend: &str, column: &str, ty: &str) -> &'static str {
     match (backend, ty.to_ascii_lowercase().as_str()) {
-        ("sqlite", "text") if column == "at" || column.ends_with("_at") => "timestamp",
+        ("sqlite", "text") if column == "at" || column == "hour" || column.ends_with("_at") => "timestamp",
         ("postgres", "timestamp with time zone") => "timestamp",
         (_, "text") => "text",
         (_, "boolean") => "boolean",

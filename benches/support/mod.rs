@@ -1,5 +1,6 @@
-//! What the benchmarks that run a release Fleetdeck in its own process share: starting it on
-//! SQLite with one admin token, and the figures.
+//! What the benchmarks share: starting a release Fleetdeck in its own process, or in the
+//! benchmark's (`InProcess`), on SQLite with one admin token; registering simulated clusters;
+//! the metrics.k8s.io floor; and the figures.
 
 #![allow(dead_code)] // each benchmark uses a different part of this module
 
@@ -52,16 +53,7 @@ impl Fleetdeck {
 
     /// Registers `sim` as cluster `name` (shared mode) with its admin token.
     pub async fn register(&self, name: &str, sim: &kubesim::Sim) -> anyhow::Result<()> {
-        let body = serde_json::json!({"name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
-            "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
-        let r = reqwest::Client::new()
-            .post(format!("http://{}/api/clusters", self.addr))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status() == 201, "registering {name}: {}", r.text().await?);
-        Ok(())
+        register(&reqwest::Client::new(), &format!("http://{}", self.addr), &self.token, name, sim).await
     }
 
     #[allow(dead_code)] // each bench uses a different part of this module
@@ -74,6 +66,114 @@ impl Drop for Fleetdeck {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// Registers `sim` with the Fleetdeck at `base` as cluster `name` (shared mode) with its admin
+/// token.
+pub async fn register(http: &reqwest::Client, base: &str, token: &str, name: &str, sim: &kubesim::Sim) -> anyhow::Result<()> {
+    let body = serde_json::json!({"name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
+        "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
+    let r = http
+        .post(format!("{base}/api/clusters"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 201, "registering {name}: {}", r.text().await?);
+    Ok(())
+}
+
+/// The admin token of an [`InProcess`] Fleetdeck.
+pub const TOKEN: &str = "bench-admin-token-0123456789";
+
+/// Fleetdeck in the benchmark's process (`server::Server`), on SQLite in a temporary folder,
+/// with the admin token [`TOKEN`] and no background passes (the benchmark runs them).
+pub struct InProcess {
+    pub server: fleetdeck::server::Server,
+    pub base: String,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl InProcess {
+    /// Starts it with `adjust` applied to the settings.
+    pub async fn start(adjust: impl FnOnce(&mut fleetdeck::config::Settings)) -> anyhow::Result<InProcess> {
+        use fleetdeck::auth::{BootstrapToken, Role};
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let mut settings = fleetdeck::config::Settings::with_database(&url);
+        settings.addr = "127.0.0.1:0".parse()?;
+        settings.kubeconfig = vec![];
+        settings.sampling = false;
+        settings.diagnostics = false;
+        settings.metering = false;
+        settings.secret_key = Some(
+            fleetdeck::kube::secret_box::SecretKey::from_base64(&STANDARD.encode([7u8; 32]))
+                .map_err(anyhow::Error::msg)?,
+        );
+        settings.auth_tokens = vec![BootstrapToken::new("bench", Role::Admin, TOKEN)];
+        adjust(&mut settings);
+        let server = fleetdeck::server::Server::start(settings).await?;
+        let base = format!("http://{}", server.addr);
+        Ok(InProcess {
+            server,
+            base,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        })
+    }
+
+    /// Registers `sim` as cluster `name`.
+    pub async fn register(&self, name: &str, sim: &kubesim::Sim) -> anyhow::Result<()> {
+        register(&self.http, &self.base, TOKEN, name, sim).await
+    }
+
+    /// POSTs `body` to `path` as the admin; the answer, which must be 201.
+    pub async fn created(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status() == 201, "{path}: {}", r.text().await?);
+        Ok(r.json().await?)
+    }
+}
+
+/// The simulators' metrics.k8s.io lists (`pods`, `nodes`), listed straight and all at once:
+/// what a pass over them cannot do without. The items listed.
+pub async fn metrics_floor(sims: &[kubesim::Sim], lists: &[&'static str]) -> anyhow::Result<usize> {
+    use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+    let mut tasks = tokio::task::JoinSet::new();
+    for sim in sims {
+        let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.kubeconfig_for_token(sim.admin_token()))?;
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?;
+        let client = kube::Client::try_from(config)?;
+        let lists = lists.to_vec();
+        tasks.spawn(async move {
+            let mut items = 0;
+            for plural in lists {
+                let kind = if plural == "pods" { "PodMetrics" } else { "NodeMetrics" };
+                let resource = ApiResource {
+                    group: "metrics.k8s.io".into(),
+                    version: "v1beta1".into(),
+                    api_version: "metrics.k8s.io/v1beta1".into(),
+                    kind: kind.into(),
+                    plural: plural.into(),
+                };
+                let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+                items += api.list(&ListParams::default()).await?.items.len();
+            }
+            anyhow::Ok(items)
+        });
+    }
+    let mut items = 0;
+    while let Some(r) = tasks.join_next().await {
+        items += r??;
+    }
+    Ok(items)
 }
 
 pub fn ms(d: Duration) -> f64 {

@@ -1,11 +1,15 @@
 //! Billing and tenancy: tenants, their projects and apps with who may reach them (`access`), the
-//! platform policy that bounds them (`policy`), their routes (`tenancy`), and what they are in
-//! their clusters (`project_objects`, pure), kept there by the leader (`project_sync`).
+//! platform policy that bounds them (`policy`), their routes (`tenancy`), what they are in
+//! their clusters (`project_objects`, pure), kept there by the leader (`project_sync`), and what
+//! they use (`metering`, pure; measured by the leader's `meter`; read through `usage`).
 
 pub mod access;
+pub mod meter;
+pub mod metering;
 pub mod model;
 pub mod policy;
 pub mod project_access;
 pub mod project_objects;
 pub mod project_sync;
 pub mod tenancy;
+pub mod usage;

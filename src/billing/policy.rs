@@ -111,12 +111,6 @@ pub fn image_allowed(image: &str, policy: &PlatformPolicy, server_allowlist: &[S
     allowlist.is_empty() || images::allowed(image, allowlist)
 }
 
-/// The image allowlist the risk guard holds manifests to: the policy's, else the server's.
-pub async fn risk_guard_allowlist(state: &AppState) -> ApiResult<Vec<String>> {
-    let policy = state.store.platform_image_allowlist().await?;
-    Ok(images::in_force(&policy, &state.settings.risk_guard.image_allowlist).to_vec())
-}
-
 /// The platform policy (any signed-in principal but flux-reader keys: tenants see what binds them).
 #[utoipa::path(get, path = "/api/platform/policy", tag = "tenancy",
     responses((status = 200, body = PlatformPolicyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]

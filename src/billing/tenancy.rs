@@ -77,7 +77,7 @@ fn invalid(code: &'static str) -> impl Fn(String) -> ApiError {
 }
 
 /// The tenant `id`, when the caller may read it.
-async fn readable_tenant(state: &AppState, principal: &Principal, id: &str) -> ApiResult<TenantRow> {
+pub(super) async fn readable_tenant(state: &AppState, principal: &Principal, id: &str) -> ApiResult<TenantRow> {
     let owned = Owned {
         tenant_id: id,
         project_id: None,
@@ -89,7 +89,7 @@ async fn readable_tenant(state: &AppState, principal: &Principal, id: &str) -> A
 }
 
 /// The project `id`, when the caller may read it.
-async fn readable_project(state: &AppState, principal: &Principal, id: &str) -> ApiResult<ProjectRow> {
+pub(super) async fn readable_project(state: &AppState, principal: &Principal, id: &str) -> ApiResult<ProjectRow> {
     match state.store.project(id).await? {
         Some(p) if may(principal, Access::Read, Kind::Project, owned_project(&p)) => Ok(p),
         _ => Err(not_found("project_not_found", "project", id)),

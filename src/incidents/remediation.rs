@@ -44,7 +44,6 @@ use super::risk_guard::{self, KubeVersion};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
-use crate::billing::policy;
 use crate::clusters::actions::{self, Target, drain, kube_error};
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
@@ -305,7 +304,10 @@ async fn risk_options(state: &AppState, scope: &ClusterScope) -> ApiResult<risk_
     Ok(risk_guard::Options {
         kubernetes_version: version.and_then(|v| KubeVersion::parse(&v.git_version)),
         environment: Some(scope.environment().to_string()),
-        image_allowlist: policy::risk_guard_allowlist(state).await?,
+        image_allowlist: state
+            .store
+            .risk_guard_allowlist(&state.settings.risk_guard.image_allowlist)
+            .await?,
         default_namespace: "default".into(),
     })
 }

@@ -17,7 +17,6 @@ use super::risk_guard::{self, Analysis, Check, KubeVersion, Options, Policy};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
-use crate::billing::policy;
 use crate::clusters::scope::ClusterScope;
 use crate::error::{ApiError, ApiJson, ApiResult, ErrorBody};
 
@@ -126,7 +125,10 @@ async fn analyze(
         environment: body
             .environment
             .or_else(|| cluster.as_ref().map(|c| c.environment.clone())),
-        image_allowlist: policy::risk_guard_allowlist(&state).await?,
+        image_allowlist: state
+            .store
+            .risk_guard_allowlist(&state.settings.risk_guard.image_allowlist)
+            .await?,
         default_namespace,
     };
     let manifest = body.manifest;

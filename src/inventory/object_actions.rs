@@ -386,7 +386,7 @@ async fn risk_guard(
     let options = risk_guard::Options {
         kubernetes_version: version.and_then(|v| KubeVersion::parse(&v.git_version)),
         environment: Some(scope.environment().to_string()),
-        image_allowlist: crate::billing::policy::risk_guard_allowlist(state).await?,
+        image_allowlist: state.store.risk_guard_allowlist(&settings.image_allowlist).await?,
         default_namespace: default_namespace.to_string(),
     };
     let analysis = risk_guard::analyze_manifests(manifests, &options);

@@ -599,6 +599,37 @@ impl<R: Derive> Caches<R> {
         }
     }
 
+    /// The caches of the `kinds` (group, kind) among `served` that can be listed and watched, by
+    /// kind, started if need be; a kind not served, or whose cache cannot start, is left out.
+    pub async fn of_kinds(
+        &self,
+        source: &Source<'_>,
+        served: &[ResourceInfo],
+        kinds: &[(&str, &'static str)],
+    ) -> HashMap<&'static str, Arc<ResourceCache<R>>> {
+        let mut caches = HashMap::new();
+        for (group, kind) in kinds {
+            let Some(info) = served
+                .iter()
+                .find(|r| r.preferred && r.group == *group && r.kind == *kind && r.can("list") && r.can("watch"))
+            else {
+                continue;
+            };
+            match self.get(source, info).await {
+                Ok(cache) => {
+                    caches.insert(*kind, cache);
+                }
+                Err(e) => tracing::debug!(
+                    cluster = source.cluster,
+                    resource = info.path(),
+                    error = e.message,
+                    "cache not started; its kind is left out"
+                ),
+            }
+        }
+        caches
+    }
+
     /// The running cache of `info` on `source`, started (and waited for) if there is none.
     pub async fn get(&self, source: &Source<'_>, info: &ResourceInfo) -> Result<Arc<ResourceCache<R>>, ApiError> {
         let key = (source.cluster.to_string(), source.connection.to_string(), info.path());

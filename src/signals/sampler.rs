@@ -16,7 +16,6 @@ use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use kube::api::DynamicObject;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -24,23 +23,20 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::evaluator;
 use super::node_history::{self, NodeState, NodeStatus};
 use super::samples::{
-    self, AutoscalerFacts, MetricsList, NodeFacts, Observed, Pass, PodFacts, ReplicaSetFacts, WorkloadFacts,
-    WorkloadSpec,
+    self, AutoscalerFacts, NodeFacts, Observed, Pass, PodFacts, ReplicaSetFacts, WorkloadFacts, WorkloadSpec,
 };
 use crate::AppState;
 use crate::clusters::clients::own_access;
-use crate::inventory::rows::CachedRow;
-use crate::kube::cache::{Memo, ResourceCache, Source};
-use crate::kube::discovery::ResourceInfo;
+use crate::clusters::passes;
+use crate::kube::cache::{Derive, Memo, ResourceCache, Source};
 use crate::kube::leader::Leadership;
+use crate::kube::metrics;
 use crate::store::clusters::ClusterRow;
 use crate::store::samples::{NodeEventRow, SAMPLE_TABLES, SampleRow, SamplesWrite};
 use crate::store::workload_signals::{WorkloadName, WorkloadSpecRow};
 
 /// How often raw samples are folded and old ones dropped.
 const MAINTAIN_EVERY: Duration = Duration::from_secs(300);
-/// Clusters sampled at once.
-const CLUSTERS_AT_ONCE: usize = 8;
 
 /// Samples while this replica leads, until the runtime stops.
 pub fn spawn(state: AppState, mut leadership: Leadership) -> JoinHandle<()> {
@@ -134,30 +130,11 @@ struct Kept {
 impl Sampler {
     /// One pass over every cluster at `at`, a few clusters at once; each cluster's outcome.
     pub async fn sample_all(&mut self, state: &AppState, at: DateTime<Utc>) -> Vec<(String, anyhow::Result<Counts>)> {
-        let clusters = match state.store.list_clusters().await {
-            Ok(c) => c,
-            Err(e) => return vec![(String::new(), Err(e.into()))],
-        };
-        // What was kept of clusters no longer registered is dropped.
-        let mut kept = std::mem::take(&mut self.clusters);
-        let outcomes: Vec<(String, Kept, anyhow::Result<Counts>)> = futures::stream::iter(clusters)
-            .map(|c| {
-                let mut kept = kept.remove(&c.name).unwrap_or_default();
-                async move {
-                    let outcome = sample(state, &c, at, &mut kept).await;
-                    (c.name, kept, outcome)
-                }
-            })
-            .buffer_unordered(CLUSTERS_AT_ONCE)
-            .collect()
-            .await;
-        outcomes
-            .into_iter()
-            .map(|(cluster, kept, outcome)| {
-                self.clusters.insert(cluster.clone(), kept);
-                (cluster, outcome)
-            })
-            .collect()
+        passes::each(state, &mut self.clusters, |c, mut kept| async move {
+            let outcome = sample(state, &c, at, &mut kept).await;
+            (c, kept, outcome)
+        })
+        .await
     }
 
     /// One pass over `cluster` at `at`.
@@ -183,12 +160,10 @@ const READ: &[(&str, &str)] = &[
     ("autoscaling", "HorizontalPodAutoscaler"),
 ];
 
-const METRICS_GROUP: &str = "metrics.k8s.io";
-
 /// The facts of the cached objects of `kind`, from `memo` where they have not changed; none when
 /// the kind could not be read.
-fn facts<F>(
-    caches: &HashMap<&str, Arc<ResourceCache<CachedRow>>>,
+fn facts<R: Derive, F>(
+    caches: &HashMap<&str, Arc<ResourceCache<R>>>,
     kind: &str,
     memo: &mut Memo<F>,
     derive: impl Fn(&DynamicObject) -> F,
@@ -215,38 +190,19 @@ async fn sample(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>, kept:
     let served = state.caches.discovery(&source).await.map_err(|e| anyhow!(e.message))?;
     // The usage lists are read while the caches are.
     let metrics_lists = async {
-        match served.iter().find(|r| r.group == METRICS_GROUP && r.preferred) {
+        match metrics::served(&served) {
             Some(info) => {
-                let (pods, nodes) = tokio::join!(metrics(&client, info, "pods"), metrics(&client, info, "nodes"));
+                let (pods, nodes) = tokio::join!(
+                    metrics::list(&client, info, "pods"),
+                    metrics::list(&client, info, "nodes")
+                );
                 anyhow::Ok((pods.context("PodMetrics")?, nodes.context("NodeMetrics")?))
             }
             None => Ok((Vec::new(), Vec::new())),
         }
     };
-    let cached = async {
-        let mut caches = HashMap::new();
-        for (group, kind) in READ {
-            let Some(info) = served
-                .iter()
-                .find(|r| r.preferred && r.group == *group && r.kind == *kind && r.can("list") && r.can("watch"))
-            else {
-                continue;
-            };
-            // A kind that cannot be read is left out; without nodes, node history waits.
-            match state.caches.get(&source, info).await {
-                Ok(cache) => {
-                    caches.insert(*kind, cache);
-                }
-                Err(e) => tracing::debug!(
-                    cluster = cluster.name,
-                    resource = info.path(),
-                    error = e.message,
-                    "signals: skipped"
-                ),
-            }
-        }
-        caches
-    };
+    // A kind that cannot be read is left out; without nodes, node history waits.
+    let cached = state.caches.of_kinds(&source, &served, READ);
     let (caches, lists) = tokio::join!(cached, metrics_lists);
     let (pod_metrics, node_metrics) = lists?;
     let mut workloads = Vec::new();
@@ -317,18 +273,6 @@ async fn sample(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>, kept:
     state.store.write_samples(&cluster.name, &write).await?;
     (kept.node_states, kept.specs) = (node_states, specs);
     Ok(counts)
-}
-
-/// The items of a metrics.k8s.io list (`pods` or `nodes`), as Fleetdeck.
-async fn metrics<T: DeserializeOwned>(
-    client: &kube::Client,
-    info: &ResourceInfo,
-    resource: &str,
-) -> anyhow::Result<Vec<T>> {
-    let request =
-        axum::http::Request::get(format!("/apis/{METRICS_GROUP}/{}/{resource}", info.version)).body(Vec::new())?;
-    let list: MetricsList<T> = client.request(request).await?;
-    Ok(list.items)
 }
 
 /// Nodes whose kubelet summary is read at once.

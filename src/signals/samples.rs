@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::node_history;
+use crate::kube::metrics::{NodeMetrics, PodMetrics, Usage};
 use crate::kube::quantity;
 
 /// The kinds sampled as workloads.
@@ -255,53 +256,6 @@ impl AutoscalerFacts {
             memory: resources.contains(&"memory"),
         })
     }
-}
-
-/// A metrics.k8s.io list. Its items are read into the few fields a pass uses: a generic JSON
-/// tree of 10,000 PodMetrics costs more to build than the pass itself.
-#[derive(Debug, Deserialize)]
-pub struct MetricsList<T> {
-    pub items: Vec<T>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct MetricsMeta {
-    #[serde(default)]
-    pub namespace: String,
-    #[serde(default)]
-    pub name: String,
-}
-
-/// CPU and memory quantities as metrics-server prints them (`12345678n`, `20Mi`).
-#[derive(Debug, Default, Deserialize)]
-pub struct Usage {
-    #[serde(default)]
-    pub cpu: String,
-    #[serde(default)]
-    pub memory: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ContainerMetrics {
-    pub name: String,
-    #[serde(default)]
-    pub usage: Usage,
-}
-
-/// A PodMetrics item: its containers' usage.
-#[derive(Debug, Deserialize)]
-pub struct PodMetrics {
-    pub metadata: MetricsMeta,
-    #[serde(default)]
-    pub containers: Vec<ContainerMetrics>,
-}
-
-/// A NodeMetrics item: the node's usage.
-#[derive(Debug, Deserialize)]
-pub struct NodeMetrics {
-    pub metadata: MetricsMeta,
-    #[serde(default)]
-    pub usage: Usage,
 }
 
 fn int(v: &Value, pointer: &str) -> Option<i64> {

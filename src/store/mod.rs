@@ -36,6 +36,7 @@ pub mod samples;
 pub mod sessions;
 pub mod settings;
 pub mod tenancy;
+pub mod usage;
 pub mod users;
 pub mod workload_signals;
 

@@ -6,6 +6,7 @@ use sqlx::types::Json;
 
 use super::{BeginWrite, Store, unique_violation, with_pool};
 use crate::auth::identity::TenancyScope;
+use crate::incidents::risk_guard::images;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TenantRow {
@@ -317,11 +318,14 @@ impl Store {
 
     /// Sets the policy; every project is to be synced again (its baseline egress may change).
     /// The platform policy's image allowlist: empty when no policy was set or it names none.
-    pub async fn platform_image_allowlist(&self) -> sqlx::Result<Vec<String>> {
+    /// The image allowlist the risk guard holds manifests to: the platform policy's when it
+    /// names any, else the server's (`server`).
+    pub async fn risk_guard_allowlist(&self, server: &[String]) -> sqlx::Result<Vec<String>> {
         let body = self.platform_policy().await?.map(|(body, _, _)| body.0);
-        Ok(body
+        let policy: Vec<String> = body
             .and_then(|b| serde_json::from_value(b["imageAllowlist"].clone()).ok())
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Ok(images::in_force(&policy, server).to_vec())
     }
 
     pub async fn set_platform_policy(&self, body: &serde_json::Value, by: &str, at: DateTime<Utc>) -> sqlx::Result<()> {

@@ -149,6 +149,7 @@ pub fn settings(db: &TestDb) -> Settings {
     s.sampling = false;
     // The project sync would reach the clusters projects name; the tenancy tests run it.
     s.project_sync = false;
+    s.metering = false;
     s.auth_tokens = vec![
         BootstrapToken::new("admin", Role::Admin, ADMIN_TOKEN),
         BootstrapToken::new("operator", Role::Operator, OPERATOR_TOKEN),

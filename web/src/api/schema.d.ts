@@ -2522,6 +2522,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage over a span, summed by tenant, project, namespace, hour or day, and resource. Hours
+         *     count when they start within `[from, to)`.
+         */
+        get: operations["usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stores usage measured outside Fleetdeck (admin). Idempotent: a post replaces what the same
+         *     hour, tenant, project and source held, so sending it again changes nothing. All or nothing.
+         */
+        post: operations["ingest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What each namespace requests and uses now (each cluster's last metering pass), and each
+         *     cluster's idle capacity.
+         */
+        get: operations["snapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -3297,6 +3357,20 @@ export interface components {
         ClusterList: {
             items: components["schemas"]["Cluster"][];
         };
+        /** @description A cluster's nodes at its last metering pass, and what no namespace's cost took. */
+        ClusterNow: {
+            cluster: string;
+            /** Format: int64 */
+            cpuAllocatable: number;
+            /** Format: int64 */
+            cpuIdle: number;
+            /** Format: date-time */
+            measuredAt: string;
+            /** Format: int64 */
+            memoryAllocatable: number;
+            /** Format: int64 */
+            memoryIdle: number;
+        };
         /** @description The `cluster` block of every input. */
         ClusterRef: {
             dns: string;
@@ -3901,6 +3975,11 @@ export interface components {
             /** @description The folder of the kustomization in the repository, prefixed to the file name. */
             path?: string | null;
         };
+        /**
+         * @description How usage is summed.
+         * @enum {string}
+         */
+        GroupBy: "tenant" | "project" | "namespace" | "hour" | "day";
         Hook: {
             /** @description `pre-install`, `post-upgrade`, … */
             events?: string[];
@@ -3919,6 +3998,15 @@ export interface components {
             notReady: number;
             /** @description Pods with a container last killed for memory. */
             oomKilled: number;
+        };
+        /** @description A cluster's capacity over the span, and what no namespace's cost took. */
+        IdleLine: {
+            allocatable: string;
+            cluster: string;
+            idle: string;
+            /** @description `cpu` or `memory`. */
+            resource: string;
+            unit: string;
         };
         ImportReport: {
             clusters: components["schemas"]["Counts"];
@@ -3965,6 +4053,38 @@ export interface components {
         };
         /** @enum {string} */
         IncidentState: "open" | "resolved";
+        IngestBody: {
+            /**
+             * @description 1 to 2,000 records; every record of one hour, tenant, project and source replaces what
+             *     an earlier post held for them.
+             */
+            records: components["schemas"]["IngestRecord"][];
+        };
+        /** @description Usage from outside Fleetdeck, per hour, tenant, project and source. */
+        IngestRecord: {
+            /**
+             * Format: date-time
+             * @description The start of an hour (minutes, seconds and fractions zero).
+             */
+            hour: string;
+            /** @description A project of the tenant; none for the tenant as a whole. */
+            projectId?: string | null;
+            /** @description A decimal of at least 0 with at most 6 places, as a string (`"12.5"`). */
+            quantity: string;
+            /** @description What was used, named as `source`; not `cpu` or `memory` (metered by Fleetdeck). */
+            resource: string;
+            /** @description Who measured it: lowercase letters, digits, `-` and `.`, at most 63. */
+            source: string;
+            tenantId: string;
+            /** @description The unit of `quantity`, at most 32 characters (e.g. `GiB-hours`). */
+            unit: string;
+        };
+        IngestResult: {
+            /** @description Records stored. */
+            records: number;
+            /** @description (hour, tenant, project, source) groups that replaced an earlier post's. */
+            replaced: number;
+        };
         /** @description The ExternalService response: `{"inputs": [...]}`. */
         Inputs_ClusterInput: {
             inputs: {
@@ -4266,6 +4386,24 @@ export interface components {
             labels: {
                 [key: string]: string;
             };
+        };
+        /** @description A namespace as its cluster's last metering pass measured it: millicores and bytes. */
+        NamespaceNow: {
+            cluster: string;
+            /** Format: int64 */
+            cpuRequest: number;
+            /** Format: int64 */
+            cpuUsage: number;
+            /** Format: date-time */
+            measuredAt: string;
+            /** Format: int64 */
+            memoryRequest: number;
+            /** Format: int64 */
+            memoryUsage: number;
+            namespace: string;
+            projectId?: string | null;
+            /** @description None when no project holds the namespace. */
+            tenantId?: string | null;
         };
         NodeCounts: {
             ready: number;
@@ -5564,9 +5702,47 @@ export interface components {
             password?: string | null;
             role?: components["schemas"]["Role"] | null;
         };
+        /** @description Usage of one group and resource over the span. */
+        UsageLine: {
+            /** @description Set when grouped by namespace. */
+            cluster?: string | null;
+            namespace?: string | null;
+            /** @description Set when grouped by hour (its start, RFC 3339) or day (`YYYY-MM-DD`, UTC). */
+            period?: string | null;
+            projectId?: string | null;
+            /**
+             * @description An exact decimal, at most 6 places: what is billed (for metered usage, the larger of
+             *     request and usage at each pass).
+             */
+            quantity: string;
+            /** @description Metered usage only: what was requested and what was used, in the same unit. */
+            requested?: string | null;
+            /** @description `cpu` and `memory` (metered), or an ingested resource. */
+            resource: string;
+            /** @description Set when grouped by tenant, project or namespace (none: usage no project held). */
+            tenantId?: string | null;
+            /** @description `core-hours` and `GiB-hours` for metered usage. */
+            unit: string;
+            used?: string | null;
+        };
         UsageMeta: {
             name: string;
             namespace?: string | null;
+        };
+        UsageReport: {
+            /** Format: date-time */
+            from: string;
+            groupBy: components["schemas"]["GroupBy"];
+            /** @description Each cluster's idle capacity (staff only: empty for `tenant` and `project` callers). */
+            idle: components["schemas"]["IdleLine"][];
+            lines: components["schemas"]["UsageLine"][];
+            /** Format: date-time */
+            to: string;
+        };
+        UsageSnapshot: {
+            /** @description Staff only: empty for `tenant` and `project` callers. */
+            clusters: components["schemas"]["ClusterNow"][];
+            namespaces: components["schemas"]["NamespaceNow"][];
         };
         User: {
             /** Format: date-time */
@@ -19883,6 +20059,206 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    usage: {
+        parameters: {
+            query?: {
+                /** @description Within this tenant (its own for a `tenant` caller). */
+                tenant?: string;
+                /** @description Within this project (its own for a `project` caller). */
+                project?: string;
+                /** @description Hours that start at or after this instant; default: the start of this month (UTC). */
+                from?: string;
+                /** @description Hours that start before this instant; default: now. */
+                to?: string;
+                /** @description Default `project`. */
+                groupBy?: components["schemas"]["GroupBy"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_found`, `project_not_found`: not the caller's to read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_range`, `range_too_long` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ingest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `no_records`, `too_many_records`, `invalid_hour`, `invalid_source`, `invalid_resource`, `reserved_resource`, `invalid_unit`, `invalid_quantity`, `duplicate_record`, `unknown_tenant`, `unknown_project`; the message names the record */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    snapshot: {
+        parameters: {
+            query?: {
+                tenant?: string;
+                project?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSnapshot"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `tenant_not_found`, `project_not_found`: not the caller's to read */
             404: {
                 headers: {
                     [name: string]: unknown;
