@@ -26,7 +26,9 @@ async fn main() -> anyhow::Result<()> {
     let fleetdeck = InProcess::start(|_| {}).await?;
     let mut tenants = Vec::new();
     for t in 0..TENANTS {
-        let tenant = fleetdeck.created("/api/tenants", json!({"name": format!("tenant-{t}")})).await?;
+        let tenant = fleetdeck
+            .created("/api/tenants", json!({"name": format!("tenant-{t}")}))
+            .await?;
         tenants.push(tenant["id"].as_str().unwrap_or_default().to_string());
     }
     let mut sims = Vec::new();

@@ -53,7 +53,14 @@ impl Fleetdeck {
 
     /// Registers `sim` as cluster `name` (shared mode) with its admin token.
     pub async fn register(&self, name: &str, sim: &kubesim::Sim) -> anyhow::Result<()> {
-        register(&reqwest::Client::new(), &format!("http://{}", self.addr), &self.token, name, sim).await
+        register(
+            &reqwest::Client::new(),
+            &format!("http://{}", self.addr),
+            &self.token,
+            name,
+            sim,
+        )
+        .await
     }
 
     #[allow(dead_code)] // each bench uses a different part of this module
@@ -70,7 +77,13 @@ impl Drop for Fleetdeck {
 
 /// Registers `sim` with the Fleetdeck at `base` as cluster `name` (shared mode) with its admin
 /// token.
-pub async fn register(http: &reqwest::Client, base: &str, token: &str, name: &str, sim: &kubesim::Sim) -> anyhow::Result<()> {
+pub async fn register(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    name: &str,
+    sim: &kubesim::Sim,
+) -> anyhow::Result<()> {
     let body = serde_json::json!({"name": name, "environment": "prod", "server": sim.url(), "token": sim.admin_token(),
         "certificateAuthorityData": STANDARD.encode(sim.ca_pem().unwrap_or_default())});
     let r = http
