@@ -55,6 +55,7 @@ fn routers() -> Vec<AuditedRouter> {
         crate::billing::project_access::router(),
         crate::billing::policy::router(),
         crate::billing::usage::router(),
+        crate::billing::invoices::router(),
     ]
 }
 

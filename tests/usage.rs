@@ -1,8 +1,9 @@
-//! Usage metering against a simulated cluster, on both backends: two passes of the metering at
-//! chosen times over scripted requests and usage, read back through `GET /api/usage` (by project,
-//! namespace and hour, the idle capacity) and `GET /api/usage/snapshot` against hand-computed
-//! figures; who reads what; usage from outside (`POST /api/usage/ingest`): idempotent, checked
-//! record by record, all or nothing.
+//! Usage metering and invoices against a simulated cluster, on both backends: two passes of the
+//! metering at chosen times over scripted requests and usage, read back through `GET /api/usage`
+//! (by project, namespace and hour, the idle capacity) and `GET /api/usage/snapshot` against
+//! hand-computed figures; who reads what; usage from outside (`POST /api/usage/ingest`):
+//! idempotent, checked record by record, all or nothing; rate cards, the invoice of the month to
+//! the cent, its CSV, issuing it and credit notes.
 
 mod common;
 
@@ -131,7 +132,7 @@ async fn metered(db: &TestDb) -> Fleet {
     let at = |s: &str| s.parse().unwrap();
     assert_eq!(
         meter
-            .meter_cluster(&state, &cluster, at("2026-12-07T10:00:00Z"))
+            .meter_cluster(&state, &cluster, at("2026-11-30T10:00:00Z"))
             .await
             .unwrap(),
         3
@@ -140,7 +141,7 @@ async fn metered(db: &TestDb) -> Fleet {
     usage(&sim, "globex-api", "api-1", "api", "100m", "256Mi");
     assert_eq!(
         meter
-            .meter_cluster(&state, &cluster, at("2026-12-07T10:30:00Z"))
+            .meter_cluster(&state, &cluster, at("2026-11-30T10:30:00Z"))
             .await
             .unwrap(),
         3
@@ -156,7 +157,7 @@ async fn metered(db: &TestDb) -> Fleet {
     }
 }
 
-const DAY: &str = "from=2026-12-07T00:00:00Z&to=2026-12-08T00:00:00Z";
+const DAY: &str = "from=2026-11-30T00:00:00Z&to=2026-12-01T00:00:00Z";
 
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {
     let (status, body) = call(app, Method::GET, path, token, None).await;
@@ -220,12 +221,12 @@ on_both_backends! {
         let by_hour = get(&f.app, &format!("/api/usage?{DAY}&groupBy=hour"), ADMIN_TOKEN).await;
         let lines = by_key(&by_hour, "period");
         // 1.4 + 0.625 + 0.1 core-hours in the hour from 10:00.
-        assert_eq!(lines[&("2026-12-07T10:00:00Z".into(), "cpu".into())].0, "2.125");
+        assert_eq!(lines[&("2026-11-30T10:00:00Z".into(), "cpu".into())].0, "2.125");
         let by_day = get(&f.app, &format!("/api/usage?{DAY}&groupBy=day&tenant={}", f.acme), ADMIN_TOKEN).await;
-        assert_eq!(by_key(&by_day, "period")[&("2026-12-07".into(), "cpu".into())].0, "1.4");
+        assert_eq!(by_key(&by_day, "period")[&("2026-11-30".into(), "cpu".into())].0, "1.4");
         assert_eq!(by_day["idle"], json!([]), "idle capacity is the whole cluster's, not a tenant's");
         // Outside the span: nothing.
-        let before = get(&f.app, "/api/usage?from=2026-12-06T00:00:00Z&to=2026-12-07T10:00:00Z", ADMIN_TOKEN).await;
+        let before = get(&f.app, "/api/usage?from=2026-11-29T00:00:00Z&to=2026-11-30T10:00:00Z", ADMIN_TOKEN).await;
         assert_eq!(before["lines"], json!([]));
 
         // The snapshot: the second pass as it measured it.
@@ -234,7 +235,7 @@ on_both_backends! {
         assert_eq!((web["cpuRequest"].as_i64(), web["cpuUsage"].as_i64()), (Some(1000), Some(1800)));
         assert_eq!(web["memoryUsage"].as_i64(), Some(5 * 512 * 1024 * 1024));
         assert_eq!((web["tenantId"].as_str(), web["projectId"].as_str()), (Some(f.acme.as_str()), Some(f.web.as_str())));
-        assert_eq!(web["measuredAt"], "2026-12-07T10:30:00Z");
+        assert_eq!(web["measuredAt"], "2026-11-30T10:30:00Z");
         assert_eq!(now["clusters"][0]["cpuIdle"].as_i64(), Some(3850));
     }
 
@@ -278,7 +279,7 @@ on_both_backends! {
     async fn ingested_usage_is_idempotent_checked_and_all_or_nothing(db) {
         let f = metered(db).await;
         let record = |project: Option<&str>, resource: &str, quantity: &str| json!({
-            "hour": "2026-12-07T10:00:00Z", "tenantId": f.acme, "projectId": project,
+            "hour": "2026-11-30T10:00:00Z", "tenantId": f.acme, "projectId": project,
             "source": "object-store", "resource": resource, "unit": "GiB-hours", "quantity": quantity,
         });
         let post = |body: Value, token: &'static str| {
@@ -306,7 +307,7 @@ on_both_backends! {
         let globex_project = json!({"hour": "2026-12-07T11:00:00Z", "tenantId": f.acme, "projectId": f.api,
             "source": "s", "resource": "storage", "unit": "u", "quantity": "1"});
         let mut late = record(None, "storage", "1");
-        late["hour"] = json!("2026-12-07T10:30:00Z");
+        late["hour"] = json!("2026-11-30T10:30:00Z");
         let mut nobody = record(None, "storage", "1");
         nobody["tenantId"] = json!("nobody");
         for (body, code) in [
@@ -329,5 +330,111 @@ on_both_backends! {
         assert_eq!(by_key(&report, "projectId")[&(f.web.clone(), "storage".into())].0, "20.000001");
         let (status, _) = post(json!({"records": [record(None, "storage", "1")]}), OPERATOR_TOKEN).await;
         assert_eq!(status, 403);
+    }
+}
+
+on_both_backends! {
+    async fn invoices_to_the_cent_issued_once_and_credited(db) {
+        let f = metered(db).await;
+        let put = |path: String, body: Value, token: &'static str| {
+            let app = &f.app;
+            async move { call(app, Method::PUT, &path, token, Some(body)).await }
+        };
+        let rate = |resource: &str, unit: &str, price: &str| json!({"resource": resource, "unit": unit, "price": price});
+        let card = json!({"currency": "EUR", "rates": [
+            rate("cpu", "core-hours", "10.031"), rate("memory", "GiB-hours", "0.75"), rate("storage", "GiB-hours", "0.0002"),
+        ]});
+        assert_eq!(put("/api/rates".into(), card.clone(), VIEWER_TOKEN).await.0, 403);
+        let (status, r) = put("/api/rates".into(), json!({"currency": "euro", "rates": []}), ADMIN_TOKEN).await;
+        assert_error(status, &r, 422, "invalid_currency");
+        let negative = json!({"currency": "EUR", "rates": [rate("cpu", "core-hours", "-1")]});
+        let (status, r) = put("/api/rates".into(), negative, ADMIN_TOKEN).await;
+        assert_error(status, &r, 422, "invalid_rates");
+        assert_eq!(put("/api/rates".into(), card, ADMIN_TOKEN).await.0, 200);
+        let overrides = json!({"rates": [rate("cpu", "core-hours", "12.5")]});
+        let (status, rates) = put(format!("/api/tenants/{}/rates", f.acme), overrides, ADMIN_TOKEN).await;
+        assert_eq!(status, 200, "{rates}");
+        let effective: Vec<(&str, &str)> = rates["effective"].as_array().unwrap().iter()
+            .map(|r| (r["resource"].as_str().unwrap(), r["price"].as_str().unwrap())).collect();
+        assert_eq!(effective, [("cpu", "12.5"), ("memory", "0.75"), ("storage", "0.0002")]);
+        let storage = json!({"records": [{"hour": "2026-11-30T11:00:00Z", "tenantId": f.acme, "projectId": f.web,
+            "source": "object-store", "resource": "storage", "unit": "GiB-hours", "quantity": "125"}]});
+        assert_eq!(call(&f.app, Method::POST, "/api/usage/ingest", ADMIN_TOKEN, Some(storage)).await.0, 200);
+
+        // acme/web: 1.4 core-hours × 12.5 = 17.50; 2.5 GiB-hours × 0.75 = 1.875 → 1.88;
+        // 125 GiB-hours × 0.0002 = 0.025 → 0.03. Subtotal 19.41.
+        let tenant_key = scoped_key(&f.app, "tenant", &format!("tenant:{}", f.acme)).await;
+        let invoice = get(&f.app, &format!("/api/invoices/{}?month=2026-11", f.acme), &tenant_key).await;
+        assert_eq!((invoice["status"].as_str(), invoice["currency"].as_str()), (Some("draft"), Some("EUR")));
+        let lines: Vec<(&str, &str, &str, &str, &str)> = invoice["lines"].as_array().unwrap().iter()
+            .map(|l| (l["projectName"].as_str().unwrap(), l["resource"].as_str().unwrap(), l["quantity"].as_str().unwrap(),
+                      l["price"].as_str().unwrap(), l["amount"].as_str().unwrap()))
+            .collect();
+        assert_eq!(lines, [
+            ("web", "cpu", "1.4", "12.5", "17.50"),
+            ("web", "memory", "2.5", "0.75", "1.88"),
+            ("web", "storage", "125", "0.0002", "0.03"),
+        ]);
+        assert_eq!((invoice["subtotal"].as_str(), invoice["total"].as_str()), (Some("19.41"), Some("19.41")));
+        // globex/api at the defaults: 0.625 × 10.031 = 6.269375 → 6.27; 0.5 × 0.75 = 0.375 → 0.38.
+        let globex = get(&f.app, &format!("/api/invoices/{}?month=2026-11", f.globex), ADMIN_TOKEN).await;
+        assert_eq!(globex["subtotal"], "6.65");
+        let path = format!("/api/invoices/{}?month=2026-11", f.globex);
+        let (status, r) = call(&f.app, Method::GET, &path, &tenant_key, None).await;
+        assert_error(status, &r, 404, "tenant_not_found");
+        let path = format!("/api/invoices/{}?month=2026-1", f.acme);
+        let (status, r) = call(&f.app, Method::GET, &path, ADMIN_TOKEN, None).await;
+        assert_error(status, &r, 422, "invalid_month");
+
+        let path = format!("/api/invoices/{}/csv?month=2026-11", f.acme);
+        let r = f.app.bearer(Method::GET, &path, ADMIN_TOKEN).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+        assert!(r.headers()["content-disposition"].to_str().unwrap().contains("acme-2026-11.csv"));
+        let csv = r.text().await.unwrap();
+        assert!(csv.starts_with("project,resource,unit,quantity,price,amount\r\nweb,cpu,core-hours,1.4,12.5,17.50\r\n"), "{csv}");
+        assert!(csv.ends_with(",subtotal,,,,19.41\r\n,total,,,,19.41\r\n"), "{csv}");
+
+        // Issued once, for a month that has ended; then it never changes.
+        let finalize = |tenant: String, month: &str| {
+            let (app, body) = (&f.app, json!({"month": month}));
+            async move { call(app, Method::POST, &format!("/api/invoices/{tenant}/finalize"), ADMIN_TOKEN, Some(body)).await }
+        };
+        let (status, r) = finalize(f.acme.clone(), "2099-01").await;
+        assert_error(status, &r, 422, "month_not_over");
+        let (status, issued) = finalize(f.acme.clone(), "2026-11").await;
+        assert_eq!(status, 201, "{issued}");
+        assert_eq!((issued["status"].as_str(), issued["number"].as_str()), (Some("issued"), Some("acme-2026-11")));
+        let (status, r) = finalize(f.acme.clone(), "2026-11").await;
+        assert_error(status, &r, 409, "invoice_issued");
+        let cheaper = json!({"currency": "EUR", "rates": [rate("cpu", "core-hours", "1"), rate("memory", "GiB-hours", "1")]});
+        assert_eq!(put("/api/rates".into(), cheaper, ADMIN_TOKEN).await.0, 200);
+        let again = get(&f.app, &format!("/api/invoices/{}?month=2026-11", f.acme), ADMIN_TOKEN).await;
+        assert_eq!((again["subtotal"].as_str(), again["lines"].as_array().unwrap().len()), (Some("19.41"), 3));
+        // A draft prices at today's rates: 0.625 → 0.63, and 0.50.
+        let draft = get(&f.app, &format!("/api/invoices/{}?month=2026-11", f.globex), ADMIN_TOKEN).await;
+        assert_eq!(draft["subtotal"], "1.13");
+
+        // Credit notes: against issued invoices, never beyond their total.
+        let credit = |tenant: String, amount: &str| {
+            let body = json!({"month": "2026-11", "amount": amount, "reason": "outage on 30 November"});
+            let app = &f.app;
+            async move { call(app, Method::POST, &format!("/api/invoices/{tenant}/credit-notes"), ADMIN_TOKEN, Some(body)).await }
+        };
+        let (status, note) = credit(f.acme.clone(), "5").await;
+        assert_eq!((status, note["amount"].as_str()), (201, Some("5.00")));
+        let (status, r) = credit(f.acme.clone(), "14.42").await;
+        assert_error(status, &r, 422, "credit_exceeds_total");
+        let (status, r) = credit(f.acme.clone(), "0.001").await;
+        assert_error(status, &r, 422, "invalid_amount");
+        let (status, r) = credit(f.globex.clone(), "1").await;
+        assert_error(status, &r, 409, "invoice_not_issued");
+        let credited = get(&f.app, &format!("/api/invoices/{}?month=2026-11", f.acme), &tenant_key).await;
+        assert_eq!((credited["subtotal"].as_str(), credited["total"].as_str()), (Some("19.41"), Some("14.41")));
+        assert_eq!(credited["creditNotes"][0]["reason"], "outage on 30 November");
+        // Issuing is audited, refusals too: the month not over, then issued already.
+        let issues: Vec<String> = f.app.audit("verb=issue").await.iter()
+            .map(|e| format!("{} {}", e["outcome"].as_str().unwrap(), e["name"].as_str().unwrap_or("-"))).collect();
+        assert_eq!(issues.iter().filter(|i| *i == "success acme-2026-11").count(), 1, "{issues:?}");
+        assert_eq!(issues.len(), 3, "{issues:?}");
     }
 }

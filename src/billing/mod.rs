@@ -1,9 +1,12 @@
 //! Billing and tenancy: tenants, their projects and apps with who may reach them (`access`), the
 //! platform policy that bounds them (`policy`), their routes (`tenancy`), what they are in
 //! their clusters (`project_objects`, pure), kept there by the leader (`project_sync`), and what
-//! they use (`metering`, pure; measured by the leader's `meter`; read through `usage`).
+//! they use (`metering`, pure; measured by the leader's `meter`; read through `usage`) and pay
+//! (`invoice`, pure: prices, lines, CSV; `invoices`: rate cards, invoices, credit notes).
 
 pub mod access;
+pub mod invoice;
+pub mod invoices;
 pub mod meter;
 pub mod metering;
 pub mod model;

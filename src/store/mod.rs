@@ -27,6 +27,7 @@ pub mod clusters;
 mod db;
 pub mod findings;
 pub mod incidents;
+pub mod invoices;
 pub mod join_tokens;
 pub mod logins;
 pub mod memory;

@@ -316,8 +316,6 @@ impl Store {
         with_pool!(self, pool => sqlx::query_as(sql).fetch_optional(pool).await)
     }
 
-    /// Sets the policy; every project is to be synced again (its baseline egress may change).
-    /// The platform policy's image allowlist: empty when no policy was set or it names none.
     /// The image allowlist the risk guard holds manifests to: the platform policy's when it
     /// names any, else the server's (`server`).
     pub async fn risk_guard_allowlist(&self, server: &[String]) -> sqlx::Result<Vec<String>> {
@@ -328,6 +326,7 @@ impl Store {
         Ok(images::in_force(&policy, server).to_vec())
     }
 
+    /// Sets the policy; every project is to be synced again (its baseline egress may change).
     pub async fn set_platform_policy(&self, body: &serde_json::Value, by: &str, at: DateTime<Utc>) -> sqlx::Result<()> {
         let sql = "INSERT INTO platform_policy (id, body, updated_by, updated_at) VALUES (1, $1, $2, $3) \
                    ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_by = excluded.updated_by, updated_at = excluded.updated_at";
