@@ -85,6 +85,8 @@ test('a viewer reads tenants, projects and apps, with no forms', { timeout: 60_0
   withPage(t, async (page) => {
     await page.goto('/');
     await signIn(page, users.viewer.token);
+    // Signed in once the console shows: going on sooner would land on the sign-in form.
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.goto('/tenants');
     await page.getByTestId('tenant-row').filter({ hasText: 'Acme Inc.' }).getByRole('button', { name: 'acme' }).click();
     await page.getByTestId('project-row').filter({ hasText: 'acme-web' }).getByRole('button', { name: 'web' }).click();
