@@ -56,6 +56,8 @@ fn routers() -> Vec<AuditedRouter> {
         crate::billing::policy::router(),
         crate::billing::usage::router(),
         crate::billing::invoices::router(),
+        crate::billing::plans::router(),
+        crate::billing::orders::router(),
     ]
 }
 

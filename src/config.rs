@@ -368,6 +368,30 @@ pub struct SettingsArgs {
     /// How long one Prometheus query may take.
     #[arg(long, env = "FLEETDECK_PROMETHEUS_TIMEOUT", default_value = "10s", global = true)]
     pub prometheus_timeout: String,
+    /// Stripe's secret API key: orders are paid through Stripe Checkout (needs
+    /// FLEETDECK_STRIPE_WEBHOOK_SECRET and FLEETDECK_PUBLIC_URL; secret: never logged or returned);
+    /// unset: admins mark orders paid.
+    #[arg(long, env = "FLEETDECK_STRIPE_SECRET_KEY", hide_env_values = true, global = true)]
+    pub stripe_secret_key: Option<String>,
+    /// The signing secret of the Stripe webhook endpoint `<public URL>/api/stripe/webhook` (`whsec_…`).
+    #[arg(long, env = "FLEETDECK_STRIPE_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe's API base URL.
+    #[arg(
+        long,
+        env = "FLEETDECK_STRIPE_API_URL",
+        default_value = "https://api.stripe.com",
+        global = true
+    )]
+    pub stripe_api_url: String,
+    /// How old a webhook's signed timestamp may be (either way) before it is refused as a replay.
+    #[arg(
+        long,
+        env = "FLEETDECK_STRIPE_WEBHOOK_TOLERANCE",
+        default_value = "5m",
+        global = true
+    )]
+    pub stripe_webhook_tolerance: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -444,6 +468,20 @@ pub struct Settings {
     pub predictor: Option<PredictorSettings>,
     /// The Prometheus SLOs and rightsizing read, when one is configured.
     pub prometheus: Option<PrometheusSettings>,
+    /// Stripe, when orders are paid through Stripe Checkout.
+    pub stripe: Option<StripeSettings>,
+}
+
+/// Stripe Checkout for orders, and the webhook that tells Fleetdeck they are paid.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    /// The base URL without a trailing `/`; sessions are made at `{api_url}/v1/checkout/sessions`.
+    pub api_url: String,
+    pub secret_key: RedactedSecret,
+    pub webhook_secret: RedactedSecret,
+    pub webhook_tolerance: Duration,
+    /// Where Checkout sends the payer back: FLEETDECK_PUBLIC_URL.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -846,6 +884,7 @@ impl Settings {
         let prediction_interval = positive("FLEETDECK_PREDICTION_INTERVAL", &a.prediction_interval)?;
         let predictor = predictor(a)?;
         let prometheus = prometheus(a)?;
+        let stripe = stripe(a, public_url.as_deref())?;
         let alerting = switch("FLEETDECK_ALERTING", &a.alerting)?;
         let alert_interval = duration("FLEETDECK_ALERT_INTERVAL", &a.alert_interval)?;
         let alert_delivery = switch("FLEETDECK_ALERT_DELIVERY", &a.alert_delivery)?;
@@ -855,6 +894,7 @@ impl Settings {
             prediction_interval,
             predictor,
             prometheus,
+            stripe,
             outbound_allow_cidrs,
             alerting,
             alert_delivery,
@@ -1009,6 +1049,51 @@ fn predictor(a: &SettingsArgs) -> Result<Option<PredictorSettings>, ConfigError>
         url: url.to_string(),
         secret: RedactedSecret(secret.to_string()),
         timeout,
+    }))
+}
+
+/// Stripe, when FLEETDECK_STRIPE_SECRET_KEY is set: with the webhook's secret (else no order
+/// would ever be marked paid) and the public URL Checkout sends payers back to.
+fn stripe(a: &SettingsArgs, public_url: Option<&str>) -> Result<Option<StripeSettings>, ConfigError> {
+    let secret = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let Some(secret_key) = secret(&a.stripe_secret_key) else {
+        return Ok(None);
+    };
+    let Some(webhook_secret) = secret(&a.stripe_webhook_secret) else {
+        return Err(bad(
+            "FLEETDECK_STRIPE_WEBHOOK_SECRET",
+            "required with FLEETDECK_STRIPE_SECRET_KEY: the webhook's signing secret, which proves payments",
+        ));
+    };
+    let Some(public_url) = public_url else {
+        return Err(bad(
+            "FLEETDECK_PUBLIC_URL",
+            "required with FLEETDECK_STRIPE_SECRET_KEY: where Stripe Checkout sends payers back",
+        ));
+    };
+    let api_url = a.stripe_api_url.trim().trim_end_matches('/');
+    if !(api_url.starts_with("http://") || api_url.starts_with("https://")) || reqwest::Url::parse(api_url).is_err() {
+        return Err(bad(
+            "FLEETDECK_STRIPE_API_URL",
+            format!("{api_url:?} is not an http(s) URL such as https://api.stripe.com"),
+        ));
+    }
+    let webhook_tolerance = match parse_duration(&a.stripe_webhook_tolerance) {
+        Ok(d) if !d.is_zero() => d,
+        Ok(_) => return Err(bad("FLEETDECK_STRIPE_WEBHOOK_TOLERANCE", "must be longer than 0s")),
+        Err(m) => return Err(bad("FLEETDECK_STRIPE_WEBHOOK_TOLERANCE", m)),
+    };
+    Ok(Some(StripeSettings {
+        api_url: api_url.to_string(),
+        secret_key: RedactedSecret(secret_key),
+        webhook_secret: RedactedSecret(webhook_secret),
+        webhook_tolerance,
+        public_url: public_url.trim_end_matches('/').to_string(),
     }))
 }
 
@@ -1607,6 +1692,29 @@ mod signals_settings_tests {
             let e = parse(args).unwrap_err().to_string();
             assert!(e.contains(want), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn stripe_needs_its_webhook_secret_and_the_public_url() {
+        assert!(parse(&[]).unwrap().stripe.is_none());
+        let key = ["--stripe-secret-key", "sk_test_secret"];
+        let hook = ["--stripe-webhook-secret", "whsec_secret"];
+        let public = ["--public-url", "https://fleetdeck.example.com/"];
+        let err = |args: &[&str]| parse(args).unwrap_err().to_string();
+        assert!(err(&[key[0], key[1], public[0], public[1]]).contains("FLEETDECK_STRIPE_WEBHOOK_SECRET"));
+        assert!(err(&[key[0], key[1], hook[0], hook[1]]).contains("FLEETDECK_PUBLIC_URL"));
+        let all = [key[0], key[1], hook[0], hook[1], public[0], public[1]];
+        let s = parse(&all).unwrap();
+        let stripe = s.stripe.as_ref().unwrap();
+        assert_eq!(stripe.api_url, "https://api.stripe.com");
+        assert_eq!(stripe.public_url, "https://fleetdeck.example.com");
+        assert_eq!(stripe.webhook_tolerance, Duration::from_secs(300));
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("sk_test_secret") && !printed.contains("whsec_secret"));
+        let bad_url = [&all[..], &["--stripe-api-url", "ftp://stripe"]].concat();
+        assert!(err(&bad_url).contains("FLEETDECK_STRIPE_API_URL"));
+        let no_tolerance = [&all[..], &["--stripe-webhook-tolerance", "0s"]].concat();
+        assert!(err(&no_tolerance).contains("FLEETDECK_STRIPE_WEBHOOK_TOLERANCE"));
     }
 
     #[test]

@@ -24,20 +24,6 @@ async fn cluster(app: &TestApp, name: &str) {
     assert_eq!(status, 201, "{body}");
 }
 
-async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
-    let (status, body) = call(app, Method::POST, path, token, Some(body)).await;
-    assert_eq!(status, 201, "{path}: {body}");
-    body
-}
-
-/// An API key of `role` with `scope`, made by the admin token: its secret.
-async fn scoped_key(app: &TestApp, role: &str, scope: &str) -> String {
-    let body = json!({"name": format!("{role} key"), "role": role, "scope": scope});
-    let key = created(app, "/api/auth/api-keys", ADMIN_TOKEN, body).await;
-    assert_eq!(key["scope"], scope);
-    key["secret"].as_str().unwrap().to_string()
-}
-
 fn ids(list: &Value) -> Vec<&str> {
     list["items"]
         .as_array()
@@ -159,9 +145,9 @@ on_both_backends! {
         let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
         let acme_id = acme["id"].as_str().unwrap();
         let (_, policy) = call(&app, Method::GET, "/api/platform/policy", VIEWER_TOKEN, None).await;
-        assert_eq!(policy, json!({"policy": {"imageAllowlist": [], "egressBaseline": [], "quotaMax": {}}, "updatedBy": null, "updatedAt": null}));
+        assert_eq!(policy, json!({"policy": {"imageAllowlist": [], "egressBaseline": [], "quotaMax": {}, "requireEntitlement": false}, "updatedBy": null, "updatedAt": null}));
         let wanted = json!({"imageAllowlist": ["ghcr.io/acme"], "egressBaseline": ["10.0.0.0/8"],
-            "quotaMax": {"requestsCpu": "4", "limitsMemory": "8Gi", "pods": 50}});
+            "quotaMax": {"requestsCpu": "4", "limitsMemory": "8Gi", "pods": 50}, "requireEntitlement": false});
         let (status, r) = call(&app, Method::PUT, "/api/platform/policy", OPERATOR_TOKEN, Some(wanted.clone())).await;
         assert_error(status, &r, 403, "forbidden");
         let (status, r) = call(&app, Method::PUT, "/api/platform/policy", ADMIN_TOKEN, Some(json!({"egressBaseline": ["10.0.0.0/33"]}))).await;

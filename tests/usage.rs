@@ -74,23 +74,6 @@ fn usage(sim: &Sim, namespace: &str, pod: &str, container: &str, cpu: &str, memo
         .unwrap();
 }
 
-async fn created(app: &TestApp, path: &str, body: Value) -> Value {
-    let (status, body) = call(app, Method::POST, path, ADMIN_TOKEN, Some(body)).await;
-    assert_eq!(status, 201, "{path}: {body}");
-    body
-}
-
-/// An API key of `role` with `scope`: its secret.
-async fn scoped_key(app: &TestApp, role: &str, scope: &str) -> String {
-    let key = created(
-        app,
-        "/api/auth/api-keys",
-        json!({"name": role, "role": role, "scope": scope}),
-    )
-    .await;
-    key["secret"].as_str().unwrap().to_string()
-}
-
 struct Fleet {
     app: TestApp,
     _sim: Sim,
@@ -113,11 +96,12 @@ async fn metered(db: &TestDb) -> Fleet {
     let app = app_with_sim(db, &sim, false).await;
     let mut ids = Vec::new();
     for (tenant, project) in [("acme", "web"), ("globex", "api")] {
-        let t = created(&app, "/api/tenants", json!({"name": tenant})).await;
+        let t = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": tenant})).await;
         let t = t["id"].as_str().unwrap().to_string();
         let p = created(
             &app,
             "/api/projects",
+            ADMIN_TOKEN,
             json!({"tenantId": t, "name": project, "cluster": "open"}),
         )
         .await;

@@ -20,6 +20,7 @@ pub mod proxy;
 pub mod rate_limit;
 pub mod resolve;
 pub mod routes;
+pub mod scope_gate;
 pub mod secret;
 pub mod write_gate;
 

@@ -1,6 +1,7 @@
 //! The authentication middleware: turns a Bearer credential, a trusted proxy's identity headers or
 //! the session cookie into a `Principal` in the request's extensions, and applies the CSRF check to
-//! cookie and proxy writes (a browser sends the proxy's cookie along on a cross-site form post too).
+//! cookie and proxy writes (a browser sends the proxy's cookie along on a cross-site form post too)
+//! and the scope gate to the tenancy roles.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -10,7 +11,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use super::secret::{API_KEY_PREFIX, digest};
-use super::{AuthMethod, BootstrapToken, Owner, Principal, SessionRef, csrf, project_token};
+use super::{AuthMethod, BootstrapToken, Owner, Principal, SessionRef, csrf, project_token, scope_gate};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::request::RequestContext;
@@ -43,6 +44,13 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         )
     {
         let mut response = ApiError::forbidden("csrf_rejected", reason).into_response();
+        response.extensions_mut().insert(p.clone());
+        return response;
+    }
+    if let Some(p) = &principal
+        && let Err(e) = scope_gate::check(p.role, req.uri().path())
+    {
+        let mut response = e.into_response();
         response.extensions_mut().insert(p.clone());
         return response;
     }

@@ -1,15 +1,18 @@
 //! Who may read or change a tenant, project or app (kubeop's rules): an admin everything; the
 //! viewer and operator roles read everything and change nothing; a `tenant` key its own tenant
 //! (its projects and apps, and reading the tenant); a `project` key its own project (reading it,
-//! and its apps). Pure.
+//! and its apps); orders (what a tenant buys) are the tenant's: its `tenant` keys read and place
+//! them, `project` keys do not see them. No IO: `may` on a role and scope, `allowed` on a caller.
 
-use crate::auth::{Role, TenancyScope};
+use crate::auth::{Principal, Role, TenancyScope};
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Tenant,
     Project,
     App,
+    Order,
 }
 
 impl Kind {
@@ -18,6 +21,7 @@ impl Kind {
             Kind::Tenant => "tenant",
             Kind::Project => "project",
             Kind::App => "app",
+            Kind::Order => "order",
         }
     }
 }
@@ -48,12 +52,36 @@ pub fn may(role: Role, scope: Option<&TenancyScope>, access: Access, kind: Kind,
         (Role::Project, Some(TenancyScope::Project(p))) => {
             owned.project_id == Some(p.as_str())
                 && match kind {
-                    Kind::Tenant => false,
+                    Kind::Tenant | Kind::Order => false,
                     Kind::Project => access == Access::Read,
                     Kind::App => true,
                 }
         }
         _ => false,
+    }
+}
+
+/// Any role but flux-reader gets this far; `may` decides the rest.
+pub fn signed_in(principal: &Principal) -> ApiResult<()> {
+    match principal.role {
+        Role::FluxReader => principal.require(Role::Viewer),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `principal` may `access` an object of `kind` owned as `owned`.
+pub fn allowed(principal: &Principal, access: Access, kind: Kind, owned: Owned<'_>) -> bool {
+    may(principal.role, principal.scope.as_ref(), access, kind, owned)
+}
+
+/// 403 when the caller may read the object but not change it.
+pub fn refuse_write(principal: &Principal, kind: Kind, owned: Owned<'_>) -> ApiResult<()> {
+    match allowed(principal, Access::Write, kind, owned) {
+        true => Ok(()),
+        false => Err(ApiError::forbidden(
+            "forbidden",
+            format!("the {} role cannot change this {}", principal.role, kind.word()),
+        )),
     }
 }
 
@@ -87,7 +115,7 @@ mod tests {
 
     #[test]
     fn admins_do_everything_and_staff_only_read() {
-        for kind in [Kind::Tenant, Kind::Project, Kind::App] {
+        for kind in [Kind::Tenant, Kind::Project, Kind::App, Kind::Order] {
             for access in [Access::Read, Access::Write] {
                 assert!(may(Role::Admin, None, access, kind, IN_T2));
             }
@@ -105,7 +133,7 @@ mod tests {
         let s = t1.as_ref();
         assert!(may(Role::Tenant, s, Access::Read, Kind::Tenant, TENANT_T1));
         assert!(!may(Role::Tenant, s, Access::Write, Kind::Tenant, TENANT_T1));
-        for kind in [Kind::Project, Kind::App] {
+        for kind in [Kind::Project, Kind::App, Kind::Order] {
             for access in [Access::Read, Access::Write] {
                 assert!(may(Role::Tenant, s, access, kind, IN_T1));
                 assert!(may(Role::Tenant, s, access, kind, IN_T1_OTHER));
@@ -125,6 +153,10 @@ mod tests {
         assert!(may(Role::Project, s, Access::Write, Kind::App, IN_T1));
         assert!(!may(Role::Project, s, Access::Read, Kind::App, IN_T1_OTHER));
         assert!(!may(Role::Project, s, Access::Read, Kind::Tenant, TENANT_T1));
+        assert!(
+            !may(Role::Project, s, Access::Read, Kind::Order, TENANT_T1),
+            "orders are the tenant's"
+        );
         assert!(
             !may(Role::Project, s, Access::Write, Kind::Project, TENANT_T1),
             "no new projects"

@@ -15,8 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::access::signed_in;
 use super::invoice::{self, Line, Quantity, Rate};
-use super::tenancy::{readable_tenant, signed_in};
+use super::tenancy::readable_tenant;
 use super::usage;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};

@@ -104,6 +104,16 @@ impl Quota {
         ]
     }
 
+    /// The fields as whole numbers to add up — millicores (rounded up), bytes, pods — by field
+    /// name; None where not set. The quota must have passed `check`.
+    pub fn amounts(&self) -> [(&'static str, Option<u128>); 5] {
+        let [a, b, c, d] = self.quantities().map(|(field, resource, value)| {
+            let n = value.and_then(|v| amount(resource, v)).map(|n| n.ceil() as u128);
+            (field, n)
+        });
+        [a, b, c, d, ("pods", self.pods.map(u128::from))]
+    }
+
     /// Every quantity given is one, and `pods` is within bounds.
     pub fn check(&self) -> Result<(), String> {
         if self.pods.is_some_and(|p| p > PODS_MAX) {
@@ -365,6 +375,12 @@ impl From<TenantRow> for Tenant {
             updated_at: r.updated_at,
         }
     }
+}
+
+/// A project's quota as stored; one no longer of its shape reads as no limits (which no
+/// entitlement covers).
+pub fn quota_of(r: &ProjectRow) -> Quota {
+    serde_json::from_value(r.quota.0.clone()).unwrap_or_default()
 }
 
 impl From<ProjectRow> for Project {

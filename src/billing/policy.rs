@@ -1,6 +1,6 @@
 //! The platform policy (`/api/platform/policy`, admin): the image registries apps may pull from,
-//! the egress CIDRs every project's baseline NetworkPolicy allows, and the ceilings of projects'
-//! quotas.
+//! the egress CIDRs every project's baseline NetworkPolicy allows, the ceilings of projects'
+//! quotas, and whether tenants' quotas are bought (plans and orders).
 
 use axum::Json;
 use axum::extract::State;
@@ -54,6 +54,10 @@ pub struct PlatformPolicy {
     /// The most a project's quota may ask; also the default of what it leaves out.
     #[serde(default, deserialize_with = "super::model::object")]
     pub quota_max: Quota,
+    /// Quota is sold: a tenant's projects' quotas must fit what its paid orders entitle it to
+    /// (`GET /api/billing/entitlement`); a tenant without one in force gets no more.
+    #[serde(default)]
+    pub require_entitlement: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -159,6 +163,7 @@ mod tests {
                 requests_cpu: Some("4".into()),
                 ..Quota::default()
             },
+            require_entitlement: true,
         };
         assert!(ok.check().is_ok());
         let bad_cidr = PlatformPolicy {

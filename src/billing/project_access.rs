@@ -17,10 +17,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::access::{self, Access, Kind, Owned};
+use super::access::{self, Access, Kind, Owned, signed_in};
 use super::project_objects::ACCESS_NAME;
 use super::project_sync;
-use super::tenancy::signed_in;
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::identity::AuthMethod;
@@ -166,7 +165,7 @@ async fn issue_kubeconfig(
         tenant_id: &project.tenant_id,
         project_id: Some(&project.id),
     };
-    let may = |a| access::may(principal.role, principal.scope.as_ref(), a, Kind::App, owned);
+    let may = |a| access::allowed(&principal, a, Kind::App, owned);
     if !may(Access::Read) {
         return Err(missing());
     }
@@ -288,7 +287,7 @@ async fn issue_project_token(
         tenant_id: &project.tenant_id,
         project_id: Some(&project.id),
     };
-    let may = |a| access::may(principal.role, principal.scope.as_ref(), a, Kind::Project, owned);
+    let may = |a| access::allowed(&principal, a, Kind::Project, owned);
     if !may(Access::Read) {
         return Err(unknown());
     }

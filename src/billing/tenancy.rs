@@ -10,9 +10,10 @@ use sqlx::types::Json as SqlJson;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::access::{self, Access, Kind, Owned};
+use super::access::{Access, Kind, Owned, allowed, refuse_write, signed_in};
+use super::entitlement::{Gate, Refusal};
 use super::model::*;
-use super::{policy, project_sync};
+use super::{orders, policy, project_sync};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
@@ -45,29 +46,6 @@ pub fn router() -> AuditedRouter {
     }
 }
 
-/// Any role but flux-reader gets this far; `access::may` decides the rest.
-pub(super) fn signed_in(principal: &Principal) -> ApiResult<()> {
-    match principal.role {
-        Role::FluxReader => principal.require(Role::Viewer),
-        _ => Ok(()),
-    }
-}
-
-fn may(principal: &Principal, access: Access, kind: Kind, owned: Owned<'_>) -> bool {
-    access::may(principal.role, principal.scope.as_ref(), access, kind, owned)
-}
-
-/// 403 when the caller may read the object but not change it.
-fn refuse_write(principal: &Principal, kind: Kind, owned: Owned<'_>) -> ApiResult<()> {
-    match may(principal, Access::Write, kind, owned) {
-        true => Ok(()),
-        false => Err(ApiError::forbidden(
-            "forbidden",
-            format!("the {} role cannot change this {}", principal.role, kind.word()),
-        )),
-    }
-}
-
 fn not_found(code: &'static str, what: &str, id: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, code, format!("no {what} {id:?}"))
 }
@@ -83,7 +61,7 @@ pub(super) async fn readable_tenant(state: &AppState, principal: &Principal, id:
         project_id: None,
     };
     match state.store.tenant(id).await? {
-        Some(t) if may(principal, Access::Read, Kind::Tenant, owned) => Ok(t),
+        Some(t) if allowed(principal, Access::Read, Kind::Tenant, owned) => Ok(t),
         _ => Err(not_found("tenant_not_found", "tenant", id)),
     }
 }
@@ -91,7 +69,7 @@ pub(super) async fn readable_tenant(state: &AppState, principal: &Principal, id:
 /// The project `id`, when the caller may read it.
 pub(super) async fn readable_project(state: &AppState, principal: &Principal, id: &str) -> ApiResult<ProjectRow> {
     match state.store.project(id).await? {
-        Some(p) if may(principal, Access::Read, Kind::Project, owned_project(&p)) => Ok(p),
+        Some(p) if allowed(principal, Access::Read, Kind::Project, owned_project(&p)) => Ok(p),
         _ => Err(not_found("project_not_found", "project", id)),
     }
 }
@@ -108,7 +86,7 @@ async fn readable_app(state: &AppState, principal: &Principal, id: &str) -> ApiR
     let missing = || not_found("app_not_found", "app", id);
     let app = state.store.app(id).await?.ok_or_else(missing)?;
     let project = state.store.project(&app.project_id).await?.ok_or_else(missing)?;
-    match may(principal, Access::Read, Kind::App, owned_project(&project)) {
+    match allowed(principal, Access::Read, Kind::App, owned_project(&project)) {
         true => Ok((app, project)),
         false => Err(missing()),
     }
@@ -133,6 +111,13 @@ fn conflict(c: TenancyConflict, kind: Kind, name: &str) -> ApiError {
         (TenancyConflict::NotFound, Kind::Tenant) => not_found("tenant_not_found", what, name),
         (TenancyConflict::NotFound, Kind::Project) => not_found("project_not_found", what, name),
         (TenancyConflict::NotFound, Kind::App) => not_found("app_not_found", what, name),
+        (TenancyConflict::NotFound, Kind::Order) => not_found("order_not_found", what, name),
+        // Writes given a check map its refusal themselves; this is the fallback.
+        (TenancyConflict::Refused, _) => ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "entitlement_exceeded",
+            format!("the {what} {name:?} does not fit the tenant's entitlement"),
+        ),
     }
 }
 
@@ -142,7 +127,7 @@ fn conflict(c: TenancyConflict, kind: Kind, name: &str) -> ApiError {
 async fn list_tenants(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TenantList>> {
     signed_in(&principal)?;
     let items = state.store.tenants().await?.into_iter().filter(|t| {
-        may(
+        allowed(
             &principal,
             Access::Read,
             Kind::Tenant,
@@ -268,7 +253,7 @@ async fn list_projects(
     let rows = state.store.projects(q.tenant_id.as_deref()).await?;
     let items = rows
         .into_iter()
-        .filter(|p| may(&principal, Access::Read, Kind::Project, owned_project(p)));
+        .filter(|p| allowed(&principal, Access::Read, Kind::Project, owned_project(p)));
     Ok(Json(ProjectList {
         items: items.map(Project::from).collect(),
     }))
@@ -280,6 +265,7 @@ async fn list_projects(
     responses((status = 201, body = Project), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 409, description = "`name_taken` in the tenant; `namespace_taken` in the cluster", body = ErrorBody),
+        (status = 402, description = "`entitlement_required`, `entitlement_exceeded`: quota is sold (the platform policy) and the tenant's orders in force do not cover it", body = ErrorBody),
         (status = 422, description = "`invalid_name`, `invalid_namespace`, `invalid_quota`, `quota_above_ceiling`, `unknown_tenant`, `unknown_cluster`", body = ErrorBody)))]
 async fn create_project(
     State(state): State<AppState>,
@@ -293,8 +279,8 @@ async fn create_project(
     };
     let tenant = match state.store.tenant(&body.tenant_id).await? {
         Some(t)
-            if may(&principal, Access::Read, Kind::Tenant, owned)
-                || may(&principal, Access::Write, Kind::Project, owned) =>
+            if allowed(&principal, Access::Read, Kind::Tenant, owned)
+                || allowed(&principal, Access::Write, Kind::Project, owned) =>
         {
             t
         }
@@ -340,8 +326,15 @@ async fn create_project(
         synced_at: None,
         sync_error: None,
     };
-    state.store.insert_project(&row).await?.map_err(|c| match c {
-        TenancyConflict::NamespaceTaken => conflict(c, Kind::Project, &row.namespace),
+    let gate = orders::gate(&state, &row.tenant_id).await?;
+    let mut refusal = None;
+    let written = state
+        .store
+        .insert_project(&row, |projects| fits(&gate, projects, None, &quota, &mut refusal))
+        .await?;
+    written.map_err(|c| match (c, refusal.take()) {
+        (_, Some(r)) => orders::refused(r),
+        (TenancyConflict::NamespaceTaken, _) => conflict(c, Kind::Project, &row.namespace),
         _ => conflict(c, Kind::Project, &row.name),
     })?;
     state.projects_changed.notify_one();
@@ -351,6 +344,14 @@ async fn create_project(
         ..AuditNote::named(&row.name)
     };
     Ok((StatusCode::CREATED, note, Json(row.into())))
+}
+
+/// Whether the tenant's projects as they would be (`projects`, read in the write's transaction)
+/// pass `gate`; why not goes to `refusal`.
+fn fits(gate: &Gate, projects: &[ProjectRow], old: Option<&Quota>, new: &Quota, refusal: &mut Option<Refusal>) -> bool {
+    let quotas: Vec<Quota> = projects.iter().map(quota_of).collect();
+    *refusal = gate.check(&quotas, old, new).err();
+    refusal.is_none()
 }
 
 /// A quota checked, defaulted from the platform's ceilings and within them.
@@ -383,6 +384,7 @@ async fn get_project(
 #[utoipa::path(patch, path = "/api/projects/{id}", tag = "tenancy", params(("id" = String, Path)), request_body = UpdateProject,
     responses((status = 200, body = Project), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, description = "`project_not_found`", body = ErrorBody),
+        (status = 402, description = "`entitlement_required`, `entitlement_exceeded`: a raise the tenant's orders in force do not cover (lowering is always allowed)", body = ErrorBody),
         (status = 422, description = "`invalid_quota`, `quota_above_ceiling`", body = ErrorBody)))]
 async fn update_project(
     State(state): State<AppState>,
@@ -394,9 +396,20 @@ async fn update_project(
     let project = readable_project(&state, &principal, &id).await?;
     refuse_write(&principal, Kind::Project, owned_project(&project))?;
     let quota = checked_quota(&state, &body.quota).await?;
-    let quota = serde_json::to_value(&quota).map_err(ApiError::internal)?;
-    let row = state.store.update_project_quota(&id, &quota, now()).await?;
-    let row = row.ok_or_else(|| not_found("project_not_found", "project", &id))?;
+    let json = serde_json::to_value(&quota).map_err(ApiError::internal)?;
+    let gate = orders::gate(&state, &project.tenant_id).await?;
+    let old = quota_of(&project);
+    let mut refusal = None;
+    let written = state
+        .store
+        .update_project_quota(&id, &json, now(), |projects| {
+            fits(&gate, projects, Some(&old), &quota, &mut refusal)
+        })
+        .await?;
+    let row = written.map_err(|c| match refusal.take() {
+        Some(r) => orders::refused(r),
+        None => conflict(c, Kind::Project, &id),
+    })?;
     state.projects_changed.notify_one();
     Ok((AuditNote::named(project.name), Json(row.into())))
 }
@@ -459,7 +472,7 @@ async fn list_apps(
         let Some(project) = projects.get(&app.project_id) else {
             continue;
         };
-        if may(&principal, Access::Read, Kind::App, owned_project(project)) {
+        if allowed(&principal, Access::Read, Kind::App, owned_project(project)) {
             items.push(App::from_row(app, project.tenant_id.clone()));
         }
     }
@@ -491,7 +504,7 @@ async fn create_app(
 ) -> ApiResult<(StatusCode, AuditNote, Json<App>)> {
     signed_in(&principal)?;
     let project = match state.store.project(&body.project_id).await? {
-        Some(p) if may(&principal, Access::Read, Kind::App, owned_project(&p)) => p,
+        Some(p) if allowed(&principal, Access::Read, Kind::App, owned_project(&p)) => p,
         _ => {
             return Err(ApiError::unprocessable(
                 "unknown_project",

@@ -16,8 +16,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::access::signed_in;
 use super::metering::{core_hours, gib_hours};
-use super::tenancy::{readable_project, readable_tenant, signed_in};
+use super::tenancy::{readable_project, readable_tenant};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role, TenancyScope};

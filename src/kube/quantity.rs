@@ -44,9 +44,44 @@ pub fn millicores(q: &str) -> Option<f64> {
     parse(q).map(|v| v * 1000.0)
 }
 
+/// Millicores as a quantity: whole cores when they are (`4`), else millicores (`1500m`).
+pub fn of_millicores(m: u128) -> String {
+    match m.is_multiple_of(1000) {
+        true => (m / 1000).to_string(),
+        false => format!("{m}m"),
+    }
+}
+
+/// Bytes as a quantity in the largest binary unit that holds them whole (`8Gi`, `1536Mi`, `12`).
+pub fn of_bytes(b: u128) -> String {
+    for (suffix, power) in [("Ti", 4), ("Gi", 3), ("Mi", 2), ("Ki", 1)] {
+        let unit = 1024u128.pow(power);
+        if b > 0 && b.is_multiple_of(unit) {
+            return format!("{}{suffix}", b / unit);
+        }
+    }
+    b.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_write_back_as_quantities_that_read_the_same() {
+        assert_eq!(of_millicores(4000), "4");
+        assert_eq!(of_millicores(1500), "1500m");
+        assert_eq!(of_bytes(8 * 1024 * MI), "8Gi");
+        assert_eq!(of_bytes(1536 * MI), "1536Mi");
+        assert_eq!(of_bytes(12), "12");
+        assert_eq!(of_bytes(0), "0");
+        for m in [0, 1, 999, 1000, 2500] {
+            assert_eq!(millicores(&of_millicores(m)), Some(m as f64));
+        }
+        for b in [0, 1, 1024, 3 * MI + 1, 5 * 1024 * MI] {
+            assert_eq!(bytes(&of_bytes(b)), Some(b));
+        }
+    }
 
     const MI: u128 = 1024 * 1024;
 

@@ -32,6 +32,7 @@ pub mod join_tokens;
 pub mod logins;
 pub mod memory;
 pub mod oidc_sessions;
+pub mod orders;
 pub mod remediations;
 pub mod samples;
 pub mod sessions;

@@ -62,6 +62,8 @@ pub enum TenancyConflict {
     /// A tenant with projects, or a project with apps.
     NotEmpty,
     NotFound,
+    /// The check given to the write refused the tenant's projects as they would be.
+    Refused,
 }
 
 /// A write's outcome: done, or refused for a reason.
@@ -161,11 +163,27 @@ impl Store {
         })
     }
 
-    pub async fn insert_project(&self, p: &ProjectRow) -> TenancyWrite<()> {
+    /// Adds a project when `fits` accepts its tenant's projects with it (read in the write's
+    /// transaction, so two projects cannot both fit the same remainder).
+    pub async fn insert_project(&self, p: &ProjectRow, fits: impl FnOnce(&[ProjectRow]) -> bool) -> TenancyWrite<()> {
+        let select = concat!(select_projects!(), " WHERE tenant_id = $1");
         let sql = "INSERT INTO projects (id, tenant_id, name, cluster, namespace, quota, created_by, created_at, updated_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        let done = with_pool!(self, pool => sqlx::query(sql).bind(&p.id).bind(&p.tenant_id).bind(&p.name).bind(&p.cluster)
-            .bind(&p.namespace).bind(&p.quota).bind(&p.created_by).bind(p.created_at).bind(p.updated_at).execute(pool).await.map(|_| ()));
+        let done = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut projects: Vec<ProjectRow> = sqlx::query_as(select).bind(&p.tenant_id).fetch_all(&mut *tx).await?;
+            projects.push(p.clone());
+            if !fits(&projects) {
+                return Ok(Err(TenancyConflict::Refused));
+            }
+            let inserted = sqlx::query(sql).bind(&p.id).bind(&p.tenant_id).bind(&p.name).bind(&p.cluster)
+                .bind(&p.namespace).bind(&p.quota).bind(&p.created_by).bind(p.created_at).bind(p.updated_at)
+                .execute(&mut *tx).await;
+            match inserted {
+                Ok(_) => tx.commit().await,
+                Err(e) => Err(e),
+            }
+        });
         match done {
             Ok(_) => Ok(Ok(())),
             Err(e) => {
@@ -202,18 +220,35 @@ impl Store {
         with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)
     }
 
+    /// Replaces a project's quota when `fits` accepts its tenant's projects with the new quota
+    /// (read in the write's transaction).
     pub async fn update_project_quota(
         &self,
         id: &str,
         quota: &serde_json::Value,
         at: DateTime<Utc>,
-    ) -> sqlx::Result<Option<ProjectRow>> {
+        fits: impl FnOnce(&[ProjectRow]) -> bool,
+    ) -> TenancyWrite<ProjectRow> {
+        let select = concat!(
+            select_projects!(),
+            " WHERE tenant_id = (SELECT tenant_id FROM projects WHERE id = $1)"
+        );
         let sql = "UPDATE projects SET quota = $1, updated_at = $2, generation = generation + 1 WHERE id = $3";
-        let n = with_pool!(self, pool => sqlx::query(sql).bind(Json(quota)).bind(at).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
-        match n {
-            0 => Ok(None),
-            _ => self.project(id).await,
-        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut projects: Vec<ProjectRow> = sqlx::query_as(select).bind(id).fetch_all(&mut *tx).await?;
+            let Some(project) = projects.iter_mut().find(|p| p.id == id) else {
+                return Ok(Err(TenancyConflict::NotFound));
+            };
+            project.quota = Json(quota.clone());
+            if !fits(&projects) {
+                return Ok(Err(TenancyConflict::Refused));
+            }
+            sqlx::query(sql).bind(Json(quota)).bind(at).bind(id).execute(&mut *tx).await?;
+            let row = sqlx::query_as(concat!(select_projects!(), " WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Ok(row))
+        })
     }
 
     /// Deletes a project without apps.

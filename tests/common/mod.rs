@@ -417,6 +417,21 @@ pub async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: 
 }
 
 /// Asserts the error envelope and its code.
+/// POSTs `body` to `path` as `token` and expects 201: the answer.
+pub async fn created(app: &TestApp, path: &str, token: &str, body: Value) -> Value {
+    let (status, body) = call(app, Method::POST, path, token, Some(body)).await;
+    assert_eq!(status, 201, "{path}: {body}");
+    body
+}
+
+/// An API key of `role` with `scope`, made by the admin token: its secret.
+pub async fn scoped_key(app: &TestApp, role: &str, scope: &str) -> String {
+    let body = serde_json::json!({"name": format!("{role} key"), "role": role, "scope": scope});
+    let key = created(app, "/api/auth/api-keys", ADMIN_TOKEN, body).await;
+    assert_eq!(key["scope"], scope);
+    key["secret"].as_str().unwrap().to_string()
+}
+
 pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
     assert_eq!(status, want_status, "{body}");
     assert_eq!(body["code"], want_code, "{body}");
