@@ -243,6 +243,18 @@ def test_other_impossible_combinations_are_refused(chart):
         render(chart, no_secret)
     with pytest.raises(helm.HelmRenderError, match=r"bootstrapTokensFromExistingSecret needs existingSecret"):
         render(chart, {"bootstrapTokensFromExistingSecret": True})
+    with pytest.raises(helm.HelmRenderError, match=r"stripe.existingSecret needs publicUrl"):
+        render(chart, {"stripe": {"existingSecret": "stripe"}})
+
+
+def test_stripe_keys_come_from_the_users_secret(chart):
+    assert "FLEETDECK_STRIPE_SECRET_KEY" not in env(render(chart)[0])
+    objects, _ = render(chart, {"publicUrl": "https://fleetdeck.example.com", "stripe": {"existingSecret": "stripe"}})
+    e = env(objects)
+    assert e["FLEETDECK_STRIPE_SECRET_KEY"] == {"secretKeyRef": {"name": "stripe", "key": "secret-key"}}
+    assert e["FLEETDECK_STRIPE_WEBHOOK_SECRET"] == {"secretKeyRef": {"name": "stripe", "key": "webhook-secret"}}
+    assert e["FLEETDECK_STRIPE_API_URL"] == "https://api.stripe.com"
+    assert e["FLEETDECK_PUBLIC_URL"] == "https://fleetdeck.example.com"
 
 
 @pytest.mark.parametrize(
@@ -261,6 +273,7 @@ def test_other_impossible_combinations_are_refused(chart):
             "tenancyScopes",
         ),
         ({"database": {"url": "mysql://x"}}, "/database/url"),
+        ({"stripe": {"apiUrl": "api.stripe.com"}}, "/stripe/apiUrl"),
         ({"replicas": 3}, "additional properties 'replicas'"),
     ],
 )

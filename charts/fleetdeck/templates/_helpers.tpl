@@ -87,6 +87,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.oidc.providers (not .Values.publicUrl) }}
 {{- fail "oidc.providers needs publicUrl: the URL users reach Fleetdeck at, whose /api/auth/callback is the redirect URI registered with each provider" }}
 {{- end }}
+{{- if and .Values.stripe.existingSecret (not .Values.publicUrl) }}
+{{- fail "stripe.existingSecret needs publicUrl: where Stripe Checkout sends payers back, and whose /api/stripe/webhook Stripe calls" }}
+{{- end }}
 {{- if and .Values.bootstrapTokensFromExistingSecret (not .Values.existingSecret) }}
 {{- fail "bootstrapTokensFromExistingSecret needs existingSecret: the Secret whose auth-tokens key holds the tokens" }}
 {{- end }}
