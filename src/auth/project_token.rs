@@ -69,12 +69,13 @@ mod tests {
         let now = Utc::now();
         let claims = Claims {
             id: "t1".into(),
-            project: "p1".into(),
+            project: "project-one".into(),
             exp: now.timestamp() + 60,
         };
         let token = issue(&key(1), &claims);
         assert!(token.starts_with(PREFIX));
-        assert!(!token.contains("p1"), "the claims are not readable");
+        // Long enough not to turn up in random base64 by chance (a two-letter id did, 1 in 40).
+        assert!(!token.contains("project-one"), "the claims are not readable");
         assert_eq!(verify(&key(1), &token, now), Some(claims.clone()));
         // Another key, a changed byte, an expired token, another prefix: nothing.
         assert_eq!(verify(&key(2), &token, now), None);
@@ -86,7 +87,7 @@ mod tests {
         assert_eq!(verify(&key(1), &token.replacen(PREFIX, "fdk_", 1), now), None);
         let p = principal(&claims);
         assert_eq!((p.role, p.method), (Role::Project, AuthMethod::ProjectToken));
-        assert_eq!(p.scope, Some(TenancyScope::Project("p1".into())));
+        assert_eq!(p.scope, Some(TenancyScope::Project("project-one".into())));
         assert_eq!(p.subject, "project-token:t1");
     }
 }

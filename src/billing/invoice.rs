@@ -82,6 +82,23 @@ pub fn prices(defaults: &[Rate], overrides: &[Rate]) -> BTreeMap<(String, String
         .collect()
 }
 
+/// A line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceLine {
+    /// None: the tenant's own usage (ingested without a project).
+    pub project_id: Option<String>,
+    /// The project's name when the invoice was made.
+    pub project_name: Option<String>,
+    pub resource: String,
+    pub unit: String,
+    /// Exact decimals: the month's quantity, the price of one unit (none: unpriced) and
+    /// their product to the cent.
+    pub quantity: String,
+    pub price: Option<String>,
+    pub amount: String,
+}
+
 /// Usage of one project (none: the tenant's own) and resource over the month.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quantity {
@@ -147,32 +164,28 @@ fn field(s: &str) -> String {
     }
 }
 
-/// An invoice as CSV: a header, one row per line (`project` is the project's name), then the
-/// subtotal, each credit note and the total as rows with an empty project.
-pub fn csv(
-    lines: &[(Option<&str>, &Line)],
-    subtotal: Decimal,
-    credits: &[(String, Decimal)],
-    total: Decimal,
-) -> String {
+/// An invoice as CSV, its figures as it writes them: a header, one row per line (`project` is
+/// the project's name), then the subtotal, each credit note (reason, amount) and the total as rows
+/// with an empty project.
+pub fn csv(lines: &[InvoiceLine], subtotal: &str, credits: &[(&str, &str)], total: &str) -> String {
     let mut out = String::from("project,resource,unit,quantity,price,amount\r\n");
-    for (project, l) in lines {
+    for l in lines {
         let row = [
-            field(project.unwrap_or_default()),
+            field(l.project_name.as_deref().unwrap_or_default()),
             field(&l.resource),
             field(&l.unit),
-            l.quantity.normalize().to_string(),
-            l.price.map(|p| p.normalize().to_string()).unwrap_or_default(),
-            written(l.amount),
+            field(&l.quantity),
+            field(l.price.as_deref().unwrap_or_default()),
+            field(&l.amount),
         ];
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
-    out.push_str(&format!(",subtotal,,,,{}\r\n", written(subtotal)));
+    out.push_str(&format!(",subtotal,,,,{}\r\n", field(subtotal)));
     for (reason, amount) in credits {
-        out.push_str(&format!(",credit note,{},,,-{}\r\n", field(reason), written(*amount)));
+        out.push_str(&format!(",credit note,{},,,-{}\r\n", field(reason), field(amount)));
     }
-    out.push_str(&format!(",total,,,,{}\r\n", written(total)));
+    out.push_str(&format!(",total,,,,{}\r\n", field(total)));
     out
 }
 
@@ -252,20 +265,16 @@ mod tests {
         assert!(check_rates(&[rate("cpu", "core-hours", "0.031")]).is_ok());
         assert_eq!(money("10.5"), Ok(d("10.5")));
         assert!(money("0").is_err() && money("1.001").is_err() && money("-3").is_err());
-        let line = Line {
+        let line = InvoiceLine {
             project_id: Some("p1".into()),
+            project_name: Some("web, eu".into()),
             resource: "cpu".into(),
             unit: "core-hours".into(),
-            quantity: d("1.400000"),
-            price: Some(d("0.031")),
-            amount: d("0.04"),
+            quantity: "1.4".into(),
+            price: Some("0.031".into()),
+            amount: "0.04".into(),
         };
-        let text = csv(
-            &[(Some("web, eu"), &line)],
-            d("0.04"),
-            &[("goodwill".into(), d("0.01"))],
-            d("0.03"),
-        );
+        let text = csv(&[line], "0.04", &[("goodwill", "0.01")], "0.03");
         assert_eq!(
             text,
             "project,resource,unit,quantity,price,amount\r\n\"web, eu\",cpu,core-hours,1.4,0.031,0.04\r\n\

@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access::signed_in;
-use super::invoice::{self, Line, Quantity, Rate};
+use super::invoice::{self, InvoiceLine, Line, Quantity, Rate};
 use super::tenancy::readable_tenant;
 use super::usage;
 use crate::AppState;
@@ -200,23 +200,6 @@ async fn put_tenant_rates(
     Ok((AuditNote::named(tenant.name), Json(tenant_rates(&state, &id).await?)))
 }
 
-/// A line of an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InvoiceLine {
-    /// None: the tenant's own usage (ingested without a project).
-    pub project_id: Option<String>,
-    /// The project's name when the invoice was made.
-    pub project_name: Option<String>,
-    pub resource: String,
-    pub unit: String,
-    /// Exact decimals: the month's quantity, the price of one unit (none: unpriced) and
-    /// their product to the cent.
-    pub quantity: String,
-    pub price: Option<String>,
-    pub amount: String,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InvoiceStatus {
@@ -313,13 +296,13 @@ async fn draft(state: &AppState, tenant_id: &str, month: &str) -> ApiResult<Issu
     };
     let metered = state.store.metered_sums(&filter, Grouping::Project).await?;
     let ingested = state.store.ingested_sums(&filter, Grouping::Project).await?;
-    let quantities: Vec<Quantity> = usage::lines(metered, ingested, false)
+    let quantities: Vec<Quantity> = usage::sums(metered, ingested, false)
         .into_iter()
-        .map(|l| Quantity {
-            quantity: Decimal::from_str_exact(&l.quantity).unwrap_or_default(),
-            project_id: l.project_id,
-            resource: l.resource,
-            unit: l.unit,
+        .map(|s| Quantity {
+            project_id: s.project_id,
+            resource: s.resource,
+            unit: s.unit,
+            quantity: s.quantity,
         })
         .collect();
     let card = rate_card(state).await?;
@@ -415,31 +398,12 @@ async fn invoice_csv(
     let t = readable_tenant(&state, &principal, &tenant).await?;
     let month = q.month.unwrap_or_else(this_month);
     let inv = invoice_of(&state, &tenant, &month).await?;
-    let decimal = |s: &str| Decimal::from_str_exact(s).unwrap_or_default();
-    let lines: Vec<Line> = inv
-        .lines
-        .iter()
-        .map(|l| Line {
-            project_id: l.project_id.clone(),
-            resource: l.resource.clone(),
-            unit: l.unit.clone(),
-            quantity: decimal(&l.quantity),
-            price: l.price.as_deref().map(decimal),
-            amount: decimal(&l.amount),
-        })
-        .collect();
-    let named: Vec<(Option<&str>, &Line)> = inv
-        .lines
-        .iter()
-        .zip(&lines)
-        .map(|(view, line)| (view.project_name.as_deref(), line))
-        .collect();
-    let credits: Vec<(String, Decimal)> = inv
+    let credits: Vec<(&str, &str)> = inv
         .credit_notes
         .iter()
-        .map(|n| (n.reason.clone(), decimal(&n.amount)))
+        .map(|n| (n.reason.as_str(), n.amount.as_str()))
         .collect();
-    let text = invoice::csv(&named, decimal(&inv.subtotal), &credits, decimal(&inv.total));
+    let text = invoice::csv(&inv.lines, &inv.subtotal, &credits, &inv.total);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

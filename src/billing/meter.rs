@@ -117,10 +117,9 @@ async fn meter(state: &AppState, cluster: &ClusterRow, at: DateTime<Utc>, kept: 
     let measure = metering::measure(&pods, &usage, &nodes);
     let holders: HashMap<String, (String, String)> = state
         .store
-        .projects(None)
+        .projects_in_cluster(&cluster.name)
         .await?
         .into_iter()
-        .filter(|p| p.cluster == cluster.name)
         .map(|p| (p.namespace, (p.tenant_id, p.id)))
         .collect();
     let namespaces: Vec<MeteredNamespace> = measure

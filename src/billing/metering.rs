@@ -27,13 +27,11 @@ pub struct PodRequests {
 }
 
 fn millicores(q: &Value) -> i64 {
-    q.as_str().and_then(quantity::millicores).map_or(0, |m| m.ceil() as i64)
+    q.as_str().and_then(quantity::whole_millicores).unwrap_or(0)
 }
 
 fn bytes(q: &Value) -> i64 {
-    q.as_str()
-        .and_then(quantity::bytes)
-        .map_or(0, |b| i64::try_from(b).unwrap_or(i64::MAX))
+    q.as_str().and_then(quantity::whole_bytes).unwrap_or(0)
 }
 
 impl PodRequests {
@@ -136,8 +134,8 @@ pub fn measure(pods: &[&PodRequests], usage: &[PodMetrics], nodes: &[(i64, i64)]
     for m in usage {
         let n = by_namespace.entry(&m.metadata.namespace).or_default();
         for c in &m.containers {
-            n.cpu_usage += quantity::millicores(&c.usage.cpu).map_or(0, |v| v.ceil() as i64);
-            n.memory_usage += quantity::bytes(&c.usage.memory).map_or(0, |b| i64::try_from(b).unwrap_or(i64::MAX));
+            n.cpu_usage += quantity::whole_millicores(&c.usage.cpu).unwrap_or(0);
+            n.memory_usage += quantity::whole_bytes(&c.usage.memory).unwrap_or(0);
         }
     }
     Measure {

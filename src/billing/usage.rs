@@ -213,13 +213,50 @@ async fn usage(
     }))
 }
 
-fn decimal(micros: i64) -> String {
-    Decimal::new(micros, 6).normalize().to_string()
+/// Usage of one group and resource, summed exactly: a report's line before it is written, and an
+/// invoice's quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summed {
+    pub tenant_id: Option<String>,
+    pub project_id: Option<String>,
+    pub cluster: Option<String>,
+    pub namespace: Option<String>,
+    pub period: Option<String>,
+    pub resource: String,
+    pub unit: String,
+    pub quantity: Decimal,
+    pub requested: Option<Decimal>,
+    pub used: Option<Decimal>,
 }
 
-/// The report's lines: metered CPU and memory, then ingested resources, of each group in order;
-/// by day, the hours folded into their UTC dates.
+impl From<Summed> for UsageLine {
+    fn from(s: Summed) -> UsageLine {
+        UsageLine {
+            tenant_id: s.tenant_id,
+            project_id: s.project_id,
+            cluster: s.cluster,
+            namespace: s.namespace,
+            period: s.period,
+            resource: s.resource,
+            unit: s.unit,
+            quantity: s.quantity.normalize().to_string(),
+            requested: s.requested.map(|d| d.normalize().to_string()),
+            used: s.used.map(|d| d.normalize().to_string()),
+        }
+    }
+}
+
+/// The report's lines (`sums`, written).
 pub fn lines(metered: Vec<MeteredSum>, ingested: Vec<IngestedSum>, by_day: bool) -> Vec<UsageLine> {
+    sums(metered, ingested, by_day)
+        .into_iter()
+        .map(UsageLine::from)
+        .collect()
+}
+
+/// Metered CPU and memory, then ingested resources, of each group in order; by day, the hours
+/// folded into their UTC dates.
+pub fn sums(metered: Vec<MeteredSum>, ingested: Vec<IngestedSum>, by_day: bool) -> Vec<Summed> {
     let period = |hour: Option<DateTime<Utc>>| {
         hour.map(|h| match by_day {
             true => h.format("%Y-%m-%d").to_string(),
@@ -264,7 +301,7 @@ pub fn lines(metered: Vec<MeteredSum>, ingested: Vec<IngestedSum>, by_day: bool)
     let keys: BTreeSet<&Key> = metered_by.keys().chain(ingested_by.keys()).collect();
     let mut out = Vec::new();
     for key in keys {
-        let line = |resource: &str, unit: &str, quantity: String| UsageLine {
+        let line = |resource: &str, unit: &str, quantity: Decimal| Summed {
             tenant_id: key.0.clone(),
             project_id: key.1.clone(),
             cluster: key.2.clone(),
@@ -277,19 +314,19 @@ pub fn lines(metered: Vec<MeteredSum>, ingested: Vec<IngestedSum>, by_day: bool)
             used: None,
         };
         if let Some(m) = metered_by.get(key) {
-            out.push(UsageLine {
-                requested: Some(core_hours(m.cpu_request).to_string()),
-                used: Some(core_hours(m.cpu_usage).to_string()),
-                ..line("cpu", "core-hours", core_hours(m.cpu_cost).to_string())
+            out.push(Summed {
+                requested: Some(core_hours(m.cpu_request)),
+                used: Some(core_hours(m.cpu_usage)),
+                ..line("cpu", "core-hours", core_hours(m.cpu_cost))
             });
-            out.push(UsageLine {
-                requested: Some(gib_hours(m.memory_request).to_string()),
-                used: Some(gib_hours(m.memory_usage).to_string()),
-                ..line("memory", "GiB-hours", gib_hours(m.memory_cost).to_string())
+            out.push(Summed {
+                requested: Some(gib_hours(m.memory_request)),
+                used: Some(gib_hours(m.memory_usage)),
+                ..line("memory", "GiB-hours", gib_hours(m.memory_cost))
             });
         }
         for ((resource, unit), quantity) in ingested_by.get(key).into_iter().flatten() {
-            out.push(line(resource, unit, decimal(*quantity)));
+            out.push(line(resource, unit, Decimal::new(*quantity, 6)));
         }
     }
     out
@@ -591,8 +628,6 @@ mod tests {
         for bad in ["-1", "0.0000001", "1e3", "abc", "", "99999999999999999999"] {
             assert!(micros(bad).is_err(), "{bad}");
         }
-        assert_eq!(decimal(12_500_000), "12.5");
-        assert_eq!(decimal(1), "0.000001");
     }
 
     #[test]

@@ -44,6 +44,16 @@ pub fn millicores(q: &str) -> Option<f64> {
     parse(q).map(|v| v * 1000.0)
 }
 
+/// A CPU quantity in whole millicores, rounded up, for integer sums.
+pub fn whole_millicores(q: &str) -> Option<i64> {
+    millicores(q).map(|m| m.ceil() as i64)
+}
+
+/// A quantity in whole bytes, for integer sums (saturating).
+pub fn whole_bytes(q: &str) -> Option<i64> {
+    bytes(q).map(|b| i64::try_from(b).unwrap_or(i64::MAX))
+}
+
 /// Millicores as a quantity: whole cores when they are (`4`), else millicores (`1500m`).
 pub fn of_millicores(m: u128) -> String {
     match m.is_multiple_of(1000) {
@@ -66,6 +76,15 @@ pub fn of_bytes(b: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_round_cpu_up_and_saturate_bytes() {
+        assert_eq!(whole_millicores("1.5m"), Some(2));
+        assert_eq!(whole_millicores("250m"), Some(250));
+        assert_eq!(whole_bytes("1Ki"), Some(1024));
+        assert_eq!(whole_bytes("16Ei"), Some(i64::MAX));
+        assert_eq!(whole_millicores("lots"), None);
+    }
 
     #[test]
     fn numbers_write_back_as_quantities_that_read_the_same() {

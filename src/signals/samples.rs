@@ -306,22 +306,12 @@ fn restarts(pod: &DynamicObject) -> i64 {
         .sum()
 }
 
-/// A CPU quantity in millicores, rounded up; none when unreadable.
-fn millicores_of(q: &str) -> Option<i64> {
-    quantity::millicores(q).map(|m| m.ceil() as i64)
-}
-
-/// A memory quantity in bytes; none when unreadable.
-fn bytes_of(q: &str) -> Option<i64> {
-    quantity::bytes(q).map(|b| i64::try_from(b).unwrap_or(i64::MAX))
-}
-
 fn millicores(q: &str) -> i64 {
-    millicores_of(q).unwrap_or(0)
+    quantity::whole_millicores(q).unwrap_or(0)
 }
 
 fn bytes(q: &str) -> i64 {
-    bytes_of(q).unwrap_or(0)
+    quantity::whole_bytes(q).unwrap_or(0)
 }
 
 /// A spec's quantity: none when absent or not a string.
@@ -342,10 +332,10 @@ fn container_specs(w: &DynamicObject) -> Vec<ContainerSpec> {
             let r = &c["resources"];
             ContainerSpec {
                 name: c["name"].as_str().unwrap_or_default().to_string(),
-                cpu_request: millicores_of(text(&r["requests"]["cpu"])),
-                cpu_limit: millicores_of(text(&r["limits"]["cpu"])),
-                memory_request: bytes_of(text(&r["requests"]["memory"])),
-                memory_limit: bytes_of(text(&r["limits"]["memory"])),
+                cpu_request: quantity::whole_millicores(text(&r["requests"]["cpu"])),
+                cpu_limit: quantity::whole_millicores(text(&r["limits"]["cpu"])),
+                memory_request: quantity::whole_bytes(text(&r["requests"]["memory"])),
+                memory_limit: quantity::whole_bytes(text(&r["limits"]["memory"])),
             }
         })
         .collect()

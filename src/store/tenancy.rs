@@ -201,6 +201,12 @@ impl Store {
         }
     }
 
+    /// The projects whose namespaces are in `cluster`.
+    pub async fn projects_in_cluster(&self, cluster: &str) -> sqlx::Result<Vec<ProjectRow>> {
+        let sql = concat!(select_projects!(), " WHERE cluster = $1");
+        with_pool!(self, pool => sqlx::query_as(sql).bind(cluster).fetch_all(pool).await)
+    }
+
     async fn project_in(&self, cluster: &str, namespace: &str) -> sqlx::Result<Option<ProjectRow>> {
         let sql = concat!(select_projects!(), " WHERE cluster = $1 AND namespace = $2");
         with_pool!(self, pool => sqlx::query_as(sql).bind(cluster).bind(namespace).fetch_optional(pool).await)
