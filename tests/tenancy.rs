@@ -197,6 +197,38 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn apps_go_through_the_risk_guard_like_every_apply(db) {
+        let app = TestApp::start(db).await;
+        cluster(&app, "prod").await;
+        let acme = created(&app, "/api/tenants", ADMIN_TOKEN, json!({"name": "acme"})).await;
+        let web = created(&app, "/api/projects", ADMIN_TOKEN, json!({"tenantId": acme["id"], "name": "web", "cluster": "prod"})).await;
+        let tenant_key = scoped_key(&app, "tenant", &format!("tenant:{}", acme["id"].as_str().unwrap())).await;
+        // Under `warn` (the default), the app's answer carries the analysis of its Deployment.
+        let made = created(&app, "/api/apps", &tenant_key, json!({"projectId": web["id"], "name": "api", "spec": {"image": "nginx:latest"}})).await;
+        let findings = made["riskGuard"]["findings"].as_array().unwrap();
+        let latest = findings.iter().find(|f| f["check"] == "image_latest_tag").unwrap_or_else(|| panic!("{findings:?}"));
+        assert_eq!((latest["object"]["kind"].as_str(), latest["object"]["name"].as_str(), latest["blocking"].as_bool()),
+            (Some("Deployment"), Some("api"), Some(false)));
+        assert!(made["riskGuard"]["score"].as_u64().unwrap() < 100);
+        let path = format!("/api/apps/{}", made["id"].as_str().unwrap());
+        let (status, pinned) = call(&app, Method::PUT, &path, &tenant_key, Some(json!({"image": "nginx:1.27"}))).await;
+        assert_eq!(status, 200, "{pinned}");
+        assert!(pinned["riskGuard"]["findings"].as_array().unwrap().iter().all(|f| f["check"] != "image_latest_tag"));
+        let (_, read) = call(&app, Method::GET, &path, &tenant_key, None).await;
+        assert!(read.get("riskGuard").is_none(), "reads carry no analysis: {read}");
+        app.stop().await;
+
+        // Under `off`, none.
+        let mut settings = settings(db);
+        settings.risk_guard.policy = fleetdeck::incidents::risk_guard::Policy::Off;
+        let app = TestApp::with(settings).await;
+        let (status, changed) = call(&app, Method::PUT, &path, ADMIN_TOKEN, Some(json!({"image": "nginx:latest"}))).await;
+        assert_eq!(status, 200, "{changed}");
+        assert!(changed.get("riskGuard").is_none(), "{changed}");
+    }
+}
+
 /// The object `name` of kind `K` (in `namespace`) as `client` reads it, or none.
 async fn object<K: kube::Resource<DynamicType = ()>>(
     client: &kube::Client,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::incidents::risk_guard::Analysis;
 use crate::kube::quantity;
 use crate::names;
 use crate::store::tenancy::{AppRow, ProjectRow, TenantRow};
@@ -267,6 +268,10 @@ pub struct App {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The risk guard's analysis of the objects the app becomes (Deployment, Service, Ingress),
+    /// in the answer to its creation or change while FLEETDECK_RISK_GUARD is not `off`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_guard: Option<Analysis>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -414,6 +419,7 @@ impl App {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            risk_guard: None,
         }
     }
 }

@@ -13,11 +13,13 @@ use utoipa_axum::routes;
 use super::access::{Access, Kind, Owned, allowed, refuse_write, signed_in};
 use super::entitlement::{Gate, Refusal};
 use super::model::*;
+use super::project_objects::{self, AppObjects};
 use super::{orders, policy, project_sync};
 use crate::AppState;
 use crate::audit::{AuditNote, AuditedRoute, AuditedRouter};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use crate::incidents::risk_guard::{self, Analysis, Policy};
 use crate::store::now;
 use crate::store::tenancy::{AppRow, ProjectRow, TenancyConflict, TenantRow};
 
@@ -479,16 +481,40 @@ async fn list_apps(
     Ok(Json(AppList { items }))
 }
 
-/// The app's spec checked, and its image against the platform's allowlist.
-async fn checked_spec(state: &AppState, spec: &AppSpec) -> ApiResult<()> {
+/// The app's spec checked, its image against the platform's allowlist, and the objects the
+/// project sync will apply for it through the risk guard, as every apply is
+/// (FLEETDECK_RISK_GUARD): its analysis under `warn`, 422 `risk_guard_blocked` under `block`.
+async fn checked_app(
+    state: &AppState,
+    project: &ProjectRow,
+    name: &str,
+    spec: &AppSpec,
+) -> ApiResult<Option<Analysis>> {
     check_app_spec(spec).map_err(|(code, m)| ApiError::unprocessable(code, m))?;
     let policy = policy::current(state).await?.policy;
-    match policy::image_allowed(&spec.image, &policy, &state.settings.risk_guard.image_allowlist) {
-        true => Ok(()),
-        false => Err(ApiError::unprocessable(
+    let settings = &state.settings.risk_guard;
+    if !policy::image_allowed(&spec.image, &policy, &settings.image_allowlist) {
+        return Err(ApiError::unprocessable(
             "image_not_allowed",
             format!("image {:?} is from no registry the platform allows", spec.image),
-        )),
+        ));
+    }
+    if settings.policy == Policy::Off {
+        return Ok(None);
+    }
+    let objects = project_objects::app(&project.namespace, &AppObjects { name, spec });
+    let manifests: Vec<String> = objects.iter().map(serde_json::Value::to_string).collect();
+    let options = risk_guard::Options {
+        // The objects are Fleetdeck's own, of APIs every supported version serves.
+        kubernetes_version: None,
+        environment: state.store.cluster(&project.cluster).await?.map(|c| c.environment),
+        image_allowlist: state.store.risk_guard_allowlist(&settings.image_allowlist).await?,
+        default_namespace: project.namespace.clone(),
+    };
+    let analysis = risk_guard::analyze(&manifests.join("\n---\n"), &options);
+    match risk_guard::refusal(settings.policy, &analysis, "this app") {
+        Some(e) => Err(e),
+        None => Ok(Some(analysis)),
     }
 }
 
@@ -519,7 +545,7 @@ async fn create_app(
             format!("app name {:?} is not a DNS-1123 label", body.name),
         ));
     }
-    checked_spec(&state, &body.spec).await?;
+    let analysis = checked_app(&state, &project, &body.name, &body.spec).await?;
     let at = now();
     let row = AppRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -544,7 +570,11 @@ async fn create_app(
         namespace: Some(project.namespace),
         ..AuditNote::named(&row.name)
     };
-    Ok((StatusCode::CREATED, note, Json(App::from_row(row, project.tenant_id))))
+    let app = App {
+        risk_guard: analysis,
+        ..App::from_row(row, project.tenant_id)
+    };
+    Ok((StatusCode::CREATED, note, Json(app)))
 }
 
 #[utoipa::path(get, path = "/api/apps/{id}", tag = "tenancy", params(("id" = String, Path)),
@@ -574,7 +604,7 @@ async fn update_app(
     signed_in(&principal)?;
     let (app, project) = readable_app(&state, &principal, &id).await?;
     refuse_write(&principal, Kind::App, owned_project(&project))?;
-    checked_spec(&state, &spec).await?;
+    let analysis = checked_app(&state, &project, &app.name, &spec).await?;
     let changed = AppRow {
         image: spec.image,
         replicas: spec.replicas as i32,
@@ -594,7 +624,11 @@ async fn update_app(
         namespace: Some(project.namespace),
         ..AuditNote::named(&row.name)
     };
-    Ok((note, Json(App::from_row(row, project.tenant_id))))
+    let app = App {
+        risk_guard: analysis,
+        ..App::from_row(row, project.tenant_id)
+    };
+    Ok((note, Json(app)))
 }
 
 /// Deletes an app (admin, a key of its tenant, or of its project).

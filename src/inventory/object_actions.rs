@@ -390,23 +390,10 @@ async fn risk_guard(
         default_namespace: default_namespace.to_string(),
     };
     let analysis = risk_guard::analyze_manifests(manifests, &options);
-    if policy == Policy::Block && analysis.blocking > 0 {
-        let blocking: Vec<_> = analysis.findings.iter().filter(|f| f.blocking).collect();
-        let first = blocking[0];
-        return Err(ApiError::unprocessable(
-            "risk_guard_blocked",
-            format!(
-                "the risk guard blocks this apply: {} blocking finding(s), the first {} on {} {} (document {})",
-                blocking.len(),
-                first.check.code(),
-                first.object.kind,
-                first.object.name,
-                first.object.document
-            ),
-        )
-        .with_details(json!({"score": analysis.score, "blocking": blocking.len(), "findings": blocking})));
+    match risk_guard::refusal(policy, &analysis, "this apply") {
+        Some(e) => Err(e),
+        None => Ok(Some(analysis)),
     }
-    Ok(Some(analysis))
 }
 
 fn parse(yaml: &str) -> ApiResult<Vec<Manifest>> {

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::error::ApiError;
 use crate::inventory::manifests::{self, Manifest};
 use findings::namespace_of;
 pub use findings::{Check, Finding, ObjectRef, Options, Severity};
@@ -86,6 +87,30 @@ impl std::str::FromStr for Policy {
             other => Err(format!("expected off, warn or block, got {other:?}")),
         }
     }
+}
+
+/// Under `block`, what refuses a change with blocking findings: 422 `risk_guard_blocked` naming
+/// the first, with the blocking findings in `details`; `what` says what was refused.
+pub fn refusal(policy: Policy, analysis: &Analysis, what: &str) -> Option<ApiError> {
+    if policy != Policy::Block || analysis.blocking == 0 {
+        return None;
+    }
+    let blocking: Vec<&Finding> = analysis.findings.iter().filter(|f| f.blocking).collect();
+    let first = blocking[0];
+    Some(
+        ApiError::unprocessable(
+            "risk_guard_blocked",
+            format!(
+                "the risk guard blocks {what}: {} blocking finding(s), the first {} on {} {} (document {})",
+                blocking.len(),
+                first.check.code(),
+                first.object.kind,
+                first.object.name,
+                first.object.document
+            ),
+        )
+        .with_details(serde_json::json!({"score": analysis.score, "blocking": blocking.len(), "findings": blocking})),
+    )
 }
 
 /// Reads `text` (multi-document YAML) and analyses every document that can be read.

@@ -3185,6 +3185,7 @@ export interface components {
             id: string;
             name: string;
             projectId: string;
+            riskGuard?: components["schemas"]["RiskAnalysis"] | null;
             spec: components["schemas"]["AppSpec"];
             tenantId: string;
             /** Format: date-time */
