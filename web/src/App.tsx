@@ -1,8 +1,9 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
-import { AuthProvider } from './auth/AuthContext';
+import { AuthProvider, useCurrentUser } from './auth/AuthContext';
 import { RequireAdmin, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { ApiKeysPage } from './pages/ApiKeysPage';
+import { BillingPage } from './pages/BillingPage';
 import { AuditPage } from './pages/AuditPage';
 import { TenancyPage } from './pages/TenancyPage';
 import { LoginHistoryPage } from './pages/LoginHistoryPage';
@@ -37,6 +38,12 @@ import { RightsizingPage } from './pages/RightsizingPage';
 import { RunbooksPage } from './pages/RunbooksPage';
 import { SloPage } from './pages/SloPage';
 import { UsersPage } from './pages/UsersPage';
+import { isTenancyRole } from './lib/roles';
+
+/** The fleet, except for the tenancy roles: it calls routes closed to them, so they start at their tenants. */
+function Landing() {
+  return isTenancyRole(useCurrentUser().roles) ? <Navigate to="/tenants" replace /> : <FleetPage />;
+}
 
 export function App() {
   return (
@@ -53,7 +60,7 @@ export function App() {
               </RequireAuth>
             }
           >
-            <Route index element={<FleetPage />} />
+            <Route index element={<Landing />} />
             <Route path="clusters/:name" element={<ClusterSettingsPage />} />
             <Route path="clusters/:cluster/resources" element={<ClusterResourcesLayout />}>
               <Route index element={<Navigate to="core/v1/pods" replace />} />
@@ -87,6 +94,7 @@ export function App() {
             <Route path="predictions" element={<PredictionsPage />} />
             <Route path="assistant" element={<AssistantPage />} />
             <Route path="tenants" element={<TenancyPage />} />
+            <Route path="billing" element={<BillingPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="logins/:username" element={<LoginHistoryPage />} />
             <Route path="flux" element={<Navigate to="/flux/clusters" replace />} />

@@ -3,7 +3,13 @@ import { api, apiRequest } from './client';
 import type {
   App,
   AppSpec,
+  CheckoutStarted,
   CreateApp,
+  CreateOrder,
+  Invoice,
+  Order,
+  Plan,
+  PlanTerms,
   CreateProject,
   CreateTenant,
   IssueKubeconfig,
@@ -131,6 +137,16 @@ export const paths = {
   projects: '/api/projects',
   apps: '/api/apps',
   platformPolicy: '/api/platform/policy',
+  /** Usage by day, project, ... (query: usageOfPath). */
+  usage: '/api/usage',
+  /** Under it, a tenant's invoice of a month, its CSV and its issue. */
+  invoices: '/api/invoices',
+  /** Plans: all for admins, those on sale for everyone else; under it, one. */
+  plans: '/api/plans',
+  /** Orders (`?tenant=`); under it, one and its checkout, pay and cancel. */
+  orders: '/api/orders',
+  /** What a tenant's paid orders entitle its projects to (`?tenant=`). */
+  entitlement: '/api/billing/entitlement',
 } as const;
 
 /** The three kinds of Flux inputs a cluster serves to Flux Operator. */
@@ -177,6 +193,28 @@ export const issueKubeconfig = ({ projectId, input }: { projectId: string; input
 export const createApp = (body: CreateApp) => api.post<App>(paths.apps, body);
 export const updateApp = ({ id, input }: { id: string; input: AppSpec }) => api.put<App>(`${paths.apps}/${encodeURIComponent(id)}`, input);
 export const deleteApp = (id: string) => api.delete(`${paths.apps}/${encodeURIComponent(id)}`);
+
+/** Usage from `from` to `to` by day, within a tenant and a project when given (a scoped caller's own without). */
+export const usageOfPath = (q: { tenant: string | null; project: string | null; from: string; to: string }) =>
+  `${paths.usage}?${new URLSearchParams({ ...(q.tenant ? { tenant: q.tenant } : {}), ...(q.project ? { project: q.project } : {}), from: q.from, to: q.to, groupBy: 'day' }).toString()}`;
+const invoiceApi = (tenantId: string) => `${paths.invoices}/${encodeURIComponent(tenantId)}`;
+/** A tenant's invoice of a month (`YYYY-MM`): issued, or the draft. */
+export const invoicePath = (tenantId: string, month: string) => `${invoiceApi(tenantId)}?month=${encodeURIComponent(month)}`;
+/** The same invoice as a CSV download (a navigation: the session cookie goes along). */
+export const invoiceCsvPath = (tenantId: string, month: string) => `${invoiceApi(tenantId)}/csv?month=${encodeURIComponent(month)}`;
+/** Issues the invoice of a month that has ended (admin); 422 month_not_over before. */
+export const finalizeInvoice = ({ tenantId, month }: { tenantId: string; month: string }) => api.post<Invoice>(`${invoiceApi(tenantId)}/finalize`, { month });
+export const createPlan = (body: PlanTerms) => api.post<Plan>(paths.plans, body);
+export const deletePlan = (id: string) => api.delete(`${paths.plans}/${encodeURIComponent(id)}`);
+export const ordersOfPath = (tenantId: string) => `${paths.orders}?tenant=${encodeURIComponent(tenantId)}`;
+export const entitlementOfPath = (tenantId: string) => `${paths.entitlement}?tenant=${encodeURIComponent(tenantId)}`;
+const orderApi = (id: string) => `${paths.orders}/${encodeURIComponent(id)}`;
+export const createOrder = (body: CreateOrder) => api.post<Order>(paths.orders, body);
+/** Stripe's Checkout page of a pending order; 403 stripe_not_configured when the server pays by hand only. */
+export const checkoutOrder = (id: string) => api.post<CheckoutStarted>(`${orderApi(id)}/checkout`);
+/** Marks a pending order paid outside Stripe (admin). */
+export const markOrderPaid = (id: string) => api.post<Order>(`${orderApi(id)}/pay`);
+export const cancelOrder = (id: string) => api.post<Order>(`${orderApi(id)}/cancel`);
 export const runbookPath = (id: string) => `${paths.runbooks}/${encodeURIComponent(id)}`;
 export const createRunbook = (body: RunbookInput) => api.post<Runbook>(paths.runbooks, body);
 export const updateRunbook = ({ id, input }: { id: string; input: RunbookInput }) => api.put<Runbook>(runbookPath(id), input);

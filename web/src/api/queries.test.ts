@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashKey, partialMatchKey, QueryObserver } from '@tanstack/react-query';
 import { ApiError } from './client';
-import { clusterPath, dashboardPath, fluxClusterPath, fluxInputsPath, paths } from './endpoints';
+import { clusterPath, dashboardPath, entitlementOfPath, fluxClusterPath, fluxInputsPath, invoicePath, ordersOfPath, paths, usageOfPath } from './endpoints';
 import { apiKey, apiQuery, apiResponseQuery, apiTextQuery, changes, createQueryClient, invalidatePaths, pathKey, retryWhileWarming, shouldRetry, WARMING_RETRIES, warmingRetryDelay } from './queries';
 
 describe('apiKey', () => {
@@ -131,6 +131,11 @@ describe('changes', () => {
     apiKeys: paths.apiKeys,
     users: paths.users,
     audit: `${paths.audit}?limit=50&offset=0`,
+    plans: paths.plans,
+    orders: ordersOfPath('t1'),
+    entitlement: entitlementOfPath('t1'),
+    invoice: invoicePath('t1', '2026-05'),
+    usage: usageOfPath({ tenant: 't1', project: null, from: '2026-05-01T00:00:00Z', to: '2026-06-01T00:00:00Z' }),
   };
 
   /** Which of the cached views go stale after a write that changes `changed`. */
@@ -184,5 +189,9 @@ describe('changes', () => {
       'namespaces',
       'rolebindings',
     ]);
+    expect(await staleAfter(changes.plans)).toEqual(['plans']);
+    expect(await staleAfter(changes.orders)).toEqual(['orders', 'entitlement']);
+    expect(await staleAfter(changes.invoices)).toEqual(['invoice']);
+    expect(await staleAfter(changes.tenancy)).toEqual(['entitlement']);
   });
 });

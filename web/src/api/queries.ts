@@ -160,7 +160,12 @@ export const changes = {
   catalogDelete: (listPath: string) => [listPath, paths.fluxClusters, paths.fluxInputs],
   /** An applied import: the whole catalog, and clusters' metadata (dns) and assignments. */
   fluxImport: [...FLUX_CATALOG, ...CLUSTER_VIEWS],
-  /** A tenant, project or app written: every tenancy list. */
-  tenancy: [paths.tenants, paths.projects, paths.apps],
+  /** A tenant, project or app written: every tenancy list, and the entitlement projects' quotas use up. */
+  tenancy: [paths.tenants, paths.projects, paths.apps, paths.entitlement],
+  plans: [paths.plans],
+  /** An order placed, checked out, paid or canceled: the orders and the entitlement paid ones make. */
+  orders: [paths.orders, paths.entitlement],
+  /** An invoice issued. */
+  invoices: [paths.invoices],
   clusterObjects,
 } as const;

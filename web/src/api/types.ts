@@ -38,6 +38,20 @@ export type JoinTokenList = Schemas['JoinTokenList'];
 export type JoinTokenState = Schemas['JoinTokenState'];
 export type CreatedJoinToken = Schemas['CreatedJoinToken'];
 export type CreateJoinTokenRequest = Schemas['CreateJoinToken'];
+// Billing: usage, invoices, plans, orders and the entitlement they make.
+export type UsageReport = Schemas['UsageReport'];
+export type UsageLine = Schemas['UsageLine'];
+export type Invoice = Schemas['Invoice'];
+export type Plan = Schemas['Plan'];
+export type PlanList = Schemas['PlanList'];
+export type PlanTerms = Schemas['PlanTerms'];
+export type Order = Schemas['Order'];
+export type OrderList = Schemas['OrderList'];
+export type OrderStatus = Schemas['OrderStatus'];
+export type CreateOrder = Schemas['CreateOrder'];
+export type CheckoutStarted = Schemas['CheckoutStarted'];
+export type Entitlement = Schemas['Entitlement'];
+export type EntitlementField = Schemas['EntitlementField'];
 
 export type User = Schemas['User'];
 export type UserList = Schemas['UserList'];

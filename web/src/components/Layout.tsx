@@ -3,27 +3,33 @@ import { NavLink, Outlet, useLocation } from 'react-router';
 import { useCurrentUser } from '../auth/AuthContext';
 import { ALERTS_ROUTE } from '../lib/alerts';
 import { ASSISTANT_ROUTE } from '../lib/assistant';
+import { BILLING_ROUTE } from '../lib/billing';
 import { FINDINGS_ROUTE } from '../lib/findings';
 import { fluxRoutes } from '../lib/fluxRoutes';
 import { INCIDENTS_ROUTE } from '../lib/incidents';
 import { REMEDIATION_ROUTE } from '../lib/remediation';
 import { PREDICTIONS_ROUTE } from '../lib/predictions';
-import { isAdmin } from '../lib/roles';
+import { isAdmin, isTenancyRole } from '../lib/roles';
 import { RUNBOOKS_ROUTE } from '../lib/runbooks';
 import { RIGHTSIZING_ROUTE, SLO_ROUTE } from '../lib/signals';
 import { AssistantPanel } from './AssistantPanel';
 import { SearchPalette } from './SearchPalette';
 import { UserMenu } from './UserMenu';
 
+/** The only pages the tenancy roles reach: the server refuses them every route the others call. */
+const TENANCY_PAGES: readonly string[] = ['/tenants', BILLING_ROUTE];
+
 export function Layout() {
   const user = useCurrentUser();
+  const tenancy = isTenancyRole(user.roles);
   const [searching, setSearching] = useState(false);
   const [asking, setAsking] = useState(false);
   // The assistant's page has the panel already.
   const onAssistantPage = useLocation().pathname === ASSISTANT_ROUTE;
 
-  // Cmd+K (Ctrl+K) opens the search from every page.
+  // Cmd+K (Ctrl+K) opens the search from every page; the tenancy roles have no search (it reads clusters).
   useEffect(() => {
+    if (tenancy) return;
     const onKey = (event: KeyboardEvent) => {
       if ((event.metaKey || event.ctrlKey) && event.key.toLowerCase() === 'k') {
         event.preventDefault();
@@ -32,8 +38,8 @@ export function Layout() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
-  const sections: { title: string | null; links: { to: string; label: string; end?: boolean }[] }[] = [
+  }, [tenancy]);
+  const allSections: { title: string | null; links: { to: string; label: string; end?: boolean }[] }[] = [
     {
       title: null,
       links: [
@@ -45,6 +51,7 @@ export function Layout() {
         { to: '/api-keys', label: 'API keys' },
         ...(isAdmin(user.roles) ? [{ to: '/users', label: 'Users' }] : []),
         { to: '/tenants', label: 'Tenants' },
+        { to: BILLING_ROUTE, label: 'Billing' },
         { to: '/audit', label: 'Audit log' },
         { to: '/about', label: 'About' },
       ],
@@ -70,6 +77,9 @@ export function Layout() {
       ],
     },
   ];
+  const sections = tenancy
+    ? allSections.map((s) => ({ ...s, links: s.links.filter((l) => TENANCY_PAGES.includes(l.to)) })).filter((s) => s.links.length > 0)
+    : allSections;
 
   return (
     <div className="shell">
@@ -78,10 +88,12 @@ export function Layout() {
           Fleetdeck
         </NavLink>
         <span className="spacer" />
-        <button type="button" className="search-button" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K Meta+K">
-          Search <kbd>Ctrl K</kbd>
-        </button>
-        {onAssistantPage ? null : (
+        {tenancy ? null : (
+          <button type="button" className="search-button" onClick={() => setSearching(true)} aria-keyshortcuts="Control+K Meta+K">
+            Search <kbd>Ctrl K</kbd>
+          </button>
+        )}
+        {tenancy || onAssistantPage ? null : (
           <button type="button" className="search-button" aria-expanded={asking} onClick={() => setAsking((a) => !a)}>
             Ask
           </button>

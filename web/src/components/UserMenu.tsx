@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { Whoami } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { highestRole } from '../lib/roles';
+import { highestRole, isTenancyRole } from '../lib/roles';
 import { ChangePasswordDialog } from './ChangePasswordDialog';
 
 export function UserMenu({ user }: { user: Whoami }) {
@@ -29,6 +29,8 @@ export function UserMenu({ user }: { user: Whoami }) {
   }, [open]);
 
   const role = highestRole(user.roles) ?? user.roles[0] ?? 'no role';
+  // The password and the sign-in history are routes closed to the tenancy roles.
+  const tenancy = isTenancyRole(user.roles);
 
   return (
     <div className="user-menu" data-testid="user-menu" ref={menu}>
@@ -50,7 +52,7 @@ export function UserMenu({ user }: { user: Whoami }) {
             </div>
             <div className="muted">via {user.method.replace('_', ' ')}</div>
           </div>
-          {user.method === 'password' ? (
+          {user.method === 'password' && !tenancy ? (
             <button
               type="button"
               role="menuitem"
@@ -62,9 +64,11 @@ export function UserMenu({ user }: { user: Whoami }) {
               Change password
             </button>
           ) : null}
-          <Link role="menuitem" to={`/logins/${encodeURIComponent(user.subject)}`} onClick={() => setOpen(false)}>
-            Sign-in history
-          </Link>
+          {tenancy ? null : (
+            <Link role="menuitem" to={`/logins/${encodeURIComponent(user.subject)}`} onClick={() => setOpen(false)}>
+              Sign-in history
+            </Link>
+          )}
           <button type="button" role="menuitem" onClick={() => void signOut()}>
             Log out
           </button>

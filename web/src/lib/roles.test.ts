@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignableRoles, canEditFlux, hasRoleAtLeast, highestRole, isAdmin } from './roles';
+import { assignableRoles, canEditFlux, hasRoleAtLeast, highestRole, isAdmin, isTenancyRole } from './roles';
 
 describe('roles', () => {
   it('orders viewer < operator < admin', () => {
@@ -18,6 +18,12 @@ describe('roles', () => {
   it('knows admins', () => {
     expect(isAdmin(['viewer', 'admin'])).toBe(true);
     expect(isAdmin(['operator'])).toBe(false);
+  });
+
+  it('knows the tenancy roles, which reach only the tenancy pages', () => {
+    expect(isTenancyRole(['tenant'])).toBe(true);
+    expect(isTenancyRole(['project'])).toBe(true);
+    for (const roles of [['admin'], ['viewer'], ['operator'], ['flux-reader'], []]) expect(isTenancyRole(roles)).toBe(false);
   });
 });
 

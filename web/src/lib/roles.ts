@@ -34,6 +34,15 @@ export function isAdmin(roles: readonly string[]): boolean {
   return roles.includes('admin');
 }
 
+/**
+ * Whether `roles` are a tenant's or a project's (a scoped key or session): the server lets those
+ * reach only the tenancy surface (tenants, projects, apps, usage, invoices, plans, orders) and
+ * answers 403 scope_forbids_route elsewhere, so the console offers them nothing else.
+ */
+export function isTenancyRole(roles: readonly string[]): boolean {
+  return roles.includes('tenant') || roles.includes('project');
+}
+
 /** Whether `roles` include `role` or a human role above it. */
 export function hasRoleAtLeast(roles: readonly string[], role: HumanRole): boolean {
   const top = highestRole(roles);

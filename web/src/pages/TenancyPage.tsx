@@ -11,6 +11,7 @@ import { FormFooter } from '../components/FormFooter';
 import { Loading } from '../components/Loading';
 import { useApiMutation } from '../hooks/useApiMutation';
 import { useEditForm } from '../hooks/useEditForm';
+import { useFresh } from '../hooks/useFresh';
 import { isAdmin } from '../lib/roles';
 import {
   appInput,
@@ -23,12 +24,6 @@ import {
   type AppDraft,
   type QuotaDraft,
 } from '../lib/tenancy';
-
-/** A create form that starts afresh once it saved or was cancelled (its parent remounts it). */
-function useFresh(): [number, () => void] {
-  const [key, setKey] = useState(0);
-  return [key, () => setKey((k) => k + 1)];
-}
 
 /** Tenants, the projects of the one chosen (`?tenant=`), the apps of the project chosen (`?project=`). */
 export function TenancyPage() {
