@@ -1,37 +1,22 @@
 //! The permission matrix of the tenancy roles on every route of the API: a `tenant:` key and a
-//! `project:` key call each operation of the tenancy surface on their own objects and on another
-//! tenant's, and every other operation of the OpenAPI document answers them 403
-//! `scope_forbids_route`. An operation added to the document is either in the matrix or closed.
+//! `project:` key call each operation of the tenancy surface (the scope gate's prefixes) on their
+//! own objects and on another tenant's, and every other operation of the OpenAPI document answers
+//! them 403 `scope_forbids_route`. An operation added under the surface fails the test until the
+//! matrix says what each key gets; any other is proved closed.
 
 mod common;
 
 use std::collections::BTreeSet;
 
 use common::*;
+use fleetdeck::auth::scope_gate::TENANCY_SURFACE;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// The path prefixes of the tenancy surface (what the tenancy roles may reach).
-const SURFACE: &[&str] = &[
-    "/api/auth/config",
-    "/api/auth/whoami",
-    "/api/auth/logout",
-    "/api/openapi.json",
-    "/api/openapi.yaml",
-    "/api/tenants",
-    "/api/projects",
-    "/api/apps",
-    "/api/platform/policy",
-    "/api/usage",
-    "/api/invoices",
-    "/api/plans",
-    "/api/orders",
-    "/api/billing",
-    "/api/tokens/project",
-];
-
 fn on_surface(path: &str) -> bool {
-    SURFACE.iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
+    TENANCY_SURFACE
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
 }
 
 /// Calls and checks each row, recording the operations covered.

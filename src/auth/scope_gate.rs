@@ -6,8 +6,9 @@
 use super::Role;
 use crate::error::ApiError;
 
-/// Path prefixes (whole segments) of the tenancy surface.
-const TENANCY_SURFACE: &[&str] = &[
+/// Path prefixes (whole segments) of the tenancy surface (tests/tenancy_matrix.rs calls every
+/// operation under them).
+pub const TENANCY_SURFACE: &[&str] = &[
     "/api/auth/config",
     "/api/auth/whoami",
     "/api/auth/logout",

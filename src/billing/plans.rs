@@ -112,8 +112,8 @@ pub struct PlanTerms {
     pub active: Option<bool>,
 }
 
-/// The terms checked: (display name, description, price, period).
-fn checked(t: &PlanTerms) -> ApiResult<(String, String, String, u32)> {
+/// The plan `terms` make, checked; the rest (`id`, who made it and when) as given.
+fn row_of(t: PlanTerms, id: String, created_by: String, created_at: DateTime<Utc>) -> ApiResult<PlanRow> {
     if !crate::names::is_dns_label(&t.name) {
         return Err(ApiError::unprocessable(
             "invalid_name",
@@ -151,7 +151,20 @@ fn checked(t: &PlanTerms) -> ApiResult<(String, String, String, u32)> {
     t.quota
         .check()
         .map_err(|m| ApiError::unprocessable("invalid_quota", m))?;
-    Ok((display_name, t.description.clone(), invoice::written(price), period))
+    Ok(PlanRow {
+        id,
+        name: t.name,
+        display_name,
+        description: t.description,
+        price: invoice::written(price),
+        currency: t.currency,
+        period_days: period as i32,
+        quota: SqlJson(serde_json::to_value(&t.quota).map_err(ApiError::internal)?),
+        active: t.active.unwrap_or(true),
+        created_by,
+        created_at,
+        updated_at: now(),
+    })
 }
 
 /// Plans: all of them for admins, those on sale for everyone else.
@@ -178,22 +191,7 @@ async fn create_plan(
     ApiJson(terms): ApiJson<PlanTerms>,
 ) -> ApiResult<(StatusCode, AuditNote, Json<Plan>)> {
     principal.require(Role::Admin)?;
-    let (display_name, description, price, period) = checked(&terms)?;
-    let at = now();
-    let row = PlanRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: terms.name,
-        display_name,
-        description,
-        price,
-        currency: terms.currency,
-        period_days: period as i32,
-        quota: SqlJson(serde_json::to_value(&terms.quota).map_err(ApiError::internal)?),
-        active: terms.active.unwrap_or(true),
-        created_by: principal.subject.clone(),
-        created_at: at,
-        updated_at: at,
-    };
+    let row = row_of(terms, uuid::Uuid::now_v7().to_string(), principal.subject, now())?;
     if !state.store.insert_plan(&row).await? {
         return Err(name_taken(&row.name));
     }
@@ -238,19 +236,7 @@ async fn update_plan(
 ) -> ApiResult<(AuditNote, Json<Plan>)> {
     principal.require(Role::Admin)?;
     let old = state.store.plan(&id).await?.ok_or_else(|| plan_not_found(&id))?;
-    let (display_name, description, price, period) = checked(&terms)?;
-    let row = PlanRow {
-        name: terms.name,
-        display_name,
-        description,
-        price,
-        currency: terms.currency,
-        period_days: period as i32,
-        quota: SqlJson(serde_json::to_value(&terms.quota).map_err(ApiError::internal)?),
-        active: terms.active.unwrap_or(true),
-        updated_at: now(),
-        ..old
-    };
+    let row = row_of(terms, old.id, old.created_by, old.created_at)?;
     match state.store.update_plan(&row).await? {
         Some(true) => {}
         Some(false) => return Err(plan_not_found(&id)),
