@@ -139,6 +139,8 @@ export const paths = {
   platformPolicy: '/api/platform/policy',
   /** Usage by day, project, ... (query: usageOfPath). */
   usage: '/api/usage',
+  /** Each namespace as its cluster's last metering pass measured it (query: usageSnapshotPath). */
+  usageSnapshot: '/api/usage/snapshot',
   /** Under it, a tenant's invoice of a month, its CSV and its issue. */
   invoices: '/api/invoices',
   /** Plans: all for admins, those on sale for everyone else; under it, one. */
@@ -195,6 +197,7 @@ export const updateApp = ({ id, input }: { id: string; input: AppSpec }) => api.
 export const deleteApp = (id: string) => api.delete(`${paths.apps}/${encodeURIComponent(id)}`);
 
 /** Usage from `from` to `to` by day, within a tenant and a project when given (a scoped caller's own without). */
+export const usageSnapshotPath = (tenant: string) => `${paths.usageSnapshot}?tenant=${encodeURIComponent(tenant)}`;
 export const usageOfPath = (q: { tenant: string | null; project: string | null; from: string; to: string }) =>
   `${paths.usage}?${new URLSearchParams({ ...(q.tenant ? { tenant: q.tenant } : {}), ...(q.project ? { project: q.project } : {}), from: q.from, to: q.to, groupBy: 'day' }).toString()}`;
 const invoiceApi = (tenantId: string) => `${paths.invoices}/${encodeURIComponent(tenantId)}`;

@@ -40,6 +40,8 @@ export type CreatedJoinToken = Schemas['CreatedJoinToken'];
 export type CreateJoinTokenRequest = Schemas['CreateJoinToken'];
 // Billing: usage, invoices, plans, orders and the entitlement they make.
 export type UsageReport = Schemas['UsageReport'];
+export type UsageSnapshot = Schemas['UsageSnapshot'];
+export type NamespaceNow = Schemas['NamespaceNow'];
 export type UsageLine = Schemas['UsageLine'];
 export type Invoice = Schemas['Invoice'];
 export type Plan = Schemas['Plan'];

@@ -16,6 +16,9 @@ import {
   parseQuantity,
   planTerms,
   quotaBar,
+  projectQuotaBars,
+  formatMillicores,
+  formatBinaryBytes,
   usageSeries,
 } from './billing';
 
@@ -127,6 +130,25 @@ describe('quota bars', () => {
   it('says when nothing limits a field, and when a project sets no limit', () => {
     expect(quotaBar({ field: 'limitsCpu', used: '2', entitled: null, over: false })).toEqual({ label: 'CPU limits', text: '2 · not limited', percent: null, over: false });
     expect(quotaBar({ field: 'pods', used: null, entitled: '20', over: true })).toEqual({ label: 'Pods', text: 'no limit of 20', percent: 100, over: true });
+  });
+});
+
+describe('project quota bars', () => {
+  const now = { cluster: 'prod', namespace: 'acme-web', projectId: 'p1', cpuRequest: 1500, cpuUsage: 200, memoryRequest: 3 * 2 ** 30, memoryUsage: 0, measuredAt: '2026-12-07T10:00:00Z' };
+  it("shows the namespace's requests of the quota, over when past it", () => {
+    expect(projectQuotaBars({ requestsCpu: '2', requestsMemory: '2Gi' }, now)).toEqual([
+      { key: 'requestsCpu', label: 'CPU requests', text: '1500m of 2', percent: 75, over: false },
+      { key: 'requestsMemory', label: 'Memory requests', text: '3Gi of 2Gi', percent: 100, over: true },
+    ]);
+  });
+  it('says when the quota does not limit a field', () => {
+    expect(projectQuotaBars({ pods: 10 }, { ...now, cpuRequest: 2000, memoryRequest: 1000 })).toEqual([
+      { key: 'requestsCpu', label: 'CPU requests', text: '2 · not limited', percent: null, over: false },
+      { key: 'requestsMemory', label: 'Memory requests', text: '1000 · not limited', percent: null, over: false },
+    ]);
+  });
+  it('writes quantities as Kubernetes does', () => {
+    expect([formatMillicores(4000), formatMillicores(250), formatBinaryBytes(1536 * 2 ** 20), formatBinaryBytes(0)]).toEqual(['4', '250m', '1536Mi', '0']);
   });
 });
 

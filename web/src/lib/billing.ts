@@ -1,7 +1,8 @@
-// Billing: the month the page shows, the usage chart's daily series, the entitlement's quota bars,
-// the plan form's draft and which actions an order offers. Quantities and money stay the server's
-// decimal strings; usage is summed exactly, in millionths (the server writes at most 6 places).
-import type { EntitlementField, OrderStatus, PlanTerms, UsageLine } from '../api/types';
+// Billing: the month the page shows, the usage chart's daily series, quota bars (the entitlement's,
+// a project's requests against its quota), the plan form's draft and which actions an order
+// offers. Quantities and money stay the server's decimal strings; usage is summed exactly, in
+// millionths (the server writes at most 6 places).
+import type { EntitlementField, NamespaceNow, OrderStatus, PlanTerms, Quota, UsageLine } from '../api/types';
 import { isDns1123Label } from './fluxIds';
 import type { Checked } from './forms';
 import { isAdmin } from './roles';
@@ -168,6 +169,11 @@ export interface QuotaBar {
   over: boolean;
 }
 
+/** How full `used` makes `limit`, 0–100 (a zero limit is full once anything is used). */
+function fill(used: number, limit: number): number {
+  return limit === 0 ? (used > 0 ? 100 : 0) : Math.min(100, (used / limit) * 100);
+}
+
 export function quotaBar(f: EntitlementField): QuotaBar {
   const label = QUOTA_FIELD_LABELS[f.field] ?? f.field;
   // None used: a project sets no limit, so the tenant asks for more than any entitlement.
@@ -177,8 +183,37 @@ export function quotaBar(f: EntitlementField): QuotaBar {
   if (f.used == null) return { label, text, percent: 100, over: f.over };
   const [u, e] = [parseQuantity(f.used), parseQuantity(f.entitled)];
   if (u === null || e === null) return { label, text, percent: null, over: f.over };
-  const percent = e === 0 ? (u > 0 ? 100 : 0) : Math.min(100, (u / e) * 100);
-  return { label, text, percent, over: f.over };
+  return { label, text, percent: fill(u, e), over: f.over };
+}
+
+/** Millicores as a quantity: whole cores when they are (`4`), else millicores (`1500m`). */
+export function formatMillicores(m: number): string {
+  return m % 1000 === 0 ? String(m / 1000) : `${m}m`;
+}
+
+/** Bytes as a quantity in the largest binary unit that holds them whole (`8Gi`, `1536Mi`), else bytes. */
+export function formatBinaryBytes(b: number): string {
+  for (const unit of ['Ti', 'Gi', 'Mi', 'Ki'] as const) {
+    const size = QUANTITY_SUFFIXES[unit];
+    if (b > 0 && b % size === 0) return `${b / size}${unit}`;
+  }
+  return String(b);
+}
+
+/**
+ * A project's requests now — its namespace as the cluster's last metering pass measured it —
+ * against its quota's `requestsCpu` and `requestsMemory` (the ResourceQuota refuses pods beyond them).
+ */
+export function projectQuotaBars(quota: Quota, now: NamespaceNow): (QuotaBar & { key: string })[] {
+  const bar = (key: 'requestsCpu' | 'requestsMemory', used: string) => {
+    const label = QUOTA_FIELD_LABELS[key];
+    const limit = quota[key];
+    if (limit == null) return { key, label, text: `${used} · not limited`, percent: null, over: false };
+    const [u, l] = [parseQuantity(used), parseQuantity(limit)];
+    const text = `${used} of ${limit}`;
+    return u === null || l === null ? { key, label, text, percent: null, over: false } : { key, label, text, percent: fill(u, l), over: u > l };
+  };
+  return [bar('requestsCpu', formatMillicores(now.cpuRequest)), bar('requestsMemory', formatBinaryBytes(now.memoryRequest))];
 }
 
 /** The plan form as typed. */

@@ -23,6 +23,7 @@ import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FormFooter } from '../components/FormFooter';
 import { Loading } from '../components/Loading';
+import { QuotaBars } from '../components/QuotaBars';
 import { Time } from '../components/Time';
 import { useApiMutation } from '../hooks/useApiMutation';
 import { useEditForm } from '../hooks/useEditForm';
@@ -300,23 +301,7 @@ function OrdersPanel({ tenantId, roles }: { tenantId: string; roles: readonly st
               ? "The platform sells quota: the tenant's projects must fit what its paid orders in force add up to."
               : "The platform does not sell quota: the projects' quotas are not bound by orders."}
           </p>
-          <div className="quota-bars">
-            {ent.fields.map((f) => {
-              const bar = quotaBar(f);
-              return (
-                <div key={f.field} className={`size size-${bar.over ? 'over' : 'ok'}`} data-testid="entitlement-field" data-field={f.field} data-over={f.over}>
-                  <span>
-                    {bar.label}: {bar.text}
-                  </span>
-                  {bar.percent !== null ? (
-                    <div className="size-bar" role="meter" aria-label={bar.label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(bar.percent)}>
-                      <div className="size-bar-fill" style={{ width: `${bar.percent}%` }} />
-                    </div>
-                  ) : null}
-                </div>
-              );
-            })}
-          </div>
+          <QuotaBars bars={ent.fields.map((f) => ({ key: f.field, ...quotaBar(f) }))} testId="entitlement-field" />
         </>
       ) : null}
 

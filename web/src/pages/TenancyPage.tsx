@@ -1,14 +1,16 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
-import { appsOfPath, createApp, createProject, createTenant, deleteApp, deleteProject, deleteTenant, issueKubeconfig, paths, projectsOfPath } from '../api/endpoints';
+import { appsOfPath, createApp, createProject, createTenant, deleteApp, deleteProject, deleteTenant, issueKubeconfig, paths, projectsOfPath, usageSnapshotPath } from '../api/endpoints';
 import { apiQuery, changes } from '../api/queries';
-import type { AppList, ClusterList, PlatformPolicyView, ProjectList, TenantList } from '../api/types';
+import type { AppList, ClusterList, NamespaceNow, PlatformPolicyView, ProjectList, TenantList, UsageSnapshot } from '../api/types';
 import { useCurrentUser } from '../auth/AuthContext';
 import { Badge } from '../components/Badge';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { FormFooter } from '../components/FormFooter';
 import { Loading } from '../components/Loading';
+import { QuotaBars } from '../components/QuotaBars';
+import { projectQuotaBars } from '../lib/billing';
 import { useApiMutation } from '../hooks/useApiMutation';
 import { useEditForm } from '../hooks/useEditForm';
 import { useFresh } from '../hooks/useFresh';
@@ -117,6 +119,9 @@ function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tena
     ...apiQuery<ProjectList>(projectsOfPath(tenantId)),
     refetchInterval: (q) => (q.state.data?.items.some((p) => p.sync.status === 'pending') ? SYNC_POLL_MS : false),
   });
+  // What each project's namespace requests now, from the last metering pass, for its quota bars.
+  const snapshot = useQuery(apiQuery<UsageSnapshot>(usageSnapshotPath(tenantId)));
+  const measured = new Map<string, NamespaceNow>((snapshot.data?.namespaces ?? []).flatMap((n) => (n.projectId ? [[n.projectId, n] as const] : [])));
   const remove = useApiMutation(deleteTenant, changes.tenancy);
   const [form, freshForm] = useFresh();
   return (
@@ -151,7 +156,10 @@ function Projects({ tenantId, projectId, canWrite, onChoose, onDeleted }: { tena
               </td>
               <td>{p.cluster}</td>
               <td>{p.namespace}</td>
-              <td>{quotaLine(p.quota)}</td>
+              <td>
+                {quotaLine(p.quota)}
+                {measured.has(p.id) ? <QuotaBars bars={projectQuotaBars(p.quota, measured.get(p.id)!)} testId="project-quota" /> : null}
+              </td>
               <td data-testid="project-sync" data-status={p.sync.status}>
                 <Badge tone={SYNC_TONES[p.sync.status]}>{p.sync.status}</Badge> {p.sync.error ? <span className="muted">{p.sync.error}</span> : null}
               </td>
