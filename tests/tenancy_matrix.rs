@@ -101,6 +101,14 @@ on_both_backends! {
         m.row(M::GET, "/api/openapi.json", "/api/openapi.json", None, OK, OK).await;
         m.row(M::GET, "/api/openapi.yaml", "/api/openapi.yaml", None, OK, OK).await;
         m.row(M::POST, "/api/auth/logout", "/api/auth/logout", None, GONE, GONE).await;
+        // Signing in again: reachable (these asked wrongly, so the route itself answers).
+        let unknown_provider = Want(404, None);
+        m.row(M::GET, "/api/auth/login", "/api/auth/login?provider=none", None, unknown_provider, unknown_provider).await;
+        let wrong = Some(json!({"username": "nobody", "password": "not-a-password"}));
+        let unauthenticated = Want(401, Some("invalid_credentials"));
+        m.row(M::POST, "/api/auth/login", "/api/auth/login", wrong, unauthenticated, unauthenticated).await;
+        let bad_callback = Want(400, None);
+        m.row(M::GET, "/api/auth/callback", "/api/auth/callback", None, bad_callback, bad_callback).await;
         let session_required = Want(403, Some("session_required"));
         m.row(M::GET, "/api/auth/logout/everywhere", "/api/auth/logout/everywhere", None, session_required, session_required).await;
 

@@ -10,6 +10,9 @@ use crate::error::ApiError;
 /// operation under them).
 pub const TENANCY_SURFACE: &[&str] = &[
     "/api/auth/config",
+    // Signing in again (an OIDC login and its callback) with a session still in the browser.
+    "/api/auth/login",
+    "/api/auth/callback",
     "/api/auth/whoami",
     "/api/auth/logout",
     "/api/openapi.json",
